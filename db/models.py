@@ -1,0 +1,151 @@
+"""The project's own tables. Temporal holds the truth of every process; these are projections
+(processes, tasks) that inboxes and lists query fast, plus the master data (users, customers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which drops the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class OrgUnit(Base):
+    """A department, depot or station: 000 §5 "分级实施" — a depot manager acts only for their depot."""
+
+    __tablename__ = "org_units"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))  # company | department | depot | station
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_units.code"))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("org_units.code"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Process(Base):
+    """Projection of one workflow run: what auditors list and filter."""
+
+    __tablename__ = "processes"
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    process_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    current_step: Mapped[str | None] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    subject_key: Mapped[str | None] = mapped_column(String(60))
+    applicant: Mapped[str] = mapped_column(String(80))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    started_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_processes_type_status", "process_type", "status"),
+        Index("ix_processes_subject_key", "subject_key"),
+        Index("ix_processes_started_at", "started_at"),
+    )
+
+
+class Task(Base):
+    """Inbox projection: one row per human step, written only by activities."""
+
+    __tablename__ = "tasks"
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    process_type: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(60))
+    step_title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(200))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20))  # open | done | cancelled
+    created_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_tasks_inbox_role", "status", "role", "unit_code"),
+        Index("ix_tasks_inbox_assignee", "status", "assignee"),
+    )
+
+
+class Customer(Base):
+    """The customer card 客户档案卡 (000 §10, 001 summary form), created once onboarding is approved."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    grade: Mapped[str] = mapped_column(String(2), default="C")  # 001 §1: new customers are C in year one
+    address: Mapped[str] = mapped_column(String(300))
+    legal_representative: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40))
+    registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    card: Mapped[dict[str, object]] = mapped_column(JSON)  # every archive field as submitted
+    onboarding_process_id: Mapped[str] = mapped_column(String(64), unique=True)
+    trading_since: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(80))
+    documents: Mapped[list[CustomerDocument]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CustomerDocument.id"
+    )
+
+
+class CustomerDocument(Base):
+    __tablename__ = "customer_documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str | None] = mapped_column(String(128))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    stamped_copy: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,94 @@
+"""Document checklists: which licences a customer must show (000 §6, §7, §8, §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class DocumentType(StrEnum):
+    business_license = "business_license"
+    tax_registration = "tax_registration"
+    oil_wholesale_certificate = "oil_wholesale_certificate"
+    hazardous_chemicals_certificate = "hazardous_chemicals_certificate"
+    organization_code = "organization_code"
+    bank_account_permit = "bank_account_permit"
+    general_taxpayer = "general_taxpayer"
+    invoicing_info = "invoicing_info"
+    legal_rep_id = "legal_rep_id"
+    power_of_attorney = "power_of_attorney"
+
+
+DOCUMENT_TITLES: dict[DocumentType, str] = {
+    DocumentType.business_license: "营业执照",
+    DocumentType.tax_registration: "税务登记证",
+    DocumentType.oil_wholesale_certificate: "成品油批发证书",
+    DocumentType.hazardous_chemicals_certificate: "危险化学品证书",
+    DocumentType.organization_code: "组织代码证",
+    DocumentType.bank_account_permit: "开户许可证",
+    DocumentType.general_taxpayer: "增值税一般纳税人资质",
+    DocumentType.invoicing_info: "开票信息",
+    DocumentType.legal_rep_id: "法人身份证复印件",
+    DocumentType.power_of_attorney: "委托书原件",
+}
+
+# 000 §6: the nine documents an allocation customer must show.
+ONBOARDING_REQUIRED: tuple[DocumentType, ...] = (
+    DocumentType.business_license,
+    DocumentType.tax_registration,
+    DocumentType.oil_wholesale_certificate,
+    DocumentType.hazardous_chemicals_certificate,
+    DocumentType.organization_code,
+    DocumentType.bank_account_permit,
+    DocumentType.general_taxpayer,
+    DocumentType.invoicing_info,
+    DocumentType.legal_rep_id,
+)
+
+
+class Document(BaseModel):
+    """One licence or certificate as submitted: a stamped copy, original on request (000 §6)."""
+
+    type: DocumentType
+    number: str = Field(min_length=1, max_length=64)
+    issuer: str | None = Field(default=None, max_length=128)
+    valid_until: date | None = None
+    stamped_copy: bool = True
+
+
+def document_problems(
+    documents: Iterable[Document],
+    required: Iterable[DocumentType],
+    today: date,
+    *,
+    delegate: bool = False,
+) -> list[str]:
+    """Every reason the documents fall short of the checklist; empty when complete.
+
+    A delegate acting for the legal representative also needs the original power of
+    attorney (000 §6 item 9). Copies must be stamped (000 §6 "加盖公章").
+    """
+    docs = list(documents)
+    by_type: dict[DocumentType, list[Document]] = {}
+    for doc in docs:
+        by_type.setdefault(doc.type, []).append(doc)
+    needed = list(required) + ([DocumentType.power_of_attorney] if delegate else [])
+    problems: list[str] = []
+    for doc_type in needed:
+        title = f"{doc_type.value} ({DOCUMENT_TITLES[doc_type]})"
+        present = by_type.get(doc_type, [])
+        if not present:
+            problems.append(f"missing document: {title}")
+            continue
+        if not any(d.valid_until is None or d.valid_until >= today for d in present):
+            latest = max(d.valid_until for d in present if d.valid_until is not None)
+            problems.append(f"expired document: {title} was valid until {latest.isoformat()}")
+        elif not any(d.stamped_copy for d in present):
+            problems.append(f"document not stamped: {title} must be a copy bearing the company seal")
+    for doc_type, present in by_type.items():
+        if len(present) > 1:
+            problems.append(f"duplicate document: {doc_type.value} submitted {len(present)} times")
+    return problems

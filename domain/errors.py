@@ -1,0 +1,10 @@
+"""Error types shared by workflows (ApplicationError.type) and the API (HTTP status)."""
+
+from __future__ import annotations
+
+FORBIDDEN = "Forbidden"  # 403: wrong role, self-approval, segregation of duties
+NOT_FOUND = "NotFound"  # 404
+CONFLICT = "Conflict"  # 409: stale or already-decided task, process not in that state
+INVALID = "Invalid"  # 422: malformed decision, missing reason
+
+HTTP_STATUS: dict[str, int] = {FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID: 422}

@@ -1,0 +1,51 @@
+"""Roles of the organisation (REGULATIONS.md "Organisation and roles"; 000 §4-§5, 001 credit §3, 003)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    sales_clerk = "sales_clerk"
+    marketing_reviewer = "marketing_reviewer"
+    marketing_manager = "marketing_manager"
+    finance_reviewer = "finance_reviewer"
+    business_vp = "business_vp"
+    general_manager = "general_manager"
+    chief_accountant = "chief_accountant"
+    leadership_meeting = "leadership_meeting"
+    legal_reviewer = "legal_reviewer"
+    depot_manager = "depot_manager"
+    station_manager = "station_manager"
+    technical_dept = "technical_dept"
+    production_dept = "production_dept"
+    auditor = "auditor"
+    admin = "admin"
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.sales_clerk: "业务员 / 营销业务部经办",
+    Role.marketing_reviewer: "营销业务部 (资质审核)",
+    Role.marketing_manager: "营销业务部经理",
+    Role.finance_reviewer: "财务资产部",
+    Role.business_vp: "业务副总 / 主管副总经理",
+    Role.general_manager: "总经理",
+    Role.chief_accountant: "总会计师",
+    Role.leadership_meeting: "公司领导班子会议",
+    Role.legal_reviewer: "法务部门",
+    Role.depot_manager: "油库营业室经理",
+    Role.station_manager: "加油站",
+    Role.technical_dept: "技术部",
+    Role.production_dept: "生产部",
+    Role.auditor: "审计 / 监督小组",
+    Role.admin: "系统管理员",
+}
+
+# Roles that may read every process and its history (003 §7: supervision reads everything).
+OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
+
+# Roles that file applications on behalf of customers (000 §6: the clerk collects documents).
+APPLICANT_ROLES = frozenset({Role.sales_clerk})
+
+# Demo accounts: one per role; the leadership meeting is a collective body, not a login.
+DEMO_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in {Role.leadership_meeting, Role.production_dept})

@@ -1,0 +1,43 @@
+"""One place for configuration: environment variables (or `.env`) read by pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
+
+
+class Settings(BaseSettings):
+    """Every knob the API, the worker and the scripts share."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: str = "demo"
+    database_url: str = f"sqlite:///{ROOT / '.data' / 'app.db'}"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "customer-approvals"
+    jwt_secret: str = DEMO_JWT_SECRET
+    jwt_minutes: int = 8 * 60
+    api_port: int = 8000
+
+    @property
+    def demo_mode(self) -> bool:
+        return self.app_env == "demo"
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        """A forged token would let anyone approve anything: refuse the demo secret outside demo."""
+        if not self.demo_mode and self.jwt_secret == DEMO_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set when APP_ENV is not 'demo'")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""The Temporal worker: registers every workflow and activity on the product's task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.registry import build_activities
+from workflows.registry import WORKFLOWS
+
+
+def build_worker(client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession]) -> Worker:
+    """The real registration, shared by `python worker.py` and the tests."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(sessions),
+    )
+
+
+async def main() -> None:
+    from db.session import make_engine, make_sessionmaker
+    from settings import get_settings
+    from temporal_client import connect
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    worker = build_worker(client, settings.task_queue, make_sessionmaker(engine))
+    logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(main())

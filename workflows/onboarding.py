@@ -1,0 +1,212 @@
+"""P1 onboarding of an allocation customer — 配置客户资信审批 (000 §6).
+
+The application walks marketing review → finance re-check → business VP consent → GM approval.
+A return sends it back to the applicant, whose resubmission restarts the chain at marketing
+review; a rejection or a withdrawal ends it. On GM approval the customer is created.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.process_store import ProcessStore
+    from domain import errors, search
+    from domain.approvals import ONBOARDING_CHAIN, Outcome
+    from domain.documents import ONBOARDING_REQUIRED, document_problems
+    from domain.models import (
+        CustomerCreation,
+        DecisionRequest,
+        OnboardingApplication,
+        OnboardingInput,
+        ProcessProjection,
+        ProcessStatus,
+        ProcessView,
+        ResubmitRequest,
+        WithdrawRequest,
+    )
+    from workflows.approval import ApprovalChain, ProcessRef, store
+
+OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
+
+
+@workflow.defn(name="Onboarding")
+class OnboardingWorkflow:
+    @workflow.init
+    def __init__(self, start: OnboardingInput) -> None:
+        info = workflow.info()
+        self.application: OnboardingApplication = start.application
+        self.applicant = start.applicant
+        self.status = ProcessStatus.running
+        self.customer_id: int | None = None
+        self.started_at = workflow.now()
+        self.settled = False  # True while the process waits for a human and projections are written
+        self.approvals = ApprovalChain(
+            chain=ONBOARDING_CHAIN,
+            process=ProcessRef(
+                process_id=info.run_id,
+                workflow_id=info.workflow_id,
+                process_type=ONBOARDING_CHAIN.process_type,
+                subject=start.application.customer.name,
+                applicant=start.applicant.username,
+            ),
+        )
+        self.approvals.on_waiting = self._rest
+        self.resubmitted = False
+
+    @workflow.run
+    async def run(self, start: OnboardingInput) -> ProcessView:
+        while True:
+            outcome = await self.approvals.run()
+            if outcome is None:  # withdrawn while a step was open
+                break
+            if outcome is Outcome.approve:
+                await self._create_customer()
+                self.status = ProcessStatus.approved
+                break
+            self.status = OUTCOME_STATUS[outcome]
+            if self.status is ProcessStatus.rejected:
+                break
+            await self._rest()
+            await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
+            if self.status is ProcessStatus.withdrawn:
+                break
+            self.resubmitted = False
+            self.status = ProcessStatus.running
+            self.approvals.round += 1
+        await self._rest()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    # --- decisions (Updates) -------------------------------------------------------------------
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> ProcessView:
+        self.settled = False
+        await self.approvals.decide(request)
+        return await self._settled_view()
+
+    @decide.validator
+    def validate_decide(self, request: DecisionRequest) -> None:
+        self._require_status(ProcessStatus.running)
+        self.approvals.validate(request)
+
+    @workflow.update
+    async def resubmit(self, request: ResubmitRequest) -> ProcessView:
+        self.validate_resubmit(request)
+        self.settled = False
+        self.application = request.application
+        self.resubmitted = True
+        return await self._settled_view()
+
+    @resubmit.validator
+    def validate_resubmit(self, request: ResubmitRequest) -> None:
+        """Only the applicant corrects a returned application, and only into a complete one (000 §6)."""
+        self._require_status(ProcessStatus.returned)
+        self._require_applicant(request.actor.username, "resubmit")
+        if request.application.customer.credit_code != self.application.customer.credit_code:
+            raise ApplicationError("a resubmission cannot change the customer's credit code", type=errors.INVALID)
+        problems = document_problems(
+            request.application.documents,
+            ONBOARDING_REQUIRED,
+            workflow.now().date(),
+            delegate=request.application.customer.delegate is not None,
+        )
+        if problems:
+            raise ApplicationError("; ".join(problems), problems, type=errors.INVALID)
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawRequest) -> ProcessView:
+        self.validate_withdraw(request)
+        self.settled = False
+        self.status = ProcessStatus.withdrawn
+        self.approvals.cancel()
+        return await self._settled_view()
+
+    @withdraw.validator
+    def validate_withdraw(self, request: WithdrawRequest) -> None:
+        if not self.status.is_open:
+            raise ApplicationError(f"the process is already {self.status.value}", type=errors.CONFLICT)
+        self._require_applicant(request.actor.username, "withdraw")
+
+    @workflow.update
+    async def current(self) -> ProcessView:
+        """Waits until the process rests (task in an inbox, or finished): read-your-writes for the API."""
+        return await self._settled_view()
+
+    @workflow.query
+    def view(self) -> ProcessView:
+        current = self.approvals.current
+        return ProcessView(
+            process_id=self.approvals.process.process_id,
+            process_type=self.approvals.process.process_type,
+            status=self.status,
+            current_step=self.approvals.current_step if self.status is ProcessStatus.running else None,
+            customer_id=self.customer_id,
+            round=self.approvals.round,
+            open_task_ids=[current.spec.task_id] if current and current.decision is None else [],
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _rest(self) -> None:
+        """The process now waits for a human (or has ended): project it, then answer pending updates."""
+        await self._project()
+        self.settled = True
+
+    async def _settled_view(self) -> ProcessView:
+        await workflow.wait_condition(lambda: self.settled)
+        return self.view()
+
+    def _require_status(self, status: ProcessStatus) -> None:
+        if self.status is not status:
+            raise ApplicationError(
+                f"the process is {self.status.value}, not {status.value}", type=errors.CONFLICT
+            )
+
+    def _require_applicant(self, username: str, action: str) -> None:
+        if username != self.applicant.username:
+            raise ApplicationError(f"only the applicant may {action} this application", type=errors.FORBIDDEN)
+
+    async def _create_customer(self) -> None:
+        last = self.approvals.decisions[-1]
+        self.customer_id = await store(
+            ProcessStore.create_customer,
+            CustomerCreation(
+                process_id=self.approvals.process.process_id,
+                customer=self.application.customer,
+                documents=self.application.documents,
+                created_by=last.actor,
+                approved_at=last.at,
+            ),
+        )
+
+    async def _project(self) -> None:
+        """Write the process row and the search attributes the Temporal UI filters on."""
+        view = self.view()
+        workflow.upsert_search_attributes(
+            [
+                search.PROCESS_TYPE.value_set(view.process_type),
+                search.PROCESS_STATUS.value_set(view.status.value),
+                search.CURRENT_STEP.value_set(view.current_step or ""),
+                search.CUSTOMER_CREDIT_CODE.value_set(self.application.customer.credit_code),
+            ]
+        )
+        ref = self.approvals.process
+        await store(
+            ProcessStore.project_process,
+            ProcessProjection(
+                process_id=ref.process_id,
+                workflow_id=ref.workflow_id,
+                process_type=ref.process_type,
+                status=view.status,
+                current_step=view.current_step,
+                subject=ref.subject,
+                subject_key=self.application.customer.credit_code,
+                applicant=ref.applicant,
+                customer_id=self.customer_id,
+                started_at=self.started_at,
+                updated_at=workflow.now(),
+            ),
+        )

@@ -1,0 +1,7 @@
+"""Every workflow the worker runs, in one list the worker and the tests share."""
+
+from __future__ import annotations
+
+from workflows.onboarding import OnboardingWorkflow
+
+WORKFLOWS: list[type] = [OnboardingWorkflow]
