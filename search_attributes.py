@@ -13,7 +13,7 @@ async def ensure_search_attributes(client: Client) -> None:
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=client.namespace)
     )
-    missing = {key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in ALL_KEYS} 
+    missing = {key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in ALL_KEYS}
     for name in list(missing):
         if name in listed.custom_attributes:
             del missing[name]

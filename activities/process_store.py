@@ -37,7 +37,9 @@ class ProcessStore:
     async def open_task(self, spec: TaskSpec) -> None:
         async with self.sessions.begin() as session:
             if await session.get(Task, spec.task_id) is None:
-                session.add(Task(**spec.model_dump(mode="python", exclude={"unit"}), unit_code=spec.unit, status="open"))
+                session.add(
+                    Task(**spec.model_dump(mode="python", exclude={"unit"}), unit_code=spec.unit, status="open")
+                )
 
     @activity.defn
     async def close_task(self, closure: TaskClosure) -> None:
@@ -88,4 +90,3 @@ class ProcessStore:
             session.add(customer)
             await session.flush()
             return customer.id
-

@@ -61,14 +61,22 @@ ONBOARDING_CHAIN = ChainSpec(
     title="配置客户资信审批 Allocation customer onboarding",
     citation="000 §6",
     steps=(
-        StepSpec(key="marketing_review", title="营销业务部资质审核 Qualification review",
-                 role=Role.marketing_reviewer, citation="000 §6"),
-        StepSpec(key="finance_recheck", title="财务资产部复核 Finance re-check",
-                 role=Role.finance_reviewer, citation="000 §6"),
-        StepSpec(key="vp_consent", title="业务副总同意 Business VP consent",
-                 role=Role.business_vp, citation="000 §6"),
-        StepSpec(key="gm_approval", title="总经理审批 General manager approval",
-                 role=Role.general_manager, citation="000 §6"),
+        StepSpec(
+            key="marketing_review",
+            title="营销业务部资质审核 Qualification review",
+            role=Role.marketing_reviewer,
+            citation="000 §6",
+        ),
+        StepSpec(
+            key="finance_recheck",
+            title="财务资产部复核 Finance re-check",
+            role=Role.finance_reviewer,
+            citation="000 §6",
+        ),
+        StepSpec(key="vp_consent", title="业务副总同意 Business VP consent", role=Role.business_vp, citation="000 §6"),
+        StepSpec(
+            key="gm_approval", title="总经理审批 General manager approval", role=Role.general_manager, citation="000 §6"
+        ),
     ),
 )
 

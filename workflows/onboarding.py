@@ -161,9 +161,7 @@ class OnboardingWorkflow:
 
     def _require_status(self, status: ProcessStatus) -> None:
         if self.status is not status:
-            raise ApplicationError(
-                f"the process is {self.status.value}, not {status.value}", type=errors.CONFLICT
-            )
+            raise ApplicationError(f"the process is {self.status.value}, not {status.value}", type=errors.CONFLICT)
 
     def _require_applicant(self, username: str, action: str) -> None:
         if username != self.applicant.username:

@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install migrate seed run worker api test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) -m alembic upgrade head
+
+seed: migrate
+	$(PY) -m scripts.seed_demo
+
+run: seed
+	$(PY) -m scripts.run_stack
+
+worker: install
+	$(PY) worker.py
+
+api: install
+	$(VENV)/bin/uvicorn api.main:app --port $${API_PORT:-8000}
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+check: lint typecheck test
+
+bench: install
+	$(PY) -m benchmarks.escalations
+
+clean:
+	rm -rf .data $(VENV)

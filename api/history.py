@@ -1,0 +1,127 @@
+"""An auditor's history of a process, read from the Temporal event history itself.
+
+Nothing here is stored separately, so the history cannot drift from what really ran: every
+accepted and successfully completed update is a human action; database activities of note
+(a task opened, the customer created) are the system's actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHandle
+
+from api.schemas import HistoryEntry
+from temporal_client import DATA_CONVERTER
+
+READ_ONLY_UPDATES = frozenset({"current"})
+
+
+def _decode(payloads: Payloads) -> list[Any]:
+    if not payloads.payloads:
+        return []
+    return list(DATA_CONVERTER.payload_converter.from_payloads(list(payloads.payloads)))
+
+
+def _at(event: HistoryEvent) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=UTC)
+
+
+def _update_entry(name: str, args: list[Any], at: datetime) -> HistoryEntry:
+    arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
+    actor = (arg.get("actor") or {}).get("username", "unknown")
+    if name == "decide":
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            action="decision",
+            step=arg.get("step"),
+            outcome=arg.get("outcome"),
+            comment=arg.get("comment"),
+        )
+    if name == "resubmit":
+        return HistoryEntry(at=at, actor=actor, action="resubmitted", comment=arg.get("comment"))
+    if name == "withdraw":
+        return HistoryEntry(at=at, actor=actor, action="withdrawn", outcome="withdrawn", comment=arg.get("reason"))
+    return HistoryEntry(at=at, actor=actor, action=name, comment=None)
+
+
+def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
+    """Entries in event order; an update counts from its acceptance, once it completed successfully."""
+    entries: list[HistoryEntry | None] = []
+    accepted: dict[str, int] = {}  # update id -> index of its provisional entry
+    scheduled: dict[int, tuple[str, list[Any]]] = {}
+    for event in events:
+        kind = event.event_type
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            args = _decode(event.workflow_execution_started_event_attributes.input)
+            start = args[0] if args and isinstance(args[0], dict) else {}
+            applicant = (start.get("applicant") or {}).get("username", "unknown")
+            entries.append(HistoryEntry(at=_at(event), actor=applicant, action="submitted"))
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            name = request.input.name
+            if name not in READ_ONLY_UPDATES:
+                accepted[request.meta.update_id] = len(entries)
+                entries.append(_update_entry(name, _decode(request.input.args), _at(event)))
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            attrs = event.workflow_execution_update_completed_event_attributes
+            index = accepted.pop(attrs.meta.update_id, None)
+            # A handler that failed (the loser of a race) changed nothing: not an action.
+            if index is not None and attrs.outcome.HasField("failure"):
+                entries[index] = None
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = (attrs.activity_type.name, _decode(attrs.input))
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            attrs = event.activity_task_completed_event_attributes
+            name, args = scheduled.get(attrs.scheduled_event_id, ("", []))
+            entries.append(_activity_entry(name, args, _decode(attrs.result), _at(event)))
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            result = _decode(event.workflow_execution_completed_event_attributes.result)
+            status = result[0].get("status") if result and isinstance(result[0], dict) else None
+            entries.append(HistoryEntry(at=_at(event), actor="system", action="closed", outcome=status))
+        elif kind in (
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+        ):
+            entries.append(HistoryEntry(at=_at(event), actor="system", action="aborted", outcome=kind.name))
+    # Updates still in flight (accepted, not completed) are shown: they were accepted and run.
+    return [entry for entry in entries if entry is not None]
+
+
+def _activity_entry(name: str, args: list[Any], result: list[Any], at: datetime) -> HistoryEntry | None:
+    arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
+    if name == "open_task":
+        return HistoryEntry(
+            at=at,
+            actor="system",
+            action="task_opened",
+            step=arg.get("step"),
+            round=arg.get("round"),
+            comment=f"waiting for role {arg.get('role')}",
+        )
+    if name == "create_customer":
+        customer_id = result[0] if result else None
+        return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
+    if name == "record_event":
+        return HistoryEntry(
+            at=at,
+            actor=arg.get("actor", "system"),
+            action=arg.get("action", "event"),
+            step=arg.get("step"),
+            outcome=arg.get("outcome"),
+            comment=arg.get("comment"),
+        )
+    return None
+
+
+async def process_history(handle: WorkflowHandle[Any, Any]) -> list[HistoryEntry]:
+    history = await handle.fetch_history()
+    return build_history(history.events)

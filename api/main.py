@@ -1,0 +1,55 @@
+"""The FastAPI application: authenticates, validates, starts workflows and sends updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from api import errors
+from api.routes import auth, customers, health, onboarding, processes, tasks
+from db.session import make_engine, make_sessionmaker
+from settings import Settings, get_settings
+from temporal_client import connect
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    """Build the app; tests hand in a real Temporal client and sessionmaker of their own."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        app.state.settings = settings
+        if sessions is None:
+            engine = make_engine(settings.database_url)
+            app.state.sessions = make_sessionmaker(engine)
+        else:
+            app.state.sessions = sessions
+        app.state.temporal = temporal or await connect(settings.temporal_address, settings.temporal_namespace)
+        app.state.task_queue = settings.task_queue
+        yield
+        if engine is not None:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Customer management approvals",
+        version="0.1.0",
+        description="Regulation-driven customer approvals (客户管理办法) on Temporal workflows.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (auth, health, onboarding, tasks, processes, customers):
+        app.include_router(module.router, prefix="/api/v1")
+    return app
+
+
+app = create_app()  # `uvicorn api.main:app`

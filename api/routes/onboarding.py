@@ -1,0 +1,86 @@
+"""P1 onboarding (000 §6): file an application, resubmit a returned one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request, status
+from sqlalchemy import select
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
+from api.errors import Conflict, Invalid
+from api.gateway import get_process, handle_for, send_update
+from api.schemas import ProcessStateOut
+from db.models import Customer
+from domain.documents import ONBOARDING_REQUIRED, document_problems
+from domain.models import Actor, OnboardingApplication, OnboardingInput, ResubmitRequest
+from domain.roles import APPLICANT_ROLES
+
+router = APIRouter(prefix="/onboarding", tags=["onboarding"])
+Applicant = Depends(require_any_role(*APPLICANT_ROLES))
+
+
+def onboarding_workflow_id(credit_code: str) -> str:
+    """One workflow id per customer: Temporal itself refuses a second open onboarding (409)."""
+    return f"onboarding-{credit_code}"
+
+
+def _check_documents(application: OnboardingApplication) -> None:
+    problems = document_problems(
+        application.documents,
+        ONBOARDING_REQUIRED,
+        datetime.now(UTC).date(),
+        delegate=application.customer.delegate is not None,
+    )
+    if problems:
+        raise Invalid(problems)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+async def submit_onboarding(
+    application: OnboardingApplication,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = Applicant,
+) -> ProcessStateOut:
+    """A sales clerk files the customer's archive data and the nine documents (000 §6, §10)."""
+    _check_documents(application)
+    code = application.customer.credit_code
+    if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
+        raise Conflict(f"a customer with credit code {code} already exists")
+    try:
+        handle = await temporal.start_workflow(
+            "Onboarding",
+            OnboardingInput(application=application, applicant=actor),
+            id=onboarding_workflow_id(code),
+            task_queue=request.app.state.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError as exc:
+        raise Conflict(f"customer {code} already has an onboarding process open") from exc
+    view = await send_update(handle, "current")
+    return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
+
+
+@router.post("/{process_id}/resubmit", response_model=ProcessStateOut)
+async def resubmit_onboarding(
+    process_id: str,
+    application: OnboardingApplication,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: CurrentActor,
+    comment: str | None = None,
+) -> ProcessStateOut:
+    """The applicant corrects a returned application; the chain restarts at marketing review."""
+    _check_documents(application)
+    process = await get_process(session, actor, process_id)
+    view = await send_update(
+        handle_for(temporal, process),
+        "resubmit",
+        ResubmitRequest(actor=actor, application=application, comment=comment),
+    )
+    return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)

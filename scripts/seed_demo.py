@@ -1,0 +1,87 @@
+"""Demo data for the embedded default: organisational units and one user per role (password `demo`).
+
+Refuses to run outside demo mode, so production never gets well-known passwords.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.security import hash_password
+from db.models import OrgUnit, User, UserRole
+from db.session import make_engine, make_sessionmaker
+from domain.roles import DEMO_ROLES, ROLE_TITLES, Role
+from settings import get_settings
+
+DEMO_PASSWORD = "demo"
+
+UNITS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("HQ", "河南延长石油销售有限公司", "company", None),
+    ("MKT", "营销业务部", "department", "HQ"),
+    ("FIN", "财务资产部", "department", "HQ"),
+    ("LEGAL", "法务部门", "department", "HQ"),
+    ("TECH", "技术部", "department", "HQ"),
+    ("AUDIT", "审计监督小组", "department", "HQ"),
+    ("DEPOT-ZZ", "郑州油库营业室", "depot", "HQ"),
+    ("STATION-ZZ01", "郑州一号加油站", "station", "HQ"),
+)
+
+UNIT_OF_ROLE: dict[Role, str] = {
+    Role.sales_clerk: "MKT",
+    Role.marketing_reviewer: "MKT",
+    Role.marketing_manager: "MKT",
+    Role.finance_reviewer: "FIN",
+    Role.chief_accountant: "FIN",
+    Role.legal_reviewer: "LEGAL",
+    Role.technical_dept: "TECH",
+    Role.auditor: "AUDIT",
+    Role.depot_manager: "DEPOT-ZZ",
+    Role.station_manager: "STATION-ZZ01",
+}
+
+
+async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_PASSWORD) -> int:
+    """Create what is missing; returns how many users were added (0 on a second run)."""
+    added = 0
+    hashed = hash_password(password)
+    async with sessions.begin() as session:
+        for code, name, kind, parent in UNITS:
+            if await session.get(OrgUnit, code) is None:
+                session.add(OrgUnit(code=code, name=name, kind=kind, parent_code=parent))
+                await session.flush()
+        for role in DEMO_ROLES:
+            if await session.scalar(select(User.id).where(User.username == role.value)) is not None:
+                continue
+            session.add(
+                User(
+                    username=role.value,
+                    full_name=f"演示 {ROLE_TITLES[role]}",
+                    password_hash=hashed,
+                    unit_code=UNIT_OF_ROLE.get(role, "HQ"),
+                    created_at=datetime.now(UTC),
+                    roles=[UserRole(role=role.value)],
+                )
+            )
+            added += 1
+    return added
+
+
+async def main() -> None:
+    settings = get_settings()
+    if not settings.demo_mode:
+        sys.exit("demo users exist only in demo mode (APP_ENV=demo)")
+    engine = make_engine(settings.database_url)
+    try:
+        added = await seed(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    print(f"demo data ready: {added} users added; every demo user's password is '{DEMO_PASSWORD}'")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,127 @@
+"""Test helpers: valid applications, a running worker, the real API over ASGI."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from api.main import create_app
+from domain.credit_code import ALPHABET, make_credit_code
+from domain.documents import ONBOARDING_REQUIRED
+from settings import Settings
+from worker import build_worker
+
+
+def random_credit_code() -> str:
+    tail = "".join(random.choice(ALPHABET) for _ in range(9))
+    return make_credit_code("91410100" + tail)
+
+
+def application(credit_code: str | None = None, *, drop: tuple[str, ...] = (), **customer: Any) -> dict[str, Any]:
+    """A complete onboarding application as JSON (000 §6 documents, 000 §10 card)."""
+    valid = (date.today() + timedelta(days=365)).isoformat()
+    return {
+        "customer": {
+            "name": "郑州华豫石化贸易有限公司",
+            "credit_code": credit_code or random_credit_code(),
+            "kind": "allocation_self_sale",
+            "address": "河南省郑州市金水区花园路 1 号",
+            "legal_representative": "王建国",
+            "phone": "0371-65550000",
+            "postcode": "450000",
+            "registered_capital": "50000000",
+            "business_scope": "成品油批发; 危险化学品经营",
+            "bank_name": "中国工商银行郑州花园路支行",
+            "bank_account": "1702020109024567890",
+            **customer,
+        },
+        "documents": [
+            {"type": t.value, "number": f"NO-{t.value[:6].upper()}-001", "issuer": "郑州市市场监督管理局", "valid_until": valid}
+            for t in ONBOARDING_REQUIRED
+            if t.value not in drop
+        ],
+    }
+
+
+class WorkerControl:
+    """A real worker on its own task queue that a test can stop and start again."""
+
+    def __init__(self, client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.client, self.task_queue, self.sessions = client, task_queue, sessions
+        self.worker: Worker | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.worker = build_worker(self.client, self.task_queue, self.sessions)
+        self._task = asyncio.create_task(self.worker.run())
+
+    async def stop(self) -> None:
+        if self.worker is not None and self._task is not None:
+            await self.worker.shutdown()
+            await self._task
+        self.worker, self._task = None, None
+
+
+class Api:
+    """The real FastAPI app over ASGI, with a token per demo user."""
+
+    def __init__(self, client: httpx.AsyncClient, worker: WorkerControl) -> None:
+        self.client, self.worker = client, worker
+        self._tokens: dict[str, str] = {}
+
+    async def headers(self, username: str, password: str = "demo") -> dict[str, str]:
+        if username not in self._tokens:
+            response = await self.client.post(
+                "/api/v1/auth/token", data={"username": username, "password": password}
+            )
+            assert response.status_code == 200, response.text
+            self._tokens[username] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    async def get(self, url: str, user: str, **kw: Any) -> httpx.Response:
+        return await self.client.get(url, headers=await self.headers(user), **kw)
+
+    async def post(self, url: str, user: str, **kw: Any) -> httpx.Response:
+        return await self.client.post(url, headers=await self.headers(user), **kw)
+
+    async def task_for(self, user: str, process_id: str) -> dict[str, Any]:
+        response = await self.get("/api/v1/tasks", user)
+        assert response.status_code == 200, response.text
+        tasks = [t for t in response.json() if t["process_id"] == process_id]
+        assert len(tasks) == 1, f"{user} sees {tasks}"
+        return tasks[0]
+
+    async def decide(self, user: str, process_id: str, outcome: str, comment: str | None = None) -> httpx.Response:
+        task = await self.task_for(user, process_id)
+        return await self.post(
+            f"/api/v1/tasks/{task['task_id']}/decision", user, json={"outcome": outcome, "comment": comment}
+        )
+
+    async def submit(self, user: str = "sales_clerk", body: dict[str, Any] | None = None) -> httpx.Response:
+        return await self.post("/api/v1/onboarding", user, json=body or application())
+
+
+@asynccontextmanager
+async def running_api(
+    client: Client, sessions: async_sessionmaker[AsyncSession], task_queue: str, database_url: str
+) -> AsyncIterator[Api]:
+    worker = WorkerControl(client, task_queue, sessions)
+    await worker.start()
+    settings = Settings(database_url=database_url, task_queue=task_queue)
+    app = create_app(settings, temporal=client, sessions=sessions)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
+                yield Api(http, worker)
+    finally:
+        await worker.stop()
