@@ -70,18 +70,18 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
                 accepted[request.meta.update_id] = len(entries)
                 entries.append(_update_entry(name, _decode(request.input.args), _at(event)))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-            attrs = event.workflow_execution_update_completed_event_attributes
-            index = accepted.pop(attrs.meta.update_id, None)
+            completed = event.workflow_execution_update_completed_event_attributes
+            index = accepted.pop(completed.meta.update_id, None)
             # A handler that failed (the loser of a race) changed nothing: not an action.
-            if index is not None and attrs.outcome.HasField("failure"):
+            if index is not None and completed.outcome.HasField("failure"):
                 entries[index] = None
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attrs = event.activity_task_scheduled_event_attributes
-            scheduled[event.event_id] = (attrs.activity_type.name, _decode(attrs.input))
+            activity = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = (activity.activity_type.name, _decode(activity.input))
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            attrs = event.activity_task_completed_event_attributes
-            name, args = scheduled.get(attrs.scheduled_event_id, ("", []))
-            entries.append(_activity_entry(name, args, _decode(attrs.result), _at(event)))
+            done = event.activity_task_completed_event_attributes
+            name, args = scheduled.get(done.scheduled_event_id, ("", []))
+            entries.append(_activity_entry(name, args, _decode(done.result), _at(event)))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             result = _decode(event.workflow_execution_completed_event_attributes.result)
             status = result[0].get("status") if result and isinstance(result[0], dict) else None
@@ -91,7 +91,7 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
             EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
             EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
         ):
-            entries.append(HistoryEntry(at=_at(event), actor="system", action="aborted", outcome=kind.name))
+            entries.append(HistoryEntry(at=_at(event), actor="system", action="aborted", outcome=EventType.Name(kind)))
     # Updates still in flight (accepted, not completed) are shown: they were accepted and run.
     return [entry for entry in entries if entry is not None]
 

@@ -55,10 +55,11 @@ def main() -> None:
     api = [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(settings.api_port)]
     children.append(subprocess.Popen(api, env=env, cwd=ROOT))
     wait_for_port("127.0.0.1", settings.api_port, 60)
+    ui = "http://127.0.0.1:8233" if not external else f"(the UI of your Temporal at {env['TEMPORAL_ADDRESS']})"
     print(
         "\nCustomer approvals is running:\n"
         f"  API            http://127.0.0.1:{settings.api_port}/api/v1  (docs: http://127.0.0.1:{settings.api_port}/docs)\n"
-        f"  Temporal UI    {'http://127.0.0.1:8233' if not external else '(your Temporal at ' + env['TEMPORAL_ADDRESS'] + ')'}\n"
+        f"  Temporal UI    {ui}\n"
         f"  Temporal       {env.get('TEMPORAL_ADDRESS', settings.temporal_address)}\n"
         f"  Database       {settings.database_url}\n"
         "  Demo users     sales_clerk, marketing_reviewer, finance_reviewer, business_vp, general_manager, "

@@ -113,8 +113,9 @@ def task_queue() -> str:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def api(temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str,
-              task_queue: str) -> AsyncIterator[object]:
+async def api(
+    temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> AsyncIterator[object]:
     from tests.support import running_api
 
     async with running_api(temporal_env.client, sessions, task_queue, database_url) as running:

@@ -45,7 +45,12 @@ def application(credit_code: str | None = None, *, drop: tuple[str, ...] = (), *
             **customer,
         },
         "documents": [
-            {"type": t.value, "number": f"NO-{t.value[:6].upper()}-001", "issuer": "郑州市市场监督管理局", "valid_until": valid}
+            {
+                "type": t.value,
+                "number": f"NO-{t.value[:6].upper()}-001",
+                "issuer": "郑州市市场监督管理局",
+                "valid_until": valid,
+            }
             for t in ONBOARDING_REQUIRED
             if t.value not in drop
         ],
@@ -80,9 +85,7 @@ class Api:
 
     async def headers(self, username: str, password: str = "demo") -> dict[str, str]:
         if username not in self._tokens:
-            response = await self.client.post(
-                "/api/v1/auth/token", data={"username": username, "password": password}
-            )
+            response = await self.client.post("/api/v1/auth/token", data={"username": username, "password": password})
             assert response.status_code == 200, response.text
             self._tokens[username] = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[username]}"}

@@ -38,7 +38,10 @@ async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
     assert started.status_code == 201, started.text
     process_id = started.json()["process_id"]
     assert started.json() == {
-        "process_id": process_id, "status": "running", "current_step": "marketing_review", "customer_id": None,
+        "process_id": process_id,
+        "status": "running",
+        "current_step": "marketing_review",
+        "customer_id": None,
     }
 
     final = await approve_all(api, process_id)
@@ -101,7 +104,10 @@ async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> Non
     assert (await api.decide("marketing_reviewer", process_id, "approve", "ok")).status_code == 200
     returned = await api.decide("finance_reviewer", process_id, "return", "开户许可证号码有误, 请更正")
     assert returned.json() == {
-        "process_id": process_id, "status": "returned", "current_step": None, "customer_id": None,
+        "process_id": process_id,
+        "status": "returned",
+        "current_step": None,
+        "customer_id": None,
     }
     # Only the applicant resubmits, and only a complete application.
     assert (await api.post(f"/api/v1/onboarding/{process_id}/resubmit", "auditor", json=body)).status_code in (403, 404)
@@ -167,8 +173,16 @@ async def _add_user(api: Api, sessions, username: str, *roles: str) -> None:  # 
 
     async with sessions.begin() as session:
         if await session.scalar(select(User.id).where(User.username == username)) is None:
-            session.add(User(username=username, full_name=username, password_hash=hash_password("demo"),
-                             unit_code="MKT", created_at=datetime.now(UTC), roles=[UserRole(role=r) for r in roles]))
+            session.add(
+                User(
+                    username=username,
+                    full_name=username,
+                    password_hash=hash_password("demo"),
+                    unit_code="MKT",
+                    created_at=datetime.now(UTC),
+                    roles=[UserRole(role=r) for r in roles],
+                )
+            )
 
 
 async def test_two_approvers_racing_exactly_one_wins(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +224,7 @@ async def test_incomplete_application_is_refused_and_starts_nothing(api: Api, se
     assert any("expired document: business_license" in p for p in detail)
     async with sessions() as session:
         assert await session.scalar(select(Process).where(Process.subject_key == code)) is None
-    delegate = application(customer_overrides := None) if False else application(delegate="李四")
+    delegate = application(delegate="李四")
     refused = await api.submit(body=delegate)
     assert refused.status_code == 422 and any("power_of_attorney" in p for p in refused.json()["detail"])
 
@@ -235,7 +249,9 @@ async def test_only_clerks_file_and_tokens_are_checked(api: Api) -> None:
     assert wrong.status_code == 401
     bad_token = await api.client.get("/api/v1/tasks", headers={"Authorization": "Bearer forged"})
     assert bad_token.status_code == 401
-    assert (await api.post("/api/v1/tasks/nope/decision", "general_manager", json={"outcome": "approve"})).status_code == 404
+    assert (
+        await api.post("/api/v1/tasks/nope/decision", "general_manager", json={"outcome": "approve"})
+    ).status_code == 404
     malformed = await api.post("/api/v1/tasks/nope/decision", "general_manager", json={"outcome": "maybe"})
     assert malformed.status_code == 422
 
@@ -246,8 +262,9 @@ async def test_auditor_lists_and_filters_processes(api: Api) -> None:
     code = body["customer"]["credit_code"]
     listed = (await api.get("/api/v1/processes", "auditor", params={"customer": code})).json()
     assert [p["process_id"] for p in listed] == [process_id]
-    running = (await api.get("/api/v1/processes", "auditor", params={"process_type": "onboarding",
-                                                                     "status": "running"})).json()
+    running = (
+        await api.get("/api/v1/processes", "auditor", params={"process_type": "onboarding", "status": "running"})
+    ).json()
     assert process_id in [p["process_id"] for p in running]
     none = (await api.get("/api/v1/processes", "auditor", params={"customer": code, "status": "approved"})).json()
     assert none == []
