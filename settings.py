@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     jwt_secret: str = DEMO_JWT_SECRET
     jwt_minutes: int = 8 * 60
     api_port: int = 8000
+    data_dir: Path = ROOT / ".data"  # embedded default: SQLite files of the app and the dev server
+    temporal_dev_port: int = 7233
+    temporal_ui_port: int = 8233
 
     @property
     def demo_mode(self) -> bool:

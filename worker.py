@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -33,8 +34,12 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = build_worker(client, settings.task_queue, make_sessionmaker(engine))
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     try:
-        await worker.run()
+        async with worker:  # graceful: running activities finish before the worker leaves
+            await stop.wait()
     finally:
         await engine.dispose()
 

@@ -36,8 +36,10 @@ def demo_application() -> dict[str, Any]:
             "registered_capital": "20000000",
             "business_scope": "成品油批发",
         },
-        "documents": [{"type": t.value, "number": f"{t.value[:4].upper()}-2026-001", "valid_until": valid}
-                      for t in ONBOARDING_REQUIRED],
+        "documents": [
+            {"type": t.value, "number": f"{t.value[:4].upper()}-2026-001", "valid_until": valid}
+            for t in ONBOARDING_REQUIRED
+        ],
     }
 
 
@@ -68,11 +70,16 @@ def run(api: str) -> list[dict[str, Any]]:
         auditor = login(client, "auditor")
         history = client.get(f"/api/v1/processes/{process_id}/history", headers=auditor).json()
         for entry in history:
-            print(f"  {entry['at']}  {entry['actor']:<20} {entry['action']:<16} {entry['step'] or '':<18} "
-                  f"{entry['outcome'] or '':<9} {entry['comment'] or ''}")
+            print(
+                f"  {entry['at']}  {entry['actor']:<20} {entry['action']:<16} {entry['step'] or '':<18} "
+                f"{entry['outcome'] or '':<9} {entry['comment'] or ''}"
+            )
         customer_id = client.get(f"/api/v1/processes/{process_id}", headers=auditor).json()["customer_id"]
         customer = client.get(f"/api/v1/customers/{customer_id}", headers=auditor).json()
-        print(f"customer #{customer['id']} {customer['name']} ({customer['credit_code']}) created, grade {customer['grade']}")
+        print(
+            f"customer #{customer['id']} {customer['name']} ({customer['credit_code']}) created, "
+            f"grade {customer['grade']}"
+        )
         return list(history)
 
 

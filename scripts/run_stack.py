@@ -36,18 +36,23 @@ async def _register_search_attributes(address: str, namespace: str) -> None:
     await ensure_search_attributes(await connect(address, namespace))
 
 
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     settings = get_settings()
     children: list[subprocess.Popen[bytes]] = []
     external = "TEMPORAL_ADDRESS" in os.environ
     env = dict(os.environ)
     if not external:
-        data = ROOT / ".data"
-        data.mkdir(exist_ok=True)
-        print("starting the Temporal dev server (SQLite file .data/temporal.db) ...", flush=True)
-        children.append(subprocess.Popen(dev_server_command(data / "temporal.db")))
-        wait_for_port("127.0.0.1", 7233, 60)
-        env["TEMPORAL_ADDRESS"] = "127.0.0.1:7233"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db_file = settings.data_dir / "temporal.db"
+        print(f"starting the Temporal dev server (SQLite file {db_file}) ...", flush=True)
+        port, ui_port = settings.temporal_dev_port, settings.temporal_ui_port
+        children.append(subprocess.Popen(dev_server_command(db_file, port, ui_port)))
+        wait_for_port("127.0.0.1", port, 60)
+        env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
     else:
         asyncio.run(_register_search_attributes(settings.temporal_address, settings.temporal_namespace))
     python = sys.executable
@@ -55,7 +60,11 @@ def main() -> None:
     api = [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(settings.api_port)]
     children.append(subprocess.Popen(api, env=env, cwd=ROOT))
     wait_for_port("127.0.0.1", settings.api_port, 60)
-    ui = "http://127.0.0.1:8233" if not external else f"(the UI of your Temporal at {env['TEMPORAL_ADDRESS']})"
+    ui = (
+        f"http://127.0.0.1:{settings.temporal_ui_port}"
+        if not external
+        else f"(the UI of your Temporal at {env['TEMPORAL_ADDRESS']})"
+    )
     print(
         "\nCustomer approvals is running:\n"
         f"  API            http://127.0.0.1:{settings.api_port}/api/v1  (docs: http://127.0.0.1:{settings.api_port}/docs)\n"
@@ -67,6 +76,7 @@ def main() -> None:
         "Press Ctrl-C to stop.\n",
         flush=True,
     )
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -76,7 +86,7 @@ def main() -> None:
     finally:
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in children:
             try:
                 child.wait(timeout=15)
