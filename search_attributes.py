@@ -1,23 +1,27 @@
-"""Registers the processes' typed search attributes on a Temporal namespace (idempotent)."""
+"""Registers the processes' typed search attributes on a Temporal namespace (idempotent).
+
+Adds one at a time and treats "already exists" as done: that works on a real cluster, on the
+dev server and on the time-skipping test server (which cannot list them).
+"""
 
 from __future__ import annotations
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.search import ALL_KEYS
 
 
 async def ensure_search_attributes(client: Client) -> None:
-    listed = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace)
-    )
-    missing = {key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in ALL_KEYS}
-    for name in list(missing):
-        if name in listed.custom_attributes:
-            del missing[name]
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+    for key in ALL_KEYS:
+        request = AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD},
         )
+        try:
+            await client.operator_service.add_search_attributes(request)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in exc.message:
+                raise

@@ -20,6 +20,7 @@ from db.session import make_engine, make_sessionmaker
 from domain.search import ALL_KEYS
 from scripts.seed_demo import seed
 from scripts.temporal_dev import SQLITE_PRAGMAS, temporal_cli
+from search_attributes import ensure_search_attributes
 from temporal_client import DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
@@ -60,6 +61,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=DATA_CONVERTER,
     )
+    await ensure_search_attributes(env.client)
     yield env
     await env.shutdown()
 
