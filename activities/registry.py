@@ -7,9 +7,25 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.calendar import CalendarActivities
+from activities.complaint_store import ComplaintStore
+from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_store import ProcessStore
 
 
-def build_activities(sessions: async_sessionmaker[AsyncSession]) -> list[Callable[..., Any]]:
+def build_activities(
+    sessions: async_sessionmaker[AsyncSession], webhook_url: str | None = None
+) -> list[Callable[..., Any]]:
     store = ProcessStore(sessions)
-    return [store.project_process, store.open_task, store.close_task, store.create_customer]
+    complaints = ComplaintStore(sessions)
+    channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
+    return [
+        store.project_process,
+        store.open_task,
+        store.close_task,
+        store.create_customer,
+        CalendarActivities(sessions).working_day_deadline,
+        Notifier(sessions, channels).notify,
+        complaints.project_complaint,
+        complaints.compute_monthly_stats,
+    ]

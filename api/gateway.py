@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +12,10 @@ from temporalio.service import RPCError
 
 from api.errors import NotFound, from_workflow
 from db.models import Process, Task
-from domain.models import Actor, ProcessView
+from domain.models import Actor
 from domain.roles import OVERSIGHT_ROLES
+
+T = TypeVar("T")
 
 
 def visible_processes(actor: Actor, query: Select[Any]) -> Select[Any]:
@@ -36,12 +38,17 @@ def handle_for(client: Client, process: Process) -> WorkflowHandle[Any, Any]:
 
 
 async def send_update(
-    handle: WorkflowHandle[Any, Any], name: str, arg: object | None = None, *, update_id: str | None = None
-) -> ProcessView:
+    handle: WorkflowHandle[Any, Any],
+    name: str,
+    arg: object | None = None,
+    *,
+    update_id: str | None = None,
+    result_type: type[T],
+) -> T:
     """Execute an update; a refusal becomes 403/404/409/422 with the workflow's own reason."""
     args = [] if arg is None else [arg]
     try:
-        result: ProcessView = await handle.execute_update(name, args=args, id=update_id, result_type=ProcessView)
+        result: T = await handle.execute_update(name, args=args, id=update_id, result_type=result_type)
     except (WorkflowUpdateFailedError, RPCError) as exc:
         raise from_workflow(exc) from exc
     return result

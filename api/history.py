@@ -46,6 +46,39 @@ def _update_entry(name: str, args: list[Any], at: datetime) -> HistoryEntry:
         )
     if name == "resubmit":
         return HistoryEntry(at=at, actor=actor, action="resubmitted", comment=arg.get("comment"))
+    if name == "investigate":
+        report = arg.get("report") or {}
+        cause = "product cause" if report.get("product_cause") else "non-product cause"
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            action="investigated",
+            step="investigation",
+            outcome=cause,
+            comment=report.get("conclusion"),
+        )
+    if name == "verdict":
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            action="technical_verdict",
+            step="technical_verdict",
+            outcome=arg.get("remedy"),
+            comment=arg.get("verdict"),
+        )
+    if name == "remedy":
+        return HistoryEntry(at=at, actor=actor, action="remedy_done", step="remedy", comment=arg.get("note"))
+    if name == "reply":
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            action="replied",
+            step="reply",
+            outcome=arg.get("method"),
+            comment=f"{arg.get('resolution')} | reply: {arg.get('reply')}",
+        )
+    if name == "request_extension":
+        return HistoryEntry(at=at, actor=actor, action="extension_requested", comment=arg.get("reason"))
     if name == "withdraw":
         return HistoryEntry(at=at, actor=actor, action="withdrawn", outcome="withdrawn", comment=arg.get("reason"))
     return HistoryEntry(at=at, actor=actor, action=name, comment=None)
@@ -110,15 +143,21 @@ def _activity_entry(name: str, args: list[Any], result: list[Any], at: datetime)
     if name == "create_customer":
         customer_id = result[0] if result else None
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
-    if name == "record_event":
+    if name == "notify":
         return HistoryEntry(
             at=at,
-            actor=arg.get("actor", "system"),
-            action=arg.get("action", "event"),
-            step=arg.get("step"),
-            outcome=arg.get("outcome"),
-            comment=arg.get("comment"),
+            actor="system",
+            action=arg.get("kind", "notification"),
+            outcome=arg.get("recipient_role"),
+            comment=arg.get("subject"),
         )
+    if name == "working_day_deadline":
+        answer: dict[str, Any] = result[0] if result and isinstance(result[0], dict) else {}
+        note = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"
+        if answer.get("provisional"):
+            years = ", ".join(str(y) for y in answer.get("unknown_years", []))
+            note += f"; provisional: no official holiday schedule for {years}"
+        return HistoryEntry(at=at, actor="system", action="deadline_computed", comment=note)
     return None
 
 

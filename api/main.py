@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api import errors
-from api.routes import auth, customers, health, onboarding, processes, tasks
+from api.routes import auth, calendar, complaints, customers, health, notifications, onboarding, processes, tasks
 from db.session import make_engine, make_sessionmaker
 from settings import Settings, get_settings
 from temporal_client import connect
@@ -47,7 +47,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (auth, health, onboarding, tasks, processes, customers):
+    for module in (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications):
         app.include_router(module.router, prefix="/api/v1")
     return app
 

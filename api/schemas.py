@@ -23,6 +23,8 @@ class MeOut(BaseModel):
 
 
 class ProcessStateOut(BaseModel):
+    """What every decision and start answers: where the process stands now."""
+
     process_id: str
     status: ProcessStatus
     current_step: str | None

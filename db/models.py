@@ -149,3 +149,94 @@ class CustomerDocument(Base):
     issuer: Mapped[str | None] = mapped_column(String(128))
     valid_until: Mapped[date | None] = mapped_column(Date)
     stamped_copy: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarDay(Base):
+    """An administrator's entry: a later year's official holiday or make-up day, or a company closure."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class CalendarYear(Base):
+    """A year whose official schedule an administrator entered completely: its deadlines are final."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class CalendarChange(Base):
+    """Audit trail of calendar administration: who changed which day or year, when, and why."""
+
+    __tablename__ = "calendar_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Notification(Base):
+    """Every notification sent, whatever the channel: the embedded default is this table."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(80), unique=True)  # idempotency on retries
+    process_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    recipient_role: Mapped[str | None] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    channels: Mapped[str] = mapped_column(String(100), default="database")
+    created_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_notifications_recipient", "recipient_role", "recipient"),)
+
+
+class Complaint(Base):
+    """Projection of a complaint process (002 rule 2 §15, §17) for lists, filters and statistics."""
+
+    __tablename__ = "complaints"
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    registered_by: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column()
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM of receipt, Asia/Shanghai
+    due_at: Mapped[datetime] = mapped_column()
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(30))
+    handler: Mapped[str | None] = mapped_column(String(80))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    details: Mapped[dict[str, object]] = mapped_column(JSON)  # record, report, verdict, reply
+    updated_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_complaints_status_overdue", "status", "overdue"),)
+
+
+class ComplaintStats(Base):
+    """Monthly complaint statistics (002 rule 2 §27: by the 10th of the following month)."""
+
+    __tablename__ = "complaint_stats"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    generated_at: Mapped[datetime] = mapped_column()

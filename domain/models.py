@@ -24,6 +24,7 @@ class ProcessStatus(StrEnum):
     rejected = "rejected"
     withdrawn = "withdrawn"
     returned = "returned"  # waiting for the applicant to correct and resubmit
+    closed = "closed"  # a complaint closed with its resolution and reply
 
     @property
     def is_open(self) -> bool:

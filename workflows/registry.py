@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from workflows.complaint import ComplaintWorkflow
+from workflows.complaint_stats import ComplaintStatsWorkflow
 from workflows.onboarding import OnboardingWorkflow
 
-WORKFLOWS: list[type] = [OnboardingWorkflow]
+WORKFLOWS: list[type] = [OnboardingWorkflow, ComplaintWorkflow, ComplaintStatsWorkflow]

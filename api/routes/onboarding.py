@@ -15,7 +15,7 @@ from api.gateway import get_process, handle_for, send_update
 from api.schemas import ProcessStateOut
 from db.models import Customer
 from domain.documents import ONBOARDING_REQUIRED, document_problems
-from domain.models import Actor, OnboardingApplication, OnboardingInput, ResubmitRequest
+from domain.models import Actor, OnboardingApplication, OnboardingInput, ProcessView, ResubmitRequest
 from domain.roles import APPLICANT_ROLES
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding"])
@@ -62,7 +62,7 @@ async def submit_onboarding(
         )
     except WorkflowAlreadyStartedError as exc:
         raise Conflict(f"customer {code} already has an onboarding process open") from exc
-    view = await send_update(handle, "current")
+    view = await send_update(handle, "current", result_type=ProcessView)
     return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
 
 
@@ -82,5 +82,6 @@ async def resubmit_onboarding(
         handle_for(temporal, process),
         "resubmit",
         ResubmitRequest(actor=actor, application=application, comment=comment),
+        result_type=ProcessView,
     )
     return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)

@@ -14,7 +14,7 @@ from api.gateway import get_process, handle_for, send_update, visible_processes
 from api.history import process_history
 from api.schemas import HistoryEntry, ProcessDetailOut, ProcessOut, ProcessStateOut, TaskOut
 from db.models import Process, Task
-from domain.models import ProcessStatus, WithdrawRequest
+from domain.models import ProcessStatus, ProcessView, WithdrawRequest
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
@@ -81,6 +81,9 @@ async def withdraw(
     """The applicant withdraws an open application; its open task is cancelled."""
     process = await get_process(session, actor, process_id)
     view = await send_update(
-        handle_for(temporal, process), "withdraw", WithdrawRequest(actor=actor, reason=body.reason)
+        handle_for(temporal, process),
+        "withdraw",
+        WithdrawRequest(actor=actor, reason=body.reason),
+        result_type=ProcessView,
     )
     return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)

@@ -65,7 +65,6 @@ async def decide(
     request = DecisionRequest(
         task_id=task_id, step=task.step, outcome=decision.outcome, comment=decision.comment, actor=actor
     )
-    view = await send_update(handle, "decide", request, update_id=f"decision:{task_id}:{actor.username}")
-    return ProcessStateOut(
-        process_id=view.process_id, status=view.status, current_step=view.current_step, customer_id=view.customer_id
-    )
+    # Every workflow's `decide` answers with at least process_id, status and current_step.
+    update_id = f"decision:{task_id}:{actor.username}"
+    return await send_update(handle, "decide", request, update_id=update_id, result_type=ProcessStateOut)

@@ -1,0 +1,114 @@
+"""Complaint projection and the monthly statistics (002 rule 2 §27: by the 10th of each month)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from db.models import Complaint, ComplaintStats
+from domain.complaint_models import ComplaintProjection
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m")
+
+
+def previous_month(moment: datetime) -> str:
+    local = moment.astimezone(CHINA)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+class StatsRequest(BaseModel):
+    """Either a month (YYYY-MM) or the moment the schedule fired: then the month before it."""
+
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    as_of: datetime | None = None
+
+
+class ComplaintStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    @activity.defn
+    async def project_complaint(self, projection: ComplaintProjection) -> None:
+        view, record = projection.view, projection.record
+        closed_on_time = None
+        if view.closed_at is not None and view.due_at is not None:
+            closed_on_time = view.closed_at <= view.due_at
+        values = {
+            "workflow_id": projection.workflow_id,
+            "customer_id": record.customer_id,
+            "customer_name": record.customer_name,
+            "channel": record.channel.value,
+            "category": record.category.value,
+            "severity": record.severity.value,
+            "description": record.description,
+            "unit_code": projection.unit_code,
+            "registered_by": projection.registered_by,
+            "received_at": record.received_at,
+            "month": month_of(record.received_at),
+            "due_at": view.due_at or record.received_at,
+            "due_provisional": view.due_provisional,
+            "status": view.status,
+            "stage": view.stage.value,
+            "handler": view.handler,
+            "escalation_level": view.escalation_level,
+            "overdue": view.overdue,
+            "extended": view.extension == "approved",
+            "closed_at": view.closed_at,
+            "closed_on_time": closed_on_time,
+            "details": {"record": record.model_dump(mode="json"), **projection.details},
+            "updated_at": projection.updated_at,
+        }
+        async with self.sessions.begin() as session:
+            row = await session.get(Complaint, projection.process_id)
+            if row is None:
+                session.add(Complaint(process_id=projection.process_id, **values))
+            elif row.updated_at <= projection.updated_at:
+                for key, value in values.items():
+                    setattr(row, key, value)
+
+    @activity.defn
+    async def compute_monthly_stats(self, request: StatsRequest) -> dict[str, object]:
+        """Counts by severity, category and unit, the on-time rate and the overdue list of a month."""
+        month = request.month or previous_month(request.as_of or datetime.now(UTC))
+        async with self.sessions.begin() as session:
+            rows = list(await session.scalars(select(Complaint).where(Complaint.month == month)))
+            closed = [r for r in rows if r.closed_at is not None]
+            on_time = [r for r in closed if r.closed_on_time]
+            data: dict[str, object] = {
+                "month": month,
+                "total": len(rows),
+                "by_severity": dict(Counter(r.severity for r in rows)),
+                "by_category": dict(Counter(r.category for r in rows)),
+                "by_unit": dict(Counter(r.unit_code or "-" for r in rows)),
+                "closed": len(closed),
+                "closed_on_time": len(on_time),
+                "on_time_rate": round(len(on_time) / len(closed), 4) if closed else None,
+                "overdue": [
+                    {
+                        "process_id": r.process_id,
+                        "customer": r.customer_name,
+                        "severity": r.severity,
+                        "due_at": r.due_at.isoformat(),
+                        "escalation_level": r.escalation_level,
+                    }
+                    for r in rows
+                    if r.overdue
+                ],
+            }
+            stats = await session.get(ComplaintStats, month)
+            if stats is None:
+                session.add(ComplaintStats(month=month, data=data, generated_at=datetime.now(UTC)))
+            else:
+                stats.data, stats.generated_at = data, datetime.now(UTC)
+        return data

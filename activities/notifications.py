@@ -1,0 +1,72 @@
+"""Notifications through pluggable channels: the database always (readable through the API),
+a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+import httpx
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from db.models import Notification
+
+
+class NotificationSpec(BaseModel):
+    notification_id: str  # derived from the workflow, so a retried activity sends once
+    process_id: str | None = None
+    recipient_role: str | None = None
+    recipient: str | None = None
+    kind: str
+    subject: str
+    body: str = ""
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, spec: NotificationSpec) -> None: ...
+
+
+class WebhookChannel:
+    """Posts a text message in the robot format DingTalk and Feishu both accept."""
+
+    name = "webhook"
+
+    def __init__(self, url: str, client: httpx.AsyncClient | None = None) -> None:
+        self.url = url
+        self.client = client or httpx.AsyncClient(timeout=10)
+
+    async def send(self, spec: NotificationSpec) -> None:
+        text = f"[{spec.kind}] {spec.subject}\n{spec.body}".strip()
+        response = await self.client.post(self.url, json={"msgtype": "text", "text": {"content": text}})
+        response.raise_for_status()
+
+
+class Notifier:
+    """One activity for every notification; the database record is the channel of record."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
+        self.sessions = sessions
+        self.channels = channels or []
+
+    @activity.defn
+    async def notify(self, spec: NotificationSpec) -> None:
+        async with self.sessions.begin() as session:
+            seen = await session.scalar(
+                select(Notification.id).where(Notification.notification_id == spec.notification_id)
+            )
+            if seen is None:
+                session.add(
+                    Notification(
+                        **spec.model_dump(),
+                        channels=",".join(["database", *(c.name for c in self.channels)]),
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        if seen is None:
+            for channel in self.channels:
+                await channel.send(spec)

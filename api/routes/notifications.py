@@ -1,0 +1,50 @@
+"""Notifications addressed to me or to a role I hold (the embedded channel of record)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import or_, select
+
+from api.deps import CurrentActor, SessionDep
+from db.models import Notification
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    process_id: str | None
+    recipient_role: str | None
+    recipient: str | None
+    kind: str
+    subject: str
+    body: str
+    channels: str
+    created_at: datetime
+
+
+@router.get("", response_model=list[NotificationOut])
+async def my_notifications(
+    actor: CurrentActor,
+    session: SessionDep,
+    process_id: str | None = None,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Notification]:
+    query = select(Notification).where(
+        or_(
+            Notification.recipient == actor.username,
+            (Notification.recipient.is_(None)) & Notification.recipient_role.in_([r.value for r in actor.roles]),
+        )
+    )
+    if process_id:
+        query = query.where(Notification.process_id == process_id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit)))

@@ -1,0 +1,77 @@
+"""Boundary models of the complaint process (inputs and outputs of workflow, updates, routes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from domain.complaints import ComplaintRecord, ComplaintStage, InvestigationReport, Remedy, ReplyMethod
+from domain.models import Actor, ProcessStatus
+
+
+class ComplaintInput(BaseModel):
+    record: ComplaintRecord
+    registered_by: Actor
+    unit: str | None = None
+
+
+class InvestigateRequest(BaseModel):
+    actor: Actor
+    report: InvestigationReport
+
+
+class VerdictRequest(BaseModel):
+    """001: the technical department's verdict with a return report or compensation notice."""
+
+    actor: Actor
+    remedy: Remedy
+    verdict: str = Field(min_length=1, max_length=3000)
+
+
+class RemedyRequest(BaseModel):
+    actor: Actor
+    note: str = Field(min_length=1, max_length=3000)
+
+
+class ReplyRequest(BaseModel):
+    """The resolution and the reply to the customer, in writing or by phone (001)."""
+
+    actor: Actor
+    resolution: str = Field(min_length=1, max_length=3000)
+    method: ReplyMethod
+    reply: str = Field(min_length=1, max_length=3000)
+
+
+class ExtensionRequest(BaseModel):
+    actor: Actor
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ComplaintView(BaseModel):
+    process_id: str
+    status: ProcessStatus  # running | closed
+    stage: ComplaintStage
+    current_step: str | None  # the stage while open; None once closed
+    severity: str
+    handler: str | None
+    due_at: datetime | None
+    due_provisional: bool
+    unknown_years: list[int] = Field(default_factory=list)
+    escalation_level: int
+    escalated_to: str | None
+    overdue: bool
+    extension: str | None  # None | pending | approved | rejected
+    current_task_id: str | None
+    closed_at: datetime | None = None
+
+
+class ComplaintProjection(BaseModel):
+    process_id: str
+    workflow_id: str
+    record: ComplaintRecord
+    registered_by: str
+    unit_code: str | None
+    view: ComplaintView
+    details: dict[str, object]
+    updated_at: datetime

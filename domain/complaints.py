@@ -1,0 +1,126 @@
+"""Complaint rules — 客户投诉 (000 §16, 001 complaint rules, 002 rule 2, 003 §3-§4).
+
+Declared once as data: deadlines per severity, the escalation ladder, the extension chain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.approvals import ChainSpec, StepSpec
+from domain.roles import Role
+
+
+class Severity(StrEnum):
+    ordinary = "ordinary"  # 一般投诉
+    major = "major"  # 较大事件
+    special = "special"  # 特殊情况 (leaders may extend to 7 working days)
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    email = "email"
+    online = "online"
+    visit = "visit"
+    letter = "letter"
+
+
+class Category(StrEnum):
+    product_quality = "product_quality"
+    delivery = "delivery"
+    service_attitude = "service_attitude"
+    billing = "billing"
+    other = "other"
+
+
+class ReplyMethod(StrEnum):
+    written = "written"
+    phone = "phone"
+
+
+class Remedy(StrEnum):
+    """001: after a product-cause verdict, a return report (re-production) or compensation notice."""
+
+    reproduction = "reproduction"
+    compensation = "compensation"
+    none = "none"
+
+
+# 000 §16: ordinary within 1 working day; a larger incident at most 3; special with leaders'
+# approval at each level at most 7.
+DEADLINE_WORKING_DAYS: dict[Severity, int] = {Severity.ordinary: 1, Severity.major: 3, Severity.special: 3}
+EXTENDED_WORKING_DAYS = 7
+
+# 001: the technical verdict within 1 working day, then the remedy within 1 working day.
+VERDICT_WORKING_DAYS = 1
+REMEDY_WORKING_DAYS = 1
+
+# 000 §16 "nobody may shirk": past the deadline the complaint climbs one level each time.
+ESCALATION_LADDER: tuple[Role, ...] = (
+    Role.marketing_reviewer,  # level 0: the handler in the marketing dept (the competent department)
+    Role.marketing_manager,
+    Role.business_vp,
+    Role.general_manager,
+)
+
+# 001: serious complaints go to the business VP at once.
+REPORT_AT_ONCE: frozenset[Severity] = frozenset({Severity.major, Severity.special})
+
+# 000 §16: a special case needs the leaders' approval, level by level, to extend to 7 days.
+EXTENSION_CHAIN = ChainSpec(
+    process_type="complaint_extension",
+    title="特殊投诉延期审批 Special complaint extension",
+    citation="000 §16",
+    steps=(
+        StepSpec(
+            key="manager_extension", title="营销业务部经理审批延期", role=Role.marketing_manager, citation="000 §16"
+        ),
+        StepSpec(key="vp_extension", title="业务副总审批延期", role=Role.business_vp, citation="000 §16"),
+    ),
+)
+
+
+def remedy_role(remedy: Remedy) -> Role:
+    """001: re-production is marketing's rush order; compensation is paid by finance."""
+    return Role.finance_reviewer if remedy is Remedy.compensation else Role.marketing_reviewer
+
+
+class ComplaintRecord(BaseModel):
+    """The complaint record of 002 rule 2 §15: customer, request, received time and number."""
+
+    customer_id: int | None = None
+    customer_name: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    category: Category
+    severity: Severity
+    description: str = Field(min_length=1, max_length=5000)
+    customer_request: str | None = Field(default=None, max_length=2000)
+    received_at: datetime
+    contact: str | None = Field(default=None, max_length=200)
+
+
+class InvestigationReport(BaseModel):
+    """002 rule 2 §17: cause, course, responsible person, conclusion, countermeasure, prevention."""
+
+    cause: str = Field(min_length=1, max_length=2000)
+    course: str = Field(min_length=1, max_length=5000)
+    responsible_person: str = Field(min_length=1, max_length=100)
+    conclusion: str = Field(min_length=1, max_length=2000)
+    countermeasure: str = Field(min_length=1, max_length=2000)
+    prevention: str = Field(min_length=1, max_length=2000)
+    product_cause: bool = False
+
+
+# How long before a deadline the handler is reminded (configuration; not set by the regulations).
+REMINDER_BEFORE_HOURS = 2
+
+
+class ComplaintStage(StrEnum):
+    investigation = "investigation"
+    technical_verdict = "technical_verdict"
+    remedy = "remedy"
+    reply = "reply"
+    closed = "closed"
