@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".data"  # embedded default: SQLite files of the app and the dev server
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
+    notify_webhook_url: str | None = None  # a DingTalk/Feishu robot URL; notifications always go to the DB
 
     @property
     def demo_mode(self) -> bool:

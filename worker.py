@@ -14,13 +14,21 @@ from activities.registry import build_activities
 from workflows.registry import WORKFLOWS
 
 
-def build_worker(client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession]) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    webhook_url: str | None = None,
+    max_cached_workflows: int = 1000,
+) -> Worker:
     """The real registration, shared by `python worker.py` and the tests."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(sessions),
+        activities=build_activities(sessions, webhook_url),
+        max_cached_workflows=max_cached_workflows,
     )
 
 
@@ -32,7 +40,9 @@ async def main() -> None:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
-    worker = build_worker(client, settings.task_queue, make_sessionmaker(engine))
+    worker = build_worker(
+        client, settings.task_queue, make_sessionmaker(engine), webhook_url=settings.notify_webhook_url
+    )
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

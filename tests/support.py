@@ -60,13 +60,18 @@ def application(credit_code: str | None = None, *, drop: tuple[str, ...] = (), *
 class WorkerControl:
     """A real worker on its own task queue that a test can stop and start again."""
 
-    def __init__(self, client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession], *, cache: bool = True
+    ) -> None:
         self.client, self.task_queue, self.sessions = client, task_queue, sessions
+        self.max_cached_workflows = 1000 if cache else 0  # 0: every task replays history from scratch
         self.worker: Worker | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.worker = build_worker(self.client, self.task_queue, self.sessions)
+        self.worker = build_worker(
+            self.client, self.task_queue, self.sessions, max_cached_workflows=self.max_cached_workflows
+        )
         self._task = asyncio.create_task(self.worker.run())
 
     async def stop(self) -> None:

@@ -1,0 +1,190 @@
+"""The clock acts with nobody clicking: deadlines, reminders and escalations (000 §16, 001)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Notification, Task
+from domain.complaint_models import ComplaintInput, ComplaintView
+from domain.complaints import ComplaintRecord, InvestigationReport
+from domain.models import Actor
+from tests.support import WorkerControl
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def actor(role: str, username: str | None = None) -> Actor:
+    return Actor(username=username or role, roles=[role])  # type: ignore[list-item]
+
+
+async def start(
+    env: WorkflowEnvironment, worker: WorkerControl, severity: str, received_at: datetime, category: str = "delivery"
+) -> WorkflowHandle[Any, Any]:
+    record = ComplaintRecord(
+        customer_name="郑州华豫石化",
+        channel="phone",
+        category=category,
+        severity=severity,  # type: ignore[arg-type]
+        description="配送延误两天",
+        received_at=received_at,
+    )
+    handle = await env.client.start_workflow(
+        "Complaint",
+        ComplaintInput(record=record, registered_by=actor("sales_clerk")),
+        id=f"complaint-{uuid.uuid4()}",
+        task_queue=worker.task_queue,
+    )
+    await view(handle)
+    return handle
+
+
+async def view(handle: WorkflowHandle[Any, Any]) -> ComplaintView:
+    return await handle.execute_update("current", result_type=ComplaintView)
+
+
+async def notes(
+    sessions: async_sessionmaker[AsyncSession], handle: WorkflowHandle[Any, Any], kind: str
+) -> list[Notification]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Notification)
+            .where(Notification.process_id == handle.result_run_id, Notification.kind == kind)
+            .order_by(Notification.id)
+        )
+        return list(rows)
+
+
+REPORT = InvestigationReport(
+    cause="承运车辆故障",
+    course="车辆在途抛锚",
+    responsible_person="物流调度 李明",
+    conclusion="物流原因",
+    countermeasure="改派车辆, 次日送达",
+    prevention="增加备用车辆",
+)
+
+
+async def close_promptly(handle: WorkflowHandle[Any, Any], product_cause: bool = False) -> ComplaintView:
+    from domain.complaint_models import InvestigateRequest, ReplyRequest
+
+    report = REPORT.model_copy(update={"product_cause": product_cause})
+    await handle.execute_update(
+        "investigate", InvestigateRequest(actor=actor("marketing_reviewer"), report=report), result_type=ComplaintView
+    )
+    return await handle.execute_update(
+        "reply",
+        ReplyRequest(
+            actor=actor("marketing_reviewer"),
+            resolution="已改派车辆送达",
+            method="phone",
+            reply="电话告知客户处理结果, 客户认可",
+        ),
+        result_type=ComplaintView,
+    )
+
+
+async def now_in_china(env: WorkflowEnvironment) -> datetime:
+    return (await env.get_current_time()).astimezone(CHINA)
+
+
+async def test_deadlines_across_national_day(time_env: WorkflowEnvironment, clock_worker: WorkerControl) -> None:
+    """000 §16 on the 2026 calendar: ordinary 1 and major 3 working days from 2026-09-30 10:00."""
+    received = datetime(2026, 9, 30, 10, tzinfo=CHINA)
+    ordinary = await view(await start(time_env, clock_worker, "ordinary", received))
+    major = await view(await start(time_env, clock_worker, "major", received))
+    assert ordinary.due_at == datetime(2026, 10, 8, 10, tzinfo=CHINA)
+    assert major.due_at == datetime(2026, 10, 10, 10, tzinfo=CHINA)  # the make-up Saturday
+    assert not ordinary.due_provisional and not major.due_provisional
+
+
+async def test_closed_in_time_never_escalates(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    handle = await start(time_env, clock_worker, "ordinary", await now_in_china(time_env))
+    closed = await close_promptly(handle)
+    assert closed.status == "closed" and not closed.overdue
+    await time_env.sleep(timedelta(days=10))
+    final = ComplaintView.model_validate(await handle.result())
+    assert final.escalation_level == 0 and not final.overdue
+    assert await notes(sessions, handle, "escalation") == []
+
+
+async def test_overdue_climbs_the_ladder_once_per_level(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    handle = await start(time_env, clock_worker, "ordinary", await now_in_china(time_env))
+    due = (await view(handle)).due_at
+    assert due is not None
+    await time_env.sleep(due - await time_env.get_current_time() - timedelta(hours=1))
+    assert len(await notes(sessions, handle, "reminder")) == 1
+    assert await notes(sessions, handle, "escalation") == []
+    await time_env.sleep(timedelta(hours=2))
+    state = handle.query("view", result_type=ComplaintView)
+    first = await notes(sessions, handle, "escalation")
+    assert [n.recipient_role for n in first] == ["marketing_manager"]
+    assert (await state).overdue
+    await time_env.sleep(timedelta(days=10))
+    escalations = await notes(sessions, handle, "escalation")
+    assert [n.recipient_role for n in escalations] == ["marketing_manager", "business_vp", "general_manager"]
+    current = await handle.query("view", result_type=ComplaintView)
+    assert current.escalation_level == 3 and current.escalated_to == "general_manager"
+    async with sessions() as session:
+        supervision = list(
+            await session.scalars(
+                select(Task).where(Task.process_id == handle.result_run_id, Task.step == "supervise_complaint")
+            )
+        )
+    assert sorted(t.role for t in supervision) == ["business_vp", "general_manager", "marketing_manager"]
+    history = await handle.fetch_history()
+    from api.history import build_history
+
+    entries = build_history(history.events)
+    escalated = [e for e in entries if e.action == "escalation"]
+    assert len(escalated) == 3 and all(e.actor == "system" for e in escalated)
+
+
+async def test_escalation_fires_once_across_a_worker_restart(
+    time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # No workflow cache: no sticky queue tied to a stopped worker, and every task replays in full.
+    worker = WorkerControl(time_env.client, f"restart-{uuid.uuid4()}", sessions, cache=False)
+    await worker.start()
+    handle = await start(time_env, worker, "major", await now_in_china(time_env))
+    due = (await view(handle)).due_at
+    assert due is not None
+    await time_env.sleep(due - await time_env.get_current_time() - timedelta(minutes=30))  # reminder sent
+    # A new worker process just before the deadline and another just after it: each replays the
+    # history from scratch (no cached state), and the escalation must still happen exactly once.
+    await worker.stop()
+    await worker.start()
+    await time_env.sleep(timedelta(minutes=31))
+    await worker.stop()
+    await worker.start()
+    await time_env.sleep(timedelta(hours=1))
+    escalations = await notes(sessions, handle, "escalation")
+    assert [n.recipient_role for n in escalations] == ["marketing_manager"]
+    assert len(await notes(sessions, handle, "reported_to_vp")) == 1  # 001: major goes to the VP at once
+    await worker.stop()
+
+
+async def test_year_without_schedule_gives_provisional_deadline(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl
+) -> None:
+    handle = await start(time_env, clock_worker, "ordinary", datetime(2026, 12, 31, 10, tzinfo=CHINA))
+    state = await view(handle)
+    assert state.due_at == datetime(2027, 1, 1, 10, tzinfo=CHINA)  # weekends only: Friday counts
+    assert state.due_provisional and state.unknown_years == [2027]
+    from api.history import build_history
+
+    entries = build_history((await handle.fetch_history()).events)
+    assert any("provisional" in (e.comment or "") for e in entries if e.action == "deadline_computed")
