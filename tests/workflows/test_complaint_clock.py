@@ -188,3 +188,112 @@ async def test_year_without_schedule_gives_provisional_deadline(
 
     entries = build_history((await handle.fetch_history()).events)
     assert any("provisional" in (e.comment or "") for e in entries if e.action == "deadline_computed")
+
+
+async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001: technical verdict within 1 working day, escalated the same way when it slips."""
+    from domain.complaint_models import InvestigateRequest, RemedyRequest, ReplyRequest, VerdictRequest
+
+    handle = await start(time_env, clock_worker, "major", await now_in_china(time_env), category="product_quality")
+    report = REPORT.model_copy(update={"product_cause": True, "cause": "油品闪点不合格"})
+    state = await handle.execute_update(
+        "investigate",
+        InvestigateRequest(actor=actor("marketing_reviewer", "li_handler"), report=report),
+        result_type=ComplaintView,
+    )
+    assert state.stage == "technical_verdict" and state.handler == "li_handler"
+    async with sessions() as session:
+        task = await session.scalar(
+            select(Task).where(Task.process_id == handle.result_run_id, Task.step == "technical_verdict")
+        )
+    assert task is not None and task.role == "technical_dept" and task.due_at is not None
+    # The wrong department cannot give the verdict.
+    from temporalio.client import WorkflowUpdateFailedError
+
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(
+            "verdict",
+            VerdictRequest(actor=actor("finance_reviewer"), remedy="compensation", verdict="x"),
+            result_type=ComplaintView,
+        )
+    await time_env.sleep(task.due_at - await time_env.get_current_time() + timedelta(minutes=1))
+    slipped = [n for n in await notes(sessions, handle, "escalation") if "technical_verdict" in n.subject]
+    assert [n.recipient_role for n in slipped] == ["marketing_manager"]
+    state = await handle.execute_update(
+        "verdict",
+        VerdictRequest(actor=actor("technical_dept"), remedy="reproduction", verdict="批次 B-17 不合格, 退货重产"),
+        result_type=ComplaintView,
+    )
+    assert state.stage == "remedy"
+    state = await handle.execute_update(
+        "remedy",
+        RemedyRequest(actor=actor("marketing_reviewer", "li_handler"), note="已下达加急重产订单 R-2026-118"),
+        result_type=ComplaintView,
+    )
+    assert state.stage == "reply"
+    state = await handle.execute_update(
+        "reply",
+        ReplyRequest(
+            actor=actor("marketing_reviewer", "li_handler"),
+            resolution="退货并加急重产",
+            method="written",
+            reply="书面函告客户",
+        ),
+        result_type=ComplaintView,
+    )
+    assert state.status == "closed"
+    await time_env.sleep(timedelta(days=10))
+    slipped = [n for n in await notes(sessions, handle, "escalation") if "technical_verdict" in n.subject]
+    assert len(slipped) == 1  # the verdict came: its clock stopped
+
+
+async def test_special_case_extended_to_seven_days_by_leaders_level_by_level(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    from domain.complaint_models import ExtensionRequest
+    from domain.models import DecisionRequest
+
+    received = await now_in_china(time_env)
+    handle = await start(time_env, clock_worker, "special", received)
+    base = (await view(handle)).due_at
+    state = await handle.execute_update(
+        "request_extension",
+        ExtensionRequest(actor=actor("marketing_reviewer"), reason="需第三方检测机构出具报告"),
+        result_type=ComplaintView,
+    )
+    assert state.extension == "pending"
+
+    async def open_task(step: str) -> Task:
+        async with sessions() as session:
+            row = await session.scalar(
+                select(Task).where(Task.process_id == handle.result_run_id, Task.step == step, Task.status == "open")
+            )
+        assert row is not None, step
+        return row
+
+    manager_task = await open_task("manager_extension")
+    assert manager_task.role == "marketing_manager"
+    await handle.execute_update(
+        "decide",
+        DecisionRequest(
+            task_id=manager_task.task_id, step=manager_task.step, outcome="approve", actor=actor("marketing_manager")
+        ),
+        result_type=ComplaintView,
+    )
+    vp_task = await open_task("vp_extension")
+    state = await handle.execute_update(
+        "decide",
+        DecisionRequest(task_id=vp_task.task_id, step=vp_task.step, outcome="approve", actor=actor("business_vp")),
+        result_type=ComplaintView,
+    )
+    assert state.extension == "approved"
+    from domain.calendar import WorkingCalendar
+
+    assert state.due_at == WorkingCalendar().add_working_days(received, 7).deadline
+    assert base is not None and state.due_at is not None and state.due_at > base
+    await time_env.sleep(base - await time_env.get_current_time() + timedelta(hours=1))
+    assert await notes(sessions, handle, "escalation") == []  # the old deadline no longer counts
+    await time_env.sleep(state.due_at - await time_env.get_current_time() + timedelta(minutes=1))
+    assert [n.recipient_role for n in await notes(sessions, handle, "escalation")] == ["marketing_manager"]
