@@ -1,0 +1,141 @@
+"""Complaints and the working-day calendar through the real API (dev server, both databases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Api
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+COMPLAINT = {
+    "customer_name": "新乡宏达物流",
+    "channel": "phone",
+    "category": "delivery",
+    "severity": "ordinary",
+    "description": "约定 9 月 30 日送达的柴油延误",
+    "received_at": "2026-09-30T10:00:00+08:00",
+}
+
+
+async def test_calendar_deadlines_on_known_dates(api: Api) -> None:
+    cases = {1: "2026-10-08T10:00:00+08:00", 3: "2026-10-10T10:00:00+08:00", 7: "2026-10-15T10:00:00+08:00"}
+    for days, expected in cases.items():
+        response = await api.client.get(
+            "/api/v1/calendar/deadline", params={"start": "2026-09-30T10:00:00+08:00", "working_days": days}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["deadline"] == expected and response.json()["provisional"] is False
+    by_severity = await api.client.get(
+        "/api/v1/calendar/deadline", params={"start": "2026-09-30T10:00:00", "severity": "major"}
+    )
+    assert by_severity.json()["deadline"] == "2026-10-10T10:00:00+08:00"
+
+
+async def test_calendar_bad_input_is_422(api: Api) -> None:
+    bad = [
+        {"start": "2026-09-30T10:00:00+08:00", "working_days": -1},
+        {"start": "2026-13-45T10:00", "working_days": 1},
+        {"start": "not a date", "working_days": 1},
+        {"start": "2026-09-30T10:00:00+08:00", "severity": "catastrophic"},
+        {"start": "2026-09-30T10:00:00+08:00"},
+    ]
+    for params in bad:
+        response = await api.client.get("/api/v1/calendar/deadline", params=params)
+        assert response.status_code == 422, (params, response.text)
+
+
+async def test_later_years_are_provisional_until_an_admin_enters_them(api: Api) -> None:
+    params = {"start": "2030-09-30T10:00:00+08:00", "working_days": 1}
+    before = (await api.client.get("/api/v1/calendar/deadline", params=params)).json()
+    assert before["provisional"] is True and before["unknown_years"] == [2030]
+    assert "2030" in before["message"]
+    schedule = {
+        "source": "国办发明电〔2026〕X号 (test)",
+        "holidays": [f"2030-10-0{d}" for d in range(1, 8)],
+        "workdays": ["2030-09-29", "2030-10-12"],
+    }
+    assert (await api.client.put("/api/v1/calendar/years/2030", json=schedule)).status_code == 401
+    forbidden = await api.client.put("/api/v1/calendar/years/2030", json=schedule, headers=await api.headers("auditor"))
+    assert forbidden.status_code == 403
+    saved = await api.client.put("/api/v1/calendar/years/2030", json=schedule, headers=await api.headers("admin"))
+    assert saved.status_code == 200, saved.text
+    after = (await api.client.get("/api/v1/calendar/deadline", params=params)).json()
+    assert after["provisional"] is False and after["deadline"] == "2030-10-08T10:00:00+08:00"
+    changes = (await api.get("/api/v1/calendar/changes", "auditor")).json()
+    assert any(c["action"] == "maintain_year" and c["by"] == "admin" for c in changes)
+    wrong_year = await api.client.put(
+        "/api/v1/calendar/years/2031", json={**schedule, "holidays": ["2030-01-01"]}, headers=await api.headers("admin")
+    )
+    assert wrong_year.status_code == 422
+
+
+async def test_register_a_complaint_and_close_it(api: Api) -> None:
+    created = await api.post("/api/v1/complaints", "sales_clerk", json=COMPLAINT)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["due_at"] == "2026-10-08T10:00:00+08:00" and body["due_provisional"] is False
+    process_id = body["process_id"]
+    task = await api.task_for("marketing_reviewer", process_id)
+    assert task["step"] == "investigation"
+    report = {
+        "cause": "调度失误",
+        "course": "车辆未按计划出发",
+        "responsible_person": "调度 王五",
+        "conclusion": "内部调度原因",
+        "countermeasure": "当日补送",
+        "prevention": "调度复核制度",
+    }
+    wrong = await api.post(f"/api/v1/complaints/{process_id}/investigation", "finance_reviewer", json=report)
+    assert wrong.status_code == 403
+    done = await api.post(f"/api/v1/complaints/{process_id}/investigation", "marketing_reviewer", json=report)
+    assert done.status_code == 200, done.text
+    assert done.json()["stage"] == "reply" and done.json()["handler"] == "marketing_reviewer"
+    early = await api.post(f"/api/v1/complaints/{process_id}/remedy", "marketing_reviewer", json={"note": "x"})
+    assert early.status_code == 409
+    replied = await api.post(
+        f"/api/v1/complaints/{process_id}/reply",
+        "marketing_reviewer",
+        json={"resolution": "已补送并致歉", "method": "phone", "reply": "电话回复客户"},
+    )
+    assert replied.status_code == 200 and replied.json()["status"] == "closed"
+    detail = (await api.get(f"/api/v1/complaints/{process_id}", "auditor")).json()
+    assert detail["status"] == "closed" and detail["details"]["investigation"]["cause"] == "调度失误"
+    actions = [e["action"] for e in detail["history"]]
+    assert "investigated" in actions and "replied" in actions
+    # Received 2026-09-30 and closed now: it was overdue and escalated, with nobody clicking.
+    assert detail["overdue"] is True and detail["closed_on_time"] is False
+    listed = (await api.get("/api/v1/complaints", "auditor", params={"month": "2026-09", "overdue": True})).json()
+    assert process_id in [c["process_id"] for c in listed]
+    mine = (await api.get("/api/v1/notifications", "marketing_manager", params={"process_id": process_id})).json()
+    assert any(n["kind"] == "escalation" for n in mine)
+
+
+async def test_complaint_bad_input(api: Api) -> None:
+    for change in (
+        {"severity": "catastrophic"},
+        {"received_at": "yesterday"},
+        {"channel": "pigeon"},
+        {"received_at": "2099-01-01T00:00:00+08:00"},
+        {"description": ""},
+    ):
+        response = await api.post("/api/v1/complaints", "sales_clerk", json={**COMPLAINT, **change})
+        assert response.status_code == 422, (change, response.text)
+    assert (await api.post("/api/v1/complaints", "auditor", json=COMPLAINT)).status_code == 403
+    unknown = await api.post("/api/v1/complaints", "sales_clerk", json={**COMPLAINT, "customer_id": 999999})
+    assert unknown.status_code == 404
+
+
+async def test_monthly_statistics(api: Api) -> None:
+    created = await api.post(
+        "/api/v1/complaints",
+        "sales_clerk",
+        json={**COMPLAINT, "received_at": "2026-08-15T10:00:00+08:00", "severity": "major"},
+    )
+    assert created.status_code == 201
+    produced = await api.post("/api/v1/complaints/stats/2026-08", "marketing_manager")
+    assert produced.status_code == 200, produced.text
+    stats = (await api.get("/api/v1/complaints/stats/2026-08", "auditor")).json()
+    assert stats["total"] >= 1 and stats["by_severity"]["major"] >= 1
+    assert any(o["process_id"] == created.json()["process_id"] for o in stats["overdue"])
+    assert (await api.get("/api/v1/complaints/stats/1999-01", "auditor")).status_code == 404
