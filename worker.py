@@ -34,12 +34,14 @@ def build_worker(
 
 async def main() -> None:
     from db.session import make_engine, make_sessionmaker
+    from schedules import ensure_schedules
     from settings import get_settings
     from temporal_client import connect
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
+    await ensure_schedules(client, settings.task_queue)
     worker = build_worker(
         client, settings.task_queue, make_sessionmaker(engine), webhook_url=settings.notify_webhook_url
     )

@@ -139,3 +139,38 @@ async def test_monthly_statistics(api: Api) -> None:
     assert stats["total"] >= 1 and stats["by_severity"]["major"] >= 1
     assert any(o["process_id"] == created.json()["process_id"] for o in stats["overdue"])
     assert (await api.get("/api/v1/complaints/stats/1999-01", "auditor")).status_code == 404
+
+
+async def test_monthly_schedule_produces_last_months_statistics(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
+    """The Temporal Schedule (1st of the month, 08:00 China time) runs the same stats workflow."""
+    from datetime import UTC, datetime
+
+    from activities.complaint_store import previous_month
+    from db.models import ComplaintStats
+    from schedules import COMPLAINT_STATS_SCHEDULE, ensure_schedules
+
+    client = api.worker.client
+    await ensure_schedules(client, api.worker.task_queue)
+    await ensure_schedules(client, api.worker.task_queue)  # idempotent
+    handle = client.get_schedule_handle(COMPLAINT_STATS_SCHEDULE)
+    try:
+        description = await handle.describe()
+        assert description.schedule.spec.time_zone_name == "Asia/Shanghai"
+        from zoneinfo import ZoneInfo
+
+        upcoming = description.info.next_action_times[0].astimezone(ZoneInfo("Asia/Shanghai"))
+        assert (upcoming.day, upcoming.hour, upcoming.minute) == (1, 8, 0)
+        await handle.trigger()
+        for _ in range(100):
+            description = await handle.describe()
+            if description.info.recent_actions:
+                break
+        action = description.info.recent_actions[-1].action
+        run = client.get_workflow_handle(action.workflow_id, run_id=action.first_execution_run_id)  # type: ignore[union-attr]
+        result = await run.result()
+        month = previous_month(datetime.now(UTC))
+        assert result["month"] == month
+        async with sessions() as session:
+            assert await session.get(ComplaintStats, month) is not None
+    finally:
+        await handle.delete()
