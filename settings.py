@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.calendar import OfficeHours
 
 ROOT = Path(__file__).resolve().parent
 DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
@@ -28,7 +31,13 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".data"  # embedded default: SQLite files of the app and the dev server
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
+    office_timezone: str = "Asia/Shanghai"  # working-day deadlines count in this zone
+    office_opens: time = time(9, 0)
+    office_closes: time = time(17, 30)
     notify_webhook_url: str | None = None  # a DingTalk/Feishu robot URL; notifications always go to the DB
+
+    def office_hours(self) -> OfficeHours:
+        return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)
 
     @property
     def demo_mode(self) -> bool:

@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.registry import build_activities
+from domain.calendar import OfficeHours
 from workflows.registry import WORKFLOWS
 
 
@@ -20,6 +21,7 @@ def build_worker(
     sessions: async_sessionmaker[AsyncSession],
     *,
     webhook_url: str | None = None,
+    office_hours: OfficeHours | None = None,
     max_cached_workflows: int = 1000,
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests."""
@@ -27,7 +29,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(sessions, webhook_url),
+        activities=build_activities(sessions, webhook_url, office_hours),
         max_cached_workflows=max_cached_workflows,
     )
 
@@ -43,7 +45,11 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     await ensure_schedules(client, settings.task_queue)
     worker = build_worker(
-        client, settings.task_queue, make_sessionmaker(engine), webhook_url=settings.notify_webhook_url
+        client,
+        settings.task_queue,
+        make_sessionmaker(engine),
+        webhook_url=settings.notify_webhook_url,
+        office_hours=settings.office_hours(),
     )
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     stop = asyncio.Event()

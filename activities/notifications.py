@@ -46,6 +46,21 @@ class WebhookChannel:
         response.raise_for_status()
 
 
+async def record_notification(session: AsyncSession, spec: NotificationSpec, channels: list[Channel]) -> bool:
+    """Add the notification row unless a retry already did; True when it is new."""
+    seen = await session.scalar(select(Notification.id).where(Notification.notification_id == spec.notification_id))
+    if seen is not None:
+        return False
+    names = ",".join(["database", *(c.name for c in channels)])
+    session.add(Notification(**spec.model_dump(), channels=names, created_at=datetime.now(UTC)))
+    return True
+
+
+async def deliver(spec: NotificationSpec, channels: list[Channel]) -> None:
+    for channel in channels:
+        await channel.send(spec)
+
+
 class Notifier:
     """One activity for every notification; the database record is the channel of record."""
 
@@ -56,17 +71,6 @@ class Notifier:
     @activity.defn
     async def notify(self, spec: NotificationSpec) -> None:
         async with self.sessions.begin() as session:
-            seen = await session.scalar(
-                select(Notification.id).where(Notification.notification_id == spec.notification_id)
-            )
-            if seen is None:
-                session.add(
-                    Notification(
-                        **spec.model_dump(),
-                        channels=",".join(["database", *(c.name for c in self.channels)]),
-                        created_at=datetime.now(UTC),
-                    )
-                )
-        if seen is None:
-            for channel in self.channels:
-                await channel.send(spec)
+            new = await record_notification(session, spec, self.channels)
+        if new:
+            await deliver(spec, self.channels)

@@ -13,6 +13,10 @@ from db.models import Customer, CustomerDocument, Process, Task
 from domain.models import CustomerCreation, ProcessProjection, TaskClosure, TaskSpec
 
 
+def task_row(spec: TaskSpec) -> Task:
+    return Task(**spec.model_dump(mode="python", exclude={"unit"}), unit_code=spec.unit, status="open")
+
+
 class ProcessStore:
     """Activities that write the projections; receives its sessionmaker so tests hand in a real one."""
 

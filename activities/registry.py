@@ -11,21 +11,25 @@ from activities.calendar import CalendarActivities
 from activities.complaint_store import ComplaintStore
 from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_store import ProcessStore
+from domain.calendar import OfficeHours
 
 
 def build_activities(
-    sessions: async_sessionmaker[AsyncSession], webhook_url: str | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    webhook_url: str | None = None,
+    office_hours: OfficeHours | None = None,
 ) -> list[Callable[..., Any]]:
     store = ProcessStore(sessions)
-    complaints = ComplaintStore(sessions)
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
+    complaints = ComplaintStore(sessions, channels)
     return [
         store.project_process,
         store.open_task,
         store.close_task,
         store.create_customer,
-        CalendarActivities(sessions).working_day_deadline,
+        CalendarActivities(sessions, office_hours).working_day_deadline,
         Notifier(sessions, channels).notify,
         complaints.project_complaint,
+        complaints.escalate,
         complaints.compute_monthly_stats,
     ]

@@ -151,13 +151,24 @@ def _activity_entry(name: str, args: list[Any], result: list[Any], at: datetime)
             outcome=arg.get("recipient_role"),
             comment=arg.get("subject"),
         )
+    if name == "escalate":
+        note: dict[str, Any] = arg.get("notification") or {}
+        task: dict[str, Any] = arg.get("task") or {}
+        return HistoryEntry(
+            at=at,
+            actor="system",
+            action="escalation",
+            step=task.get("step"),
+            outcome=note.get("recipient_role"),
+            comment=note.get("subject"),
+        )
     if name == "working_day_deadline":
         answer: dict[str, Any] = result[0] if result and isinstance(result[0], dict) else {}
-        note = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"
+        due = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"
         if answer.get("provisional"):
             years = ", ".join(str(y) for y in answer.get("unknown_years", []))
-            note += f"; provisional: no official holiday schedule for {years}"
-        return HistoryEntry(at=at, actor="system", action="deadline_computed", comment=note)
+            due += f"; provisional: no official holiday schedule for {years}"
+        return HistoryEntry(at=at, actor="system", action="deadline_computed", comment=due)
     return None
 
 

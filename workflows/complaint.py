@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
-    from activities.complaint_store import ComplaintStore
+    from activities.complaint_store import ComplaintStore, EscalationRecord
     from activities.notifications import NotificationSpec, Notifier
     from activities.process_store import ProcessStore
     from domain import errors, search
@@ -188,17 +188,23 @@ class ComplaintWorkflow:
             missed = (await self._deadline(missed, VERDICT_WORKING_DAYS)).deadline
 
     async def _escalate(self, scope: str, level: int, missed: datetime) -> None:
+        """One level up: the leader's supervision task, a notification and the new state, at once."""
         role = ESCALATION_LADDER[level]
         spec = self._task_spec(f"supervise_{scope}", f"督办: 投诉逾期 ({scope}, level {level})", role, None)
         self.supervision[spec.task_id] = role
-        await store(ProcessStore.open_task, spec)
-        await self._notify(
-            "escalation", role, None, f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}", scope
+        text = f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}"
+        record = EscalationRecord(
+            task=spec,
+            notification=self._notification("escalation", role, None, text, scope),
+            projection=self._complaint_projection(),
         )
-        await self._project()
+        await store(ComplaintStore.escalate, record)
 
     async def _notify(self, kind: str, role: Role, user: str | None, text: str, step: str | None = None) -> None:
-        spec = NotificationSpec(
+        await store(Notifier.notify, self._notification(kind, role, user, text, step))
+
+    def _notification(self, kind: str, role: Role, user: str | None, text: str, step: str | None) -> NotificationSpec:
+        return NotificationSpec(
             notification_id=f"{self.ref.process_id}:{workflow.uuid4()}",
             process_id=self.ref.process_id,
             recipient_role=role.value,
@@ -207,7 +213,6 @@ class ComplaintWorkflow:
             subject=f"[投诉 {self.record.severity.value}] {self.record.customer_name}: {text}",
             body=self.record.description[:500] + (f"\nstep: {step}" if step else ""),
         )
-        await store(Notifier.notify, spec)
 
     # --- human work -----------------------------------------------------------------------------
 
@@ -446,16 +451,16 @@ class ComplaintWorkflow:
                 updated_at=now,
             ),
         )
-        await store(
-            ComplaintStore.project_complaint,
-            ComplaintProjection(
-                process_id=self.ref.process_id,
-                workflow_id=self.ref.workflow_id,
-                record=self.record,
-                registered_by=self.registered_by.username,
-                unit_code=self.unit,
-                view=view,
-                details=self.details,
-                updated_at=now,
-            ),
+        await store(ComplaintStore.project_complaint, self._complaint_projection())
+
+    def _complaint_projection(self) -> ComplaintProjection:
+        return ComplaintProjection(
+            process_id=self.ref.process_id,
+            workflow_id=self.ref.workflow_id,
+            record=self.record,
+            registered_by=self.registered_by.username,
+            unit_code=self.unit,
+            view=self.view(),
+            details=self.details,
+            updated_at=workflow.now(),
         )

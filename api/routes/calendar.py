@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
 from activities.calendar import load_calendar
-from api.deps import SessionDep, require_any_role
+from api.deps import SessionDep, SettingsDep, require_any_role
 from api.errors import Invalid
 from db.models import CalendarChange, CalendarDay, CalendarYear
-from domain.calendar import OfficeHours, official_last_year
+from domain.calendar import official_last_year
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
 from domain.models import Actor
 from domain.roles import Role
@@ -66,6 +66,7 @@ def provisional_message(unknown_years: list[int]) -> str | None:
 @router.get("/deadline", response_model=DeadlineOut)
 async def deadline(
     session: SessionDep,
+    settings: SettingsDep,
     start: Annotated[datetime, Query(description="ISO datetime; without a zone it is taken as Asia/Shanghai")],
     working_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     severity: Annotated[Severity | None, Query(description="complaint severity instead of working_days")] = None,
@@ -74,7 +75,7 @@ async def deadline(
     if (working_days is None) == (severity is None):
         raise Invalid("give exactly one of working_days or severity")
     days = working_days if working_days is not None else DEADLINE_WORKING_DAYS[severity]  # type: ignore[index]
-    hours = OfficeHours()
+    hours = settings.office_hours()
     if start.tzinfo is None:
         start = start.replace(tzinfo=ZoneInfo(hours.timezone))
     calendar = await load_calendar(session, hours)
