@@ -17,12 +17,14 @@ from domain.calendar import OfficeHours, WorkingCalendar
 class DeadlineQuery(BaseModel):
     start: datetime
     working_days: int = Field(ge=0)
+    following: int = Field(default=0, ge=0, le=10, description="also the next deadlines, each N more days on")
 
 
 class DeadlineAnswer(BaseModel):
     deadline: datetime
     provisional: bool
     unknown_years: list[int] = Field(default_factory=list)
+    following: list[datetime] = Field(default_factory=list)  # escalation moments, fixed with the deadline
 
 
 async def load_calendar(session: AsyncSession, hours: OfficeHours | None = None) -> WorkingCalendar:
@@ -46,6 +48,15 @@ class CalendarActivities:
         async with self.sessions() as session:
             calendar = await load_calendar(session, self.hours)
         result = calendar.add_working_days(query.start, query.working_days)
+        following: list[datetime] = []
+        moment = result.deadline
+        for _ in range(query.following):
+            step = calendar.add_working_days(moment, query.working_days)
+            moment = step.deadline
+            following.append(moment)
         return DeadlineAnswer(
-            deadline=result.deadline, provisional=result.provisional, unknown_years=list(result.unknown_years)
+            deadline=result.deadline,
+            provisional=result.provisional,
+            unknown_years=list(result.unknown_years),
+            following=following,
         )

@@ -132,9 +132,10 @@ class ComplaintWorkflow:
     # --- the clock ------------------------------------------------------------------------------
 
     async def _deadline(self, start: datetime, working_days: int) -> DeadlineAnswer:
-        return await store(
-            CalendarActivities.working_day_deadline, DeadlineQuery(start=start, working_days=working_days)
-        )
+        """The deadline and the moments of each further escalation level, fixed together, so the
+        busiest moment of the clock (many deadlines at once) needs no calendar look-up."""
+        query = DeadlineQuery(start=start, working_days=working_days, following=len(ESCALATION_LADDER) - 2)
+        return await store(CalendarActivities.working_day_deadline, query)
 
     async def _sleep_until(self, moment: datetime, stop: Callable[[], bool]) -> bool:
         """A durable timer to `moment`; False if `stop()` came true first (closed, deadline moved)."""
@@ -165,27 +166,20 @@ class ComplaintWorkflow:
         if self.closed:
             return
         self.overdue = True
-        period = DEADLINE_WORKING_DAYS[self.record.severity]
-        missed = self.due.deadline
-        while self.level < len(ESCALATION_LADDER) - 1:
-            self.level += 1
-            await self._escalate("complaint", self.level, missed)
-            if self.level == len(ESCALATION_LADDER) - 1:
-                break
-            missed = (await self._deadline(missed, period)).deadline
+        moments = [self.due.deadline, *self.due.following]
+        for level, missed in enumerate(moments[: len(ESCALATION_LADDER) - 1], start=1):
             if not await self._sleep_until(missed, lambda: self.closed):
                 return
+            self.level = level
+            await self._escalate("complaint", level, missed)
 
-    async def _watch_step(self, step: WorkStep) -> None:
+    async def _watch_step(self, step: WorkStep, due: DeadlineAnswer) -> None:
         """001: the verdict and the remedy each escalate the same way when their day passes."""
-        assert step.spec.due_at is not None
-        missed, level = step.spec.due_at, 0
-        while level < len(ESCALATION_LADDER) - 1:
+        moments = [due.deadline, *due.following]
+        for level, missed in enumerate(moments[: len(ESCALATION_LADDER) - 1], start=1):
             if not await self._sleep_until(missed, lambda: step.done or self.closed):
                 return
-            level += 1
             await self._escalate(step.spec.step, level, missed)
-            missed = (await self._deadline(missed, VERDICT_WORKING_DAYS)).deadline
 
     async def _escalate(self, scope: str, level: int, missed: datetime) -> None:
         """One level up: the leader's supervision task, a notification and the new state, at once."""
@@ -233,14 +227,12 @@ class ComplaintWorkflow:
 
     async def _work_step(self, stage: ComplaintStage, role: Role, due_working_days: int | None = None) -> None:
         self.stage = stage
-        if due_working_days is not None:
-            due_at: datetime | None = (await self._deadline(workflow.now(), due_working_days)).deadline
-        else:
-            due_at = self.due.deadline if self.due else None
+        own_due = await self._deadline(workflow.now(), due_working_days) if due_working_days is not None else None
+        due_at = own_due.deadline if own_due else self.due.deadline if self.due else None
         step = WorkStep(self._task_spec(stage.value, STAGE_TITLES[stage], role, due_at))
         self.work = step
         await store(ProcessStore.open_task, step.spec)
-        clock = asyncio.create_task(self._watch_step(step)) if due_working_days is not None else None
+        clock = asyncio.create_task(self._watch_step(step, own_due)) if own_due else None
         await self._rest()
         await workflow.wait_condition(lambda: step.done)
         self.work = None
