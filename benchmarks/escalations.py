@@ -60,7 +60,7 @@ async def start_all(count: int, start_one: object, batch: int = 200) -> float:
     return time.perf_counter() - began
 
 
-async def run(count: int, lead: float) -> None:
+async def run(count: int, lead: float, baseline_lead: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     db_url = f"sqlite:///{workdir / 'app.db'}"
     upgrade(db_url)
@@ -127,7 +127,7 @@ async def run(count: int, lead: float) -> None:
     product = summary([(m - deadline).total_seconds() for m in moments], started, deadline.timestamp())
 
     # --- the bare baseline ---------------------------------------------------------------------
-    deadline2 = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
+    deadline2 = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=baseline_lead)
     base_queue = f"baseline-{uuid.uuid4()}"
     FIRED.clear()
 
@@ -158,5 +158,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--lead", type=float, default=120.0, help="seconds from now to the common deadline")
+    parser.add_argument("--baseline-lead", type=float, default=None, help="the same for the baseline (default: --lead)")
     args = parser.parse_args()
-    asyncio.run(run(args.count, args.lead))
+    asyncio.run(run(args.count, args.lead, args.baseline_lead or args.lead))

@@ -297,3 +297,20 @@ async def test_health(api: Api) -> None:
     response = await api.client.get("/api/v1/health")
     assert response.status_code == 200
     assert response.json()["checks"] == {"api": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_saved_history_replays_deterministically(api: Api) -> None:
+    """A finished onboarding's history replays on the current code: no non-determinism."""
+    from temporalio.worker import Replayer
+
+    from temporal_client import DATA_CONVERTER
+    from workflows.registry import WORKFLOWS
+
+    process_id = (await api.submit()).json()["process_id"]
+    assert (await api.decide("marketing_reviewer", process_id, "return", "补充开票信息")).status_code == 200
+    detail = (await api.get(f"/api/v1/processes/{process_id}", "auditor")).json()
+    handle = api.worker.client.get_workflow_handle(detail["workflow_id"], run_id=process_id)
+    await api.post(f"/api/v1/processes/{process_id}/withdraw", "sales_clerk", json={"reason": "客户撤回"})
+    history = await handle.fetch_history()
+    result = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
+    assert result.replay_failure is None

@@ -151,6 +151,13 @@ async def test_overdue_climbs_the_ladder_once_per_level(
     entries = build_history(history.events)
     escalated = [e for e in entries if e.action == "escalation"]
     assert len(escalated) == 3 and all(e.actor == "system" for e in escalated)
+    from temporalio.worker import Replayer
+
+    from temporal_client import DATA_CONVERTER
+    from workflows.registry import WORKFLOWS
+
+    replay = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
+    assert replay.replay_failure is None  # timers, escalations and updates replay deterministically
 
 
 async def test_escalation_fires_once_across_a_worker_restart(
