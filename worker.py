@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -31,6 +32,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours),
         max_cached_workflows=max_cached_workflows,
+        graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM
     )
 
 
