@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     office_opens: time = time(9, 0)
     office_closes: time = time(17, 30)
     notify_webhook_url: str | None = None  # a DingTalk/Feishu robot URL; notifications always go to the DB
+    # Workflows kept in the worker's memory between tasks. One evicted from the cache replays its whole
+    # history on its next task (a timer firing): size it for the processes open at once, e.g. every
+    # complaint whose deadline falls on the same morning. ~ tens of KB each (benchmarks/escalations.py).
+    worker_max_cached_workflows: int = 20_000
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)

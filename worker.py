@@ -23,7 +23,7 @@ def build_worker(
     *,
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int = 20_000,
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests."""
     return Worker(
@@ -52,6 +52,7 @@ async def main() -> None:
         make_sessionmaker(engine),
         webhook_url=settings.notify_webhook_url,
         office_hours=settings.office_hours(),
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     stop = asyncio.Event()

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.notifications import Channel, NotificationSpec, deliver, record_notification
-from activities.process_store import task_row
-from db.models import Complaint, ComplaintStats, Task
+from activities.process_store import add_task, apply_closure, write_process
+from db.models import Complaint, ComplaintStats
+from db.session import write_transaction
 from domain.complaint_models import ComplaintProjection
-from domain.models import TaskSpec
+from domain.models import ProcessProjection, TaskClosure, TaskSpec
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -30,13 +31,16 @@ def previous_month(moment: datetime) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-class EscalationRecord(BaseModel):
-    """Everything one escalation writes, in one transaction: the leader's task, the notification
-    and the complaint row (so the clock's busiest moment costs one activity, not three)."""
+class ComplaintSync(BaseModel):
+    """Everything one moment of a complaint writes, in one transaction: the process and complaint
+    rows, the tasks opened and closed, the notifications. One activity per moment keeps the
+    clock's busiest moment (many deadlines at once) and each complaint's start-up cheap."""
 
-    task: TaskSpec
-    notification: NotificationSpec
-    projection: ComplaintProjection
+    process: ProcessProjection
+    complaint: ComplaintProjection
+    open_tasks: list[TaskSpec] = Field(default_factory=list)
+    closed_tasks: list[TaskClosure] = Field(default_factory=list)
+    notifications: list[NotificationSpec] = Field(default_factory=list)
 
 
 class StatsRequest(BaseModel):
@@ -52,19 +56,17 @@ class ComplaintStore:
         self.channels = channels or []
 
     @activity.defn
-    async def escalate(self, record: EscalationRecord) -> None:
-        async with self.sessions.begin() as session:
-            if await session.get(Task, record.task.task_id) is None:
-                session.add(task_row(record.task))
-            new = await record_notification(session, record.notification, self.channels)
-            await self._write_projection(session, record.projection)
-        if new:
-            await deliver(record.notification, self.channels)
-
-    @activity.defn
-    async def project_complaint(self, projection: ComplaintProjection) -> None:
-        async with self.sessions.begin() as session:
-            await self._write_projection(session, projection)
+    async def sync_complaint(self, sync: ComplaintSync) -> None:
+        async with write_transaction(self.sessions) as session:
+            for task in sync.open_tasks:
+                await add_task(session, task)
+            for closure in sync.closed_tasks:
+                await apply_closure(session, closure)
+            new = [note for note in sync.notifications if await record_notification(session, note, self.channels)]
+            await write_process(session, sync.process)
+            await self._write_projection(session, sync.complaint)
+        for note in new:  # outside the transaction: a slow webhook never holds the database
+            await deliver(note, self.channels)
 
     async def _write_projection(self, session: AsyncSession, projection: ComplaintProjection) -> None:
         view, record = projection.view, projection.record
@@ -107,7 +109,7 @@ class ComplaintStore:
     async def compute_monthly_stats(self, request: StatsRequest) -> dict[str, object]:
         """Counts by severity, category and unit, the on-time rate and the overdue list of a month."""
         month = request.month or previous_month(request.as_of or datetime.now(UTC))
-        async with self.sessions.begin() as session:
+        async with write_transaction(self.sessions) as session:
             rows = list(await session.scalars(select(Complaint).where(Complaint.month == month)))
             closed = [r for r in rows if r.closed_at is not None]
             on_time = [r for r in closed if r.closed_on_time]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from db.models import Notification
+from db.session import write_transaction
 
 
 class NotificationSpec(BaseModel):
@@ -70,7 +71,7 @@ class Notifier:
 
     @activity.defn
     async def notify(self, spec: NotificationSpec) -> None:
-        async with self.sessions.begin() as session:
+        async with write_transaction(self.sessions) as session:
             new = await record_notification(session, spec, self.channels)
         if new:
             await deliver(spec, self.channels)

@@ -29,7 +29,6 @@ def build_activities(
         store.create_customer,
         CalendarActivities(sessions, office_hours).working_day_deadline,
         Notifier(sessions, channels).notify,
-        complaints.project_complaint,
-        complaints.escalate,
+        complaints.sync_complaint,
         complaints.compute_monthly_stats,
     ]

@@ -114,7 +114,7 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             done = event.activity_task_completed_event_attributes
             name, args = scheduled.get(done.scheduled_event_id, ("", []))
-            entries.append(_activity_entry(name, args, _decode(done.result), _at(event)))
+            entries.extend(_activity_entries(name, args, _decode(done.result), _at(event)))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             result = _decode(event.workflow_execution_completed_event_attributes.result)
             status = result[0].get("status") if result and isinstance(result[0], dict) else None
@@ -129,39 +129,52 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
     return [entry for entry in entries if entry is not None]
 
 
-def _activity_entry(name: str, args: list[Any], result: list[Any], at: datetime) -> HistoryEntry | None:
+def _task_opened(task: dict[str, Any], at: datetime) -> HistoryEntry:
+    return HistoryEntry(
+        at=at,
+        actor="system",
+        action="task_opened",
+        step=task.get("step"),
+        round=task.get("round"),
+        comment=f"waiting for role {task.get('role')}",
+    )
+
+
+def _notified(note: dict[str, Any], at: datetime, step: str | None = None) -> HistoryEntry:
+    return HistoryEntry(
+        at=at,
+        actor="system",
+        action=note.get("kind", "notification"),
+        step=step,
+        outcome=note.get("recipient_role"),
+        comment=note.get("subject"),
+    )
+
+
+def _activity_entries(name: str, args: list[Any], result: list[Any], at: datetime) -> list[HistoryEntry]:
+    """The system's actions an activity performed: one complaint sync may open tasks and notify at once;
+    an escalation (actor: the clock) names the supervision task it opened."""
     arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
+    if name == "sync_complaint":
+        tasks: list[dict[str, Any]] = arg.get("open_tasks", [])
+        supervision = iter([t.get("step") for t in tasks if str(t.get("step", "")).startswith("supervise_")])
+        entries = [_task_opened(t, at) for t in tasks if not str(t.get("step", "")).startswith("supervise_")]
+        for note in arg.get("notifications", []):
+            step = next(supervision, None) if note.get("kind") == "escalation" else None
+            entries.append(_notified(note, at, step))
+        return entries
+    entry = _activity_entry(name, arg, result, at)
+    return [entry] if entry is not None else []
+
+
+def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datetime) -> HistoryEntry | None:
     if name == "open_task":
-        return HistoryEntry(
-            at=at,
-            actor="system",
-            action="task_opened",
-            step=arg.get("step"),
-            round=arg.get("round"),
-            comment=f"waiting for role {arg.get('role')}",
-        )
+        return _task_opened(arg, at)
     if name == "create_customer":
         customer_id = result[0] if result else None
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
     if name == "notify":
-        return HistoryEntry(
-            at=at,
-            actor="system",
-            action=arg.get("kind", "notification"),
-            outcome=arg.get("recipient_role"),
-            comment=arg.get("subject"),
-        )
-    if name == "escalate":
-        note: dict[str, Any] = arg.get("notification") or {}
-        task: dict[str, Any] = arg.get("task") or {}
-        return HistoryEntry(
-            at=at,
-            actor="system",
-            action="escalation",
-            step=task.get("step"),
-            outcome=note.get("recipient_role"),
-            comment=note.get("subject"),
-        )
+        return _notified(arg, at)
     if name == "working_day_deadline":
         answer: dict[str, Any] = result[0] if result and isinstance(result[0], dict) else {}
         due = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -49,3 +54,35 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def install_sqlite_pragmas(engine: Engine) -> None:
     if engine.url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+
+
+_sqlite_writers: WeakKeyDictionary[object, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _writer_lock(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | None:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    engine = bind.sync_engine
+    if engine not in _sqlite_writers:
+        _sqlite_writers[engine] = asyncio.Lock()
+    return _sqlite_writers[engine]
+
+
+@asynccontextmanager
+async def write_transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A transaction that writes; on SQLite one at a time per process.
+
+    SQLite has one writer at a time. Two deferred transactions that both read and then write
+    make one of them fail at once with "database is locked" (the busy timeout does not apply
+    to a stale read snapshot), and busy waiting sleeps in steps of up to 100 ms. Under a burst
+    of activities (10,000 deadlines at one moment) writers therefore queue here, in order, and
+    each transaction runs without contention. PostgreSQL needs no queue.
+    """
+    lock = _writer_lock(sessions)
+    if lock is None:
+        async with sessions.begin() as session:
+            yield session
+        return
+    async with lock, sessions.begin() as session:
+        yield session

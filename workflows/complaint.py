@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
-    from activities.complaint_store import ComplaintStore, EscalationRecord
-    from activities.notifications import NotificationSpec, Notifier
-    from activities.process_store import ProcessStore
+    from activities.complaint_store import ComplaintStore, ComplaintSync
+    from activities.notifications import NotificationSpec
     from domain import errors, search
     from domain.complaint_models import (
         ComplaintInput,
@@ -68,6 +67,15 @@ class WorkStep:
     done: bool = False
 
 
+@dataclass
+class Outbox:
+    """Writes waiting for the complaint's next sync: each leaves the outbox exactly once."""
+
+    open_tasks: list[TaskSpec] = field(default_factory=list)
+    closed_tasks: list[TaskClosure] = field(default_factory=list)
+    notifications: list[NotificationSpec] = field(default_factory=list)
+
+
 @workflow.defn(name="Complaint")
 class ComplaintWorkflow:
     @workflow.init
@@ -95,6 +103,9 @@ class ComplaintWorkflow:
         self.extension: ApprovalChain | None = None
         self.extension_state: str | None = None
         self.closed_at: datetime | None = None
+        self.outbox = Outbox()
+        self.writing = asyncio.Lock()  # one sync at a time: the rows are written in the order things happened
+        self.syncs_in_flight = 0
         self.settled = False
 
     @property
@@ -106,7 +117,8 @@ class ComplaintWorkflow:
         severity = self.record.severity
         self.due = await self._deadline(self.record.received_at, DEADLINE_WORKING_DAYS[severity])
         if severity in REPORT_AT_ONCE:  # 001: serious complaints go to the business VP at once
-            await self._notify("reported_to_vp", Role.business_vp, None, f"{severity.value} complaint registered")
+            self._post("reported_to_vp", Role.business_vp, None, f"{severity.value} complaint registered")
+        self._remind_if_due()
         clock = asyncio.create_task(self._watch_overall())
         await self._work_step(ComplaintStage.investigation, Role.marketing_reviewer)
         if self.details["investigation"]["product_cause"]:
@@ -121,9 +133,7 @@ class ComplaintWorkflow:
             self.extension.cancel()
         await clock
         for task_id in list(self.supervision):
-            await store(
-                ProcessStore.close_task, TaskClosure(task_id=task_id, status="cancelled", decided_at=workflow.now())
-            )
+            self.outbox.closed_tasks.append(TaskClosure(task_id=task_id, status="cancelled", decided_at=workflow.now()))
         self.supervision.clear()
         await self._rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -157,10 +167,9 @@ class ComplaintWorkflow:
             def moved(deadline: datetime = deadline) -> bool:
                 return self.closed or self.due is None or self.due.deadline != deadline
 
-            remind_at = deadline - timedelta(hours=REMINDER_BEFORE_HOURS)
-            if not self.reminded and await self._sleep_until(remind_at, moved):
-                self.reminded = True
-                await self._notify("reminder", Role.marketing_reviewer, self.handler, f"due at {deadline.isoformat()}")
+            if not self.reminded and await self._sleep_until(self._remind_at(), moved):
+                self._remind_if_due()
+                await self._sync()
             if await self._sleep_until(deadline, moved):
                 break
         if self.closed:
@@ -181,21 +190,33 @@ class ComplaintWorkflow:
                 return
             await self._escalate(step.spec.step, level, missed)
 
+    def _remind_at(self) -> datetime:
+        assert self.due is not None
+        return self.due.deadline - timedelta(hours=REMINDER_BEFORE_HOURS)
+
+    def _remind_if_due(self) -> None:
+        """The handler's reminder, once its moment has come; a complaint registered that late gets it
+        with its first task instead of a separate write a moment later."""
+        if self.reminded or self.closed or workflow.now() < self._remind_at():
+            return
+        self.reminded = True
+        assert self.due is not None
+        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.due.deadline.isoformat()}")
+
     async def _escalate(self, scope: str, level: int, missed: datetime) -> None:
         """One level up: the leader's supervision task, a notification and the new state, at once."""
         role = ESCALATION_LADDER[level]
         spec = self._task_spec(f"supervise_{scope}", f"督办: 投诉逾期 ({scope}, level {level})", role, None)
         self.supervision[spec.task_id] = role
-        text = f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}"
-        record = EscalationRecord(
-            task=spec,
-            notification=self._notification("escalation", role, None, text, scope),
-            projection=self._complaint_projection(),
+        self.outbox.open_tasks.append(spec)
+        self._post(
+            "escalation", role, None, f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}", scope
         )
-        await store(ComplaintStore.escalate, record)
+        await self._sync()
 
-    async def _notify(self, kind: str, role: Role, user: str | None, text: str, step: str | None = None) -> None:
-        await store(Notifier.notify, self._notification(kind, role, user, text, step))
+    def _post(self, kind: str, role: Role, user: str | None, text: str, step: str | None = None) -> None:
+        """A notification, sent with the complaint's next sync."""
+        self.outbox.notifications.append(self._notification(kind, role, user, text, step))
 
     def _notification(self, kind: str, role: Role, user: str | None, text: str, step: str | None) -> NotificationSpec:
         return NotificationSpec(
@@ -231,7 +252,7 @@ class ComplaintWorkflow:
         due_at = own_due.deadline if own_due else self.due.deadline if self.due else None
         step = WorkStep(self._task_spec(stage.value, STAGE_TITLES[stage], role, due_at))
         self.work = step
-        await store(ProcessStore.open_task, step.spec)
+        self.outbox.open_tasks.append(step.spec)
         clock = asyncio.create_task(self._watch_step(step, own_due)) if own_due else None
         await self._rest()
         await workflow.wait_condition(lambda: step.done)
@@ -264,8 +285,8 @@ class ComplaintWorkflow:
         closure = TaskClosure(
             task_id=step.spec.task_id, status="done", decided_by=actor.username, decided_at=workflow.now()
         )
-        await store(ProcessStore.close_task, closure)
-        await workflow.wait_condition(lambda: self.settled)
+        self.outbox.closed_tasks.append(closure)  # written with the next stage's task, in one sync
+        await self._rested()
         return self.view()
 
     @workflow.update
@@ -323,7 +344,7 @@ class ComplaintWorkflow:
             on_waiting=self._rest,
         )
         asyncio.create_task(self._run_extension(self.extension))
-        await workflow.wait_condition(lambda: self.settled)
+        await self._rested()
         return self.view()
 
     @request_extension.validator
@@ -363,13 +384,13 @@ class ComplaintWorkflow:
                 decided_at=workflow.now(),
                 comment=request.comment,
             )
-            await store(ProcessStore.close_task, closure)
-            await self._project()
+            self.outbox.closed_tasks.append(closure)
+            await self._sync()
             return self.view()
         assert self.extension is not None
         self.settled = False
         await self.extension.decide(request)
-        await workflow.wait_condition(lambda: self.settled)
+        await self._rested()
         return self.view()
 
     @decide.validator
@@ -386,7 +407,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def current(self) -> ComplaintView:
         """Waits until the complaint rests (a task in an inbox, or closed): read-your-writes for the API."""
-        await workflow.wait_condition(lambda: self.settled)
+        await self._rested()
         return self.view()
 
     @workflow.query
@@ -413,46 +434,62 @@ class ComplaintWorkflow:
     # --- projections ----------------------------------------------------------------------------
 
     async def _rest(self) -> None:
-        await self._project()
+        await self._sync()
         self.settled = True
 
-    async def _project(self) -> None:
+    async def _rested(self) -> None:
+        """Read-your-writes: the complaint waits for a human and every write is done, including the
+        clock's (a complaint registered already overdue escalates in the same moment)."""
+        await workflow.wait_condition(lambda: self.settled and self.syncs_in_flight == 0)
+
+    async def _sync(self) -> None:
+        """Write the current state and everything in the outbox with one activity."""
+        self.syncs_in_flight += 1
+        try:
+            async with self.writing:
+                await self._write_state()
+        finally:
+            self.syncs_in_flight -= 1
+
+    async def _write_state(self) -> None:
         view = self.view()
-        status = view.status
         workflow.upsert_search_attributes(
             [
                 search.PROCESS_TYPE.value_set(PROCESS_TYPE),
-                search.PROCESS_STATUS.value_set(status.value),
+                search.PROCESS_STATUS.value_set(view.status.value),
                 search.CURRENT_STEP.value_set(view.stage.value),
             ]
         )
-        now = workflow.now()
-        await store(
-            ProcessStore.project_process,
-            ProcessProjection(
+        outbox, self.outbox = self.outbox, Outbox()
+        sync = ComplaintSync(
+            process=ProcessProjection(
                 process_id=self.ref.process_id,
                 workflow_id=self.ref.workflow_id,
                 process_type=PROCESS_TYPE,
-                status=status,
-                current_step=None if self.closed else view.stage.value,
+                status=view.status,
+                current_step=view.current_step,
                 subject=self.ref.subject,
                 subject_key=None,
                 applicant=self.ref.applicant,
                 customer_id=self.record.customer_id,
                 started_at=workflow.info().start_time,
-                updated_at=now,
+                updated_at=workflow.now(),
             ),
+            complaint=self._complaint_projection(view),
+            open_tasks=outbox.open_tasks,
+            closed_tasks=outbox.closed_tasks,
+            notifications=outbox.notifications,
         )
-        await store(ComplaintStore.project_complaint, self._complaint_projection())
+        await store(ComplaintStore.sync_complaint, sync)
 
-    def _complaint_projection(self) -> ComplaintProjection:
+    def _complaint_projection(self, view: ComplaintView) -> ComplaintProjection:
         return ComplaintProjection(
             process_id=self.ref.process_id,
             workflow_id=self.ref.workflow_id,
             record=self.record,
             registered_by=self.registered_by.username,
             unit_code=self.unit,
-            view=self.view(),
+            view=view,
             details=self.details,
             updated_at=workflow.now(),
         )
