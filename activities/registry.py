@@ -11,6 +11,7 @@ from activities.calendar import CalendarActivities
 from activities.complaint_store import ComplaintStore
 from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_store import ProcessStore
+from activities.trade_store import TradeStore
 from domain.calendar import OfficeHours
 
 
@@ -22,7 +23,11 @@ def build_activities(
     store = ProcessStore(sessions)
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
     complaints = ComplaintStore(sessions, channels)
+    trade = TradeStore(sessions)
     return [
+        trade.project_trade,
+        trade.close_tender,
+        trade.create_trade_customer,
         store.project_process,
         store.open_task,
         store.close_task,

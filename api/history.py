@@ -17,6 +17,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle
 
 from api.schemas import HistoryEntry
+from api.trade_history import trade_activity_entry, trade_update_entry
 from temporal_client import DATA_CONVERTER
 
 READ_ONLY_UPDATES = frozenset({"current"})
@@ -35,6 +36,9 @@ def _at(event: HistoryEvent) -> datetime:
 def _update_entry(name: str, args: list[Any], at: datetime) -> HistoryEntry:
     arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
     actor = (arg.get("actor") or {}).get("username", "unknown")
+    trade = trade_update_entry(name, arg, actor, at)
+    if trade is not None:
+        return trade
     if name == "decide":
         return HistoryEntry(
             at=at,
@@ -175,6 +179,9 @@ def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datet
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
     if name == "notify":
         return _notified(arg, at)
+    trade = trade_activity_entry(name, arg, result, at)
+    if trade is not None:
+        return trade
     if name == "working_day_deadline":
         answer: dict[str, Any] = result[0] if result and isinstance(result[0], dict) else {}
         due = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"

@@ -20,6 +20,8 @@ class DocumentType(StrEnum):
     invoicing_info = "invoicing_info"
     legal_rep_id = "legal_rep_id"
     power_of_attorney = "power_of_attorney"
+    hazardous_chemicals_trading_license = "hazardous_chemicals_trading_license"  # 000 §7 item 1
+    fuel_oil_approval = "fuel_oil_approval"  # 000 §7 item 7
 
 
 DOCUMENT_TITLES: dict[DocumentType, str] = {
@@ -33,6 +35,8 @@ DOCUMENT_TITLES: dict[DocumentType, str] = {
     DocumentType.invoicing_info: "开票信息",
     DocumentType.legal_rep_id: "法人身份证复印件",
     DocumentType.power_of_attorney: "委托书原件",
+    DocumentType.hazardous_chemicals_trading_license: "危险化学品经营许可证",
+    DocumentType.fuel_oil_approval: "燃料油经营许可批文 (省级商务厅)",
 }
 
 # 000 §6: the nine documents an allocation customer must show.

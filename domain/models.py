@@ -48,6 +48,7 @@ class CustomerKind(StrEnum):
 
     allocation_self_sale = "allocation_self_sale"
     allocation_settlement = "allocation_settlement"
+    external_trade = "external_trade"  # 000 §2, §7: 外采外销单位, created once a tender is awarded
 
 
 class CustomerData(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_stats import ComplaintStatsWorkflow
+from workflows.external_trade import ExternalTradeWorkflow
 from workflows.onboarding import OnboardingWorkflow
 
-WORKFLOWS: list[type] = [OnboardingWorkflow, ComplaintWorkflow, ComplaintStatsWorkflow]
+WORKFLOWS: list[type] = [OnboardingWorkflow, ComplaintWorkflow, ComplaintStatsWorkflow, ExternalTradeWorkflow]

@@ -1,0 +1,121 @@
+"""Database side effects of the external-trade process (000 §7): the deal and tender rows that
+lists read, the tender closing, and the awarded counterpart becoming a customer.
+
+Idempotent like every activity: a retried write finds its row, an older projection of a run never
+overwrites a newer one (`version` orders them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.process_store import ProcessStore
+from db.models import Customer, TradeDeal, TradeTender
+from db.session import write_transaction
+from domain.models import CustomerCreation
+from domain.trade_models import Tender, TenderClosure, TradeProjection
+
+
+def tender_id(process_id: str, number: int) -> str:
+    return f"{process_id}:{number}"
+
+
+def _deal_values(projection: TradeProjection) -> dict[str, Any]:
+    state = projection.state
+    partner = state.application.partner
+    contract = state.contract
+    return {
+        "workflow_id": projection.workflow_id,
+        "partner_name": partner.name,
+        "partner_credit_code": partner.credit_code,
+        "ownership": state.application.ownership.value,
+        "preferred": state.preferred,
+        "direction": state.application.direction.value,
+        "products": ",".join(p.value for p in state.application.products),
+        "applicant": state.applicant,
+        "status": state.status.value,
+        "stage": state.stage.value,
+        "customer_id": state.customer_id,
+        "counterpart_name": contract.counterpart_name if contract else None,
+        "contract_amount": contract.current.amount if contract and contract.drafts else None,
+        "paid_amount": state.paid_total,
+        "contract": contract.model_dump(mode="json") if contract else None,
+        "payments": [p.model_dump(mode="json") for p in state.payments],
+        "started_at": state.started_at,
+        "updated_at": projection.updated_at,
+        "version": projection.version,
+    }
+
+
+def _tender_values(projection: TradeProjection, tender: Tender) -> dict[str, Any]:
+    winner = tender.bid_of(tender.winner_credit_code) if tender.winner_credit_code else None
+    return {
+        "process_id": projection.process_id,
+        "workflow_id": projection.workflow_id,
+        "number": tender.number,
+        "subject": projection.subject,
+        "status": tender.status.value,
+        "conditions": tender.conditions,
+        "invited_range": tender.invited_range,
+        "bidding_deadline": tender.bidding_deadline,
+        "opened_by": tender.opened_by,
+        "opened_at": tender.opened_at,
+        "closed_at": tender.closed_at,
+        "bidder_count": len(tender.bids),
+        "bids": [bid.model_dump(mode="json") for bid in tender.bids],
+        "ranking": [r.model_dump(mode="json") for r in tender.evaluations[-1].ranking] if tender.evaluations else [],
+        "winner_credit_code": tender.winner_credit_code,
+        "winner_name": winner.bidder.name if winner else None,
+        "updated_at": projection.updated_at,
+        "version": projection.version,
+    }
+
+
+async def _upsert(session: AsyncSession, model: type[Any], key: str, values: dict[str, Any]) -> None:
+    row = await session.get(model, key)
+    if row is None:
+        session.add(model(**{model.__mapper__.primary_key[0].key: key}, **values))
+    elif row.version <= values["version"]:
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+class TradeStore:
+    """Activities of the external-trade process; receives its sessionmaker (tests hand in a real one)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.customers = ProcessStore(sessions)
+
+    @activity.defn
+    async def project_trade(self, projection: TradeProjection) -> None:
+        async with write_transaction(self.sessions) as session:
+            await _upsert(session, TradeDeal, projection.process_id, _deal_values(projection))
+            for tender in projection.state.tenders:
+                key = tender_id(projection.process_id, tender.number)
+                await _upsert(session, TradeTender, key, _tender_values(projection, tender))
+
+    @activity.defn
+    async def close_tender(self, closure: TenderClosure) -> None:
+        """The bidding deadline passed (000 §7 (五)); the full row follows with the next projection."""
+        async with write_transaction(self.sessions) as session:
+            row = await session.get(TradeTender, tender_id(closure.process_id, closure.number))
+            if row is not None and row.closed_at is None:
+                row.status = closure.status.value
+                row.closed_at = closure.closed_at
+
+    @activity.defn
+    async def create_trade_customer(self, creation: CustomerCreation) -> int:
+        """000 §7 (六): the awarded counterpart becomes a customer — the onboarding's own creation,
+        except that a counterpart who already is a customer (same credit code) is reused."""
+        async with self.sessions() as session:
+            existing = await session.scalar(
+                select(Customer.id).where(Customer.credit_code == creation.customer.credit_code)
+            )
+        if existing is not None:
+            return existing
+        return await self.customers.create_customer(creation)

@@ -1,0 +1,193 @@
+"""P2 external purchase and sale — 外采外销 (000 §7; contract review 003 §5): the rules as data.
+
+The partner's credit review runs marketing → business VP → company leadership meeting; business
+starts only after the meeting passes it. Then a tender among three or more bidders, the award,
+the customer, a contract reviewed by legal, the title-transfer certificate, and payments approved
+by finance, the division leader and the chief accountant before finance pays and settles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.approvals import ChainSpec, StepSpec
+from domain.documents import Document, DocumentType, document_problems
+from domain.roles import Role
+
+PROCESS_TYPE = "external_trade"
+
+# 000 §7 (一)-(二): screening and credit approval belong to the marketing department alone.
+MARKETING_ROLES = (Role.sales_clerk, Role.marketing_reviewer, Role.marketing_manager)
+FINANCE_ROLES = (Role.finance_reviewer,)
+
+# 000 §7 (五): "由三家或三家以上投标人参加投标".
+MIN_BIDDERS = 3
+
+
+class Ownership(StrEnum):
+    state_owned = "state_owned"  # 国有企业
+    state_controlled = "state_controlled"  # 国有控股企业
+    private = "private"
+
+
+# 000 §7 (二): "原则上与国有企业及国有控股企业的合作优先".
+PREFERRED_OWNERSHIP = frozenset({Ownership.state_owned, Ownership.state_controlled})
+
+
+def is_preferred(ownership: Ownership) -> bool:
+    """State-owned and state-controlled enterprises come first (000 §7 (二))."""
+    return ownership in PREFERRED_OWNERSHIP
+
+
+class TradeDirection(StrEnum):
+    purchase = "purchase"  # 外采: we buy, the lowest price wins
+    sale = "sale"  # 外销: we sell, the highest price wins
+
+
+class Product(StrEnum):
+    refined_oil = "refined_oil"  # 成品油
+    fuel_oil = "fuel_oil"  # 燃料油
+    naphtha = "naphtha"  # 石脑油
+
+
+# 000 §7 (四) items 1-6: every external-trade partner.
+TRADE_REQUIRED: tuple[DocumentType, ...] = (
+    DocumentType.hazardous_chemicals_trading_license,
+    DocumentType.oil_wholesale_certificate,
+    DocumentType.tax_registration,
+    DocumentType.organization_code,
+    DocumentType.bank_account_permit,
+    DocumentType.hazardous_chemicals_certificate,
+)
+
+# 000 §7 (四) item 8: the business licence's scope must name naphtha explicitly.
+NAPHTHA_WORDS = ("石脑油", "naphtha")
+
+
+def required_documents(products: Iterable[Product]) -> tuple[DocumentType, ...]:
+    """000 §7 (四): items 1-6, plus item 7 (provincial fuel-oil approval) for fuel-oil partners."""
+    extra = (DocumentType.fuel_oil_approval,) if Product.fuel_oil in set(products) else ()
+    return TRADE_REQUIRED + extra
+
+
+def partner_problems(
+    documents: Iterable[Document], products: Iterable[Product], business_scope: str | None, today: date
+) -> list[str]:
+    """Every reason the partner's credit file falls short of 000 §7 (四); empty when complete."""
+    wanted = list(products)
+    problems = document_problems(documents, required_documents(wanted), today)
+    if Product.naphtha in wanted:
+        scope = (business_scope or "").lower()
+        if not any(word in scope for word in NAPHTHA_WORDS):
+            problems.append(
+                "business_scope must explicitly allow naphtha (石脑油) for a naphtha partner (000 §7 (四) item 8)"
+            )
+    return problems
+
+
+def rank_key(direction: TradeDirection, preferred: bool, amount: Decimal, first_at: datetime) -> tuple[object, ...]:
+    """Default ranking: state-owned/controlled bidders first (000 §7 (二)), then the better price
+    for us (lowest when buying, highest when selling), then who bid first."""
+    price = amount if direction is TradeDirection.purchase else -amount
+    return (not preferred, price, first_at)
+
+
+def outstanding_amount(contract_amount: Decimal, paid: Decimal, in_approval: Decimal) -> Decimal:
+    """What may still be requested: the contract amount less what is paid or already being approved."""
+    return contract_amount - paid - in_approval
+
+
+# --- chains (declarations read by the workflow through the one approval-step mechanism) ---------
+
+# 000 §7 (四): 业务部资信审查 → 业务副总审核 → 公司领导班子会议研究讨论, "通过后方可开展业务".
+PARTNER_CHAIN = ChainSpec(
+    process_type=PROCESS_TYPE,
+    title="外采外销客户资信审批 External-trade partner credit approval",
+    citation="000 §7",
+    steps=(
+        StepSpec(
+            key="marketing_credit_review",
+            title="营销业务部资信审查 Marketing credit review",
+            role=Role.marketing_reviewer,
+            allow_return=False,
+            citation="000 §7 (四)",
+        ),
+        StepSpec(
+            key="vp_review",
+            title="业务副总审核 Business VP review",
+            role=Role.business_vp,
+            allow_return=False,
+            citation="000 §7 (四)",
+        ),
+        StepSpec(
+            key="leadership_meeting",
+            title="公司领导班子会议研究 Company leadership meeting decision",
+            role=Role.leadership_meeting,
+            allow_return=False,
+            citation="000 §7 (四)",
+        ),
+    ),
+)
+
+# The step whose decision is a collective one, recorded with date, attendees and minutes.
+LEADERSHIP_STEP = "leadership_meeting"
+
+# 000 §7 (五): "按照规定程序从中选择符合条件的交易对象" — the ranking is approved by the business VP.
+AWARD_CHAIN = ChainSpec(
+    process_type=PROCESS_TYPE,
+    title="招标定标审批 Tender award approval",
+    citation="000 §7 (五)",
+    steps=(
+        StepSpec(
+            key="award_approval",
+            title="业务副总审批定标 Award approval",
+            role=Role.business_vp,
+            citation="000 §7 (五)",
+        ),
+    ),
+)
+
+# 003 §5: a business contract is reviewed by legal before it is signed; legal may send it back.
+CONTRACT_REVIEW_CHAIN = ChainSpec(
+    process_type=PROCESS_TYPE,
+    title="合同法务审查 Contract legal review",
+    citation="003 §5",
+    steps=(
+        StepSpec(
+            key="legal_review", title="法务部门合同审查 Legal review", role=Role.legal_reviewer, citation="003 §5"
+        ),
+    ),
+)
+
+# 000 §7 (八): 付款审批单 → 财务资产部审核 → 分管领导 → 总会计师审批.
+PAYMENT_CHAIN = ChainSpec(
+    process_type=PROCESS_TYPE,
+    title="付款审批单 Payment approval",
+    citation="000 §7 (八)",
+    steps=(
+        StepSpec(
+            key="finance_audit",
+            title="财务资产部审核 Finance audit",
+            role=Role.finance_reviewer,
+            allow_return=False,
+            citation="000 §7 (八)",
+        ),
+        StepSpec(
+            key="division_leader_approval",
+            title="分管领导审批 Division leader approval",
+            role=Role.business_vp,
+            allow_return=False,
+            citation="000 §7 (八)",
+        ),
+        StepSpec(
+            key="chief_accountant_approval",
+            title="总会计师审批 Chief accountant approval",
+            role=Role.chief_accountant,
+            allow_return=False,
+            citation="000 §7 (八)",
+        ),
+    ),
+)
