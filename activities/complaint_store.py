@@ -36,7 +36,7 @@ class ComplaintSync(BaseModel):
     rows, the tasks opened and closed, the notifications. One activity per moment keeps the
     clock's busiest moment (many deadlines at once) and each complaint's start-up cheap."""
 
-    process: ProcessProjection
+    process: ProcessProjection | None  # None when status and stage did not move
     complaint: ComplaintProjection
     open_tasks: list[TaskSpec] = Field(default_factory=list)
     closed_tasks: list[TaskClosure] = Field(default_factory=list)
@@ -63,7 +63,8 @@ class ComplaintStore:
             for closure in sync.closed_tasks:
                 await apply_closure(session, closure)
             new = [note for note in sync.notifications if await record_notification(session, note, self.channels)]
-            await write_process(session, sync.process)
+            if sync.process is not None:
+                await write_process(session, sync.process)
             await self._write_projection(session, sync.complaint)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)

@@ -1,18 +1,21 @@
 """Benchmark: many complaints whose deadlines fall at the same moment, against a bare baseline.
 
-    python -m benchmarks.escalations --count 1000 [--lead 120]
+    python -m benchmarks.escalations --count 1000 [--lead 120] [--database postgresql]
+    python -m benchmarks.escalations --count 10000 --lead 900 --baseline-lead 240
 
 Starts a Temporal dev server (SQLite file, WAL) and a real worker with the product's workflows
-and activities on a SQLite database, files COUNT ordinary complaints received one working day
-before moment T, waits for T, and measures how late each escalation notification was written
-after its deadline. Then runs COUNT bare workflows (timer to T2 + one activity) in the same
-server and reports both. Prints figures; asserts nothing.
+and activities on the app database (SQLite file, or PostgreSQL 16 from pgserver), files COUNT
+ordinary complaints received one working day before moment T, waits for T, and measures how late
+each escalation notification was written after its deadline. Then runs COUNT bare workflows
+(timer to T2 + one activity) in the same server and worker process and reports both, with the
+peak memory of the process. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import tempfile
 import time
@@ -26,7 +29,7 @@ from temporalio.worker import Worker
 
 from benchmarks.baseline import FIRED, BaselineTimerWorkflow, baseline_fire
 from db.migrate import upgrade
-from db.models import CalendarDay, Notification
+from db.models import CalendarDay, Complaint, Notification
 from db.session import make_engine, make_sessionmaker
 from domain.calendar import OfficeHours
 from domain.complaint_models import ComplaintInput
@@ -60,9 +63,21 @@ async def start_all(count: int, start_one: object, batch: int = 200) -> float:
     return time.perf_counter() - began
 
 
-async def run(count: int, lead: float, baseline_lead: float) -> None:
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def app_database(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'app.db'}"
+    import pgserver  # a private PostgreSQL 16, as in the test suite
+
+    return str(pgserver.get_server(str(workdir / "pg"), cleanup_mode="stop").get_uri())
+
+
+async def run(count: int, lead: float, baseline_lead: float, database: str, cache: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    db_url = f"sqlite:///{workdir / 'app.db'}"
+    db_url = app_database(database, workdir)
     upgrade(db_url)
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
@@ -74,7 +89,10 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
         ui=False,
     )
     client = env.client
-    print(f"benchmark: {count} simultaneous deadlines, lead {lead:.0f}s, dev server on SQLite (WAL)")
+    print(
+        f"benchmark: {count} simultaneous deadlines, lead {lead:.0f}s, dev server on SQLite (WAL), "
+        f"app database {database}, workflow cache {cache}"
+    )
 
     # --- the product ---------------------------------------------------------------------------
     deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
@@ -87,7 +105,7 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
                 )
             )
     queue = f"bench-{uuid.uuid4()}"
-    worker = build_worker(client, queue, sessions, office_hours=ALWAYS_OPEN)
+    worker = build_worker(client, queue, sessions, office_hours=ALWAYS_OPEN, max_cached_workflows=cache)
     clerk = Actor(username="bench_clerk", roles=["sales_clerk"])  # type: ignore[list-item]
 
     async def file_complaint(i: int) -> None:
@@ -114,9 +132,15 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
         )
         if datetime.now(UTC) > deadline:
             print("WARNING: starting took longer than the lead; raise --lead")
+        settled_at: float | None = None
         while True:
             async with sessions() as session:
                 fired = await session.scalar(select(func.count()).where(Notification.kind == "escalation"))
+                if settled_at is None and (await session.scalar(select(func.count(Complaint.process_id)))) >= count:
+                    settled_at = (datetime.now(UTC) - deadline).total_seconds()
+                    print(
+                        f"product: every complaint registered and in its inbox {-settled_at:.0f}s before the deadline"
+                    )
             if (fired or 0) >= count or datetime.now(UTC) > deadline + timedelta(seconds=600):
                 break
             await asyncio.sleep(1)
@@ -125,6 +149,7 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
                 await session.scalars(select(Notification.created_at).where(Notification.kind == "escalation"))
             )
     product = summary([(m - deadline).total_seconds() for m in moments], started, deadline.timestamp())
+    product_rss = peak_rss_mb()
 
     # --- the bare baseline ---------------------------------------------------------------------
     deadline2 = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=baseline_lead)
@@ -136,7 +161,13 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
             BaselineTimerWorkflow.run, deadline2, id=f"bench-base-{i}-{uuid.uuid4().hex[:6]}", task_queue=base_queue
         )
 
-    async with Worker(client, task_queue=base_queue, workflows=[BaselineTimerWorkflow], activities=[baseline_fire]):
+    async with Worker(
+        client,
+        task_queue=base_queue,
+        workflows=[BaselineTimerWorkflow],
+        activities=[baseline_fire],
+        max_cached_workflows=cache,
+    ):
         started2 = await start_all(count, start_baseline)
         while len(FIRED) < count and datetime.now(UTC) < deadline2 + timedelta(seconds=600):  # noqa: ASYNC110
             await asyncio.sleep(1)
@@ -150,6 +181,9 @@ async def run(count: int, lead: float, baseline_lead: float) -> None:
         )
     ratio = product["rate_per_s"] / baseline["rate_per_s"] if baseline["rate_per_s"] else float("nan")
     print(f"\nproduct escalation rate / baseline rate = {ratio:.2f}")
+    print(
+        f"peak memory of the worker process: {product_rss:.0f} MB after the product run, {peak_rss_mb():.0f} MB at end"
+    )
     await env.shutdown()
     await engine.dispose()
 
@@ -159,5 +193,7 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--lead", type=float, default=120.0, help="seconds from now to the common deadline")
     parser.add_argument("--baseline-lead", type=float, default=None, help="the same for the baseline (default: --lead)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite", help="the app database")
+    parser.add_argument("--cache", type=int, default=20_000, help="max cached workflows of both workers")
     args = parser.parse_args()
-    asyncio.run(run(args.count, args.lead, args.baseline_lead or args.lead))
+    asyncio.run(run(args.count, args.lead, args.baseline_lead or args.lead, args.database, args.cache))

@@ -106,6 +106,7 @@ class ComplaintWorkflow:
         self.outbox = Outbox()
         self.writing = asyncio.Lock()  # one sync at a time: the rows are written in the order things happened
         self.syncs_in_flight = 0
+        self.projected: tuple[str, str] | None = None  # (status, stage) last written to the process row
         self.settled = False
 
     @property
@@ -452,17 +453,21 @@ class ComplaintWorkflow:
             self.syncs_in_flight -= 1
 
     async def _write_state(self) -> None:
+        """The complaint row always; the process row and the search attributes only when status or
+        stage moved (an escalation changes neither: at the busiest moment it writes less)."""
         view = self.view()
-        workflow.upsert_search_attributes(
-            [
-                search.PROCESS_TYPE.value_set(PROCESS_TYPE),
-                search.PROCESS_STATUS.value_set(view.status.value),
-                search.CURRENT_STEP.value_set(view.stage.value),
-            ]
-        )
-        outbox, self.outbox = self.outbox, Outbox()
-        sync = ComplaintSync(
-            process=ProcessProjection(
+        shown = (view.status.value, view.stage.value)
+        process: ProcessProjection | None = None
+        if shown != self.projected:
+            self.projected = shown
+            workflow.upsert_search_attributes(
+                [
+                    search.PROCESS_TYPE.value_set(PROCESS_TYPE),
+                    search.PROCESS_STATUS.value_set(view.status.value),
+                    search.CURRENT_STEP.value_set(view.stage.value),
+                ]
+            )
+            process = ProcessProjection(
                 process_id=self.ref.process_id,
                 workflow_id=self.ref.workflow_id,
                 process_type=PROCESS_TYPE,
@@ -474,7 +479,10 @@ class ComplaintWorkflow:
                 customer_id=self.record.customer_id,
                 started_at=workflow.info().start_time,
                 updated_at=workflow.now(),
-            ),
+            )
+        outbox, self.outbox = self.outbox, Outbox()
+        sync = ComplaintSync(
+            process=process,
             complaint=self._complaint_projection(view),
             open_tasks=outbox.open_tasks,
             closed_tasks=outbox.closed_tasks,
