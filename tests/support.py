@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 from collections.abc import AsyncIterator
+from pathlib import Path
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
 from api.main import create_app
@@ -133,3 +135,14 @@ async def running_api(
                 yield Api(http, worker)
     finally:
         await worker.stop()
+
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def record_history(name: str, history: WorkflowHistory) -> None:
+    """`RECORD_HISTORIES=1 pytest ...` saves a finished test's history for the replay test: the code
+    of tomorrow must still replay the workflows started by the code of today."""
+    if os.environ.get("RECORD_HISTORIES"):
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())

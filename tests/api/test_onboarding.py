@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.security import hash_password
 from db.models import Process, User, UserRole
-from tests.support import Api, application, random_credit_code
+from tests.support import Api, application, random_credit_code, record_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -314,3 +314,4 @@ async def test_saved_history_replays_deterministically(api: Api) -> None:
     history = await handle.fetch_history()
     result = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
     assert result.replay_failure is None
+    record_history("onboarding_returned_then_withdrawn", history)

@@ -17,7 +17,7 @@ from db.models import Notification, Task
 from domain.complaint_models import ComplaintInput, ComplaintView
 from domain.complaints import ComplaintRecord, InvestigationReport
 from domain.models import Actor
-from tests.support import WorkerControl
+from tests.support import WorkerControl, record_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -158,6 +158,7 @@ async def test_overdue_climbs_the_ladder_once_per_level(
 
     replay = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
     assert replay.replay_failure is None  # timers, escalations and updates replay deterministically
+    record_history("complaint_escalated_three_levels", history)
 
 
 async def test_escalation_fires_once_across_a_worker_restart(

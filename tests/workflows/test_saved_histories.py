@@ -1,0 +1,34 @@
+"""Histories saved from earlier runs replay on the current code (sdk-python test_replayer): a change
+that would break workflows already running in production fails here, before a deploy.
+
+Refresh them on purpose only, with `RECORD_HISTORIES=1 pytest -k "ladder or replays"`, when a
+change is made compatible (e.g. with `workflow.patched`) or no old run can exist any more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from temporal_client import DATA_CONVERTER
+from tests.support import HISTORIES
+from workflows.registry import WORKFLOWS
+
+SAVED = sorted(HISTORIES.glob("*.json"))
+
+
+def test_histories_are_saved() -> None:
+    assert {p.stem for p in SAVED} >= {"complaint_escalated_three_levels", "onboarding_returned_then_withdrawn"}
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("path", SAVED, ids=[p.stem for p in SAVED])
+async def test_saved_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    result = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert result.replay_failure is None, result.replay_failure
