@@ -6,9 +6,9 @@ import asyncio
 import os
 import random
 from collections.abc import AsyncIterator
-from pathlib import Path
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx

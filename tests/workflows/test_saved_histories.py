@@ -7,8 +7,6 @@ change is made compatible (e.g. with `workflow.patched`) or no old run can exist
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -17,17 +15,17 @@ from temporal_client import DATA_CONVERTER
 from tests.support import HISTORIES
 from workflows.registry import WORKFLOWS
 
-SAVED = sorted(HISTORIES.glob("*.json"))
+SAVED: dict[str, str] = {path.stem: path.read_text() for path in sorted(HISTORIES.glob("*.json"))}
 
 
 def test_histories_are_saved() -> None:
-    assert {p.stem for p in SAVED} >= {"complaint_escalated_three_levels", "onboarding_returned_then_withdrawn"}
+    assert set(SAVED) >= {"complaint_escalated_three_levels", "onboarding_returned_then_withdrawn"}
 
 
 @pytest.mark.asyncio(loop_scope="session")
-@pytest.mark.parametrize("path", SAVED, ids=[p.stem for p in SAVED])
-async def test_saved_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+@pytest.mark.parametrize("name", list(SAVED))
+async def test_saved_history_replays(name: str) -> None:
+    history = WorkflowHistory.from_json(name, SAVED[name])
     result = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(
         history, raise_on_replay_failure=False
     )
