@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api import errors
-from api.routes import auth, calendar, complaints, customers, health, notifications, onboarding, processes, tasks
+from api.routes import (
+    auth,
+    calendar,
+    complaints,
+    customers,
+    health,
+    notifications,
+    onboarding,
+    processes,
+    tasks,
+    trade,
+)
 from db.session import make_engine, make_sessionmaker
 from settings import Settings, get_settings
 from temporal_client import connect
@@ -45,9 +56,10 @@ def create_app(
         version="0.1.0",
         description="Regulation-driven customer approvals (客户管理办法) on Temporal workflows.",
         lifespan=lifespan,
+        openapi_tags=[{"name": trade.TAG, "description": trade.__doc__}],
     )
     errors.install(app)
-    for module in (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications):
+    for module in (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications, trade):
         app.include_router(module.router, prefix="/api/v1")
     return app
 

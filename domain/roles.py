@@ -47,5 +47,6 @@ OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
 # Roles that file applications on behalf of customers (000 §6: the clerk collects documents).
 APPLICANT_ROLES = frozenset({Role.sales_clerk})
 
-# Demo accounts: one per role; the leadership meeting is a collective body, not a login.
+# Demo accounts: one per role; the leadership meeting is a collective body whose secretary records
+# its decisions (the `leadership_secretary` demo user, see scripts/seed_demo.py).
 DEMO_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in {Role.leadership_meeting, Role.production_dept})

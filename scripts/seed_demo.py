@@ -44,6 +44,13 @@ UNIT_OF_ROLE: dict[Role, str] = {
     Role.station_manager: "STATION-ZZ01",
 }
 
+# (username, role, full name, unit): the leadership meeting is a collective body, not a person;
+# its secretary records the meeting's decisions with date, attendees and minutes (000 §7 (四)).
+DEMO_USERS: tuple[tuple[str, Role, str, str], ...] = (
+    *((role.value, role, f"演示 {ROLE_TITLES[role]}", UNIT_OF_ROLE.get(role, "HQ")) for role in DEMO_ROLES),
+    ("leadership_secretary", Role.leadership_meeting, "领导班子会议记录", "HQ"),
+)
+
 
 async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_PASSWORD) -> int:
     """Create what is missing; returns how many users were added (0 on a second run)."""
@@ -54,15 +61,15 @@ async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_
             if await session.get(OrgUnit, code) is None:
                 session.add(OrgUnit(code=code, name=name, kind=kind, parent_code=parent))
                 await session.flush()
-        for role in DEMO_ROLES:
-            if await session.scalar(select(User.id).where(User.username == role.value)) is not None:
+        for username, role, full_name, unit in DEMO_USERS:
+            if await session.scalar(select(User.id).where(User.username == username)) is not None:
                 continue
             session.add(
                 User(
-                    username=role.value,
-                    full_name=f"演示 {ROLE_TITLES[role]}",
+                    username=username,
+                    full_name=full_name,
                     password_hash=hashed,
-                    unit_code=UNIT_OF_ROLE.get(role, "HQ"),
+                    unit_code=unit,
                     created_at=datetime.now(UTC),
                     roles=[UserRole(role=role.value)],
                 )
