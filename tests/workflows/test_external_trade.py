@@ -548,3 +548,62 @@ async def test_worker_restart_in_the_middle_of_the_tender(
         assert [t.step for t in tasks].count("evaluation") == 1  # the closing happened exactly once
     finally:
         await worker.stop()
+
+
+async def test_award_return_re_ranks_and_reject_asks_to_reopen_or_cancel(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    deal = await approved_partner(time_env, clock_worker, sessions)
+    codes = await tender_with_bids(deal)
+    await deal.pass_deadline()
+    await deal.evaluate()
+    view = await deal.decide("business_vp", "return", "请说明为何不选最低价")
+    assert (view.stage, view.current_step) == ("evaluation", "evaluation")
+    cheapest_first = [codes[2], codes[1], codes[0]]
+    await deal.evaluate(cheapest_first)
+    assert (await deal.task("business_vp")).round == 2
+    view = await deal.decide("business_vp", "reject", "价格均高于市场价, 不予定标")
+    assert (view.stage, view.current_step) == ("no_award", "no_award")
+    tender = (await deal.state()).tenders[0]
+    assert tender.status == "award_refused"
+    assert [e.follows_proposal for e in tender.evaluations] == [True, False]
+    assert [r.credit_code for r in tender.evaluations[1].ranking] == cheapest_first
+    assert [(d.round, d.outcome) for d in tender.award_decisions] == [(1, "return"), (2, "reject")]
+    body = {"decision": "cancel", "reason": "市场价格下行, 暂停本次外采"}
+    view = await deal.update("no_award_decision", NoAwardDecisionRequest(actor=actor("sales_clerk"), decision=body))  # type: ignore[arg-type]
+    assert (view.status, view.stage, view.current_step) == ("withdrawn", "cancelled", None)
+
+
+async def test_winner_who_already_is_a_customer_is_reused(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    known = data.bid("河南省石油储备有限公司", "30500000.00", "state_owned")
+    card = known["bidder"]
+    async with sessions.begin() as session:
+        existing = Customer(
+            credit_code=card["credit_code"],
+            name=card["name"],
+            kind="allocation_settlement",
+            address=card["address"],
+            legal_representative=card["legal_representative"],
+            phone=card["phone"],
+            card=card,
+            onboarding_process_id=f"earlier-{uuid.uuid4()}",
+            trading_since=datetime.now().date(),
+            created_at=datetime.now().astimezone(),
+            created_by="general_manager",
+        )
+        session.add(existing)
+        await session.flush()
+        existing_id = existing.id
+    deal = await approved_partner(time_env, clock_worker, sessions)
+    await deal.open_tender()
+    for body in (known, *(data.bid(*b) for b in THREE_BIDS[::2])):
+        await deal.bid(body)
+    await deal.pass_deadline()
+    await deal.evaluate()
+    view = await deal.decide("business_vp", "approve", "同意定标")
+    assert view.customer_id == existing_id
+    async with sessions() as session:
+        same_code = await session.scalars(select(Customer).where(Customer.credit_code == card["credit_code"]))
+        assert [c.id for c in same_code] == [existing_id]
