@@ -10,10 +10,22 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
 from workflows.registry import WORKFLOWS
+
+
+def sandbox(*modules: str) -> SandboxedWorkflowRunner:
+    """The sandbox, with our own workflow modules imported once instead of once per workflow run.
+
+    Re-importing `workflows/` for every new run (compiling and executing the module, building the
+    classes and their update handlers) was half the worker's CPU when 10,000 complaints arrived
+    together. Those modules hold no mutable global state, and everything they import is already
+    passed through; the sandbox still refuses non-deterministic calls (clock, random, I/O) at run time.
+    """
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules))
 
 
 def build_worker(
@@ -32,6 +44,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours),
         max_cached_workflows=max_cached_workflows,
+        workflow_runner=sandbox("workflows"),
         graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM
     )
 

@@ -25,6 +25,8 @@ class DeadlineAnswer(BaseModel):
     provisional: bool
     unknown_years: list[int] = Field(default_factory=list)
     following: list[datetime] = Field(default_factory=list)  # escalation moments, fixed with the deadline
+    start: datetime | None = None  # the question, echoed: a local activity's marker keeps only the answer
+    working_days: int | None = None
 
 
 async def load_calendar(session: AsyncSession, hours: OfficeHours | None = None) -> WorkingCalendar:
@@ -59,4 +61,6 @@ class CalendarActivities:
             provisional=result.provisional,
             unknown_years=list(result.unknown_years),
             following=following,
+            start=query.start,
+            working_days=query.working_days,
         )

@@ -21,6 +21,7 @@ from api.trade_history import trade_activity_entry, trade_update_entry
 from temporal_client import DATA_CONVERTER
 
 READ_ONLY_UPDATES = frozenset({"current"})
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 def _decode(payloads: Payloads) -> list[Any]:
@@ -119,6 +120,8 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
             done = event.activity_task_completed_event_attributes
             name, args = scheduled.get(done.scheduled_event_id, ("", []))
             entries.extend(_activity_entries(name, args, _decode(done.result), _at(event)))
+        elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+            entries.extend(_local_activity_entries(event))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             result = _decode(event.workflow_execution_completed_event_attributes.result)
             status = result[0].get("status") if result and isinstance(result[0], dict) else None
@@ -169,6 +172,18 @@ def _activity_entries(name: str, args: list[Any], result: list[Any], at: datetim
         return entries
     entry = _activity_entry(name, arg, result, at)
     return [entry] if entry is not None else []
+
+
+def _local_activity_entries(event: HistoryEvent) -> list[HistoryEntry]:
+    """A local activity's marker: its type in the marker data, its result beside it (no input)."""
+    marker = event.marker_recorded_event_attributes
+    if marker.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in marker.details:
+        return []
+    data = _decode(marker.details["data"])
+    name = data[0].get("activity_type", "") if data and isinstance(data[0], dict) else ""
+    result = _decode(marker.details["result"]) if "result" in marker.details else []
+    answer = result[0] if result and isinstance(result[0], dict) else {}
+    return _activity_entries(name, [answer], result, _at(event))
 
 
 def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datetime) -> HistoryEntry | None:

@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import Actor, DecisionRequest, ProcessProjection, ProcessStatus, TaskClosure, TaskSpec
     from domain.roles import Role
-    from workflows.approval import ApprovalChain, ProcessRef, store
+    from workflows.approval import STORE_RETRY, ApprovalChain, ProcessRef, store
 
 PROCESS_TYPE = "complaint"
 STAGE_TITLES = {
@@ -146,7 +146,14 @@ class ComplaintWorkflow:
         """The deadline and the moments of each further escalation level, fixed together, so the
         busiest moment of the clock (many deadlines at once) needs no calendar look-up."""
         query = DeadlineQuery(start=start, working_days=working_days, following=len(ESCALATION_LADDER) - 2)
-        return await store(CalendarActivities.working_day_deadline, query)
+        # A local activity: a read-only look-up, recorded in the history as a marker like any activity
+        # result (replays never recompute it), without a round trip through the server per complaint.
+        return await workflow.execute_local_activity_method(
+            CalendarActivities.working_day_deadline,
+            query,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STORE_RETRY,
+        )
 
     async def _sleep_until(self, moment: datetime, stop: Callable[[], bool]) -> bool:
         """A durable timer to `moment`; False if `stop()` came true first (closed, deadline moved)."""
