@@ -102,6 +102,12 @@ class Lane:
     """A strand of the deal that rests on its own: the main line, or one payment form."""
 
     settled: bool = False
+    moves: int = 0
+
+    def move(self) -> None:
+        """Something moved the lane on; a rest that began before this does not settle it."""
+        self.settled = False
+        self.moves += 1
 
 
 @dataclass
@@ -203,7 +209,7 @@ class ExternalTradeWorkflow:
         if remaining > 0:
             with suppress(TimeoutError):
                 await workflow.wait_condition(lambda: tender.status is not TenderStatus.bidding, timeout=remaining)
-        self.main.settled = False
+        self.main.move()
         tender.closed_at = workflow.now()
         enough = len(tender.bids) >= MIN_BIDDERS
         tender.status = TenderStatus.evaluation if enough else TenderStatus.no_award
@@ -342,7 +348,7 @@ class ExternalTradeWorkflow:
     async def _complete(self, key: str, actor: Actor, apply: Callable[[], None]) -> TradeView:
         """Record a work step's result (already validated), close its task, answer once the lane rests."""
         work = self.work[key]
-        work.lane.settled = False
+        work.lane.move()
         apply()
         work.done = True
         closure = TaskClosure(
@@ -357,8 +363,11 @@ class ExternalTradeWorkflow:
 
     async def _rest(self, lane: Lane) -> None:
         """The lane now waits for a human (or has ended): project, then answer pending updates."""
+        moves = lane.moves
         await self._project()
-        lane.settled = True
+        # An update that arrived while projecting moved the lane on: its own next rest settles it.
+        if lane.moves == moves:
+            lane.settled = True
 
     def _quiet(self) -> bool:
         """Every lane rests, and no bidding deadline has passed without the tender being closed."""
@@ -445,7 +454,7 @@ class ExternalTradeWorkflow:
         found = self._chain_for(request.task_id)
         assert found is not None
         chain, lane = found
-        lane.settled = False
+        lane.move()
         await chain.decide(request)
         await workflow.wait_condition(lambda: lane.settled)
         return self.view()
@@ -460,7 +469,9 @@ class ExternalTradeWorkflow:
                 raise _refuse(f"task {request.task_id} is the work step {work.spec.step}: record it at its endpoint")
             raise _refuse(f"task {request.task_id} is not open in this process")
         chain, _ = found
-        if chain is self.partner and chain.current_step == LEADERSHIP_STEP:
+        current = chain.current
+        leadership_task = current is not None and current.spec.task_id == request.task_id
+        if chain is self.partner and leadership_task and chain.current_step == LEADERSHIP_STEP:
             raise _refuse(
                 "the leadership meeting's collective decision is recorded with its date, attendees and minutes: "
                 f"POST /api/v1/trade/{self.ref.process_id}/leadership-decision",
@@ -473,7 +484,7 @@ class ExternalTradeWorkflow:
         """000 §7 (四): the company leadership meeting's decision, kept with its minutes."""
         self.validate_leadership_decision(request)
         decision = self._leadership_request(request)
-        self.main.settled = False
+        self.main.move()
         self.leadership = LeadershipRecord(
             **request.decision.model_dump(), by=request.actor.username, at=workflow.now()
         )
