@@ -108,6 +108,7 @@ class ComplaintWorkflow:
         self.syncs_in_flight = 0
         self.projected: tuple[str, str] | None = None  # (status, stage) last written to the process row
         self.settled = False
+        self.changes = 0  # updates that changed the process: a rest begun before one cannot settle it
 
     @property
     def closed(self) -> bool:
@@ -285,7 +286,7 @@ class ComplaintWorkflow:
 
     async def _complete(self, stage: ComplaintStage, actor: Actor, detail: dict[str, Any]) -> ComplaintView:
         step = self._check_work(stage, actor)
-        self.settled = False
+        self._unsettle()
         self.details[stage.value] = {**detail, "by": actor.username, "at": workflow.now().isoformat()}
         if stage is ComplaintStage.investigation and self.handler is None:
             self.handler = actor.username
@@ -338,7 +339,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> ComplaintView:
         self._validate_extension(request)
-        self.settled = False
+        self._unsettle()
         self.extension_state = "pending"
         self.extension = ApprovalChain(
             chain=EXTENSION_CHAIN,
@@ -396,7 +397,7 @@ class ComplaintWorkflow:
             await self._sync()
             return self.view()
         assert self.extension is not None
-        self.settled = False
+        self._unsettle()
         await self.extension.decide(request)
         await self._rested()
         return self.view()
@@ -441,9 +442,15 @@ class ComplaintWorkflow:
 
     # --- projections ----------------------------------------------------------------------------
 
+    def _unsettle(self) -> None:
+        """An update changes the process: its answer waits until the process rests after this change."""
+        self.settled = False
+        self.changes += 1
+
     async def _rest(self) -> None:
+        changes = self.changes
         await self._sync()
-        self.settled = True
+        self.settled = changes == self.changes  # an update that came meanwhile waits for the next rest
 
     async def _rested(self) -> None:
         """Read-your-writes: the complaint waits for a human and every write is done, including the

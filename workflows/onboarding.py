@@ -42,6 +42,7 @@ class OnboardingWorkflow:
         self.customer_id: int | None = None
         self.started_at = workflow.now()
         self.settled = False  # True while the process waits for a human and projections are written
+        self.changes = 0  # updates that changed the process: a rest begun before one cannot settle it
         self.approvals = ApprovalChain(
             chain=ONBOARDING_CHAIN,
             process=ProcessRef(
@@ -83,7 +84,7 @@ class OnboardingWorkflow:
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> ProcessView:
-        self.settled = False
+        self._unsettle()
         await self.approvals.decide(request)
         return await self._settled_view()
 
@@ -95,7 +96,7 @@ class OnboardingWorkflow:
     @workflow.update
     async def resubmit(self, request: ResubmitRequest) -> ProcessView:
         self.validate_resubmit(request)
-        self.settled = False
+        self._unsettle()
         self.application = request.application
         self.resubmitted = True
         return await self._settled_view()
@@ -119,7 +120,7 @@ class OnboardingWorkflow:
     @workflow.update
     async def withdraw(self, request: WithdrawRequest) -> ProcessView:
         self.validate_withdraw(request)
-        self.settled = False
+        self._unsettle()
         self.status = ProcessStatus.withdrawn
         self.approvals.cancel()
         return await self._settled_view()
@@ -150,10 +151,16 @@ class OnboardingWorkflow:
 
     # --- helpers -------------------------------------------------------------------------------
 
+    def _unsettle(self) -> None:
+        """An update changes the process: its answer waits until the process rests after this change."""
+        self.settled = False
+        self.changes += 1
+
     async def _rest(self) -> None:
         """The process now waits for a human (or has ended): project it, then answer pending updates."""
+        changes = self.changes
         await self._project()
-        self.settled = True
+        self.settled = changes == self.changes  # an update that came meanwhile waits for the next rest
 
     async def _settled_view(self) -> ProcessView:
         await workflow.wait_condition(lambda: self.settled)
