@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.process_store import ProcessStore
+from activities.process_store import ProcessStore, write_process
 from db.models import Customer, TradeDeal, TradeTender
 from db.session import write_transaction
 from domain.models import CustomerCreation
@@ -29,7 +29,7 @@ def _deal_values(projection: TradeProjection) -> dict[str, Any]:
     partner = state.application.partner
     contract = state.contract
     return {
-        "workflow_id": projection.workflow_id,
+        "workflow_id": projection.process.workflow_id,
         "partner_name": partner.name,
         "partner_credit_code": partner.credit_code,
         "ownership": state.application.ownership.value,
@@ -46,7 +46,7 @@ def _deal_values(projection: TradeProjection) -> dict[str, Any]:
         "contract": contract.model_dump(mode="json") if contract else None,
         "payments": [p.model_dump(mode="json") for p in state.payments],
         "started_at": state.started_at,
-        "updated_at": projection.updated_at,
+        "updated_at": projection.process.updated_at,
         "version": projection.version,
     }
 
@@ -54,10 +54,10 @@ def _deal_values(projection: TradeProjection) -> dict[str, Any]:
 def _tender_values(projection: TradeProjection, tender: Tender) -> dict[str, Any]:
     winner = tender.bid_of(tender.winner_credit_code) if tender.winner_credit_code else None
     return {
-        "process_id": projection.process_id,
-        "workflow_id": projection.workflow_id,
+        "process_id": projection.process.process_id,
+        "workflow_id": projection.process.workflow_id,
         "number": tender.number,
-        "subject": projection.subject,
+        "subject": projection.process.subject,
         "status": tender.status.value,
         "conditions": tender.conditions,
         "invited_range": tender.invited_range,
@@ -70,7 +70,7 @@ def _tender_values(projection: TradeProjection, tender: Tender) -> dict[str, Any
         "ranking": [r.model_dump(mode="json") for r in tender.evaluations[-1].ranking] if tender.evaluations else [],
         "winner_credit_code": tender.winner_credit_code,
         "winner_name": winner.bidder.name if winner else None,
-        "updated_at": projection.updated_at,
+        "updated_at": projection.process.updated_at,
         "version": projection.version,
     }
 
@@ -94,9 +94,10 @@ class TradeStore:
     @activity.defn
     async def project_trade(self, projection: TradeProjection) -> None:
         async with write_transaction(self.sessions) as session:
-            await _upsert(session, TradeDeal, projection.process_id, _deal_values(projection))
+            await write_process(session, projection.process)
+            await _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
             for tender in projection.state.tenders:
-                key = tender_id(projection.process_id, tender.number)
+                key = tender_id(projection.process.process_id, tender.number)
                 await _upsert(session, TradeTender, key, _tender_values(projection, tender))
 
     @activity.defn

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from domain.approvals import Outcome
 from domain.documents import Document
-from domain.models import Actor, CustomerData, DecisionRecord, ProcessStatus
+from domain.models import Actor, CustomerData, DecisionRecord, ProcessProjection, ProcessStatus
 from domain.trade import Ownership, Product, TradeDirection, is_preferred
 
 Money = Decimal
@@ -392,12 +392,9 @@ class TradeState(TradeView):
 class TradeProjection(BaseModel):
     """The deal and tender rows lists read; `version` orders projections of one run."""
 
-    process_id: str
-    workflow_id: str
+    process: ProcessProjection  # the process row, written in the same transaction
     version: int
-    subject: str
     state: TradeState
-    updated_at: datetime
 
 
 class TenderClosure(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -18,9 +18,16 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore
-    from domain import errors
+    from domain import errors, search
     from domain.approvals import ChainSpec, Outcome, StepSpec
-    from domain.models import DecisionRecord, DecisionRequest, TaskClosure, TaskSpec
+    from domain.models import (
+        DecisionRecord,
+        DecisionRequest,
+        ProcessProjection,
+        ProcessStatus,
+        TaskClosure,
+        TaskSpec,
+    )
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -48,6 +55,38 @@ class ProcessRef:
     process_type: str
     subject: str
     applicant: str
+
+    def projection(
+        self,
+        status: ProcessStatus,
+        current_step: str | None,
+        started_at: datetime,
+        *,
+        customer_id: int | None = None,
+        subject_key: str | None = None,
+    ) -> ProcessProjection:
+        """The process row as of now, with the search attributes the Temporal UI filters on set to match."""
+        attributes = [
+            search.PROCESS_TYPE.value_set(self.process_type),
+            search.PROCESS_STATUS.value_set(status.value),
+            search.CURRENT_STEP.value_set(current_step or ""),
+        ]
+        if subject_key is not None:
+            attributes.append(search.CUSTOMER_CREDIT_CODE.value_set(subject_key))
+        workflow.upsert_search_attributes(attributes)
+        return ProcessProjection(
+            process_id=self.process_id,
+            workflow_id=self.workflow_id,
+            process_type=self.process_type,
+            status=status,
+            current_step=current_step,
+            subject=self.subject,
+            subject_key=subject_key,
+            applicant=self.applicant,
+            customer_id=customer_id,
+            started_at=started_at,
+            updated_at=workflow.now(),
+        )
 
 
 @dataclass

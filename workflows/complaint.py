@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
     from activities.complaint_store import ComplaintStore, ComplaintSync
     from activities.notifications import NotificationSpec
-    from domain import errors, search
+    from domain import errors
     from domain.complaint_models import (
         ComplaintInput,
         ComplaintProjection,
@@ -474,26 +474,8 @@ class ComplaintWorkflow:
         process: ProcessProjection | None = None
         if shown != self.projected:
             self.projected = shown
-            workflow.upsert_search_attributes(
-                [
-                    search.PROCESS_TYPE.value_set(PROCESS_TYPE),
-                    search.PROCESS_STATUS.value_set(view.status.value),
-                    search.CURRENT_STEP.value_set(view.stage.value),
-                ]
-            )
-            process = ProcessProjection(
-                process_id=self.ref.process_id,
-                workflow_id=self.ref.workflow_id,
-                process_type=PROCESS_TYPE,
-                status=view.status,
-                current_step=view.current_step,
-                subject=self.ref.subject,
-                subject_key=None,
-                applicant=self.ref.applicant,
-                customer_id=self.record.customer_id,
-                started_at=workflow.info().start_time,
-                updated_at=workflow.now(),
-            )
+            started = workflow.info().start_time
+            process = self.ref.projection(view.status, view.current_step, started, customer_id=self.record.customer_id)
         outbox, self.outbox = self.outbox, Outbox()
         sync = ComplaintSync(
             process=process,

@@ -28,14 +28,13 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore
     from activities.trade_store import TradeStore
-    from domain import errors, search
+    from domain import errors
     from domain.approvals import ChainSpec, Outcome
     from domain.models import (
         Actor,
         CustomerCreation,
         CustomerKind,
         DecisionRequest,
-        ProcessProjection,
         ProcessStatus,
         TaskClosure,
         TaskSpec,
@@ -857,38 +856,19 @@ class ExternalTradeWorkflow:
     # --- projections ------------------------------------------------------------------------------
 
     async def _project(self) -> None:
-        """The process row, the deal and tender rows, and the search attributes the Temporal UI filters on."""
+        """The process row, the deal and tender rows (one transaction), and the search attributes."""
         self.version += 1
         state = self.state()
-        workflow.upsert_search_attributes(
-            [
-                search.PROCESS_TYPE.value_set(PROCESS_TYPE),
-                search.PROCESS_STATUS.value_set(state.status.value),
-                search.CURRENT_STEP.value_set(state.current_step or ""),
-                search.CUSTOMER_CREDIT_CODE.value_set(self.application.partner.credit_code),
-            ]
-        )
-        now = workflow.now()
-        process = ProcessProjection(
-            process_id=self.ref.process_id,
-            workflow_id=self.ref.workflow_id,
-            process_type=PROCESS_TYPE,
-            status=state.status,
-            current_step=state.current_step,
-            subject=self.ref.subject,
-            subject_key=self.application.partner.credit_code,
-            applicant=self.applicant,
+        process = self.ref.projection(
+            state.status,
+            state.current_step,
+            self.started_at,
             customer_id=self.customer_id,
-            started_at=self.started_at,
-            updated_at=now,
+            subject_key=self.application.partner.credit_code,
         )
-        await store(ProcessStore.project_process, process)
         trade = TradeProjection(
-            process_id=self.ref.process_id,
-            workflow_id=self.ref.workflow_id,
+            process=process,
             version=self.version,
-            subject=self.ref.subject,
             state=state,
-            updated_at=now,
         )
         await store(TradeStore.project_trade, trade)

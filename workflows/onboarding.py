@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore
-    from domain import errors, search
+    from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
     from domain.documents import ONBOARDING_REQUIRED, document_problems
     from domain.models import (
@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         OnboardingApplication,
         OnboardingInput,
-        ProcessProjection,
         ProcessStatus,
         ProcessView,
         ResubmitRequest,
@@ -190,28 +189,11 @@ class OnboardingWorkflow:
     async def _project(self) -> None:
         """Write the process row and the search attributes the Temporal UI filters on."""
         view = self.view()
-        workflow.upsert_search_attributes(
-            [
-                search.PROCESS_TYPE.value_set(view.process_type),
-                search.PROCESS_STATUS.value_set(view.status.value),
-                search.CURRENT_STEP.value_set(view.current_step or ""),
-                search.CUSTOMER_CREDIT_CODE.value_set(self.application.customer.credit_code),
-            ]
+        projection = self.approvals.process.projection(
+            view.status,
+            view.current_step,
+            self.started_at,
+            customer_id=self.customer_id,
+            subject_key=self.application.customer.credit_code,
         )
-        ref = self.approvals.process
-        await store(
-            ProcessStore.project_process,
-            ProcessProjection(
-                process_id=ref.process_id,
-                workflow_id=ref.workflow_id,
-                process_type=ref.process_type,
-                status=view.status,
-                current_step=view.current_step,
-                subject=ref.subject,
-                subject_key=self.application.customer.credit_code,
-                applicant=ref.applicant,
-                customer_id=self.customer_id,
-                started_at=self.started_at,
-                updated_at=workflow.now(),
-            ),
-        )
+        await store(ProcessStore.project_process, projection)
