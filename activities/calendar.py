@@ -18,6 +18,7 @@ class DeadlineQuery(BaseModel):
     start: datetime
     working_days: int = Field(ge=0)
     following: int = Field(default=0, ge=0, le=10, description="also the next deadlines, each N more days on")
+    replaces: datetime | None = None  # a re-plan: the deadline this one replaces (echoed for the history)
 
 
 class DeadlineAnswer(BaseModel):
@@ -27,6 +28,7 @@ class DeadlineAnswer(BaseModel):
     following: list[datetime] = Field(default_factory=list)  # escalation moments, fixed with the deadline
     start: datetime | None = None  # the question, echoed: a local activity's marker keeps only the answer
     working_days: int | None = None
+    replaces: datetime | None = None
 
 
 async def load_calendar(session: AsyncSession, hours: OfficeHours | None = None) -> WorkingCalendar:
@@ -63,4 +65,5 @@ class CalendarActivities:
             following=following,
             start=query.start,
             working_days=query.working_days,
+            replaces=query.replaces,
         )

@@ -11,12 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.notifications import Channel, NotificationSpec, deliver, record_notification
-from activities.process_store import add_task, apply_closure, write_process
+from activities.notifications import Channel, deliver
+from activities.process_store import ProcessSync, write_sync
 from db.models import Complaint, ComplaintStats
 from db.session import write_transaction
 from domain.complaint_models import ComplaintProjection
-from domain.models import ProcessProjection, TaskClosure, TaskSpec
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -31,16 +30,12 @@ def previous_month(moment: datetime) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-class ComplaintSync(BaseModel):
+class ComplaintSync(ProcessSync):
     """Everything one moment of a complaint writes, in one transaction: the process and complaint
     rows, the tasks opened and closed, the notifications. One activity per moment keeps the
     clock's busiest moment (many deadlines at once) and each complaint's start-up cheap."""
 
-    process: ProcessProjection | None  # None when status and stage did not move
     complaint: ComplaintProjection
-    open_tasks: list[TaskSpec] = Field(default_factory=list)
-    closed_tasks: list[TaskClosure] = Field(default_factory=list)
-    notifications: list[NotificationSpec] = Field(default_factory=list)
 
 
 class StatsRequest(BaseModel):
@@ -58,13 +53,7 @@ class ComplaintStore:
     @activity.defn
     async def sync_complaint(self, sync: ComplaintSync) -> None:
         async with write_transaction(self.sessions) as session:
-            for task in sync.open_tasks:
-                await add_task(session, task)
-            for closure in sync.closed_tasks:
-                await apply_closure(session, closure)
-            new = [note for note in sync.notifications if await record_notification(session, note, self.channels)]
-            if sync.process is not None:
-                await write_process(session, sync.process)
+            new = await write_sync(session, sync, self.channels)
             await self._write_projection(session, sync.complaint)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)

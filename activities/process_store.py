@@ -5,17 +5,56 @@ Each method is idempotent, because Temporal retries activities: a retried insert
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from db.models import Customer, CustomerDocument, Process, Task
+from activities.notifications import Channel, NotificationSpec, deliver, record_notification
+from db.models import Customer, CustomerDocument, OrgUnit, OutOfOffice, Process, ProcessWatcher, Task, User, UserRole
 from db.session import write_transaction
-from domain.models import CustomerCreation, ProcessProjection, TaskClosure, TaskSpec
+from domain.models import (
+    CustomerCreation,
+    ProcessProjection,
+    Seat,
+    SeatAnswer,
+    SeatQuery,
+    TaskClosure,
+    TaskSpec,
+    UnitPath,
+    WatcherSpec,
+)
+
+# What a later write may change on an open task: it moved (delegated, claimed, escalated, re-planned).
+MUTABLE_TASK_FIELDS = (
+    "assignee",
+    "on_behalf_of",
+    "delegated_by",
+    "claimed_by",
+    "due_at",
+    "due_provisional",
+    "overdue",
+    "escalation_level",
+)
+
+
+class ProcessSync(BaseModel):
+    """Everything one moment of a process writes, in one transaction: the process row (None when it
+    did not move), the tasks opened or moved, the tasks closed, notifications and CC entries."""
+
+    process: ProcessProjection | None = None
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    closed: list[TaskClosure] = Field(default_factory=list)
+    notifications: list[NotificationSpec] = Field(default_factory=list)
+    watchers: list[WatcherSpec] = Field(default_factory=list)
 
 
 def task_row(spec: TaskSpec) -> Task:
-    return Task(**spec.model_dump(mode="python", exclude={"unit"}), unit_code=spec.unit, status="open")
+    values = spec.model_dump(mode="python", exclude={"unit"})
+    values["role"] = spec.role.value if spec.role else ""
+    return Task(**values, unit_code=spec.unit, status="open")
 
 
 async def write_process(session: AsyncSession, projection: ProcessProjection) -> None:
@@ -30,9 +69,15 @@ async def write_process(session: AsyncSession, projection: ProcessProjection) ->
             setattr(row, key, value)
 
 
-async def add_task(session: AsyncSession, spec: TaskSpec) -> None:
-    if await session.get(Task, spec.task_id) is None:
+async def put_task(session: AsyncSession, spec: TaskSpec) -> None:
+    """Open a task, or move an open one; a closed task keeps its closure (a retry, a race)."""
+    row = await session.get(Task, spec.task_id)
+    if row is None:
         session.add(task_row(spec))
+        await session.flush()
+    elif row.status == "open":
+        for key in MUTABLE_TASK_FIELDS:
+            setattr(row, key, getattr(spec, key))
 
 
 async def apply_closure(session: AsyncSession, closure: TaskClosure) -> None:
@@ -47,26 +92,128 @@ async def apply_closure(session: AsyncSession, closure: TaskClosure) -> None:
     task.comment = closure.comment
 
 
+async def add_watcher(session: AsyncSession, watcher: WatcherSpec) -> None:
+    seen = await session.scalar(select(ProcessWatcher.id).where(ProcessWatcher.watcher_id == watcher.watcher_id))
+    if seen is None:
+        values = watcher.model_dump(mode="python")
+        values["role"] = watcher.role.value if watcher.role else None
+        session.add(ProcessWatcher(**values))
+
+
+async def write_sync(session: AsyncSession, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
+    """Apply one moment of a process; returns the notifications that are new (to deliver after commit)."""
+    for spec in sync.tasks:
+        await put_task(session, spec)
+    for closure in sync.closed:
+        await apply_closure(session, closure)
+    for watcher in sync.watchers:
+        await add_watcher(session, watcher)
+    new = [note for note in sync.notifications if await record_notification(session, note, channels)]
+    if sync.process is not None:
+        await write_process(session, sync.process)
+    return new
+
+
+async def unit_path(session: AsyncSession, unit: str | None) -> list[str]:
+    """The unit and every unit above it, nearest first."""
+    path: list[str] = []
+    while unit is not None and unit not in path:
+        path.append(unit)
+        unit = await session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == unit))
+    return path
+
+
+async def _active_users(session: AsyncSession, usernames: list[str]) -> set[str]:
+    if not usernames:
+        return set()
+    rows = await session.scalars(select(User.username).where(User.username.in_(usernames), User.is_active))
+    return set(rows)
+
+
+async def _deputy(session: AsyncSession, username: str, at: datetime) -> str | None:
+    """The deputy an absent user named for this moment, if any (the latest entry wins)."""
+    return await session.scalar(
+        select(OutOfOffice.deputy)
+        .where(
+            OutOfOffice.username == username,
+            OutOfOffice.starts_at <= at,
+            OutOfOffice.ends_at > at,
+            OutOfOffice.cancelled_at.is_(None),
+        )
+        .order_by(OutOfOffice.created_at.desc())
+        .limit(1)
+    )
+
+
+async def resolve_seats(session: AsyncSession, query: SeatQuery) -> SeatAnswer:
+    """People for a step: the head of a unit up the reporting line, every holder of a role (in the
+    unit), or the named signers; an absent person's deputy sits in their place."""
+    seats: list[Seat] = []
+    note: str | None = None
+    if query.leader_level is not None:
+        path = await unit_path(session, query.applicant_unit)
+        level = query.leader_level
+        if len(path) < level:
+            note = f"no unit {level} level(s) above {query.applicant_unit or 'the applicant'}"
+        else:
+            unit = path[level - 1]
+            head = await session.scalar(select(OrgUnit.head).where(OrgUnit.code == unit))
+            if head and await _active_users(session, [head]):
+                seats.append(Seat(user=head))
+            else:
+                note = f"unit {unit} has no active head"
+    elif query.every_holder:
+        units = await unit_path(session, query.unit) if query.unit_parents else [query.unit] if query.unit else []
+        holders = (
+            select(User.username, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.is_active, UserRole.role.in_([r.value for r in query.roles]))
+            .order_by(User.username)
+        )
+        if units:
+            holders = holders.where(User.unit_code.in_(units))
+        for username, role in (await session.execute(holders)).all():
+            if all(seat.user != username for seat in seats):
+                seats.append(Seat(user=username, role=role))
+    else:
+        active = await _active_users(session, query.named)
+        missing = [name for name in query.named if name not in active]
+        seats = [Seat(user=name) for name in dict.fromkeys(query.named) if name in active]
+        if missing:
+            note = "unknown or inactive signer(s): " + ", ".join(missing)
+    resolved: list[Seat] = []
+    for seat in seats:
+        deputy = await _deputy(session, seat.user, query.at) if seat.user else None
+        if deputy and deputy not in {s.user for s in seats}:
+            resolved.append(seat.model_copy(update={"user": deputy, "on_behalf_of": seat.user}))
+        else:
+            resolved.append(seat)
+    return SeatAnswer(seats=resolved, note=note)
+
+
 class ProcessStore:
     """Activities that write the projections; receives its sessionmaker so tests hand in a real one."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
         self.sessions = sessions
+        self.channels = channels or []
 
     @activity.defn
-    async def project_process(self, projection: ProcessProjection) -> None:
+    async def sync_process(self, sync: ProcessSync) -> None:
         async with write_transaction(self.sessions) as session:
-            await write_process(session, projection)
+            new = await write_sync(session, sync, self.channels)
+        for note in new:  # outside the transaction: a slow webhook never holds the database
+            await deliver(note, self.channels)
 
     @activity.defn
-    async def open_task(self, spec: TaskSpec) -> None:
-        async with write_transaction(self.sessions) as session:
-            await add_task(session, spec)
+    async def resolve_seats(self, query: SeatQuery) -> SeatAnswer:
+        async with self.sessions() as session:
+            return await resolve_seats(session, query)
 
     @activity.defn
-    async def close_task(self, closure: TaskClosure) -> None:
-        async with write_transaction(self.sessions) as session:
-            await apply_closure(session, closure)
+    async def unit_path(self, unit: str | None) -> UnitPath:
+        async with self.sessions() as session:
+            return UnitPath(units=await unit_path(session, unit))
 
     @activity.defn
     async def create_customer(self, creation: CustomerCreation) -> int:

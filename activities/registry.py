@@ -20,17 +20,17 @@ def build_activities(
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
 ) -> list[Callable[..., Any]]:
-    store = ProcessStore(sessions)
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
+    store = ProcessStore(sessions, channels)
     complaints = ComplaintStore(sessions, channels)
-    trade = TradeStore(sessions)
+    trade = TradeStore(sessions, channels)
     return [
         trade.project_trade,
         trade.close_tender,
         trade.create_trade_customer,
-        store.project_process,
-        store.open_task,
-        store.close_task,
+        store.sync_process,
+        store.resolve_seats,
+        store.unit_path,
         store.create_customer,
         CalendarActivities(sessions, office_hours).working_day_deadline,
         Notifier(sessions, channels).notify,

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.process_store import ProcessStore, write_process
+from activities.notifications import Channel, deliver
+from activities.process_store import ProcessStore, ProcessSync, write_process, write_sync
 from db.models import Customer, TradeDeal, TradeTender
 from db.session import write_transaction
 from domain.models import CustomerCreation
@@ -84,21 +85,32 @@ async def _upsert(session: AsyncSession, model: type[Any], key: str, values: dic
             setattr(row, name, value)
 
 
+class TradeSync(ProcessSync):
+    """One moment of a deal: its process, deal and tender rows with the tasks and notifications."""
+
+    projection: TradeProjection
+
+
 class TradeStore:
     """Activities of the external-trade process; receives its sessionmaker (tests hand in a real one)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
         self.sessions = sessions
+        self.channels = channels or []
         self.customers = ProcessStore(sessions)
 
     @activity.defn
-    async def project_trade(self, projection: TradeProjection) -> None:
+    async def project_trade(self, sync: TradeSync) -> None:
+        projection = sync.projection
         async with write_transaction(self.sessions) as session:
+            new = await write_sync(session, sync, self.channels)
             await write_process(session, projection.process)
             await _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
             for tender in projection.state.tenders:
                 key = tender_id(projection.process.process_id, tender.number)
                 await _upsert(session, TradeTender, key, _tender_values(projection, tender))
+        for note in new:
+            await deliver(note, self.channels)
 
     @activity.defn
     async def close_tender(self, closure: TenderClosure) -> None:

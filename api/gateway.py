@@ -1,36 +1,23 @@
-"""The API's only way into workflows: find a process, check who may see it, send it an update."""
+"""The API's only way into workflows: find a process, check who may see it, send it an update or signal."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import NotFound, from_workflow
-from db.models import Process, Task
-from domain.models import Actor
-from domain.roles import OVERSIGHT_ROLES
+from api.errors import from_workflow
+from api.visibility import get_process, visible_processes
+from db.models import Process
+
+__all__ = ["get_process", "handle_for", "send_update", "signal_all", "visible_processes"]
 
 T = TypeVar("T")
-
-
-def visible_processes(actor: Actor, query: Select[Any]) -> Select[Any]:
-    """Auditors and admins read everything (003 §7); others their own applications and their tasks."""
-    if any(actor.has(role) for role in OVERSIGHT_ROLES):
-        return query
-    had_task = exists().where(Task.process_id == Process.process_id, Task.role.in_([r.value for r in actor.roles]))
-    return query.where(or_(Process.applicant == actor.username, had_task))
-
-
-async def get_process(session: AsyncSession, actor: Actor, process_id: str) -> Process:
-    process = await session.scalar(visible_processes(actor, select(Process).where(Process.process_id == process_id)))
-    if process is None:
-        raise NotFound(f"process {process_id} not found")
-    return process
+log = logging.getLogger(__name__)
 
 
 def handle_for(client: Client, process: Process) -> WorkflowHandle[Any, Any]:
@@ -52,3 +39,27 @@ async def send_update(
     except (WorkflowUpdateFailedError, RPCError) as exc:
         raise from_workflow(exc) from exc
     return result
+
+
+async def signal_all(
+    client: Client, runs: Iterable[tuple[str, str]], name: str, arg: object, *, concurrency: int = 10
+) -> tuple[int, int]:
+    """Signal each (workflow_id, run_id); a run that has ended meanwhile is skipped.
+
+    Answers (signalled, skipped). Other failures are logged and counted as skipped: the caller's
+    own change is already committed and must not be reported as failed because of one process.
+    """
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(workflow_id: str, run_id: str) -> bool:
+        async with gate:
+            try:
+                await client.get_workflow_handle(workflow_id, run_id=run_id).signal(name, arg)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:  # NOT_FOUND: the run has already completed
+                    log.warning("signal %s to %s/%s failed: %s", name, workflow_id, run_id, exc)
+                return False
+            return True
+
+    done = await asyncio.gather(*(one(w, r) for w, r in dict.fromkeys(runs)))
+    return sum(done), len(done) - sum(done)

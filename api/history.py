@@ -34,21 +34,72 @@ def _at(event: HistoryEvent) -> datetime:
     return event.event_time.ToDatetime(tzinfo=UTC)
 
 
-def _update_entry(name: str, args: list[Any], at: datetime) -> HistoryEntry:
+class _Reader:
+    """What the history has said so far that later entries need: which tasks were delegated, and
+    which tasks it already showed opening (a task written again moved; it did not open again)."""
+
+    def __init__(self) -> None:
+        self.delegated: dict[str, str] = {}  # task id -> the delegator it goes back to
+        self.opened: set[str] = set()
+
+
+def _step_action_entry(name: str, arg: dict[str, Any], actor: str, at: datetime, seen: _Reader) -> HistoryEntry | None:
+    """The engine's step actions (workflows/approval.py): who did what to which task, and for whom."""
+    task = arg.get("task_id")
+    if name == "decide":
+        principal = arg.get("on_behalf_of")
+        opinion = principal is not None and seen.delegated.get(task) == principal
+        if opinion:
+            seen.delegated.pop(task, None)
+        target = arg.get("return_to")
+        comment = arg.get("comment")
+        if arg.get("outcome") == "return":
+            comment = f"{comment or ''} (returned to {target or 'the applicant'})".strip()
+        if arg.get("cc"):
+            comment = f"{comment or ''} (cc: {', '.join(arg['cc'])})".strip()
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            on_behalf_of=principal,
+            action="delegate_opinion" if opinion else "decision",
+            step=arg.get("step"),
+            outcome=arg.get("outcome"),
+            comment=comment,
+        )
+    if name == "hand_over":
+        to = (arg.get("to") or {}).get("username", "unknown")
+        kind = arg.get("kind", "transfer")
+        if kind == "delegate" and task:
+            seen.delegated[task] = actor
+        label = "delegated (委托, comes back)" if kind == "delegate" else "transferred (转办)"
+        return HistoryEntry(
+            at=at,
+            actor=actor,
+            action=kind,
+            outcome=to,
+            comment=f"{label} to {to}: {arg.get('comment') or ''}".rstrip(": "),
+        )
+    if name == "add_signer":
+        signer = (arg.get("signer") or {}).get("username", "unknown")
+        return HistoryEntry(
+            at=at, actor=actor, action=f"add_signer_{arg.get('position')}", outcome=signer, comment=arg.get("reason")
+        )
+    if name == "claim":
+        return HistoryEntry(at=at, actor=actor, action="released" if arg.get("release") else "claimed", comment=task)
+    if name == "urge":
+        return HistoryEntry(at=at, actor=actor, action="urged", comment=arg.get("comment"))
+    return None
+
+
+def _update_entry(name: str, args: list[Any], at: datetime, seen: _Reader) -> HistoryEntry:
     arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
     actor = (arg.get("actor") or {}).get("username", "unknown")
     trade = trade_update_entry(name, arg, actor, at)
     if trade is not None:
         return trade
-    if name == "decide":
-        return HistoryEntry(
-            at=at,
-            actor=actor,
-            action="decision",
-            step=arg.get("step"),
-            outcome=arg.get("outcome"),
-            comment=arg.get("comment"),
-        )
+    step_action = _step_action_entry(name, arg, actor, at, seen)
+    if step_action is not None:
+        return step_action
     if name == "resubmit":
         return HistoryEntry(at=at, actor=actor, action="resubmitted", comment=arg.get("comment"))
     if name == "investigate":
@@ -92,6 +143,7 @@ def _update_entry(name: str, args: list[Any], at: datetime) -> HistoryEntry:
 def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
     """Entries in event order; an update counts from its acceptance, once it completed successfully."""
     entries: list[HistoryEntry | None] = []
+    seen = _Reader()
     accepted: dict[str, int] = {}  # update id -> index of its provisional entry
     scheduled: dict[int, tuple[str, list[Any]]] = {}
     for event in events:
@@ -106,7 +158,7 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
             name = request.input.name
             if name not in READ_ONLY_UPDATES:
                 accepted[request.meta.update_id] = len(entries)
-                entries.append(_update_entry(name, _decode(request.input.args), _at(event)))
+                entries.append(_update_entry(name, _decode(request.input.args), _at(event), seen))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             completed = event.workflow_execution_update_completed_event_attributes
             index = accepted.pop(completed.meta.update_id, None)
@@ -119,9 +171,23 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             done = event.activity_task_completed_event_attributes
             name, args = scheduled.get(done.scheduled_event_id, ("", []))
-            entries.extend(_activity_entries(name, args, _decode(done.result), _at(event)))
+            entries.extend(_activity_entries(name, args, _decode(done.result), _at(event), seen))
         elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-            entries.extend(_local_activity_entries(event))
+            entries.extend(_local_activity_entries(event, seen))
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            signal = event.workflow_execution_signaled_event_attributes
+            if signal.signal_name == "calendar_changed":
+                change = _decode(signal.input)
+                detail = change[0] if change and isinstance(change[0], dict) else {}
+                years = ", ".join(str(y) for y in detail.get("years", []))
+                entries.append(
+                    HistoryEntry(
+                        at=_at(event),
+                        actor=detail.get("changed_by", "admin"),
+                        action="calendar_changed",
+                        comment=f"official schedule entered for {years}",
+                    )
+                )
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             result = _decode(event.workflow_execution_completed_event_attributes.result)
             status = result[0].get("status") if result and isinstance(result[0], dict) else None
@@ -137,13 +203,22 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
 
 
 def _task_opened(task: dict[str, Any], at: datetime) -> HistoryEntry:
+    holder = task.get("assignee")
+    waiting = f"waiting for {holder}" if holder else f"waiting for role {task.get('role')}"
+    if task.get("unit"):
+        waiting += f" of unit {task['unit']}"
+    if task.get("on_behalf_of"):
+        waiting += f" (deputy of {task['on_behalf_of']})"
+    if task.get("due_at"):
+        waiting += f", due {task['due_at']}" + (" (provisional)" if task.get("due_provisional") else "")
     return HistoryEntry(
         at=at,
         actor="system",
         action="task_opened",
         step=task.get("step"),
         round=task.get("round"),
-        comment=f"waiting for role {task.get('role')}",
+        on_behalf_of=task.get("on_behalf_of"),
+        comment=waiting,
     )
 
 
@@ -158,23 +233,32 @@ def _notified(note: dict[str, Any], at: datetime, step: str | None = None) -> Hi
     )
 
 
-def _activity_entries(name: str, args: list[Any], result: list[Any], at: datetime) -> list[HistoryEntry]:
-    """The system's actions an activity performed: one complaint sync may open tasks and notify at once;
-    an escalation (actor: the clock) names the supervision task it opened."""
+SYNCS = frozenset({"sync_process", "sync_complaint", "project_trade"})
+
+
+def _sync_entries(arg: dict[str, Any], at: datetime, seen: _Reader) -> list[HistoryEntry]:
+    """One moment of a process: the tasks it opened (a task written again moved: its update says how)
+    and its notifications; an escalation (actor: the clock) names the supervision task it opened."""
+    tasks: list[dict[str, Any]] = [t for t in arg.get("tasks", []) if t.get("task_id") not in seen.opened]
+    seen.opened.update(t.get("task_id") for t in tasks)
+    supervision = iter([t.get("step") for t in tasks if str(t.get("step", "")).startswith("supervise_")])
+    entries = [_task_opened(t, at) for t in tasks if not str(t.get("step", "")).startswith("supervise_")]
+    for note in arg.get("notifications", []):
+        step = next(supervision, None) if note.get("kind") == "escalation" else None
+        entries.append(_notified(note, at, step))
+    return entries
+
+
+def _activity_entries(name: str, args: list[Any], result: list[Any], at: datetime, seen: _Reader) -> list[HistoryEntry]:
+    """The system's actions an activity performed."""
     arg: dict[str, Any] = args[0] if args and isinstance(args[0], dict) else {}
-    if name == "sync_complaint":
-        tasks: list[dict[str, Any]] = arg.get("open_tasks", [])
-        supervision = iter([t.get("step") for t in tasks if str(t.get("step", "")).startswith("supervise_")])
-        entries = [_task_opened(t, at) for t in tasks if not str(t.get("step", "")).startswith("supervise_")]
-        for note in arg.get("notifications", []):
-            step = next(supervision, None) if note.get("kind") == "escalation" else None
-            entries.append(_notified(note, at, step))
-        return entries
+    if name in SYNCS:
+        return _sync_entries(arg, at, seen)
     entry = _activity_entry(name, arg, result, at)
     return [entry] if entry is not None else []
 
 
-def _local_activity_entries(event: HistoryEvent) -> list[HistoryEntry]:
+def _local_activity_entries(event: HistoryEvent, seen: _Reader) -> list[HistoryEntry]:
     """A local activity's marker: its type in the marker data, its result beside it (no input)."""
     marker = event.marker_recorded_event_attributes
     if marker.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in marker.details:
@@ -183,12 +267,21 @@ def _local_activity_entries(event: HistoryEvent) -> list[HistoryEntry]:
     name = data[0].get("activity_type", "") if data and isinstance(data[0], dict) else ""
     result = _decode(marker.details["result"]) if "result" in marker.details else []
     answer = result[0] if result and isinstance(result[0], dict) else {}
-    return _activity_entries(name, [answer], result, _at(event))
+    return _activity_entries(name, [answer], result, _at(event), seen)
 
 
 def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datetime) -> HistoryEntry | None:
-    if name == "open_task":
-        return _task_opened(arg, at)
+    if name == "resolve_seats":
+        seats = ", ".join(
+            f"{s.get('user')} (deputy of {s['on_behalf_of']})"
+            if s.get("on_behalf_of")
+            else str(s.get("user") or s.get("role"))
+            for s in arg.get("seats", [])
+        )
+        note = arg.get("note")
+        return HistoryEntry(
+            at=at, actor="system", action="seats_resolved", comment="; ".join(x for x in (seats, note) if x) or None
+        )
     if name == "create_customer":
         customer_id = result[0] if result else None
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
@@ -200,6 +293,15 @@ def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datet
     if name == "working_day_deadline":
         answer: dict[str, Any] = result[0] if result and isinstance(result[0], dict) else {}
         due = f"due {answer.get('deadline')} ({arg.get('working_days')} working days from {arg.get('start')})"
+        if answer.get("replaces"):
+            return HistoryEntry(
+                at=at,
+                actor="system",
+                action="deadline_replanned",
+                outcome=str(answer.get("deadline")),
+                comment=f"re-planned from {answer['replaces']} to {answer.get('deadline')}"
+                + (" (still provisional)" if answer.get("provisional") else ""),
+            )
         if answer.get("provisional"):
             years = ", ".join(str(y) for y in answer.get("unknown_years", []))
             due += f"; provisional: no official holiday schedule for {years}"

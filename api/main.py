@@ -21,6 +21,7 @@ from api.routes import (
     processes,
     tasks,
     trade,
+    users,
 )
 from db.session import make_engine, make_sessionmaker
 from settings import Settings, get_settings
@@ -59,7 +60,8 @@ def create_app(
         openapi_tags=[{"name": trade.TAG, "description": trade.__doc__}],
     )
     errors.install(app)
-    for module in (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications, trade):
+    routers = (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications, trade, users)
+    for module in routers:
         app.include_router(module.router, prefix="/api/v1")
     return app
 

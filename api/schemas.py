@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.models import ProcessStatus
 
@@ -29,6 +29,9 @@ class ProcessStateOut(BaseModel):
     status: ProcessStatus
     current_step: str | None
     customer_id: int | None = None
+    open_task_ids: list[str] = Field(default_factory=list)
+    holders: list[str] = Field(default_factory=list)  # who the process waits for: users, or role@unit
+    due_at: datetime | None = None
 
 
 class TaskOut(BaseModel):
@@ -41,16 +44,31 @@ class TaskOut(BaseModel):
     step_title: str
     role: str
     unit_code: str | None
+    unit_parents: bool = False
     assignee: str | None
+    on_behalf_of: str | None = None
+    delegated_by: str | None = None
+    claimed_by: str | None = None
     subject: str
     round: int
     status: str
     created_at: datetime
     due_at: datetime | None
+    due_provisional: bool = False
+    overdue: bool = False
+    escalation_level: int = 0
     decided_at: datetime | None = None
     decided_by: str | None = None
     outcome: str | None = None
     comment: str | None = None
+
+
+class InboxOut(BaseModel):
+    """One page of my open tasks; `counts` covers every page of the same filters."""
+
+    items: list[TaskOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    counts: dict[str, int] = Field(description="open tasks per process type over the filtered set")
 
 
 class ProcessOut(BaseModel):
@@ -65,8 +83,16 @@ class ProcessOut(BaseModel):
     subject_key: str | None
     applicant: str
     customer_id: int | None
+    unit_code: str | None = None
     started_at: datetime
     updated_at: datetime
+
+
+class ProcessListOut(ProcessOut):
+    """A listed process with who it waits for and the earliest due date of its open tasks."""
+
+    holders: list[str] = Field(default_factory=list, description="assignee, claimer, or role@unit of each open task")
+    due_at: datetime | None = None
 
 
 class ProcessDetailOut(ProcessOut):
@@ -76,6 +102,7 @@ class ProcessDetailOut(ProcessOut):
 class HistoryEntry(BaseModel):
     at: datetime
     actor: str
+    on_behalf_of: str | None = None  # the actor acted as deputy or delegate of this person
     action: str
     step: str | None = None
     outcome: str | None = None

@@ -44,6 +44,7 @@ class OrgUnit(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))  # company | department | depot | station
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_units.code"))
+    head: Mapped[str | None] = mapped_column(String(80))  # the unit's leader: the approver of a leader-chain step
 
 
 class User(Base):
@@ -77,11 +78,13 @@ class Process(Base):
     subject_key: Mapped[str | None] = mapped_column(String(60))
     applicant: Mapped[str] = mapped_column(String(80))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    unit_code: Mapped[str | None] = mapped_column(String(40))  # the unit the process acts for (000 §5)
     started_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (
         Index("ix_processes_type_status", "process_type", "status"),
+        Index("ix_processes_applicant", "applicant", "started_at"),
         Index("ix_processes_subject_key", "subject_key"),
         Index("ix_processes_started_at", "started_at"),
     )
@@ -99,21 +102,58 @@ class Task(Base):
     step_title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
     unit_code: Mapped[str | None] = mapped_column(String(40))
+    unit_parents: Mapped[bool] = mapped_column(Boolean, default=False)  # holders in the units above may act too
     assignee: Mapped[str | None] = mapped_column(String(80))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(80))  # the absent user a deputy stands in for
+    delegated_by: Mapped[str | None] = mapped_column(String(80))  # 委托: the task comes back to this user
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # a role task one holder took for themself
     subject: Mapped[str] = mapped_column(String(200))
     round: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20))  # open | done | cancelled
     created_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime | None] = mapped_column()
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     decided_at: Mapped[datetime | None] = mapped_column()
     decided_by: Mapped[str | None] = mapped_column(String(80))
     outcome: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_tasks_inbox_role", "status", "role", "unit_code"),
-        Index("ix_tasks_inbox_assignee", "status", "assignee"),
+        Index("ix_tasks_inbox_role", "status", "role", "unit_code", "due_at"),
+        Index("ix_tasks_inbox_assignee", "status", "assignee", "due_at"),
+        Index("ix_tasks_inbox_claimed", "status", "claimed_by"),
+        Index("ix_tasks_provisional", "status", "due_provisional"),
     )
+
+
+class ProcessWatcher(Base):
+    """抄送/知会: a user or a role copied on a process: notified, may read it, holds no task."""
+
+    __tablename__ = "process_watchers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watcher_id: Mapped[str] = mapped_column(String(80), unique=True)  # idempotency on retries
+    process_id: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str | None] = mapped_column(String(80), index=True)
+    role: Mapped[str | None] = mapped_column(String(40), index=True)
+    added_by: Mapped[str] = mapped_column(String(80))
+    step: Mapped[str | None] = mapped_column(String(60))
+    added_at: Mapped[datetime] = mapped_column()
+
+
+class OutOfOffice(Base):
+    """A user away for a date range names a deputy: new tasks for that user go to the deputy."""
+
+    __tablename__ = "out_of_office"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    deputy: Mapped[str] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
 
 
 class Customer(Base):

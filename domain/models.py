@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
-from domain.approvals import Outcome
+from domain.approvals import ChainSpec, Outcome
 from domain.credit_code import credit_code_problem
 from domain.documents import Document
 from domain.roles import Role
@@ -94,13 +94,30 @@ class OnboardingApplication(BaseModel):
 class OnboardingInput(BaseModel):
     application: OnboardingApplication
     applicant: Actor
+    unit_path: list[str] = Field(default_factory=list)  # the applicant's unit and those above it
+
+
+class ApprovalInput(BaseModel):
+    """A declared chain run on its own (通用审批): the chain is frozen into the start, so the
+    history says exactly which steps were asked for even if the declaration changes later."""
+
+    chain: ChainSpec
+    subject: str = Field(min_length=1, max_length=200)
+    applicant: Actor
+    unit: str | None = None  # the unit the process acts for; default the applicant's
+    unit_path: list[str] = Field(default_factory=list)
+    signers: dict[str, list[str]] = Field(default_factory=dict)  # named signers per step
+    detail: str | None = Field(default=None, max_length=5000)
 
 
 # --- the approval-step mechanism ------------------------------------------------------------
 
 
 class TaskSpec(BaseModel):
-    """A human step waiting in an inbox; written to the task table by an activity."""
+    """A human step waiting in an inbox; written (and re-written when it moves) by the process's sync.
+
+    A task is for one seat of a step: a role in a unit (any holder may take it) or a named person.
+    """
 
     task_id: str
     process_id: str
@@ -108,13 +125,20 @@ class TaskSpec(BaseModel):
     process_type: str
     step: str
     step_title: str
-    role: Role
+    role: Role | None = None
     unit: str | None = None
-    assignee: str | None = None
+    unit_parents: bool = False  # holders of the role in a unit above `unit` may act too
+    assignee: str | None = None  # a named person (leader, named signer, delegate, transferee, deputy)
+    on_behalf_of: str | None = None  # the person an out-of-office deputy stands in for
+    delegated_by: str | None = None  # 委托: the delegator gets the task back for the final decision
+    claimed_by: str | None = None  # a role task one holder claimed for themself
     subject: str
     round: int = 1
     created_at: datetime
     due_at: datetime | None = None
+    due_provisional: bool = False
+    overdue: bool = False
+    escalation_level: int = 0
 
 
 class TaskClosure(BaseModel):
@@ -126,6 +150,52 @@ class TaskClosure(BaseModel):
     comment: str | None = None
 
 
+class WatcherSpec(BaseModel):
+    """抄送/知会: a user or a role copied on a process (notified, may read it, no task)."""
+
+    watcher_id: str
+    process_id: str
+    username: str | None = None
+    role: Role | None = None
+    added_by: str
+    step: str | None = None
+    added_at: datetime
+
+
+class Seat(BaseModel):
+    """Who sits on one seat of a step, as resolved when the step opened."""
+
+    role: Role | None = None
+    user: str | None = None
+    on_behalf_of: str | None = None  # `user` is the deputy of this absent person
+    note: str | None = None
+
+
+class SeatQuery(BaseModel):
+    """What a step needs resolved against the organisation when it opens (leaders, holders, deputies)."""
+
+    step: str
+    roles: list[Role] = Field(default_factory=list)
+    every_holder: bool = False
+    named: list[str] = Field(default_factory=list)
+    leader_level: int | None = None
+    applicant_unit: str | None = None
+    unit: str | None = None
+    unit_parents: bool = False
+    at: datetime
+
+
+class SeatAnswer(BaseModel):
+    seats: list[Seat] = Field(default_factory=list)
+    note: str | None = None  # e.g. why a leader level was empty
+
+
+class UnitPath(BaseModel):
+    """A unit and the units above it, nearest first (000 §5: tiered execution)."""
+
+    units: list[str] = Field(default_factory=list)
+
+
 class DecisionRequest(BaseModel):
     """An approver's decision, sent as a Temporal Update whose id derives from the task."""
 
@@ -134,6 +204,9 @@ class DecisionRequest(BaseModel):
     outcome: Outcome
     comment: str | None = Field(default=None, max_length=2000)
     actor: Actor
+    return_to: str | None = Field(default=None, max_length=60, description="an earlier step; None: the applicant")
+    cc: list[str] = Field(default_factory=list, max_length=20, description="users copied on the decision")
+    on_behalf_of: str | None = None  # filled by the API from the task: the deputy's or delegate's principal
 
 
 class DecisionRecord(BaseModel):
@@ -146,6 +219,61 @@ class DecisionRecord(BaseModel):
     comment: str | None
     actor: str
     at: datetime
+
+
+class HandOverKind(StrEnum):
+    delegate = "delegate"  # 委托: comes back to the delegator for the final decision
+    transfer = "transfer"  # 转办: moves for good
+
+
+class HandOverRequest(BaseModel):
+    task_id: str
+    kind: HandOverKind
+    actor: Actor
+    to: Actor  # the target, looked up by the API: the workflow checks the step's role on it
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SignerPosition(StrEnum):
+    before = "before"  # 前加签: the added signer decides first, then the task comes back
+    after = "after"  # 后加签: the added signer's step follows this one
+
+
+class AddSignerRequest(BaseModel):
+    task_id: str
+    actor: Actor
+    signer: Actor
+    position: SignerPosition
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ClaimRequest(BaseModel):
+    task_id: str
+    actor: Actor
+    release: bool = False  # unclaim
+
+
+class UrgeRequest(BaseModel):
+    """催办: a nudge to the current holders, at most once per the chain's interval."""
+
+    actor: Actor
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class CalendarChanged(BaseModel):
+    """Signal: an administrator entered or changed these years; provisional deadlines re-plan."""
+
+    years: list[int]
+    changed_by: str = "admin"
+
+
+class DeadlineReplan(BaseModel):
+    """A step's deadline moved because the calendar changed: both kept for the auditors."""
+
+    step: str
+    previous: datetime
+    deadline: datetime
+    provisional: bool
 
 
 class ResubmitRequest(BaseModel):
@@ -169,6 +297,8 @@ class ProcessView(BaseModel):
     customer_id: int | None = None
     round: int = 1
     open_task_ids: list[str] = Field(default_factory=list)
+    holders: list[str] = Field(default_factory=list)  # who the process waits for: users, or role@unit
+    due_at: datetime | None = None
 
 
 class ProcessProjection(BaseModel):
@@ -183,6 +313,7 @@ class ProcessProjection(BaseModel):
     subject_key: str | None = None
     applicant: str
     customer_id: int | None = None
+    unit_code: str | None = None
     started_at: datetime
     updated_at: datetime
 

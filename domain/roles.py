@@ -44,6 +44,10 @@ ROLE_TITLES: dict[Role, str] = {
 # Roles that may read every process and its history (003 §7: supervision reads everything).
 OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
 
+# Roles held per unit (000 §5 分级实施): a task for one of them, in a unit-scoped step, carries the
+# process's unit; head-office roles in the same step (finance in a joint review) are not scoped.
+UNIT_SCOPED_ROLES = frozenset({Role.depot_manager, Role.station_manager})
+
 # Roles that file applications on behalf of customers (000 §6: the clerk collects documents).
 APPLICANT_ROLES = frozenset({Role.sales_clerk})
 

@@ -57,7 +57,8 @@ def run(api: str) -> list[dict[str, Any]]:
         print(f"sales_clerk filed onboarding {process_id}: {started.json()['current_step']}")
         for user in APPROVERS:
             headers = login(client, user)
-            tasks = [t for t in client.get("/api/v1/tasks", headers=headers).json() if t["process_id"] == process_id]
+            inbox = client.get("/api/v1/tasks", params={"process_id": process_id}, headers=headers).json()
+            tasks = inbox["items"]
             if len(tasks) != 1:
                 raise SystemExit(f"{user} expected one task for {process_id}, found {len(tasks)}")
             decided = client.post(

@@ -20,15 +20,18 @@ from settings import get_settings
 
 DEMO_PASSWORD = "demo"
 
-UNITS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("HQ", "河南延长石油销售有限公司", "company", None),
-    ("MKT", "营销业务部", "department", "HQ"),
-    ("FIN", "财务资产部", "department", "HQ"),
-    ("LEGAL", "法务部门", "department", "HQ"),
-    ("TECH", "技术部", "department", "HQ"),
-    ("AUDIT", "审计监督小组", "department", "HQ"),
-    ("DEPOT-ZZ", "郑州油库营业室", "depot", "HQ"),
-    ("STATION-ZZ01", "郑州一号加油站", "station", "HQ"),
+# (code, name, kind, parent, head): the head is the unit's leader, who decides leader-chain steps.
+UNITS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
+    ("HQ", "河南延长石油销售有限公司", "company", None, "general_manager"),
+    ("MKT", "营销业务部", "department", "HQ", "marketing_manager"),
+    ("FIN", "财务资产部", "department", "HQ", "chief_accountant"),
+    ("LEGAL", "法务部门", "department", "HQ", "legal_reviewer"),
+    ("TECH", "技术部", "department", "HQ", "technical_dept"),
+    ("AUDIT", "审计监督小组", "department", "HQ", "auditor"),
+    ("DEPOT-ZZ", "郑州油库营业室", "depot", "HQ", "depot_manager"),
+    ("STATION-ZZ01", "郑州一号加油站", "station", "HQ", "station_manager"),
+    ("DEPOT-KF", "开封油库营业室", "depot", "HQ", "depot_manager_b"),
+    ("STATION-KF01", "开封一号加油站", "station", "HQ", "station_manager_b"),
 )
 
 UNIT_OF_ROLE: dict[Role, str] = {
@@ -49,6 +52,9 @@ UNIT_OF_ROLE: dict[Role, str] = {
 DEMO_USERS: tuple[tuple[str, Role, str, str], ...] = (
     *((role.value, role, f"演示 {ROLE_TITLES[role]}", UNIT_OF_ROLE.get(role, "HQ")) for role in DEMO_ROLES),
     ("leadership_secretary", Role.leadership_meeting, "领导班子会议记录", "HQ"),
+    # A second depot and station, so that "another unit" can be tried (000 §5 分级实施).
+    ("depot_manager_b", Role.depot_manager, "演示 开封油库营业室经理", "DEPOT-KF"),
+    ("station_manager_b", Role.station_manager, "演示 开封一号加油站", "STATION-KF01"),
 )
 
 
@@ -57,9 +63,9 @@ async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_
     added = 0
     hashed = hash_password(password)
     async with sessions.begin() as session:
-        for code, name, kind, parent in UNITS:
+        for code, name, kind, parent, head in UNITS:
             if await session.get(OrgUnit, code) is None:
-                session.add(OrgUnit(code=code, name=name, kind=kind, parent_code=parent))
+                session.add(OrgUnit(code=code, name=name, kind=kind, parent_code=parent, head=head))
                 await session.flush()
         for username, role, full_name, unit in DEMO_USERS:
             if await session.scalar(select(User.id).where(User.username == username)) is not None:

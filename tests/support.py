@@ -104,9 +104,9 @@ class Api:
         return await self.client.post(url, headers=await self.headers(user), **kw)
 
     async def task_for(self, user: str, process_id: str) -> dict[str, Any]:
-        response = await self.get("/api/v1/tasks", user)
+        response = await self.get("/api/v1/tasks", user, params={"process_id": process_id})
         assert response.status_code == 200, response.text
-        tasks = [t for t in response.json() if t["process_id"] == process_id]
+        tasks = [t for t in response.json()["items"] if t["process_id"] == process_id]
         assert len(tasks) == 1, f"{user} sees {tasks}"
         return tasks[0]
 

@@ -11,8 +11,6 @@ are waited on with durable timers: no polling, no table scans.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,9 +18,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
+    from activities.calendar import DeadlineAnswer
     from activities.complaint_store import ComplaintStore, ComplaintSync
-    from activities.notifications import NotificationSpec
     from domain import errors
     from domain.complaint_models import (
         ComplaintInput,
@@ -48,9 +45,20 @@ with workflow.unsafe.imports_passed_through():
         Severity,
         remedy_role,
     )
-    from domain.models import Actor, DecisionRequest, ProcessProjection, ProcessStatus, TaskClosure, TaskSpec
+    from domain.models import (
+        Actor,
+        CalendarChanged,
+        DeadlineReplan,
+        DecisionRequest,
+        ProcessProjection,
+        ProcessStatus,
+        TaskClosure,
+        TaskSpec,
+    )
     from domain.roles import Role
-    from workflows.approval import STORE_RETRY, ApprovalChain, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
+    from workflows.kernel import Kernel, Outbox
 
 PROCESS_TYPE = "complaint"
 STAGE_TITLES = {
@@ -59,25 +67,19 @@ STAGE_TITLES = {
     ComplaintStage.remedy: "退货重产/赔偿 Remedy (1 working day)",
     ComplaintStage.reply: "处理结果答复客户 Resolution and reply",
 }
+LEVELS = len(ESCALATION_LADDER) - 1  # level 0 is the handler; each missed period climbs one level
+REMIND_BEFORE = timedelta(hours=REMINDER_BEFORE_HOURS)
 
 
-@dataclass
 class WorkStep:
-    spec: TaskSpec
-    done: bool = False
-
-
-@dataclass
-class Outbox:
-    """Writes waiting for the complaint's next sync: each leaves the outbox exactly once."""
-
-    open_tasks: list[TaskSpec] = field(default_factory=list)
-    closed_tasks: list[TaskClosure] = field(default_factory=list)
-    notifications: list[NotificationSpec] = field(default_factory=list)
+    def __init__(self, spec: TaskSpec) -> None:
+        self.spec = spec
+        self.done = False
+        self.clock: DeadlineClock | None = None
 
 
 @workflow.defn(name="Complaint")
-class ComplaintWorkflow:
+class ComplaintWorkflow(ApprovalHost):
     @workflow.init
     def __init__(self, start: ComplaintInput) -> None:
         info = workflow.info()
@@ -87,41 +89,49 @@ class ComplaintWorkflow:
             process_type=PROCESS_TYPE,
             subject=f"{start.record.customer_name}: {start.record.category.value}",
             applicant=start.registered_by.username,
+            unit=start.unit,
         )
         self.record = start.record
         self.registered_by = start.registered_by
         self.unit = start.unit
         self.stage = ComplaintStage.investigation
-        self.due: DeadlineAnswer | None = None
-        self.reminded = False
-        self.level = 0
-        self.overdue = False
+        self.clock: DeadlineClock | None = None
         self.handler: str | None = None
         self.details: dict[str, Any] = {}
         self.work: WorkStep | None = None
-        self.supervision: dict[str, Role] = {}  # open escalation tasks -> role they went to
+        self.supervision = Supervision(self.ref.process_id, self.ref.workflow_id, PROCESS_TYPE, self.ref.subject)
         self.extension: ApprovalChain | None = None
         self.extension_state: str | None = None
         self.closed_at: datetime | None = None
-        self.outbox = Outbox()
-        self.writing = asyncio.Lock()  # one sync at a time: the rows are written in the order things happened
-        self.syncs_in_flight = 0
+        self.replans: list[DeadlineReplan] = []
+        self.kernel = Kernel(self._write_state)
         self.projected: tuple[str, str] | None = None  # (status, stage) last written to the process row
-        self.settled = False
-        self.changes = 0  # updates that changed the process: a rest begun before one cannot settle it
 
     @property
     def closed(self) -> bool:
         return self.stage is ComplaintStage.closed
 
+    @property
+    def due(self) -> DeadlineAnswer | None:
+        return self.clock.due if self.clock else None
+
+    @property
+    def level(self) -> int:
+        return self.clock.level if self.clock else 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.clock.overdue if self.clock else False
+
     @workflow.run
     async def run(self, start: ComplaintInput) -> ComplaintView:
         severity = self.record.severity
-        self.due = await self._deadline(self.record.received_at, DEADLINE_WORKING_DAYS[severity])
+        due = await self._deadline(self.record.received_at, DEADLINE_WORKING_DAYS[severity])
+        self.clock = DeadlineClock(due, levels=LEVELS, remind_before=REMIND_BEFORE, done=lambda: self.closed)
         if severity in REPORT_AT_ONCE:  # 001: serious complaints go to the business VP at once
             self._post("reported_to_vp", Role.business_vp, None, f"{severity.value} complaint registered")
         self._remind_if_due()
-        clock = asyncio.create_task(self._watch_overall())
+        clock = asyncio.create_task(self.clock.run(self._remind, self._escalate_complaint))
         await self._work_step(ComplaintStage.investigation, Role.marketing_reviewer)
         if self.details["investigation"]["product_cause"]:
             await self._work_step(ComplaintStage.technical_verdict, Role.technical_dept, VERDICT_WORKING_DAYS)
@@ -134,113 +144,91 @@ class ComplaintWorkflow:
         if self.extension is not None and self.extension_state == "pending":
             self.extension.cancel()
         await clock
-        for task_id in list(self.supervision):
-            self.outbox.closed_tasks.append(TaskClosure(task_id=task_id, status="cancelled", decided_at=workflow.now()))
-        self.supervision.clear()
-        await self._rest()
+        self.supervision.cancel_all(self.kernel.outbox)
+        await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
-    # --- the clock ------------------------------------------------------------------------------
+    # --- the clock (workflows/clock.py: the one clock of the codebase) ----------------------------
 
     async def _deadline(self, start: datetime, working_days: int) -> DeadlineAnswer:
-        """The deadline and the moments of each further escalation level, fixed together, so the
-        busiest moment of the clock (many deadlines at once) needs no calendar look-up."""
-        query = DeadlineQuery(start=start, working_days=working_days, following=len(ESCALATION_LADDER) - 2)
-        # A local activity: a read-only look-up, recorded in the history as a marker like any activity
-        # result (replays never recompute it), without a round trip through the server per complaint.
-        return await workflow.execute_local_activity_method(
-            CalendarActivities.working_day_deadline,
-            query,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STORE_RETRY,
-        )
-
-    async def _sleep_until(self, moment: datetime, stop: Callable[[], bool]) -> bool:
-        """A durable timer to `moment`; False if `stop()` came true first (closed, deadline moved)."""
-        delay = (moment - workflow.now()).total_seconds()
-        if delay > 0:
-            try:
-                await workflow.wait_condition(stop, timeout=delay)
-                return False
-            except TimeoutError:
-                pass
-        return not stop()
-
-    async def _watch_overall(self) -> None:
-        """000 §16: remind before the deadline; past it, overdue and one level up per missed period."""
-        assert self.due is not None
-        while not self.closed:
-            deadline = self.due.deadline
-
-            def moved(deadline: datetime = deadline) -> bool:
-                return self.closed or self.due is None or self.due.deadline != deadline
-
-            if not self.reminded and await self._sleep_until(self._remind_at(), moved):
-                self._remind_if_due()
-                await self._sync()
-            if await self._sleep_until(deadline, moved):
-                break
-        if self.closed:
-            return
-        self.overdue = True
-        moments = [self.due.deadline, *self.due.following]
-        for level, missed in enumerate(moments[: len(ESCALATION_LADDER) - 1], start=1):
-            if not await self._sleep_until(missed, lambda: self.closed):
-                return
-            self.level = level
-            await self._escalate("complaint", level, missed)
-
-    async def _watch_step(self, step: WorkStep, due: DeadlineAnswer) -> None:
-        """001: the verdict and the remedy each escalate the same way when their day passes."""
-        moments = [due.deadline, *due.following]
-        for level, missed in enumerate(moments[: len(ESCALATION_LADDER) - 1], start=1):
-            if not await self._sleep_until(missed, lambda: step.done or self.closed):
-                return
-            await self._escalate(step.spec.step, level, missed)
-
-    def _remind_at(self) -> datetime:
-        assert self.due is not None
-        return self.due.deadline - timedelta(hours=REMINDER_BEFORE_HOURS)
+        return await working_day_deadline(deadline_query(start, working_days, LEVELS))
 
     def _remind_if_due(self) -> None:
         """The handler's reminder, once its moment has come; a complaint registered that late gets it
         with its first task instead of a separate write a moment later."""
-        if self.reminded or self.closed or workflow.now() < self._remind_at():
+        assert self.clock is not None
+        remind_at = self.clock.remind_at()
+        if self.clock.reminded or self.closed or remind_at is None or workflow.now() < remind_at:
             return
-        self.reminded = True
-        assert self.due is not None
-        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.due.deadline.isoformat()}")
+        self.clock.reminded = True
+        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.clock.due.deadline.isoformat()}")
+
+    async def _remind(self) -> None:
+        assert self.clock is not None
+        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.clock.due.deadline.isoformat()}")
+        await self.kernel.flush()
+
+    async def _escalate_complaint(self, level: int, missed: datetime) -> None:
+        """000 §16: past the deadline, overdue and one level up per missed period."""
+        await self._escalate("complaint", level, missed)
 
     async def _escalate(self, scope: str, level: int, missed: datetime) -> None:
         """One level up: the leader's supervision task, a notification and the new state, at once."""
-        role = ESCALATION_LADDER[level]
-        spec = self._task_spec(f"supervise_{scope}", f"督办: 投诉逾期 ({scope}, level {level})", role, None)
-        self.supervision[spec.task_id] = role
-        self.outbox.open_tasks.append(spec)
-        self._post(
-            "escalation", role, None, f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}", scope
-        )
-        await self._sync()
+        self.supervision.escalate(self.kernel.outbox, scope, level, ESCALATION_LADDER[level], missed, None)
+        await self.kernel.flush()
+
+    def _step_escalation(self, step: WorkStep) -> Any:
+        async def escalate(level: int, missed: datetime) -> None:
+            await self._escalate(step.spec.step, level, missed)
+
+        return escalate
+
+    @staticmethod
+    async def _no_reminder() -> None:
+        return None
 
     def _post(self, kind: str, role: Role, user: str | None, text: str, step: str | None = None) -> None:
         """A notification, sent with the complaint's next sync."""
-        self.outbox.notifications.append(self._notification(kind, role, user, text, step))
-
-    def _notification(self, kind: str, role: Role, user: str | None, text: str, step: str | None) -> NotificationSpec:
-        return NotificationSpec(
-            notification_id=f"{self.ref.process_id}:{workflow.uuid4()}",
-            process_id=self.ref.process_id,
-            recipient_role=role.value,
-            recipient=user,
-            kind=kind,
-            subject=f"[投诉 {self.record.severity.value}] {self.record.customer_name}: {text}",
-            body=self.record.description[:500] + (f"\nstep: {step}" if step else ""),
+        note = self.supervision.notification(kind, role, user, text, step)
+        note = note.model_copy(
+            update={
+                "subject": f"[投诉 {self.record.severity.value}] {self.record.customer_name}: {text}"[:300],
+                "body": self.record.description[:500] + (f"\nstep: {step}" if step else ""),
+            }
         )
+        self.kernel.outbox.notifications.append(note)
+
+    async def _replan_own(self, change: CalendarChanged) -> bool:
+        """A provisional complaint deadline (or stage deadline) in a year just entered moves."""
+        moved = False
+        clocks = [("complaint", self.clock)]
+        if self.work is not None and self.work.clock is not None:
+            clocks.append((self.work.spec.step, self.work.clock))
+        for scope, clock in clocks:
+            if clock is None or self.closed or not clock.due.provisional:
+                continue
+            if not set(clock.due.unknown_years) & set(change.years):
+                continue
+            old = clock.due
+            assert old.start is not None and old.working_days is not None
+            query = deadline_query(old.start, old.working_days, LEVELS).model_copy(update={"replaces": old.deadline})
+            new = await working_day_deadline(query)
+            clock.replan(new)
+            self.replans.append(
+                DeadlineReplan(step=scope, previous=old.deadline, deadline=new.deadline, provisional=new.provisional)
+            )
+            if self.work is not None and not self.work.done and (scope == "complaint") == (self.work.clock is None):
+                self.work.spec = self.work.spec.model_copy(
+                    update={"due_at": new.deadline, "due_provisional": new.provisional}
+                )
+                self.kernel.outbox.put_task(self.work.spec)
+            moved = True
+        return moved
 
     # --- human work -----------------------------------------------------------------------------
 
-    def _task_spec(self, step: str, title: str, role: Role, due_at: datetime | None) -> TaskSpec:
+    def _task_spec(self, step: str, title: str, role: Role, due: DeadlineAnswer | None) -> TaskSpec:
         return TaskSpec(
             task_id=str(workflow.uuid4()),
             process_id=self.ref.process_id,
@@ -252,18 +240,24 @@ class ComplaintWorkflow:
             assignee=self.handler if role is Role.marketing_reviewer else None,
             subject=self.ref.subject,
             created_at=workflow.now(),
-            due_at=due_at,
+            due_at=due.deadline if due else None,
+            due_provisional=due.provisional if due else False,
         )
 
     async def _work_step(self, stage: ComplaintStage, role: Role, due_working_days: int | None = None) -> None:
         self.stage = stage
         own_due = await self._deadline(workflow.now(), due_working_days) if due_working_days is not None else None
-        due_at = own_due.deadline if own_due else self.due.deadline if self.due else None
-        step = WorkStep(self._task_spec(stage.value, STAGE_TITLES[stage], role, due_at))
+        due = own_due or self.due
+        step = WorkStep(self._task_spec(stage.value, STAGE_TITLES[stage], role, due))
         self.work = step
-        self.outbox.open_tasks.append(step.spec)
-        clock = asyncio.create_task(self._watch_step(step, own_due)) if own_due else None
-        await self._rest()
+        self.kernel.outbox.put_task(step.spec)
+        clock = None
+        if own_due is not None:  # 001: the verdict and the remedy each escalate when their day passes
+            step.clock = DeadlineClock(
+                own_due, levels=LEVELS, remind_before=None, done=lambda: step.done or self.closed
+            )
+            clock = asyncio.create_task(step.clock.run(self._no_reminder, self._step_escalation(step)))
+        await self.kernel.rest()
         await workflow.wait_condition(lambda: step.done)
         self.work = None
         if clock is not None:
@@ -277,16 +271,18 @@ class ComplaintWorkflow:
             raise ApplicationError(
                 f"the complaint is at stage {self.stage.value}, not {stage.value}", type=errors.CONFLICT
             )
-        if not actor.has(step.spec.role) and step.spec.assignee != actor.username:
+        role = step.spec.role
+        assert role is not None
+        if not actor.has(role) and step.spec.assignee != actor.username:
             raise ApplicationError(
-                f"stage {stage.value} needs role {step.spec.role.value}; {actor.username} does not hold it",
+                f"stage {stage.value} needs role {role.value}; {actor.username} does not hold it",
                 type=errors.FORBIDDEN,
             )
         return step
 
     async def _complete(self, stage: ComplaintStage, actor: Actor, detail: dict[str, Any]) -> ComplaintView:
         step = self._check_work(stage, actor)
-        self._unsettle()
+        self.kernel.main.move()
         self.details[stage.value] = {**detail, "by": actor.username, "at": workflow.now().isoformat()}
         if stage is ComplaintStage.investigation and self.handler is None:
             self.handler = actor.username
@@ -294,8 +290,8 @@ class ComplaintWorkflow:
         closure = TaskClosure(
             task_id=step.spec.task_id, status="done", decided_by=actor.username, decided_at=workflow.now()
         )
-        self.outbox.closed_tasks.append(closure)  # written with the next stage's task, in one sync
-        await self._rested()
+        self.kernel.outbox.close(closure)  # written with the next stage's task, in one sync
+        await self.kernel.rested()
         return self.view()
 
     @workflow.update
@@ -339,7 +335,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> ComplaintView:
         self._validate_extension(request)
-        self._unsettle()
+        self.kernel.main.move()
         self.extension_state = "pending"
         self.extension = ApprovalChain(
             chain=EXTENSION_CHAIN,
@@ -349,11 +345,12 @@ class ComplaintWorkflow:
                 process_type=PROCESS_TYPE,
                 subject=f"延期 {self.ref.subject}",
                 applicant=request.actor.username,
+                unit=self.unit,
             ),
-            on_waiting=self._rest,
+            kernel=self.kernel,
         )
         asyncio.create_task(self._run_extension(self.extension))
-        await self._rested()
+        await self.kernel.rested()
         return self.view()
 
     @request_extension.validator
@@ -372,42 +369,31 @@ class ComplaintWorkflow:
         if outcome is None:
             self.extension_state = "cancelled"
         elif outcome.value == "approve":
-            self.due = await self._deadline(self.record.received_at, EXTENDED_WORKING_DAYS)
-            self.reminded = False
+            assert self.clock is not None
+            self.clock.replan(await self._deadline(self.record.received_at, EXTENDED_WORKING_DAYS))
             self.extension_state = "approved"
         else:
             self.extension_state = "rejected"
-        await self._rest()
+        await self.kernel.rest()
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> ComplaintView:
         """Decisions on the extension chain's tasks, or a leader acknowledging a supervision task."""
         self._validate_decide(request)
-        if request.task_id in self.supervision:
-            del self.supervision[request.task_id]
-            closure = TaskClosure(
-                task_id=request.task_id,
-                status="done",
-                outcome=request.outcome,
-                decided_by=request.actor.username,
-                decided_at=workflow.now(),
-                comment=request.comment,
-            )
-            self.outbox.closed_tasks.append(closure)
-            await self._sync()
+        if self.supervision.owns(request.task_id):
+            self.supervision.acknowledge(self.kernel.outbox, request)
+            await self.kernel.flush()
             return self.view()
         assert self.extension is not None
-        self._unsettle()
+        self.kernel.main.move()
         await self.extension.decide(request)
-        await self._rested()
+        await self.kernel.rested()
         return self.view()
 
     @decide.validator
     def _validate_decide(self, request: DecisionRequest) -> None:
-        if request.task_id in self.supervision:
-            role = self.supervision[request.task_id]
-            if not request.actor.has(role):
-                raise ApplicationError(f"this supervision task is for {role.value}", type=errors.FORBIDDEN)
+        if self.supervision.owns(request.task_id):
+            self.supervision.validate(request)
             return
         if self.extension is None:
             raise ApplicationError(f"task {request.task_id} is not open in this complaint", type=errors.CONFLICT)
@@ -416,7 +402,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def current(self) -> ComplaintView:
         """Waits until the complaint rests (a task in an inbox, or closed): read-your-writes for the API."""
-        await self._rested()
+        await self.kernel.rested()
         return self.view()
 
     @workflow.query
@@ -442,31 +428,14 @@ class ComplaintWorkflow:
 
     # --- projections ----------------------------------------------------------------------------
 
-    def _unsettle(self) -> None:
-        """An update changes the process: its answer waits until the process rests after this change."""
-        self.settled = False
-        self.changes += 1
+    def _chains(self) -> list[ApprovalChain]:
+        return [self.extension] if self.extension is not None else []
 
-    async def _rest(self) -> None:
-        changes = self.changes
-        await self._sync()
-        self.settled = changes == self.changes  # an update that came meanwhile waits for the next rest
+    def _require_open(self) -> None:
+        if self.closed:
+            raise ApplicationError("the complaint is closed", type=errors.CONFLICT)
 
-    async def _rested(self) -> None:
-        """Read-your-writes: the complaint waits for a human and every write is done, including the
-        clock's (a complaint registered already overdue escalates in the same moment)."""
-        await workflow.wait_condition(lambda: self.settled and self.syncs_in_flight == 0)
-
-    async def _sync(self) -> None:
-        """Write the current state and everything in the outbox with one activity."""
-        self.syncs_in_flight += 1
-        try:
-            async with self.writing:
-                await self._write_state()
-        finally:
-            self.syncs_in_flight -= 1
-
-    async def _write_state(self) -> None:
+    async def _write_state(self, outbox: Outbox) -> None:
         """The complaint row always; the process row and the search attributes only when status or
         stage moved (an escalation changes neither: at the busiest moment it writes less)."""
         view = self.view()
@@ -476,14 +445,7 @@ class ComplaintWorkflow:
             self.projected = shown
             started = workflow.info().start_time
             process = self.ref.projection(view.status, view.current_step, started, customer_id=self.record.customer_id)
-        outbox, self.outbox = self.outbox, Outbox()
-        sync = ComplaintSync(
-            process=process,
-            complaint=self._complaint_projection(view),
-            open_tasks=outbox.open_tasks,
-            closed_tasks=outbox.closed_tasks,
-            notifications=outbox.notifications,
-        )
+        sync = ComplaintSync(process=process, complaint=self._complaint_projection(view), **outbox.as_fields())
         await store(ComplaintStore.sync_complaint, sync)
 
     def _complaint_projection(self, view: ComplaintView) -> ComplaintProjection:

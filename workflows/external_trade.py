@@ -26,8 +26,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.process_store import ProcessStore
-    from activities.trade_store import TradeStore
+    from activities.trade_store import TradeStore, TradeSync
     from domain import errors
     from domain.approvals import ChainSpec, Outcome
     from domain.models import (
@@ -90,23 +89,11 @@ with workflow.unsafe.imports_passed_through():
         TradeState,
         TradeView,
     )
-    from workflows.approval import ApprovalChain, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.kernel import Kernel, Lane, Outbox
 
 CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) are China dates; no DST
 ZERO = Decimal("0")
-
-
-@dataclass
-class Lane:
-    """A strand of the deal that rests on its own: the main line, or one payment form."""
-
-    settled: bool = False
-    moves: int = 0
-
-    def move(self) -> None:
-        """Something moved the lane on; a rest that began before this does not settle it."""
-        self.settled = False
-        self.moves += 1
 
 
 @dataclass
@@ -124,7 +111,7 @@ def _refuse(message: str, kind: str = errors.CONFLICT) -> ApplicationError:
 
 
 @workflow.defn(name="ExternalTrade")
-class ExternalTradeWorkflow:
+class ExternalTradeWorkflow(ApprovalHost):
     @workflow.init
     def __init__(self, start: TradeInput) -> None:
         info = workflow.info()
@@ -140,7 +127,8 @@ class ExternalTradeWorkflow:
         self.started_at = workflow.now()
         self.status = ProcessStatus.running
         self.stage = TradeStage.partner_review
-        self.main = Lane()
+        self.kernel = Kernel(self._write)
+        self.main = self.kernel.main
         self.version = 0
         self.partner = self._chain(PARTNER_CHAIN, self.applicant, self.main, "资信审批")
         self.leadership: LeadershipRecord | None = None
@@ -150,7 +138,7 @@ class ExternalTradeWorkflow:
         self.contract: Contract | None = None
         self.contract_review: ApprovalChain | None = None
         self.payments: list[Payment] = []
-        self.payment_lanes: dict[int, tuple[ApprovalChain, Lane]] = {}
+        self.payment_lanes: dict[int, ApprovalChain] = {}
         self.work: dict[str, WorkStep] = {}
 
     # --- the deal ---------------------------------------------------------------------------------
@@ -300,7 +288,7 @@ class ExternalTradeWorkflow:
             subject=f"{what}: {self.ref.subject}",
             applicant=applicant,
         )
-        return ApprovalChain(chain=spec, process=ref, on_waiting=partial(self._rest, lane))
+        return ApprovalChain(chain=spec, process=ref, kernel=self.kernel, lane=lane)
 
     async def _await_work(
         self, key: str, title: str, roles: tuple[Role, ...], lane: Lane | None = None, step: str | None = None
@@ -321,7 +309,7 @@ class ExternalTradeWorkflow:
         )
         work = WorkStep(spec, roles, lane or self.main)
         self.work[key] = work
-        await store(ProcessStore.open_task, spec)
+        self.kernel.outbox.put_task(spec)
         await self._rest(work.lane)
         await workflow.wait_condition(lambda: work.done)
         del self.work[key]
@@ -353,20 +341,16 @@ class ExternalTradeWorkflow:
         closure = TaskClosure(
             task_id=work.spec.task_id, status="done", decided_by=actor.username, decided_at=workflow.now()
         )
-        await store(ProcessStore.close_task, closure)
-        await workflow.wait_condition(lambda: work.lane.settled)
+        self.kernel.outbox.close(closure)  # written with whatever opens next, in one sync
+        await self.kernel.rested(work.lane)
         return self.view()
 
     def _end(self, status: ProcessStatus, stage: TradeStage) -> None:
         self.status, self.stage = status, stage
 
     async def _rest(self, lane: Lane) -> None:
-        """The lane now waits for a human (or has ended): project, then answer pending updates."""
-        moves = lane.moves
-        await self._project()
-        # An update that arrived while projecting moved the lane on: its own next rest settles it.
-        if lane.moves == moves:
-            lane.settled = True
+        """The lane now waits for a human (or has ended): write, then answer pending updates."""
+        await self.kernel.rest(lane)
 
     def _quiet(self) -> bool:
         """Every lane rests, and no bidding deadline has passed without the tender being closed."""
@@ -377,21 +361,20 @@ class ExternalTradeWorkflow:
             and tender.status is TenderStatus.bidding
             and workflow.now() >= tender.bidding_deadline
         )
-        lanes = [self.main, *(lane for _, lane in self.payment_lanes.values())]
-        return not closing and all(lane.settled for lane in lanes)
+        lanes = [self.main, *(chain.lane for chain in self.payment_lanes.values())]
+        return not closing and self.kernel.in_flight == 0 and all(lane.settled for lane in lanes)
 
-    def _chains(self) -> list[tuple[ApprovalChain, Lane]]:
-        chains = [(self.partner, self.main), *((chain, self.main) for chain in self.award_chains.values())]
+    def _chains(self) -> list[ApprovalChain]:
+        chains = [self.partner, *self.award_chains.values()]
         if self.contract_review is not None:
-            chains.append((self.contract_review, self.main))
+            chains.append(self.contract_review)
         return chains + list(self.payment_lanes.values())
 
-    def _chain_for(self, task_id: str) -> tuple[ApprovalChain, Lane] | None:
-        for chain, lane in self._chains():
-            current = chain.current
-            if (current is not None and current.spec.task_id == task_id) or task_id in chain.closed_task_ids:
-                return chain, lane
-        return None
+    def _owning_chain(self, task_id: str) -> ApprovalChain | None:
+        return next((chain for chain in self._chains() if chain.owns(task_id)), None)
+
+    def _require_open(self) -> None:
+        self._require_running()
 
     @staticmethod
     def _china_today(now: datetime) -> date:
@@ -450,26 +433,23 @@ class ExternalTradeWorkflow:
     async def decide(self, request: DecisionRequest) -> TradeView:
         """Inbox decisions on any of the deal's chains: partner, award, contract review, payments."""
         self.validate_decide(request)
-        found = self._chain_for(request.task_id)
-        assert found is not None
-        chain, lane = found
-        lane.move()
+        chain = self._owning_chain(request.task_id)
+        assert chain is not None
+        chain.lane.move()
         await chain.decide(request)
-        await workflow.wait_condition(lambda: lane.settled)
+        await self.kernel.rested(chain.lane)
         return self.view()
 
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
         self._require_running()
-        found = self._chain_for(request.task_id)
-        if found is None:
+        chain = self._owning_chain(request.task_id)
+        if chain is None:
             work = next((w for w in self.work.values() if w.spec.task_id == request.task_id), None)
             if work is not None:
                 raise _refuse(f"task {request.task_id} is the work step {work.spec.step}: record it at its endpoint")
             raise _refuse(f"task {request.task_id} is not open in this process")
-        chain, _ = found
-        current = chain.current
-        leadership_task = current is not None and current.spec.task_id == request.task_id
+        leadership_task = request.task_id in chain.open_task_ids
         if chain is self.partner and leadership_task and chain.current_step == LEADERSHIP_STEP:
             raise _refuse(
                 "the leadership meeting's collective decision is recorded with its date, attendees and minutes: "
@@ -488,7 +468,7 @@ class ExternalTradeWorkflow:
             **request.decision.model_dump(), by=request.actor.username, at=workflow.now()
         )
         await self.partner.decide(decision)
-        await workflow.wait_condition(lambda: self.main.settled)
+        await self.kernel.rested(self.main)
         return self.view()
 
     @leadership_decision.validator
@@ -508,11 +488,11 @@ class ExternalTradeWorkflow:
         self.partner.validate(self._leadership_request(request))
 
     def _leadership_request(self, request: LeadershipDecisionRequest) -> DecisionRequest:
-        task = self.partner.current
-        assert task is not None
+        task_ids = self.partner.open_task_ids
+        assert task_ids
         meeting = request.decision
         return DecisionRequest(
-            task_id=task.spec.task_id,
+            task_id=task_ids[0],
             step=LEADERSHIP_STEP,
             outcome=meeting.outcome,
             comment=f"{meeting.comment} (领导班子会议 {meeting.meeting_date}, 纪要 {meeting.minutes_ref})",
@@ -576,7 +556,7 @@ class ExternalTradeWorkflow:
             bid.bidder, bid.ownership, bid.preferred = body.bidder, body.ownership, is_preferred(body.ownership)
             bid.documents = body.documents or bid.documents
             bid.revisions.append(revision)
-        await self._project()
+        await self.kernel.flush()
         return self.view()
 
     @submit_bid.validator
@@ -716,9 +696,9 @@ class ExternalTradeWorkflow:
         lane = Lane()
         chain = self._chain(PAYMENT_CHAIN, request.actor.username, lane, f"付款 #{number} {payment.amount}")
         self.payments.append(payment)
-        self.payment_lanes[number] = (chain, lane)
+        self.payment_lanes[number] = chain
         asyncio.create_task(self._run_payment(payment, chain, lane))
-        await workflow.wait_condition(lambda: lane.settled)
+        await self.kernel.rested(lane)
         return self.view()
 
     @file_payment.validator
@@ -809,7 +789,7 @@ class ExternalTradeWorkflow:
 
     @workflow.query
     def view(self) -> TradeView:
-        open_ids = [c.current.spec.task_id for c, _ in self._chains() if c.current and c.current.decision is None]
+        open_ids = [task_id for chain in self._chains() for task_id in chain.open_task_ids]
         open_ids += [w.spec.task_id for w in self.work.values() if not w.done]
         return TradeView(
             process_id=self.ref.process_id,
@@ -835,7 +815,7 @@ class ExternalTradeWorkflow:
         if contract is not None and self.contract_review is not None:
             contract = contract.model_copy(update={"review_decisions": list(self.contract_review.decisions)})
         payments = [
-            p.model_copy(update={"decisions": list(self.payment_lanes[p.number][0].decisions)}) for p in self.payments
+            p.model_copy(update={"decisions": list(self.payment_lanes[p.number].decisions)}) for p in self.payments
         ]
         return TradeState(
             **self.view().model_dump(),
@@ -855,8 +835,8 @@ class ExternalTradeWorkflow:
 
     # --- projections ------------------------------------------------------------------------------
 
-    async def _project(self) -> None:
-        """The process row, the deal and tender rows (one transaction), and the search attributes."""
+    async def _write(self, outbox: Outbox) -> None:
+        """The process row, the deal and tender rows, the tasks and notifications: one transaction."""
         self.version += 1
         state = self.state()
         process = self.ref.projection(
@@ -866,9 +846,5 @@ class ExternalTradeWorkflow:
             customer_id=self.customer_id,
             subject_key=self.application.partner.credit_code,
         )
-        trade = TradeProjection(
-            process=process,
-            version=self.version,
-            state=state,
-        )
-        await store(TradeStore.project_trade, trade)
+        trade = TradeProjection(process=process, version=self.version, state=state)
+        await store(TradeStore.project_trade, TradeSync(projection=trade, **outbox.as_fields()))

@@ -1,8 +1,10 @@
 """P1 onboarding of an allocation customer — 配置客户资信审批 (000 §6).
 
 The application walks marketing review → finance re-check → business VP consent → GM approval.
-A return sends it back to the applicant, whose resubmission restarts the chain at marketing
-review; a rejection or a withdrawal ends it. On GM approval the customer is created.
+A return sends it back to the applicant (or to an earlier step), and the resubmission starts again
+where the chain declares; a rejection or a withdrawal ends it. On GM approval the customer is
+created. Every step action (delegate, transfer, add signer, claim, urge, CC) comes from
+`ApprovalHost`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.process_store import ProcessStore
+    from activities.process_store import ProcessStore, ProcessSync
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
     from domain.documents import ONBOARDING_REQUIRED, document_problems
@@ -25,13 +27,14 @@ with workflow.unsafe.imports_passed_through():
         ResubmitRequest,
         WithdrawRequest,
     )
-    from workflows.approval import ApprovalChain, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.kernel import Kernel, Outbox
 
 OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 
 
 @workflow.defn(name="Onboarding")
-class OnboardingWorkflow:
+class OnboardingWorkflow(ApprovalHost):
     @workflow.init
     def __init__(self, start: OnboardingInput) -> None:
         info = workflow.info()
@@ -40,8 +43,7 @@ class OnboardingWorkflow:
         self.status = ProcessStatus.running
         self.customer_id: int | None = None
         self.started_at = workflow.now()
-        self.settled = False  # True while the process waits for a human and projections are written
-        self.changes = 0  # updates that changed the process: a rest begun before one cannot settle it
+        self.kernel = Kernel(self._write)
         self.approvals = ApprovalChain(
             chain=ONBOARDING_CHAIN,
             process=ProcessRef(
@@ -50,15 +52,18 @@ class OnboardingWorkflow:
                 process_type=ONBOARDING_CHAIN.process_type,
                 subject=start.application.customer.name,
                 applicant=start.applicant.username,
+                unit=start.applicant.unit,
+                unit_path=tuple(start.unit_path),
             ),
+            kernel=self.kernel,
         )
-        self.approvals.on_waiting = self._rest
         self.resubmitted = False
 
     @workflow.run
     async def run(self, start: OnboardingInput) -> ProcessView:
+        resume_at: str | None = None
         while True:
-            outcome = await self.approvals.run()
+            outcome = await self.approvals.run(resume_at)
             if outcome is None:  # withdrawn while a step was open
                 break
             if outcome is Outcome.approve:
@@ -68,14 +73,15 @@ class OnboardingWorkflow:
             self.status = OUTCOME_STATUS[outcome]
             if self.status is ProcessStatus.rejected:
                 break
-            await self._rest()
+            resume_at = self.approvals.resume_step()
+            await self.kernel.rest()
             await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
             if self.status is ProcessStatus.withdrawn:
                 break
             self.resubmitted = False
             self.status = ProcessStatus.running
             self.approvals.round += 1
-        await self._rest()
+        await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
@@ -83,22 +89,25 @@ class OnboardingWorkflow:
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> ProcessView:
-        self._unsettle()
+        self.validate_decide(request)
+        self.kernel.main.move()
         await self.approvals.decide(request)
-        return await self._settled_view()
+        await self.kernel.rested()
+        return self.view()
 
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
-        self._require_status(ProcessStatus.running)
+        self._require_open()
         self.approvals.validate(request)
 
     @workflow.update
     async def resubmit(self, request: ResubmitRequest) -> ProcessView:
         self.validate_resubmit(request)
-        self._unsettle()
+        self.kernel.main.move()
         self.application = request.application
         self.resubmitted = True
-        return await self._settled_view()
+        await self.kernel.rested()
+        return self.view()
 
     @resubmit.validator
     def validate_resubmit(self, request: ResubmitRequest) -> None:
@@ -119,10 +128,11 @@ class OnboardingWorkflow:
     @workflow.update
     async def withdraw(self, request: WithdrawRequest) -> ProcessView:
         self.validate_withdraw(request)
-        self._unsettle()
+        self.kernel.main.move()
         self.status = ProcessStatus.withdrawn
         self.approvals.cancel()
-        return await self._settled_view()
+        await self.kernel.rested()
+        return self.view()
 
     @withdraw.validator
     def validate_withdraw(self, request: WithdrawRequest) -> None:
@@ -133,37 +143,31 @@ class OnboardingWorkflow:
     @workflow.update
     async def current(self) -> ProcessView:
         """Waits until the process rests (task in an inbox, or finished): read-your-writes for the API."""
-        return await self._settled_view()
+        await self.kernel.rested()
+        return self.view()
 
     @workflow.query
     def view(self) -> ProcessView:
-        current = self.approvals.current
+        running = self.status is ProcessStatus.running
         return ProcessView(
             process_id=self.approvals.process.process_id,
             process_type=self.approvals.process.process_type,
             status=self.status,
-            current_step=self.approvals.current_step if self.status is ProcessStatus.running else None,
+            current_step=self.approvals.current_step if running else None,
             customer_id=self.customer_id,
             round=self.approvals.round,
-            open_task_ids=[current.spec.task_id] if current and current.decision is None else [],
+            open_task_ids=self.approvals.open_task_ids if running else [],
+            holders=self.approvals.holders if running else [],
+            due_at=self.approvals.due_at if running else None,
         )
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _unsettle(self) -> None:
-        """An update changes the process: its answer waits until the process rests after this change."""
-        self.settled = False
-        self.changes += 1
+    def _chains(self) -> list[ApprovalChain]:
+        return [self.approvals]
 
-    async def _rest(self) -> None:
-        """The process now waits for a human (or has ended): project it, then answer pending updates."""
-        changes = self.changes
-        await self._project()
-        self.settled = changes == self.changes  # an update that came meanwhile waits for the next rest
-
-    async def _settled_view(self) -> ProcessView:
-        await workflow.wait_condition(lambda: self.settled)
-        return self.view()
+    def _require_open(self) -> None:
+        self._require_status(ProcessStatus.running)
 
     def _require_status(self, status: ProcessStatus) -> None:
         if self.status is not status:
@@ -186,8 +190,8 @@ class OnboardingWorkflow:
             ),
         )
 
-    async def _project(self) -> None:
-        """Write the process row and the search attributes the Temporal UI filters on."""
+    async def _write(self, outbox: Outbox) -> None:
+        """One write: the process row, its search attributes, and whatever the moment changed."""
         view = self.view()
         projection = self.approvals.process.projection(
             view.status,
@@ -196,4 +200,5 @@ class OnboardingWorkflow:
             customer_id=self.customer_id,
             subject_key=self.application.customer.credit_code,
         )
-        await store(ProcessStore.project_process, projection)
+        sync = ProcessSync(process=projection, **outbox.as_fields())
+        await store(ProcessStore.sync_process, sync)

@@ -6,17 +6,20 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from activities.calendar import load_calendar
-from api.deps import SessionDep, SettingsDep, require_any_role
+from api.deps import SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Invalid
-from db.models import CalendarChange, CalendarDay, CalendarYear
+from api.gateway import signal_all
+from db.models import CalendarChange, CalendarDay, CalendarYear, Complaint, Task
 from domain.calendar import official_last_year
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
-from domain.models import Actor
+from domain.models import Actor, CalendarChanged, ProcessStatus
 from domain.roles import Role
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -116,9 +119,41 @@ async def _audit(session: SessionDep, actor: Actor, action: str, detail: dict[st
     session.add(CalendarChange(changed_by=actor.username, changed_at=datetime.now(UTC), action=action, detail=detail))
 
 
+REPLANNED_HEADER = "X-Processes-Notified"
+
+
+async def notify_provisional(
+    session: AsyncSession, temporal: Client, response: Response, years: list[int], actor: Actor
+) -> None:
+    """After the change is committed: every running process holding a provisional deadline gets the
+    signal `calendar_changed` and re-plans it (the workflow asks for the deadline again, moves its
+    timer and records old and new deadline). A process that ended meanwhile is skipped."""
+    await session.commit()  # the workflows read the calendar: they must see the change
+    runs = await session.execute(
+        union(
+            select(Task.workflow_id, Task.process_id).where(Task.status == "open", Task.due_provisional.is_(True)),
+            select(Complaint.workflow_id, Complaint.process_id).where(
+                Complaint.due_provisional.is_(True), Complaint.status != ProcessStatus.closed.value
+            ),
+        )
+    )
+    signal = CalendarChanged(years=years, changed_by=actor.username)
+    notified, _skipped = await signal_all(temporal, list(runs.tuples()), "calendar_changed", signal)
+    response.headers[REPLANNED_HEADER] = str(notified)
+
+
 @router.put("/years/{year}", response_model=list[DayOut])
-async def maintain_year(year: int, schedule: YearSchedule, session: SessionDep, actor: Actor = Admin) -> list[DayOut]:
-    """Enter a year's official schedule; its deadlines stop being provisional. Replaces earlier entries."""
+async def maintain_year(
+    year: int,
+    schedule: YearSchedule,
+    session: SessionDep,
+    temporal: TemporalDep,
+    response: Response,
+    actor: Actor = Admin,
+) -> list[DayOut]:
+    """Enter a year's official schedule; its deadlines stop being provisional. Replaces earlier entries.
+
+    Running processes with a provisional deadline are told at once (header `X-Processes-Notified`)."""
     if year <= official_last_year():
         raise Invalid(f"{year} is covered by the official data; use PUT /calendar/days/{{day}} for closures")
     wrong = [d.isoformat() for d in [*schedule.holidays, *schedule.workdays] if d.year != year]
@@ -147,13 +182,17 @@ async def maintain_year(year: int, schedule: YearSchedule, session: SessionDep, 
     else:
         entry.source, entry.updated_by, entry.updated_at = schedule.source, actor.username, now
     await _audit(session, actor, "maintain_year", {"year": year, **schedule.model_dump(mode="json")})
-    await session.flush()
+    await notify_provisional(session, temporal, response, [year], actor)
     return await days_of_year(session, year)
 
 
 @router.put("/days/{day}", response_model=DayOut)
-async def set_day(day: date, entry: DayEntry, session: SessionDep, actor: Actor = Admin) -> DayOut:
-    """A company closure (or an extra working day) that overrides the official schedule."""
+async def set_day(
+    day: date, entry: DayEntry, session: SessionDep, temporal: TemporalDep, response: Response, actor: Actor = Admin
+) -> DayOut:
+    """A company closure (or an extra working day) that overrides the official schedule.
+
+    Running processes with a provisional deadline are told at once (header `X-Processes-Notified`)."""
     now = datetime.now(UTC)
     row = await session.get(CalendarDay, day)
     if row is None:
@@ -170,6 +209,7 @@ async def set_day(day: date, entry: DayEntry, session: SessionDep, actor: Actor 
             now,
         )
     await _audit(session, actor, "set_day", {"day": day.isoformat(), **entry.model_dump()})
+    await notify_provisional(session, temporal, response, [day.year], actor)
     return DayOut(day=day, is_working_day=entry.is_working_day, source="admin", note=entry.note)
 
 

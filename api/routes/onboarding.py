@@ -9,6 +9,7 @@ from sqlalchemy import select
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, Invalid
 from api.gateway import get_process, handle_for, send_update
@@ -54,7 +55,7 @@ async def submit_onboarding(
     try:
         handle = await temporal.start_workflow(
             "Onboarding",
-            OnboardingInput(application=application, applicant=actor),
+            OnboardingInput(application=application, applicant=actor, unit_path=await unit_path(session, actor.unit)),
             id=onboarding_workflow_id(code),
             task_queue=request.app.state.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
@@ -63,7 +64,7 @@ async def submit_onboarding(
     except WorkflowAlreadyStartedError as exc:
         raise Conflict(f"customer {code} already has an onboarding process open") from exc
     view = await send_update(handle, "current", result_type=ProcessView)
-    return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
+    return ProcessStateOut.model_validate(view.model_dump())
 
 
 @router.post("/{process_id}/resubmit", response_model=ProcessStateOut)
@@ -84,4 +85,4 @@ async def resubmit_onboarding(
         ResubmitRequest(actor=actor, application=application, comment=comment),
         result_type=ProcessView,
     )
-    return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
+    return ProcessStateOut.model_validate(view.model_dump())

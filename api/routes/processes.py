@@ -1,20 +1,26 @@
-"""Processes for auditors and participants: list, detail, history from Temporal, withdraw."""
+"""Processes for auditors and participants: list (and my applications), detail, history from
+Temporal, withdraw, urge."""
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentActor, SessionDep, TemporalDep
-from api.gateway import get_process, handle_for, send_update, visible_processes
+from api.deps import SessionDep, TemporalDep
+from api.gateway import handle_for, send_update
 from api.history import process_history
-from api.schemas import HistoryEntry, ProcessDetailOut, ProcessOut, ProcessStateOut, TaskOut
+from api.routes.tasks import TaskActionOut, holders_of
+from api.schemas import HistoryEntry, ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
+from api.visibility import CurrentViewer, get_process, visible_processes
 from db.models import Process, Task
-from domain.models import ProcessStatus, ProcessView, WithdrawRequest
+from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
@@ -23,10 +29,40 @@ class WithdrawIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@router.get("", response_model=list[ProcessOut])
+class UrgeIn(BaseModel):
+    comment: str | None = Field(default=None, max_length=500)
+
+
+async def _waiting(session: AsyncSession, processes: list[Process]) -> list[ProcessListOut]:
+    """Each process with who it waits for and its earliest open due date: one query for the page."""
+    open_tasks: dict[str, list[Task]] = defaultdict(list)
+    if processes:
+        rows = await session.scalars(
+            select(Task)
+            .where(Task.process_id.in_([p.process_id for p in processes]), Task.status == "open")
+            .order_by(Task.created_at, Task.task_id)
+        )
+        for task in rows:
+            open_tasks[task.process_id].append(task)
+    out = []
+    for process in processes:
+        tasks = open_tasks.get(process.process_id, [])
+        dues = [t.due_at for t in tasks if t.due_at is not None]
+        out.append(
+            ProcessListOut(
+                **ProcessOut.model_validate(process).model_dump(),
+                holders=holders_of(tasks),
+                due_at=min(dues) if dues else None,
+            )
+        )
+    return out
+
+
+@router.get("", response_model=list[ProcessListOut])
 async def list_processes(
-    actor: CurrentActor,
+    viewer: CurrentViewer,
     session: SessionDep,
+    mine: Annotated[bool, Query(description="only my own applications")] = False,
     process_type: str | None = None,
     status: ProcessStatus | None = None,
     customer: Annotated[str | None, Query(description="credit code or part of the customer's name")] = None,
@@ -35,8 +71,11 @@ async def list_processes(
     started_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Process]:
-    query = visible_processes(actor, select(Process))
+) -> list[ProcessListOut]:
+    """Processes I may read, newest first, each with its current holders and earliest due date."""
+    query = visible_processes(viewer, select(Process))
+    if mine:
+        query = query.where(Process.applicant == viewer.username)
     if process_type:
         query = query.where(Process.process_type == process_type)
     if status:
@@ -49,13 +88,13 @@ async def list_processes(
         query = query.where(Process.started_at >= started_from)
     if started_to:
         query = query.where(Process.started_at <= started_to)
-    rows = await session.scalars(query.order_by(Process.started_at.desc()).limit(limit).offset(offset))
-    return list(rows)
+    query = query.order_by(Process.started_at.desc(), Process.process_id.desc()).limit(limit).offset(offset)
+    return await _waiting(session, list(await session.scalars(query)))
 
 
 @router.get("/{process_id}", response_model=ProcessDetailOut)
-async def get_process_detail(process_id: str, actor: CurrentActor, session: SessionDep) -> ProcessDetailOut:
-    process = await get_process(session, actor, process_id)
+async def get_process_detail(process_id: str, viewer: CurrentViewer, session: SessionDep) -> ProcessDetailOut:
+    process = await get_process(session, viewer, process_id)
     tasks = await session.scalars(
         select(Task).where(Task.process_id == process_id, Task.status == "open").order_by(Task.created_at)
     )
@@ -67,23 +106,44 @@ async def get_process_detail(process_id: str, actor: CurrentActor, session: Sess
 
 @router.get("/{process_id}/history", response_model=list[HistoryEntry])
 async def get_history(
-    process_id: str, actor: CurrentActor, session: SessionDep, temporal: TemporalDep
+    process_id: str, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
 ) -> list[HistoryEntry]:
     """Every step, who decided, when, the outcome and the comment, in order (from Temporal's history)."""
-    process = await get_process(session, actor, process_id)
+    process = await get_process(session, viewer, process_id)
     return await process_history(handle_for(temporal, process))
 
 
 @router.post("/{process_id}/withdraw", response_model=ProcessStateOut)
 async def withdraw(
-    process_id: str, body: WithdrawIn, actor: CurrentActor, session: SessionDep, temporal: TemporalDep
+    process_id: str, body: WithdrawIn, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
 ) -> ProcessStateOut:
     """The applicant withdraws an open application; its open task is cancelled."""
-    process = await get_process(session, actor, process_id)
+    process = await get_process(session, viewer, process_id)
     view = await send_update(
         handle_for(temporal, process),
         "withdraw",
-        WithdrawRequest(actor=actor, reason=body.reason),
+        WithdrawRequest(actor=viewer.actor, reason=body.reason),
         result_type=ProcessView,
     )
     return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
+
+
+@router.post("/{process_id}/urge", response_model=TaskActionOut)
+async def urge(
+    process_id: str,
+    body: UrgeIn,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
+) -> TaskActionOut:
+    """催办: nudge the current holders (a notification, recorded in the history). The applicant or a
+    supervisor; at most once per the chain's interval (409 inside it)."""
+    process = await get_process(session, viewer, process_id)
+    return await send_update(
+        handle_for(temporal, process),
+        "urge",
+        UrgeRequest(actor=viewer.actor, comment=body.comment),
+        update_id=f"urge:{process_id}:{viewer.username}:{idempotency_key or uuid.uuid4().hex}",
+        result_type=TaskActionOut,
+    )

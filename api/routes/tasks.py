@@ -1,70 +1,529 @@
-"""The inbox: a user's open tasks and the decision on one of them."""
+"""The inbox: my open tasks page by page, and every action on a task (decide, hand over, add a
+signer, claim), one at a time or up to 100 decisions in one call."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, or_, select
+import asyncio
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from api.deps import CurrentActor, SessionDep, TemporalDep
-from api.errors import Conflict, NotFound
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from temporalio.client import Client
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import AppError, Conflict, Invalid, NotFound
 from api.gateway import send_update
-from api.schemas import ProcessStateOut, TaskOut
+from api.routes.users import find_actor
+from api.schemas import InboxOut, ProcessStateOut, TaskOut
+from api.visibility import CurrentViewer, Viewer, can_read_task, get_task, mine_branches, task_readable
 from db.models import Task
 from domain.approvals import Outcome
-from domain.models import Actor, DecisionRequest
+from domain.models import (
+    Actor,
+    AddSignerRequest,
+    ClaimRequest,
+    DecisionRequest,
+    HandOverKind,
+    HandOverRequest,
+    SignerPosition,
+)
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+PAGE_DEFAULT, PAGE_MAX, BULK_MAX, BULK_CONCURRENCY = 50, 200, 100, 10
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="repeat a request with the same key: applied once"),
+]
+
+
+# --- the inbox query (the route and benchmarks/inbox.py call the same function) ---------------
+
+
+class InboxSort(StrEnum):
+    due = "due"  # due_at ascending, tasks without a deadline last
+    age = "age"  # oldest first
+    newest = "-age"  # newest first
+
+
+@dataclass
+class InboxQuery:
+    process_type: str | None = None
+    process_id: str | None = None
+    step: str | None = None
+    overdue: bool | None = None
+    due_before: datetime | None = None
+    unit: str | None = None
+    q: str | None = None
+    sort: InboxSort = InboxSort.due
+    limit: int = PAGE_DEFAULT
+    cursor: str | None = None
+    with_counts: bool = True
+
+
+@dataclass
+class InboxPage:
+    items: list[Task]
+    next_cursor: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    key: datetime | None  # due_at (None: among the tasks without a deadline) or created_at
+    task_id: str
+    counts: dict[str, int]  # computed with the first page, carried through the walk
+
+
+def _encode_cursor(sort: InboxSort, task: Task, counts: dict[str, int]) -> str:
+    key = task.due_at if sort is InboxSort.due else task.created_at
+    raw = json.dumps([sort.value, key.isoformat() if key else None, task.task_id, counts], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(sort: InboxSort, cursor: str) -> _Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, key, task_id, counts = json.loads(raw)
+        when = datetime.fromisoformat(key) if key is not None else None
+        counts = {str(k): int(v) for k, v in counts.items()}
+    except (binascii.Error, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise Invalid("invalid cursor") from exc
+    if kind != sort.value:
+        raise Invalid("invalid cursor: it belongs to another sort order; start again without a cursor")
+    if not isinstance(task_id, str) or (when is not None and when.tzinfo is None):
+        raise Invalid("invalid cursor")
+    if when is None and sort is not InboxSort.due:
+        raise Invalid("invalid cursor")
+    return _Cursor(when, task_id, counts)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of the page order an index can read in order: with `due`, the tasks with a
+    deadline (by due_at, task_id), then those without one (by task_id) — NULLS LAST without an
+    expression index, on SQLite (whose indexes put NULLs first) as on PostgreSQL."""
+
+    where: tuple[ColumnElement[bool], ...]
+    order: Callable[[Any], list[Any]]
+
+
+def _segments(query: InboxQuery, cursor: _Cursor | None) -> list[_Segment]:
+    after_id = cursor.task_id if cursor else ""
+    if query.sort is InboxSort.due:
+        undated = _Segment((Task.due_at.is_(None), Task.task_id > after_id), lambda t: [t.task_id.asc()])
+        if cursor is not None and cursor.key is None:
+            return [undated]
+        dated_where: tuple[ColumnElement[bool], ...] = (Task.due_at.is_not(None),)
+        if cursor is not None:
+            key = cursor.key
+            dated_where = (Task.due_at >= key, or_(Task.due_at > key, Task.task_id > after_id))
+        dated = _Segment(dated_where, lambda t: [t.due_at.asc(), t.task_id.asc()])
+        if query.due_before is not None:  # no task without a deadline is due before anything
+            return [dated]
+        undated = _Segment((Task.due_at.is_(None),), undated.order)
+        return [dated, undated]
+    if query.sort is InboxSort.age:
+        where: tuple[ColumnElement[bool], ...] = ()
+        if cursor is not None:
+            where = (Task.created_at >= cursor.key, or_(Task.created_at > cursor.key, Task.task_id > after_id))
+        return [_Segment(where, lambda t: [t.created_at.asc(), t.task_id.asc()])]
+    where = ()
+    if cursor is not None:
+        where = (Task.created_at <= cursor.key, or_(Task.created_at < cursor.key, Task.task_id < after_id))
+    return [_Segment(where, lambda t: [t.created_at.desc(), t.task_id.desc()])]
+
+
+def inbox_filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
+    """The filters of the query (what is mine is added per branch)."""
+    conditions: list[ColumnElement[bool]] = [Task.status == "open"]
+    if query.process_type:
+        conditions.append(Task.process_type == query.process_type)
+    if query.process_id:
+        conditions.append(Task.process_id == query.process_id)
+    if query.step:
+        conditions.append(Task.step == query.step)
+    if query.unit:
+        conditions.append(Task.unit_code == query.unit)
+    if query.due_before is not None:
+        conditions.append(Task.due_at < query.due_before)
+    if query.overdue is True:  # flagged by the clock, or past due and the clock not yet there
+        conditions.append(or_(Task.overdue.is_(True), Task.due_at < now))
+    elif query.overdue is False:
+        conditions.append(and_(Task.overdue.is_(False), or_(Task.due_at.is_(None), Task.due_at >= now)))
+    if query.q:
+        conditions.append(Task.subject.icontains(query.q, autoescape=True))
+    return conditions
+
+
+async def _read_segment(
+    session: AsyncSession,
+    branches: list[ColumnElement[bool]],
+    where: list[ColumnElement[bool]],
+    segment: _Segment,
+    n: int,
+) -> list[Task]:
+    """The first n tasks of a segment: each branch of "mine" read in index order up to n, merged."""
+    if len(branches) == 1:
+        query = select(Task).where(branches[0], *where).order_by(*segment.order(Task)).limit(n)
+        return list(await session.scalars(query))
+    parts = [select(Task).where(b, *where).order_by(*segment.order(Task)).limit(n).subquery() for b in branches]
+    merged = aliased(Task, union_all(*(select(part) for part in parts)).subquery("mine"))
+    return list(await session.scalars(select(merged).order_by(*segment.order(merged)).limit(n)))
+
+
+async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -> InboxPage:
+    """One page of `viewer`'s open tasks: keyset over (sort key, task_id), never an offset.
+
+    Each branch of "mine" (named, claimed, each role × unit) is read in index order and stops
+    after a page, so a page costs the same on page 1 and page 500 and whatever the inbox's size.
+    The counts per process type are computed with the first page and carried in the cursor."""
+    now = datetime.now(UTC)
+    filters = inbox_filters(query, now)
+    branches = mine_branches(viewer)
+    cursor = _decode_cursor(query.sort, query.cursor) if query.cursor else None
+    want = query.limit + 1
+    rows: list[Task] = []
+    for segment in _segments(query, cursor):
+        rows += await _read_segment(session, branches, [*filters, *segment.where], segment, want - len(rows))
+        if len(rows) >= want:
+            break
+    items = rows[: query.limit]
+    if cursor is not None:
+        counts = cursor.counts
+    elif query.with_counts:
+        grouped = await session.execute(
+            select(Task.process_type, func.count()).where(*filters, or_(*branches)).group_by(Task.process_type)
+        )
+        counts = {process_type: n for process_type, n in grouped.tuples()}
+    else:
+        counts = {}
+    more = len(rows) > query.limit
+    return InboxPage(items, _encode_cursor(query.sort, items[-1], counts) if more else None, counts)
+
+
+@router.get("", response_model=InboxOut)
+async def my_tasks(
+    viewer: CurrentViewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    process_type: str | None = None,
+    process_id: Annotated[str | None, Query(description="only my tasks of this process")] = None,
+    step: str | None = None,
+    overdue: bool | None = None,
+    due_before: Annotated[
+        datetime | None, Query(description="ISO datetime; without a zone it is taken as office time")
+    ] = None,
+    unit: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="part of the subject")] = None,
+    sort: Annotated[InboxSort, Query(description="due (soonest first, none last), age (oldest first), -age")] = (
+        InboxSort.due
+    ),
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+) -> InboxOut:
+    """My open tasks: named for me, claimed by me, or for a role I hold in my unit (000 §5)."""
+    if due_before is not None and due_before.tzinfo is None:
+        due_before = due_before.replace(tzinfo=ZoneInfo(settings.office_hours().timezone))
+    query = InboxQuery(process_type, process_id, step, overdue, due_before, unit, q, sort, limit, cursor)
+    page = await inbox_page(session, viewer, query)
+    return InboxOut(
+        items=[TaskOut.model_validate(task) for task in page.items], next_cursor=page.next_cursor, counts=page.counts
+    )
+
+
+@router.get("/{task_id}", response_model=TaskOut)
+async def read_task(task_id: str, viewer: CurrentViewer, session: SessionDep) -> Task:
+    """A task that is mine, or of a process I may read; 404 otherwise."""
+    return await get_task(session, viewer, task_id)
+
+
+# --- acting on a task --------------------------------------------------------------------------
 
 
 class DecisionIn(BaseModel):
     outcome: Outcome
     comment: str | None = Field(default=None, max_length=2000)
-
-
-def _mine(actor: Actor) -> ColumnElement[bool]:
-    """A task is mine when it names me, or needs a role I hold in my unit (000 §5 分级实施)."""
-    by_role = and_(
-        Task.assignee.is_(None),
-        Task.role.in_([r.value for r in actor.roles]),
-        or_(Task.unit_code.is_(None), Task.unit_code == actor.unit),
+    return_to: str | None = Field(
+        default=None, max_length=60, description="with outcome return: an earlier step's key; null: to the applicant"
     )
-    return or_(Task.assignee == actor.username, by_role)
+    cc: list[str] = Field(default_factory=list, max_length=20, description="usernames copied on the decision (抄送)")
 
 
-@router.get("", response_model=list[TaskOut])
-async def my_tasks(actor: CurrentActor, session: SessionDep) -> list[Task]:
-    rows = await session.scalars(select(Task).where(Task.status == "open", _mine(actor)).order_by(Task.created_at))
-    return list(rows)
+class HandOverIn(BaseModel):
+    to: str = Field(min_length=1, max_length=80, description="username")
+    comment: str | None = Field(default=None, max_length=2000)
 
 
-@router.get("/{task_id}", response_model=TaskOut)
-async def get_task(task_id: str, actor: CurrentActor, session: SessionDep) -> Task:
-    task = await session.scalar(select(Task).where(Task.task_id == task_id))
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    return task
+class AddSignerIn(BaseModel):
+    signer: str = Field(min_length=1, max_length=80, description="username")
+    position: SignerPosition
+    reason: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/{task_id}/decision", response_model=ProcessStateOut)
-async def decide(
-    task_id: str, decision: DecisionIn, actor: CurrentActor, session: SessionDep, temporal: TemporalDep
-) -> ProcessStateOut:
-    """Approve, reject (ends the process) or return for correction; reasons required but for approve.
+class TaskActionOut(ProcessStateOut):
+    """Where the process stands after the action, with its open tasks and who they wait for."""
 
-    The update id derives from the task and the approver, so a double click is applied once;
-    a second approver racing on the same task is refused by the workflow with 409.
-    """
+    open_task_ids: list[str] = Field(default_factory=list)
+    holders: list[str] = Field(default_factory=list)
+    due_at: datetime | None = None
+
+
+class BulkItem(BaseModel):
+    task_id: str = Field(min_length=1, max_length=64)
+    outcome: Outcome
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class BulkDecisionIn(BaseModel):
+    decisions: list[BulkItem] = Field(min_length=1, max_length=BULK_MAX)
+
+
+class BulkResult(BaseModel):
+    task_id: str
+    status: int
+    detail: Any | None = None
+    process: ProcessStateOut | None = None
+
+
+class BulkOut(BaseModel):
+    results: list[BulkResult]
+
+
+def principal_of(task: Task, actor: Actor) -> str | None:
+    """Whom the actor decides for: the absent person (deputy) or the delegator (delegate)."""
+    if task.assignee != actor.username:
+        return None
+    return task.on_behalf_of or task.delegated_by
+
+
+async def _open_task(session: AsyncSession, viewer: Viewer, task_id: str) -> Task:
+    """The task to act on: 404 if unknown, 409 if no longer open. Whether this actor may act on
+    it is the workflow's judgement (wrong role, wrong unit: 403 with its reason)."""
     task = await session.scalar(select(Task).where(Task.task_id == task_id))
     if task is None:
         raise NotFound(f"task {task_id} not found")
     if task.status != "open":
-        by = f" by {task.decided_by}" if task.decided_by else ""
-        raise Conflict(f"task {task_id} is already {task.status}{by}")
-    handle = temporal.get_workflow_handle(task.workflow_id, run_id=task.process_id)
-    request = DecisionRequest(
-        task_id=task_id, step=task.step, outcome=decision.outcome, comment=decision.comment, actor=actor
+        raise _closed(task, await can_read_task(session, viewer, task_id))
+    return task
+
+
+def _closed(task: Task, readable: bool) -> Conflict:
+    by = f" by {task.decided_by}" if readable and task.decided_by else ""
+    return Conflict(f"task {task.task_id} is already {task.status}{by}")
+
+
+def _handle(temporal: Client, task: Task) -> Any:
+    return temporal.get_workflow_handle(task.workflow_id, run_id=task.process_id)
+
+
+def _decision_request(task: Task, actor: Actor, body: DecisionIn | BulkItem) -> DecisionRequest:
+    return DecisionRequest(
+        task_id=task.task_id,
+        step=task.step,
+        outcome=body.outcome,
+        comment=body.comment,
+        actor=actor,
+        return_to=getattr(body, "return_to", None),
+        cc=list(getattr(body, "cc", [])),
+        on_behalf_of=principal_of(task, actor),
     )
+
+
+def decision_update_id(task_id: str, actor: Actor) -> str:
+    """A double click, or a repeated bulk call, is applied once."""
+    return f"decision:{task_id}:{actor.username}"
+
+
+@router.post("/{task_id}/decision", response_model=ProcessStateOut)
+async def decide(
+    task_id: str, decision: DecisionIn, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
+) -> ProcessStateOut:
+    """Approve, reject (ends the process) or return (to the applicant, or with `return_to` to an
+    earlier step); reasons required but for approve; `cc` copies users on the decision.
+
+    The update id derives from the task and the approver, so a double click is applied once;
+    a second approver racing on the same task is refused by the workflow with 409.
+    """
+    actor = viewer.actor
+    task = await _open_task(session, viewer, task_id)
+    request = _decision_request(task, actor, decision)
     # Every workflow's `decide` answers with at least process_id, status and current_step.
-    update_id = f"decision:{task_id}:{actor.username}"
-    return await send_update(handle, "decide", request, update_id=update_id, result_type=ProcessStateOut)
+    return await send_update(
+        _handle(temporal, task),
+        "decide",
+        request,
+        update_id=decision_update_id(task_id, actor),
+        result_type=ProcessStateOut,
+    )
+
+
+@router.post("/decisions", response_model=BulkOut)
+async def decide_many(
+    body: BulkDecisionIn, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
+) -> BulkOut:
+    """Up to 100 decisions in one call (bulk approve), each answered on its own: one refusal
+    never undoes another, and repeating the call applies nothing twice (same update ids as the
+    single decision)."""
+    actor = viewer.actor
+    ids = list(dict.fromkeys(item.task_id for item in body.decisions))
+    tasks = {t.task_id: t for t in await session.scalars(select(Task).where(Task.task_id.in_(ids)))}
+    readable = set(await session.scalars(select(Task.task_id).where(Task.task_id.in_(ids), task_readable(viewer))))
+    gate = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def one(item: BulkItem) -> BulkResult:
+        task = tasks.get(item.task_id)
+        try:
+            if task is None:
+                raise NotFound(f"task {item.task_id} not found")
+            if task.status != "open":
+                raise _closed(task, item.task_id in readable)
+            async with gate:
+                state = await send_update(
+                    _handle(temporal, task),
+                    "decide",
+                    _decision_request(task, actor, item),
+                    update_id=decision_update_id(item.task_id, actor),
+                    result_type=ProcessStateOut,
+                )
+        except AppError as refused:
+            return BulkResult(task_id=item.task_id, status=refused.status_code, detail=refused.detail)
+        return BulkResult(task_id=item.task_id, status=200, process=state)
+
+    return BulkOut(results=list(await asyncio.gather(*(one(item) for item in body.decisions))))
+
+
+def _action_id(action: str, task_id: str, actor: Actor, target: str, key: str | None) -> str:
+    base = f"{action}:{task_id}:{actor.username}:{target}"
+    return f"{base}:{key}" if key else base
+
+
+async def _hand_over(
+    kind: HandOverKind,
+    task_id: str,
+    body: HandOverIn,
+    viewer: Viewer,
+    session: AsyncSession,
+    temporal: Client,
+    key: str | None,
+) -> TaskActionOut:
+    task = await _open_task(session, viewer, task_id)
+    target = await find_actor(session, body.to)
+    request = HandOverRequest(task_id=task_id, kind=kind, actor=viewer.actor, to=target, comment=body.comment)
+    return await send_update(
+        _handle(temporal, task),
+        "hand_over",
+        request,
+        update_id=_action_id(kind.value, task_id, viewer.actor, target.username, key),
+        result_type=TaskActionOut,
+    )
+
+
+@router.post("/{task_id}/delegate", response_model=TaskActionOut)
+async def delegate(
+    task_id: str,
+    body: HandOverIn,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskActionOut:
+    """委托: the task goes to `to` (who must hold the step's role) and comes back to me to decide."""
+    return await _hand_over(HandOverKind.delegate, task_id, body, viewer, session, temporal, idempotency_key)
+
+
+@router.post("/{task_id}/transfer", response_model=TaskActionOut)
+async def transfer(
+    task_id: str,
+    body: HandOverIn,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskActionOut:
+    """转办: the task moves to `to` (who must hold the step's role) for good."""
+    return await _hand_over(HandOverKind.transfer, task_id, body, viewer, session, temporal, idempotency_key)
+
+
+@router.post("/{task_id}/add-signer", response_model=TaskActionOut)
+async def add_signer(
+    task_id: str,
+    body: AddSignerIn,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskActionOut:
+    """加签: another signer before me (then the task comes back) or after this step; with a reason."""
+    task = await _open_task(session, viewer, task_id)
+    signer = await find_actor(session, body.signer)
+    request = AddSignerRequest(
+        task_id=task_id, actor=viewer.actor, signer=signer, position=body.position, reason=body.reason
+    )
+    target = f"{signer.username}:{body.position.value}"
+    return await send_update(
+        _handle(temporal, task),
+        "add_signer",
+        request,
+        update_id=_action_id("add_signer", task_id, viewer.actor, target, idempotency_key),
+        result_type=TaskActionOut,
+    )
+
+
+async def _claim(
+    task_id: str, release: bool, viewer: Viewer, session: AsyncSession, temporal: Client, key: str | None
+) -> TaskActionOut:
+    task = await _open_task(session, viewer, task_id)
+    action = "unclaim" if release else "claim"
+    return await send_update(
+        _handle(temporal, task),
+        "claim",
+        ClaimRequest(task_id=task_id, actor=viewer.actor, release=release),
+        update_id=f"{action}:{task_id}:{viewer.username}:{key or uuid.uuid4().hex}",
+        result_type=TaskActionOut,
+    )
+
+
+@router.post("/{task_id}/claim", response_model=TaskActionOut)
+async def claim(
+    task_id: str,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskActionOut:
+    """Take a role task for myself: it leaves my colleagues' inboxes until I unclaim or decide it."""
+    return await _claim(task_id, False, viewer, session, temporal, idempotency_key)
+
+
+@router.post("/{task_id}/unclaim", response_model=TaskActionOut)
+async def unclaim(
+    task_id: str,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskActionOut:
+    """Give a claimed task back to every holder of its role."""
+    return await _claim(task_id, True, viewer, session, temporal, idempotency_key)
+
+
+def holders_of(tasks: Sequence[Task]) -> list[str]:
+    """Who open tasks wait for: the named person, the claimer, or role@unit."""
+    out: dict[str, None] = {}
+    for task in tasks:
+        who = task.assignee or task.claimed_by or (f"{task.role}@{task.unit_code}" if task.unit_code else task.role)
+        out[who] = None
+    return list(out)

@@ -37,12 +37,17 @@ async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
     started = await api.submit(body=body)
     assert started.status_code == 201, started.text
     process_id = started.json()["process_id"]
-    assert started.json() == {
+    answer = started.json()
+    assert answer == {
         "process_id": process_id,
         "status": "running",
         "current_step": "marketing_review",
         "customer_id": None,
+        "open_task_ids": answer["open_task_ids"],
+        "holders": ["marketing_reviewer"],
+        "due_at": None,
     }
+    assert len(answer["open_task_ids"]) == 1
 
     final = await approve_all(api, process_id)
     assert final["status"] == "approved"
@@ -74,8 +79,8 @@ async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
 async def test_each_step_lands_in_the_right_inbox_only(api: Api) -> None:
     process_id = (await api.submit()).json()["process_id"]
     for user in ("finance_reviewer", "business_vp", "general_manager", "auditor"):
-        tasks = (await api.get("/api/v1/tasks", user)).json()
-        assert all(t["process_id"] != process_id for t in tasks)
+        tasks = (await api.get("/api/v1/tasks", user, params={"process_id": process_id})).json()["items"]
+        assert tasks == []
     task = await api.task_for("marketing_reviewer", process_id)
     assert task["role"] == "marketing_reviewer" and task["step"] == "marketing_review"
     assert task["subject"] == "郑州华豫石化贸易有限公司"
@@ -93,9 +98,7 @@ async def test_reject_needs_a_reason_and_ends_the_process(api: Api) -> None:
     decisions = [e for e in history if e["action"] == "decision"]
     assert len(decisions) == 1 and decisions[0]["outcome"] == "reject"
     assert decisions[0]["comment"] == "危险化学品证书与营业执照名称不符"
-    assert (await api.get("/api/v1/tasks", "finance_reviewer")).json() == [] or all(
-        t["process_id"] != process_id for t in (await api.get("/api/v1/tasks", "finance_reviewer")).json()
-    )
+    assert (await api.get("/api/v1/tasks", "finance_reviewer", params={"process_id": process_id})).json()["items"] == []
 
 
 async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> None:
@@ -108,6 +111,9 @@ async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> Non
         "status": "returned",
         "current_step": None,
         "customer_id": None,
+        "open_task_ids": [],
+        "holders": [],
+        "due_at": None,
     }
     # Only the applicant resubmits, and only a complete application.
     assert (await api.post(f"/api/v1/onboarding/{process_id}/resubmit", "auditor", json=body)).status_code in (403, 404)
@@ -133,7 +139,8 @@ async def test_withdraw_by_applicant_only(api: Api) -> None:
     done = await api.post(f"/api/v1/processes/{process_id}/withdraw", "sales_clerk", json={"reason": "客户放弃合作"})
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "withdrawn"
-    assert all(t["process_id"] != process_id for t in (await api.get("/api/v1/tasks", "marketing_reviewer")).json())
+    left = (await api.get("/api/v1/tasks", "marketing_reviewer", params={"process_id": process_id})).json()
+    assert left["items"] == []
     again = await api.post(f"/api/v1/processes/{process_id}/withdraw", "sales_clerk", json={"reason": "again"})
     assert again.status_code == 409
 

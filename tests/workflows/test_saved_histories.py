@@ -19,7 +19,13 @@ SAVED: dict[str, str] = {path.stem: path.read_text() for path in sorted(HISTORIE
 
 
 def test_histories_are_saved() -> None:
-    assert set(SAVED) >= {"complaint_escalated_three_levels", "onboarding_returned_then_withdrawn"}
+    assert set(SAVED) >= {
+        "complaint_escalated_three_levels",
+        "onboarding_returned_then_withdrawn",
+        "engine_add_signer_before_after",
+        "engine_step_escalated_three_levels",
+        "engine_delegated_then_decided",
+    }
 
 
 @pytest.mark.asyncio(loop_scope="session")

@@ -1,0 +1,220 @@
+"""Who sees what: the one place that says which tasks are mine and which processes I may read.
+
+A task is mine when it names me (`assignee`), when I claimed it (`claimed_by`), or when it is an
+unclaimed role task for a role I hold in my unit (000 §5 分级实施): its unit is empty, is my unit,
+or — when the step lets the units above act (`unit_parents`) — is a unit below mine.
+
+A process is readable by the oversight roles (everything, 003 §7), by its applicant, by whoever
+holds or held one of its tasks (assignee, claimer, decider, the absent person a deputy stood in
+for, the delegator), by whoever an open role task of it is for, by anyone copied on it (抄送/知会,
+by name or by role), and by the depot and station managers for processes of their unit or a unit
+below it.
+
+Every predicate here is SQL, so the inbox, the process list and the single reads filter in the
+database. `Viewer` carries the actor with the units below theirs, looked up once per request;
+callers that only have an `Actor` get the same rule with the units below as a recursive query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from api.deps import CurrentActor, SessionDep
+from api.errors import NotFound
+from db.models import OrgUnit, Process, ProcessWatcher, Task
+from domain.models import Actor
+from domain.roles import OVERSIGHT_ROLES, Role
+
+# Roles that act for a unit (000 §5): they read the processes of their unit and the units below it.
+UNIT_ROLES = frozenset({Role.depot_manager, Role.station_manager})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The actor and the units strictly below theirs (from org_units.parent_code)."""
+
+    actor: Actor
+    units_below: tuple[str, ...] = ()
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+    @property
+    def oversees(self) -> bool:
+        return any(self.actor.has(role) for role in OVERSIGHT_ROLES)
+
+
+Who = Actor | Viewer
+
+
+def _actor(who: Who) -> Actor:
+    return who.actor if isinstance(who, Viewer) else who
+
+
+def descendants(parents: dict[str, str | None], unit: str) -> tuple[str, ...]:
+    """Every unit below `unit`, nearest first (breadth first), `unit` itself excluded."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for code, parent in parents.items():
+        if parent is not None:
+            children[parent].append(code)
+    found: list[str] = []
+    seen = {unit}
+    frontier = [unit]
+    while frontier:
+        nxt: list[str] = []
+        for code in frontier:
+            for child in sorted(children.get(code, ())):
+                if child not in seen:  # a cycle in bad data must not loop forever
+                    seen.add(child)
+                    found.append(child)
+                    nxt.append(child)
+        frontier = nxt
+    return tuple(found)
+
+
+async def viewer_for(session: AsyncSession, actor: Actor) -> Viewer:
+    """One small query over org_units per request."""
+    if actor.unit is None:
+        return Viewer(actor)
+    rows = (await session.execute(select(OrgUnit.code, OrgUnit.parent_code))).all()
+    return Viewer(actor, descendants({code: parent for code, parent in rows}, actor.unit))
+
+
+async def get_viewer(actor: CurrentActor, session: SessionDep) -> Viewer:
+    return await viewer_for(session, actor)
+
+
+CurrentViewer = Annotated[Viewer, Depends(get_viewer)]  # FastAPI resolves it once per request
+
+
+def _units_below(who: Who) -> Any:
+    """The units below the actor's: a literal list for a Viewer, a recursive query for an Actor."""
+    if isinstance(who, Viewer):
+        return list(who.units_below)
+    below = select(OrgUnit.code).where(OrgUnit.parent_code == who.unit).cte("units_below", recursive=True)
+    child = aliased(OrgUnit)
+    below = below.union_all(select(child.code).where(child.parent_code == below.c.code))
+    return select(below.c.code)
+
+
+def _role_branches(who: Who, task: Any) -> list[ColumnElement[bool]]:
+    actor = _actor(who)
+    branches: list[ColumnElement[bool]] = []
+    below = _units_below(who) if actor.unit is not None else []
+    for role in actor.roles:
+        unclaimed = and_(task.assignee.is_(None), task.claimed_by.is_(None), task.role == role.value)
+        branches.append(and_(unclaimed, task.unit_code.is_(None)))
+        if actor.unit is not None:
+            branches.append(and_(unclaimed, task.unit_code == actor.unit))
+        if not isinstance(below, list) or below:
+            branches.append(and_(unclaimed, task.unit_parents.is_(True), task.unit_code.in_(below)))
+    return branches
+
+
+def mine_branches(who: Who, task: Any = Task) -> list[ColumnElement[bool]]:
+    """ "Mine" as disjoint conditions, each one an index can serve in due order: named for me;
+    claimed by me; and per role I hold, the unclaimed tasks of no unit, of my unit, and of the units
+    below mine that let the units above act. Their union is exactly `task_is_mine`."""
+    me = _actor(who).username
+    return [
+        task.assignee == me,
+        and_(task.claimed_by == me, or_(task.assignee.is_(None), task.assignee != me)),
+        *_role_branches(who, task),
+    ]
+
+
+def role_task_for(who: Who, task: Any = Task) -> ColumnElement[bool]:
+    """An unclaimed, unnamed task for a role I hold, in my unit (or below it when the step allows)."""
+    branches = _role_branches(who, task)
+    return or_(*branches) if branches else false()
+
+
+def task_is_mine(who: Who, task: Any = Task) -> ColumnElement[bool]:
+    """Named for me, claimed by me, or an open-to-my-role task of my unit. Status not included."""
+    return or_(*mine_branches(who, task))
+
+
+def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
+    """The condition on a process row under which `who` may read it (see the module docstring)."""
+    actor = _actor(who)
+    if any(actor.has(role) for role in OVERSIGHT_ROLES):
+        return true()
+    me = actor.username
+    held = aliased(Task)
+    open_task = aliased(Task)
+    watcher = aliased(ProcessWatcher)
+    roles = [r.value for r in actor.roles]
+    conditions: list[ColumnElement[bool]] = [
+        process.applicant == me,
+        exists().where(
+            held.process_id == process.process_id,
+            or_(
+                held.assignee == me,
+                held.claimed_by == me,
+                held.decided_by == me,
+                held.on_behalf_of == me,
+                held.delegated_by == me,
+            ),
+        ),
+        exists().where(
+            open_task.process_id == process.process_id,
+            open_task.status == "open",
+            role_task_for(who, open_task),
+        ),
+        exists().where(
+            watcher.process_id == process.process_id,
+            or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
+        ),
+    ]
+    if actor.unit is not None and any(actor.has(role) for role in UNIT_ROLES):
+        below = _units_below(who)
+        conditions.append(process.unit_code == actor.unit)
+        if not isinstance(below, list) or below:
+            conditions.append(process.unit_code.in_(below))
+    return or_(*conditions)
+
+
+def visible_processes(who: Who, query: Select[Any]) -> Select[Any]:
+    """`query` (which selects from `processes`) narrowed to the processes `who` may read."""
+    if any(_actor(who).has(role) for role in OVERSIGHT_ROLES):
+        return query
+    return query.where(process_readable(who))
+
+
+async def get_process(session: AsyncSession, who: Who, process_id: str) -> Process:
+    """The process, or 404 — also when it exists but `who` may not read it."""
+    process = await session.scalar(visible_processes(who, select(Process).where(Process.process_id == process_id)))
+    if process is None:
+        raise NotFound(f"process {process_id} not found")
+    return process
+
+
+def task_readable(who: Who, task: Any = Task) -> ColumnElement[bool]:
+    """A task I may read: it is mine, or its process is readable by me."""
+    if any(_actor(who).has(role) for role in OVERSIGHT_ROLES):
+        return true()
+    process = aliased(Process)
+    readable = exists().where(process.process_id == task.process_id, process_readable(who, process))
+    return or_(task_is_mine(who, task), readable)
+
+
+async def get_task(session: AsyncSession, who: Who, task_id: str) -> Task:
+    """The task, or 404 — also when it exists but `who` may neither act on it nor read its process."""
+    task = await session.scalar(select(Task).where(Task.task_id == task_id, task_readable(who)))
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+async def can_read_task(session: AsyncSession, who: Who, task_id: str) -> bool:
+    found = await session.scalar(select(literal(1)).where(Task.task_id == task_id, task_readable(who)))
+    return found is not None

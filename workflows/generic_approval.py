@@ -1,0 +1,118 @@
+"""A declared chain run on its own — 通用审批: any regulation step chain that needs no workflow of
+its own (a VAT-invoice joint review, 000 §9; a depot manager's review, 000 §8; a countersign of
+named leaders) runs here with every step action of the engine. The chain is part of the start
+input, so the history shows exactly which steps were asked for.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.process_store import ProcessStore, ProcessSync
+    from domain import errors
+    from domain.approvals import Outcome
+    from domain.models import ApprovalInput, DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.kernel import Kernel, Outbox
+
+OUTCOME_STATUS = {
+    Outcome.approve: ProcessStatus.approved,
+    Outcome.reject: ProcessStatus.rejected,
+    Outcome.return_: ProcessStatus.returned,
+}
+
+
+@workflow.defn(name="Approval")
+class ApprovalWorkflow(ApprovalHost):
+    @workflow.init
+    def __init__(self, start: ApprovalInput) -> None:
+        info = workflow.info()
+        self.status = ProcessStatus.running
+        self.started_at = workflow.now()
+        self.applicant = start.applicant.username
+        self.kernel = Kernel(self._write)
+        unit = start.unit or start.applicant.unit
+        self.approvals = ApprovalChain(
+            chain=start.chain,
+            process=ProcessRef(
+                process_id=info.run_id,
+                workflow_id=info.workflow_id,
+                process_type=start.chain.process_type,
+                subject=start.subject,
+                applicant=start.applicant.username,
+                unit=unit,
+                unit_path=tuple(start.unit_path) or ((unit,) if unit else ()),
+            ),
+            kernel=self.kernel,
+            signers=start.signers,
+        )
+
+    @workflow.run
+    async def run(self, start: ApprovalInput) -> ProcessView:
+        outcome = await self.approvals.run()
+        if outcome is not None:
+            # A return to the applicant ends a chain run on its own: they file a corrected one.
+            self.status = OUTCOME_STATUS[outcome]
+        await self.kernel.rest()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> ProcessView:
+        self.validate_decide(request)
+        self.kernel.main.move()
+        await self.approvals.decide(request)
+        await self.kernel.rested()
+        return self.view()
+
+    @decide.validator
+    def validate_decide(self, request: DecisionRequest) -> None:
+        self._require_open()
+        self.approvals.validate(request)
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawRequest) -> ProcessView:
+        self.validate_withdraw(request)
+        self.kernel.main.move()
+        self.status = ProcessStatus.withdrawn
+        self.approvals.cancel()
+        await self.kernel.rested()
+        return self.view()
+
+    @withdraw.validator
+    def validate_withdraw(self, request: WithdrawRequest) -> None:
+        self._require_open()
+        if request.actor.username != self.applicant:
+            raise ApplicationError("only the applicant may withdraw", type=errors.FORBIDDEN)
+
+    @workflow.update
+    async def current(self) -> ProcessView:
+        await self.kernel.rested()
+        return self.view()
+
+    @workflow.query
+    def view(self) -> ProcessView:
+        running = self.status is ProcessStatus.running
+        return ProcessView(
+            process_id=self.approvals.process.process_id,
+            process_type=self.approvals.process.process_type,
+            status=self.status,
+            current_step=self.approvals.current_step if running else None,
+            open_task_ids=self.approvals.open_task_ids if running else [],
+            holders=self.approvals.holders if running else [],
+            due_at=self.approvals.due_at if running else None,
+        )
+
+    def _chains(self) -> list[ApprovalChain]:
+        return [self.approvals]
+
+    def _require_open(self) -> None:
+        if self.status is not ProcessStatus.running:
+            raise ApplicationError(f"the process is {self.status.value}", type=errors.CONFLICT)
+
+    async def _write(self, outbox: Outbox) -> None:
+        view = self.view()
+        projection = self.approvals.process.projection(view.status, view.current_step, self.started_at)
+        await store(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))
