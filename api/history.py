@@ -45,7 +45,7 @@ class _Reader:
 
 def _step_action_entry(name: str, arg: dict[str, Any], actor: str, at: datetime, seen: _Reader) -> HistoryEntry | None:
     """The engine's step actions (workflows/approval.py): who did what to which task, and for whom."""
-    task = arg.get("task_id")
+    task = str(arg.get("task_id") or "")
     if name == "decide":
         principal = arg.get("on_behalf_of")
         opinion = principal is not None and seen.delegated.get(task) == principal
@@ -240,7 +240,7 @@ def _sync_entries(arg: dict[str, Any], at: datetime, seen: _Reader) -> list[Hist
     """One moment of a process: the tasks it opened (a task written again moved: its update says how)
     and its notifications; an escalation (actor: the clock) names the supervision task it opened."""
     tasks: list[dict[str, Any]] = [t for t in arg.get("tasks", []) if t.get("task_id") not in seen.opened]
-    seen.opened.update(t.get("task_id") for t in tasks)
+    seen.opened.update(str(t.get("task_id")) for t in tasks)
     supervision = iter([t.get("step") for t in tasks if str(t.get("step", "")).startswith("supervise_")])
     entries = [_task_opened(t, at) for t in tasks if not str(t.get("step", "")).startswith("supervise_")]
     for note in arg.get("notifications", []):
