@@ -6,7 +6,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import OfficeHours
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # history on its next task (a timer firing): size it for the processes open at once, e.g. every
     # complaint whose deadline falls on the same morning. ~ tens of KB each (benchmarks/escalations.py).
     worker_max_cached_workflows: int = 20_000
+    # Working days each onboarding step may take before it is overdue and escalates (000 §6 sets no
+    # deadline: a company's own service level; 0 switches the step clock off).
+    onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)

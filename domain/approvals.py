@@ -110,6 +110,17 @@ class ChainSpec(BaseModel):
     def has_step(self, key: str) -> bool:
         return any(s.key == key for s in self.steps)
 
+    def with_step_deadlines(self, working_days: int | None) -> ChainSpec:
+        """The chain with a configured deadline on every step that declares an escalation ladder."""
+        steps = tuple(
+            s.model_copy(update={"due_working_days": working_days or None}) if s.escalate_to else s for s in self.steps
+        )
+        return self.model_copy(update={"steps": steps})
+
+
+# Who is told when an onboarding step is overdue, level by level (000 §16 "nobody may shirk"
+# applied to approvals; the deadline itself is configuration: `onboarding_step_working_days`).
+ONBOARDING_LADDER = (Role.marketing_manager, Role.business_vp, Role.general_manager)
 
 # 000 §6: 营销业务部资质审核 → 财务资产部复核 → 业务副总同意 → 报总经理办公室 → 总经理审批.
 ONBOARDING_CHAIN = ChainSpec(
@@ -121,15 +132,23 @@ ONBOARDING_CHAIN = ChainSpec(
             key="marketing_review",
             title="营销业务部资质审核 Qualification review",
             role=Role.marketing_reviewer,
+            escalate_to=ONBOARDING_LADDER,
             citation="000 §6",
         ),
         StepSpec(
             key="finance_recheck",
             title="财务资产部复核 Finance re-check",
             role=Role.finance_reviewer,
+            escalate_to=ONBOARDING_LADDER[1:],
             citation="000 §6",
         ),
-        StepSpec(key="vp_consent", title="业务副总同意 Business VP consent", role=Role.business_vp, citation="000 §6"),
+        StepSpec(
+            key="vp_consent",
+            title="业务副总同意 Business VP consent",
+            role=Role.business_vp,
+            escalate_to=ONBOARDING_LADDER[2:],
+            citation="000 §6",
+        ),
         StepSpec(
             key="gm_approval", title="总经理审批 General manager approval", role=Role.general_manager, citation="000 §6"
         ),

@@ -95,6 +95,8 @@ class OnboardingInput(BaseModel):
     application: OnboardingApplication
     applicant: Actor
     unit_path: list[str] = Field(default_factory=list)  # the applicant's unit and those above it
+    # The 000 §6 chain as configured when the application was filed (step deadlines); None: as declared.
+    chain: ChainSpec | None = None
 
 
 class ApprovalInput(BaseModel):

@@ -141,5 +141,7 @@ class Rows:
         if self.task_ids:
             async with self.sessions.begin() as session:
                 await session.execute(
-                    update(Task).where(Task.task_id.in_(self.task_ids), Task.status == "open").values(status="cancelled")
+                    update(Task)
+                    .where(Task.task_id.in_(self.task_ids), Task.status == "open")
+                    .values(status="cancelled")
                 )

@@ -45,7 +45,7 @@ class OnboardingWorkflow(ApprovalHost):
         self.started_at = workflow.now()
         self.kernel = Kernel(self._write)
         self.approvals = ApprovalChain(
-            chain=ONBOARDING_CHAIN,
+            chain=start.chain or ONBOARDING_CHAIN,
             process=ProcessRef(
                 process_id=info.run_id,
                 workflow_id=info.workflow_id,

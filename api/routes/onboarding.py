@@ -10,11 +10,12 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.process_store import unit_path
-from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
+from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Conflict, Invalid
 from api.gateway import get_process, handle_for, send_update
 from api.schemas import ProcessStateOut
 from db.models import Customer
+from domain.approvals import ONBOARDING_CHAIN
 from domain.documents import ONBOARDING_REQUIRED, document_problems
 from domain.models import Actor, OnboardingApplication, OnboardingInput, ProcessView, ResubmitRequest
 from domain.roles import APPLICANT_ROLES
@@ -45,6 +46,7 @@ async def submit_onboarding(
     request: Request,
     session: SessionDep,
     temporal: TemporalDep,
+    settings: SettingsDep,
     actor: Actor = Applicant,
 ) -> ProcessStateOut:
     """A sales clerk files the customer's archive data and the nine documents (000 §6, §10)."""
@@ -55,7 +57,12 @@ async def submit_onboarding(
     try:
         handle = await temporal.start_workflow(
             "Onboarding",
-            OnboardingInput(application=application, applicant=actor, unit_path=await unit_path(session, actor.unit)),
+            OnboardingInput(
+                application=application,
+                applicant=actor,
+                unit_path=await unit_path(session, actor.unit),
+                chain=ONBOARDING_CHAIN.with_step_deadlines(settings.onboarding_step_working_days),
+            ),
             id=onboarding_workflow_id(code),
             task_queue=request.app.state.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

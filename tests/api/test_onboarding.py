@@ -45,9 +45,10 @@ async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
         "customer_id": None,
         "open_task_ids": answer["open_task_ids"],
         "holders": ["marketing_reviewer"],
-        "due_at": None,
+        "due_at": answer["due_at"],
     }
     assert len(answer["open_task_ids"]) == 1
+    assert answer["due_at"] is not None  # onboarding_step_working_days (3) on the working-day calendar
 
     final = await approve_all(api, process_id)
     assert final["status"] == "approved"

@@ -283,11 +283,33 @@ async def test_return_to_step_two_of_four_resumes_there(engine: Engine) -> None:
     assert returned and "returned to two" in (returned[0].comment or "")
 
 
-async def test_resubmission_resumes_at_the_returning_step_when_declared() -> None:
-    """Declared per chain: onboarding restarts at the first step; a chain may resume where it was returned."""
-    assert FOUR.resubmission is Resubmission.first_step
-    resuming = FOUR.model_copy(update={"resubmission": Resubmission.returning_step})
-    assert resuming.resubmission is Resubmission.returning_step
+async def test_resubmission_resumes_at_the_returning_step_when_declared(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl
+) -> None:
+    """Declared per chain: onboarding restarts at the first step; a chain may instead resume where
+    it was returned from."""
+    from domain.approvals import ONBOARDING_CHAIN
+    from domain.models import OnboardingApplication, OnboardingInput, ResubmitRequest
+    from tests.support import application
+
+    assert ONBOARDING_CHAIN.resubmission is Resubmission.first_step
+    resuming = ONBOARDING_CHAIN.model_copy(update={"resubmission": Resubmission.returning_step})
+    body = OnboardingApplication.model_validate(application())
+    handle = await time_env.client.start_workflow(
+        "Onboarding",
+        OnboardingInput(application=body, applicant=person("sales_clerk"), chain=resuming),
+        id=f"onboarding-{uuid.uuid4()}",
+        task_queue=clock_worker.task_queue,
+    )
+    engine = Engine(time_env.client, clock_worker.task_queue, clock_worker.sessions)
+    engine.handle = handle
+    await engine.update("current")
+    await engine.decide("marketing_review", "marketing_reviewer")
+    await engine.decide("finance_recheck", "finance_reviewer")
+    returned = await engine.decide("vp_consent", "business_vp", "return", "补充开户许可证")
+    assert returned.status == "returned"
+    again = await engine.update("resubmit", ResubmitRequest(actor=person("sales_clerk"), application=body))
+    assert again.status == "running" and again.current_step == "vp_consent" and again.round == 2
 
 
 # --- claim, urge, CC, leader chain, unit scope -----------------------------------------------------------
