@@ -44,5 +44,9 @@ check: lint typecheck test
 bench: install
 	$(PY) -m benchmarks.escalations
 
+.PHONY: bench-decisions
+bench-decisions: install  # HTTP decisions and starts against raw Temporal updates (issue 9); ARGS="--quick"
+	$(PY) -m benchmarks.decisions $(ARGS)
+
 clean:
 	rm -rf .data $(VENV)

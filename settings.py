@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = 20_000
     # Working days each onboarding step may take before it is overdue and escalates (000 §6 sets no
     # deadline: a company's own service level; 0 switches the step clock off).
+    # How long the API trusts what it read about a user (roles, unit, active): a disabled user is
+    # refused within this many seconds; 0 reads the user on every request.
+    actor_cache_seconds: float = Field(default=5, ge=0, le=60)
     onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
 
     def office_hours(self) -> OfficeHours:

@@ -51,12 +51,13 @@ class ComplaintStore:
         self.channels = channels or []
 
     @activity.defn
-    async def sync_complaint(self, sync: ComplaintSync) -> None:
+    async def sync_complaint(self, sync: ComplaintSync) -> ComplaintSync:
         async with write_transaction(self.sessions) as session:
             new = await write_sync(session, sync, self.channels)
             await self._write_projection(session, sync.complaint)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
+        return sync  # echoed for the history: a local activity's marker keeps the result only
 
     async def _write_projection(self, session: AsyncSession, projection: ComplaintProjection) -> None:
         view, record = projection.view, projection.record

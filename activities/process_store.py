@@ -5,15 +5,28 @@ Each method is idempotent, because Temporal retries activities: a retried insert
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.notifications import Channel, NotificationSpec, deliver, record_notification
-from db.models import Customer, CustomerDocument, OrgUnit, OutOfOffice, Process, ProcessWatcher, Task, User, UserRole
+from activities.notifications import Channel, NotificationSpec, deliver
+from db.models import (
+    Customer,
+    CustomerDocument,
+    Notification,
+    OrgUnit,
+    OutOfOffice,
+    Process,
+    ProcessWatcher,
+    Task,
+    User,
+    UserRole,
+)
 from db.session import write_transaction
 from domain.models import (
     CustomerCreation,
@@ -51,64 +64,97 @@ class ProcessSync(BaseModel):
     watchers: list[WatcherSpec] = Field(default_factory=list)
 
 
-def task_row(spec: TaskSpec) -> Task:
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT with the ON CONFLICT clause of the database at hand (SQLite and PostgreSQL both have it)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def task_values(spec: TaskSpec) -> dict[str, Any]:
     values = spec.model_dump(mode="python", exclude={"unit"})
     values["role"] = spec.role.value if spec.role else ""
-    return Task(**values, unit_code=spec.unit, status="open")
+    return {**values, "unit_code": spec.unit, "status": "open"}
 
 
 async def write_process(session: AsyncSession, projection: ProcessProjection) -> None:
-    """Insert or update the process row; activities of one run may complete out of order after
-    retries, so an older projection never overwrites a newer one."""
-    row = await session.get(Process, projection.process_id)
+    """Insert or update the process row in one statement; activities of one run may complete out of
+    order after retries, so an older projection never overwrites a newer one."""
     values = projection.model_dump(mode="python")
-    if row is None:
-        session.add(Process(**values))
-    elif row.updated_at <= projection.updated_at:
-        for key, value in values.items():
-            setattr(row, key, value)
+    insert = _insert(session, Process)
+    table = Process.__table__
+    await session.execute(
+        insert.values(values).on_conflict_do_update(
+            index_elements=[table.c.process_id],
+            set_={key: insert.excluded[key] for key in values if key != "process_id"},
+            where=table.c.updated_at <= insert.excluded.updated_at,
+        )
+    )
 
 
-async def put_task(session: AsyncSession, spec: TaskSpec) -> None:
-    """Open a task, or move an open one; a closed task keeps its closure (a retry, a race)."""
-    row = await session.get(Task, spec.task_id)
-    if row is None:
-        session.add(task_row(spec))
-        await session.flush()
-    elif row.status == "open":
-        for key in MUTABLE_TASK_FIELDS:
-            setattr(row, key, getattr(spec, key))
-
-
-async def apply_closure(session: AsyncSession, closure: TaskClosure) -> None:
-    """Close an open task; a task already closed (a retry, a race) keeps its first closure."""
-    task = await session.get(Task, closure.task_id)
-    if task is None or task.status != "open":
+async def put_tasks(session: AsyncSession, specs: list[TaskSpec]) -> None:
+    """Open tasks, or move open ones, in one statement; a closed task keeps its closure (a retry, a race)."""
+    if not specs:
         return
-    task.status = closure.status
-    task.outcome = closure.outcome.value if closure.outcome else None
-    task.decided_by = closure.decided_by
-    task.decided_at = closure.decided_at
-    task.comment = closure.comment
+    insert = _insert(session, Task)
+    table = Task.__table__
+    await session.execute(
+        insert.values([task_values(spec) for spec in specs]).on_conflict_do_update(
+            index_elements=[table.c.task_id],
+            set_={key: insert.excluded[key] for key in MUTABLE_TASK_FIELDS},
+            where=table.c.status == "open",
+        )
+    )
 
 
-async def add_watcher(session: AsyncSession, watcher: WatcherSpec) -> None:
-    seen = await session.scalar(select(ProcessWatcher.id).where(ProcessWatcher.watcher_id == watcher.watcher_id))
-    if seen is None:
-        values = watcher.model_dump(mode="python")
-        values["role"] = watcher.role.value if watcher.role else None
-        session.add(ProcessWatcher(**values))
+async def apply_closures(session: AsyncSession, closures: list[TaskClosure]) -> None:
+    """Close open tasks; a task already closed (a retry, a race) keeps its first closure."""
+    for closure in closures:
+        await session.execute(
+            update(Task)
+            .where(Task.task_id == closure.task_id, Task.status == "open")
+            .values(
+                status=closure.status,
+                outcome=closure.outcome.value if closure.outcome else None,
+                decided_by=closure.decided_by,
+                decided_at=closure.decided_at,
+                comment=closure.comment,
+            )
+        )
+
+
+async def add_watchers(session: AsyncSession, watchers: list[WatcherSpec]) -> None:
+    if not watchers:
+        return
+    rows = [{**w.model_dump(mode="python"), "role": w.role.value if w.role else None} for w in watchers]
+    insert = _insert(session, ProcessWatcher)
+    await session.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["watcher_id"]))
+
+
+async def add_notifications(
+    session: AsyncSession, notes: list[NotificationSpec], channels: list[Channel]
+) -> list[NotificationSpec]:
+    """Record notifications once (a retried activity finds them); returns the new ones, to deliver."""
+    if not notes:
+        return []
+    names = ",".join(["database", *(c.name for c in channels)])
+    now = datetime.now(UTC)
+    rows = [{**note.model_dump(), "channels": names, "created_at": now} for note in notes]
+    insert = _insert(session, Notification)
+    statement = insert.values(rows).on_conflict_do_nothing(index_elements=["notification_id"])
+    if not channels:  # nothing to deliver beyond the database: no need to know which were new
+        await session.execute(statement)
+        return []
+    added = set(await session.scalars(statement.returning(Notification.notification_id)))
+    return [note for note in notes if note.notification_id in added]
 
 
 async def write_sync(session: AsyncSession, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
-    """Apply one moment of a process; returns the notifications that are new (to deliver after commit)."""
-    for spec in sync.tasks:
-        await put_task(session, spec)
-    for closure in sync.closed:
-        await apply_closure(session, closure)
-    for watcher in sync.watchers:
-        await add_watcher(session, watcher)
-    new = [note for note in sync.notifications if await record_notification(session, note, channels)]
+    """Apply one moment of a process with set-based statements; returns the notifications that are
+    new (to deliver after commit)."""
+    await put_tasks(session, sync.tasks)
+    await apply_closures(session, sync.closed)
+    await add_watchers(session, sync.watchers)
+    new = await add_notifications(session, sync.notifications, channels)
     if sync.process is not None:
         await write_process(session, sync.process)
     return new
@@ -199,11 +245,14 @@ class ProcessStore:
         self.channels = channels or []
 
     @activity.defn
-    async def sync_process(self, sync: ProcessSync) -> None:
+    async def sync_process(self, sync: ProcessSync) -> ProcessSync:
+        """One moment of a process; the answer echoes it, so the local activity's marker shows
+        auditors what the moment wrote (a marker keeps the result, not the input)."""
         async with write_transaction(self.sessions) as session:
             new = await write_sync(session, sync, self.channels)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
+        return sync
 
     @activity.defn
     async def resolve_seats(self, query: SeatQuery) -> SeatAnswer:

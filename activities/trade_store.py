@@ -100,7 +100,7 @@ class TradeStore:
         self.customers = ProcessStore(sessions)
 
     @activity.defn
-    async def project_trade(self, sync: TradeSync) -> None:
+    async def project_trade(self, sync: TradeSync) -> TradeSync:
         projection = sync.projection
         async with write_transaction(self.sessions) as session:
             new = await write_sync(session, sync, self.channels)
@@ -111,6 +111,7 @@ class TradeStore:
                 await _upsert(session, TradeTender, key, _tender_values(projection, tender))
         for note in new:
             await deliver(note, self.channels)
+        return sync  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn
     async def close_tender(self, closure: TenderClosure) -> None:

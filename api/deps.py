@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextvars import ContextVar
+from time import monotonic
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,7 +16,7 @@ from temporalio.client import Client
 
 from api.errors import Forbidden, Unauthorized
 from api.security import token_subject
-from db.models import User
+from db.models import User, UserRole
 from domain.models import Actor
 from domain.roles import Role
 from settings import Settings
@@ -21,23 +24,42 @@ from settings import Settings
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+_request_session: ContextVar[AsyncSession | None] = ContextVar("request_session", default=None)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Request-scoped session: commits on success, rolls back on error."""
     async with request.app.state.sessions() as session:
+        token = _request_session.set(session)
         try:
             yield session
             await session.commit()
         except Exception:
             await session.rollback()
             raise
+        finally:
+            _request_session.reset(token)
 
 
-def get_temporal(request: Request) -> Client:
+async def release_session() -> None:
+    """Before waiting on Temporal: commit what the request wrote so far and give its database
+    connection back to the pool. A request must never hold a connection while a workflow waits
+    for a worker that needs one (and 20 approvers waiting must not hold 20 connections)."""
+    session = _request_session.get()
+    if session is None:
+        return
+    lock: asyncio.Lock = session.info.setdefault("release_lock", asyncio.Lock())
+    async with lock:  # a bulk call sends its updates concurrently through one session
+        if session.in_transaction():
+            await session.commit()
+
+
+async def get_temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
@@ -47,21 +69,53 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
+class ActorCache:
+    """Who a username is (roles, unit), remembered for a few seconds: a decision costs no user and
+    role queries on the hot path, and a disabled user is refused within `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._known: dict[str, tuple[float, Actor | None]] = {}
+
+    async def get(self, session: AsyncSession, username: str) -> Actor | None:
+        now = monotonic()
+        known = self._known.get(username)
+        if known is not None and known[0] > now:
+            return known[1]
+        actor = await load_actor(session, username)
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[username] = (now + self.seconds, actor)
+        return actor
+
+
+async def load_actor(session: AsyncSession, username: str) -> Actor | None:
+    """The active user with their roles, in one query (None: unknown or disabled)."""
+    rows = (
+        await session.execute(
+            select(User.username, User.full_name, User.unit_code, UserRole.role)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(User.username == username, User.is_active)
+        )
+    ).all()
+    if not rows:
+        return None
+    username, full_name, unit, _ = rows[0]
+    roles = [Role(role) for *_, role in rows if role in Role.__members__]
+    return Actor(username=username, full_name=full_name, roles=roles, unit=unit)
+
+
 async def get_current_actor(
-    token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+    token: Annotated[str, Depends(oauth2_scheme)], request: Request, session: SessionDep, settings: SettingsDep
 ) -> Actor:
     username = token_subject(token, settings.jwt_secret)
     if username is None:
         raise Unauthorized("invalid or expired token")
-    user = await session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active:
+    cache: ActorCache = request.app.state.actors
+    actor = await cache.get(session, username)
+    if actor is None:
         raise Unauthorized("unknown or inactive user")
-    return Actor(
-        username=user.username,
-        full_name=user.full_name,
-        roles=[Role(r.role) for r in user.roles if r.role in Role.__members__],
-        unit=user.unit_code,
-    )
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.deps import release_session
 from api.errors import from_workflow
 from api.visibility import get_process, visible_processes
 from db.models import Process
@@ -34,6 +35,7 @@ async def send_update(
 ) -> T:
     """Execute an update; a refusal becomes 403/404/409/422 with the workflow's own reason."""
     args = [] if arg is None else [arg]
+    await release_session()  # no database connection is held while the workflow works
     try:
         result: T = await handle.execute_update(name, args=args, id=update_id, result_type=result_type)
     except (WorkflowUpdateFailedError, RPCError) as exc:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api import errors
+from api.deps import ActorCache
 from api.routes import (
     auth,
     calendar,
@@ -41,6 +42,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = None
         app.state.settings = settings
+        app.state.actors = ActorCache(settings.actor_cache_seconds)
         if sessions is None:
             engine = make_engine(settings.database_url)
             app.state.sessions = make_sessionmaker(engine)

@@ -556,15 +556,14 @@ def report(
             )
         )
 
-    ms = [lambda f, q=q: 1000 * pct(f.decisions, q) for q in (0.5, 0.95, 0.99)]
-    for label, get in zip(("p50", "p95", "p99"), ms, strict=True):
-        p, r = [get(f) for f in product], [get(f) for f in raw]
-        if label == "p50":
-            row("decision, sequential, p50 ms", p, r, "<= 1.3x raw", verdict(ratios(p, r), lambda x: x <= 1.3))
-        elif label == "p99":
-            row("decision, sequential, p99 ms", p, r, "<= 100 ms", verdict(p, lambda x: x <= 100))
-        else:
-            row(f"decision, sequential, {label} ms", p, r)
+    def latency(figures: list[Figures], q: float) -> list[float]:
+        return [1000 * pct(f.decisions, q) for f in figures]
+
+    p, r = latency(product, 0.5), latency(raw, 0.5)
+    row("decision, sequential, p50 ms", p, r, "<= 1.3x raw", verdict(ratios(p, r), lambda x: x <= 1.3))
+    row("decision, sequential, p95 ms", latency(product, 0.95), latency(raw, 0.95))
+    p, r = latency(product, 0.99), latency(raw, 0.99)
+    row("decision, sequential, p99 ms", p, r, "<= 100 ms", verdict(p, lambda x: x <= 100))
     p = [f.steady[0] / f.steady[1] if f.steady[1] else float("nan") for f in product]
     r = [f.steady[0] / f.steady[1] if f.steady[1] else float("nan") for f in raw]
     row(f"{concurrency}-concurrent decisions/s, steady", p, r, ">= 0.8x raw", verdict(ratios(p, r), lambda x: x >= 0.8))
@@ -586,7 +585,7 @@ def report(
     row("history events per decision", [pd], [rd], f="{:.1f}")
     row("history events, whole process", [pe], [re_], f="{:.0f}")
     idle_p, idle_r = idle
-    row("RSS MB, idle (worker | raw: this process)", [idle_p], [idle_r], f="{:.0f}")
+    rows.append(("RSS MB, idle (raw: this whole process)", f"{idle_p:.0f}", f"{idle_r:.0f}", "", ""))
     for m in memory:
         count, prss, rrss = m.count, m.worker_mb, m.raw_mb
         target, check = "", ""

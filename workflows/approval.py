@@ -69,6 +69,14 @@ async def store(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
     )
 
 
+async def write(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
+    """A process's one write per moment, as a local activity: it runs in the worker that runs the
+    workflow, its result (the write, echoed for the auditors' history) is a marker in the history,
+    and no server round trip stands between a decision and its answer. Idempotent, so a replay
+    after a crash that runs it again changes nothing."""
+    return await look_up(method, arg)
+
+
 async def look_up(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
     """A read-only look-up as a local activity: a marker in the history, no server round trip."""
     return await workflow.execute_local_activity_method(

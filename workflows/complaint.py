@@ -56,7 +56,7 @@ with workflow.unsafe.imports_passed_through():
         TaskSpec,
     )
     from domain.roles import Role
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, write
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Outbox
 
@@ -446,7 +446,7 @@ class ComplaintWorkflow(ApprovalHost):
             started = workflow.info().start_time
             process = self.ref.projection(view.status, view.current_step, started, customer_id=self.record.customer_id)
         sync = ComplaintSync(process=process, complaint=self._complaint_projection(view), **outbox.as_fields())
-        await store(ComplaintStore.sync_complaint, sync)
+        await write(ComplaintStore.sync_complaint, sync)
 
     def _complaint_projection(self, view: ComplaintView) -> ComplaintProjection:
         return ComplaintProjection(

@@ -89,7 +89,7 @@ with workflow.unsafe.imports_passed_through():
         TradeState,
         TradeView,
     )
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store, write
     from workflows.kernel import Kernel, Lane, Outbox
 
 CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) are China dates; no DST
@@ -847,4 +847,4 @@ class ExternalTradeWorkflow(ApprovalHost):
             subject_key=self.application.partner.credit_code,
         )
         trade = TradeProjection(process=process, version=self.version, state=state)
-        await store(TradeStore.project_trade, TradeSync(projection=trade, **outbox.as_fields()))
+        await write(TradeStore.project_trade, TradeSync(projection=trade, **outbox.as_fields()))

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import Outcome
     from domain.models import ApprovalInput, DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, write
     from workflows.kernel import Kernel, Outbox
 
 OUTCOME_STATUS = {
@@ -115,4 +115,4 @@ class ApprovalWorkflow(ApprovalHost):
     async def _write(self, outbox: Outbox) -> None:
         view = self.view()
         projection = self.approvals.process.projection(view.status, view.current_step, self.started_at)
-        await store(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))
+        await write(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ResubmitRequest,
         WithdrawRequest,
     )
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store, write
     from workflows.kernel import Kernel, Outbox
 
 OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
@@ -201,4 +201,4 @@ class OnboardingWorkflow(ApprovalHost):
             subject_key=self.application.customer.credit_code,
         )
         sync = ProcessSync(process=projection, **outbox.as_fields())
-        await store(ProcessStore.sync_process, sync)
+        await write(ProcessStore.sync_process, sync)

@@ -17,6 +17,7 @@ from api.errors import Invalid, NotFound
 from api.gateway import send_update
 from api.history import process_history
 from api.schemas import HistoryEntry
+from api.starts import start_process
 from db.models import Complaint, ComplaintStats, Customer
 from domain.complaint_models import (
     ComplaintInput,
@@ -135,13 +136,14 @@ async def register(
         received_at=received,
         contact=body.contact,
     )
-    handle = await temporal.start_workflow(
+    return await start_process(
+        temporal,
         "Complaint",
         ComplaintInput(record=record, registered_by=actor, unit=actor.unit),
-        id=f"complaint-{uuid.uuid4()}",
+        workflow_id=f"complaint-{uuid.uuid4()}",
         task_queue=request.app.state.task_queue,
+        result_type=ComplaintView,
     )
-    return await send_update(handle, "current", result_type=ComplaintView)
 
 
 @router.get("", response_model=list[ComplaintOut])

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import select
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Conflict, Invalid
 from api.gateway import get_process, handle_for, send_update
 from api.schemas import ProcessStateOut
+from api.starts import start_process
 from db.models import Customer
 from domain.approvals import ONBOARDING_CHAIN
 from domain.documents import ONBOARDING_REQUIRED, document_problems
@@ -54,23 +53,20 @@ async def submit_onboarding(
     code = application.customer.credit_code
     if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
         raise Conflict(f"a customer with credit code {code} already exists")
-    try:
-        handle = await temporal.start_workflow(
-            "Onboarding",
-            OnboardingInput(
-                application=application,
-                applicant=actor,
-                unit_path=await unit_path(session, actor.unit),
-                chain=ONBOARDING_CHAIN.with_step_deadlines(settings.onboarding_step_working_days),
-            ),
-            id=onboarding_workflow_id(code),
-            task_queue=request.app.state.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-    except WorkflowAlreadyStartedError as exc:
-        raise Conflict(f"customer {code} already has an onboarding process open") from exc
-    view = await send_update(handle, "current", result_type=ProcessView)
+    view = await start_process(
+        temporal,
+        "Onboarding",
+        OnboardingInput(
+            application=application,
+            applicant=actor,
+            unit_path=await unit_path(session, actor.unit),
+            chain=ONBOARDING_CHAIN.with_step_deadlines(settings.onboarding_step_working_days),
+        ),
+        workflow_id=onboarding_workflow_id(code),
+        task_queue=request.app.state.task_queue,
+        result_type=ProcessView,
+        already_running=f"customer {code} already has an onboarding process open",
+    )
     return ProcessStateOut.model_validate(view.model_dump())
 
 

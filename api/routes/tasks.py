@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,7 +19,6 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from temporalio.client import Client
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -117,33 +116,35 @@ class _Segment:
     expression index, on SQLite (whose indexes put NULLs first) as on PostgreSQL."""
 
     where: tuple[ColumnElement[bool], ...]
-    order: Callable[[Any], list[Any]]
+    keys: tuple[str, ...]  # the order: these columns, task_id last
+    descending: bool = False
+
+    def order(self, columns: Any) -> list[Any]:
+        return [columns[k].desc() if self.descending else columns[k].asc() for k in self.keys]
 
 
 def _segments(query: InboxQuery, cursor: _Cursor | None) -> list[_Segment]:
     after_id = cursor.task_id if cursor else ""
     if query.sort is InboxSort.due:
-        undated = _Segment((Task.due_at.is_(None), Task.task_id > after_id), lambda t: [t.task_id.asc()])
         if cursor is not None and cursor.key is None:
-            return [undated]
+            return [_Segment((Task.due_at.is_(None), Task.task_id > after_id), ("task_id",))]
         dated_where: tuple[ColumnElement[bool], ...] = (Task.due_at.is_not(None),)
         if cursor is not None:
             key = cursor.key
             dated_where = (Task.due_at >= key, or_(Task.due_at > key, Task.task_id > after_id))
-        dated = _Segment(dated_where, lambda t: [t.due_at.asc(), t.task_id.asc()])
+        dated = _Segment(dated_where, ("due_at", "task_id"))
         if query.due_before is not None:  # no task without a deadline is due before anything
             return [dated]
-        undated = _Segment((Task.due_at.is_(None),), undated.order)
-        return [dated, undated]
+        return [dated, _Segment((Task.due_at.is_(None),), ("task_id",))]
     if query.sort is InboxSort.age:
         where: tuple[ColumnElement[bool], ...] = ()
         if cursor is not None:
             where = (Task.created_at >= cursor.key, or_(Task.created_at > cursor.key, Task.task_id > after_id))
-        return [_Segment(where, lambda t: [t.created_at.asc(), t.task_id.asc()])]
+        return [_Segment(where, ("created_at", "task_id"))]
     where = ()
     if cursor is not None:
         where = (Task.created_at <= cursor.key, or_(Task.created_at < cursor.key, Task.task_id < after_id))
-    return [_Segment(where, lambda t: [t.created_at.desc(), t.task_id.desc()])]
+    return [_Segment(where, ("created_at", "task_id"), descending=True)]
 
 
 def inbox_filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
@@ -175,13 +176,28 @@ async def _read_segment(
     segment: _Segment,
     n: int,
 ) -> list[Task]:
-    """The first n tasks of a segment: each branch of "mine" read in index order up to n, merged."""
+    """The first n tasks of a segment: each branch of "mine" read in index order, n at most, then
+    merged; only the sort keys go through the union, the rows are joined by primary key."""
+    table = Task.__table__.c
     if len(branches) == 1:
-        query = select(Task).where(branches[0], *where).order_by(*segment.order(Task)).limit(n)
-        return list(await session.scalars(query))
-    parts = [select(Task).where(b, *where).order_by(*segment.order(Task)).limit(n).subquery() for b in branches]
-    merged = aliased(Task, union_all(*(select(part) for part in parts)).subquery("mine"))
-    return list(await session.scalars(select(merged).order_by(*segment.order(merged)).limit(n)))
+        return list(
+            await session.scalars(select(Task).where(branches[0], *where).order_by(*segment.order(table)).limit(n))
+        )
+    keys = [table[k] for k in segment.keys]
+    parts = [select(*keys).where(b, *where).order_by(*segment.order(table)).limit(n).subquery() for b in branches]
+    mine = union_all(*(select(part) for part in parts)).subquery("mine")
+    query = select(Task).join(mine, Task.task_id == mine.c.task_id).order_by(*segment.order(mine.c)).limit(n)
+    return list(await session.scalars(query))
+
+
+async def _counts(
+    session: AsyncSession, branches: list[ColumnElement[bool]], filters: list[ColumnElement[bool]]
+) -> dict[str, int]:
+    """Open tasks per process type over the filtered set: one count per branch of "mine", so each
+    can be answered from an index alone (an OR of them makes SQLite fetch every row)."""
+    mine = union_all(*(select(Task.process_type).where(b, *filters) for b in branches)).subquery("mine")
+    grouped = await session.execute(select(mine.c.process_type, func.count()).group_by(mine.c.process_type))
+    return {process_type: n for process_type, n in grouped.tuples()}
 
 
 async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -> InboxPage:
@@ -204,10 +220,7 @@ async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -
     if cursor is not None:
         counts = cursor.counts
     elif query.with_counts:
-        grouped = await session.execute(
-            select(Task.process_type, func.count()).where(*filters, or_(*branches)).group_by(Task.process_type)
-        )
-        counts = {process_type: n for process_type, n in grouped.tuples()}
+        counts = await _counts(session, branches, filters)
     else:
         counts = {}
     more = len(rows) > query.limit

@@ -37,6 +37,7 @@ from temporalio.service import RPCError
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Invalid, NotFound, from_workflow
 from api.gateway import get_process, handle_for, send_update, visible_processes
+from api.starts import start_process
 from db.models import Process, TradeDeal, TradeTender
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
@@ -151,13 +152,14 @@ async def apply(application: TradeApplication, request: Request, temporal: Tempo
     problems = partner_problems(application.documents, application.products, partner.business_scope, today)
     if problems:
         raise Invalid(problems)
-    handle = await temporal.start_workflow(
+    return await start_process(
+        temporal,
         "ExternalTrade",
         TradeInput(application=application, applicant=actor),
-        id=f"trade-{partner.credit_code}-{uuid.uuid4().hex[:8]}",
+        workflow_id=f"trade-{partner.credit_code}-{uuid.uuid4().hex[:8]}",
         task_queue=request.app.state.task_queue,
+        result_type=TradeView,
     )
-    return await send_update(handle, "current", result_type=TradeView)
 
 
 @router.get("/trade", response_model=list[TradeDealOut], summary="List deals, state-owned/controlled partners first")
