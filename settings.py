@@ -35,16 +35,24 @@ class Settings(BaseSettings):
     office_opens: time = time(9, 0)
     office_closes: time = time(17, 30)
     notify_webhook_url: str | None = None  # a DingTalk/Feishu robot URL; notifications always go to the DB
-    # Workflows kept in the worker's memory between tasks. One evicted from the cache replays its whole
-    # history on its next task (a timer firing): size it for the processes open at once, e.g. every
-    # complaint whose deadline falls on the same morning. ~ tens of KB each (benchmarks/escalations.py).
-    worker_max_cached_workflows: int = 20_000
+    # The worker's memory ceiling. Workflows kept in memory between tasks cost ~100 KB each
+    # (benchmarks/decisions.py); the cache is sized so that the worker stays under the ceiling
+    # whatever the number of open processes. A process evicted from the cache replays its history
+    # on its next task (a decision, a timer): a few milliseconds for an onboarding.
+    worker_memory_mb: int = Field(default=400, ge=200)
+    worker_max_cached_workflows: int | None = None  # set to override the size derived from the ceiling
     # Working days each onboarding step may take before it is overdue and escalates (000 §6 sets no
     # deadline: a company's own service level; 0 switches the step clock off).
     # How long the API trusts what it read about a user (roles, unit, active): a disabled user is
     # refused within this many seconds; 0 reads the user on every request.
     actor_cache_seconds: float = Field(default=5, ge=0, le=60)
     onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
+
+    def workflow_cache_size(self) -> int:
+        """How many workflows fit in the worker's memory ceiling (base ~130 MB, ~110 KB each)."""
+        if self.worker_max_cached_workflows is not None:
+            return self.worker_max_cached_workflows
+        return max(200, (self.worker_memory_mb - 130) * 1024 // 110)
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)

@@ -35,7 +35,7 @@ def build_worker(
     *,
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
-    max_cached_workflows: int = 20_000,
+    max_cached_workflows: int = 2_500,
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests."""
     return Worker(
@@ -65,7 +65,7 @@ async def main() -> None:
         make_sessionmaker(engine),
         webhook_url=settings.notify_webhook_url,
         office_hours=settings.office_hours(),
-        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_cached_workflows=settings.workflow_cache_size(),
     )
     logging.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     stop = asyncio.Event()

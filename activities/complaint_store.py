@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
-from activities.notifications import Channel, deliver
+from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_store import ProcessSync, write_sync
 from db.models import Complaint, ComplaintStats
-from db.session import write_transaction
+from db.session import run_write, write_transaction
 from domain.complaint_models import ComplaintProjection
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -45,6 +46,45 @@ class StatsRequest(BaseModel):
     as_of: datetime | None = None
 
 
+def write_complaint(session: Session, projection: ComplaintProjection) -> None:
+    """The complaint row; an older projection of the run never overwrites a newer one."""
+    view, record = projection.view, projection.record
+    closed_on_time = None
+    if view.closed_at is not None and view.due_at is not None:
+        closed_on_time = view.closed_at <= view.due_at
+    values = {
+        "workflow_id": projection.workflow_id,
+        "customer_id": record.customer_id,
+        "customer_name": record.customer_name,
+        "channel": record.channel.value,
+        "category": record.category.value,
+        "severity": record.severity.value,
+        "description": record.description,
+        "unit_code": projection.unit_code,
+        "registered_by": projection.registered_by,
+        "received_at": record.received_at,
+        "month": month_of(record.received_at),
+        "due_at": view.due_at or record.received_at,
+        "due_provisional": view.due_provisional,
+        "status": view.status,
+        "stage": view.stage.value,
+        "handler": view.handler,
+        "escalation_level": view.escalation_level,
+        "overdue": view.overdue,
+        "extended": view.extension == "approved",
+        "closed_at": view.closed_at,
+        "closed_on_time": closed_on_time,
+        "details": {"record": record.model_dump(mode="json"), **projection.details},
+        "updated_at": projection.updated_at,
+    }
+    row = session.get(Complaint, projection.process_id)
+    if row is None:
+        session.add(Complaint(process_id=projection.process_id, **values))
+    elif row.updated_at <= projection.updated_at:
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
 class ComplaintStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
         self.sessions = sessions
@@ -52,49 +92,15 @@ class ComplaintStore:
 
     @activity.defn
     async def sync_complaint(self, sync: ComplaintSync) -> ComplaintSync:
-        async with write_transaction(self.sessions) as session:
-            new = await write_sync(session, sync, self.channels)
-            await self._write_projection(session, sync.complaint)
+        def write(session: Session) -> list[NotificationSpec]:
+            new = write_sync(session, sync, self.channels)
+            write_complaint(session, sync.complaint)
+            return new
+
+        new = await run_write(self.sessions, write)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
         return sync  # echoed for the history: a local activity's marker keeps the result only
-
-    async def _write_projection(self, session: AsyncSession, projection: ComplaintProjection) -> None:
-        view, record = projection.view, projection.record
-        closed_on_time = None
-        if view.closed_at is not None and view.due_at is not None:
-            closed_on_time = view.closed_at <= view.due_at
-        values = {
-            "workflow_id": projection.workflow_id,
-            "customer_id": record.customer_id,
-            "customer_name": record.customer_name,
-            "channel": record.channel.value,
-            "category": record.category.value,
-            "severity": record.severity.value,
-            "description": record.description,
-            "unit_code": projection.unit_code,
-            "registered_by": projection.registered_by,
-            "received_at": record.received_at,
-            "month": month_of(record.received_at),
-            "due_at": view.due_at or record.received_at,
-            "due_provisional": view.due_provisional,
-            "status": view.status,
-            "stage": view.stage.value,
-            "handler": view.handler,
-            "escalation_level": view.escalation_level,
-            "overdue": view.overdue,
-            "extended": view.extension == "approved",
-            "closed_at": view.closed_at,
-            "closed_on_time": closed_on_time,
-            "details": {"record": record.model_dump(mode="json"), **projection.details},
-            "updated_at": projection.updated_at,
-        }
-        row = await session.get(Complaint, projection.process_id)
-        if row is None:
-            session.add(Complaint(process_id=projection.process_id, **values))
-        elif row.updated_at <= projection.updated_at:
-            for key, value in values.items():
-                setattr(row, key, value)
 
     @activity.defn
     async def compute_monthly_stats(self, request: StatsRequest) -> dict[str, object]:

@@ -6,12 +6,14 @@ Each method is idempotent, because Temporal retries activities: a retried insert
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.notifications import Channel, NotificationSpec, deliver
@@ -27,7 +29,7 @@ from db.models import (
     User,
     UserRole,
 )
-from db.session import write_transaction
+from db.session import run_write, write_transaction
 from domain.models import (
     CustomerCreation,
     ProcessProjection,
@@ -64,7 +66,10 @@ class ProcessSync(BaseModel):
     watchers: list[WatcherSpec] = Field(default_factory=list)
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
+TASKS = cast(Table, Task.__table__)
+
+
+def _insert(session: Session, table: Any) -> Any:
     """INSERT with the ON CONFLICT clause of the database at hand (SQLite and PostgreSQL both have it)."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -76,13 +81,13 @@ def task_values(spec: TaskSpec) -> dict[str, Any]:
     return {**values, "unit_code": spec.unit, "status": "open"}
 
 
-async def write_process(session: AsyncSession, projection: ProcessProjection) -> None:
+def write_process(session: Session, projection: ProcessProjection) -> None:
     """Insert or update the process row in one statement; activities of one run may complete out of
     order after retries, so an older projection never overwrites a newer one."""
     values = projection.model_dump(mode="python")
-    insert = _insert(session, Process)
     table = Process.__table__
-    await session.execute(
+    insert = _insert(session, table)
+    session.execute(
         insert.values(values).on_conflict_do_update(
             index_elements=[table.c.process_id],
             set_={key: insert.excluded[key] for key in values if key != "process_id"},
@@ -91,13 +96,13 @@ async def write_process(session: AsyncSession, projection: ProcessProjection) ->
     )
 
 
-async def put_tasks(session: AsyncSession, specs: list[TaskSpec]) -> None:
+def put_tasks(session: Session, specs: list[TaskSpec]) -> None:
     """Open tasks, or move open ones, in one statement; a closed task keeps its closure (a retry, a race)."""
     if not specs:
         return
-    insert = _insert(session, Task)
     table = Task.__table__
-    await session.execute(
+    insert = _insert(session, table)
+    session.execute(
         insert.values([task_values(spec) for spec in specs]).on_conflict_do_update(
             index_elements=[table.c.task_id],
             set_={key: insert.excluded[key] for key in MUTABLE_TASK_FIELDS},
@@ -106,12 +111,12 @@ async def put_tasks(session: AsyncSession, specs: list[TaskSpec]) -> None:
     )
 
 
-async def apply_closures(session: AsyncSession, closures: list[TaskClosure]) -> None:
+def apply_closures(session: Session, closures: list[TaskClosure]) -> None:
     """Close open tasks; a task already closed (a retry, a race) keeps its first closure."""
     for closure in closures:
-        await session.execute(
-            update(Task)
-            .where(Task.task_id == closure.task_id, Task.status == "open")
+        session.execute(
+            update(TASKS)
+            .where(TASKS.c.task_id == closure.task_id, TASKS.c.status == "open")
             .values(
                 status=closure.status,
                 outcome=closure.outcome.value if closure.outcome else None,
@@ -122,16 +127,16 @@ async def apply_closures(session: AsyncSession, closures: list[TaskClosure]) -> 
         )
 
 
-async def add_watchers(session: AsyncSession, watchers: list[WatcherSpec]) -> None:
+def add_watchers(session: Session, watchers: list[WatcherSpec]) -> None:
     if not watchers:
         return
     rows = [{**w.model_dump(mode="python"), "role": w.role.value if w.role else None} for w in watchers]
-    insert = _insert(session, ProcessWatcher)
-    await session.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["watcher_id"]))
+    insert = _insert(session, ProcessWatcher.__table__)
+    session.execute(insert.values(rows).on_conflict_do_nothing(index_elements=["watcher_id"]))
 
 
-async def add_notifications(
-    session: AsyncSession, notes: list[NotificationSpec], channels: list[Channel]
+def add_notifications(
+    session: Session, notes: list[NotificationSpec], channels: list[Channel]
 ) -> list[NotificationSpec]:
     """Record notifications once (a retried activity finds them); returns the new ones, to deliver."""
     if not notes:
@@ -139,24 +144,24 @@ async def add_notifications(
     names = ",".join(["database", *(c.name for c in channels)])
     now = datetime.now(UTC)
     rows = [{**note.model_dump(), "channels": names, "created_at": now} for note in notes]
-    insert = _insert(session, Notification)
+    insert = _insert(session, Notification.__table__)
     statement = insert.values(rows).on_conflict_do_nothing(index_elements=["notification_id"])
     if not channels:  # nothing to deliver beyond the database: no need to know which were new
-        await session.execute(statement)
+        session.execute(statement)
         return []
-    added = set(await session.scalars(statement.returning(Notification.notification_id)))
+    added = set(session.scalars(statement.returning(Notification.__table__.c.notification_id)))
     return [note for note in notes if note.notification_id in added]
 
 
-async def write_sync(session: AsyncSession, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
+def write_sync(session: Session, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
     """Apply one moment of a process with set-based statements; returns the notifications that are
     new (to deliver after commit)."""
-    await put_tasks(session, sync.tasks)
-    await apply_closures(session, sync.closed)
-    await add_watchers(session, sync.watchers)
-    new = await add_notifications(session, sync.notifications, channels)
+    put_tasks(session, sync.tasks)
+    apply_closures(session, sync.closed)
+    add_watchers(session, sync.watchers)
+    new = add_notifications(session, sync.notifications, channels)
     if sync.process is not None:
-        await write_process(session, sync.process)
+        write_process(session, sync.process)
     return new
 
 
@@ -248,8 +253,7 @@ class ProcessStore:
     async def sync_process(self, sync: ProcessSync) -> ProcessSync:
         """One moment of a process; the answer echoes it, so the local activity's marker shows
         auditors what the moment wrote (a marker keeps the result, not the input)."""
-        async with write_transaction(self.sessions) as session:
-            new = await write_sync(session, sync, self.channels)
+        new = await run_write(self.sessions, partial(write_sync, sync=sync, channels=self.channels))
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
         return sync

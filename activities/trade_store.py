@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
-from activities.notifications import Channel, deliver
+from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_store import ProcessStore, ProcessSync, write_process, write_sync
 from db.models import Customer, TradeDeal, TradeTender
-from db.session import write_transaction
+from db.session import run_write, write_transaction
 from domain.models import CustomerCreation
 from domain.trade_models import Tender, TenderClosure, TradeProjection
 
@@ -76,8 +77,8 @@ def _tender_values(projection: TradeProjection, tender: Tender) -> dict[str, Any
     }
 
 
-async def _upsert(session: AsyncSession, model: type[Any], key: str, values: dict[str, Any]) -> None:
-    row = await session.get(model, key)
+def _upsert(session: Session, model: type[Any], key: str, values: dict[str, Any]) -> None:
+    row = session.get(model, key)
     if row is None:
         session.add(model(**{model.__mapper__.primary_key[0].key: key}, **values))
     elif row.version <= values["version"]:
@@ -102,13 +103,17 @@ class TradeStore:
     @activity.defn
     async def project_trade(self, sync: TradeSync) -> TradeSync:
         projection = sync.projection
-        async with write_transaction(self.sessions) as session:
-            new = await write_sync(session, sync, self.channels)
-            await write_process(session, projection.process)
-            await _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
+
+        def write(session: Session) -> list[NotificationSpec]:
+            new = write_sync(session, sync, self.channels)
+            write_process(session, projection.process)
+            _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
             for tender in projection.state.tenders:
                 key = tender_id(projection.process.process_id, tender.number)
-                await _upsert(session, TradeTender, key, _tender_values(projection, tender))
+                _upsert(session, TradeTender, key, _tender_values(projection, tender))
+            return new
+
+        new = await run_write(self.sessions, write)
         for note in new:
             await deliver(note, self.channels)
         return sync  # echoed for the history: a local activity's marker keeps the result only

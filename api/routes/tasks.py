@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -86,25 +87,32 @@ class _Cursor:
     counts: dict[str, int]  # computed with the first page, carried through the walk
 
 
-def _encode_cursor(sort: InboxSort, task: Task, counts: dict[str, int]) -> str:
-    key = task.due_at if sort is InboxSort.due else task.created_at
-    raw = json.dumps([sort.value, key.isoformat() if key else None, task.task_id, counts], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def _fingerprint(query: InboxQuery) -> str:
+    """The query a cursor belongs to: the sort and the filters (not the page size)."""
+    parts = [query.sort.value, query.process_type, query.process_id, query.step, query.overdue, query.unit, query.q]
+    parts.append(query.due_before.isoformat() if query.due_before else None)
+    return hashlib.blake2b(json.dumps(parts).encode(), digest_size=6).hexdigest()
 
 
-def _decode_cursor(sort: InboxSort, cursor: str) -> _Cursor:
+def _encode_cursor(query: InboxQuery, task: Task, counts: dict[str, int]) -> str:
+    key = task.due_at if query.sort is InboxSort.due else task.created_at
+    raw = [_fingerprint(query), key.isoformat() if key else None, task.task_id, counts]
+    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(query: InboxQuery, cursor: str) -> _Cursor:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        kind, key, task_id, counts = json.loads(raw)
+        fingerprint, key, task_id, counts = json.loads(raw)
         when = datetime.fromisoformat(key) if key is not None else None
         counts = {str(k): int(v) for k, v in counts.items()}
     except (binascii.Error, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise Invalid("invalid cursor") from exc
-    if kind != sort.value:
-        raise Invalid("invalid cursor: it belongs to another sort order; start again without a cursor")
+    if fingerprint != _fingerprint(query):
+        raise Invalid("invalid cursor: it belongs to another sort order or other filters; start again without one")
     if not isinstance(task_id, str) or (when is not None and when.tzinfo is None):
         raise Invalid("invalid cursor")
-    if when is None and sort is not InboxSort.due:
+    if when is None and query.sort is not InboxSort.due:
         raise Invalid("invalid cursor")
     return _Cursor(when, task_id, counts)
 
@@ -206,10 +214,13 @@ async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -
     Each branch of "mine" (named, claimed, each role × unit) is read in index order and stops
     after a page, so a page costs the same on page 1 and page 500 and whatever the inbox's size.
     The counts per process type are computed with the first page and carried in the cursor."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Short index scans: starting parallel workers costs more than it saves (and makes p99).
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     now = datetime.now(UTC)
     filters = inbox_filters(query, now)
     branches = mine_branches(viewer)
-    cursor = _decode_cursor(query.sort, query.cursor) if query.cursor else None
+    cursor = _decode_cursor(query, query.cursor) if query.cursor else None
     want = query.limit + 1
     rows: list[Task] = []
     for segment in _segments(query, cursor):
@@ -224,7 +235,7 @@ async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -
     else:
         counts = {}
     more = len(rows) > query.limit
-    return InboxPage(items, _encode_cursor(query.sort, items[-1], counts) if more else None, counts)
+    return InboxPage(items, _encode_cursor(query, items[-1], counts) if more else None, counts)
 
 
 @router.get("", response_model=InboxOut)
@@ -245,7 +256,7 @@ async def my_tasks(
         InboxSort.due
     ),
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
-    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[str | None, Query(max_length=4000, description="next_cursor of the previous page")] = None,
 ) -> InboxOut:
     """My open tasks: named for me, claimed by me, or for a role I hold in my unit (000 §5)."""
     if due_before is not None and due_before.tzinfo is None:
@@ -319,7 +330,7 @@ def principal_of(task: Task, actor: Actor) -> str | None:
     """Whom the actor decides for: the absent person (deputy) or the delegator (delegate)."""
     if task.assignee != actor.username:
         return None
-    return task.on_behalf_of or task.delegated_by
+    return task.delegated_by or task.on_behalf_of
 
 
 async def _open_task(session: AsyncSession, viewer: Viewer, task_id: str) -> Task:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Task
 from tests.inbox_support import Rows, add_unit, add_user, api_without_temporal, uid
-from tests.support import Api, application
+from tests.support import Api
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -170,6 +170,9 @@ async def test_page_fields_limits_and_bad_cursors(
         assert (await web.get("/api/v1/tasks", me, params=params)).status_code == 422, params
     other_sort = await web.get("/api/v1/tasks", me, params={"cursor": page["next_cursor"], "sort": "age"})
     assert other_sort.status_code == 422 and "sort" in other_sort.json()["detail"]
+    other_filter = await web.get("/api/v1/tasks", me, params={"cursor": page["next_cursor"], "step": "investigation"})
+    assert other_filter.status_code == 422 and "filters" in other_filter.json()["detail"]
+    assert (await web.get("/api/v1/tasks", me, params={"cursor": page["next_cursor"], "limit": 7})).status_code == 200
     assert (await inbox(web, me, limit=200))["items"][-1]["task_id"] == _expected(mine, "due")[-1]
 
 
@@ -352,7 +355,11 @@ async def test_claim_and_unclaim(api: Api, sessions: async_sessionmaker[AsyncSes
     task = await api.task_for("marketing_reviewer", process_id)
     colleague = await _reviewer(sessions)
     claim_url = f"/api/v1/tasks/{task['task_id']}/claim"
-    claimed = await api.post(claim_url, "marketing_reviewer", headers={"Idempotency-Key": "k1"})
+    headers = {**await api.headers("marketing_reviewer"), "Idempotency-Key": uid("click-")}
+    claimed, twice = await asyncio.gather(
+        api.client.post(claim_url, headers=headers), api.client.post(claim_url, headers=headers)
+    )
+    assert twice.status_code == 200 and twice.json() == claimed.json()  # a double click is one claim
     assert claimed.status_code == 200, claimed.text
     assert claimed.json()["process_id"] == process_id
     mine = await api.task_for("marketing_reviewer", process_id)
