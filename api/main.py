@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -50,6 +51,7 @@ def create_app(
             app.state.sessions = sessions
         app.state.temporal = temporal or await connect(settings.temporal_address, settings.temporal_namespace)
         app.state.task_queue = settings.task_queue
+        gc.freeze()  # start-up objects live as long as the app: out of the collector's way under load
         yield
         if engine is not None:
             await engine.dispose()
