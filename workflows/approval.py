@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         TaskSpec,
         UrgeRequest,
         WatcherSpec,
+        WithdrawRequest,
     )
     from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
@@ -877,3 +878,55 @@ class ApprovalHost:
     async def _replan_own(self, change: CalendarChanged) -> bool:
         """Deadlines a workflow keeps outside its chains (a complaint's) re-plan here (override)."""
         return False
+
+
+class SingleChainHost(ApprovalHost):
+    """A process that is one chain (onboarding, a chain run on its own): decisions, withdrawal and
+    read-your-writes, written once for both."""
+
+    approvals: ApprovalChain
+    status: ProcessStatus
+    applicant_name: str
+
+    def _chains(self) -> list[ApprovalChain]:
+        return [self.approvals]
+
+    def _require_open(self) -> None:
+        if self.status is not ProcessStatus.running:
+            raise refuse(f"the process is {self.status.value}, not running")
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> Any:
+        self.validate_decide(request)
+        self.kernel.main.move()
+        await self.approvals.decide(request)
+        await self.kernel.rested()
+        return self.view()
+
+    @decide.validator
+    def validate_decide(self, request: DecisionRequest) -> None:
+        self._require_open()
+        self.approvals.validate(request)
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawRequest) -> Any:
+        """The applicant withdraws an open application; its open tasks are cancelled."""
+        self.validate_withdraw(request)
+        self.kernel.main.move()
+        self.status = ProcessStatus.withdrawn
+        self.approvals.cancel()
+        await self.kernel.rested()
+        return self.view()
+
+    @withdraw.validator
+    def validate_withdraw(self, request: WithdrawRequest) -> None:
+        if not self.status.is_open:
+            raise refuse(f"the process is already {self.status.value}")
+        if request.actor.username != self.applicant_name:
+            raise refuse("only the applicant may withdraw this application", errors.FORBIDDEN)
+
+    @workflow.update
+    async def current(self) -> Any:
+        """Waits until the process rests (tasks in inboxes, or finished): read-your-writes for the API."""
+        await self.kernel.rested()
+        return self.view()

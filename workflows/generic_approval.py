@@ -7,14 +7,12 @@ input, so the history shows exactly which steps were asked for.
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
-    from domain import errors
     from domain.approvals import Outcome
-    from domain.models import ApprovalInput, DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, write
+    from domain.models import ApprovalInput, ProcessStatus, ProcessView
+    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, write
     from workflows.kernel import Kernel, Outbox
 
 OUTCOME_STATUS = {
@@ -25,13 +23,13 @@ OUTCOME_STATUS = {
 
 
 @workflow.defn(name="Approval")
-class ApprovalWorkflow(ApprovalHost):
+class ApprovalWorkflow(SingleChainHost):
     @workflow.init
     def __init__(self, start: ApprovalInput) -> None:
         info = workflow.info()
         self.status = ProcessStatus.running
         self.started_at = workflow.now()
-        self.applicant = start.applicant.username
+        self.applicant_name = start.applicant.username
         self.kernel = Kernel(self._write)
         unit = start.unit or start.applicant.unit
         self.approvals = ApprovalChain(
@@ -59,39 +57,6 @@ class ApprovalWorkflow(ApprovalHost):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
-    @workflow.update
-    async def decide(self, request: DecisionRequest) -> ProcessView:
-        self.validate_decide(request)
-        self.kernel.main.move()
-        await self.approvals.decide(request)
-        await self.kernel.rested()
-        return self.view()
-
-    @decide.validator
-    def validate_decide(self, request: DecisionRequest) -> None:
-        self._require_open()
-        self.approvals.validate(request)
-
-    @workflow.update
-    async def withdraw(self, request: WithdrawRequest) -> ProcessView:
-        self.validate_withdraw(request)
-        self.kernel.main.move()
-        self.status = ProcessStatus.withdrawn
-        self.approvals.cancel()
-        await self.kernel.rested()
-        return self.view()
-
-    @withdraw.validator
-    def validate_withdraw(self, request: WithdrawRequest) -> None:
-        self._require_open()
-        if request.actor.username != self.applicant:
-            raise ApplicationError("only the applicant may withdraw", type=errors.FORBIDDEN)
-
-    @workflow.update
-    async def current(self) -> ProcessView:
-        await self.kernel.rested()
-        return self.view()
-
     @workflow.query
     def view(self) -> ProcessView:
         running = self.status is ProcessStatus.running
@@ -104,13 +69,6 @@ class ApprovalWorkflow(ApprovalHost):
             holders=self.approvals.holders if running else [],
             due_at=self.approvals.due_at if running else None,
         )
-
-    def _chains(self) -> list[ApprovalChain]:
-        return [self.approvals]
-
-    def _require_open(self) -> None:
-        if self.status is not ProcessStatus.running:
-            raise ApplicationError(f"the process is {self.status.value}", type=errors.CONFLICT)
 
     async def _write(self, outbox: Outbox) -> None:
         view = self.view()

@@ -19,27 +19,26 @@ with workflow.unsafe.imports_passed_through():
     from domain.documents import ONBOARDING_REQUIRED, document_problems
     from domain.models import (
         CustomerCreation,
-        DecisionRequest,
         OnboardingApplication,
         OnboardingInput,
         ProcessStatus,
         ProcessView,
         ResubmitRequest,
-        WithdrawRequest,
     )
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store, write
+    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
 
 OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 
 
 @workflow.defn(name="Onboarding")
-class OnboardingWorkflow(ApprovalHost):
+class OnboardingWorkflow(SingleChainHost):
     @workflow.init
     def __init__(self, start: OnboardingInput) -> None:
         info = workflow.info()
         self.application: OnboardingApplication = start.application
         self.applicant = start.applicant
+        self.applicant_name = start.applicant.username
         self.status = ProcessStatus.running
         self.customer_id: int | None = None
         self.started_at = workflow.now()
@@ -85,20 +84,7 @@ class OnboardingWorkflow(ApprovalHost):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
-    # --- decisions (Updates) -------------------------------------------------------------------
-
-    @workflow.update
-    async def decide(self, request: DecisionRequest) -> ProcessView:
-        self.validate_decide(request)
-        self.kernel.main.move()
-        await self.approvals.decide(request)
-        await self.kernel.rested()
-        return self.view()
-
-    @decide.validator
-    def validate_decide(self, request: DecisionRequest) -> None:
-        self._require_open()
-        self.approvals.validate(request)
+    # --- resubmission (Update; decide, withdraw and current come from SingleChainHost) --------
 
     @workflow.update
     async def resubmit(self, request: ResubmitRequest) -> ProcessView:
@@ -125,27 +111,6 @@ class OnboardingWorkflow(ApprovalHost):
         if problems:
             raise ApplicationError("; ".join(problems), problems, type=errors.INVALID)
 
-    @workflow.update
-    async def withdraw(self, request: WithdrawRequest) -> ProcessView:
-        self.validate_withdraw(request)
-        self.kernel.main.move()
-        self.status = ProcessStatus.withdrawn
-        self.approvals.cancel()
-        await self.kernel.rested()
-        return self.view()
-
-    @withdraw.validator
-    def validate_withdraw(self, request: WithdrawRequest) -> None:
-        if not self.status.is_open:
-            raise ApplicationError(f"the process is already {self.status.value}", type=errors.CONFLICT)
-        self._require_applicant(request.actor.username, "withdraw")
-
-    @workflow.update
-    async def current(self) -> ProcessView:
-        """Waits until the process rests (task in an inbox, or finished): read-your-writes for the API."""
-        await self.kernel.rested()
-        return self.view()
-
     @workflow.query
     def view(self) -> ProcessView:
         running = self.status is ProcessStatus.running
@@ -162,12 +127,6 @@ class OnboardingWorkflow(ApprovalHost):
         )
 
     # --- helpers -------------------------------------------------------------------------------
-
-    def _chains(self) -> list[ApprovalChain]:
-        return [self.approvals]
-
-    def _require_open(self) -> None:
-        self._require_status(ProcessStatus.running)
 
     def _require_status(self, status: ProcessStatus) -> None:
         if self.status is not status:
