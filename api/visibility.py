@@ -33,10 +33,8 @@ from api.deps import CurrentActor, SessionDep
 from api.errors import NotFound
 from db.models import OrgUnit, Process, ProcessWatcher, Task
 from domain.models import Actor
-from domain.roles import OVERSIGHT_ROLES, Role
+from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
 
-# Roles that act for a unit (000 §5): they read the processes of their unit and the units below it.
-UNIT_ROLES = frozenset({Role.depot_manager, Role.station_manager})
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,7 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
             or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
         ),
     ]
-    if actor.unit is not None and any(actor.has(role) for role in UNIT_ROLES):
+    if actor.unit is not None and any(actor.has(role) for role in UNIT_SCOPED_ROLES)  # 000 §5: their unit and below:
         below = _units_below(who)
         conditions.append(process.unit_code == actor.unit)
         if not isinstance(below, list) or below:

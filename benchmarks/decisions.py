@@ -1,12 +1,13 @@
 """Benchmark: the product's HTTP decisions and starts against raw Temporal updates, in one run.
 
     python -m benchmarks.decisions [--decisions 100] [--concurrency 20] [--open 1000 [10000 ...]]
-                                   [--database sqlite|postgresql] [--cache N] [--quick]
+                                   [--database sqlite|postgresql] [--cache N] [--workers N] [--quick]
 
 One Temporal dev server (SQLite file, WAL) serves both sides:
 
 - the product: the real API (`uvicorn api.main:app`, a subprocess) and the real worker
-  (`python worker.py`, a subprocess, so its CPU and memory are its own) on the app database
+  (`python worker.py`, a subprocess, so its CPU and memory are its own; `--workers N` runs N of them
+  on the one task queue, each one's CPU and RSS shown) on the app database
   (SQLite file, or PostgreSQL 16 from pgserver) with the demo users. Measured over HTTP with httpx:
   `POST /onboarding` as sales_clerk, then the four approvals `POST /tasks/{id}/decision` by
   marketing_reviewer, finance_reviewer, business_vp and general_manager. Finding a task id
@@ -19,7 +20,9 @@ Interleaved, each figure twice (raw, product, raw, product): sequential latency 
 starts, 20-concurrent decisions/s (steady state: from the first completion until the queue of a
 batch is empty, so the ramp-down of each batch does not count; whole-batch rate printed as well),
 CPU per decision per process (over the concurrent batches), history events per decision, and the
-worker's RSS with N processes open, waiting at their first step. Prints figures; asserts nothing.
+worker's RSS with N processes open, waiting at their first step. After the rounds, the history of
+every onboarding driven to completion is read back through the API (as `auditor`): each must hold
+exactly four decisions (none applied twice, none lost). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from db.session import make_engine, make_sessionmaker
 from domain.search import ALL_KEYS
 from scripts.seed_demo import seed
 from scripts.temporal_dev import SQLITE_PRAGMAS, temporal_cli
+from settings import Settings
 from temporal_client import DATA_CONVERTER
 from tests.support import application, random_credit_code
 from worker import sandbox
@@ -292,9 +296,10 @@ class ProductSide:
     def __init__(self, http: httpx.AsyncClient, client: Client, meter: CpuMeter) -> None:
         self.http, self.client, self.meter = http, client, meter
         self.headers: dict[str, dict[str, str]] = {}
+        self.completed: list[Onboarding] = []  # every onboarding this run drove through its last step
 
     async def login(self) -> None:
-        for user in ("sales_clerk", *APPROVERS):
+        for user in ("sales_clerk", *APPROVERS, "auditor"):
             response = await self.http.post(f"{API}/auth/token", data={"username": user, "password": "demo"})
             response.raise_for_status()
             self.headers[user] = {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -342,7 +347,25 @@ class ProductSide:
         ref.step += 1
         ref.status = answer.get("status", ref.status)
         ref.task_id = next_task(answer) if ref.step < STEPS else None
+        if ref.step == STEPS:
+            self.completed.append(ref)
         return elapsed
+
+    async def decisions_recorded(self, ref: Onboarding) -> int:
+        """Entries with action "decision" in the process's history, as the auditor reads it."""
+        response = await self.http.get(f"{API}/processes/{ref.process_id}/history", headers=self.headers["auditor"])
+        if response.status_code != 200:
+            raise RuntimeError(f"history of {ref.process_id} answered {response.status_code}: {response.text}")
+        return sum(1 for entry in response.json() if entry.get("action") == "decision")
+
+    async def check_decisions(self, concurrency: int) -> tuple[int, int, int, int]:
+        """(processes with a decision applied twice, with one lost, processes checked, not approved)."""
+        refs = list(self.completed)
+        counts = await limited(concurrency, [lambda ref=ref: self.decisions_recorded(ref) for ref in refs])
+        twice = sum(1 for n in counts if n > STEPS)
+        lost = sum(1 for n in counts if n < STEPS)
+        not_approved = sum(1 for ref in refs if ref.status != "approved")
+        return twice, lost, len(refs), not_approved
 
     async def history_length(self, ref: Onboarding) -> tuple[int, float]:
         try:
@@ -444,11 +467,15 @@ async def concurrent(side: Side, processes: int, concurrency: int, figures: Figu
 @dataclass
 class Memory:
     count: int  # processes open on each side
-    worker_mb: float  # the product worker's RSS
-    worker_peak_mb: float
+    workers_mb: list[float]  # each product worker's RSS
+    workers_peak_mb: list[float]
     raw_mb: float  # this process's RSS (the raw worker lives here)
     product_rate: float  # processes opened per second while getting there
     raw_rate: float
+
+    @property
+    def worker_mb(self) -> float:
+        return sum(self.workers_mb)
 
 
 async def open_processes(side: Side, count: int, concurrency: int) -> float:
@@ -539,8 +566,9 @@ def report(
     raw: list[Figures],
     histories: dict[str, tuple[int, float]],
     memory: list[Memory],
-    idle: tuple[float, float],
+    idle: tuple[list[float], float],
     concurrency: int,
+    workers: int,
 ) -> None:
     rows: list[tuple[str, str, str, str, str]] = []
 
@@ -574,33 +602,52 @@ def report(
     r = [1000 * statistics.median(f.starts) for f in raw]
     row("start p50 ms (raw: start + 1st update)", p, r, "<= 1.3x raw", verdict(ratios(p, r), lambda x: x <= 1.3))
     row("start p95 ms", [1000 * pct(f.starts, 0.95) for f in product], [1000 * pct(f.starts, 0.95) for f in raw])
-    total_p = [f.cpu_ms["server"] + f.cpu_ms["worker"] + f.cpu_ms["api"] for f in product]
+    names = worker_names(workers)
+
+    def worker_cpu(f: Figures) -> float:
+        return sum(f.cpu_ms[name] for name in names)
+
+    total_p = [f.cpu_ms["server"] + worker_cpu(f) + f.cpu_ms["api"] for f in product]
     total_r = [f.cpu_ms["server"] + f.cpu_ms["process"] for f in raw]
     row("CPU ms/decision, all processes", total_p, total_r)
     row("  dev server", [f.cpu_ms["server"] for f in product], [f.cpu_ms["server"] for f in raw])
-    row("  worker (raw: worker + client)", [f.cpu_ms["worker"] for f in product], [f.cpu_ms["process"] for f in raw])
+    label = "worker" if workers == 1 else f"{workers} workers, sum"
+    row(f"  {label} (raw: worker + client)", [worker_cpu(f) for f in product], [f.cpu_ms["process"] for f in raw])
+    if workers > 1:
+        for name in names:
+            row(f"    {name}", [f.cpu_ms[name] for f in product], None)
     row("  API", [f.cpu_ms["api"] for f in product], None)
     row("  (HTTP client, not in total)", [f.cpu_ms["client"] for f in product], None)
     (pe, pd), (re_, rd) = histories["product"], histories["raw"]
     row("history events per decision", [pd], [rd], f="{:.1f}")
     row("history events, whole process", [pe], [re_], f="{:.0f}")
-    idle_p, idle_r = idle
-    rows.append(("RSS MB, idle (raw: this whole process)", f"{idle_p:.0f}", f"{idle_r:.0f}", "", ""))
+    idle_workers, idle_r = idle
+    idle_p = sum(idle_workers)
+    whose = "worker" if workers == 1 else f"{workers} workers' sum"
+    rows.append((f"RSS MB, idle ({whose}; raw: this whole process)", f"{idle_p:.0f}", f"{idle_r:.0f}", "", ""))
+    if workers > 1:
+        for name, mb in zip(names, idle_workers, strict=True):
+            rows.append((f"  {name} RSS MB, idle", f"{mb:.0f}", "", "", ""))
     for m in memory:
         count, prss, rrss = m.count, m.worker_mb, m.raw_mb
         target, check = "", ""
         if count >= 10_000:
-            target, check = "<= 400 MB", verdict([prss], lambda x: x <= 400)
+            target = "<= 400 MB" if workers == 1 else "<= 400 MB each"
+            check = verdict([max(m.workers_mb)], lambda x: x <= 400)
         rows.append(
             (
                 f"RSS MB, {count:,} open (growth)",
-                f"{prss:.0f} (+{prss - idle_p:.0f})",
-                f"{rrss:.0f} (+{rrss - idle_r:.0f})",
+                f"{prss:.0f} ({prss - idle_p:+.0f})",
+                f"{rrss:.0f} ({rrss - idle_r:+.0f})",
                 f"growth x{(prss - idle_p) / (rrss - idle_r):.2f}" if rrss > idle_r else "",
                 f"{target} {check}".strip(),
             )
         )
-        rows.append((f"  worker peak RSS MB ({count:,})", f"{m.worker_peak_mb:.0f}", "", "", ""))
+        if workers > 1:
+            for name, mb, idle_mb in zip(names, m.workers_mb, idle_workers, strict=True):
+                rows.append((f"  {name} RSS MB ({count:,})", f"{mb:.0f} ({mb - idle_mb:+.0f})", "", "", ""))
+        peaks = " / ".join(f"{mb:.0f}" for mb in m.workers_peak_mb)
+        rows.append((f"  worker peak RSS MB ({count:,})", peaks, "", "", ""))
         rows.append((f"  opened per second ({count:,})", f"{m.product_rate:.0f}", f"{m.raw_rate:.0f}", "", ""))
 
     widths = [max(len(r[i]) for r in [*rows, ("figure", "product", "raw", "ratio", "target")]) for i in range(5)]
@@ -615,7 +662,13 @@ def report(
 # --- the run ----------------------------------------------------------------------------------------
 
 
-async def run(decisions: int, concurrency: int, opens: list[int], database: str, cache: int | None) -> None:
+def worker_names(workers: int) -> list[str]:
+    return ["worker"] if workers == 1 else [f"worker {i}" for i in range(1, workers + 1)]
+
+
+async def run(
+    decisions: int, concurrency: int, opens: list[int], database: str, cache: int | None, workers: int
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-decisions-"))
     db_url = app_database(database, workdir)
     upgrade(db_url)
@@ -646,8 +699,11 @@ async def run(decisions: int, concurrency: int, opens: list[int], database: str,
     }
     if cache is not None:
         child_env["WORKER_MAX_CACHED_WORKFLOWS"] = str(cache)
-    worker_log, api_log = workdir / "worker.log", workdir / "api.log"
-    worker_proc = launch([sys.executable, "worker.py"], child_env, worker_log)
+    worker_cache = Settings(app_env="demo").workflow_cache_size() if cache is None else cache
+    api_log = workdir / "api.log"
+    names = worker_names(workers)
+    worker_logs = {name: workdir / f"{name.replace(' ', '-')}.log" for name in names}
+    worker_procs = {name: launch([sys.executable, "worker.py"], child_env, worker_logs[name]) for name in names}
     api_proc = launch(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
         + ["--log-level", "warning", "--no-access-log"],
@@ -659,6 +715,8 @@ async def run(decisions: int, concurrency: int, opens: list[int], database: str,
     print(
         f"benchmark: {processes * STEPS} sequential + {batch * STEPS} {concurrency}-concurrent decisions per side "
         f"and round, 2 rounds interleaved; dev server on SQLite (WAL); app database {database}; "
+        f"{workers} product worker(s), workflow cache {worker_cache:,} each (raw: "
+        f"{cache if cache is not None else 20_000:,}); "
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; psutil {'yes' if psutil else 'no (/proc)'}; "
         f"work dir {workdir}"
     )
@@ -675,13 +733,15 @@ async def run(decisions: int, concurrency: int, opens: list[int], database: str,
     )
     try:
         async with raw_worker:
-            await wait_for_line(worker_proc, worker_log, "worker polling", "the worker")
+            for name in names:
+                await wait_for_line(worker_procs[name], worker_logs[name], "worker polling", f"the {name}")
             await wait_healthy(http, api_proc, api_log)
             me = os.getpid()
+            worker_pids = {name: proc.pid for name, proc in worker_procs.items()}
             product = ProductSide(
                 http,
                 client,
-                CpuMeter({"server": server_pid, "worker": worker_proc.pid, "api": api_proc.pid, "client": me}),
+                CpuMeter({"server": server_pid, **worker_pids, "api": api_proc.pid, "client": me}),
             )
             raw = RawSide(client, raw_queue, CpuMeter({"server": server_pid, "process": me}))
             await product.login()
@@ -717,9 +777,14 @@ async def run(decisions: int, concurrency: int, opens: list[int], database: str,
                 "product": await product.history_length(figures["product"][-1].last),
                 "raw": await raw.history_length(figures["raw"][-1].last),
             }
+            twice, lost, checked, not_approved = await product.check_decisions(concurrency)
+            correctness = f"decisions applied twice: {twice}, lost: {lost} over {checked} processes"
+            if not_approved:
+                correctness += f" ({not_approved} not answered 'approved' by their last decision)"
+            print(correctness, flush=True)
 
             await asyncio.sleep(2)
-            idle = (rss_mb(worker_proc.pid), rss_mb(me))
+            idle = ([rss_mb(pid) for pid in worker_pids.values()], rss_mb(me))
             memory: list[Memory] = []
             opened = 0
             for count in sorted(set(opens)):
@@ -730,28 +795,34 @@ async def run(decisions: int, concurrency: int, opens: list[int], database: str,
                 await asyncio.sleep(3)
                 m = Memory(
                     count,
-                    rss_mb(worker_proc.pid),
-                    rss_mb(worker_proc.pid, peak=True),
+                    [rss_mb(pid) for pid in worker_pids.values()],
+                    [rss_mb(pid, peak=True) for pid in worker_pids.values()],
                     rss_mb(me),
                     more / pseconds,
                     more / rseconds,
                 )
                 memory.append(m)
+                each = ", ".join(
+                    f"{name} {mb:.0f} MB (peak {peak:.0f})"
+                    for name, mb, peak in zip(names, m.workers_mb, m.workers_peak_mb, strict=True)
+                )
                 print(
-                    f"{count:,} open: worker RSS {m.worker_mb:.0f} MB (peak {m.worker_peak_mb:.0f}), raw process "
-                    f"RSS {m.raw_mb:.0f} MB; opened {m.product_rate:.0f}/s product, {m.raw_rate:.0f}/s raw",
+                    f"{count:,} open: RSS {each}; raw process RSS {m.raw_mb:.0f} MB; "
+                    f"opened {m.product_rate:.0f}/s product, {m.raw_rate:.0f}/s raw",
                     flush=True,
                 )
-            report(figures["product"], figures["raw"], histories, memory, idle, concurrency)
+            report(figures["product"], figures["raw"], histories, memory, idle, concurrency, workers)
+            print(correctness)
             print(
                 "\nrounds shown as 'round 1 / round 2'. CPU over the concurrent batches (+"
-                f"{SETTLE_S} s after each); product total = dev server + worker + API, raw total = dev server + "
+                f"{SETTLE_S} s after each); product total = dev server + worker(s) + API, raw total = dev server + "
                 "this process (raw worker and its client). History: events from the first decision's workflow "
                 "task to the end, per decision. Raw RSS is this whole process (its growth is the comparison)."
             )
     finally:
         await http.aclose()
-        stop(worker_proc, "the worker")
+        for name, proc in worker_procs.items():
+            stop(proc, f"the {name}")
         stop(api_proc, "the API")
         await RAW_STORE.close()
         await env.shutdown()
@@ -766,11 +837,14 @@ def main() -> None:
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite", help="the app database")
     parser.add_argument("--cache", type=int, default=None, help="max cached workflows (default: the worker's own)")
+    parser.add_argument("--workers", type=int, default=1, help="product worker processes on the one task queue")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 8 decisions, 4 concurrent, 50 open")
     args = parser.parse_args()
     if args.quick:
         args.decisions, args.concurrency, args.open = 8, 4, [50]
-    asyncio.run(run(args.decisions, args.concurrency, args.open, args.database, args.cache))
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    asyncio.run(run(args.decisions, args.concurrency, args.open, args.database, args.cache, args.workers))
 
 
 if __name__ == "__main__":

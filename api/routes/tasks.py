@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -75,7 +75,7 @@ class InboxQuery:
 
 @dataclass
 class InboxPage:
-    items: list[Task]
+    items: list[Row[Any]]  # task rows (attribute access like a Task)
     next_cursor: str | None
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -94,7 +94,7 @@ def _fingerprint(query: InboxQuery) -> str:
     return hashlib.blake2b(json.dumps(parts).encode(), digest_size=6).hexdigest()
 
 
-def _encode_cursor(query: InboxQuery, task: Task, counts: dict[str, int]) -> str:
+def _encode_cursor(query: InboxQuery, task: Row[Any], counts: dict[str, int]) -> str:
     key = task.due_at if query.sort is InboxSort.due else task.created_at
     raw = [_fingerprint(query), key.isoformat() if key else None, task.task_id, counts]
     return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -183,19 +183,19 @@ async def _read_segment(
     where: list[ColumnElement[bool]],
     segment: _Segment,
     n: int,
-) -> list[Task]:
+) -> list[Row[Any]]:
     """The first n tasks of a segment: each branch of "mine" read in index order, n at most, then
-    merged; only the sort keys go through the union, the rows are joined by primary key."""
-    table = Task.__table__.c
+    merged; only the sort keys go through the union, the rows are joined by primary key. Plain
+    rows, not ORM objects: the inbox only reads."""
+    table = Task.__table__
     if len(branches) == 1:
-        return list(
-            await session.scalars(select(Task).where(branches[0], *where).order_by(*segment.order(table)).limit(n))
-        )
-    keys = [table[k] for k in segment.keys]
-    parts = [select(*keys).where(b, *where).order_by(*segment.order(table)).limit(n).subquery() for b in branches]
+        query = select(table).where(branches[0], *where).order_by(*segment.order(table.c)).limit(n)
+        return list((await session.execute(query)).all())
+    keys = [table.c[k] for k in segment.keys]
+    parts = [select(*keys).where(b, *where).order_by(*segment.order(table.c)).limit(n).subquery() for b in branches]
     mine = union_all(*(select(part) for part in parts)).subquery("mine")
-    query = select(Task).join(mine, Task.task_id == mine.c.task_id).order_by(*segment.order(mine.c)).limit(n)
-    return list(await session.scalars(query))
+    query = select(table).join(mine, table.c.task_id == mine.c.task_id).order_by(*segment.order(mine.c)).limit(n)
+    return list((await session.execute(query)).all())
 
 
 async def _counts(
@@ -222,7 +222,7 @@ async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -
     branches = mine_branches(viewer)
     cursor = _decode_cursor(query, query.cursor) if query.cursor else None
     want = query.limit + 1
-    rows: list[Task] = []
+    rows: list[Row[Any]] = []
     for segment in _segments(query, cursor):
         rows += await _read_segment(session, branches, [*filters, *segment.where], segment, want - len(rows))
         if len(rows) >= want:
