@@ -36,7 +36,6 @@ from domain.models import Actor
 from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
 
 
-
 @dataclass(frozen=True)
 class Viewer:
     """The actor and the units strictly below theirs (from org_units.parent_code)."""
@@ -205,7 +204,7 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
             or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
         ),
     ]
-    if actor.unit is not None and any(actor.has(role) for role in UNIT_SCOPED_ROLES)  # 000 §5: their unit and below:
+    if actor.unit is not None and any(actor.has(role) for role in UNIT_SCOPED_ROLES):  # 000 §5: unit and below
         below = _units_below(who)
         conditions.append(process.unit_code == actor.unit)
         if not isinstance(below, list) or below:
