@@ -33,7 +33,7 @@ from api.deps import CurrentActor, SessionDep
 from api.errors import NotFound
 from db.models import OrgUnit, Process, ProcessWatcher, Task
 from domain.models import Actor
-from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
+from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
 
 
 @dataclass(frozen=True)
