@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     office_opens: time = time(9, 0)
     office_closes: time = time(17, 30)
     notify_webhook_url: str | None = None  # a DingTalk/Feishu robot URL; notifications always go to the DB
-    # The worker's memory ceiling. Workflows kept in memory between tasks cost ~100 KB each
-    # (benchmarks/decisions.py); the cache is sized so that the worker stays under the ceiling
+    # The worker's memory ceiling. A workflow kept in memory between tasks costs ~150 KB of RSS
+    # (benchmarks/decisions.py: 492 MB with 2,513 cached of 10,000 open); the cache is sized so
+    # that the worker stays under the ceiling
     # whatever the number of open processes. A process evicted from the cache replays its history
     # on its next task (a decision, a timer): a few milliseconds for an onboarding.
     worker_memory_mb: int = Field(default=400, ge=200)
@@ -49,10 +50,10 @@ class Settings(BaseSettings):
     onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
 
     def workflow_cache_size(self) -> int:
-        """How many workflows fit in the worker's memory ceiling (base ~130 MB, ~110 KB each)."""
+        """How many workflows fit in the worker's memory ceiling (base ~130 MB, ~160 KB each)."""
         if self.worker_max_cached_workflows is not None:
             return self.worker_max_cached_workflows
-        return max(200, (self.worker_memory_mb - 130) * 1024 // 110)
+        return max(200, (self.worker_memory_mb - 130) * 1024 // 160)
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)
