@@ -74,16 +74,18 @@ KINDS = ("贸易有限公司", "物流有限公司", "加油站", "化工股份�
 
 # The indexes the inbox wants beyond migration 0004 (`--extra-index all` makes all four). The two
 # that replace 0004's carry the whole page order (task_id as the tie-break) and, after it, the
-# columns the counts per process type and the overdue filter read, so neither touches the table.
+# columns the counts per process type and the filters process_type, overdue and step read, so
+# neither the page nor the counts touch the table for them.
 INDEXES: dict[str, tuple[str, ...]] = {
     "role": (  # replaces ix_tasks_inbox_role (status, role, unit_code, due_at)
         "DROP INDEX ix_tasks_inbox_role",
         "CREATE INDEX ix_tasks_inbox_role ON tasks "
-        "(status, role, unit_code, assignee, claimed_by, due_at, task_id, process_type, overdue)",
+        "(status, role, unit_code, assignee, claimed_by, due_at, task_id, process_type, overdue, step)",
     ),
     "assignee": (  # replaces ix_tasks_inbox_assignee (status, assignee, due_at)
         "DROP INDEX ix_tasks_inbox_assignee",
-        "CREATE INDEX ix_tasks_inbox_assignee ON tasks (status, assignee, due_at, task_id, process_type, overdue)",
+        "CREATE INDEX ix_tasks_inbox_assignee ON tasks "
+        "(status, assignee, due_at, task_id, process_type, overdue, step)",
     ),
     "role_age": (  # new: oldest / newest first
         "CREATE INDEX ix_tasks_inbox_role_age ON tasks "
@@ -209,6 +211,7 @@ def scenarios() -> list[Scenario]:
         Scenario("overdue=true", InboxQuery(overdue=True)),
         Scenario("due_before=+3d", InboxQuery(due_before=soon)),
         Scenario("q=华豫", InboxQuery(q="华豫")),
+        Scenario("q=华豫, pages 2-5", InboxQuery(q="华豫"), pages=5),
         Scenario("step + overdue=false", InboxQuery(step="finance_recheck", overdue=False)),
     ]
 
