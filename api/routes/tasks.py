@@ -120,8 +120,10 @@ def _decode_cursor(query: InboxQuery, cursor: str) -> _Cursor:
 @dataclass(frozen=True)
 class _Segment:
     """A stretch of the page order an index can read in order: with `due`, the tasks with a
-    deadline (by due_at, task_id), then those without one (by task_id) — NULLS LAST without an
-    expression index, on SQLite (whose indexes put NULLs first) as on PostgreSQL."""
+    deadline (by due_at, task_id), then those without one — NULLS LAST without an expression
+    index, on SQLite (whose indexes put NULLs first) as on PostgreSQL. The tasks without a deadline
+    are ordered by (due_at, task_id) too, which for them is task_id alone: so the branch's own
+    index gives the order, and no planner walks the primary key hoping to meet one soon."""
 
     where: tuple[ColumnElement[bool], ...]
     keys: tuple[str, ...]  # the order: these columns, task_id last
@@ -135,7 +137,7 @@ def _segments(query: InboxQuery, cursor: _Cursor | None) -> list[_Segment]:
     after_id = cursor.task_id if cursor else ""
     if query.sort is InboxSort.due:
         if cursor is not None and cursor.key is None:
-            return [_Segment((Task.due_at.is_(None), Task.task_id > after_id), ("task_id",))]
+            return [_Segment((Task.due_at.is_(None), Task.task_id > after_id), ("due_at", "task_id"))]
         dated_where: tuple[ColumnElement[bool], ...] = (Task.due_at.is_not(None),)
         if cursor is not None:
             key = cursor.key
@@ -143,7 +145,7 @@ def _segments(query: InboxQuery, cursor: _Cursor | None) -> list[_Segment]:
         dated = _Segment(dated_where, ("due_at", "task_id"))
         if query.due_before is not None:  # no task without a deadline is due before anything
             return [dated]
-        return [dated, _Segment((Task.due_at.is_(None),), ("task_id",))]
+        return [dated, _Segment((Task.due_at.is_(None),), ("due_at", "task_id"))]
     if query.sort is InboxSort.age:
         where: tuple[ColumnElement[bool], ...] = ()
         if cursor is not None:

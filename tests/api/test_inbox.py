@@ -435,3 +435,36 @@ async def test_calendar_change_is_committed_and_signals_provisional_processes(
         ]
     finally:
         await rows.close_all()
+
+
+async def test_the_rule_without_a_viewer_agrees(sessions: async_sessionmaker[AsyncSession], rows: Rows) -> None:
+    """Callers holding only an Actor (the trade routes) get the units below from a recursive query;
+    it must say what the per-request Viewer says."""
+    from sqlalchemy import select as sql_select
+
+    from api.visibility import task_is_mine, viewer_for, visible_processes
+    from db.models import Process
+    from domain.models import Actor
+    from domain.roles import Role
+
+    parent = await add_unit(sessions)
+    child = await add_unit(sessions, parent=parent, kind="depot")
+    grandchild = await add_unit(sessions, parent=child, kind="station")
+    marker = uid("rule-")
+    actor = Actor(username=uid("nobody_"), roles=[Role.station_manager], unit=parent)
+    far = await rows.task(role="station_manager", unit_code=grandchild, unit_parents=True, process_type=marker)
+    await rows.task(role="station_manager", unit_code=grandchild, process_type=marker)
+    seen = await rows.process(unit_code=grandchild, process_type=marker)
+    await rows.process(unit_code=await add_unit(sessions), process_type=marker)
+    async with sessions() as session:
+        viewer = await viewer_for(session, actor)
+        assert set(viewer.units_below) == {child, grandchild}
+        for who in (actor, viewer):
+            tasks = await session.scalars(
+                sql_select(Task.task_id).where(Task.process_type == marker, task_is_mine(who))
+            )
+            assert list(tasks) == [far.task_id]
+            processes = await session.scalars(
+                visible_processes(who, sql_select(Process.process_id).where(Process.process_type == marker))
+            )
+            assert list(processes) == [seen.process_id]
