@@ -14,14 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run` is the demo stack: it opts into demo mode (demo JWT secret, demo users) explicitly;
+# everything else runs as production unless APP_ENV says otherwise.
+DEMO_ENV := APP_ENV=$${APP_ENV:-demo}
+
 migrate: install
-	$(PY) -m alembic upgrade head
+	$(DEMO_ENV) $(PY) -m alembic upgrade head
 
 seed: migrate
-	$(PY) -m scripts.seed_demo
+	$(DEMO_ENV) $(PY) -m scripts.seed_demo
 
 run: seed
-	$(PY) -m scripts.run_stack
+	$(DEMO_ENV) $(PY) -m scripts.run_stack
 
 worker: install
 	$(PY) worker.py
@@ -47,6 +51,10 @@ bench: install
 .PHONY: bench-decisions
 bench-decisions: install  # HTTP decisions and starts against raw Temporal updates (issue 9); ARGS="--quick"
 	$(PY) -m benchmarks.decisions $(ARGS)
+
+.PHONY: bench-crash
+bench-crash: install  # onboardings approved while the worker and the API are SIGKILLed (issue 10); ARGS="--count 20 --kills 3"
+	$(PY) -m benchmarks.crash_drill $(ARGS)
 
 clean:
 	rm -rf .data $(VENV)

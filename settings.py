@@ -13,6 +13,8 @@ from domain.calendar import OfficeHours
 
 ROOT = Path(__file__).resolve().parent
 DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
+MIN_JWT_SECRET_BYTES = 32
+DEMO_PASSWORD = "demo"  # every demo user's (scripts/seed_demo.py); refused at login outside demo mode
 
 
 class Settings(BaseSettings):
@@ -20,7 +22,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    app_env: str = "demo"
+    # Demo mode (the demo JWT secret, demo users with password `demo`) is opted into explicitly:
+    # `make run`, the tests and the benchmarks set APP_ENV=demo; a bare `uvicorn api.main:app` does not.
+    app_env: str = "production"
     database_url: str = f"sqlite:///{ROOT / '.data' / 'app.db'}"
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
@@ -48,6 +52,21 @@ class Settings(BaseSettings):
     # refused within this many seconds; 0 reads the user on every request.
     actor_cache_seconds: float = Field(default=5, ge=0, le=60)
     onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
+    # The largest request body the API reads (413 above it, chunked bodies included): the biggest
+    # legitimate body, an application with its documents, is a few kilobytes.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # How far back a complaint's `received_at` may be dated, in working days (000 §16: the clock
+    # runs from receipt, so an older date would start it already late or overdue).
+    complaint_backdate_working_days: int = Field(default=3, ge=0, le=1000)
+    idempotency_key_hours: float = Field(default=24, gt=0, le=24 * 30)  # how long a key's answer is kept
+    idempotency_wait_seconds: float = Field(default=10, ge=0, le=120)  # a duplicate waits this long for the first
+    # Failed logins before 429: per username and per client address, within the window.
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_failures_per_username: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    # Argon2 costs ~64 MiB a hash: at most this many run at once per API process.
+    password_hashing_slots: int = Field(default=4, ge=1, le=64)
+    password_min_length: int = Field(default=12, ge=8, le=128)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling (base ~130 MB, ~160 KB each)."""
@@ -63,10 +82,18 @@ class Settings(BaseSettings):
         return self.app_env == "demo"
 
     @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> Settings:
-        """A forged token would let anyone approve anything: refuse the demo secret outside demo."""
-        if not self.demo_mode and self.jwt_secret == DEMO_JWT_SECRET:
-            raise ValueError("JWT_SECRET must be set when APP_ENV is not 'demo'")
+    def _no_weak_secret_in_production(self) -> Settings:
+        """A forged token would let anyone approve anything: outside demo mode refuse the demo
+        secret and any secret shorter than HS256's 32-byte key (RFC 7518 §3.2)."""
+        if self.demo_mode:
+            return self
+        if self.jwt_secret == DEMO_JWT_SECRET:
+            raise ValueError(f"JWT_SECRET must be set when APP_ENV is {self.app_env!r} (not 'demo')")
+        if len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes outside demo mode "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return self
 
 

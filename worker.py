@@ -15,7 +15,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
+from workflows.audit import AuditInterceptor
 from workflows.registry import WORKFLOWS
+from workflows.repair import RepairInterceptor
 
 
 def sandbox(*modules: str) -> SandboxedWorkflowRunner:
@@ -44,6 +46,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours),
+        interceptors=[AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
         max_cached_workflows=max_cached_workflows,
         workflow_runner=sandbox("workflows"),
         graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM

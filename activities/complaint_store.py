@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_store import ProcessSync, write_sync
 from db.models import Complaint, ComplaintStats
@@ -91,6 +92,7 @@ class ComplaintStore:
         self.channels = channels or []
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def sync_complaint(self, sync: ComplaintSync) -> ComplaintSync:
         def write(session: Session) -> list[NotificationSpec]:
             new = write_sync(session, sync, self.channels)
@@ -100,7 +102,7 @@ class ComplaintStore:
         new = await run_write(self.sessions, write)
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
-        return sync  # echoed for the history: a local activity's marker keeps the result only
+        return sync.echo()  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn
     async def compute_monthly_stats(self, request: StatsRequest) -> dict[str, object]:

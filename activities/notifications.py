@@ -4,7 +4,7 @@ a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import httpx
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ from temporalio import activity
 
 from db.models import Notification
 from db.session import write_transaction
+from domain.text import Fitted
 
 
 class NotificationSpec(BaseModel):
@@ -22,7 +23,7 @@ class NotificationSpec(BaseModel):
     recipient_role: str | None = None
     recipient: str | None = None
     kind: str
-    subject: str
+    subject: Annotated[str, Fitted(300)]  # derived from the process subject: cut to the column
     body: str = ""
 
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, cast
+from typing import Any, Self, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from activities.audit_store import record_moment
+from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from db.models import (
     Customer,
@@ -30,6 +32,7 @@ from db.models import (
     UserRole,
 )
 from db.session import run_write, write_transaction
+from domain.audit import AuditEntry
 from domain.models import (
     CustomerCreation,
     ProcessProjection,
@@ -64,6 +67,17 @@ class ProcessSync(BaseModel):
     closed: list[TaskClosure] = Field(default_factory=list)
     notifications: list[NotificationSpec] = Field(default_factory=list)
     watchers: list[WatcherSpec] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)  # the human acts of the moment
+
+    def projected_process(self) -> ProcessProjection | None:
+        """The process row this moment writes (a sync that carries it elsewhere says where)."""
+        return self.process
+
+    def echo(self) -> Self:
+        """The moment as the activity answers it (a local activity's marker shows it in Temporal's
+        history): without the audit entries, which the database keeps, so the start input and
+        update arguments already in the history are not stored there twice."""
+        return self.model_copy(update={"audit": []})
 
 
 TASKS = cast(Table, Task.__table__)
@@ -155,7 +169,8 @@ def add_notifications(
 
 def write_sync(session: Session, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
     """Apply one moment of a process with set-based statements; returns the notifications that are
-    new (to deliver after commit)."""
+    new (to deliver after commit). The audit rows come first: they read the tasks as they were."""
+    record_moment(session, sync, sync.projected_process())
     put_tasks(session, sync.tasks)
     apply_closures(session, sync.closed)
     add_watchers(session, sync.watchers)
@@ -172,6 +187,18 @@ async def unit_path(session: AsyncSession, unit: str | None) -> list[str]:
         path.append(unit)
         unit = await session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == unit))
     return path
+
+
+async def owning_unit(session: AsyncSession, process_id: str) -> str:
+    """The unit a customer created by `process_id` belongs to (000 §5, 004 §3): the process's
+    unit, else its applicant's, else the head office (the unit without a parent)."""
+    process = await session.get(Process, process_id)
+    unit = process.unit_code if process is not None else None
+    if unit is None and process is not None:
+        unit = await session.scalar(select(User.unit_code).where(User.username == process.applicant))
+    if unit is None:
+        unit = await session.scalar(select(func.min(OrgUnit.code)).where(OrgUnit.parent_code.is_(None)))
+    return unit or "HQ"
 
 
 async def _active_users(session: AsyncSession, usernames: list[str]) -> set[str]:
@@ -250,13 +277,14 @@ class ProcessStore:
         self.channels = channels or []
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def sync_process(self, sync: ProcessSync) -> ProcessSync:
         """One moment of a process; the answer echoes it, so the local activity's marker shows
         auditors what the moment wrote (a marker keeps the result, not the input)."""
         new = await run_write(self.sessions, partial(write_sync, sync=sync, channels=self.channels))
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
-        return sync
+        return sync.echo()
 
     @activity.defn
     async def resolve_seats(self, query: SeatQuery) -> SeatAnswer:
@@ -269,6 +297,7 @@ class ProcessStore:
             return UnitPath(units=await unit_path(session, unit))
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def create_customer(self, creation: CustomerCreation) -> int:
         """000 §6 last step: the approved customer is created in the system and may trade."""
         async with write_transaction(self.sessions) as session:
@@ -291,6 +320,7 @@ class ProcessStore:
                 trading_since=creation.approved_at.date(),
                 created_at=creation.approved_at,
                 created_by=creation.created_by,
+                unit_code=await owning_unit(session, creation.process_id),
                 documents=[
                     CustomerDocument(
                         type=doc.type.value,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.calendar import CalendarActivities
 from activities.complaint_store import ComplaintStore
 from activities.notifications import Channel, Notifier, WebhookChannel
+from activities.process_failures import FailureStore
 from activities.process_store import ProcessStore
 from activities.trade_store import TradeStore
 from domain.calendar import OfficeHours
@@ -24,6 +25,7 @@ def build_activities(
     store = ProcessStore(sessions, channels)
     complaints = ComplaintStore(sessions, channels)
     trade = TradeStore(sessions, channels)
+    failures = FailureStore(sessions, channels)
     return [
         trade.project_trade,
         trade.close_tender,
@@ -32,6 +34,8 @@ def build_activities(
         store.resolve_seats,
         store.unit_path,
         store.create_customer,
+        failures.mark_process_failed,
+        failures.record_repair,
         CalendarActivities(sessions, office_hours).working_day_deadline,
         Notifier(sessions, channels).notify,
         complaints.sync_complaint,

@@ -14,11 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from activities import audit_store
+from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_store import ProcessStore, ProcessSync, write_process, write_sync
-from db.models import Customer, TradeDeal, TradeTender
+from api.schemas import HistoryEntry
+from db.models import Customer, TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
-from domain.models import CustomerCreation
+from domain.audit import AuditFacts
+from domain.models import CustomerCreation, ProcessProjection
 from domain.trade_models import Tender, TenderClosure, TradeProjection
 
 
@@ -86,10 +90,40 @@ def _upsert(session: Session, model: type[Any], key: str, values: dict[str, Any]
             setattr(row, name, value)
 
 
+def _name_handlers(session: Session, projection: TradeProjection) -> None:
+    """The people the deal names (000 §7): its applicant and co-handlers; a retry finds them."""
+    state = projection.state
+    process_id = projection.process.process_id
+    named = dict.fromkeys([state.applicant, *state.application.co_handlers])
+    known = set(session.scalars(select(TradeHandler.username).where(TradeHandler.process_id == process_id)))
+    session.add_all(TradeHandler(process_id=process_id, username=name) for name in named if name not in known)
+
+
+def _tenders_closed(projection: TradeProjection) -> list[AuditFacts]:
+    """A tender the clock closed (000 §7 (五)): a system act for the audit record (once per tender)."""
+    facts = []
+    for tender in projection.state.tenders:
+        if tender.closed_at is None:
+            continue
+        shown = HistoryEntry(
+            at=tender.closed_at,
+            actor="system",
+            action="tender_closed",
+            step="bidding",
+            outcome=tender.status.value,
+            comment=f"tender #{tender.number} closed with {len(tender.bids)} bidders",
+        )
+        facts.append(audit_store.as_facts(f"tender:{tender.number}:closed", projection.process.process_type, shown))
+    return facts
+
+
 class TradeSync(ProcessSync):
     """One moment of a deal: its process, deal and tender rows with the tasks and notifications."""
 
     projection: TradeProjection
+
+    def projected_process(self) -> ProcessProjection:
+        return self.projection.process
 
 
 class TradeStore:
@@ -101,6 +135,7 @@ class TradeStore:
         self.customers = ProcessStore(sessions)
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def project_trade(self, sync: TradeSync) -> TradeSync:
         projection = sync.projection
 
@@ -108,17 +143,20 @@ class TradeStore:
             new = write_sync(session, sync, self.channels)
             write_process(session, projection.process)
             _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
+            _name_handlers(session, projection)
             for tender in projection.state.tenders:
                 key = tender_id(projection.process.process_id, tender.number)
                 _upsert(session, TradeTender, key, _tender_values(projection, tender))
+            audit_store.append(session, projection.process.process_id, _tenders_closed(projection))
             return new
 
         new = await run_write(self.sessions, write)
         for note in new:
             await deliver(note, self.channels)
-        return sync  # echoed for the history: a local activity's marker keeps the result only
+        return sync.echo()  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def close_tender(self, closure: TenderClosure) -> None:
         """The bidding deadline passed (000 §7 (五)); the full row follows with the next projection."""
         async with write_transaction(self.sessions) as session:
@@ -128,6 +166,7 @@ class TradeStore:
                 row.closed_at = closure.closed_at
 
     @activity.defn
+    @fails_visibly_on_bad_data
     async def create_trade_customer(self, creation: CustomerCreation) -> int:
         """000 §7 (六): the awarded counterpart becomes a customer — the onboarding's own creation,
         except that a counterpart who already is a customer (same credit code) is reused."""

@@ -33,7 +33,10 @@ _request_session: ContextVar[AsyncSession | None] = ContextVar("request_session"
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Request-scoped session: commits on success, rolls back on error."""
+    """One session per request: commits on success, rolls back on error.
+
+    Used with `scope="function"`: the commit runs once the endpoint has returned and before the
+    response is sent, so a commit that fails is an error response, never a 200 for nothing stored."""
     async with request.app.state.sessions() as session:
         token = _request_session.set(session)
         try:
@@ -65,7 +68,7 @@ async def get_temporal(request: Request) -> Client:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
@@ -87,6 +90,10 @@ class ActorCache:
             self._known.clear()
         self._known[username] = (now + self.seconds, actor)
         return actor
+
+    def forget(self, username: str) -> None:
+        """After an administrator changed the user: this process reads them afresh."""
+        self._known.pop(username, None)
 
 
 async def load_actor(session: AsyncSession, username: str) -> Actor | None:

@@ -1,8 +1,10 @@
 """An auditor's history of a process, read from the Temporal event history itself.
 
-Nothing here is stored separately, so the history cannot drift from what really ran: every
-accepted and successfully completed update is a human action; database activities of note
-(a task opened, the customer created) are the system's actions.
+Every accepted and successfully completed update is a human action; database activities of note
+(a task opened, the customer created) are the system's actions. Temporal deletes a closed
+process's history after its retention, so the audit record in the database (`api/audit.py`,
+written with the same `describe_*` renderings below) is what the history endpoints read; this
+richer view is shown beside it while Temporal still has the events.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from temporalio.client import WorkflowHandle
 
 from api.schemas import HistoryEntry
 from api.trade_history import trade_activity_entry, trade_update_entry
+from domain.errors import STORE_FAILED
 from temporal_client import DATA_CONVERTER
 
 READ_ONLY_UPDATES = frozenset({"current"})
@@ -137,6 +140,9 @@ def _update_entry(name: str, args: list[Any], at: datetime, seen: _Reader) -> Hi
         return HistoryEntry(at=at, actor=actor, action="extension_requested", comment=arg.get("reason"))
     if name == "withdraw":
         return HistoryEntry(at=at, actor=actor, action="withdrawn", outcome="withdrawn", comment=arg.get("reason"))
+    if name == "repair":  # an administrator's decision on a process stopped by a refused write
+        action = arg.get("action")
+        return HistoryEntry(at=at, actor=actor, action=f"repair_{action}", outcome=action, comment=arg.get("reason"))
     return HistoryEntry(at=at, actor=actor, action=name, comment=None)
 
 
@@ -162,8 +168,10 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             completed = event.workflow_execution_update_completed_event_attributes
             index = accepted.pop(completed.meta.update_id, None)
-            # A handler that failed (the loser of a race) changed nothing: not an action.
-            if index is not None and completed.outcome.HasField("failure"):
+            # A handler that failed (the loser of a race) changed nothing: not an action. One whose
+            # write the database refused did act: the process stopped on it (workflows/repair.py).
+            failure = completed.outcome.failure if completed.outcome.HasField("failure") else None
+            if index is not None and failure is not None and failure.application_failure_info.type != STORE_FAILED:
                 entries[index] = None
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             activity = event.activity_task_scheduled_event_attributes
@@ -282,6 +290,8 @@ def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datet
         return HistoryEntry(
             at=at, actor="system", action="seats_resolved", comment="; ".join(x for x in (seats, note) if x) or None
         )
+    if name == "mark_process_failed":
+        return HistoryEntry(at=at, actor="system", action="store_failed", outcome="failed", comment=arg.get("reason"))
     if name == "create_customer":
         customer_id = result[0] if result else None
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
@@ -312,3 +322,22 @@ def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datet
 async def process_history(handle: WorkflowHandle[Any, Any]) -> list[HistoryEntry]:
     history = await handle.fetch_history()
     return build_history(history.events)
+
+
+def describe_update(name: str, payload: dict[str, Any], at: datetime, delegated_by: str | None = None) -> HistoryEntry:
+    """An update as this history shows it; the audit record's rows are rendered with it too
+    (`activities/audit_store.py`), so both say the same. `delegated_by`: who delegated the task the
+    update acts on, if it was delegated (a delegate's decision is an opinion)."""
+    seen = _Reader()
+    task = str(payload.get("task_id") or "")
+    if delegated_by and task:
+        seen.delegated[task] = delegated_by
+    return _update_entry(name, [payload], at, seen)
+
+
+def describe_task_opened(task: dict[str, Any], at: datetime) -> HistoryEntry:
+    return _task_opened(task, at)
+
+
+def describe_notification(note: dict[str, Any], at: datetime) -> HistoryEntry:
+    return _notified(note, at)

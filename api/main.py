@@ -12,7 +12,9 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import ActorCache
+from api.limits import RequestLimits
 from api.routes import (
+    audit,
     auth,
     calendar,
     complaints,
@@ -23,8 +25,10 @@ from api.routes import (
     processes,
     tasks,
     trade,
+    user_admin,
     users,
 )
+from api.security import PasswordWork
 from db.session import make_engine, make_sessionmaker
 from settings import Settings, get_settings
 from temporal_client import connect
@@ -44,6 +48,7 @@ def create_app(
         engine = None
         app.state.settings = settings
         app.state.actors = ActorCache(settings.actor_cache_seconds)
+        app.state.passwords = PasswordWork(settings.password_hashing_slots)
         if sessions is None:
             engine = make_engine(settings.database_url)
             app.state.sessions = make_sessionmaker(engine)
@@ -64,9 +69,24 @@ def create_app(
         openapi_tags=[{"name": trade.TAG, "description": trade.__doc__}],
     )
     errors.install(app)
-    routers = (auth, health, onboarding, tasks, processes, customers, complaints, calendar, notifications, trade, users)
+    routers = (
+        auth,
+        health,
+        onboarding,
+        tasks,
+        processes,
+        customers,
+        complaints,
+        calendar,
+        notifications,
+        trade,
+        users,
+        user_admin,
+        audit,
+    )
     for module in routers:
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     return app
 
 

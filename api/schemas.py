@@ -86,6 +86,8 @@ class ProcessOut(BaseModel):
     unit_code: str | None = None
     started_at: datetime
     updated_at: datetime
+    failure_reason: str | None = None  # status `failed`: the write the database refused, and why
+    failed_at: datetime | None = None
 
 
 class ProcessListOut(ProcessOut):

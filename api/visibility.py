@@ -1,4 +1,4 @@
-"""Who sees what: the one place that says which tasks are mine and which processes I may read.
+"""Who sees what: the one place that says which records each user may read, and who acts on a deal.
 
 A task is mine when it names me (`assignee`), when I claimed it (`claimed_by`), or when it is an
 unclaimed role task for a role I hold in my unit (000 §5 分级实施): its unit is empty, is my unit,
@@ -7,8 +7,28 @@ or — when the step lets the units above act (`unit_parents`) — is a unit bel
 A process is readable by the oversight roles (everything, 003 §7), by its applicant, by whoever
 holds or held one of its tasks (assignee, claimer, decider, the absent person a deputy stood in
 for, the delegator), by whoever an open role task of it is for, by anyone copied on it (抄送/知会,
-by name or by role), and by the depot and station managers for processes of their unit or a unit
-below it.
+by name or by role), by the people a deal names (its handler and co-handlers, 000 §7), by the
+complaint desk for complaints (000 §16: marketing owns them, serious ones go to the business VP),
+and by the depot and station managers for processes of their unit or a unit below it. A role that
+once had a task in a process does not make every holder of that role a reader.
+
+The other records follow from it, one rule each:
+- a task: mine (`task_is_mine`), or its process is readable;
+- a complaint, a deal and its tenders: their process is readable;
+- a customer file: its owning unit and the units above it, head-office marketing and finance
+  (`CUSTOMER_DESK`), and the oversight roles (003 §2, 004 §3) — not another depot or station;
+  its approval trail is shown only to those who may read the process that created it;
+- a notification: addressed to me by name, or to a role I hold about a process I may read.
+
+Acting is narrower than reading: on a deal, the marketing work is for the people it names
+(`require_deal_handler`), not for every holder of a marketing role; on a complaint, for whoever holds
+its open step (`require_open_step`); a returned application is resubmitted by its applicant. The
+workflow then judges the stage (409) and the finer rules.
+
+Wrong-user answers are consistent everywhere: **404** when the user may not even read the record
+(its existence is not revealed), **403** when they may read it but not do what they asked; a route
+closed to the user's role answers 403 whatever the id (that says nothing about any record). One
+exception keeps races honest: a role task a colleague claimed first answers 409, not 404.
 
 Every predicate here is SQL, so the inbox, the process list and the single reads filter in the
 database. `Viewer` carries the actor with the units below theirs, looked up once per request;
@@ -30,10 +50,12 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
 from api.deps import CurrentActor, SessionDep
-from api.errors import NotFound
-from db.models import OrgUnit, Process, ProcessWatcher, Task
+from api.errors import Forbidden, NotFound
+from db.models import Complaint, Customer, Notification, OrgUnit, Process, ProcessWatcher, Task, TradeHandler
 from domain.models import Actor
-from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
+from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
+
+COMPLAINT_PROCESS = "complaint"  # workflows.complaint.PROCESS_TYPE (workflow modules stay out of the API)
 
 
 @dataclass(frozen=True)
@@ -204,7 +226,10 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
             watcher.process_id == process.process_id,
             or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
         ),
+        exists().where(TradeHandler.process_id == process.process_id, TradeHandler.username == me),
     ]
+    if any(actor.has(role) for role in COMPLAINT_DESK):
+        conditions.append(process.process_type == COMPLAINT_PROCESS)
     if actor.unit is not None and any(actor.has(role) for role in UNIT_SCOPED_ROLES):  # 000 §5: unit and below
         below = _units_below(who)
         conditions.append(process.unit_code == actor.unit)
@@ -248,3 +273,99 @@ async def get_task(session: AsyncSession, who: Who, task_id: str) -> Task:
 async def can_read_task(session: AsyncSession, who: Who, task_id: str) -> bool:
     found = await session.scalar(select(literal(1)).where(Task.task_id == task_id, task_readable(who)))
     return found is not None
+
+
+def _of_my_units(who: Who, unit_column: Any) -> list[ColumnElement[bool]]:
+    """The record's unit is mine or below mine (000 §5 分级实施)."""
+    actor = _actor(who)
+    if actor.unit is None:
+        return []
+    below = _units_below(who)
+    conditions: list[ColumnElement[bool]] = [unit_column == actor.unit]
+    if not isinstance(below, list) or below:
+        conditions.append(unit_column.in_(below))
+    return conditions
+
+
+def _process_of(who: Who, process_id: Any) -> ColumnElement[bool]:
+    """The process `process_id` names exists and `who` may read it."""
+    process = aliased(Process)
+    return exists().where(process.process_id == process_id, process_readable(who, process))
+
+
+# --- complaints (000 §16): a complaint is a process ------------------------------------------------
+
+
+def complaint_readable(who: Who, complaint: Any = Complaint) -> ColumnElement[bool]:
+    if any(_actor(who).has(role) for role in OVERSIGHT_ROLES):
+        return true()
+    return _process_of(who, complaint.process_id)
+
+
+async def get_complaint(session: AsyncSession, who: Who, process_id: str) -> Complaint:
+    """The complaint, or 404 — also when it exists but `who` may not read it."""
+    row = await session.scalar(select(Complaint).where(Complaint.process_id == process_id, complaint_readable(who)))
+    if row is None:
+        raise NotFound(f"complaint {process_id} not found")
+    return row
+
+
+async def require_open_step(session: AsyncSession, who: Who, process_id: str) -> None:
+    """403 unless `who` holds an open task of the process: a reader who is not at its current step
+    (the registrar, a supervisor, an auditor) reads it but does not act on it (000 §16: the named
+    handler and the competent department act). The workflow then judges the stage (409)."""
+    held = await session.scalar(
+        select(literal(1)).where(Task.process_id == process_id, Task.status == "open", task_is_mine(who))
+    )
+    if held is None:
+        raise Forbidden(f"{_actor(who).username} holds no open step of process {process_id}")
+
+
+# --- customer files (003 §2, 004 §3) --------------------------------------------------------------
+
+
+def customer_readable(who: Who, customer: Any = Customer) -> ColumnElement[bool]:
+    """Oversight, head-office marketing and finance, the owning unit and the units above it."""
+    actor = _actor(who)
+    if any(actor.has(role) for role in OVERSIGHT_ROLES | CUSTOMER_DESK):
+        return true()
+    conditions = _of_my_units(who, customer.unit_code)
+    return or_(*conditions) if conditions else false()
+
+
+async def get_customer(session: AsyncSession, who: Who, customer_id: int) -> Customer:
+    """The customer file, or 404 — also when it exists but `who` may not read it."""
+    row = await session.scalar(select(Customer).where(Customer.id == customer_id, customer_readable(who)))
+    if row is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return row
+
+
+# --- deals (000 §7) -------------------------------------------------------------------------------
+
+
+async def require_deal_handler(session: AsyncSession, who: Who, process: Process) -> None:
+    """403 unless `who` is named by the deal (its applicant, handler or a co-handler): a marketing
+    role alone does not let anyone bid, contract or file payments on someone else's deal."""
+    me = _actor(who).username
+    if process.applicant == me:
+        return
+    named = await session.scalar(
+        select(literal(1)).where(TradeHandler.process_id == process.process_id, TradeHandler.username == me)
+    )
+    if named is None:
+        raise Forbidden(f"{me} is not named on deal {process.process_id}: only its handler and co-handlers act on it")
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+def notification_readable(who: Who, note: Any = Notification) -> ColumnElement[bool]:
+    """Addressed to me by name, or to a role I hold — about no process or a process I may read."""
+    actor = _actor(who)
+    roles = [r.value for r in actor.roles]
+    to_me = note.recipient == actor.username
+    if not roles:
+        return to_me
+    about = or_(note.process_id.is_(None), _process_of(who, note.process_id))
+    return or_(to_me, and_(note.recipient.is_(None), note.recipient_role.in_(roles), about))

@@ -7,7 +7,19 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -55,6 +67,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("org_units.code"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A demo user (scripts/seed_demo.py, password `demo`): refused at login outside demo mode.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column()
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
@@ -81,6 +95,9 @@ class Process(Base):
     unit_code: Mapped[str | None] = mapped_column(String(40))  # the unit the process acts for (000 §5)
     started_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+    # A write the database refused (activities/process_failures.py): why, and since when.
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    failed_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         Index("ix_processes_type_status", "process_type", "status"),
@@ -88,6 +105,10 @@ class Process(Base):
         Index("ix_processes_subject_key", "subject_key"),
         Index("ix_processes_started_at", "started_at"),
     )
+
+
+_ROLE_PINS = ("status", "role", "unit_code", "assignee", "claimed_by")
+_INBOX_COVERED = ("process_type", "overdue", "step", "subject")
 
 
 class Task(Base):
@@ -121,9 +142,13 @@ class Task(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_tasks_inbox_role", "status", "role", "unit_code", "due_at"),
-        Index("ix_tasks_inbox_assignee", "status", "assignee", "due_at"),
-        Index("ix_tasks_inbox_claimed", "status", "claimed_by"),
+        # The inbox (migration 0005): per branch of "mine", the columns it pins, then the page order,
+        # then (due order) what the counts and filters read, so neither visits the table.
+        Index("ix_tasks_inbox_role", *_ROLE_PINS, "due_at", "task_id", *_INBOX_COVERED),
+        Index("ix_tasks_inbox_assignee", "status", "assignee", "due_at", "task_id", *_INBOX_COVERED),
+        Index("ix_tasks_inbox_claimed", "status", "claimed_by", "due_at", "task_id", "assignee", *_INBOX_COVERED),
+        Index("ix_tasks_inbox_role_age", *_ROLE_PINS, "created_at", "task_id"),
+        Index("ix_tasks_inbox_assignee_age", "status", "assignee", "created_at", "task_id"),
         Index("ix_tasks_provisional", "status", "due_provisional"),
     )
 
@@ -175,6 +200,9 @@ class Customer(Base):
     trading_since: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(80))
+    # The owning unit (000 §5 分级实施; 004 §3): it and the units above it read the file, another
+    # depot or station does not. The unit of the process that created it, else its applicant's.
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
     documents: Mapped[list[CustomerDocument]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CustomerDocument.id"
     )
@@ -310,6 +338,15 @@ class TradeDeal(Base):
     __table_args__ = (Index("ix_trade_deals_status_preferred", "status", "preferred"),)
 
 
+class TradeHandler(Base):
+    """A person a deal names (000 §7): its applicant, the handler 经办人, and the co-handlers the
+    application lists. Only they act on the deal as marketing; they read it too."""
+
+    __tablename__ = "trade_handlers"
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
 class TradeTender(Base):
     """One tender of a deal (000 §7 (五)) with every bid and revision and the ranking, for auditors."""
 
@@ -333,3 +370,89 @@ class TradeTender(Base):
     winner_name: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """A create request's `Idempotency-Key` and the answer it got: a retry replays the answer
+    instead of creating a second record (api/idempotency.py). `status` is None while in progress."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))
+    request: Mapped[str] = mapped_column(String(300))  # "POST /api/v1/complaints"
+    body_hash: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and body
+    status: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("username", "key", name="uq_idempotency_keys_username_key"),)
+
+
+class LoginAttempt(Base):
+    """A failed login, counted per username and per client address for the rate limit."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "attempted_at"),
+        Index("ix_login_attempts_address", "address", "attempted_at"),
+    )
+
+
+class AdminAudit(Base):
+    """Every user and role change made through the API: who, when, what, and the user before/after."""
+
+    __tablename__ = "admin_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditRecord(Base):
+    """Append-only: who did what to a process, when, why, with what outcome; written by the activity
+    that projects the same moment, in its transaction. `position` counts the process's rows from 1;
+    `hash` seals the row's content and `prev_hash` (domain/audit.py), so an edit, a deletion or a
+    reordering breaks the chain. Nothing updates or deletes these rows."""
+
+    __tablename__ = "audit_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    event_key: Mapped[str] = mapped_column(String(120))  # deterministic: a retried write finds it
+    process_type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(200))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    step: Mapped[str | None] = mapped_column(String(60))
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("process_id", "event_key", name="uq_audit_records_event"),
+        UniqueConstraint("process_id", "position", name="uq_audit_records_position"),
+    )
+
+
+class AuditHead(Base):
+    """The end of each process's chain: its length and last hash. Writers of a process lock this
+    row (one writer at a time per process, none across processes), and a deleted last row shows as
+    a chain shorter than its head."""
+
+    __tablename__ = "audit_heads"
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    length: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str | None] = mapped_column(String(64))

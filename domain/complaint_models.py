@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from domain.complaints import ComplaintRecord, ComplaintStage, InvestigationReport, Remedy, ReplyMethod
 from domain.models import Actor, ProcessStatus
+from domain.text import StoredText
 
 
 class ComplaintInput(BaseModel):
@@ -26,26 +27,26 @@ class VerdictRequest(BaseModel):
 
     actor: Actor
     remedy: Remedy
-    verdict: str = Field(min_length=1, max_length=3000)
+    verdict: StoredText = Field(min_length=1, max_length=3000)
 
 
 class RemedyRequest(BaseModel):
     actor: Actor
-    note: str = Field(min_length=1, max_length=3000)
+    note: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ReplyRequest(BaseModel):
     """The resolution and the reply to the customer, in writing or by phone (001)."""
 
     actor: Actor
-    resolution: str = Field(min_length=1, max_length=3000)
+    resolution: StoredText = Field(min_length=1, max_length=3000)
     method: ReplyMethod
-    reply: str = Field(min_length=1, max_length=3000)
+    reply: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ExtensionRequest(BaseModel):
     actor: Actor
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class ComplaintView(BaseModel):

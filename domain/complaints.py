@@ -5,13 +5,13 @@ Declared once as data: deadlines per severity, the escalation ladder, the extens
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.roles import Role
+from domain.text import Int32, Moment, StoredText
 
 
 class Severity(StrEnum):
@@ -91,26 +91,26 @@ def remedy_role(remedy: Remedy) -> Role:
 class ComplaintRecord(BaseModel):
     """The complaint record of 002 rule 2 §15: customer, request, received time and number."""
 
-    customer_id: int | None = None
-    customer_name: str = Field(min_length=1, max_length=200)
+    customer_id: Int32 | None = None
+    customer_name: StoredText = Field(min_length=1, max_length=200)
     channel: Channel
     category: Category
     severity: Severity
-    description: str = Field(min_length=1, max_length=5000)
-    customer_request: str | None = Field(default=None, max_length=2000)
-    received_at: datetime
-    contact: str | None = Field(default=None, max_length=200)
+    description: StoredText = Field(min_length=1, max_length=5000)
+    customer_request: StoredText | None = Field(default=None, max_length=2000)
+    received_at: Moment
+    contact: StoredText | None = Field(default=None, max_length=200)
 
 
 class InvestigationReport(BaseModel):
     """002 rule 2 §17: cause, course, responsible person, conclusion, countermeasure, prevention."""
 
-    cause: str = Field(min_length=1, max_length=2000)
-    course: str = Field(min_length=1, max_length=5000)
-    responsible_person: str = Field(min_length=1, max_length=100)
-    conclusion: str = Field(min_length=1, max_length=2000)
-    countermeasure: str = Field(min_length=1, max_length=2000)
-    prevention: str = Field(min_length=1, max_length=2000)
+    cause: StoredText = Field(min_length=1, max_length=2000)
+    course: StoredText = Field(min_length=1, max_length=5000)
+    responsible_person: StoredText = Field(min_length=1, max_length=100)
+    conclusion: StoredText = Field(min_length=1, max_length=2000)
+    countermeasure: StoredText = Field(min_length=1, max_length=2000)
+    prevention: StoredText = Field(min_length=1, max_length=2000)
     product_cause: bool = False
 
 

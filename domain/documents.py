@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.text import StoredText
+
 
 class DocumentType(StrEnum):
     business_license = "business_license"
@@ -57,8 +59,8 @@ class Document(BaseModel):
     """One licence or certificate as submitted: a stamped copy, original on request (000 §6)."""
 
     type: DocumentType
-    number: str = Field(min_length=1, max_length=64)
-    issuer: str | None = Field(default=None, max_length=128)
+    number: StoredText = Field(min_length=1, max_length=64)
+    issuer: StoredText | None = Field(default=None, max_length=128)
     valid_until: date | None = None
     stamped_copy: bool = True
 

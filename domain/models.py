@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -16,6 +17,7 @@ from domain.approvals import ChainSpec, Outcome
 from domain.credit_code import credit_code_problem
 from domain.documents import Document
 from domain.roles import Role
+from domain.text import Fitted, Int32, StoredText, Username
 
 
 class ProcessStatus(StrEnum):
@@ -25,6 +27,7 @@ class ProcessStatus(StrEnum):
     withdrawn = "withdrawn"
     returned = "returned"  # waiting for the applicant to correct and resubmit
     closed = "closed"  # a complaint closed with its resolution and reply
+    failed = "failed"  # a write the database refused: waits for an admin's repair, or was abandoned
 
     @property
     def is_open(self) -> bool:
@@ -54,27 +57,30 @@ class CustomerKind(StrEnum):
 class CustomerData(BaseModel):
     """The customer card (客户档案卡): 000 §10 fields plus the 001 summary form."""
 
-    name: str = Field(min_length=2, max_length=200)
-    credit_code: str
+    name: StoredText = Field(min_length=2, max_length=200)
+    credit_code: StoredText = Field(max_length=40)  # normalised and checked below: 18 characters
     kind: CustomerKind
-    address: str = Field(min_length=2, max_length=300)
-    legal_representative: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=5, max_length=40)
+    address: StoredText = Field(min_length=2, max_length=300)
+    legal_representative: StoredText = Field(min_length=1, max_length=100)
+    phone: StoredText = Field(min_length=5, max_length=40)
     postcode: str | None = Field(default=None, pattern=r"^\d{6}$")
-    fax: str | None = None
-    contact_person: str | None = None
-    manager: str | None = None
-    organisation_form: str | None = None
-    industry: str | None = None
-    scale: str | None = None
-    business_scope: str | None = None
-    registered_capital: Decimal | None = Field(default=None, ge=0)
-    registration_authority: str | None = None
+    # The fields below are kept in the card (JSON): bounded so that a card stays a card.
+    fax: StoredText | None = Field(default=None, max_length=40)
+    contact_person: StoredText | None = Field(default=None, max_length=100)
+    manager: StoredText | None = Field(default=None, max_length=100)
+    organisation_form: StoredText | None = Field(default=None, max_length=100)
+    industry: StoredText | None = Field(default=None, max_length=100)
+    scale: StoredText | None = Field(default=None, max_length=100)
+    business_scope: StoredText | None = Field(default=None, max_length=2000)
+    registered_capital: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    registration_authority: StoredText | None = Field(default=None, max_length=200)
     registered_on: date | None = None
-    employees: int | None = Field(default=None, ge=0)
-    bank_name: str | None = None
-    bank_account: str | None = None
-    delegate: str | None = Field(default=None, description="Name of a delegate acting for the legal representative")
+    employees: Int32 | None = Field(default=None, ge=0)
+    bank_name: StoredText | None = Field(default=None, max_length=200)
+    bank_account: StoredText | None = Field(default=None, max_length=64)
+    delegate: StoredText | None = Field(
+        default=None, max_length=100, description="Name of a delegate acting for the legal representative"
+    )
 
     @field_validator("credit_code")
     @classmethod
@@ -104,12 +110,12 @@ class ApprovalInput(BaseModel):
     history says exactly which steps were asked for even if the declaration changes later."""
 
     chain: ChainSpec
-    subject: str = Field(min_length=1, max_length=200)
+    subject: StoredText = Field(min_length=1, max_length=200)
     applicant: Actor
     unit: str | None = None  # the unit the process acts for; default the applicant's
     unit_path: list[str] = Field(default_factory=list)
     signers: dict[str, list[str]] = Field(default_factory=dict)  # named signers per step
-    detail: str | None = Field(default=None, max_length=5000)
+    detail: StoredText | None = Field(default=None, max_length=5000)
 
 
 # --- the approval-step mechanism ------------------------------------------------------------
@@ -126,7 +132,7 @@ class TaskSpec(BaseModel):
     workflow_id: str
     process_type: str
     step: str
-    step_title: str
+    step_title: Annotated[str, Fitted(200)]  # derived (a title, an escalation level): cut to the column
     role: Role | None = None
     unit: str | None = None
     unit_parents: bool = False  # holders of the role in a unit above `unit` may act too
@@ -134,7 +140,7 @@ class TaskSpec(BaseModel):
     on_behalf_of: str | None = None  # the person an out-of-office deputy stands in for
     delegated_by: str | None = None  # 委托: the delegator gets the task back for the final decision
     claimed_by: str | None = None  # a role task one holder claimed for themself
-    subject: str
+    subject: Annotated[str, Fitted(200)]  # derived from names and categories: cut to the column
     round: int = 1
     created_at: datetime
     due_at: datetime | None = None
@@ -204,10 +210,12 @@ class DecisionRequest(BaseModel):
     task_id: str
     step: str
     outcome: Outcome
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: StoredText | None = Field(default=None, max_length=2000)
     actor: Actor
-    return_to: str | None = Field(default=None, max_length=60, description="an earlier step; None: the applicant")
-    cc: list[str] = Field(default_factory=list, max_length=20, description="users copied on the decision")
+    return_to: StoredText | None = Field(
+        default=None, max_length=60, description="an earlier step; None: the applicant"
+    )
+    cc: list[Username] = Field(default_factory=list, max_length=20, description="users copied on the decision")
     on_behalf_of: str | None = None  # filled by the API from the task: the deputy's or delegate's principal
 
 
@@ -233,7 +241,7 @@ class HandOverRequest(BaseModel):
     kind: HandOverKind
     actor: Actor
     to: Actor  # the target, looked up by the API: the workflow checks the step's role on it
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: StoredText | None = Field(default=None, max_length=2000)
 
 
 class SignerPosition(StrEnum):
@@ -246,7 +254,7 @@ class AddSignerRequest(BaseModel):
     actor: Actor
     signer: Actor
     position: SignerPosition
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class ClaimRequest(BaseModel):
@@ -259,7 +267,7 @@ class UrgeRequest(BaseModel):
     """催办: a nudge to the current holders, at most once per the chain's interval."""
 
     actor: Actor
-    comment: str | None = Field(default=None, max_length=500)
+    comment: StoredText | None = Field(default=None, max_length=500)
 
 
 class CalendarChanged(BaseModel):
@@ -281,12 +289,12 @@ class DeadlineReplan(BaseModel):
 class ResubmitRequest(BaseModel):
     actor: Actor
     application: OnboardingApplication
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: StoredText | None = Field(default=None, max_length=2000)
 
 
 class WithdrawRequest(BaseModel):
     actor: Actor
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class ProcessView(BaseModel):
@@ -311,7 +319,7 @@ class ProcessProjection(BaseModel):
     process_type: str
     status: ProcessStatus
     current_step: str | None
-    subject: str
+    subject: Annotated[str, Fitted(200)]
     subject_key: str | None = None
     applicant: str
     customer_id: int | None = None

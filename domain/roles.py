@@ -48,6 +48,16 @@ OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
 # process's unit; head-office roles in the same step (finance in a joint review) are not scoped.
 UNIT_SCOPED_ROLES = frozenset({Role.depot_manager, Role.station_manager})
 
+# The competent department for complaints reads every complaint: marketing owns them and serious
+# ones go to the business VP at once (000 §16; REGULATIONS.md P7).
+COMPLAINT_DESK = frozenset({Role.marketing_reviewer, Role.marketing_manager, Role.business_vp})
+
+# Head-office marketing (the archive's custodian) and finance read every customer file; anyone else
+# reads the files of their own unit and the units below it (003 §2, 004 §3).
+CUSTOMER_DESK = frozenset(
+    {Role.sales_clerk, Role.marketing_reviewer, Role.marketing_manager, Role.finance_reviewer, Role.chief_accountant}
+)
+
 # Roles that file applications on behalf of customers (000 §6: the clerk collects documents).
 APPLICANT_ROLES = frozenset({Role.sales_clerk})
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from domain.approvals import Outcome
 from domain.documents import Document
 from domain.models import Actor, CustomerData, DecisionRecord, ProcessProjection, ProcessStatus
+from domain.text import Int32, Moment, StoredText, Username
 from domain.trade import Ownership, Product, TradeDirection, is_preferred
 
 Money = Decimal
@@ -63,9 +64,23 @@ class TradeApplication(BaseModel):
     partner: CustomerData
     ownership: Ownership
     direction: TradeDirection
-    products: list[Product] = Field(min_length=1)
+    products: list[Product] = Field(min_length=1, max_length=len(Product))  # stored joined in VARCHAR(100)
     documents: list[Document]
-    purpose: str = Field(min_length=1, max_length=2000, description="the intended business (goods, volume, period)")
+    purpose: StoredText = Field(
+        min_length=1, max_length=2000, description="the intended business (goods, volume, period)"
+    )
+    co_handlers: list[Username] = Field(
+        default_factory=list,
+        max_length=10,
+        description="usernames of marketing colleagues who work the deal with its applicant (the handler)",
+    )
+
+    @field_validator("products")
+    @classmethod
+    def _distinct_products(cls, value: list[Product]) -> list[Product]:
+        if len(set(value)) != len(value):
+            raise ValueError("each product at most once")
+        return value
 
     @property
     def preferred(self) -> bool:
@@ -84,10 +99,14 @@ class LeadershipDecisionIn(BaseModel):
     """The company leadership meeting's collective decision (000 §7 (四)), recorded from its minutes."""
 
     meeting_date: date
-    attendees: list[str] = Field(min_length=2, description="names of the leaders present (at least two)")
-    minutes_ref: str = Field(min_length=1, max_length=100, description="reference of the meeting minutes 会议纪要")
+    attendees: list[Annotated[StoredText, Field(max_length=100)]] = Field(
+        min_length=2, max_length=50, description="names of the leaders present (at least two)"
+    )
+    minutes_ref: StoredText = Field(
+        min_length=1, max_length=100, description="reference of the meeting minutes 会议纪要"
+    )
     outcome: Literal[Outcome.approve, Outcome.reject]
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: StoredText = Field(min_length=1, max_length=2000)
 
     @field_validator("attendees")
     @classmethod
@@ -106,9 +125,9 @@ class LeadershipDecisionRequest(BaseModel):
 class TenderIn(BaseModel):
     """000 §7 (五): trading conditions published to a defined range of bidders, with a deadline."""
 
-    conditions: str = Field(min_length=1, max_length=5000)
-    invited_range: str = Field(min_length=1, max_length=2000, description="who is invited to bid")
-    bidding_deadline: AwareDatetime
+    conditions: StoredText = Field(min_length=1, max_length=5000)
+    invited_range: StoredText = Field(min_length=1, max_length=2000, description="who is invited to bid")
+    bidding_deadline: Moment
 
 
 class TenderRequest(BaseModel):
@@ -123,8 +142,8 @@ class BidIn(BaseModel):
     ownership: Ownership
     amount: Money = Field(gt=0, max_digits=18, decimal_places=2, description="total price of the bid (CNY)")
     unit_price: Money | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
-    quantity: str | None = Field(default=None, max_length=100)
-    terms: str = Field(min_length=1, max_length=3000)
+    quantity: StoredText | None = Field(default=None, max_length=100)
+    terms: StoredText = Field(min_length=1, max_length=3000)
     documents: list[Document] = Field(default_factory=list)
 
 
@@ -137,10 +156,10 @@ class NoAwardDecisionIn(BaseModel):
     """Marketing's decision on a tender without award: re-open (new deadline) or cancel the deal."""
 
     decision: Literal["reopen", "cancel"]
-    reason: str = Field(min_length=1, max_length=2000)
-    bidding_deadline: AwareDatetime | None = None
-    conditions: str | None = Field(default=None, max_length=5000)
-    invited_range: str | None = Field(default=None, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
+    bidding_deadline: Moment | None = None
+    conditions: StoredText | None = Field(default=None, max_length=5000)
+    invited_range: StoredText | None = Field(default=None, max_length=2000)
 
 
 class NoAwardDecisionRequest(BaseModel):
@@ -149,10 +168,12 @@ class NoAwardDecisionRequest(BaseModel):
 
 
 class EvaluationIn(BaseModel):
-    ranking: list[str] | None = Field(
-        default=None, description="every bidder's credit code, best first; omitted: the proposed default ranking"
+    ranking: list[Annotated[StoredText, Field(max_length=18)]] | None = Field(
+        default=None,
+        max_length=100,
+        description="every bidder's credit code, best first; omitted: the proposed default ranking",
     )
-    rationale: str = Field(min_length=1, max_length=3000)
+    rationale: StoredText = Field(min_length=1, max_length=3000)
 
 
 class EvaluationRequest(BaseModel):
@@ -161,12 +182,12 @@ class EvaluationRequest(BaseModel):
 
 
 class ContractIn(BaseModel):
-    contract_no: str = Field(min_length=1, max_length=64)
+    contract_no: StoredText = Field(min_length=1, max_length=64)
     amount: Money = Field(gt=0, max_digits=18, decimal_places=2)
-    goods: str = Field(min_length=1, max_length=500)
-    payment_terms: str = Field(min_length=1, max_length=3000)
-    delivery_terms: str | None = Field(default=None, max_length=3000)
-    note: str | None = Field(default=None, max_length=2000)
+    goods: StoredText = Field(min_length=1, max_length=500)
+    payment_terms: StoredText = Field(min_length=1, max_length=3000)
+    delivery_terms: StoredText | None = Field(default=None, max_length=3000)
+    note: StoredText | None = Field(default=None, max_length=2000)
 
 
 class ContractRequest(BaseModel):
@@ -176,8 +197,8 @@ class ContractRequest(BaseModel):
 
 class SigningIn(BaseModel):
     signed_on: date
-    our_signatory: str = Field(min_length=1, max_length=100)
-    counterpart_signatory: str = Field(min_length=1, max_length=100)
+    our_signatory: StoredText = Field(min_length=1, max_length=100)
+    counterpart_signatory: StoredText = Field(min_length=1, max_length=100)
 
 
 class SigningRequest(BaseModel):
@@ -188,9 +209,9 @@ class SigningRequest(BaseModel):
 class TitleTransferIn(BaseModel):
     """000 §7 (七): the title-transfer certificate 物权转移证明 signed with the counterpart."""
 
-    certificate_no: str = Field(min_length=1, max_length=64)
+    certificate_no: StoredText = Field(min_length=1, max_length=64)
     signed_on: date
-    note: str | None = Field(default=None, max_length=2000)
+    note: StoredText | None = Field(default=None, max_length=2000)
 
 
 class TitleTransferRequest(BaseModel):
@@ -203,9 +224,9 @@ class PaymentFormIn(BaseModel):
 
     amount: Money = Field(gt=0, max_digits=18, decimal_places=2)
     due_date: date
-    bank_name: str = Field(min_length=1, max_length=200)
-    bank_account: str = Field(min_length=4, max_length=64)
-    instalment_note: str | None = Field(default=None, max_length=500)
+    bank_name: StoredText = Field(min_length=1, max_length=200)
+    bank_account: StoredText = Field(min_length=4, max_length=64)
+    instalment_note: StoredText | None = Field(default=None, max_length=500)
 
 
 class PaymentFormRequest(BaseModel):
@@ -214,13 +235,13 @@ class PaymentFormRequest(BaseModel):
 
 
 class PaymentPaidIn(BaseModel):
-    paid_at: AwareDatetime
-    reference: str = Field(min_length=1, max_length=100, description="bank transfer reference")
+    paid_at: Moment
+    reference: StoredText = Field(min_length=1, max_length=100, description="bank transfer reference")
 
 
 class PaymentPaidRequest(BaseModel):
     actor: Actor
-    number: int = Field(ge=1)
+    number: Int32 = Field(ge=1)
     paid: PaymentPaidIn
 
 
@@ -228,15 +249,17 @@ class SettlementIn(BaseModel):
     """000 §7 (八): finance, together with marketing, settles the inbound refined oil 入库结算."""
 
     settled_on: date
-    receipt_no: str = Field(min_length=1, max_length=64, description="inbound (warehouse) receipt number")
-    marketing_confirmed_by: str = Field(min_length=1, max_length=100, description="marketing colleague who settled")
-    quantity: str | None = Field(default=None, max_length=100)
-    note: str | None = Field(default=None, max_length=2000)
+    receipt_no: StoredText = Field(min_length=1, max_length=64, description="inbound (warehouse) receipt number")
+    marketing_confirmed_by: StoredText = Field(
+        min_length=1, max_length=100, description="marketing colleague who settled"
+    )
+    quantity: StoredText | None = Field(default=None, max_length=100)
+    note: StoredText | None = Field(default=None, max_length=2000)
 
 
 class SettlementRequest(BaseModel):
     actor: Actor
-    number: int = Field(ge=1)
+    number: Int32 = Field(ge=1)
     settlement: SettlementIn
 
 

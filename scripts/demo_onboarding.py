@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -51,7 +52,12 @@ def login(client: httpx.Client, username: str) -> dict[str, str]:
 
 def run(api: str) -> list[dict[str, Any]]:
     with httpx.Client(base_url=api, timeout=30) as client:
-        started = client.post("/api/v1/onboarding", json=demo_application(), headers=login(client, "sales_clerk"))
+        # One key per intended application: a retry after a timeout gets the same answer, not a second process.
+        headers = login(client, "sales_clerk") | {"Idempotency-Key": str(uuid.uuid4())}
+        application = demo_application()
+        started = client.post("/api/v1/onboarding", json=application, headers=headers)
+        if started.status_code >= 500:
+            started = client.post("/api/v1/onboarding", json=application, headers=headers)
         started.raise_for_status()
         process_id = started.json()["process_id"]
         print(f"sales_clerk filed onboarding {process_id}: {started.json()['current_step']}")

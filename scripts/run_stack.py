@@ -1,6 +1,8 @@
 """`make run`: Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the API.
 
 Migrations and demo data are applied by `make run` before this starts. Ctrl-C stops everything.
+The demo stack opts into demo mode (APP_ENV=demo) unless APP_ENV is set: a bare
+`uvicorn api.main:app` never does.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 
 
 def main() -> None:
+    os.environ.setdefault("APP_ENV", "demo")
     settings = get_settings()
     children: list[subprocess.Popen[bytes]] = []
     external = "TEMPORAL_ADDRESS" in os.environ

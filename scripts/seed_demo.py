@@ -16,9 +16,7 @@ from api.security import hash_password
 from db.models import OrgUnit, User, UserRole
 from db.session import make_engine, make_sessionmaker
 from domain.roles import DEMO_ROLES, ROLE_TITLES, Role
-from settings import get_settings
-
-DEMO_PASSWORD = "demo"
+from settings import DEMO_PASSWORD, get_settings
 
 # (code, name, kind, parent, head): the head is the unit's leader, who decides leader-chain steps.
 UNITS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
@@ -68,7 +66,9 @@ async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_
                 session.add(OrgUnit(code=code, name=name, kind=kind, parent_code=parent, head=head))
                 await session.flush()
         for username, role, full_name, unit in DEMO_USERS:
-            if await session.scalar(select(User.id).where(User.username == username)) is not None:
+            existing = await session.scalar(select(User).where(User.username == username))
+            if existing is not None:
+                existing.is_demo = True  # a database seeded before the flag existed
                 continue
             session.add(
                 User(
@@ -76,6 +76,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession], password: str = DEMO_
                     full_name=full_name,
                     password_hash=hashed,
                     unit_code=unit,
+                    is_demo=True,
                     created_at=datetime.now(UTC),
                     roles=[UserRole(role=role.value)],
                 )

@@ -10,6 +10,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+# The tests opt into demo mode (demo secret, demo users) explicitly, before any module reads settings.
+os.environ["APP_ENV"] = "demo"
+
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -86,9 +86,14 @@ class WorkerControl:
 class Api:
     """The real FastAPI app over ASGI, with a token per demo user."""
 
-    def __init__(self, client: httpx.AsyncClient, worker: WorkerControl) -> None:
-        self.client, self.worker = client, worker
+    def __init__(self, client: httpx.AsyncClient, worker: WorkerControl, app: Any = None) -> None:
+        self.client, self.worker, self.app = client, worker, app
         self._tokens: dict[str, str] = {}
+
+    def from_address(self, address: str) -> httpx.AsyncClient:
+        """Another client of the same app, connecting from `address` (per-address rate limits)."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60)
 
     async def headers(self, username: str, password: str = "demo") -> dict[str, str]:
         if username not in self._tokens:
@@ -122,17 +127,22 @@ class Api:
 
 @asynccontextmanager
 async def running_api(
-    client: Client, sessions: async_sessionmaker[AsyncSession], task_queue: str, database_url: str
+    client: Client, sessions: async_sessionmaker[AsyncSession], task_queue: str, database_url: str, **settings_: Any
 ) -> AsyncIterator[Api]:
+    """The app in demo mode; `settings_` overrides single settings for one test. Login rate limits
+    are lifted: tests that log in wrongly on purpose (bad input, generated cases) share the demo
+    users and the test client's address; tests/api/test_login_security.py runs the real limits."""
     worker = WorkerControl(client, task_queue, sessions)
     await worker.start()
-    settings = Settings(database_url=database_url, task_queue=task_queue)
+    lifted = {"login_failures_per_username": 10_000, "login_failures_per_address": 10_000}
+    base = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
+    settings = Settings(**(base | settings_))
     app = create_app(settings, temporal=client, sessions=sessions)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
-                yield Api(http, worker)
+                yield Api(http, worker, app)
     finally:
         await worker.stop()
 

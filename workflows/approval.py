@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         WatcherSpec,
         WithdrawRequest,
     )
+    from domain.repair import RepairOutcome, RepairRequest
     from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Lane
@@ -187,6 +188,8 @@ class ApprovalChain:
         self.chain = chain
         self.process = process
         self.kernel = kernel
+        if kernel.process is None:  # the process a refused write names, if the workflow did not say
+            kernel.process = process
         self.lane = lane or kernel.main
         self.signers: dict[str, list[str]] = {k: list(v) for k, v in (signers or {}).items()}
         self.round = 1
@@ -292,6 +295,7 @@ class ApprovalChain:
                 levels=len(step.escalate_to),
                 remind_before=timedelta(hours=step.remind_before_hours),
                 done=lambda: run.result is not None or self.cancelled,
+                paused=lambda: self.kernel.repair.stopped,
             )
             clock_task = asyncio.create_task(run.clock.run(partial_remind(self, run), partial_escalate(self, run)))
         await self.kernel.rest(self.lane)
@@ -865,15 +869,38 @@ class ApprovalHost:
         for chain in waiting:
             chain.validate_urge(request)
 
+    @workflow.update
+    async def repair(self, request: RepairRequest) -> RepairOutcome:
+        """An administrator's decision on a process stopped by a refused write (workflows/repair.py)."""
+        self.validate_repair(request)
+        # The decision's audit row is written with it (activities/process_failures.py), even when
+        # the process ends on it: not with the next write, which an abandoned process never makes.
+        self.kernel.outbox.audit = [e for e in self.kernel.outbox.audit if e.name != "repair"]
+        outcome = await self.kernel.repair.decide(request)
+        if outcome.status == ProcessStatus.running.value:
+            kernel = self.kernel
+
+            def rested() -> bool:  # read-your-writes: the row shows the resumed process as it now is
+                return (kernel.in_flight == 0 and kernel.main.settled) or kernel.repair.stopped
+
+            await workflow.wait_condition(rested)
+        return outcome
+
+    @repair.validator
+    def validate_repair(self, request: RepairRequest) -> None:
+        self.kernel.repair.validate(request)
+
     @workflow.signal
     async def calendar_changed(self, change: CalendarChanged) -> None:
-        """An administrator entered a year's schedule: provisional deadlines are computed again."""
-        moved = False
-        for chain in self._chains():
-            moved = await chain.replan(change) or moved
-        moved = await self._replan_own(change) or moved
-        if moved:
-            await self.kernel.flush()
+        """An administrator entered a year's schedule: provisional deadlines are computed again.
+        A read arriving meanwhile (`current`) waits for the re-plan and its write."""
+        async with self.kernel.busy():
+            moved = False
+            for chain in self._chains():
+                moved = await chain.replan(change) or moved
+            moved = await self._replan_own(change) or moved
+            if moved:
+                await self.kernel.flush()
 
     async def _replan_own(self, change: CalendarChanged) -> bool:
         """Deadlines a workflow keeps outside its chains (a complaint's) re-plan here (override)."""

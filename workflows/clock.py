@@ -63,6 +63,9 @@ class DeadlineClock:
     levels: int
     remind_before: timedelta | None
     done: Callable[[], bool]
+    # True while the process is stopped for a repair (workflows/repair.py): a moment that passes
+    # meanwhile acts only once the process runs again.
+    paused: Callable[[], bool] = lambda: False
     reminded: bool = False
     level: int = 0
     _moves: int = 0
@@ -82,6 +85,13 @@ class DeadlineClock:
             self.reminded = False
         self._moves += 1
 
+    async def _unpaused(self) -> bool:
+        """Hold while the process is stopped; False if the clock is done meanwhile. Waits (and
+        yields) only when paused, so a clock that never paused runs exactly as it always did."""
+        if self.paused():
+            await workflow.wait_condition(lambda: self.done() or not self.paused())
+        return not self.done()
+
     async def run(
         self,
         remind: Callable[[], Awaitable[None]],
@@ -97,6 +107,8 @@ class DeadlineClock:
             if remind_at is not None and not self.reminded:
                 if not await sleep_until(remind_at, moved):
                     continue  # done, or moved: look again
+                if not await self._unpaused():
+                    continue
                 self.reminded = True
                 await remind()
             moments = [due.deadline, *due.following][: self.levels]
@@ -104,7 +116,7 @@ class DeadlineClock:
             for level, missed in enumerate(moments, start=1):
                 if level <= self.level:
                     continue
-                if not await sleep_until(missed, moved):
+                if not await sleep_until(missed, moved) or not await self._unpaused():
                     finished = False
                     break
                 self.level = level

@@ -104,7 +104,7 @@ class ComplaintWorkflow(ApprovalHost):
         self.extension_state: str | None = None
         self.closed_at: datetime | None = None
         self.replans: list[DeadlineReplan] = []
-        self.kernel = Kernel(self._write_state)
+        self.kernel = Kernel(self._write_state, self.ref)
         self.projected: tuple[str, str] | None = None  # (status, stage) last written to the process row
 
     @property
@@ -125,9 +125,14 @@ class ComplaintWorkflow(ApprovalHost):
 
     @workflow.run
     async def run(self, start: ComplaintInput) -> ComplaintView:
+        return await self.kernel.guard(self._run(start))
+
+    async def _run(self, start: ComplaintInput) -> ComplaintView:
         severity = self.record.severity
         due = await self._deadline(self.record.received_at, DEADLINE_WORKING_DAYS[severity])
-        self.clock = DeadlineClock(due, levels=LEVELS, remind_before=REMIND_BEFORE, done=lambda: self.closed)
+        self.clock = DeadlineClock(
+            due, levels=LEVELS, remind_before=REMIND_BEFORE, done=lambda: self.closed, paused=self._stopped
+        )
         if severity in REPORT_AT_ONCE:  # 001: serious complaints go to the business VP at once
             self._post("reported_to_vp", Role.business_vp, None, f"{severity.value} complaint registered")
         self._remind_if_due()
@@ -153,6 +158,9 @@ class ComplaintWorkflow(ApprovalHost):
 
     async def _deadline(self, start: datetime, working_days: int) -> DeadlineAnswer:
         return await working_day_deadline(deadline_query(start, working_days, LEVELS))
+
+    def _stopped(self) -> bool:
+        return self.kernel.repair.stopped
 
     def _remind_if_due(self) -> None:
         """The handler's reminder, once its moment has come; a complaint registered that late gets it
@@ -254,7 +262,7 @@ class ComplaintWorkflow(ApprovalHost):
         clock = None
         if own_due is not None:  # 001: the verdict and the remedy each escalate when their day passes
             step.clock = DeadlineClock(
-                own_due, levels=LEVELS, remind_before=None, done=lambda: step.done or self.closed
+                own_due, levels=LEVELS, remind_before=None, done=lambda: step.done or self.closed, paused=self._stopped
             )
             clock = asyncio.create_task(step.clock.run(self._no_reminder, self._step_escalation(step)))
         await self.kernel.rest()
@@ -442,11 +450,11 @@ class ComplaintWorkflow(ApprovalHost):
         shown = (view.status.value, view.stage.value)
         process: ProcessProjection | None = None
         if shown != self.projected:
-            self.projected = shown
             started = workflow.info().start_time
             process = self.ref.projection(view.status, view.current_step, started, customer_id=self.record.customer_id)
         sync = ComplaintSync(process=process, complaint=self._complaint_projection(view), **outbox.as_fields())
         await write(ComplaintStore.sync_complaint, sync)
+        self.projected = shown  # only once written: a write the database refused is retried whole
 
     def _complaint_projection(self, view: ComplaintView) -> ComplaintProjection:
         return ComplaintProjection(

@@ -127,7 +127,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         self.started_at = workflow.now()
         self.status = ProcessStatus.running
         self.stage = TradeStage.partner_review
-        self.kernel = Kernel(self._write)
+        self.kernel = Kernel(self._write, self.ref)
         self.main = self.kernel.main
         self.version = 0
         self.partner = self._chain(PARTNER_CHAIN, self.applicant, self.main, "资信审批")
@@ -145,6 +145,9 @@ class ExternalTradeWorkflow(ApprovalHost):
 
     @workflow.run
     async def run(self, start: TradeInput) -> TradeView:
+        return await self.kernel.guard(self._run(start))
+
+    async def _run(self, start: TradeInput) -> TradeView:
         if await self.partner.run() is Outcome.approve:  # 000 §7 (四): "通过后方可开展业务"
             await self._deal()
         else:
@@ -209,7 +212,7 @@ class ExternalTradeWorkflow(ApprovalHost):
             closed_at=tender.closed_at,
             proposed_ranking=[r.credit_code for r in tender.proposed_ranking],
         )
-        await store(TradeStore.close_tender, closure)
+        await self.kernel.stored(lambda: store(TradeStore.close_tender, closure))
 
     async def _evaluate_and_award(self, tender: Tender) -> bool:
         """Marketing ranks the bids, the business VP approves the award; a return asks for a new ranking."""
@@ -258,7 +261,7 @@ class ExternalTradeWorkflow(ApprovalHost):
             created_by=approval.actor,
             approved_at=approval.at,
         )
-        self.customer_id = await store(TradeStore.create_trade_customer, creation)
+        self.customer_id = await self.kernel.stored(lambda: store(TradeStore.create_trade_customer, creation))
 
     async def _run_payment(self, payment: Payment, chain: ApprovalChain, lane: Lane) -> None:
         """000 §7 (八): form → finance audit → division leader → chief accountant → paid → settled."""
@@ -774,7 +777,8 @@ class ExternalTradeWorkflow(ApprovalHost):
     @workflow.update
     async def current(self) -> TradeView:
         """Waits until the deal rests (every lane's task in an inbox, or ended): read-your-writes."""
-        await workflow.wait_condition(self._quiet)
+        await workflow.wait_condition(lambda: self._quiet() or self.kernel.repair.shown)
+        self.kernel.repair.require_running()  # stopped by a refused write: say so, do not hang
         return self.view()
 
     def _current_step(self) -> str | None:

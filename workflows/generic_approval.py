@@ -49,6 +49,9 @@ class ApprovalWorkflow(SingleChainHost):
 
     @workflow.run
     async def run(self, start: ApprovalInput) -> ProcessView:
+        return await self.kernel.guard(self._run(start))
+
+    async def _run(self, start: ApprovalInput) -> ProcessView:
         outcome = await self.approvals.run()
         if outcome is not None:
             # A return to the applicant ends a chain run on its own: they file a corrected one.

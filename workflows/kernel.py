@@ -9,15 +9,21 @@ lane `rest`s again, so the API's answer names the real next step.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationSpec
+    from domain.audit import AuditEntry
     from domain.models import TaskClosure, TaskSpec, WatcherSpec
+    from workflows.repair import ProcessIdentity, StoreRepair, refused_data
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -28,6 +34,7 @@ class Outbox:
     closed: list[TaskClosure] = field(default_factory=list)
     notifications: list[NotificationSpec] = field(default_factory=list)
     watchers: list[WatcherSpec] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)  # human acts (workflows/audit.py)
 
     def put_task(self, spec: TaskSpec) -> None:
         """A task opened or moved: the latest state of each task is written once."""
@@ -44,11 +51,12 @@ class Outbox:
             "closed": self.closed,
             "notifications": self.notifications,
             "watchers": self.watchers,
+            "audit": self.audit,
         }
 
     def take(self) -> Outbox:
-        taken = Outbox(self.tasks, self.closed, self.notifications, self.watchers)
-        self.tasks, self.closed, self.notifications, self.watchers = [], [], [], []
+        taken = Outbox(self.tasks, self.closed, self.notifications, self.watchers, self.audit)
+        self.tasks, self.closed, self.notifications, self.watchers, self.audit = [], [], [], [], []
         return taken
 
 
@@ -68,21 +76,58 @@ class Lane:
 class Kernel:
     """The outbox, the lanes and the one write of a process workflow."""
 
-    def __init__(self, write: Callable[[Outbox], Awaitable[None]]) -> None:
+    def __init__(self, write: Callable[[Outbox], Awaitable[None]], process: ProcessIdentity | None = None) -> None:
         self.outbox = Outbox()
         self.main = Lane()
         self._write = write
         self._writing = asyncio.Lock()  # one sync at a time: rows are written in the order things happened
         self.in_flight = 0
+        self.process = process  # named on the row and the repair task if a write is refused
+        self.repair = StoreRepair()
+
+    async def guard(self, body: Coroutine[Any, Any, R]) -> R:
+        """Run the workflow's body; an administrator abandoning a refused write ends the process as
+        failed, wherever that write was waiting (the main line, an update, a clock)."""
+        main = asyncio.create_task(body)
+        repair = self.repair
+        try:
+            await workflow.wait_condition(lambda: main.done() if repair.abandoned is None else repair.answered)
+        except asyncio.CancelledError:
+            main.cancel()
+            raise
+        repair.require_not_abandoned()
+        return main.result()
+
+    async def stored(self, attempt: Callable[[], Awaitable[R]]) -> R:
+        """Run a store step; data the database refuses stops the process for an administrator's
+        repair (workflows/repair.py) instead of a retry every ten seconds for ever."""
+        while True:
+            await self.repair.running()  # a write never overtakes one that waits for its repair
+            try:
+                result = await attempt()
+            except (ActivityError, ApplicationError) as exc:
+                reason = refused_data(exc)
+                if reason is None or self.process is None:
+                    raise
+                await self.repair.stop(self.process, reason)
+                continue
+            self.repair.succeeded()
+            return result
+
+    @asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Work under way outside any lane (a write, a re-plan): a read-your-writes waits for it."""
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
 
     async def flush(self) -> None:
         """Write the process as it is now, with everything in the outbox, in one activity."""
-        self.in_flight += 1
-        try:
-            async with self._writing:
-                await self._write(self.outbox.take())
-        finally:
-            self.in_flight -= 1
+        async with self.busy(), self._writing:
+            outbox = self.outbox.take()
+            await self.stored(lambda: self._write(outbox))
 
     async def rest(self, lane: Lane | None = None) -> None:
         """The lane waits for a human (or has ended): write, then answer the updates waiting on it."""
@@ -95,4 +140,5 @@ class Kernel:
     async def rested(self, lane: Lane | None = None) -> None:
         """Read-your-writes: wait until the lane rests and every write (the clock's too) is done."""
         lane = lane or self.main
-        await workflow.wait_condition(lambda: lane.settled and self.in_flight == 0)
+        await workflow.wait_condition(lambda: (lane.settled and self.in_flight == 0) or self.repair.shown)
+        self.repair.require_running()

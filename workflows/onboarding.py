@@ -60,6 +60,9 @@ class OnboardingWorkflow(SingleChainHost):
 
     @workflow.run
     async def run(self, start: OnboardingInput) -> ProcessView:
+        return await self.kernel.guard(self._run(start))
+
+    async def _run(self, start: OnboardingInput) -> ProcessView:
         resume_at: str | None = None
         while True:
             outcome = await self.approvals.run(resume_at)
@@ -138,16 +141,14 @@ class OnboardingWorkflow(SingleChainHost):
 
     async def _create_customer(self) -> None:
         last = self.approvals.decisions[-1]
-        self.customer_id = await store(
-            ProcessStore.create_customer,
-            CustomerCreation(
-                process_id=self.approvals.process.process_id,
-                customer=self.application.customer,
-                documents=self.application.documents,
-                created_by=last.actor,
-                approved_at=last.at,
-            ),
+        creation = CustomerCreation(
+            process_id=self.approvals.process.process_id,
+            customer=self.application.customer,
+            documents=self.application.documents,
+            created_by=last.actor,
+            approved_at=last.at,
         )
+        self.customer_id = await self.kernel.stored(lambda: store(ProcessStore.create_customer, creation))
 
     async def _write(self, outbox: Outbox) -> None:
         """One write: the process row, its search attributes, and whatever the moment changed."""

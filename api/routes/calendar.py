@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +21,13 @@ from domain.calendar import official_last_year
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
 from domain.models import Actor, CalendarChanged, ProcessStatus
 from domain.roles import Role
+from domain.text import FIRST_YEAR, LAST_YEAR, StoredText, fit
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 Admin = Depends(require_any_role(Role.admin))
 Overseer = Annotated[Actor, Depends(require_any_role(Role.admin, Role.auditor))]
+# The years an administrator maintains (the official data starts in 2004).
+MaintainedYear = Annotated[int, Path(ge=2004, le=2100)]
 
 
 class DeadlineOut(BaseModel):
@@ -39,14 +42,14 @@ class DeadlineOut(BaseModel):
 class YearSchedule(BaseModel):
     """A later year's official schedule (国务院办公厅 notice): holidays and make-up working days."""
 
-    source: str = Field(min_length=1, max_length=300, description="e.g. the State Council notice number")
+    source: StoredText = Field(min_length=1, max_length=300, description="e.g. the State Council notice number")
     holidays: list[date] = Field(default_factory=list)
     workdays: list[date] = Field(default_factory=list, description="make-up working days (调休), often weekends")
 
 
 class DayEntry(BaseModel):
     is_working_day: bool
-    note: str = Field(min_length=1, max_length=200, description="why: e.g. company closure for stock-taking")
+    note: StoredText = Field(min_length=1, max_length=200, description="why: e.g. company closure for stock-taking")
 
 
 class DayOut(BaseModel):
@@ -77,6 +80,8 @@ async def deadline(
     """N working days from a moment: same clock time on the N-th following working day (000 §16)."""
     if (working_days is None) == (severity is None):
         raise Invalid("give exactly one of working_days or severity")
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:  # year 9999 plus a few days is past the calendar's end
+        raise Invalid(f"start must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
     days = working_days if working_days is not None else DEADLINE_WORKING_DAYS[severity]  # type: ignore[index]
     hours = settings.office_hours()
     if start.tzinfo is None:
@@ -144,7 +149,7 @@ async def notify_provisional(
 
 @router.put("/years/{year}", response_model=list[DayOut])
 async def maintain_year(
-    year: int,
+    year: MaintainedYear,
     schedule: YearSchedule,
     session: SessionDep,
     temporal: TemporalDep,
@@ -168,12 +173,18 @@ async def maintain_year(
     )
     for day in schedule.holidays:
         session.add(
-            CalendarDay(day=day, is_working_day=False, note=schedule.source, updated_by=actor.username, updated_at=now)
+            CalendarDay(
+                day=day, is_working_day=False, note=fit(schedule.source, 200), updated_by=actor.username, updated_at=now
+            )
         )
     for day in schedule.workdays:
         session.add(
             CalendarDay(
-                day=day, is_working_day=True, note=f"调休 {schedule.source}", updated_by=actor.username, updated_at=now
+                day=day,
+                is_working_day=True,
+                note=fit(f"调休 {schedule.source}", 200),
+                updated_by=actor.username,
+                updated_at=now,
             )
         )
     entry = await session.get(CalendarYear, year)
@@ -193,6 +204,8 @@ async def set_day(
     """A company closure (or an extra working day) that overrides the official schedule.
 
     Running processes with a provisional deadline are told at once (header `X-Processes-Notified`)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"day must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
     now = datetime.now(UTC)
     row = await session.get(CalendarDay, day)
     if row is None:

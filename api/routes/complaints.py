@@ -12,13 +12,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
-from api.errors import Invalid, NotFound
+from activities.calendar import load_calendar
+from api.audit import best_history
+from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
+from api.errors import Forbidden, Invalid, NotFound
 from api.gateway import send_update
-from api.history import process_history
+from api.idempotency import idempotent
+from api.params import Offset
 from api.schemas import HistoryEntry
 from api.starts import start_process
-from db.models import Complaint, ComplaintStats, Customer
+from api.visibility import complaint_readable, require_open_step
+from api.visibility import get_complaint as readable_complaint
+from api.visibility import get_customer as readable_customer
+from db.models import Complaint, ComplaintStats
 from domain.complaint_models import (
     ComplaintInput,
     ComplaintView,
@@ -28,9 +34,11 @@ from domain.complaint_models import (
     ReplyRequest,
     VerdictRequest,
 )
+from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
 from domain.models import Actor
 from domain.roles import Role
+from domain.text import InCalendar, Int32, StoredText
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -50,15 +58,15 @@ StatsProducer = Annotated[Actor, Depends(require_any_role(Role.marketing_manager
 
 
 class ComplaintIn(BaseModel):
-    customer_id: int | None = None
-    customer_name: str | None = Field(default=None, min_length=1, max_length=200)
+    customer_id: Int32 | None = None
+    customer_name: StoredText | None = Field(default=None, min_length=1, max_length=200)
     channel: Channel
     category: Category
     severity: Severity
-    description: str = Field(min_length=1, max_length=5000)
-    customer_request: str | None = Field(default=None, max_length=2000)
-    contact: str | None = Field(default=None, max_length=200)
-    received_at: datetime | None = None
+    description: StoredText = Field(min_length=1, max_length=5000)
+    customer_request: StoredText | None = Field(default=None, max_length=2000)
+    contact: StoredText | None = Field(default=None, max_length=200)
+    received_at: Annotated[datetime, InCalendar] | None = None  # the zone is checked with the backdating
 
 
 class ComplaintOut(BaseModel):
@@ -89,39 +97,44 @@ class ComplaintDetailOut(ComplaintOut):
 
 class VerdictIn(BaseModel):
     remedy: Remedy
-    verdict: str = Field(min_length=1, max_length=3000)
+    verdict: StoredText = Field(min_length=1, max_length=3000)
 
 
 class RemedyIn(BaseModel):
-    note: str = Field(min_length=1, max_length=3000)
+    note: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ReplyIn(BaseModel):
-    resolution: str = Field(min_length=1, max_length=3000)
+    resolution: StoredText = Field(min_length=1, max_length=3000)
     method: ReplyMethod
-    reply: str = Field(min_length=1, max_length=3000)
+    reply: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ExtensionIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintView)
+@idempotent
 async def register(
-    body: ComplaintIn, request: Request, session: SessionDep, temporal: TemporalDep, actor: Actor = Registrar
+    body: ComplaintIn,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    actor: Actor = Registrar,
 ) -> ComplaintView:
-    """Register a complaint; its deadline follows the working-day calendar (000 §16)."""
+    """Register a complaint; its deadline follows the working-day calendar (000 §16). `received_at`
+    may be backdated by at most `COMPLAINT_BACKDATE_WORKING_DAYS` working days, never in the future."""
     now = datetime.now(UTC)
     received = body.received_at or now
-    if received.tzinfo is None:
-        raise Invalid("received_at needs a time zone, e.g. 2026-09-30T10:00:00+08:00")
-    if received > now:
-        raise Invalid("received_at lies in the future")
+    calendar = await load_calendar(session, settings.office_hours())
+    problem = receipt_problem(received, now, calendar, settings.complaint_backdate_working_days)
+    if problem:
+        raise Invalid(problem)
     name = body.customer_name
     if body.customer_id is not None:
-        customer = await session.get(Customer, body.customer_id)
-        if customer is None:
-            raise NotFound(f"customer {body.customer_id} not found")
+        customer = await readable_customer(session, actor, body.customer_id)  # 404 for a file not mine
         name = customer.name
     if not name:
         raise Invalid("give customer_id or customer_name")
@@ -156,9 +169,9 @@ async def list_complaints(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     status_: Annotated[str | None, Query(alias="status", pattern="^(running|closed)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[Complaint]:
-    query = select(Complaint)
+    query = select(Complaint).where(complaint_readable(actor))
     if overdue is not None:
         query = query.where(Complaint.overdue == overdue)
     if severity:
@@ -202,10 +215,8 @@ async def produce_stats(
 
 
 async def _complaint(session: SessionDep, actor: Actor, process_id: str) -> Complaint:
-    row = await session.get(Complaint, process_id)
-    if row is None:
-        raise NotFound(f"complaint {process_id} not found")
-    return row
+    """The complaint if `actor` may read it, else 404 (api/visibility.py)."""
+    return await readable_complaint(session, actor, process_id)
 
 
 @router.get("/{process_id}", response_model=ComplaintDetailOut)
@@ -214,14 +225,20 @@ async def get_complaint(
 ) -> ComplaintDetailOut:
     row = await _complaint(session, actor, process_id)
     handle = temporal.get_workflow_handle(row.workflow_id, run_id=row.process_id)
-    history = await process_history(handle)
+    history = await best_history(session, handle, row.process_id)
     return ComplaintDetailOut(**ComplaintOut.model_validate(row, from_attributes=True).model_dump(), history=history)
 
 
 async def _handle(
-    session: SessionDep, temporal: TemporalDep, actor: Actor, process_id: str
+    session: SessionDep, temporal: TemporalDep, actor: Actor, process_id: str, *, extension: bool = False
 ) -> WorkflowHandle[Any, Any]:
+    """The complaint to act on: 404 for a non-reader; 403 for a reader who holds none of its open
+    steps — or, for an extension, is neither its handler nor in marketing (000 §16)."""
     row = await _complaint(session, actor, process_id)
+    if not extension:
+        await require_open_step(session, actor, process_id)
+    elif not actor.has(Role.marketing_reviewer) and row.handler != actor.username:
+        raise Forbidden("only the complaint's handler or the marketing department requests an extension (000 §16)")
     return temporal.get_workflow_handle(row.workflow_id, run_id=row.process_id)
 
 
@@ -268,7 +285,7 @@ async def request_extension(
     process_id: str, body: ExtensionIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
 ) -> ComplaintView:
     """A special case asks the leaders, level by level, for up to 7 working days (000 §16)."""
-    handle = await _handle(session, temporal, actor, process_id)
+    handle = await _handle(session, temporal, actor, process_id, extension=True)
     return await send_update(
         handle, "request_extension", ExtensionRequest(actor=actor, reason=body.reason), result_type=ComplaintView
     )

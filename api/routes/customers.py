@@ -1,4 +1,5 @@
-"""Customers created by approved onboarding, with their documents and approval trail."""
+"""Customers created by approved onboarding or a trade award, with their documents and approval
+trail; who reads which file is api/visibility.py's `customer_readable`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
+from api.audit import best_history
 from api.deps import CurrentActor, SessionDep, TemporalDep
-from api.errors import NotFound
-from api.history import process_history
+from api.params import Offset, RowId
 from api.schemas import CustomerDetailOut, CustomerOut
+from api.visibility import customer_readable, visible_processes
+from api.visibility import get_customer as readable_customer
 from db.models import Customer, Process
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -22,9 +25,9 @@ async def list_customers(
     session: SessionDep,
     q: Annotated[str | None, Query(description="credit code or part of the name")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[Customer]:
-    query = select(Customer)
+    query = select(Customer).where(customer_readable(actor))
     if q:
         query = query.where(or_(Customer.credit_code == q.upper(), Customer.name.contains(q)))
     return list(await session.scalars(query.order_by(Customer.id).limit(limit).offset(offset)))
@@ -32,14 +35,16 @@ async def list_customers(
 
 @router.get("/{customer_id}", response_model=CustomerDetailOut)
 async def get_customer(
-    customer_id: int, actor: CurrentActor, session: SessionDep, temporal: TemporalDep
+    customer_id: RowId, actor: CurrentActor, session: SessionDep, temporal: TemporalDep
 ) -> CustomerDetailOut:
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    process = await session.get(Process, customer.onboarding_process_id)
+    """The file, if `actor` may read it (else 404); its approval trail — the history of the process
+    that created it, with a deal's bids and payment accounts — only for readers of that process."""
+    customer = await readable_customer(session, actor, customer_id)
+    process = await session.scalar(
+        visible_processes(actor, select(Process).where(Process.process_id == customer.onboarding_process_id))
+    )
     trail = []
     if process is not None:
         handle = temporal.get_workflow_handle(process.workflow_id, run_id=process.process_id)
-        trail = await process_history(handle)
+        trail = await best_history(session, handle, process.process_id)
     return CustomerDetailOut(**CustomerOut.model_validate(customer).model_dump(), approval_trail=trail)

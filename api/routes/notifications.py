@@ -1,4 +1,5 @@
-"""Notifications addressed to me or to a role I hold (the embedded channel of record)."""
+"""Notifications addressed to me, or to a role I hold about a process I may read (the embedded
+channel of record; the rule is in api/visibility.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.deps import CurrentActor, SessionDep
+from api.visibility import notification_readable
 from db.models import Notification
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -37,12 +39,7 @@ async def my_notifications(
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Notification]:
-    query = select(Notification).where(
-        or_(
-            Notification.recipient == actor.username,
-            (Notification.recipient.is_(None)) & Notification.recipient_role.in_([r.value for r in actor.roles]),
-        )
-    )
+    query = select(Notification).where(notification_readable(actor))
     if process_id:
         query = query.where(Notification.process_id == process_id)
     if kind:

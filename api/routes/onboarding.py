@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
-from api.errors import Conflict, Invalid
+from api.errors import Conflict, Forbidden, Invalid
 from api.gateway import get_process, handle_for, send_update
+from api.idempotency import idempotent
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from db.models import Customer
@@ -40,6 +42,7 @@ def _check_documents(application: OnboardingApplication) -> None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
 async def submit_onboarding(
     application: OnboardingApplication,
     request: Request,
@@ -77,11 +80,13 @@ async def resubmit_onboarding(
     session: SessionDep,
     temporal: TemporalDep,
     actor: CurrentActor,
-    comment: str | None = None,
+    comment: Annotated[str | None, Query(max_length=2000, description="why it was corrected")] = None,
 ) -> ProcessStateOut:
     """The applicant corrects a returned application; the chain restarts at marketing review."""
     _check_documents(application)
     process = await get_process(session, actor, process_id)
+    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility.py)
+        raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
     view = await send_update(
         handle_for(temporal, process),
         "resubmit",

@@ -1,5 +1,5 @@
 """Processes for auditors and participants: list (and my applications), detail, history from
-Temporal, withdraw, urge."""
+the audit record, withdraw, urge."""
 
 from __future__ import annotations
 
@@ -8,29 +8,33 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import SessionDep, TemporalDep
+from api.audit import best_history
+from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for, send_update
-from api.history import process_history
+from api.params import Offset
 from api.routes.tasks import TaskActionOut, holders_of
 from api.schemas import HistoryEntry, ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
 from api.visibility import CurrentViewer, get_process, visible_processes
 from db.models import Process, Task
 from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
+from domain.repair import RepairAction, RepairOutcome, RepairRequest
+from domain.roles import Role
+from domain.text import StoredText
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
 
 class WithdrawIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class UrgeIn(BaseModel):
-    comment: str | None = Field(default=None, max_length=500)
+    comment: StoredText | None = Field(default=None, max_length=500)
 
 
 async def _waiting(session: AsyncSession, processes: list[Process]) -> list[ProcessListOut]:
@@ -70,7 +74,7 @@ async def list_processes(
     started_from: datetime | None = None,
     started_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ProcessListOut]:
     """Processes I may read, newest first, each with its current holders and earliest due date."""
     query = visible_processes(viewer, select(Process))
@@ -108,9 +112,10 @@ async def get_process_detail(process_id: str, viewer: CurrentViewer, session: Se
 async def get_history(
     process_id: str, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
 ) -> list[HistoryEntry]:
-    """Every step, who decided, when, the outcome and the comment, in order (from Temporal's history)."""
+    """Every step, who decided, when, the outcome and the comment, in order: the audit record,
+    which outlives Temporal's retention (`/audit/processes/{id}` shows Temporal's events beside it)."""
     process = await get_process(session, viewer, process_id)
-    return await process_history(handle_for(temporal, process))
+    return await best_history(session, handle_for(temporal, process), process.process_id)
 
 
 @router.post("/{process_id}/withdraw", response_model=ProcessStateOut)
@@ -146,4 +151,31 @@ async def urge(
         UrgeRequest(actor=viewer.actor, comment=body.comment),
         update_id=f"urge:{process_id}:{viewer.username}:{idempotency_key or uuid.uuid4().hex}",
         result_type=TaskActionOut,
+    )
+
+
+class RepairIn(BaseModel):
+    action: RepairAction
+    reason: StoredText = Field(min_length=1, max_length=500)
+
+
+@router.post("/{process_id}/repair", response_model=RepairOutcome, dependencies=[Depends(require_any_role(Role.admin))])
+async def repair(
+    process_id: str,
+    body: RepairIn,
+    viewer: CurrentViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
+) -> RepairOutcome:
+    """A process stopped because the database refused its data (status `failed`): `resume` retries
+    the refused write once the data or the column is fixed; `abandon` ends the process as failed,
+    so a clean application for the same customer can be filed. Administrators only."""
+    process = await get_process(session, viewer, process_id)
+    return await send_update(
+        handle_for(temporal, process),
+        "repair",
+        RepairRequest(actor=viewer.actor, action=body.action, reason=body.reason),
+        update_id=f"repair:{process_id}:{idempotency_key or uuid.uuid4().hex}",
+        result_type=RepairOutcome,
     )

@@ -3,7 +3,8 @@
 The HTTP flow, in order (each step answers where the deal stands: `process_id, status, stage,
 current_step, customer_id, open_task_ids, tender_number, outstanding`):
 
-1. `POST /trade` — marketing files the partner's credit file (000 §7 (四) documents) → 201.
+1. `POST /trade` — marketing files the partner's credit file (000 §7 (四) documents), naming the
+   co-handlers who work the deal with its applicant (only they act on it as marketing) → 201.
 2. Inbox decisions (`POST /tasks/{id}/decision`): marketing credit review, business VP review;
    then `POST /trade/{id}/leadership-decision` records the leadership meeting's collective decision.
 3. `POST /trade/{id}/tender` opens the tender with its bidding deadline (a durable timer);
@@ -34,11 +35,14 @@ from sqlalchemy.sql import Select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
+from api.deps import CurrentActor, SessionDep, TemporalDep, load_actor, require_any_role
 from api.errors import Invalid, NotFound, from_workflow
 from api.gateway import get_process, handle_for, send_update, visible_processes
+from api.idempotency import idempotent
+from api.params import Offset, PaymentNumber
 from api.starts import start_process
-from db.models import Process, TradeDeal, TradeTender
+from api.visibility import require_deal_handler
+from db.models import Customer, Process, TradeDeal, TradeTender
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
 from domain.trade import FINANCE_ROLES, MARKETING_ROLES, PROCESS_TYPE, partner_problems
@@ -123,17 +127,72 @@ class TenderOut(BaseModel):
 
 
 def _visible(actor: Actor, query: Select[Any], key: Any) -> Select[Any]:
-    """Auditors see every deal; others the deals they filed or had a task in (like processes)."""
+    """A deal is read by whoever may read its process (api/visibility.py): its applicant and the
+    people it names, its task holders, those copied on it, and the oversight roles."""
     return visible_processes(actor, query.join(Process, Process.process_id == key))
+
+
+# The marketing work on a deal: only the people the deal names do it (000 §7; api/visibility.py).
+HANDLER_UPDATES = frozenset(
+    {
+        "open_tender",
+        "submit_bid",
+        "no_award_decision",
+        "evaluate",
+        "draft_contract",
+        "sign_contract",
+        "record_title_transfer",
+        "file_payment",
+    }
+)
+
+
+async def _deal(session: SessionDep, actor: Actor, process_id: str, update: str) -> Process:
+    """The deal's process: 404 when `actor` may not read it, 403 when they may but the update is
+    the handlers' work and the deal does not name them."""
+    process = await get_process(session, actor, process_id)
+    if process.process_type != PROCESS_TYPE:
+        raise NotFound(f"process {process_id} is not an external-trade deal")
+    if update in HANDLER_UPDATES:
+        await require_deal_handler(session, actor, process)
+    return process
 
 
 async def _act(
     session: SessionDep, temporal: Client, actor: Actor, process_id: str, update: str, request: BaseModel
 ) -> TradeView:
-    process = await get_process(session, actor, process_id)
-    if process.process_type != PROCESS_TYPE:
-        raise NotFound(f"process {process_id} is not an external-trade deal")
+    process = await _deal(session, actor, process_id, update)
     return await send_update(handle_for(temporal, process), update, request, result_type=TradeView)
+
+
+async def _require_account_on_record(session: SessionDep, process_id: str, form: PaymentFormIn) -> None:
+    """000 §7 (八): money goes only to the counterparty's account on record, the bank account of
+    its customer file. There is no approved-change mechanism for a customer's account yet, so any
+    other account is refused (422): the file must be corrected first. Before the award the deal has
+    no counterparty and the workflow refuses the form anyway."""
+    customer_id = await session.scalar(select(TradeDeal.customer_id).where(TradeDeal.process_id == process_id))
+    if customer_id is None:
+        return
+    customer = await session.get(Customer, customer_id)
+    on_record = str((customer.card if customer else {}).get("bank_account") or "")
+    if not on_record:
+        raise Invalid(f"customer {customer_id} has no bank account on record: record it on the file first")
+    if "".join(form.bank_account.split()) != "".join(on_record.split()):
+        raise Invalid(
+            f"bank_account {form.bank_account} is not the counterparty's account on record ({on_record}, "
+            f"customer {customer_id}); a payment goes only to the account on the customer's file"
+        )
+
+
+async def _check_co_handlers(session: SessionDep, application: TradeApplication) -> None:
+    """A co-handler is an active marketing colleague (000 §7 (一): the marketing department's work)."""
+    problems = []
+    for username in application.co_handlers:
+        colleague = await load_actor(session, username)
+        if colleague is None or not any(colleague.has(role) for role in MARKETING_ROLES):
+            problems.append(f"co_handler {username} is not an active user with a marketing role")
+    if problems:
+        raise Invalid(problems)
 
 
 @router.post(
@@ -142,7 +201,10 @@ async def _act(
     response_model=TradeView,
     summary="File a partner's credit application (000 §7 (四))",
 )
-async def apply(application: TradeApplication, request: Request, temporal: TemporalDep, actor: Marketing) -> TradeView:
+@idempotent
+async def apply(
+    application: TradeApplication, request: Request, session: SessionDep, temporal: TemporalDep, actor: Marketing
+) -> TradeView:
     """Marketing files the partner's card and documents: items 1-6 always, the provincial fuel-oil
     approval for fuel-oil partners, a business scope naming naphtha for naphtha partners (422 names
     each problem). State-owned and state-controlled partners are flagged and listed first. The
@@ -152,6 +214,7 @@ async def apply(application: TradeApplication, request: Request, temporal: Tempo
     problems = partner_problems(application.documents, application.products, partner.business_scope, today)
     if problems:
         raise Invalid(problems)
+    await _check_co_handlers(session, application)
     return await start_process(
         temporal,
         "ExternalTrade",
@@ -169,7 +232,7 @@ async def list_deals(
     status_: Annotated[ProcessStatus | None, Query(alias="status")] = None,
     stage: TradeStage | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[TradeDeal]:
     query = _visible(actor, select(TradeDeal), TradeDeal.process_id)
     if status_:
@@ -213,6 +276,7 @@ async def open_tender(
 
 
 @router.post("/trade/{process_id}/bids", response_model=TradeView, summary="Record a bid or a revision")
+@idempotent
 async def submit_bid(
     process_id: str, body: BidIn, session: SessionDep, temporal: TemporalDep, actor: Marketing
 ) -> TradeView:
@@ -271,19 +335,27 @@ async def title_transfer(
 
 
 @router.post("/trade/{process_id}/payments", response_model=TradeView, summary="File a payment approval form")
+@idempotent
 async def file_payment(
     process_id: str, body: PaymentFormIn, session: SessionDep, temporal: TemporalDep, actor: Marketing
 ) -> TradeView:
     """000 §7 (八): per the contract's payment terms; several instalments, never above the outstanding
     amount (contract less paid less forms still in approval: 422). Approved by finance → division
     leader → chief accountant from their inboxes."""
+    process = await _deal(session, actor, process_id, "file_payment")
+    await _require_account_on_record(session, process_id, body)
     request = PaymentFormRequest(actor=actor, form=body)
-    return await _act(session, temporal, actor, process_id, "file_payment", request)
+    return await send_update(handle_for(temporal, process), "file_payment", request, result_type=TradeView)
 
 
 @router.post("/trade/{process_id}/payments/{number}/paid", response_model=TradeView, summary="Finance pays")
 async def record_payment(
-    process_id: str, number: int, body: PaymentPaidIn, session: SessionDep, temporal: TemporalDep, actor: Finance
+    process_id: str,
+    number: PaymentNumber,
+    body: PaymentPaidIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Finance,
 ) -> TradeView:
     request = PaymentPaidRequest(actor=actor, number=number, paid=body)
     return await _act(session, temporal, actor, process_id, "record_payment", request)
@@ -291,7 +363,12 @@ async def record_payment(
 
 @router.post("/trade/{process_id}/payments/{number}/settlement", response_model=TradeView, summary="Inbound settlement")
 async def record_settlement(
-    process_id: str, number: int, body: SettlementIn, session: SessionDep, temporal: TemporalDep, actor: Finance
+    process_id: str,
+    number: PaymentNumber,
+    body: SettlementIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Finance,
 ) -> TradeView:
     """Finance, with the named marketing colleague, settles the inbound refined oil 入库结算; the deal
     completes when the whole contract amount is paid and settled."""
@@ -305,7 +382,7 @@ async def list_tenders(
     session: SessionDep,
     status_: Annotated[TenderStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[TradeTender]:
     """Every tender with its bids, revisions and ranking: auditors see all, others the deals they work on."""
     query = _visible(actor, select(TradeTender), TradeTender.process_id)

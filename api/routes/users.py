@@ -12,15 +12,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentActor, SessionDep
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.params import RowId
 from db.models import OutOfOffice, User
 from domain.models import Actor
 from domain.roles import Role
+from domain.text import Moment, StoredText
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -45,10 +47,10 @@ async def find_actor(session: AsyncSession, username: str) -> Actor:
 
 
 class OutOfOfficeIn(BaseModel):
-    deputy: str = Field(min_length=1, max_length=80, description="username of the stand-in")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    reason: str = Field(default="", max_length=500)
+    deputy: StoredText = Field(min_length=1, max_length=80, description="username of the stand-in")
+    starts_at: Moment
+    ends_at: Moment
+    reason: StoredText = Field(default="", max_length=500)
 
 
 class OutOfOfficeOut(BaseModel):
@@ -147,7 +149,7 @@ async def list_out_of_office(username: Username, actor: CurrentActor, session: S
 
 @router.delete("/{username}/out-of-office/{entry_id}", response_model=OutOfOfficeOut)
 async def cancel_out_of_office(
-    username: Username, entry_id: int, actor: CurrentActor, session: SessionDep
+    username: Username, entry_id: RowId, actor: CurrentActor, session: SessionDep
 ) -> OutOfOffice:
     """Cancel a range (kept with `cancelled_at`); cancelling it again changes nothing. Tasks the
     deputy already received stay with the deputy."""

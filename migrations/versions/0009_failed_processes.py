@@ -15,8 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Batch mode: SQLite rebuilds the table, PostgreSQL alters it in place.
+    with op.batch_alter_table('processes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failure_reason', sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('processes', schema=None) as batch_op:
+        batch_op.drop_column('failed_at')
+        batch_op.drop_column('failure_reason')

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import AsyncIterator
 
-from tests.support import Api
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support import Api, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(
+    temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> AsyncIterator[Api]:
+    """These tests register complaints received on fixed dates in 2026 (known deadlines, a month's
+    statistics): a backdating window wide enough for them (tests/api/test_complaint_backdating.py
+    tests the real one)."""
+    async with running_api(
+        temporal_env.client, sessions, task_queue, database_url, complaint_backdate_working_days=1000
+    ) as running:
+        yield running
+
 
 COMPLAINT = {
     "customer_name": "新乡宏达物流",
@@ -86,8 +105,11 @@ async def test_register_a_complaint_and_close_it(api: Api) -> None:
         "countermeasure": "当日补送",
         "prevention": "调度复核制度",
     }
+    # Issue 10: a user who may not read the complaint gets 404; its registrar reads it but holds no step: 403.
     wrong = await api.post(f"/api/v1/complaints/{process_id}/investigation", "finance_reviewer", json=report)
-    assert wrong.status_code == 403
+    assert wrong.status_code == 404
+    registrar = await api.post(f"/api/v1/complaints/{process_id}/investigation", "sales_clerk", json=report)
+    assert registrar.status_code == 403
     done = await api.post(f"/api/v1/complaints/{process_id}/investigation", "marketing_reviewer", json=report)
     assert done.status_code == 200, done.text
     assert done.json()["stage"] == "reply" and done.json()["handler"] == "marketing_reviewer"

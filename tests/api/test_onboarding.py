@@ -149,9 +149,12 @@ async def test_withdraw_by_applicant_only(api: Api) -> None:
 async def test_wrong_role_is_forbidden_and_changes_nothing(api: Api) -> None:
     process_id = (await api.submit()).json()["process_id"]
     task = await api.task_for("marketing_reviewer", process_id)
-    response = await api.post(
+    # Issue 10: a user who may not read the task gets 404; the applicant reads it but may not decide: 403.
+    hidden = await api.post(
         f"/api/v1/tasks/{task['task_id']}/decision", "finance_reviewer", json={"outcome": "approve"}
     )
+    assert hidden.status_code == 404
+    response = await api.post(f"/api/v1/tasks/{task['task_id']}/decision", "sales_clerk", json={"outcome": "approve"})
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
     still = await api.task_for("marketing_reviewer", process_id)

@@ -78,7 +78,12 @@ async def test_state_owned_partners_are_listed_first(api: Api) -> None:
 
 
 async def test_whole_deal_over_http(api: Api) -> None:
-    started = await ok(await api.post("/api/v1/trade", "sales_clerk", json=data.trade_application()), 201)
+    # The deal names its co-handlers (000 §7): marketing colleagues who may act on it with the applicant.
+    not_marketing = {**data.trade_application(), "co_handlers": ["legal_reviewer"]}
+    refused = await api.post("/api/v1/trade", "sales_clerk", json=not_marketing)
+    assert refused.status_code == 422 and "co_handler legal_reviewer" in refused.json()["detail"][0]
+    application = {**data.trade_application(), "co_handlers": ["marketing_reviewer"]}
+    started = await ok(await api.post("/api/v1/trade", "sales_clerk", json=application), 201)
     pid = started["process_id"]
     assert (started["status"], started["stage"], started["current_step"]) == (
         "running",
@@ -112,6 +117,8 @@ async def test_whole_deal_over_http(api: Api) -> None:
     for body in bids:
         await ok(await api.post(f"/api/v1/trade/{pid}/bids", "sales_clerk", json=body))
     assert (await api.post(f"/api/v1/trade/{pid}/bids", "legal_reviewer", json=bids[0])).status_code == 403
+    # Issue 10: a marketing user neither applicant nor named on the deal may not bid on it (nor see it).
+    assert (await api.post(f"/api/v1/trade/{pid}/bids", "marketing_manager", json=bids[0])).status_code == 404
     revised = {**bids[0], "amount": "29400000.00"}
     await ok(await api.post(f"/api/v1/trade/{pid}/bids", "marketing_reviewer", json=revised))
     bidding = await ok(await api.get("/api/v1/tenders", "auditor", params={"status": "bidding"}))
@@ -155,6 +162,12 @@ async def test_whole_deal_over_http(api: Api) -> None:
         f"/api/v1/trade/{pid}/payments", "sales_clerk", json=data.payment_form("30000000.01", today())
     )
     assert over.status_code == 422 and "outstanding" in over.json()["detail"]
+    # Issue 10: money goes only to the counterparty's account on record (its customer file).
+    elsewhere = {**data.payment_form("1.00", today()), "bank_account": "6222 0000 1111 2222"}
+    wrong = await api.post(f"/api/v1/trade/{pid}/payments", "sales_clerk", json=elsewhere)
+    assert wrong.status_code == 422 and "account on record" in wrong.json()["detail"]
+    stranger = await api.post(f"/api/v1/trade/{pid}/payments", "marketing_manager", json=elsewhere)
+    assert stranger.status_code == 404
     for number, amount in ((1, "18000000.00"), (2, "12000000.00")):
         await ok(
             await api.post(f"/api/v1/trade/{pid}/payments", "sales_clerk", json=data.payment_form(amount, today()))
@@ -209,6 +222,11 @@ async def test_whole_deal_over_http(api: Api) -> None:
     customer = await ok(await api.get(f"/api/v1/customers/{customer_id}", "auditor"))
     assert customer["kind"] == "external_trade" and customer["credit_code"] == proposal[0]
     assert any(e["action"] == "tender_closed" for e in customer["approval_trail"])
+    # Issue 10: a depot does not read a head-office customer file (nor its trail of bids and accounts);
+    # head-office finance reads the file, but the deal's trail only as a reader of the deal.
+    assert (await api.get(f"/api/v1/customers/{customer_id}", "depot_manager")).status_code == 404
+    desk = await ok(await api.get(f"/api/v1/customers/{customer_id}", "marketing_manager"))
+    assert desk["credit_code"] == proposal[0] and desk["approval_trail"] == []
     listed = await ok(await api.get("/api/v1/processes", "auditor", params={"process_type": "external_trade"}))
     assert any(p["process_id"] == pid and p["status"] == "approved" for p in listed)  # type: ignore[union-attr]
 

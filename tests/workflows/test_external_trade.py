@@ -592,6 +592,7 @@ async def test_winner_who_already_is_a_customer_is_reused(
             trading_since=datetime.now().date(),
             created_at=datetime.now().astimezone(),
             created_by="general_manager",
+            unit_code="HQ",
         )
         session.add(existing)
         await session.flush()

@@ -1,0 +1,182 @@
+"""The audit record's writer: called by every sync activity inside its transaction.
+
+A moment of a process becomes rows: the human acts the workflow named (`AuditEntry`), then what
+the moment itself shows happened — tasks opened, deadlines re-planned, notifications (reminders,
+escalations, CC), the customer created, the process closed. The text is rendered by the same
+functions as the Temporal-history view (`api/history.py`), so both read alike.
+
+The chain is per process, not global: one global chain would make every writer of every process
+queue on one row on PostgreSQL, while a process's own writes already come one at a time (the
+workflow's kernel writes in order). Writers of one process lock its `audit_heads` row (FOR UPDATE
+on PostgreSQL; SQLite has one writer anyway), and `(process_id, event_key)` and
+`(process_id, position)` are unique: a retried write appends nothing, and two racing writers
+cannot both take a position.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from api.history import describe_notification, describe_task_opened, describe_update
+from api.schemas import HistoryEntry
+from db.models import AuditHead, AuditRecord, Task
+from domain.audit import AuditEntry, AuditFacts, seal
+
+if TYPE_CHECKING:
+    from activities.process_store import ProcessSync
+    from domain.models import ProcessProjection
+
+SYSTEM = "system"
+
+
+def as_facts(key: str, process_type: str, entry: HistoryEntry, role: str | None = None, **details: Any) -> AuditFacts:
+    return AuditFacts(
+        event_key=key,
+        process_type=process_type,
+        occurred_at=entry.at,
+        actor=entry.actor[:80],
+        role=role[:200] if role else None,
+        on_behalf_of=entry.on_behalf_of,
+        action=entry.action[:60],
+        step=entry.step[:60] if entry.step else None,
+        outcome=entry.outcome[:200] if entry.outcome else None,
+        reason=entry.comment,
+        details={"round": entry.round, **details} if entry.round is not None else details,
+    )
+
+
+class _TaskNow:
+    """A task as the database holds it before this moment is applied."""
+
+    def __init__(self, role: str | None, delegated_by: str | None, due_at: datetime | None) -> None:
+        self.role, self.delegated_by, self.due_at = role or None, delegated_by, due_at
+
+
+def _tasks_now(session: Session, task_ids: set[str]) -> dict[str, _TaskNow]:
+    if not task_ids:
+        return {}
+    rows = session.execute(
+        select(Task.task_id, Task.role, Task.delegated_by, Task.due_at).where(Task.task_id.in_(task_ids))
+    )
+    return {task_id: _TaskNow(role, delegated_by, due_at) for task_id, role, delegated_by, due_at in rows}
+
+
+def _act(entry: AuditEntry, process_type: str, tasks: dict[str, _TaskNow]) -> AuditFacts:
+    """A person's act: the start (submitted by the applicant) or an update, rendered as the history does."""
+    payload = entry.payload
+    person = payload.get("applicant") or payload.get("registered_by") or payload.get("actor") or {}
+    roles = ",".join(person.get("roles") or []) or None
+    if entry.kind == "start":
+        shown = HistoryEntry(at=entry.at, actor=person.get("username", "unknown"), action="submitted")
+        return as_facts(entry.key, process_type, shown, roles, input=payload)
+    task = tasks.get(str(payload.get("task_id") or ""))
+    shown = describe_update(entry.name, payload, entry.at, task.delegated_by if task else None)
+    role = task.role if task and task.role else roles
+    return as_facts(entry.key, process_type, shown, role, update=entry.name, request=payload)
+
+
+def _same_moment(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.replace(tzinfo=a.tzinfo or UTC) == b.replace(tzinfo=b.tzinfo or UTC)
+
+
+def moment_facts(
+    session: Session, sync: ProcessSync, process: ProcessProjection | None, process_type: str
+) -> list[AuditFacts]:
+    """Everything auditable in one moment, in the order it happened; read before the moment's
+    task changes are applied (a task written for the first time opened; a new due date moved)."""
+    task_ids = {t.task_id for t in sync.tasks} | {str(e.payload.get("task_id")) for e in sync.audit}
+    tasks = _tasks_now(session, task_ids)
+    facts = [_act(entry, process_type, tasks) for entry in sorted(sync.audit, key=lambda e: e.seq)]
+    moment = process.updated_at if process is not None else datetime.now(UTC)
+    for spec in sync.tasks:
+        before = tasks.get(spec.task_id)
+        role = spec.role.value if spec.role else None
+        if before is None and not spec.step.startswith("supervise_"):  # 督办 shows as its escalation
+            shown = describe_task_opened(spec.model_dump(mode="json"), spec.created_at)
+            facts.append(as_facts(f"task:{spec.task_id}", process_type, shown, role, task_id=spec.task_id))
+        elif before is not None and spec.due_at is not None and not _same_moment(before.due_at, spec.due_at):
+            was = before.due_at.isoformat() if before.due_at else None
+            shown = HistoryEntry(
+                at=moment,
+                actor=SYSTEM,
+                action="deadline_replanned",
+                step=spec.step,
+                outcome=spec.due_at.isoformat(),
+                comment=f"re-planned from {was} to {spec.due_at.isoformat()}"
+                + (" (still provisional)" if spec.due_provisional else ""),
+            )
+            key = f"task:{spec.task_id}:due:{spec.due_at.isoformat()}"
+            facts.append(as_facts(key, process_type, shown, role, task_id=spec.task_id, previous=was))
+    for note in sync.notifications:
+        shown = describe_notification(note.model_dump(mode="json"), moment)
+        facts.append(as_facts(f"note:{note.notification_id}", process_type, shown, None, recipient=note.recipient))
+    if process is not None and process.customer_id is not None:
+        shown = HistoryEntry(
+            at=moment, actor=SYSTEM, action="customer_created", comment=f"customer #{process.customer_id}"
+        )
+        facts.append(as_facts(f"customer:{process.customer_id}", process_type, shown))
+    if process is not None and not process.status.is_open:
+        shown = HistoryEntry(at=moment, actor=SYSTEM, action="closed", outcome=process.status.value)
+        facts.append(as_facts(f"closed:{process.status.value}", process_type, shown))
+    return facts
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def append(session: Session, process_id: str, facts: list[AuditFacts]) -> int:
+    """Append the facts not yet recorded to the process's chain; returns how many were new."""
+    if not facts:
+        return 0
+    heads = AuditHead.__table__
+    session.execute(
+        _insert(session, heads)
+        .values(process_id=process_id, length=0, hash=None)
+        .on_conflict_do_nothing(index_elements=[heads.c.process_id])
+    )
+    length, last = session.execute(
+        select(AuditHead.length, AuditHead.hash).where(AuditHead.process_id == process_id).with_for_update()
+    ).one()
+    known = set(
+        session.scalars(
+            select(AuditRecord.event_key).where(
+                AuditRecord.process_id == process_id, AuditRecord.event_key.in_([f.event_key for f in facts])
+            )
+        )
+    )
+    rows = []
+    for fact in facts:
+        if fact.event_key in known:
+            continue
+        known.add(fact.event_key)
+        length += 1
+        digest = seal(process_id, length, fact, last)
+        rows.append(
+            {**fact.model_dump(), "process_id": process_id, "position": length, "prev_hash": last, "hash": digest}
+        )
+        last = digest
+    if rows:
+        session.execute(insert(AuditRecord), rows)
+        session.execute(update(AuditHead).where(AuditHead.process_id == process_id).values(length=length, hash=last))
+    return len(rows)
+
+
+def record_moment(session: Session, sync: ProcessSync, process: ProcessProjection | None) -> None:
+    """The moment's audit rows, in the caller's transaction (before its task changes are applied)."""
+    process_id = next(
+        (pid for pid in [process.process_id if process else None, *(e.process_id for e in sync.audit)] if pid),
+        None,
+    ) or next((t.process_id for t in sync.tasks), None)
+    if process_id is None:
+        return
+    process_type = process.process_type if process else sync.audit[0].workflow_type if sync.audit else ""
+    append(session, process_id, moment_facts(session, sync, process, process_type))

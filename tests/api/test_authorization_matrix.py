@@ -1,0 +1,502 @@
+"""The authorization matrix (issue 10 §1): every route of the application × every demo user, against
+real records of one unit, read and acted on as the wrong user — through the real API, a real worker
+and the Temporal dev server, on SQLite and PostgreSQL.
+
+`TABLE` is the one declaration of who may do what; the route list comes from `app.routes`, so a new
+route without an entry fails `test_every_route_has_an_entry`. Answers follow api/visibility.py:
+404 for a record the user may not read, 403 for one they read but may not act on, 403 for a route
+closed to their role. What a permitted user does is left to the feature tests (the matrix does not
+perform every action as the right user), except that permitted reads must answer 200.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.main import create_app
+from db.models import Customer, Notification
+from scripts.seed_demo import DEMO_USERS
+from settings import Settings
+from tests import trade_support as trade
+from tests.inbox_support import add_user
+from tests.support import Api, application, random_credit_code
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+USERS = tuple(username for username, *_ in DEMO_USERS)
+OVERSIGHT = frozenset({"auditor", "admin"})
+HQ_USERS = frozenset(username for username, _, _, unit in DEMO_USERS if unit == "HQ")
+CUSTOMER_DESK = frozenset(
+    {"sales_clerk", "marketing_reviewer", "marketing_manager", "finance_reviewer", "chief_accountant"}
+)
+COMPLAINT_DESK = frozenset({"marketing_reviewer", "marketing_manager", "business_vp"})
+COMPLAINT_REGISTRARS = frozenset(
+    {"sales_clerk", "marketing_reviewer", "marketing_manager", "depot_manager", "depot_manager_b"}
+    | {"station_manager", "station_manager_b", "business_vp", "general_manager"}
+)
+MARKETING = frozenset({"sales_clerk", "marketing_reviewer", "marketing_manager"})
+
+# Who reads each record the matrix creates (see `records`): the relations of api/visibility.py.
+READERS: dict[str, frozenset[str]] = {
+    # A complaint registered at STATION-ZZ01 by its manager: the registrar's unit, the complaint
+    # desk (marketing reviewer also through the open investigation task), oversight — not STATION-KF01.
+    "complaint": frozenset({"station_manager"}) | COMPLAINT_DESK | OVERSIGHT,
+    # An onboarding filed by the sales clerk, waiting for the marketing reviewer's role task.
+    "onboarding": frozenset({"sales_clerk", "marketing_reviewer"}) | OVERSIGHT,
+    "task": frozenset({"sales_clerk", "marketing_reviewer"}) | OVERSIGHT,
+    # A deal filed by the sales clerk naming the marketing manager as co-handler, waiting for the
+    # marketing reviewer's credit review: a sales clerk of another deal would not see it.
+    "deal": frozenset({"sales_clerk", "marketing_manager", "marketing_reviewer"}) | OVERSIGHT,
+    # A customer file of DEPOT-ZZ: that depot and the head office above it, head-office marketing and
+    # finance, oversight — not DEPOT-KF, not a station, not legal or technical.
+    "customer": frozenset({"depot_manager"}) | HQ_USERS | CUSTOMER_DESK | OVERSIGHT,
+    # A notification for the station managers about the STATION-ZZ01 complaint: only that station's.
+    "notification": frozenset({"station_manager"}),
+}
+# Who holds the complaint's open step (investigation: the marketing department); the workflow then
+# judges the stage (409 for a step that is not current).
+STEP_HOLDER = frozenset({"marketing_reviewer"})
+# The inbox lists what is mine, not what I may read.
+INBOX = frozenset({"marketing_reviewer"})
+DEAL_HANDLERS = frozenset({"sales_clerk", "marketing_manager"})
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Public:
+    """No token needed."""
+
+
+@dataclass(frozen=True)
+class Anyone:
+    """Every signed-in user, about themselves or shared reference data: the same answer for all."""
+
+    answer: int = 200
+
+
+@dataclass(frozen=True)
+class Lists:
+    """Every signed-in user gets 200; the record is listed exactly for its readers (`who`)."""
+
+    record: str
+    key: str
+    who: frozenset[str] | None = None  # default: READERS[record]
+    items: Callable[[Any], list[dict[str, Any]]] = lambda body: body
+
+
+@dataclass(frozen=True)
+class RolesOnly:
+    """Closed to every other user whatever the record (403); `users` are not exercised here."""
+
+    users: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A record read: its readers 200, anyone else 404."""
+
+    record: str
+
+
+@dataclass(frozen=True)
+class Acts:
+    """An action on a record: 403 for a role the route is closed to, 404 for a non-reader, 403 for a
+    reader who may not act; `actors` may (not exercised: the feature tests do)."""
+
+    record: str
+    actors: frozenset[str] = frozenset()
+    roles: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class BulkActs:
+    """Bulk decisions: 200 for everyone, each item answered like `Acts` on the task."""
+
+    actors: frozenset[str]
+
+
+Rule = Public | Anyone | Lists | RolesOnly | Reads | Acts | BulkActs
+
+
+@dataclass(frozen=True)
+class Entry:
+    rule: Rule
+    body: Callable[[dict[str, Any]], Any] | None = None  # records -> JSON body
+    params: dict[str, Any] = field(default_factory=dict)  # path parameters other than the record's id
+    query: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # records -> query string
+
+
+def _later(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+def _today() -> Any:
+    return trade.china_day(datetime.now(UTC))
+
+
+COMPLAINT = {
+    "customer_name": "矩阵测试客户",
+    "channel": "phone",
+    "category": "delivery",
+    "severity": "ordinary",
+    "description": "送货延误 (authorization matrix)",
+}
+
+REPORT = {
+    "cause": "调度延误",
+    "course": "车辆故障",
+    "responsible_person": "调度员",
+    "conclusion": "属实",
+    "countermeasure": "改派车辆",
+    "prevention": "加强车辆检修",
+}
+P = "/api/v1"
+TABLE: dict[tuple[str, str], Entry] = {
+    ("POST", f"{P}/auth/token"): Entry(Public()),
+    ("GET", f"{P}/auth/me"): Entry(Anyone()),
+    ("GET", f"{P}/health"): Entry(Public()),
+    # onboarding (000 §6): the sales clerk files; the applicant resubmits a returned application.
+    ("POST", f"{P}/onboarding"): Entry(RolesOnly(frozenset({"sales_clerk"})), lambda r: application()),
+    ("POST", f"{P}/onboarding/{{process_id}}/resubmit"): Entry(
+        Acts("onboarding", frozenset({"sales_clerk"})), lambda r: application(r["onboarding_code"])
+    ),
+    # tasks: the inbox is mine; a task is read by its holders and the readers of its process.
+    ("GET", f"{P}/tasks"): Entry(
+        Lists("task", "task_id", INBOX, lambda body: body["items"]), query=lambda r: {"process_id": r["onboarding"]}
+    ),
+    ("GET", f"{P}/tasks/{{task_id}}"): Entry(Reads("task")),
+    ("POST", f"{P}/tasks/{{task_id}}/decision"): Entry(
+        Acts("task", frozenset({"marketing_reviewer"})), lambda r: {"outcome": "approve", "comment": "matrix"}
+    ),
+    ("POST", f"{P}/tasks/decisions"): Entry(
+        BulkActs(frozenset({"marketing_reviewer"})),
+        lambda r: {"decisions": [{"task_id": r["task"], "outcome": "approve"}]},
+    ),
+    ("POST", f"{P}/tasks/{{task_id}}/delegate"): Entry(
+        Acts("task", frozenset({"marketing_reviewer"})), lambda r: {"to": "marketing_manager"}
+    ),
+    ("POST", f"{P}/tasks/{{task_id}}/transfer"): Entry(
+        Acts("task", frozenset({"marketing_reviewer"})), lambda r: {"to": "marketing_manager"}
+    ),
+    ("POST", f"{P}/tasks/{{task_id}}/add-signer"): Entry(
+        Acts("task", frozenset({"marketing_reviewer"})),
+        lambda r: {"signer": "marketing_manager", "position": "after", "reason": "matrix"},
+    ),
+    ("POST", f"{P}/tasks/{{task_id}}/claim"): Entry(Acts("task", frozenset({"marketing_reviewer"}))),
+    ("POST", f"{P}/tasks/{{task_id}}/unclaim"): Entry(Acts("task")),  # only its claimer: nobody claimed it
+    # processes: the complaint (a unit's process) for reads, the onboarding for actions.
+    ("GET", f"{P}/processes"): Entry(Lists("complaint", "process_id")),
+    ("GET", f"{P}/processes/{{process_id}}"): Entry(Reads("complaint")),
+    ("GET", f"{P}/processes/{{process_id}}/history"): Entry(Reads("onboarding")),
+    ("POST", f"{P}/processes/{{process_id}}/withdraw"): Entry(
+        Acts("onboarding", frozenset({"sales_clerk"})), lambda r: {"reason": "matrix"}
+    ),
+    ("POST", f"{P}/processes/{{process_id}}/urge"): Entry(
+        Acts("onboarding", frozenset({"sales_clerk", "admin"})), lambda r: {"comment": "matrix"}
+    ),
+    ("POST", f"{P}/processes/{{process_id}}/repair"): Entry(RolesOnly(frozenset({"admin"}))),  # failed stores
+    # customer files (003 §2, 004 §3)
+    ("GET", f"{P}/customers"): Entry(Lists("customer", "id"), query=lambda r: {"q": r["customer_code"]}),
+    ("GET", f"{P}/customers/{{customer_id}}"): Entry(Reads("customer")),
+    # complaints (000 §16)
+    ("POST", f"{P}/complaints"): Entry(RolesOnly(COMPLAINT_REGISTRARS), lambda r: COMPLAINT),
+    ("GET", f"{P}/complaints"): Entry(Lists("complaint", "process_id")),
+    ("GET", f"{P}/complaints/stats/{{month}}"): Entry(Anyone(404), params={"month": "1999-01"}),  # none yet
+    ("POST", f"{P}/complaints/stats/{{month}}"): Entry(
+        RolesOnly(frozenset({"marketing_manager", "admin"})), params={"month": "1999-01"}
+    ),
+    ("GET", f"{P}/complaints/{{process_id}}"): Entry(Reads("complaint")),
+    ("POST", f"{P}/complaints/{{process_id}}/investigation"): Entry(
+        Acts("complaint", frozenset({"marketing_reviewer"})), lambda r: REPORT
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/verdict"): Entry(
+        Acts("complaint", STEP_HOLDER), lambda r: {"remedy": "none", "verdict": "matrix"}
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/remedy"): Entry(
+        Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/reply"): Entry(
+        Acts("complaint", STEP_HOLDER), lambda r: {"resolution": "matrix", "method": "phone", "reply": "matrix"}
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/extension"): Entry(
+        Acts("complaint", frozenset({"marketing_reviewer"})), lambda r: {"reason": "matrix"}
+    ),
+    # the working-day calendar: reference data for all, administration for admins (auditors read changes)
+    ("GET", f"{P}/calendar/deadline"): Entry(Public()),
+    ("GET", f"{P}/calendar/days"): Entry(Public()),
+    ("PUT", f"{P}/calendar/years/{{year}}"): Entry(
+        RolesOnly(frozenset({"admin"})), lambda r: {"source": "matrix"}, {"year": 2031}
+    ),
+    ("PUT", f"{P}/calendar/days/{{day}}"): Entry(
+        RolesOnly(frozenset({"admin"})), lambda r: {"is_working_day": False, "note": "matrix"}, {"day": "2031-01-02"}
+    ),
+    ("GET", f"{P}/calendar/changes"): Entry(RolesOnly(OVERSIGHT)),
+    ("GET", f"{P}/notifications"): Entry(Lists("notification", "id"), query=lambda r: {"process_id": r["complaint"]}),
+    # external trade (000 §7): marketing files; the deal's handlers act; finance pays; the meeting decides.
+    ("POST", f"{P}/trade"): Entry(RolesOnly(MARKETING), lambda r: trade.trade_application()),
+    ("GET", f"{P}/trade"): Entry(Lists("deal", "process_id")),
+    ("GET", f"{P}/trade/{{process_id}}"): Entry(Reads("deal")),
+    ("POST", f"{P}/trade/{{process_id}}/leadership-decision"): Entry(
+        Acts("deal", roles=frozenset({"leadership_secretary"})), lambda r: trade.leadership(_today())
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/tender"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.tender(datetime.now(UTC) + timedelta(days=3))
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/bids"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.bid("矩阵石化", "1000.00")
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/tender/no-award-decision"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: {"decision": "cancel", "reason": "matrix"}
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/evaluation"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: {"rationale": "matrix"}
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/contract"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.contract()
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/contract/sign"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.signing(_today())
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/title-transfer"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.title_transfer(_today())
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/payments"): Entry(
+        Acts("deal", DEAL_HANDLERS, MARKETING), lambda r: trade.payment_form("1.00", _today())
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/payments/{{number}}/paid"): Entry(
+        Acts("deal", roles=frozenset({"finance_reviewer"})),
+        lambda r: trade.paid(datetime.now(UTC), "TX-M"),
+        {"number": 1},
+    ),
+    ("POST", f"{P}/trade/{{process_id}}/payments/{{number}}/settlement"): Entry(
+        Acts("deal", roles=frozenset({"finance_reviewer"})),
+        lambda r: trade.settlement(_today(), "RK-M"),
+        {"number": 1},
+    ),
+    ("GET", f"{P}/tenders"): Entry(Anyone()),
+    # users: my own out-of-office for everyone, another user's for administrators; the rest admin only.
+    ("PUT", f"{P}/users/{{username}}/out-of-office"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})),  # an administrator, or the user themself
+        lambda r: {"deputy": "marketing_manager", "starts_at": _later(30), "ends_at": _later(31)},
+        {"username": "marketing_reviewer"},
+    ),
+    ("GET", f"{P}/users/{{username}}/out-of-office"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer"}
+    ),
+    ("DELETE", f"{P}/users/{{username}}/out-of-office/{{entry_id}}"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer", "entry_id": 1}
+    ),
+    # the audit record (issue 10 §5): oversight only.
+    ("GET", f"{P}/audit/verify"): Entry(RolesOnly(OVERSIGHT)),
+    ("GET", f"{P}/audit/processes/{{process_id}}"): Entry(Reads("onboarding")),
+    ("GET", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"}))),
+    ("POST", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"})), lambda r: {"username": "x_matrix", "password": "x"}),
+    ("GET", f"{P}/users/audit"): Entry(RolesOnly(OVERSIGHT)),
+    ("POST", f"{P}/users/{{username}}/disable"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
+    ("POST", f"{P}/users/{{username}}/enable"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
+    ("PUT", f"{P}/users/{{username}}/roles"): Entry(
+        RolesOnly(frozenset({"admin"})), lambda r: {"roles": []}, {"username": "x"}
+    ),
+    ("PUT", f"{P}/users/{{username}}/unit"): Entry(
+        RolesOnly(frozenset({"admin"})), lambda r: {"unit": None}, {"username": "x"}
+    ),
+    ("POST", f"{P}/users/{{username}}/password"): Entry(
+        RolesOnly(frozenset({"admin"})), lambda r: {"password": "x"}, {"username": "x"}
+    ),
+}
+
+
+# --- the route table ------------------------------------------------------------------------------
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """(method, path) of every API route the application serves, read from `app.routes` (FastAPI
+    0.16x wraps included routers: their routes are read through `effective_route_contexts`)."""
+    app = create_app(Settings(database_url="sqlite://"))
+    found: set[tuple[str, str]] = set()
+
+    def add(methods: Iterable[str], path: str) -> None:
+        found.update((m, path) for m in methods if m not in {"HEAD", "OPTIONS"})
+
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            for context in contexts():
+                if isinstance(context.original_route, APIRoute):
+                    add(context.methods or (), context.path)
+        elif isinstance(route, APIRoute):
+            add(route.methods or (), route.path)
+    return found
+
+
+async def test_every_route_has_an_entry() -> None:
+    routes = app_routes()
+    missing = sorted(routes - TABLE.keys())
+    stale = sorted(TABLE.keys() - routes)
+    assert not missing, f"routes without an authorization rule in TABLE: {missing}"
+    assert not stale, f"TABLE entries for routes that no longer exist: {stale}"
+
+
+# --- the records ----------------------------------------------------------------------------------
+
+
+async def ok(response: Any, code: int = 200) -> Any:
+    assert response.status_code == code, response.text
+    return response.json()
+
+
+async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """One record of each kind, of one unit, created once for the whole matrix."""
+    complaint = await ok(await api.post(f"{P}/complaints", "station_manager", json=COMPLAINT), 201)
+    code = random_credit_code()
+    onboarding = await ok(await api.post(f"{P}/onboarding", "sales_clerk", json=application(code)), 201)
+    deal_body = {**trade.trade_application(), "co_handlers": ["marketing_manager"]}
+    deal = await ok(await api.post(f"{P}/trade", "sales_clerk", json=deal_body), 201)
+    task = await api.task_for("marketing_reviewer", onboarding["process_id"])
+    async with sessions() as session, session.begin():
+        customer = Customer(
+            credit_code=random_credit_code(),
+            name="开封矩阵石化 (depot customer)",
+            kind="allocation_self_sale",
+            address="郑州",
+            legal_representative="王",
+            phone="0371-1",
+            registered_capital=Decimal("1000000"),
+            card={"bank_account": "1702020109024567890"},
+            onboarding_process_id=f"matrix-{uuid.uuid4()}",
+            trading_since=_today(),
+            created_at=datetime.now(UTC),
+            created_by="sales_clerk",
+            unit_code="DEPOT-ZZ",
+        )
+        note = Notification(
+            notification_id=f"matrix-{uuid.uuid4()}",
+            process_id=complaint["process_id"],
+            recipient_role="station_manager",
+            kind="reminder",
+            subject="矩阵: 投诉处理提醒",
+            created_at=datetime.now(UTC),
+        )
+        session.add_all([customer, note])
+        await session.flush()
+        ids = {"customer": customer.id, "customer_code": customer.credit_code, "notification": note.id}
+    return {
+        "complaint": complaint["process_id"],
+        "onboarding": onboarding["process_id"],
+        "onboarding_code": code,
+        "deal": deal["process_id"],
+        "task": task["task_id"],
+        **ids,
+    }
+
+
+# --- the matrix -----------------------------------------------------------------------------------
+
+SKIP = None  # a permitted action: not performed here
+
+
+def expected(rule: Rule, user: str) -> int | None:
+    if isinstance(rule, Anyone):
+        return rule.answer
+    if isinstance(rule, Public | Lists | BulkActs):
+        return 200
+    if isinstance(rule, RolesOnly):
+        return SKIP if user in rule.users else 403
+    if isinstance(rule, Reads):
+        return 200 if user in READERS[rule.record] else 404
+    if rule.roles is not None and user not in rule.roles:
+        return 403
+    if user not in READERS[rule.record]:
+        return 404
+    return SKIP if user in rule.actors else 403
+
+
+def url(path: str, entry: Entry, recs: dict[str, Any]) -> str:
+    rule = entry.rule
+    record = getattr(rule, "record", None)
+    ids = {"task_id": recs["task"], "customer_id": recs["customer"], "process_id": recs["onboarding"]}
+    if record in {"complaint", "onboarding", "deal"}:
+        ids["process_id"] = recs[record]
+    return path.format(**ids, **entry.params)
+
+
+async def call(api: Api, method: str, path: str, entry: Entry, recs: dict[str, Any], user: str | None) -> Any:
+    headers = await api.headers(user) if user else {}
+    body = entry.body(recs) if entry.body else None
+    return await api.client.request(
+        method, url(path, entry, recs), headers=headers, json=body, params=entry.query(recs) if entry.query else None
+    )
+
+
+async def check(api: Api, route: tuple[str, str], recs: dict[str, Any], user: str) -> str | None:
+    """None when `user` gets what TABLE says, else a line for the report."""
+    method, path = route
+    entry = TABLE[route]
+    want = expected(entry.rule, user)
+    if want is SKIP:
+        return None
+    response = await call(api, method, path, entry, recs, user)
+    got = response.status_code
+    if got != want:
+        return f"{method} {path} as {user}: {got} (expected {want}) {response.text[:200]}"
+    rule = entry.rule
+    if isinstance(rule, Lists):
+        listed = {str(item[rule.key]) for item in rule.items(response.json())}
+        should = user in (rule.who if rule.who is not None else READERS[rule.record])
+        if (str(recs[rule.record]) in listed) != should:
+            return f"{method} {path} as {user}: the {rule.record} is {'missing' if should else 'listed'}"
+    if isinstance(rule, BulkActs):
+        item = response.json()["results"][0]["status"]
+        item_want = expected(Acts("task", rule.actors), user)
+        if item_want is not SKIP and item != item_want:
+            return f"{method} {path} as {user}: item answered {item} (expected {item_want})"
+    return None
+
+
+async def test_authorization_matrix(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
+    recs = await records(api, sessions)
+    failures: list[str] = []
+    for route in sorted(TABLE):
+        entry = TABLE[route]
+        if isinstance(entry.rule, Public):
+            continue
+        unauthenticated = await call(api, *route, entry, recs, None)
+        if unauthenticated.status_code != 401:
+            failures.append(f"{route[0]} {route[1]} without a token: {unauthenticated.status_code}")
+        for user in USERS:
+            if isinstance(entry.rule, BulkActs) and user in entry.rule.actors:
+                continue  # would decide the task for real
+            problem = await check(api, route, recs, user)
+            if problem:
+                failures.append(problem)
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_deal_is_not_every_sales_clerks(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Issue 10: "my role ever had a task in this process" let every sales clerk read every deal and
+    any marketing user act on it. A colleague of the applicant who is not named reads nothing; once
+    named as a co-handler they read it and may act on it."""
+    colleague = await add_user(sessions, "sales_clerk", unit="MKT")
+    named = await add_user(sessions, "sales_clerk", unit="MKT")
+    body = {**trade.trade_application(), "co_handlers": [named]}
+    pid = (await ok(await api.post(f"{P}/trade", "sales_clerk", json=body), 201))["process_id"]
+    for user, status in ((colleague, 404), (named, 200), ("sales_clerk", 200)):
+        assert (await api.get(f"{P}/trade/{pid}", user)).status_code == status, user
+        assert (await api.get(f"{P}/processes/{pid}", user)).status_code == status, user
+        listed = await ok(await api.get(f"{P}/trade", user))
+        assert any(d["process_id"] == pid for d in listed) == (status == 200), user
+    bid = trade.bid("越权石化", "1000.00")
+    assert (await api.post(f"{P}/trade/{pid}/bids", colleague, json=bid)).status_code == 404
+    # The named co-handler passes authorization; the workflow then says bidding has not opened (409).
+    assert (await api.post(f"{P}/trade/{pid}/bids", named, json=bid)).status_code == 409

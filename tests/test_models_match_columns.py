@@ -1,0 +1,338 @@
+"""The API's input models and the database columns agree by construction (issue 10 §2).
+
+Every field of every request body the app accepts (found from the route table, nested models
+included) is declared below with where it is stored. The test then tries the column's limits on
+the field: a value one character longer than the VARCHAR, one digit more than the Numeric, an
+integer past the column, a NUL, a lone surrogate, a moment past the end of the calendar — the
+model must refuse each. A new body field without an entry fails, and so does an int parameter
+of a path or query without a bound. Only SQLAlchemy metadata: no database.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import typing
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Annotated, Any
+
+import pytest
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, Numeric, String, Text
+
+from db import models as db
+from domain.text import INT32_MAX, INT64_MAX
+
+os.environ.setdefault("APP_ENV", "demo")
+
+
+class Nested:
+    """A model of its own: its fields have their own entries."""
+
+
+class InHistory:
+    """Kept in the workflow's state and history (a JSON payload), not in a column of its own."""
+
+
+class NotStored:
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+class Joined:
+    """A list stored joined with commas in one VARCHAR column."""
+
+    def __init__(self, column: Column[Any]) -> None:
+        self.column = column
+
+
+NESTED, IN_HISTORY = Nested(), InHistory()
+c = {table.name: table.c for table in db.Base.metadata.sorted_tables}
+
+# Where each request body field is stored.
+STORED_IN: dict[str, Any] = {
+    # onboarding and every customer card (000 §10)
+    "OnboardingApplication.customer": NESTED,
+    "OnboardingApplication.documents": NESTED,
+    "CustomerData.name": c["customers"].name,
+    "CustomerData.credit_code": c["customers"].credit_code,
+    "CustomerData.kind": c["customers"].kind,
+    "CustomerData.address": c["customers"].address,
+    "CustomerData.legal_representative": c["customers"].legal_representative,
+    "CustomerData.phone": c["customers"].phone,
+    "CustomerData.registered_capital": c["customers"].registered_capital,
+    **{
+        f"CustomerData.{name}": c["customers"].card
+        for name in [
+            "postcode",
+            "fax",
+            "contact_person",
+            "manager",
+            "organisation_form",
+            "industry",
+            "scale",
+            "business_scope",
+            "registration_authority",
+            "registered_on",
+            "employees",
+            "bank_name",
+            "bank_account",
+            "delegate",
+        ]
+    },
+    "Document.type": c["customer_documents"].type,
+    "Document.number": c["customer_documents"].number,
+    "Document.issuer": c["customer_documents"].issuer,
+    "Document.valid_until": c["customer_documents"].valid_until,
+    "Document.stamped_copy": c["customer_documents"].stamped_copy,
+    # inbox actions
+    "DecisionIn.outcome": c["tasks"].outcome,
+    "DecisionIn.comment": c["tasks"].comment,
+    "DecisionIn.return_to": NotStored("must name an earlier step of the chain, or the decision is refused"),
+    "DecisionIn.cc": c["process_watchers"].username,
+    "BulkDecisionIn.decisions": NESTED,
+    "BulkItem.task_id": NotStored("looked up: an unknown task is a 404 for that item"),
+    "BulkItem.outcome": c["tasks"].outcome,
+    "BulkItem.comment": c["tasks"].comment,
+    "HandOverIn.to": c["tasks"].assignee,
+    "HandOverIn.comment": c["tasks"].comment,
+    "AddSignerIn.signer": c["tasks"].assignee,
+    "AddSignerIn.position": NotStored("decides where the added step goes"),
+    "AddSignerIn.reason": c["tasks"].comment,
+    # processes
+    "WithdrawIn.reason": c["tasks"].comment,
+    "UrgeIn.comment": c["notifications"].body,
+    "RepairIn.action": NotStored("chooses the repair"),
+    "RepairIn.reason": c["processes"].failure_reason,
+    # complaints (002 rule 2 §15, §17)
+    "ComplaintIn.customer_id": c["complaints"].customer_id,
+    "ComplaintIn.customer_name": c["complaints"].customer_name,
+    "ComplaintIn.channel": c["complaints"].channel,
+    "ComplaintIn.category": c["complaints"].category,
+    "ComplaintIn.severity": c["complaints"].severity,
+    "ComplaintIn.description": c["complaints"].description,
+    "ComplaintIn.customer_request": c["complaints"].details,
+    "ComplaintIn.contact": c["complaints"].details,
+    "ComplaintIn.received_at": c["complaints"].received_at,
+    **{
+        f"InvestigationReport.{name}": c["complaints"].details
+        for name in [
+            "cause",
+            "course",
+            "responsible_person",
+            "conclusion",
+            "countermeasure",
+            "prevention",
+            "product_cause",
+        ]
+    },
+    "VerdictIn.remedy": c["complaints"].details,
+    "VerdictIn.verdict": c["complaints"].details,
+    "RemedyIn.note": c["complaints"].details,
+    "ReplyIn.resolution": c["complaints"].details,
+    "ReplyIn.method": c["complaints"].details,
+    "ReplyIn.reply": c["complaints"].details,
+    "ExtensionIn.reason": c["tasks"].comment,
+    # calendar
+    "DayEntry.is_working_day": c["calendar_days"].is_working_day,
+    "DayEntry.note": c["calendar_days"].note,
+    "YearSchedule.source": c["calendar_years"].source,
+    "YearSchedule.holidays": c["calendar_days"].day,
+    "YearSchedule.workdays": c["calendar_days"].day,
+    # users
+    "OutOfOfficeIn.deputy": c["out_of_office"].deputy,
+    "OutOfOfficeIn.starts_at": c["out_of_office"].starts_at,
+    "OutOfOfficeIn.ends_at": c["out_of_office"].ends_at,
+    "OutOfOfficeIn.reason": c["out_of_office"].reason,
+    "UserIn.username": c["users"].username,
+    "UserIn.full_name": c["users"].full_name,
+    "UserIn.password": NotStored("only its Argon2 hash is stored"),
+    "UserIn.unit": c["users"].unit_code,
+    "UserIn.roles": c["user_roles"].role,
+    "RolesIn.roles": c["user_roles"].role,
+    "UnitIn.unit": c["users"].unit_code,
+    "PasswordIn.password": NotStored("only its Argon2 hash is stored"),
+    # external trade (000 §7)
+    "TradeApplication.partner": NESTED,
+    "TradeApplication.ownership": c["trade_deals"].ownership,
+    "TradeApplication.direction": c["trade_deals"].direction,
+    "TradeApplication.products": Joined(c["trade_deals"].products),
+    "TradeApplication.documents": NESTED,
+    "TradeApplication.purpose": IN_HISTORY,
+    "TradeApplication.co_handlers": c["trade_handlers"].username,
+    **{
+        f"LeadershipDecisionIn.{name}": IN_HISTORY
+        for name in ("meeting_date", "attendees", "minutes_ref", "outcome", "comment")
+    },
+    "TenderIn.conditions": c["trade_tenders"].conditions,
+    "TenderIn.invited_range": c["trade_tenders"].invited_range,
+    "TenderIn.bidding_deadline": c["trade_tenders"].bidding_deadline,
+    "BidIn.bidder": NESTED,
+    "BidIn.documents": NESTED,
+    **{f"BidIn.{name}": c["trade_tenders"].bids for name in ("ownership", "amount", "unit_price", "quantity", "terms")},
+    "NoAwardDecisionIn.decision": IN_HISTORY,
+    "NoAwardDecisionIn.reason": IN_HISTORY,
+    "NoAwardDecisionIn.bidding_deadline": c["trade_tenders"].bidding_deadline,
+    "NoAwardDecisionIn.conditions": c["trade_tenders"].conditions,
+    "NoAwardDecisionIn.invited_range": c["trade_tenders"].invited_range,
+    "EvaluationIn.ranking": c["trade_tenders"].ranking,
+    "EvaluationIn.rationale": IN_HISTORY,
+    "ContractIn.amount": c["trade_deals"].contract_amount,
+    **{
+        f"ContractIn.{name}": c["trade_deals"].contract
+        for name in ("contract_no", "goods", "payment_terms", "delivery_terms", "note")
+    },
+    **{
+        f"SigningIn.{name}": c["trade_deals"].contract
+        for name in ("signed_on", "our_signatory", "counterpart_signatory")
+    },
+    **{f"TitleTransferIn.{name}": c["trade_deals"].contract for name in ("certificate_no", "signed_on", "note")},
+    "PaymentFormIn.amount": c["trade_deals"].paid_amount,
+    **{
+        f"PaymentFormIn.{name}": c["trade_deals"].payments
+        for name in ("due_date", "bank_name", "bank_account", "instalment_note")
+    },
+    "PaymentPaidIn.paid_at": c["trade_deals"].payments,
+    "PaymentPaidIn.reference": c["trade_deals"].payments,
+    **{
+        f"SettlementIn.{name}": c["trade_deals"].payments
+        for name in ("settled_on", "receipt_no", "marketing_confirmed_by", "quantity", "note")
+    },
+}
+
+
+def _routes() -> Iterator[APIRoute]:
+    from api.main import create_app
+
+    for route in create_app().routes:
+        if isinstance(route, APIRoute):
+            yield route
+        for included in getattr(getattr(route, "original_router", None), "routes", ()):
+            if isinstance(included, APIRoute):
+                yield included
+
+
+def _models_in(annotation: Any, found: dict[str, type[BaseModel]]) -> None:
+    if typing.get_origin(annotation) is Annotated:
+        _models_in(typing.get_args(annotation)[0], found)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ not in found:
+            found[annotation.__name__] = annotation
+            for field in annotation.model_fields.values():
+                _models_in(field.annotation, found)
+    else:
+        for argument in typing.get_args(annotation):
+            _models_in(argument, found)
+
+
+ROUTES = list(_routes())
+BODY_MODELS: dict[str, type[BaseModel]] = {}
+for _route in ROUTES:
+    for _param in _route.dependant.body_params:
+        _models_in(_param.field_info.annotation, BODY_MODELS)
+FIELDS = {f"{name}.{field}": info for name, model in BODY_MODELS.items() for field, info in model.model_fields.items()}
+
+
+def test_every_body_field_says_where_it_is_stored() -> None:
+    assert sorted(set(FIELDS) - set(STORED_IN)) == [], "add these fields to STORED_IN"
+    assert sorted(set(STORED_IN) - set(FIELDS)) == [], "these fields are gone: remove them from STORED_IN"
+
+
+def _without_none(annotation: Any) -> Any:
+    args = typing.get_args(annotation)
+    if type(None) in args and len(args) == 2:
+        return next(a for a in args if a is not type(None))
+    return annotation
+
+
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(_without_none(annotation)) is list
+
+
+def _leaf(annotation: Any) -> Any:
+    """The type one stored value has: inside Optional, list and Annotated."""
+    while True:
+        if typing.get_origin(annotation) is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif _without_none(annotation) is not annotation:
+            annotation = _without_none(annotation)
+        elif typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation
+
+
+def _refuses(model: type[BaseModel], field: str, value: Any) -> bool:
+    """Whether the model refuses `value` (one item, for a list field) for `field`, its own field
+    validators included."""
+    info = model.model_fields[field]
+    try:
+        model.__pydantic_validator__.validate_assignment(
+            model.model_construct(), field, [value] if _is_list(info.annotation) else value
+        )
+    except ValidationError:
+        return True
+    return False
+
+
+def _problems(name: str, stored_in: Column[Any] | Joined) -> list[str]:
+    model_name, field = name.split(".")
+    model, info = BODY_MODELS[model_name], FIELDS[name]
+    joined = isinstance(stored_in, Joined)
+    column = stored_in.column if isinstance(stored_in, Joined) else stored_in
+    leaf, kind = _leaf(info.annotation), column.type
+    problems: list[str] = []
+    if isinstance(leaf, type) and issubclass(leaf, enum.Enum):
+        values = [str(member.value) for member in leaf]
+        stored = ",".join(values) if joined else max(values, key=len)
+        length = getattr(kind, "length", None)
+        if isinstance(kind, String) and length is not None and len(stored) > length:
+            problems.append(f"{name}: {stored!r} does not fit {column}")
+        return problems
+    if leaf is str:
+        length = getattr(kind, "length", None) if isinstance(kind, String) and not isinstance(kind, Text) else None
+        if length is not None and not _refuses(model, field, "x" * (length + 1)):
+            problems.append(f"{name}: accepts more than the {length} characters of {column}")
+        for bad in ("a\x00b", "a\ud800b"):
+            if not _refuses(model, field, bad):
+                problems.append(f"{name}: accepts {bad!r}, which {column} cannot store")
+    elif leaf is int and isinstance(kind, Integer):
+        for bad in (INT32_MAX + 1, -INT32_MAX - 2):
+            if not _refuses(model, field, bad):
+                problems.append(f"{name}: accepts {bad}, beyond {column}")
+    elif leaf is Decimal and isinstance(kind, Numeric):
+        precision, scale = kind.precision or 0, kind.scale or 0
+        for bad in (Decimal(10) ** (precision - scale), Decimal(1).scaleb(-(scale + 1))):
+            if not _refuses(model, field, bad):
+                problems.append(f"{name}: accepts {bad}, beyond {column} Numeric({precision}, {scale})")
+    elif leaf is datetime and not isinstance(kind, Date | Boolean):
+        end_of_time = datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=12)))
+        if not _refuses(model, field, end_of_time):
+            problems.append(f"{name}: accepts {end_of_time}, past the end of the calendar in UTC")
+    return problems
+
+
+@pytest.mark.parametrize("name", sorted(FIELDS))
+def test_field_fits_its_column(name: str) -> None:
+    stored_in = STORED_IN.get(name)
+    if stored_in is None or isinstance(stored_in, Nested | NotStored):
+        return
+    if isinstance(stored_in, InHistory):  # text in a JSON payload: no NUL, no lone surrogate
+        stored_in = Column("payload", JSON)
+    assert _problems(name, stored_in) == []
+
+
+def test_int_parameters_are_bounded() -> None:
+    """A path or query integer beyond int64 (or the id column) is a 422, never a driver overflow."""
+    unbounded = []
+    for route in ROUTES:
+        for param in route.dependant.path_params + route.dependant.query_params:
+            if _leaf(param.field_info.annotation) is not int:
+                continue
+            upper = [m.le for m in param.field_info.metadata if getattr(m, "le", None) is not None]
+            if not upper or upper[0] > INT64_MAX:
+                unbounded.append(f"{route.path} {param.name}")
+    assert unbounded == []

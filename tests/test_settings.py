@@ -1,0 +1,69 @@
+"""Secure defaults: demo mode is opted into, never assumed, and weak JWT secrets are refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from settings import DEMO_JWT_SECRET, ROOT, Settings
+
+STRONG = "x" * 32
+
+
+def without_app_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("APP_ENV", "JWT_SECRET")}
+
+
+def test_the_default_is_production_not_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_ENV", raising=False)
+    settings = Settings(_env_file=None, jwt_secret=STRONG)  # type: ignore[call-arg]
+    assert settings.app_env == "production" and not settings.demo_mode
+
+
+def test_without_app_env_the_demo_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="JWT_SECRET must be set"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("secret", ["short", "y" * 31, "密" * 10])  # 10 CJK characters are 30 bytes
+def test_secrets_under_32_bytes_are_refused_outside_demo(secret: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings(_env_file=None, app_env="production", jwt_secret=secret)  # type: ignore[call-arg]
+
+
+def test_a_32_byte_secret_is_accepted_and_demo_keeps_its_own() -> None:
+    assert Settings(_env_file=None, app_env="production", jwt_secret=STRONG).jwt_secret == STRONG  # type: ignore[call-arg]
+    demo = Settings(_env_file=None, app_env="demo")  # type: ignore[call-arg]
+    assert demo.demo_mode and demo.jwt_secret == DEMO_JWT_SECRET
+
+
+def test_bare_uvicorn_import_refuses_to_start_without_app_env() -> None:
+    """`uvicorn api.main:app` with no APP_ENV builds the app on import: it must stop there."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import api.main"],
+        cwd=ROOT,
+        env=without_app_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "JWT_SECRET must be set" in result.stderr
+
+
+def test_demo_seed_refuses_to_run_outside_demo_mode() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.seed_demo"],
+        cwd=ROOT,
+        env=without_app_env() | {"JWT_SECRET": STRONG, "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "demo mode" in result.stderr
