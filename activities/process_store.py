@@ -20,8 +20,6 @@ from activities.audit_store import record_moment
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from db.models import (
-    Customer,
-    CustomerDocument,
     Notification,
     OrgUnit,
     OutOfOffice,
@@ -299,39 +297,9 @@ class ProcessStore:
     @activity.defn
     @fails_visibly_on_bad_data
     async def create_customer(self, creation: CustomerCreation) -> int:
-        """000 §6 last step: the approved customer is created in the system and may trade."""
+        """Kept for callers of the old name: the one creation of activities/customer_registry.py
+        (the same activity name, "create_customer"; the worker registers the registry's)."""
+        from activities.customer_registry import create_customer  # imports this module
+
         async with write_transaction(self.sessions) as session:
-            existing = await session.scalar(
-                select(Customer).where(Customer.onboarding_process_id == creation.process_id)
-            )
-            if existing is not None:
-                return existing.id
-            data = creation.customer
-            customer = Customer(
-                credit_code=data.credit_code,
-                name=data.name,
-                kind=data.kind.value,
-                address=data.address,
-                legal_representative=data.legal_representative,
-                phone=data.phone,
-                registered_capital=data.registered_capital,
-                card=data.model_dump(mode="json"),
-                onboarding_process_id=creation.process_id,
-                trading_since=creation.approved_at.date(),
-                created_at=creation.approved_at,
-                created_by=creation.created_by,
-                unit_code=await owning_unit(session, creation.process_id),
-                documents=[
-                    CustomerDocument(
-                        type=doc.type.value,
-                        number=doc.number,
-                        issuer=doc.issuer,
-                        valid_until=doc.valid_until,
-                        stamped_copy=doc.stamped_copy,
-                    )
-                    for doc in creation.documents
-                ],
-            )
-            session.add(customer)
-            await session.flush()
-            return customer.id
+            return await create_customer(session, creation)

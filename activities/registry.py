@@ -7,12 +7,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.borrowing_store import BorrowingStore
 from activities.calendar import CalendarActivities
 from activities.complaint_store import ComplaintStore
+from activities.customer_record import CustomerRecordStore
+from activities.customer_registry import CustomerRegistry
+from activities.grading_store import GradingStore
+from activities.ledger_store import LedgerStore
 from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_failures import FailureStore
 from activities.process_store import ProcessStore
 from activities.trade_store import TradeStore
+from activities.visit_store import VisitStore
 from domain.calendar import OfficeHours
 
 
@@ -33,11 +39,26 @@ def build_activities(
         store.sync_process,
         store.resolve_seats,
         store.unit_path,
-        store.create_customer,
+        CustomerRegistry(sessions).create_customer,
         failures.mark_process_failed,
         failures.record_repair,
         CalendarActivities(sessions, office_hours).working_day_deadline,
         Notifier(sessions, channels).notify,
         complaints.sync_complaint,
         complaints.compute_monthly_stats,
+        GradingStore(sessions).grading_config,  # issue 12 §2 (001 §1)
+        GradingStore(sessions).apply_grading,
+        GradingStore(sessions).customers_without_clock,
+        GradingStore(sessions).mark_clocks_started,
+        VisitStore(sessions, channels).sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
+        VisitStore(sessions, channels).sync_visit,
+        VisitStore(sessions, channels).record_report,
+        VisitStore(sessions, channels).plan_due_working_days,
+        CustomerRecordStore(sessions).apply_record_change,  # issue 11 §3
+        BorrowingStore(sessions, channels).sync_borrowing,  # issue 11 §3: borrowing (002 rule 1, 004 §3)
+        BorrowingStore(sessions, channels).units_to_review,  # issue 11 §3: register reviews (004 §4)
+        BorrowingStore(sessions, channels).open_review,
+        BorrowingStore(sessions, channels).record_review,
+        LedgerStore(sessions).book_receipt,  # issue 11 §2 (000 §9)
+        LedgerStore(sessions).register_invoice_certificate,
     ]

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities import audit_store
+from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
-from activities.process_store import ProcessStore, ProcessSync, write_process, write_sync
+from activities.process_store import ProcessSync, write_process, write_sync
 from api.schemas import HistoryEntry
-from db.models import Customer, TradeDeal, TradeHandler, TradeTender
+from db.models import TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
 from domain.audit import AuditFacts
 from domain.models import CustomerCreation, ProcessProjection
@@ -132,7 +133,6 @@ class TradeStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
         self.sessions = sessions
         self.channels = channels or []
-        self.customers = ProcessStore(sessions)
 
     @activity.defn
     @fails_visibly_on_bad_data
@@ -168,12 +168,7 @@ class TradeStore:
     @activity.defn
     @fails_visibly_on_bad_data
     async def create_trade_customer(self, creation: CustomerCreation) -> int:
-        """000 §7 (六): the awarded counterpart becomes a customer — the onboarding's own creation,
-        except that a counterpart who already is a customer (same credit code) is reused."""
-        async with self.sessions() as session:
-            existing = await session.scalar(
-                select(Customer.id).where(Customer.credit_code == creation.customer.credit_code)
-            )
-        if existing is not None:
-            return existing
-        return await self.customers.create_customer(creation)
+        """000 §7 (六): the awarded counterpart becomes a customer — by the one creation every
+        process uses (activities/customer_registry.py); a counterpart already on file is linked."""
+        async with write_transaction(self.sessions) as session:
+            return await create_customer(session, creation)

@@ -16,17 +16,23 @@ from api.limits import RequestLimits
 from api.routes import (
     audit,
     auth,
+    borrowings,
     calendar,
     complaints,
+    customer_record,
     customers,
+    grading,
     health,
     notifications,
     onboarding,
     processes,
+    register_reviews,
     tasks,
     trade,
+    unit_customers,
     user_admin,
     users,
+    visits,
 )
 from api.security import PasswordWork
 from db.session import make_engine, make_sessionmaker
@@ -83,6 +89,12 @@ def create_app(
         users,
         user_admin,
         audit,
+        customer_record,  # issue 11 §3: the customer record
+        grading,  # issue 12 §2
+        visits,  # issue 12 §3
+        unit_customers,  # issue 11 §1-§2: depot and station customers (000 §8, §9)
+        borrowings,  # issue 11 §3: file borrowing (002 rule 1, 004 §3)
+        register_reviews,  # issue 11 §3: register reviews in February and August (004 §4)
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)

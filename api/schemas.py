@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,6 +121,7 @@ class DocumentOut(BaseModel):
     issuer: str | None
     valid_until: date | None
     stamped_copy: bool
+    original: bool = False  # the original was handed over (a delegate's power of attorney, 000 §6 item 9)
 
 
 class CustomerOut(BaseModel):
@@ -140,6 +142,29 @@ class CustomerOut(BaseModel):
     created_by: str
     onboarding_process_id: str
     documents: list[DocumentOut]
+    # issue 11 §3: the rest of the card (000 §10 (三), 001), the owning unit and person, destruction
+    unit_code: str
+    owner_person: str | None = None
+    postcode: str | None = None
+    fax: str | None = None
+    owner: str | None = None
+    manager: str | None = None
+    organisation_form: str | None = None
+    industry: str | None = None
+    scale: str | None = None
+    business_scope: str | None = None
+    registered_capital: Decimal | None = None
+    registration_authority: str | None = None
+    registered_on: date | None = None
+    employees: int | None = None
+    revenue: Decimal | None = None
+    net_assets: Decimal | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    foreign_currency_account: str | None = None
+    bank_rating: str | None = None
+    destroyed_at: datetime | None = None
+    destroyed_by: str | None = None
 
 
 class CustomerDetailOut(CustomerOut):

@@ -16,8 +16,10 @@ The other records follow from it, one rule each:
 - a task: mine (`task_is_mine`), or its process is readable;
 - a complaint, a deal and its tenders: their process is readable;
 - a customer file: its owning unit and the units above it, head-office marketing and finance
-  (`CUSTOMER_DESK`), and the oversight roles (003 §2, 004 §3) — not another depot or station;
-  its approval trail is shown only to those who may read the process that created it;
+  (`CUSTOMER_DESK`), and the oversight roles (003 §2, 004 §3) — not another depot or station,
+  unless a loan of the file to them is approved and not yet returned (002 rule 1: read only; routes
+  that change a file ask with `loans=False`); its approval trail is shown only to those who may read
+  the process that created it;
 - a notification: addressed to me by name, or to a role I hold about a process I may read.
 
 Acting is narrower than reading: on a deal, the marketing work is for the people it names
@@ -51,9 +53,10 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from api.deps import CurrentActor, SessionDep
 from api.errors import Forbidden, NotFound
-from db.models import Complaint, Customer, Notification, OrgUnit, Process, ProcessWatcher, Task, TradeHandler
+from db.models import Borrowing, Complaint, Customer, Notification, OrgUnit, Process, ProcessWatcher, Task, TradeHandler
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
+from domain.visits import VISIT_SUPERVISORS
 
 COMPLAINT_PROCESS = "complaint"  # workflows.complaint.PROCESS_TYPE (workflow modules stay out of the API)
 
@@ -324,18 +327,30 @@ async def require_open_step(session: AsyncSession, who: Who, process_id: str) ->
 # --- customer files (003 §2, 004 §3) --------------------------------------------------------------
 
 
-def customer_readable(who: Who, customer: Any = Customer) -> ColumnElement[bool]:
-    """Oversight, head-office marketing and finance, the owning unit and the units above it."""
+def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True) -> ColumnElement[bool]:
+    """Oversight, head-office marketing and finance, the owning unit and the units above it; and,
+    with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3)."""
     actor = _actor(who)
     if any(actor.has(role) for role in OVERSIGHT_ROLES | CUSTOMER_DESK):
         return true()
     conditions = _of_my_units(who, customer.unit_code)
+    if loans:
+        conditions.append(on_loan_to(who, customer))
     return or_(*conditions) if conditions else false()
 
 
-async def get_customer(session: AsyncSession, who: Who, customer_id: int) -> Customer:
-    """The customer file, or 404 — also when it exists but `who` may not read it."""
-    row = await session.scalar(select(Customer).where(Customer.id == customer_id, customer_readable(who)))
+def on_loan_to(who: Who, customer: Any = Customer) -> ColumnElement[bool]:
+    """An approved loan of the file to `who`, not yet returned: it lets them read, never write."""
+    return exists().where(
+        Borrowing.customer_id == customer.id, Borrowing.borrower == _actor(who).username, Borrowing.status == "lent"
+    )
+
+
+async def get_customer(session: AsyncSession, who: Who, customer_id: int, *, loans: bool = True) -> Customer:
+    """The customer file, or 404 — also when it exists but `who` may not read it. A route that
+    changes the file passes `loans=False`: a borrowed file is read, never written (002 rule 1)."""
+    readable = customer_readable(who, loans=loans)
+    row = await session.scalar(select(Customer).where(Customer.id == customer_id, readable))
     if row is None:
         raise NotFound(f"customer {customer_id} not found")
     return row
@@ -369,3 +384,31 @@ def notification_readable(who: Who, note: Any = Notification) -> ColumnElement[b
         return to_me
     about = or_(note.process_id.is_(None), _process_of(who, note.process_id))
     return or_(to_me, and_(note.recipient.is_(None), note.recipient_role.in_(roles), about))
+
+
+# --- visit plans and visits (000 §12, 002 rule 7; issue 12 §3) -----------------------------------
+
+
+def visit_plan_readable(who: Who, salesperson: Any) -> ColumnElement[bool]:
+    """A salesperson's own plans and visits; the marketing manager and the leaders who approve and
+    supervise them; oversight. `salesperson` is the column naming the plan's salesperson."""
+    actor = _actor(who)
+    if any(actor.has(role) for role in OVERSIGHT_ROLES | VISIT_SUPERVISORS):
+        return true()
+    return salesperson == actor.username
+
+
+# --- filing for a depot or a station (000 §5, §8, §9; issue 11 §1-§2) -----------------------------
+
+OUTLET_KINDS = frozenset({"depot", "station"})
+
+
+async def require_acts_for_unit(session: AsyncSession, who: Who, unit: str) -> None:
+    """403 unless `who` may file for `unit`: its own staff, or head office — a depot or a station
+    (its manager, its clerk) acts only for itself, never for another (000 §5 分级实施)."""
+    actor = _actor(who)
+    if actor.unit == unit:
+        return
+    mine = await session.get(OrgUnit, actor.unit) if actor.unit else None
+    if any(actor.has(role) for role in UNIT_SCOPED_ROLES) or (mine is not None and mine.kind in OUTLET_KINDS):
+        raise Forbidden(f"{actor.username} of {actor.unit or 'no unit'} cannot act for {unit} (000 §5)")

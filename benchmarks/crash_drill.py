@@ -107,6 +107,16 @@ class Stack:
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}-{self.starts[name]}.log"
 
+    async def watch(self) -> str:
+        """Returns when a process exits by itself (a kill restarts it within one step of the event
+        loop, so this never sees those): a crash on start would otherwise look like a hang."""
+        while True:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    tail = self.log(name).read_text(errors="replace")[-3000:]
+                    return f"the {name} exited by itself with {proc.returncode}:\n{tail}"
+            await asyncio.sleep(0.5)
+
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -397,7 +407,15 @@ async def run(args: argparse.Namespace) -> int:
             client = Client(http, chaos)
             outcomes = [Outcome(code) for code in credit_codes(args.count, rng)]
             gate = asyncio.Semaphore(args.concurrency)
-            await asyncio.gather(*(drive(client, o, gate, random.Random(rng.random())) for o in outcomes))
+            work = asyncio.gather(*(drive(client, o, gate, random.Random(rng.random())) for o in outcomes))
+            watchdog = asyncio.ensure_future(stack.watch())
+            racing: list[asyncio.Future[Any]] = [work, watchdog]
+            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+            if watchdog.done():
+                work.cancel()
+                print(f"drill aborted: {watchdog.result()}", file=sys.stderr)
+                return 2
+            watchdog.cancel()
             await chaos.finish()
     finally:
         stack.stop()

@@ -203,6 +203,30 @@ class Customer(Base):
     # The owning unit (000 §5 分级实施; 004 §3): it and the units above it read the file, another
     # depot or station does not. The unit of the process that created it, else its applicant's.
     unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    # --- issue 11 §3: the customer record (000 §10 (三), 001 summary form, 004 §4-§6) ---------
+    # Nullable: files created before 0011, and by processes that do not collect them, lack them.
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    fax: Mapped[str | None] = mapped_column(String(40))
+    owner: Mapped[str | None] = mapped_column(String(100))  # 所有者
+    manager: Mapped[str | None] = mapped_column(String(100))  # 经营管理者
+    organisation_form: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    scale: Mapped[str | None] = mapped_column(String(100))
+    business_scope: Mapped[str | None] = mapped_column(String(2000))
+    registration_authority: Mapped[str | None] = mapped_column(String(200))
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    net_assets: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    bank_account: Mapped[str | None] = mapped_column(String(64))
+    foreign_currency_account: Mapped[str | None] = mapped_column(String(64))
+    bank_rating: Mapped[str | None] = mapped_column(String(20))
+    # The person responsible for the customer (000 §10 (四)): moves only by a recorded hand-over.
+    owner_person: Mapped[str | None] = mapped_column(String(80), index=True)
+    destroyed_at: Mapped[datetime | None] = mapped_column()  # 004 §6: the file destroyed, the log kept
+    destroyed_by: Mapped[str | None] = mapped_column(String(80))
+    # --- end issue 11 §3 -------------------------------------------------------------------------
     documents: Mapped[list[CustomerDocument]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CustomerDocument.id"
     )
@@ -217,6 +241,7 @@ class CustomerDocument(Base):
     issuer: Mapped[str | None] = mapped_column(String(128))
     valid_until: Mapped[date | None] = mapped_column(Date)
     stamped_copy: Mapped[bool] = mapped_column(Boolean, default=True)
+    original: Mapped[bool] = mapped_column(Boolean, default=False)  # 原件 handed over (000 §6 item 9)
 
 
 class CalendarDay(Base):
@@ -456,3 +481,237 @@ class AuditHead(Base):
     process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     length: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- issue 11 §3 part 2: file borrowing (002 rule 1, 004 §3) and register reviews (004) ----------
+
+
+class Borrowing(Base):
+    """借阅登记: one loan of a customer file, from request to return (002 rule 1, 004 §3). While
+    `status` is `lent` the borrower reads the file (api/visibility.py); never writes it."""
+
+    __tablename__ = "borrowings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(120))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    borrower: Mapped[str] = mapped_column(String(80), index=True)
+    borrower_unit: Mapped[str | None] = mapped_column(String(40))
+    owner_unit: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(500))
+    return_by: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # requested | lent | returned | refused | withdrawn
+    requested_at: Mapped[datetime] = mapped_column()
+    lent_at: Mapped[datetime | None] = mapped_column()
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    returned_at: Mapped[datetime | None] = mapped_column()
+    return_recorded_by: Mapped[str | None] = mapped_column(String(80))
+    overdue_level: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegisterReview(Base):
+    """One customer's line in a unit's February/August register review (004): confirm, suspend or
+    move to past; `result` is empty until the unit's reviewer decides."""
+
+    __tablename__ = "register_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[str] = mapped_column(String(64), index=True)  # the review process (run id)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # e.g. 2027-02
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    result: Mapped[str | None] = mapped_column(String(20))  # confirm | suspend | past
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("review_id", "customer_id", name="uq_register_reviews_customer"),)
+
+
+# --- issue 12 §2-§3: grading A/B/C (001 §1, 000 §11) and visits (000 §12, §15; 002 rule 7) --------
+
+
+class GradingConfig(Base):
+    """A version of the grading rule (weights, thresholds), in force from `effective_from` until the
+    next version's date. The seed lost the numbers (P6): an administrator sets them; every version
+    is kept, so a score sheet names the version it was computed with."""
+
+    __tablename__ = "grading_configs"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    effective_from: Mapped[date] = mapped_column(Date, index=True)
+    weights: Mapped[dict[str, str]] = mapped_column(JSON)  # indicator -> percent (decimal string)
+    thresholds: Mapped[dict[str, str]] = mapped_column(JSON)  # {"A": lowest total, "B": lowest total}
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+
+
+class GradingClock(Base):
+    """A customer whose grading clock runs (workflows/grading.py): the daily sweep starts the rest."""
+
+    __tablename__ = "grading_clocks"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    workflow_id: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column()
+
+
+class CustomerGrading(Base):
+    """The score sheet of one grading round, written when the business VP approves (001 §1)."""
+
+    __tablename__ = "customer_gradings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+    scores: Mapped[dict[str, str]] = mapped_column(JSON)  # indicator -> 0-100 (decimal string)
+    weighted_total: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    grade: Mapped[str] = mapped_column(String(1))
+    config_version: Mapped[int] = mapped_column(ForeignKey("grading_configs.version"))
+    scored_by: Mapped[str] = mapped_column(String(80))
+    scored_at: Mapped[datetime] = mapped_column()
+    approved_by: Mapped[str] = mapped_column(String(80))
+    approved_at: Mapped[datetime] = mapped_column()
+
+
+class VisitPlan(Base):
+    """A salesperson's monthly visit plan (000 §12, P9), approved by the marketing manager."""
+
+    __tablename__ = "visit_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    salesperson: Mapped[str] = mapped_column(String(80), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # running | approved | rejected | returned | withdrawn
+    submitted_at: Mapped[datetime] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    visits: Mapped[list[Visit]] = relationship(lazy="selectin", order_by="Visit.planned_on")
+
+
+class Visit(Base):
+    """One planned visit and its report, due 2 working days after the visit (002 rule 7)."""
+
+    __tablename__ = "visits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("visit_plans.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    planned_on: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(String(500))
+    report_due_at: Mapped[datetime | None] = mapped_column()
+    visited_on: Mapped[date | None] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str | None] = mapped_column(String(80))
+    reported_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- issue 11 §4: one customer creation (000 §6 (五), §7 (六), §8, §9) ------------------------------
+
+
+class CustomerLink(Base):
+    """The customer record a process's creation step ended in: the one it created, or, its credit
+    code being on file already, the existing record it was linked to (one customer per credit code)."""
+
+    __tablename__ = "customer_links"
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    credit_code: Mapped[str] = mapped_column(String(18))
+    process_type: Mapped[str] = mapped_column(String(40))
+    created: Mapped[bool] = mapped_column(Boolean)  # False: linked to a record that already existed
+    linked_at: Mapped[datetime] = mapped_column()
+    linked_by: Mapped[str] = mapped_column(String(80))
+
+
+# --- issue 11 §1-§2: depot and station customers (000 §8, §9): customer ledger, invoice register --
+
+
+class CustomerLedgerEntry(Base):
+    """One booking of the customer ledger (000 §9 (一) 先款后货): a receipt finance confirmed, or a
+    delivery drawn against it. General on purpose: the credit issue (000 §13) books here too."""
+
+    __tablename__ = "customer_ledger"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # domain.ledger.LedgerKind: receipt | delivery
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))  # always positive; the kind gives the sign
+    reference: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    process_id: Mapped[str | None] = mapped_column(String(64))  # the top-up that confirmed a receipt
+    created_at: Mapped[datetime] = mapped_column()
+
+    # A retried activity finds its receipt instead of booking it twice (NULLs never collide).
+    __table_args__ = (UniqueConstraint("process_id", "kind", name="uq_customer_ledger_process_kind"),)
+
+
+class CustomerBalance(Base):
+    """The running balance of the ledger, one row per customer: a draw is one guarded UPDATE
+    (`balance >= amount`), so two concurrent draws can never both spend the same money."""
+
+    __tablename__ = "customer_balances"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    balance: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class InvoiceRegisterEntry(Base):
+    """发票登记 (000 §9 (三)): the VAT special-invoice certificate form of an approved customer; each
+    invoice issued against it is registered here with its collection (领取)."""
+
+    __tablename__ = "invoice_register"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    entry: Mapped[str] = mapped_column(String(20))  # certificate | invoice
+    certificate: Mapped[dict[str, object]] = mapped_column(JSON)  # domain.unit_customers.VatInvoiceInfo
+    invoice_no: Mapped[str | None] = mapped_column(String(40))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    collected_by: Mapped[str | None] = mapped_column(String(80))
+    collected_at: Mapped[datetime | None] = mapped_column()
+    registered_by: Mapped[str] = mapped_column(String(80))
+    registered_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("process_id", "entry", name="uq_invoice_register_process_entry"),)
+
+
+# --- issue 11 §3 part 1: the customer record — change log and transaction-start survey ------------
+
+
+class CustomerChange(Base):
+    """The change log of a file (000 §10 (四)): every approved card change field by field, every
+    status change, hand-over and destruction, with who asked, who approved, when and why. Rows are
+    only ever added; a destroyed file keeps its log."""
+
+    __tablename__ = "customer_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # card | status | hand_over | destruction
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[Any | None] = mapped_column(JSON)
+    new_value: Mapped[Any | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(2000))
+    evidence: Mapped[str | None] = mapped_column(String(2000))
+    process_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the approving process
+    requested_by: Mapped[str] = mapped_column(String(80))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("process_id", "field", name="uq_customer_changes_process_field"),)
+
+
+class CustomerSurvey(Base):
+    """交易开始调查书 (004 §4 (一)): recorded once, before the first transaction."""
+
+    __tablename__ = "customer_surveys"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    direction: Mapped[str] = mapped_column(String(10))
+    products: Mapped[str] = mapped_column(String(200))
+    development_potential: Mapped[str | None] = mapped_column(String(2000))
+    business_direction: Mapped[str | None] = mapped_column(String(2000))
+    cooperation_attitude: Mapped[str | None] = mapped_column(String(2000))
+    reputation: Mapped[str | None] = mapped_column(String(2000))
+    credit_standing: Mapped[str] = mapped_column(String(2000))
+    trade_conditions: Mapped[str] = mapped_column(String(2000))
+    expected_monthly_tonnes: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    surveyed_by: Mapped[str] = mapped_column(String(80))
+    surveyed_at: Mapped[datetime] = mapped_column()

@@ -156,3 +156,207 @@ ONBOARDING_CHAIN = ChainSpec(
 )
 
 CHAINS: dict[str, ChainSpec] = {ONBOARDING_CHAIN.process_type: ONBOARDING_CHAIN}
+
+# --- issue 11 §1-§2: depot and station customers (000 §8, §9) ------------------------------------
+# No return in these chains: the regulation lets the reviewer approve or refuse; a refused applicant
+# files a corrected application.
+
+# 000 §8 (一)(三): 经油库营业室经理审查完成后放可创建客户 — the manager of *that* depot (000 §5).
+DEPOT_CUSTOMER_CHAIN = ChainSpec(
+    process_type="depot_customer",
+    title="油库营业室客户资信审批 Depot office customer",
+    citation="000 §8",
+    steps=(
+        StepSpec(
+            key="depot_manager_review",
+            title="油库营业室经理审查 Depot manager review",
+            role=Role.depot_manager,
+            unit_scope=UnitScope.unit,
+            allow_return=False,
+            citation="000 §8",
+        ),
+    ),
+)
+
+# 000 §9 (三): 资质经加油站和财务资产部共同审核 — station and finance in parallel, both must approve.
+STATION_VAT_CHAIN = ChainSpec(
+    process_type="station_vat_customer",
+    title="加油站增值税专票客户审批 Station VAT-invoice customer",
+    citation="000 §9",
+    steps=(
+        StepSpec(
+            key="joint_review",
+            title="加油站与财务资产部共同审核 Joint review by station and finance",
+            roles=(Role.station_manager, Role.finance_reviewer),
+            mode=SignMode.all,
+            unit_scope=UnitScope.unit,
+            allow_return=False,
+            citation="000 §9 (三)",
+        ),
+    ),
+)
+
+# 000 §9 (一) names no review for an ordinary prepaid customer; the station registers it in its own
+# archive (000 §5 (三) 2 建立客户档案). Assumption: its manager confirms the registration.
+STATION_PREPAID_CHAIN = ChainSpec(
+    process_type="station_prepaid_customer",
+    title="加油站预付款客户建档 Station prepaid customer",
+    citation="000 §9 (一)",
+    steps=(
+        StepSpec(
+            key="station_review",
+            title="加油站审核建档 Station registration",
+            role=Role.station_manager,
+            unit_scope=UnitScope.unit,
+            allow_return=False,
+            citation="000 §5 (三), §9 (一)",
+        ),
+    ),
+)
+
+# 000 §9 (一): 经财务资产部确认款项到账后 — finance confirms each top-up has arrived.
+TOP_UP_CHAIN = ChainSpec(
+    process_type="prepaid_top_up",
+    title="预付款到账确认 Prepaid funds confirmation",
+    citation="000 §9 (一)",
+    steps=(
+        StepSpec(
+            key="funds_confirmation",
+            title="财务资产部确认到账 Finance confirms the funds arrived",
+            role=Role.finance_reviewer,
+            allow_return=False,
+            citation="000 §9 (一)",
+        ),
+    ),
+)
+
+CHAINS.update(
+    {
+        chain.process_type: chain
+        for chain in (DEPOT_CUSTOMER_CHAIN, STATION_VAT_CHAIN, STATION_PREPAID_CHAIN, TOP_UP_CHAIN)
+    }
+)
+
+# --- issue 11 §3: the customer record (000 §10, 004 §4-§6) ----------------------------------------
+# A major change of the card goes to the reviewer of the unit that owns the file (000 §5 分级实施:
+# the depot or station keeps its own customers' files, 000 §5 (二)2, (三)2; head office marketing
+# keeps the rest, 000 §5 (一)6, and its manager keeps the files, 000 §10 (二)).
+CUSTOMER_CHANGE_HQ_CHAIN = ChainSpec(
+    process_type="customer_change",
+    title="客户档案变更 Customer card change",
+    citation="000 §10 (四)",
+    steps=(
+        StepSpec(
+            key="marketing_review",
+            title="营销业务部审核 Marketing review",
+            role=Role.marketing_reviewer,
+            citation="000 §5 (一)6",
+        ),
+        StepSpec(
+            key="marketing_manager_approval",
+            title="营销部经理批准 Marketing manager approval",
+            role=Role.marketing_manager,
+            citation="000 §10 (二)",
+        ),
+    ),
+)
+CUSTOMER_CHANGE_DEPOT_CHAIN = ChainSpec(
+    process_type="customer_change",
+    title="客户档案变更 (油库) Depot customer card change",
+    citation="000 §10 (四)",
+    steps=(
+        StepSpec(
+            key="depot_review",
+            title="油库营业室经理审核 Depot manager review",
+            role=Role.depot_manager,
+            unit_scope=UnitScope.unit,
+            citation="000 §5 (二)2",
+        ),
+    ),
+)
+CUSTOMER_CHANGE_STATION_CHAIN = ChainSpec(
+    process_type="customer_change",
+    title="客户档案变更 (加油站) Station customer card change",
+    citation="000 §10 (四)",
+    steps=(
+        StepSpec(
+            key="station_review",
+            title="加油站审核 Station manager review",
+            role=Role.station_manager,
+            unit_scope=UnitScope.unit,
+            citation="000 §5 (三)2",
+        ),
+    ),
+)
+# 004 §6: a file of a customer who can never trade again is destroyed only with the approval of the
+# competent manager — the marketing manager, who keeps the files (000 §10 (二)).
+CUSTOMER_DESTRUCTION_CHAIN = ChainSpec(
+    process_type="customer_destruction",
+    title="客户档案销毁 Destruction of a past customer's file",
+    citation="004 §6",
+    steps=(
+        StepSpec(
+            key="manager_approval",
+            title="主管经理批准销毁 Manager approves the destruction",
+            role=Role.marketing_manager,
+            citation="004 §6",
+        ),
+    ),
+)
+
+
+# A destruction the marketing manager asks for goes to the business VP: nobody approves their own.
+CUSTOMER_DESTRUCTION_VP_CHAIN = ChainSpec(
+    process_type="customer_destruction",
+    title="客户档案销毁 Destruction of a past customer's file",
+    citation="004 §6",
+    steps=(
+        StepSpec(
+            key="manager_approval",
+            title="主管副总批准销毁 Business VP approves the destruction",
+            role=Role.business_vp,
+            citation="004 §6",
+        ),
+    ),
+)
+
+
+def customer_change_chain(unit_kind: str | None, requester_roles: frozenset[Role] = frozenset()) -> ChainSpec:
+    """The chain for a change of a file owned by a unit of this kind (org_units.kind). A unit
+    manager's own request goes to head-office marketing, the competent department (000 §5 (一)):
+    nobody approves their own application."""
+    if unit_kind == "depot" and Role.depot_manager not in requester_roles:
+        return CUSTOMER_CHANGE_DEPOT_CHAIN
+    if unit_kind == "station" and Role.station_manager not in requester_roles:
+        return CUSTOMER_CHANGE_STATION_CHAIN
+    return CUSTOMER_CHANGE_HQ_CHAIN
+
+
+def customer_destruction_chain(requester_roles: frozenset[Role] = frozenset()) -> ChainSpec:
+    """004 §6: the competent manager approves; the business VP when the manager asks."""
+    if Role.marketing_manager in requester_roles:
+        return CUSTOMER_DESTRUCTION_VP_CHAIN
+    return CUSTOMER_DESTRUCTION_CHAIN
+
+
+CHAINS.update({c.process_type: c for c in (CUSTOMER_CHANGE_HQ_CHAIN, CUSTOMER_DESTRUCTION_CHAIN)})
+
+# --- issue 11 §3: file borrowing ---------------------------------------------------------------
+# 004 §3: "各负责以外的人如要阅览时, 则必须经过总财务科的准许" — reading a file one does not keep
+# needs the finance section's consent. Assumption: that consent is the loan's one approval step (002
+# rule 1's department-leader consent is not added: every demo borrower heads their own unit, so it
+# would be a self-approval).
+BORROWING_CHAIN = ChainSpec(
+    process_type="borrowing",
+    title="客户档案借阅 Customer file borrowing",
+    citation="002 rule 1; 004 §3",
+    steps=(
+        StepSpec(
+            key="finance_consent",
+            title="财务资产部准许 Finance consent to read another unit's file",
+            role=Role.finance_reviewer,
+            citation="004 §3",
+        ),
+    ),
+)
+CHAINS[BORROWING_CHAIN.process_type] = BORROWING_CHAIN

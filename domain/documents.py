@@ -24,6 +24,9 @@ class DocumentType(StrEnum):
     power_of_attorney = "power_of_attorney"
     hazardous_chemicals_trading_license = "hazardous_chemicals_trading_license"  # 000 §7 item 1
     fuel_oil_approval = "fuel_oil_approval"  # 000 §7 item 7
+    invoicing_certificate = "invoicing_certificate"  # 000 §8 (一) item 3 开票证明
+    invoicing_power_of_attorney = "invoicing_power_of_attorney"  # 000 §8 (一) item 4, (二) item 7
+    oil_business_license = "oil_business_license"  # 000 §8 (二) item 5 成品油经营许可证
 
 
 DOCUMENT_TITLES: dict[DocumentType, str] = {
@@ -39,6 +42,9 @@ DOCUMENT_TITLES: dict[DocumentType, str] = {
     DocumentType.power_of_attorney: "委托书原件",
     DocumentType.hazardous_chemicals_trading_license: "危险化学品经营许可证",
     DocumentType.fuel_oil_approval: "燃料油经营许可批文 (省级商务厅)",
+    DocumentType.invoicing_certificate: "开票证明",
+    DocumentType.invoicing_power_of_attorney: "开票委托书",
+    DocumentType.oil_business_license: "成品油经营许可证",
 }
 
 # 000 §6: the nine documents an allocation customer must show.
@@ -55,6 +61,39 @@ ONBOARDING_REQUIRED: tuple[DocumentType, ...] = (
 )
 
 
+# --- issue 11 §1-§2: depot and station customers (000 §8, §9) ------------------------------------
+# 000 §8 (一): a social customer buying at a depot office, all stamped.
+DEPOT_SOCIAL_REQUIRED: tuple[DocumentType, ...] = (
+    DocumentType.business_license,
+    DocumentType.tax_registration,
+    DocumentType.invoicing_certificate,
+    DocumentType.invoicing_power_of_attorney,
+)
+# 000 §8 (二): a gas station buying from the depot and wanting VAT invoices.
+DEPOT_STATION_REQUIRED: tuple[DocumentType, ...] = (
+    DocumentType.business_license,
+    DocumentType.tax_registration,
+    DocumentType.organization_code,
+    DocumentType.bank_account_permit,
+    DocumentType.oil_business_license,
+    DocumentType.hazardous_chemicals_trading_license,
+    DocumentType.invoicing_power_of_attorney,
+    DocumentType.invoicing_info,
+)
+# 000 §9 (二): a prepaid station customer wanting VAT special invoices. An ordinary prepaid customer
+# (000 §9 (一)) shows none: payment before goods is its only condition.
+STATION_VAT_REQUIRED: tuple[DocumentType, ...] = (
+    DocumentType.business_license,
+    DocumentType.tax_registration,
+    DocumentType.invoicing_info,
+    DocumentType.general_taxpayer,
+)
+
+
+# 000 §6 item 9 "委托需提供委托书原件": the delegate's power of attorney is handed over as the original.
+ORIGINAL_REQUIRED: frozenset[DocumentType] = frozenset({DocumentType.power_of_attorney})
+
+
 class Document(BaseModel):
     """One licence or certificate as submitted: a stamped copy, original on request (000 §6)."""
 
@@ -63,6 +102,8 @@ class Document(BaseModel):
     issuer: StoredText | None = Field(default=None, max_length=128)
     valid_until: date | None = None
     stamped_copy: bool = True
+    # The original itself was handed over (原件): required of a delegate's power of attorney (000 §6 item 9).
+    original: bool = False
 
 
 def document_problems(
@@ -75,7 +116,7 @@ def document_problems(
     """Every reason the documents fall short of the checklist; empty when complete.
 
     A delegate acting for the legal representative also needs the original power of
-    attorney (000 §6 item 9). Copies must be stamped (000 §6 "加盖公章").
+    attorney (000 §6 item 9): the original, not a copy. Copies must be stamped (000 §6 "加盖公章").
     """
     docs = list(documents)
     by_type: dict[DocumentType, list[Document]] = {}
@@ -92,6 +133,12 @@ def document_problems(
         if not any(d.valid_until is None or d.valid_until >= today for d in present):
             latest = max(d.valid_until for d in present if d.valid_until is not None)
             problems.append(f"expired document: {title} was valid until {latest.isoformat()}")
+        elif doc_type in ORIGINAL_REQUIRED:
+            if not any(d.original for d in present):
+                problems.append(
+                    f"original required: {title} must be the original (original: true), "
+                    "not a stamped copy (000 §6 item 9)"
+                )
         elif not any(d.stamped_copy for d in present):
             problems.append(f"document not stamped: {title} must be a copy bearing the company seal")
     for doc_type, present in by_type.items():

@@ -52,6 +52,27 @@ class CustomerKind(StrEnum):
     allocation_self_sale = "allocation_self_sale"
     allocation_settlement = "allocation_settlement"
     external_trade = "external_trade"  # 000 §2, §7: 外采外销单位, created once a tender is awarded
+    depot_social = "depot_social"  # 000 §8 (一): a social customer of a depot office 社会客户
+    depot_station = "depot_station"  # 000 §8 (二): a gas station buying from the depot
+    station_prepaid = "station_prepaid"  # 000 §9: a prepaid customer of a gas station 预付款客户
+
+
+# 000 §6 (一): the allocation approval (配置客户资信审批) is for allocation self-sale and settlement
+# customers only; an external-trade customer is created by its tender award (000 §7 (六)).
+ONBOARDING_KINDS: frozenset[CustomerKind] = frozenset(
+    {CustomerKind.allocation_self_sale, CustomerKind.allocation_settlement}
+)
+
+
+def onboarding_kind_problem(kind: CustomerKind) -> str | None:
+    """Why onboarding cannot take a customer of this kind (000 §6 (一)); None when it can."""
+    if kind in ONBOARDING_KINDS:
+        return None
+    allowed = ", ".join(sorted(k.value for k in ONBOARDING_KINDS))
+    origin = ""
+    if kind is CustomerKind.external_trade:
+        origin = " (created only by the external-trade process on a tender award, 000 §7 (六))"
+    return f"customer kind {kind.value}{origin} is not onboarded here: 000 §6 approves {allowed} customers only"
 
 
 class CustomerData(BaseModel):
@@ -80,6 +101,9 @@ class CustomerData(BaseModel):
     bank_account: StoredText | None = Field(default=None, max_length=64)
     delegate: StoredText | None = Field(
         default=None, max_length=100, description="Name of a delegate acting for the legal representative"
+    )
+    general_taxpayer: bool | None = Field(
+        default=None, description="VAT general taxpayer per the tax bureau (000 §8 (一), §9 (二)); None: not checked"
     )
 
     @field_validator("credit_code")

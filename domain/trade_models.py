@@ -391,6 +391,18 @@ class TradeView(BaseModel):
     outstanding: Money | None = None
 
 
+class WinnerReview(BaseModel):
+    """A winning bidder's partner credit review (000 §7 (四)), run before the award when the winner
+    is not the partner this deal was approved for: the documents it examined become the customer's."""
+
+    credit_code: str
+    name: str
+    documents: list[Document]
+    decisions: list[DecisionRecord] = Field(default_factory=list)
+    leadership: LeadershipRecord | None = None
+    passed: bool | None = None  # None while under review
+
+
 class TradeState(TradeView):
     """The whole deal for auditors: partner approval, tenders with every bid and revision, ranking,
     award, contract with its reviews, payments with their approvals."""
@@ -402,6 +414,7 @@ class TradeState(TradeView):
     preferred: bool
     partner_decisions: list[DecisionRecord]
     leadership: LeadershipRecord | None
+    winner_reviews: list[WinnerReview] = Field(default_factory=list)
     tenders: list[Tender]
     contract: Contract | None
     payments: list[Payment]

@@ -52,6 +52,17 @@ class Joined:
 NESTED, IN_HISTORY = Nested(), InHistory()
 c = {table.name: table.c for table in db.Base.metadata.sorted_tables}
 
+CARD_CHANGE_FIELDS = (  # domain/customer_record.py CardChanges: each field has its column
+    "name", "address", "legal_representative", "phone", "postcode", "fax", "owner", "manager",
+    "organisation_form", "industry", "scale", "business_scope", "registered_capital",
+    "registration_authority", "registered_on", "employees", "revenue", "net_assets", "bank_name",
+    "bank_account", "foreign_currency_account", "bank_rating",
+)  # fmt: skip
+SURVEY_FIELDS = (
+    "direction", "products", "development_potential", "business_direction", "cooperation_attitude",
+    "reputation", "credit_standing", "trade_conditions", "expected_monthly_tonnes",
+)  # fmt: skip
+
 # Where each request body field is stored.
 STORED_IN: dict[str, Any] = {
     # onboarding and every customer card (000 §10)
@@ -88,6 +99,32 @@ STORED_IN: dict[str, Any] = {
     "Document.issuer": c["customer_documents"].issuer,
     "Document.valid_until": c["customer_documents"].valid_until,
     "Document.stamped_copy": c["customer_documents"].stamped_copy,
+    "Document.original": c["customer_documents"].original,  # 000 §6 item 9 委托书原件 (issue 11 §4)
+    # the customer record (issue 11 §3: 000 §10, 004 §4-§6)
+    "CardChangeRequest.changes": NESTED,
+    "CardChangeRequest.reason": c["customer_changes"].reason,
+    "CardChangeRequest.evidence": c["customer_changes"].evidence,
+    **{f"CardChanges.{name}": c["customers"][name] for name in CARD_CHANGE_FIELDS},
+    "CustomerStatusChange.status": c["customers"].status,
+    "CustomerStatusChange.reason": c["customer_changes"].reason,
+    "CustomerHandOver.from_user": c["customers"].owner_person,
+    "CustomerHandOver.to_user": c["customers"].owner_person,
+    "CustomerHandOver.reason": c["customer_changes"].reason,
+    "FileDestructionRequest.reason": c["customer_changes"].reason,
+    **{f"SurveyForm.{name}": c["customer_surveys"][name] for name in SURVEY_FIELDS},
+    # depot and station customers (issue 11 §1-§2: 000 §8, §9) and the customer ledger
+    "CustomerData.general_taxpayer": c["customers"].card,
+    "UnitCustomerApplication.unit": c["customers"].unit_code,
+    "UnitCustomerApplication.customer": NESTED,
+    "UnitCustomerApplication.documents": NESTED,
+    "UnitCustomerApplication.prepaid": IN_HISTORY,
+    "UnitCustomerApplication.vat_invoice": NESTED,
+    **{
+        f"VatInvoiceInfo.{name}": c["invoice_register"].certificate
+        for name in ("invoice_title", "taxpayer_id", "address_phone", "bank_account")
+    },
+    "LedgerMoveIn.amount": c["customer_ledger"].amount,
+    "LedgerMoveIn.reference": c["customer_ledger"].reference,
     # inbox actions
     "DecisionIn.outcome": c["tasks"].outcome,
     "DecisionIn.comment": c["tasks"].comment,
@@ -197,10 +234,36 @@ STORED_IN: dict[str, Any] = {
     },
     "PaymentPaidIn.paid_at": c["trade_deals"].payments,
     "PaymentPaidIn.reference": c["trade_deals"].payments,
+    # grading (001 §1): the rule's versions and the score sheets
+    "GradingConfigIn.effective_from": c["grading_configs"].effective_from,
+    "GradingConfigIn.weights": c["grading_configs"].weights,
+    "GradingConfigIn.thresholds": NESTED,
+    "Thresholds.A": c["grading_configs"].thresholds,
+    "Thresholds.B": c["grading_configs"].thresholds,
+    "GradingConfigIn.reason": c["grading_configs"].reason,
+    "ScoreSheetIn.scores": c["customer_gradings"].scores,
+    "ScoreSheetIn.comment": IN_HISTORY,
+    # visits (000 §12, 002 rule 7)
+    "VisitPlanIn.month": c["visit_plans"].month,
+    "VisitPlanIn.visits": NESTED,
+    "VisitIn.customer_id": c["visits"].customer_id,
+    "VisitIn.planned_on": c["visits"].planned_on,
+    "VisitIn.purpose": c["visits"].purpose,
+    "VisitReportIn.visited_on": c["visits"].visited_on,
+    "VisitReportIn.summary": c["visits"].summary,
+    "VisitReportIn.findings": c["visits"].findings,
     **{
         f"SettlementIn.{name}": c["trade_deals"].payments
         for name in ("settled_on", "receipt_no", "marketing_confirmed_by", "quantity", "note")
     },
+    # file borrowing (002 rule 1, 004 §3) and register reviews (004 §4)
+    "BorrowingIn.purpose": c["borrowings"].purpose,
+    "BorrowingIn.return_by": c["borrowings"].return_by,
+    "ReturnIn.note": IN_HISTORY,
+    "ReviewResultsIn.results": NESTED,
+    "ReviewResultsIn.comment": c["customer_changes"].evidence,  # with each status the review changes
+    "ReviewLineIn.customer_id": c["register_reviews"].customer_id,
+    "ReviewLineIn.result": c["register_reviews"].result,
 }
 
 

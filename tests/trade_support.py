@@ -61,12 +61,14 @@ def trade_application(
 
 
 def bid(name: str, amount: str, ownership: str = "private", credit_code: str | None = None) -> dict[str, Any]:
+    """A bid with the bidder's 000 §7 (四) credit file: a winner is reviewed on it before the award."""
     return {
         "bidder": card(name, credit_code),
         "ownership": ownership,
         "amount": amount,
         "quantity": "5000 吨",
         "terms": "郑州油库交货, 货到验收后分两期付款",
+        "documents": documents(["refined_oil"]),
     }
 
 

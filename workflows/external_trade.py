@@ -51,10 +51,12 @@ with workflow.unsafe.imports_passed_through():
         PROCESS_TYPE,
         is_preferred,
         outstanding_amount,
+        partner_problems,
         rank_key,
     )
     from domain.trade_models import (
         Bid,
+        BidIn,
         BidRequest,
         BidRevision,
         Contract,
@@ -88,10 +90,15 @@ with workflow.unsafe.imports_passed_through():
         TradeStage,
         TradeState,
         TradeView,
+        WinnerReview,
     )
     from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store, write
     from workflows.kernel import Kernel, Lane, Outbox
 
+# 000 §7 (四)/(五): a winning bidder who is not the reviewed partner gets the partner credit review
+# before the award, and its customer record carries the documents reviewed. Deals whose history
+# passed the award without it replay the way they ran.
+WINNER_REVIEW_PATCH = "winner-partner-review"
 CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) are China dates; no DST
 ZERO = Decimal("0")
 
@@ -132,6 +139,10 @@ class ExternalTradeWorkflow(ApprovalHost):
         self.version = 0
         self.partner = self._chain(PARTNER_CHAIN, self.applicant, self.main, "资信审批")
         self.leadership: LeadershipRecord | None = None
+        # Winners reviewed in this deal (000 §7 (四)), by credit code; the review under way.
+        self.winner_reviews: dict[str, ApprovalChain] = {}
+        self.winner_files: dict[str, WinnerReview] = {}
+        self.reviewing = self.partner
         self.tenders: list[Tender] = []
         self.award_chains: dict[int, ApprovalChain] = {}
         self.customer_id: int | None = None
@@ -219,6 +230,9 @@ class ExternalTradeWorkflow(ApprovalHost):
         while True:
             self.stage, tender.status = TradeStage.evaluation, TenderStatus.evaluation
             await self._await_work("evaluation", "评标排序 Rank the bids", MARKETING_ROLES)
+            if workflow.patched(WINNER_REVIEW_PATCH) and not await self._winner_reviewed(tender):
+                tender.status = TenderStatus.award_refused
+                return False
             chain = self.award_chains.get(tender.number)
             if chain is None:
                 chain = self._chain(AWARD_CHAIN, tender.evaluations[-1].by, self.main, f"定标 #{tender.number}")
@@ -233,6 +247,24 @@ class ExternalTradeWorkflow(ApprovalHost):
                 tender.status = TenderStatus.award_refused
                 return False
             chain.round += 1
+
+    async def _winner_reviewed(self, tender: Tender) -> bool:
+        """000 §7 (四): only a partner who passed the credit review (marketing → business VP →
+        leadership meeting) may be awarded; the top-ranked bidder who has not gets it now."""
+        code = tender.evaluations[-1].ranking[0].credit_code
+        if code == self.application.partner.credit_code:
+            return True
+        known = self.winner_files.get(code)
+        if known is not None and known.passed is not None:
+            return known.passed
+        bid = tender.bid_of(code)
+        assert bid is not None
+        review = WinnerReview(credit_code=code, name=bid.bidder.name, documents=list(bid.documents))
+        chain = self._chain(PARTNER_CHAIN, self.applicant, self.main, f"中标人资信审批 {bid.bidder.name}")
+        self.winner_files[code], self.winner_reviews[code], self.reviewing = review, chain, chain
+        self.stage = TradeStage.partner_review
+        review.passed = await chain.run() is Outcome.approve
+        return review.passed
 
     async def _contract_approved(self) -> bool:
         """003 §5: legal reviews the draft before signing; a return sends it back for revision."""
@@ -254,10 +286,14 @@ class ExternalTradeWorkflow(ApprovalHost):
         tender = self.tenders[-1]
         approval = self.award_chains[tender.number].decisions[-1]
         same_as_partner = winner.bidder.credit_code == self.application.partner.credit_code
+        documents = winner.documents or (self.application.documents if same_as_partner else [])
+        if workflow.patched(WINNER_REVIEW_PATCH):  # the documents the partner review examined
+            reviewed = self.winner_files.get(winner.bidder.credit_code)
+            documents = reviewed.documents if reviewed is not None else self.application.documents
         creation = CustomerCreation(
             process_id=self.ref.process_id,
             customer=winner.bidder.model_copy(update={"kind": CustomerKind.external_trade}),
-            documents=winner.documents or (self.application.documents if same_as_partner else []),
+            documents=documents,
             created_by=approval.actor,
             approved_at=approval.at,
         )
@@ -368,7 +404,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         return not closing and self.kernel.in_flight == 0 and all(lane.settled for lane in lanes)
 
     def _chains(self) -> list[ApprovalChain]:
-        chains = [self.partner, *self.award_chains.values()]
+        chains = [self.partner, *self.winner_reviews.values(), *self.award_chains.values()]
         if self.contract_review is not None:
             chains.append(self.contract_review)
         return chains + list(self.payment_lanes.values())
@@ -453,7 +489,7 @@ class ExternalTradeWorkflow(ApprovalHost):
                 raise _refuse(f"task {request.task_id} is the work step {work.spec.step}: record it at its endpoint")
             raise _refuse(f"task {request.task_id} is not open in this process")
         leadership_task = request.task_id in chain.open_task_ids
-        if chain is self.partner and leadership_task and chain.current_step == LEADERSHIP_STEP:
+        if chain is self.reviewing and leadership_task and chain.current_step == LEADERSHIP_STEP:
             raise _refuse(
                 "the leadership meeting's collective decision is recorded with its date, attendees and minutes: "
                 f"POST /api/v1/trade/{self.ref.process_id}/leadership-decision",
@@ -467,31 +503,39 @@ class ExternalTradeWorkflow(ApprovalHost):
         self.validate_leadership_decision(request)
         decision = self._leadership_request(request)
         self.main.move()
-        self.leadership = LeadershipRecord(
-            **request.decision.model_dump(), by=request.actor.username, at=workflow.now()
-        )
-        await self.partner.decide(decision)
+        record = LeadershipRecord(**request.decision.model_dump(), by=request.actor.username, at=workflow.now())
+        winner = next((code for code, chain in self.winner_reviews.items() if chain is self.reviewing), None)
+        if winner is None:
+            self.leadership = record
+        else:
+            self.winner_files[winner].leadership = record
+        await self.reviewing.decide(decision)
         await self.kernel.rested(self.main)
         return self.view()
 
     @leadership_decision.validator
     def validate_leadership_decision(self, request: LeadershipDecisionRequest) -> None:
         self._require_running()
-        if self.partner.current_step != LEADERSHIP_STEP or not self.partner.waiting_for_decision:
-            step = self.partner.current_step or self.stage.value
+        review = self.reviewing
+        if (
+            self.stage is not TradeStage.partner_review
+            or review.current_step != LEADERSHIP_STEP
+            or not review.waiting_for_decision
+        ):
+            step = review.current_step if self.stage is TradeStage.partner_review else self.stage.value
             raise _refuse(f"the leadership meeting decides after the business VP's review; the deal is at {step}")
         meeting = request.decision
         self._not_future(meeting.meeting_date, "meeting_date")
-        reviewed = self._china_today(self.partner.decisions[-1].at)
+        reviewed = self._china_today(review.decisions[-1].at)
         if meeting.meeting_date < reviewed:
             raise _refuse(
                 f"the meeting ({meeting.meeting_date}) cannot precede the business VP's review ({reviewed})",
                 errors.INVALID,
             )
-        self.partner.validate(self._leadership_request(request))
+        review.validate(self._leadership_request(request))
 
     def _leadership_request(self, request: LeadershipDecisionRequest) -> DecisionRequest:
-        task_ids = self.partner.open_task_ids
+        task_ids = self.reviewing.open_task_ids
         assert task_ids
         meeting = request.decision
         return DecisionRequest(
@@ -533,7 +577,7 @@ class ExternalTradeWorkflow(ApprovalHost):
     @workflow.update
     async def submit_bid(self, request: BidRequest) -> TradeView:
         """A bid before the deadline; the same bidder (credit code) bidding again revises its bid."""
-        self.validate_submit_bid(request)
+        self._check_bid(request)
         tender, body, now = self.tenders[-1], request.bid, workflow.now()
         bid = tender.bid_of(body.bidder.credit_code)
         revision = BidRevision(
@@ -564,6 +608,12 @@ class ExternalTradeWorkflow(ApprovalHost):
 
     @submit_bid.validator
     def validate_submit_bid(self, request: BidRequest) -> None:
+        """The handler's checks, and the bidder's credit file: that one in the validator only, which
+        never runs on replay, so bids accepted before the rule replay as they ran."""
+        self._check_bid(request)
+        self._require_credit_file(self.tenders[-1], request.bid)
+
+    def _check_bid(self, request: BidRequest) -> None:
         self._require_running()
         tender = self.tenders[-1] if self.tenders else None
         if tender is None:
@@ -574,6 +624,23 @@ class ExternalTradeWorkflow(ApprovalHost):
                 f"tender #{tender.number} is {tender.status.value}"
             )
         self._require_role(request.actor, MARKETING_ROLES, "recording a bid")
+
+    def _require_credit_file(self, tender: Tender, body: BidIn) -> None:
+        """A bidder who may win needs the credit file its partner review examines (000 §7 (四)); the
+        deal's own partner was reviewed on its file already."""
+        code = body.bidder.credit_code
+        if code == self.application.partner.credit_code:
+            return
+        earlier = tender.bid_of(code)
+        documents = body.documents or (earlier.documents if earlier else [])
+        today = workflow.now().date()
+        problems = partner_problems(documents, self.application.products, body.bidder.business_scope, today)
+        if problems:
+            raise ApplicationError(
+                "the bidder's credit file for the partner review (000 §7 (四)): " + "; ".join(problems),
+                problems,
+                type=errors.INVALID,
+            )
 
     @workflow.update
     async def no_award_decision(self, request: NoAwardDecisionRequest) -> TradeView:
@@ -785,7 +852,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         if self.status is not ProcessStatus.running:
             return None
         chain = {
-            TradeStage.partner_review: self.partner,
+            TradeStage.partner_review: self.reviewing,
             TradeStage.award_approval: self.award_chains.get(len(self.tenders)),
             TradeStage.contract_review: self.contract_review,
         }.get(self.stage)
@@ -830,6 +897,10 @@ class ExternalTradeWorkflow(ApprovalHost):
             preferred=self.application.preferred,
             partner_decisions=list(self.partner.decisions),
             leadership=self.leadership,
+            winner_reviews=[
+                review.model_copy(update={"decisions": list(self.winner_reviews[code].decisions)})
+                for code, review in self.winner_files.items()
+            ],
             tenders=tenders,
             contract=contract,
             payments=payments,

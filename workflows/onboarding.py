@@ -13,6 +13,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.customer_registry import CustomerRegistry
     from activities.process_store import ProcessStore, ProcessSync
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
@@ -24,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ProcessStatus,
         ProcessView,
         ResubmitRequest,
+        onboarding_kind_problem,
     )
     from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
@@ -91,7 +93,7 @@ class OnboardingWorkflow(SingleChainHost):
 
     @workflow.update
     async def resubmit(self, request: ResubmitRequest) -> ProcessView:
-        self.validate_resubmit(request)
+        self._check_resubmit(request)
         self.kernel.main.move()
         self.application = request.application
         self.resubmitted = True
@@ -100,12 +102,13 @@ class OnboardingWorkflow(SingleChainHost):
 
     @resubmit.validator
     def validate_resubmit(self, request: ResubmitRequest) -> None:
-        """Only the applicant corrects a returned application, and only into a complete one (000 §6)."""
-        self._require_status(ProcessStatus.returned)
-        self._require_applicant(request.actor.username, "resubmit")
-        if request.application.customer.credit_code != self.application.customer.credit_code:
-            raise ApplicationError("a resubmission cannot change the customer's credit code", type=errors.INVALID)
-        problems = document_problems(
+        """Only the applicant corrects a returned application, and only into a complete one of a kind
+        onboarding is for (000 §6). The rules on the application itself sit in the validator only,
+        which never runs on replay: resubmissions accepted under earlier rules replay as they ran."""
+        self._check_resubmit(request)
+        kind_problem = onboarding_kind_problem(request.application.customer.kind)
+        problems = [kind_problem] if kind_problem else []
+        problems += document_problems(
             request.application.documents,
             ONBOARDING_REQUIRED,
             workflow.now().date(),
@@ -113,6 +116,12 @@ class OnboardingWorkflow(SingleChainHost):
         )
         if problems:
             raise ApplicationError("; ".join(problems), problems, type=errors.INVALID)
+
+    def _check_resubmit(self, request: ResubmitRequest) -> None:
+        self._require_status(ProcessStatus.returned)
+        self._require_applicant(request.actor.username, "resubmit")
+        if request.application.customer.credit_code != self.application.customer.credit_code:
+            raise ApplicationError("a resubmission cannot change the customer's credit code", type=errors.INVALID)
 
     @workflow.query
     def view(self) -> ProcessView:
@@ -148,7 +157,7 @@ class OnboardingWorkflow(SingleChainHost):
             created_by=last.actor,
             approved_at=last.at,
         )
-        self.customer_id = await self.kernel.stored(lambda: store(ProcessStore.create_customer, creation))
+        self.customer_id = await self.kernel.stored(lambda: store(CustomerRegistry.create_customer, creation))
 
     async def _write(self, outbox: Outbox) -> None:
         """One write: the process row, its search attributes, and whatever the moment changed."""

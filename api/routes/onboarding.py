@@ -18,7 +18,14 @@ from api.starts import start_process
 from db.models import Customer
 from domain.approvals import ONBOARDING_CHAIN
 from domain.documents import ONBOARDING_REQUIRED, document_problems
-from domain.models import Actor, OnboardingApplication, OnboardingInput, ProcessView, ResubmitRequest
+from domain.models import (
+    Actor,
+    OnboardingApplication,
+    OnboardingInput,
+    ProcessView,
+    ResubmitRequest,
+    onboarding_kind_problem,
+)
 from domain.roles import APPLICANT_ROLES
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding"])
@@ -31,7 +38,10 @@ def onboarding_workflow_id(credit_code: str) -> str:
 
 
 def _check_documents(application: OnboardingApplication) -> None:
-    problems = document_problems(
+    """The kind onboarding is for (000 §6 (一)) and its nine documents (000 §6 (三))."""
+    kind_problem = onboarding_kind_problem(application.customer.kind)
+    problems = [kind_problem] if kind_problem else []
+    problems += document_problems(
         application.documents,
         ONBOARDING_REQUIRED,
         datetime.now(UTC).date(),

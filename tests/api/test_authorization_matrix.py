@@ -68,6 +68,13 @@ STEP_HOLDER = frozenset({"marketing_reviewer"})
 # The inbox lists what is mine, not what I may read.
 INBOX = frozenset({"marketing_reviewer"})
 DEAL_HANDLERS = frozenset({"sales_clerk", "marketing_manager"})
+GRADERS = frozenset({"marketing_manager", "business_vp", "general_manager"})  # 001 §1
+GRADING_INDICATORS = ("contract_payment", "year_end_receivables", "contract_premium", "strategic_influence")
+# The customer record (issue 11 §3): marketing and the unit managers keep files; of the latter,
+# only the managers of the file's unit (DEPOT-ZZ) read it. Status changes and hand-overs: managers.
+UNIT_MANAGERS = frozenset({"depot_manager", "depot_manager_b", "station_manager", "station_manager_b"})
+RECORD_KEEPERS = MARKETING | UNIT_MANAGERS
+RECORD_MANAGERS = frozenset({"marketing_manager"}) | UNIT_MANAGERS
 
 
 # --- the rules ------------------------------------------------------------------------------------
@@ -161,6 +168,17 @@ REPORT = {
     "countermeasure": "改派车辆",
     "prevention": "加强车辆检修",
 }
+LEDGER_CLERKS = frozenset({"sales_clerk", "depot_manager", "depot_manager_b", "station_manager", "station_manager_b"})
+LEDGER_MOVE = {"amount": "1.00", "reference": "matrix"}
+
+
+def unit_customer(unit: str) -> dict[str, Any]:
+    """A depot or station customer application (000 §8, §9); only its shape matters here."""
+    kind = "depot_social" if unit.startswith("DEPOT") else "station_prepaid"
+    customer = {**application()["customer"], "kind": kind, "general_taxpayer": True}
+    return {"unit": unit, "customer": customer, "prepaid": True}
+
+
 P = "/api/v1"
 TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/auth/token"): Entry(Public()),
@@ -209,6 +227,78 @@ TABLE: dict[tuple[str, str], Entry] = {
     # customer files (003 §2, 004 §3)
     ("GET", f"{P}/customers"): Entry(Lists("customer", "id"), query=lambda r: {"q": r["customer_code"]}),
     ("GET", f"{P}/customers/{{customer_id}}"): Entry(Reads("customer")),
+    # grading (001 §1): the rule for all, changed by admins; rounds by the marketing manager or above
+    ("GET", f"{P}/grading/config"): Entry(Anyone()),
+    ("PUT", f"{P}/grading/config"): Entry(RolesOnly(frozenset({"admin"}))),
+    ("POST", f"{P}/customers/{{customer_id}}/grading"): Entry(
+        Acts("customer", GRADERS, GRADERS)  # every grader reads the customer: none is refused with 403
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/grading/scores"): Entry(
+        Acts("customer", frozenset({"marketing_manager"}), frozenset({"marketing_manager"})),
+        lambda r: {"scores": dict.fromkeys(GRADING_INDICATORS, 50)},
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/gradings"): Entry(Reads("customer")),
+    # visits (000 §12, 002 rule 7): salespeople plan; the view lists own plans, or all for supervisors
+    ("POST", f"{P}/visit-plans"): Entry(
+        RolesOnly(frozenset({"sales_clerk"})),
+        lambda r: {
+            "month": "2031-01",
+            "visits": [{"customer_id": r["customer"], "planned_on": "2031-01-10", "purpose": "m"}],
+        },
+    ),
+    ("GET", f"{P}/visit-plans"): Entry(Anyone()),
+    ("POST", f"{P}/visits/{{visit_id}}/report"): Entry(
+        Anyone(404), lambda r: {"visited_on": "2031-01-10", "summary": "matrix"}, {"visit_id": 2_000_000_000}
+    ),  # no such visit: 404 for all (the report's own rules: tests/api/test_visits_api.py)
+    # the customer record (000 §10, 004 §4-§6): change log, status, hand-over, destruction, survey
+    ("GET", f"{P}/customers/{{customer_id}}/changes"): Entry(Reads("customer")),
+    ("POST", f"{P}/customers/{{customer_id}}/changes"): Entry(
+        Acts("customer", MARKETING | {"depot_manager"}, RECORD_KEEPERS),
+        lambda r: {"changes": {"fax": "0371-1"}, "reason": "matrix"},
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/status"): Entry(
+        Acts("customer", frozenset({"marketing_manager", "depot_manager"}), RECORD_MANAGERS),
+        lambda r: {"status": "suspended", "reason": "matrix"},
+    ),
+    ("POST", f"{P}/customers/hand-over"): Entry(
+        RolesOnly(RECORD_MANAGERS | {"admin"}),
+        lambda r: {"from_user": "nobody_x", "to_user": "sales_clerk", "reason": "matrix"},
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/destruction"): Entry(
+        Acts("customer", MARKETING | {"depot_manager"}, RECORD_KEEPERS), lambda r: {"reason": "matrix"}
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/survey"): Entry(Reads("customer")),
+    ("POST", f"{P}/customers/{{customer_id}}/survey"): Entry(
+        Acts("customer", MARKETING | {"depot_manager"}, RECORD_KEEPERS),
+        lambda r: {"direction": "sell", "products": "柴油", "credit_standing": "良", "trade_conditions": "先款后货"},
+    ),
+    # depot and station customers (issue 11 §1-§2: 000 §5, §8, §9): a unit files for itself, head
+    # office for any; money for a customer is booked by its unit's manager or a head-office clerk.
+    ("POST", f"{P}/depot-customers"): Entry(
+        RolesOnly(frozenset({"sales_clerk", "depot_manager", "depot_manager_b"})), lambda r: unit_customer("DEPOT-ZZ")
+    ),
+    ("POST", f"{P}/station-customers"): Entry(
+        RolesOnly(frozenset({"sales_clerk", "station_manager", "station_manager_b"})),
+        lambda r: unit_customer("STATION-ZZ01"),
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/top-ups"): Entry(
+        Acts("customer", frozenset({"sales_clerk", "depot_manager"}), LEDGER_CLERKS), lambda r: LEDGER_MOVE
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/draws"): Entry(
+        Acts("customer", frozenset({"sales_clerk", "depot_manager"}), LEDGER_CLERKS), lambda r: LEDGER_MOVE
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/ledger"): Entry(Reads("customer")),
+    # file borrowing (002 rule 1, 004 §3): anyone may ask to borrow a file (its readers get 409: they
+    # need no loan; tests/api/test_borrowing_api.py), the register is read with the file, a return is
+    # recorded by the file's keeper (no loan exists here: 404 for all); register reviews (004 §4) are
+    # read and decided through their own process (the matrix has none: 404 for all).
+    ("POST", f"{P}/customers/{{customer_id}}/borrowings"): Entry(
+        RolesOnly(frozenset(USERS)), lambda r: {"purpose": "matrix", "return_by": _today().isoformat()}
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/borrowings"): Entry(Reads("customer")),
+    ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(Anyone(404), lambda r: {}, {"borrowing_id": 2147483647}),
+    ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Anyone(404)),
+    ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(Anyone(404), lambda r: {"results": []}),
     # complaints (000 §16)
     ("POST", f"{P}/complaints"): Entry(RolesOnly(COMPLAINT_REGISTRARS), lambda r: COMPLAINT),
     ("GET", f"{P}/complaints"): Entry(Lists("complaint", "process_id")),

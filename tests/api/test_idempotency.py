@@ -183,6 +183,13 @@ async def test_deal_bid_and_payment_form_with_keys(api: Api, sessions: async_ses
 
     evaluated = await api.post(f"/api/v1/trade/{pid}/evaluation", "sales_clerk", json={"rationale": "国有控股优先"})
     assert evaluated.status_code == 200, evaluated.text
+    # 000 §7 (四): the winner is not the reviewed partner, so it is reviewed before the award.
+    for user in ("marketing_reviewer", "business_vp"):
+        assert (await api.decide(user, pid, "approve", "中标人资信审查通过")).status_code == 200
+    meeting = await api.post(
+        f"/api/v1/trade/{pid}/leadership-decision", "leadership_secretary", json=data.leadership(today)
+    )
+    assert meeting.status_code == 200, meeting.text
     assert (await api.decide("business_vp", pid, "approve", "同意定标")).status_code == 200
     assert (await api.post(f"/api/v1/trade/{pid}/contract", "sales_clerk", json=data.contract())).status_code == 200
     assert (await api.decide("legal_reviewer", pid, "approve", "合规")).status_code == 200

@@ -12,13 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Customer, Notification, Process
+from db.models import Notification, Process
 from tests.api.test_onboarding import CHAIN
 from tests.support import Api, application, random_credit_code
 
@@ -26,9 +25,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @asynccontextmanager
-async def refusing(sessions: async_sessionmaker[AsyncSession], name: str) -> AsyncIterator[str]:
-    """While inside, the database refuses a running process row whose subject is `name`."""
+async def refusing(
+    sessions: async_sessionmaker[AsyncSession], name: str, *, table: str = "processes", column: str = "subject"
+) -> AsyncIterator[str]:
+    """While inside, the database refuses a row of `table` whose `column` is `name` (a process row
+    only while it is not marked failed)."""
     tag = f"refuse_{uuid.uuid4().hex[:10]}"
+    unless_failed = " AND NEW.status <> 'failed'" if table == "processes" else ""
     async with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             await session.execute(
@@ -39,30 +42,30 @@ async def refusing(sessions: async_sessionmaker[AsyncSession], name: str) -> Asy
             )
             await session.execute(
                 text(
-                    f"CREATE TRIGGER {tag} BEFORE INSERT OR UPDATE ON processes FOR EACH ROW "
-                    f"WHEN (NEW.subject = '{name}' AND NEW.status <> 'failed') EXECUTE FUNCTION {tag}()"
+                    f"CREATE TRIGGER {tag} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
+                    f"WHEN (NEW.{column} = '{name}'{unless_failed}) EXECUTE FUNCTION {tag}()"
                 )
             )
         else:
             for event in ("INSERT", "UPDATE"):
                 await session.execute(
                     text(
-                        f"CREATE TRIGGER {tag}_{event.lower()} BEFORE {event} ON processes "
-                        f"WHEN NEW.subject = '{name}' AND NEW.status <> 'failed' "
+                        f"CREATE TRIGGER {tag}_{event.lower()} BEFORE {event} ON {table} "
+                        f"WHEN NEW.{column} = '{name}'{unless_failed} "
                         f"BEGIN SELECT RAISE(ABORT, 'refused by {tag}'); END"
                     )
                 )
     try:
         yield tag
     finally:
-        await lift(sessions, tag)
+        await lift(sessions, tag, table)
 
 
-async def lift(sessions: async_sessionmaker[AsyncSession], tag: str) -> None:
+async def lift(sessions: async_sessionmaker[AsyncSession], tag: str, table: str = "processes") -> None:
     """The administrator's fix: the constraint is gone (dropping twice is harmless)."""
     async with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text(f"DROP TRIGGER IF EXISTS {tag} ON processes"))
+            await session.execute(text(f"DROP TRIGGER IF EXISTS {tag} ON {table}"))
             await session.execute(text(f"DROP FUNCTION IF EXISTS {tag}()"))
         else:
             for event in ("insert", "update"):
@@ -156,8 +159,9 @@ async def test_resume_after_the_fix_carries_the_application_on(
 async def test_a_refused_customer_creation_waits_for_repair_then_completes(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """The last step's regular store activity takes the same path: the GM approves, the customer
-    row is refused (its credit code was taken meanwhile), the admin frees it and resumes."""
+    """The last step's regular store activity takes the same path: the GM approves, the database
+    refuses the customer row, the admin lifts the refusal and resumes. (A credit code taken
+    meanwhile is no refusal: creation links to the existing customer.)"""
     code = random_credit_code()
     submitted = await api.submit(body=application(code))
     assert submitted.status_code == 201, submitted.text
@@ -165,33 +169,15 @@ async def test_a_refused_customer_creation_waits_for_repair_then_completes(
     for user, step in CHAIN[:-1]:
         decided = await api.decide(user, process_id, "approve", f"{step} ok")
         assert decided.status_code == 200, decided.text
-    async with sessions.begin() as session:  # another path registered the same credit code
-        taken = Customer(
-            credit_code=code,
-            name="占用测试",
-            kind="allocation_self_sale",
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            card={},
-            onboarding_process_id=f"other-{uuid.uuid4().hex[:8]}",
-            trading_since=date(2020, 1, 1),
-            created_at=datetime.now(UTC),
-            created_by="admin",
-            unit_code="HQ",
+    async with refusing(sessions, code, table="customers", column="credit_code") as tag:
+        final = await api.decide(CHAIN[-1][0], process_id, "approve", "gm ok")
+        assert final.status_code == 409, final.text
+        shown = (await api.get(f"/api/v1/processes/{process_id}", "admin")).json()
+        assert shown["status"] == "failed" and f"refused by {tag}" in shown["failure_reason"]
+        await lift(sessions, tag, "customers")
+        resumed = await api.post(
+            f"/api/v1/processes/{process_id}/repair", "admin", json={"action": "resume", "reason": "constraint lifted"}
         )
-        session.add(taken)
-
-    final = await api.decide(CHAIN[-1][0], process_id, "approve", "gm ok")
-    assert final.status_code == 409, final.text
-    shown = (await api.get(f"/api/v1/processes/{process_id}", "admin")).json()
-    assert shown["status"] == "failed" and shown["failure_reason"].startswith("IntegrityError")
-
-    async with sessions.begin() as session:
-        await session.delete(await session.get(Customer, taken.id))
-    resumed = await api.post(
-        f"/api/v1/processes/{process_id}/repair", "admin", json={"action": "resume", "reason": "duplicate removed"}
-    )
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["status"] == "running"
     shown = (await api.get(f"/api/v1/processes/{process_id}", "admin")).json()

@@ -137,6 +137,11 @@ async def test_whole_deal_over_http(api: Api) -> None:
     view = await ok(
         await api.post(f"/api/v1/trade/{pid}/evaluation", "sales_clerk", json={"rationale": "国有控股优先, 价格合理"})
     )
+    # 000 §7 (四): the winner is not the partner reviewed above, so it is reviewed before the award.
+    assert (view["stage"], view["current_step"]) == ("partner_review", "marketing_credit_review")
+    await ok(await api.decide("marketing_reviewer", pid, "approve", "中标人资质齐全"))
+    await ok(await api.decide("business_vp", pid, "approve", "同意上会"))
+    view = await ok(await api.post(f"/api/v1/trade/{pid}/leadership-decision", "leadership_secretary", json=meeting))
     assert view["current_step"] == "award_approval"
     view = await ok(await api.decide("business_vp", pid, "approve", "同意定标"))
     customer_id = view["customer_id"]
@@ -219,6 +224,7 @@ async def test_whole_deal_over_http(api: Api) -> None:
     awarded = await ok(await api.get("/api/v1/tenders", "auditor", params={"status": "awarded"}))
     row = next(t for t in awarded if t["process_id"] == pid)  # type: ignore[union-attr]
     assert row["winner_credit_code"] == proposal[0] and row["bidder_count"] == 3 and len(row["ranking"]) == 3
+    assert final["winner_reviews"][0]["credit_code"] == proposal[0] and final["winner_reviews"][0]["passed"]
     customer = await ok(await api.get(f"/api/v1/customers/{customer_id}", "auditor"))
     assert customer["kind"] == "external_trade" and customer["credit_code"] == proposal[0]
     assert any(e["action"] == "tender_closed" for e in customer["approval_trail"])

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from api.history import build_history
-from db.models import Customer, Task, TradeTender
+from db.models import Customer, CustomerLink, Task, TradeTender
 from domain import errors
 from domain.models import Actor, DecisionRequest
 from domain.trade_models import (
@@ -39,7 +39,7 @@ from domain.trade_models import (
 )
 from temporal_client import DATA_CONVERTER
 from tests import trade_support as data
-from tests.support import WorkerControl
+from tests.support import WorkerControl, record_history
 from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -116,6 +116,16 @@ class Deal:
     async def leadership(self, outcome: str = "approve") -> TradeView:
         body = data.leadership(await self.today(), outcome)
         return await self.update("leadership_decision", LeadershipDecisionRequest(actor=LEADERSHIP, decision=body))
+
+    async def review_winner(self, outcome: str = "approve") -> TradeView:
+        """000 §7 (四): a top-ranked bidder who is not the reviewed partner is reviewed before the award."""
+        view = await self.update("current")
+        assert (view.stage, view.current_step) == ("partner_review", "marketing_credit_review")
+        await self.decide("marketing_reviewer")
+        if outcome != "approve":
+            return await self.decide("business_vp", outcome, "该单位资信不足")
+        await self.decide("business_vp")
+        return await self.leadership()
 
     async def open_tender(self, days: int = 7) -> TradeView:
         body = data.tender(await self.now() + timedelta(days=days))
@@ -210,6 +220,7 @@ async def awarded(deal: Deal) -> list[str]:
     closed = await deal.pass_deadline()
     assert closed.stage == "evaluation"
     await deal.evaluate()
+    await deal.review_winner()
     view = await deal.decide("business_vp", "approve", "同意定标")
     assert view.stage == "contract_drafting" and view.customer_id is not None
     return codes
@@ -250,6 +261,7 @@ async def test_full_path_partner_to_settled_payments(
     # 000 §7 (二): the state-controlled bidder first despite its higher price, then the cheaper private bids.
     assert [r.credit_code for r in proposal] == [codes[1], codes[2], codes[0]]
     await deal.evaluate()
+    await deal.review_winner()  # the winner is not the partner reviewed at the start (000 §7 (四))
     assert (await deal.task("business_vp")).step == "award_approval"
     view = await deal.decide("business_vp", "approve", "同意定标")
     assert view.stage == "contract_drafting" and view.customer_id is not None
@@ -340,6 +352,7 @@ async def test_two_bids_no_award_then_reopen_and_award(
         await deal.bid(data.bid(name, amount, ownership))
     assert (await deal.pass_deadline()).stage == "evaluation"
     await deal.evaluate()
+    await deal.review_winner()
     view = await deal.decide("business_vp", "approve", "同意定标")
     assert view.stage == "contract_drafting"
     state = await deal.state()
@@ -487,6 +500,7 @@ async def test_wrong_roles_are_refused_at_each_step(
     await deal.pass_deadline()
     await forbidden("evaluate", EvaluationRequest(actor=actor("business_vp"), evaluation={"rationale": "x"}))  # type: ignore[arg-type]
     await deal.evaluate()
+    await deal.review_winner()
     await forbidden("decide", await deal.decision(actor("general_manager"), "business_vp"))
     await deal.decide("business_vp")
     await forbidden("draft_contract", ContractRequest(actor=actor("legal_reviewer"), contract=data.contract()))  # type: ignore[arg-type]
@@ -542,6 +556,7 @@ async def test_worker_restart_in_the_middle_of_the_tender(
         state = await deal.state()
         assert [len(b.revisions) for b in state.tenders[0].bids] == [2, 1, 1]
         await deal.evaluate()
+        await deal.review_winner()
         assert (await deal.decide("business_vp")).stage == "contract_drafting"
         async with sessions() as session:
             tasks = list(await session.scalars(select(Task).where(Task.process_id == deal.process_id)))
@@ -557,10 +572,12 @@ async def test_award_return_re_ranks_and_reject_asks_to_reopen_or_cancel(
     codes = await tender_with_bids(deal)
     await deal.pass_deadline()
     await deal.evaluate()
+    await deal.review_winner()
     view = await deal.decide("business_vp", "return", "请说明为何不选最低价")
     assert (view.stage, view.current_step) == ("evaluation", "evaluation")
     cheapest_first = [codes[2], codes[1], codes[0]]
     await deal.evaluate(cheapest_first)
+    await deal.review_winner()  # a new first-ranked bidder: its own review
     assert (await deal.task("business_vp")).round == 2
     view = await deal.decide("business_vp", "reject", "价格均高于市场价, 不予定标")
     assert (view.stage, view.current_step) == ("no_award", "no_award")
@@ -603,8 +620,73 @@ async def test_winner_who_already_is_a_customer_is_reused(
         await deal.bid(body)
     await deal.pass_deadline()
     await deal.evaluate()
+    await deal.review_winner()  # an onboarded customer has not passed the 000 §7 (四) partner review
     view = await deal.decide("business_vp", "approve", "同意定标")
     assert view.customer_id == existing_id
     async with sessions() as session:
         same_code = await session.scalars(select(Customer).where(Customer.credit_code == card["credit_code"]))
         assert [c.id for c in same_code] == [existing_id]
+        link = await session.get(CustomerLink, deal.process_id)
+        assert link is not None and (link.customer_id, link.created, link.process_type) == (
+            existing_id,
+            False,
+            "external_trade",
+        )
+
+
+async def test_award_waits_for_the_winners_partner_review(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §7 (四)/(五): a winner who skipped the partner review is reviewed before the award, and
+    the customer it becomes carries the documents that review examined."""
+    deal = await approved_partner(time_env, clock_worker, sessions)
+    codes = await tender_with_bids(deal)
+    no_file = {**data.bid("无资质石化有限公司", "1000.00"), "documents": []}
+    refused = await deal.refused("submit_bid", deal.bid_request(no_file))
+    assert refused.type == errors.INVALID and "000 §7 (四)" in refused.message
+    await deal.pass_deadline()
+    view = await deal.evaluate()
+    assert (view.stage, view.current_step) == ("partner_review", "marketing_credit_review")
+    async with sessions() as session:
+        open_steps = await session.scalars(
+            select(Task.step).where(Task.process_id == deal.process_id, Task.status == "open")
+        )
+        assert list(open_steps) == ["marketing_credit_review"]  # no award task before the review
+    early = LeadershipDecisionRequest(actor=LEADERSHIP, decision=data.leadership(await deal.today()))  # type: ignore[arg-type]
+    assert (await deal.refused("leadership_decision", early)).type == errors.CONFLICT
+    await deal.decide("marketing_reviewer")
+    await deal.decide("business_vp")
+    view = await deal.leadership()
+    assert (view.stage, view.current_step) == ("award_approval", "award_approval")
+    view = await deal.decide("business_vp", "approve", "同意定标")
+    assert view.stage == "contract_drafting" and view.customer_id is not None
+
+    state = await deal.state()
+    (review,) = state.winner_reviews
+    assert (review.credit_code, review.passed) == (codes[1], True)
+    assert [d.step for d in review.decisions] == ["marketing_credit_review", "vp_review", "leadership_meeting"]
+    assert review.leadership is not None and state.leadership is not None  # the partner's record is kept
+    async with sessions() as session:
+        customer = await session.get(Customer, view.customer_id)
+        assert customer is not None and customer.credit_code == codes[1]
+        assert sorted(d.type for d in customer.documents) == sorted(d.type.value for d in review.documents)
+        assert customer.documents
+        link = await session.get(CustomerLink, deal.process_id)
+        assert link is not None and (link.customer_id, link.created) == (customer.id, True)
+    history = await deal.handle.fetch_history()
+    record_history("trade_winner_reviewed_then_awarded", history)
+    replay = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
+    assert replay.replay_failure is None
+
+
+async def test_winner_refused_in_partner_review_is_not_awarded(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    deal = await approved_partner(time_env, clock_worker, sessions)
+    await tender_with_bids(deal)
+    await deal.pass_deadline()
+    await deal.evaluate()
+    view = await deal.review_winner("reject")
+    assert (view.stage, view.current_step, view.customer_id) == ("no_award", "no_award", None)
+    state = await deal.state()
+    assert state.tenders[0].status == "award_refused" and state.winner_reviews[0].passed is False

@@ -1,0 +1,122 @@
+"""Visit plans and visit reports (000 §12, 002 rule 7): the rows the manager's view reads, written
+with each moment of the plan and visit processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Executable, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.calendar import load_calendar
+from activities.data_errors import fails_visibly_on_bad_data
+from activities.notifications import Channel, NotificationSpec, deliver
+from activities.process_store import ProcessSync, write_sync
+from db.models import Visit, VisitPlan
+from db.session import run_write
+from domain.calendar import WorkingCalendar
+from domain.visits import PlanDueQuery, VisitReported
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class VisitPlanSync(ProcessSync):
+    """A moment of a plan: the process, its tasks, and the plan row's status."""
+
+    plan_id: int
+    plan_status: str
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+class VisitSync(ProcessSync):
+    """A moment of a visit: the process, its report task, and the report's due moment."""
+
+    visit_id: int
+    report_due_at: datetime | None = None
+
+
+def last_working_day_before(month: str, is_working_day: Callable[[date], bool]) -> date:
+    year, number = (int(part) for part in month.split("-"))
+    day = date(year, number, 1) - timedelta(days=1)
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+class VisitStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
+        self.sessions = sessions
+        self.channels = channels or []
+
+    async def _sync(self, sync: ProcessSync, extra: Executable | None) -> None:
+        def write(session: Session) -> list[NotificationSpec]:
+            new = write_sync(session, sync, self.channels)
+            if extra is not None:
+                session.execute(extra)
+            return new
+
+        for note in await run_write(self.sessions, write):  # outside the transaction
+            await deliver(note, self.channels)
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def sync_visit_plan(self, sync: VisitPlanSync) -> VisitPlanSync:
+        values: dict[str, object] = {"status": sync.plan_status}
+        if sync.decided_by is not None:
+            values |= {"decided_by": sync.decided_by, "decided_at": sync.decided_at}
+        await self._sync(sync, update(VisitPlan).where(VisitPlan.id == sync.plan_id).values(**values))
+        return sync.echo()
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def sync_visit(self, sync: VisitSync) -> VisitSync:
+        statement = None
+        if sync.report_due_at is not None:
+            statement = update(Visit).where(Visit.id == sync.visit_id).values(report_due_at=sync.report_due_at)
+        await self._sync(sync, statement)
+        return sync.echo()
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def record_report(self, reported: VisitReported) -> None:
+        """The report, once: a retried activity never moves the first report's moment."""
+        report = reported.report
+        statement = (
+            update(Visit)
+            .where(Visit.id == reported.visit_id, Visit.reported_at.is_(None))
+            .values(
+                visited_on=report.visited_on,
+                summary=report.summary,
+                findings=report.findings,
+                reported_by=reported.reported_by,
+                reported_at=reported.reported_at,
+            )
+        )
+        await run_write(self.sessions, lambda session: session.execute(statement))
+
+    @activity.defn
+    async def plan_due_working_days(self, query: PlanDueQuery) -> int:
+        """000 §12: the plan is approved before the month starts. The working days from `at` to the
+        last working day before the month, for the step's `due_working_days` (0 when already past)."""
+        async with self.sessions() as session:
+            calendar = await load_calendar(session)
+        return plan_due_working_days(calendar, query)
+
+
+def plan_due_working_days(calendar: WorkingCalendar, query: PlanDueQuery) -> int:
+    """Counted as the engine counts (from the next opening hour when `at` is after hours), at most
+    the 60 working days a step may declare."""
+    last = last_working_day_before(query.month, calendar.is_working_day)
+    day, count = query.at.astimezone(CHINA).date(), 0
+    while day < last and count < 60:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    while count > 0 and calendar.add_working_days(query.at, count).deadline.date() > last:
+        count -= 1
+    return count

@@ -1,0 +1,170 @@
+"""P8 file borrowing (002 rule 1, 004 §3): ask to borrow a customer file, record its return, read
+the borrowing register of a file.
+
+Reading another unit's file needs finance's consent (004 §3, `BORROWING_CHAIN`); once lent, the
+borrower reads the file through api/visibility.py's `on_loan_to` until its keeper records the
+return. A file the user keeps already needs no loan (409).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+
+from activities.process_store import unit_path
+from api.deps import CurrentActor, SessionDep, TemporalDep
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.gateway import send_update
+from api.idempotency import idempotent
+from api.params import RowId
+from api.schemas import ProcessStateOut
+from api.starts import start_process
+from api.visibility import customer_readable, get_customer
+from db.models import Borrowing, Customer, OrgUnit
+from domain.approvals import BORROWING_CHAIN
+from domain.borrowing import (
+    CHINA,
+    LOAN_MAX_DAYS,
+    BorrowingInput,
+    ReturnRequest,
+    keeper_role,
+    loan_due,
+    may_record_return,
+)
+from domain.models import ProcessView
+from domain.text import StoredText
+
+router = APIRouter(tags=["borrowings"])
+
+
+class BorrowingIn(BaseModel):
+    purpose: StoredText = Field(min_length=1, max_length=500, description="借阅用途 (002 rule 1)")
+    return_by: date = Field(description="归还时间: the day the file comes back (002 rule 1)")
+
+
+class ReturnIn(BaseModel):
+    note: StoredText | None = Field(default=None, max_length=500, description="e.g. the file's condition")
+
+
+class BorrowingOut(BaseModel):
+    """A line of the borrowing register (档案借阅登记簿, 002 rule 1)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    process_id: str
+    customer_id: int
+    borrower: str
+    borrower_unit: str | None
+    owner_unit: str
+    purpose: str
+    return_by: date
+    status: str
+    requested_at: datetime
+    lent_at: datetime | None
+    approved_by: str | None
+    returned_at: datetime | None
+    return_recorded_by: str | None
+    overdue_level: int
+
+
+def borrowing_workflow_id(customer_id: int, username: str) -> str:
+    """One open loan per file and borrower: Temporal refuses a second (409)."""
+    return f"borrowing-{customer_id}-{username}"
+
+
+def _check_return_by(return_by: date) -> None:
+    today = datetime.now(CHINA).date()
+    if return_by < today:
+        raise Invalid([f"return_by {return_by.isoformat()} is in the past"])
+    if return_by > today + timedelta(days=LOAN_MAX_DAYS):
+        raise Invalid([f"return_by may be at most {LOAN_MAX_DAYS} days ahead (assumption, see domain/borrowing.py)"])
+
+
+@router.post("/customers/{customer_id}/borrowings", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
+async def borrow(
+    customer_id: RowId,
+    body: BorrowingIn,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: CurrentActor,
+) -> ProcessStateOut:
+    """Ask to borrow a customer file, with its purpose and return date (002 rule 1); finance
+    consents to another unit's file being read (004 §3). 409 for a file the user keeps already."""
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    kept = await session.scalar(
+        select(Customer.id).where(Customer.id == customer_id, customer_readable(actor, loans=False))
+    )
+    if kept is not None:
+        raise Conflict(f"{actor.username} reads customer {customer_id}'s file already: no loan is needed (004 §3)")
+    _check_return_by(body.return_by)
+    kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == customer.unit_code))
+    view = await start_process(
+        temporal,
+        "Borrowing",
+        BorrowingInput(
+            chain=BORROWING_CHAIN,
+            customer_id=customer.id,
+            customer_name=customer.name,
+            owner_unit=customer.unit_code,
+            keeper=keeper_role(kind),
+            purpose=body.purpose,
+            return_by=body.return_by,
+            due_at=loan_due(body.return_by),
+            applicant=actor,
+            unit_path=await unit_path(session, actor.unit),
+        ),
+        workflow_id=borrowing_workflow_id(customer.id, actor.username),
+        task_queue=request.app.state.task_queue,
+        result_type=ProcessView,
+        already_running=f"{actor.username} already has a loan of customer {customer_id}'s file open",
+    )
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+@router.get("/customers/{customer_id}/borrowings", response_model=list[BorrowingOut])
+async def borrowing_register(customer_id: RowId, actor: CurrentActor, session: SessionDep) -> list[Borrowing]:
+    """The file's borrowing register, oldest first: who, why, until when, and its return (002 rule 1)."""
+    await get_customer(session, actor, customer_id)
+    rows = await session.scalars(select(Borrowing).where(Borrowing.customer_id == customer_id).order_by(Borrowing.id))
+    return list(rows)
+
+
+@router.post("/borrowings/{borrowing_id}/return", response_model=ProcessStateOut)
+async def record_return(
+    borrowing_id: RowId, body: ReturnIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
+) -> ProcessStateOut:
+    """The file's keeper records its return (002 rule 1); the loan closes and the borrower reads it
+    no more. 404 for a loan the user may not see, 403 for a reader who does not keep the file."""
+    kept = customer_readable(actor, loans=False)
+    row = (
+        await session.execute(
+            select(Borrowing, Customer.unit_code)
+            .join(Customer, Customer.id == Borrowing.customer_id)
+            .where(Borrowing.id == borrowing_id, or_(Borrowing.borrower == actor.username, kept))
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"borrowing {borrowing_id} not found")
+    loan: Borrowing = row[0]
+    kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == loan.owner_unit))
+    if not may_record_return(actor, loan.owner_unit, keeper_role(kind)):
+        raise Forbidden(f"only the keeper of {loan.owner_unit}'s files, or finance, records a return (002 rule 1)")
+    if loan.status != "lent":
+        raise Conflict(f"borrowing {borrowing_id} is {loan.status}, not lent")
+    handle = temporal.get_workflow_handle(loan.workflow_id, run_id=loan.process_id)
+    view = await send_update(
+        handle,
+        "return_file",
+        ReturnRequest(actor=actor, note=body.note),
+        update_id=f"return:{loan.process_id}",
+        result_type=ProcessView,
+    )
+    return ProcessStateOut.model_validate(view.model_dump())

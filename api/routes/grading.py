@@ -1,0 +1,186 @@
+"""P6 grading A/B/C (001 §1, 000 §11): the grading rule an administrator versions, re-grading rounds,
+the manager's score sheet, and the score sheets kept per customer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from activities.grading_store import config_in_force, config_view
+from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
+from api.errors import Invalid, NotFound
+from api.gateway import send_update
+from api.idempotency import idempotent
+from api.params import RowId
+from api.schemas import ProcessStateOut
+from api.starts import start_process
+from api.visibility import get_customer
+from db.models import AdminAudit, Customer, CustomerGrading, GradingConfig
+from domain.grading import (
+    GradingClockInput,
+    GradingConfigIn,
+    GradingConfigView,
+    GradingInput,
+    ScoreRequest,
+    ScoreSheetIn,
+    first_grading_day,
+    grading_clock_id,
+    grading_workflow_id,
+)
+from domain.models import Actor, ProcessView
+from domain.roles import Role
+
+router = APIRouter(tags=["grading"])
+CHINA = ZoneInfo("Asia/Shanghai")
+Admin = Depends(require_any_role(Role.admin))
+# 001 §1: the marketing manager or above judges the grade; the VP approves it.
+Grader = Depends(require_any_role(Role.marketing_manager, Role.business_vp, Role.general_manager))
+Scorer = Depends(require_any_role(Role.marketing_manager))
+
+
+async def start_grading_clock(client: Client, task_queue: str, customer: Customer) -> None:
+    """Start a customer's grading clock (first grading on the anniversary of its creation, 001 §1);
+    a clock already running is left as it is, so any creation path may call this more than once.
+
+    Why a function the creation path calls (and `POST /customers/{id}/grading` calls too) rather
+    than a line in the onboarding or trade workflows: those replay saved histories, and a customer
+    created by any path gets its clock from one place without touching them."""
+    created = customer.created_at.astimezone(CHINA).date()
+    await client.start_workflow(
+        "GradingClock",
+        GradingClockInput(
+            customer_id=customer.id,
+            credit_code=customer.credit_code,
+            customer_name=customer.name,
+            unit=customer.unit_code,
+            next_grading_on=first_grading_day(created),
+        ),
+        id=grading_clock_id(customer.credit_code),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
+@router.get("/grading/config", response_model=GradingConfigView)
+async def read_grading_config(
+    session: SessionDep,
+    actor: CurrentActor,
+    on: Annotated[date | None, Query(description="the day whose rule is wanted; default today")] = None,
+) -> GradingConfigView:
+    """The grading rule (weights, thresholds) in force on `on` (001 §1; the numbers are configuration)."""
+    day = on or datetime.now(CHINA).date()
+    row = await config_in_force(session, day)
+    if row is None:
+        raise NotFound(f"no grading rule is in force on {day}")
+    return config_view(row)
+
+
+@router.put("/grading/config", response_model=GradingConfigView)
+async def change_grading_config(body: GradingConfigIn, session: SessionDep, actor: Actor = Admin) -> GradingConfigView:
+    """A new version of the grading rule, in force from its date; earlier versions are kept, so a
+    score sheet computed before stays explained by the version it names (audited in admin_audit)."""
+    if body.effective_from < datetime.now(CHINA).date():
+        # A past date would change which rule explains score sheets already approved.
+        raise Invalid([f"effective_from {body.effective_from} lies in the past: a new rule applies from today on"])
+    version = (await session.scalar(select(func.max(GradingConfig.version))) or 0) + 1
+    row = GradingConfig(
+        version=version,
+        effective_from=body.effective_from,
+        weights={k.value: str(v) for k, v in body.weights.items()},
+        thresholds={"A": str(body.thresholds.A), "B": str(body.thresholds.B)},
+        changed_by=actor.username,
+        changed_at=datetime.now(UTC),
+        reason=body.reason,
+    )
+    session.add(row)
+    audit = AdminAudit(actor=actor.username, at=row.changed_at, action="grading_config", target=f"v{version}")
+    audit.after = body.model_dump(mode="json")
+    session.add(audit)
+    await session.flush()
+    return config_view(row)
+
+
+@router.post("/customers/{customer_id}/grading", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
+async def start_regrading(
+    customer_id: RowId, request: Request, session: SessionDep, temporal: TemporalDep, actor: Actor = Grader
+) -> ProcessStateOut:
+    """A re-grading round now (001 §1: the marketing manager scores, the business VP approves);
+    409 while a round of this customer is open. Also makes sure the customer's clock runs."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    task_queue = request.app.state.task_queue
+    await start_grading_clock(temporal, task_queue, customer)
+    view = await start_process(
+        temporal,
+        "Grading",
+        GradingInput(
+            customer_id=customer.id,
+            credit_code=customer.credit_code,
+            customer_name=customer.name,
+            unit=customer.unit_code,
+            period=str(datetime.now(CHINA).year),
+            requested_by=actor,
+        ),
+        workflow_id=grading_workflow_id(customer.credit_code),
+        task_queue=task_queue,
+        result_type=ProcessView,
+        already_running=f"customer {customer_id} already has a grading open",
+    )
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+@router.post("/customers/{customer_id}/grading/scores", response_model=ProcessStateOut)
+async def submit_scores(
+    customer_id: RowId, sheet: ScoreSheetIn, session: SessionDep, temporal: TemporalDep, actor: Actor = Scorer
+) -> ProcessStateOut:
+    """The marketing manager's decision on the open score task: the four indicator scores (001 §1),
+    weighted with the rule in force today; the round goes on to the business VP."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    handle = temporal.get_workflow_handle(grading_workflow_id(customer.credit_code))
+    view = await send_update(handle, "score", ScoreRequest(sheet=sheet, actor=actor), result_type=ProcessView)
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+class GradingOut(BaseModel):
+    process_id: str
+    period: str
+    scores: dict[str, Decimal]
+    weighted_total: Decimal
+    grade: str
+    config_version: int
+    scored_by: str
+    scored_at: datetime
+    approved_by: str
+    approved_at: datetime
+
+
+@router.get("/customers/{customer_id}/gradings", response_model=list[GradingOut])
+async def list_gradings(customer_id: RowId, session: SessionDep, actor: CurrentActor) -> list[GradingOut]:
+    """The customer's score sheets, newest first (readers of the customer file)."""
+    await get_customer(session, actor, customer_id)
+    rows = await session.scalars(
+        select(CustomerGrading).where(CustomerGrading.customer_id == customer_id).order_by(CustomerGrading.id.desc())
+    )
+    return [
+        GradingOut(
+            process_id=r.process_id,
+            period=r.period,
+            scores={k: Decimal(v) for k, v in r.scores.items()},
+            weighted_total=r.weighted_total,
+            grade=r.grade,
+            config_version=r.config_version,
+            scored_by=r.scored_by,
+            scored_at=r.scored_at,
+            approved_by=r.approved_by,
+            approved_at=r.approved_at,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,237 @@
+"""Depot customers (000 §8), station customers (000 §9) and the prepaid customer ledger (000 §9 (一)).
+
+A depot office or a gas station files a customer of its own unit: the unit's own staff, or head
+office above it — never another depot or station (000 §5 分级实施; 403). The document lists and the
+general-taxpayer check are judged at the door (422); the review runs as a declared chain in the
+`UnitCustomer` workflow. A top-up is a `PrepaidTopUp` process that finance confirms; a draw is
+refused (409, with the figures) beyond the balance finance confirmed. Money is booked for a customer of the
+user's own units only: a borrowed file (002 rule 1) is read, never acted on (`loans=False`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from activities.ledger_store import book_draw, confirmed_balance
+from activities.process_store import unit_path
+from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
+from api.errors import Conflict, Invalid
+from api.idempotency import idempotent
+from api.params import RowId
+from api.schemas import ProcessStateOut
+from api.starts import start_process
+from api.visibility import get_customer, require_acts_for_unit
+from db.models import Customer, CustomerLedgerEntry, OrgUnit
+from db.session import write_transaction
+from domain.approvals import (
+    DEPOT_CUSTOMER_CHAIN,
+    STATION_PREPAID_CHAIN,
+    STATION_VAT_CHAIN,
+    TOP_UP_CHAIN,
+    ChainSpec,
+)
+from domain.documents import document_problems
+from domain.ledger import LedgerEntry, LedgerKind
+from domain.models import Actor, ProcessView
+from domain.roles import Role
+from domain.unit_customers import (
+    DEPOT_KINDS,
+    STATION_KINDS,
+    LedgerMoveIn,
+    TopUpInput,
+    UnitCustomerApplication,
+    UnitCustomerInput,
+    required_documents,
+)
+
+router = APIRouter(tags=["depot and station customers"])
+DepotFiler = Depends(require_any_role(Role.sales_clerk, Role.depot_manager))
+StationFiler = Depends(require_any_role(Role.sales_clerk, Role.station_manager))
+# Who books money for a customer: the unit that serves it (its manager) and head-office clerks.
+LedgerClerk = Depends(require_any_role(Role.sales_clerk, Role.station_manager, Role.depot_manager))
+
+
+class LedgerEntryOut(BaseModel):
+    id: int
+    customer_id: int
+    kind: LedgerKind
+    amount: Decimal
+    reference: str
+    occurred_at: datetime
+    recorded_by: str
+    process_id: str | None = None
+
+
+class DrawOut(LedgerEntryOut):
+    balance: Decimal  # the confirmed balance left after the draw
+
+
+class LedgerOut(BaseModel):
+    customer_id: int
+    balance: Decimal
+    entries: list[LedgerEntryOut]
+
+
+async def _acting_unit(session: SessionDep, actor: Actor, unit: str, kind: str) -> list[str]:
+    """The unit's path, once `actor` may file for it: a unit of `kind` (422), and the actor is its
+    own staff or head office — a depot or station acts only for itself (000 §5; 403)."""
+    row = await session.get(OrgUnit, unit)
+    if row is None or row.kind != kind:
+        raise Invalid([f"unit {unit} is not a {kind} (000 §8, §9: depot offices and stations file here)"])
+    await require_acts_for_unit(session, actor, unit)
+    return await unit_path(session, unit)
+
+
+async def _start(
+    application: UnitCustomerApplication,
+    chain: ChainSpec,
+    path: list[str],
+    actor: Actor,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> ProcessStateOut:
+    problems = document_problems(application.documents, required_documents(application), datetime.now(UTC).date())
+    if problems:
+        raise Invalid(problems)
+    code = application.customer.credit_code
+    if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
+        raise Conflict(f"a customer with credit code {code} already exists")
+    view = await start_process(
+        temporal,
+        "UnitCustomer",
+        UnitCustomerInput(application=application, applicant=actor, unit_path=path, chain=chain),
+        workflow_id=f"unit-customer-{code}",
+        task_queue=request.app.state.task_queue,
+        result_type=ProcessView,
+        already_running=f"customer {code} already has an application open",
+    )
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+@router.post("/depot-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
+async def file_depot_customer(
+    application: UnitCustomerApplication,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = DepotFiler,
+) -> ProcessStateOut:
+    """A depot office files a social customer (000 §8 (一)) or a station buying from it (§8 (二));
+    the manager of that depot reviews it."""
+    path = await _acting_unit(session, actor, application.unit, "depot")
+    customer = application.customer
+    if customer.kind not in DEPOT_KINDS:
+        raise Invalid([f"a depot customer is one of {', '.join(k.value for k in DEPOT_KINDS)} (000 §8)"])
+    if customer.general_taxpayer is not True:
+        raise Invalid(
+            [
+                f"{customer.name} is not a VAT general taxpayer per the tax bureau: the depot does no business "
+                "with it (000 §8 (一) 如果没有纳税资格则不予开展业务)"
+            ]
+        )
+    return await _start(application, DEPOT_CUSTOMER_CHAIN, path, actor, request, session, temporal)
+
+
+@router.post("/station-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
+async def file_station_customer(
+    application: UnitCustomerApplication,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = StationFiler,
+) -> ProcessStateOut:
+    """A gas station files a prepaid customer (000 §9 (一)); one wanting VAT special invoices is
+    reviewed jointly by the station and finance (§9 (二)-(三))."""
+    path = await _acting_unit(session, actor, application.unit, "station")
+    customer = application.customer
+    if customer.kind not in STATION_KINDS or application.prepaid is False:
+        raise Invalid(["a station customer is a prepaid customer: payment before goods (000 §9 先款后货)"])
+    if application.vat_invoice is not None and customer.general_taxpayer is not True:
+        raise Invalid([f"{customer.name}: VAT special invoices need a general taxpayer (000 §9 (二) 一般纳税人证明)"])
+    chain = STATION_VAT_CHAIN if application.vat_invoice is not None else STATION_PREPAID_CHAIN
+    return await _start(application, chain, path, actor, request, session, temporal)
+
+
+@router.post("/customers/{customer_id}/top-ups", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
+@idempotent
+async def request_top_up(
+    customer_id: RowId,
+    move: LedgerMoveIn,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = LedgerClerk,
+) -> ProcessStateOut:
+    """The customer paid in: finance confirms the funds arrived before they count (000 §9 (一))."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    view = await start_process(
+        temporal,
+        "PrepaidTopUp",
+        TopUpInput(
+            customer_id=customer.id,
+            customer_name=customer.name,
+            unit=customer.unit_code,
+            unit_path=await unit_path(session, customer.unit_code),
+            amount=move.amount,
+            reference=move.reference,
+            applicant=actor,
+            chain=TOP_UP_CHAIN,
+        ),
+        workflow_id=f"top-up-{customer.id}-{uuid.uuid4().hex}",
+        task_queue=request.app.state.task_queue,
+        result_type=ProcessView,
+    )
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+@router.post("/customers/{customer_id}/draws", status_code=status.HTTP_201_CREATED, response_model=DrawOut)
+@idempotent
+async def draw(
+    customer_id: RowId, move: LedgerMoveIn, request: Request, session: SessionDep, actor: Actor = LedgerClerk
+) -> DrawOut:
+    """Goods against the confirmed balance; 409 with the figures beyond it (000 §9 (一) 先款后货)."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    entry = LedgerEntry(
+        customer_id=customer.id,
+        kind=LedgerKind.delivery,
+        amount=move.amount,
+        reference=move.reference,
+        occurred_at=datetime.now(UTC),
+        recorded_by=actor.username,
+    )
+    await release_session()  # the request's reads end before the write queues
+    async with write_transaction(request.app.state.sessions) as writer:  # its own, serialised, transaction
+        entry_id, problem = await book_draw(writer, entry)
+        balance = await confirmed_balance(writer, customer.id)
+    if entry_id is None:
+        raise Conflict(
+            {
+                "message": problem,
+                "confirmed_balance": f"{balance:.2f}",
+                "requested": f"{move.amount:.2f}",
+                "short_by": f"{move.amount - balance:.2f}",
+            }
+        )
+    return DrawOut(id=entry_id, **entry.model_dump(), balance=balance)
+
+
+@router.get("/customers/{customer_id}/ledger", response_model=LedgerOut)
+async def ledger(customer_id: RowId, session: SessionDep, actor: CurrentActor) -> LedgerOut:
+    """The confirmed balance and every booking, for the readers of the customer file."""
+    customer = await get_customer(session, actor, customer_id)
+    rows = await session.scalars(
+        select(CustomerLedgerEntry)
+        .where(CustomerLedgerEntry.customer_id == customer.id)
+        .order_by(CustomerLedgerEntry.id)
+    )
+    entries = [LedgerEntryOut.model_validate(row, from_attributes=True) for row in rows]
+    return LedgerOut(customer_id=customer.id, balance=await confirmed_balance(session, customer.id), entries=entries)

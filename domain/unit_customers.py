@@ -1,0 +1,92 @@
+"""Depot and station customers (000 §8, §9): the application, the invoice certificate form and the
+prepaid top-up, as they cross the API, the workflow and the activities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.approvals import ChainSpec
+from domain.documents import (
+    DEPOT_SOCIAL_REQUIRED,
+    DEPOT_STATION_REQUIRED,
+    STATION_VAT_REQUIRED,
+    Document,
+    DocumentType,
+)
+from domain.models import Actor, CustomerData, CustomerKind
+from domain.text import StoredText
+
+
+class VatInvoiceInfo(BaseModel):
+    """The VAT special-invoice certificate form 增值税专用发票证明单 the station sends to finance
+    (000 §9 (三)): the invoicing information finance issues the invoices to."""
+
+    invoice_title: StoredText = Field(min_length=2, max_length=200, description="开票名称")
+    taxpayer_id: StoredText = Field(min_length=5, max_length=40, description="纳税人识别号")
+    address_phone: StoredText = Field(min_length=2, max_length=300, description="地址、电话")
+    bank_account: StoredText = Field(min_length=2, max_length=300, description="开户行及账号")
+
+
+class UnitCustomerApplication(BaseModel):
+    """A depot office (000 §8) or a gas station (000 §9) files a customer of its own unit."""
+
+    unit: StoredText = Field(min_length=1, max_length=40, description="the depot or station the customer belongs to")
+    customer: CustomerData
+    documents: list[Document] = Field(default_factory=list, max_length=30)
+    prepaid: bool = Field(default=False, description="000 §9 (一): payment before goods (stations)")
+    vat_invoice: VatInvoiceInfo | None = Field(default=None, description="000 §9 (二): wants VAT special invoices")
+
+
+class UnitCustomerInput(BaseModel):
+    application: UnitCustomerApplication
+    applicant: Actor
+    unit_path: list[str] = Field(default_factory=list)  # the customer's unit and those above it
+    chain: ChainSpec
+
+
+class InvoiceRegistration(BaseModel):
+    """The register entry of an approved VAT-invoice customer (000 §9 (三) 严格登记)."""
+
+    customer_id: int
+    process_id: str
+    unit: str
+    certificate: VatInvoiceInfo
+    registered_by: str
+    registered_at: datetime
+
+
+class LedgerMoveIn(BaseModel):
+    """A top-up to be confirmed by finance, or a draw against the confirmed balance (000 §9 (一))."""
+
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    reference: StoredText = Field(min_length=1, max_length=100, description="bank slip or delivery note")
+
+
+class TopUpInput(BaseModel):
+    customer_id: int
+    customer_name: StoredText
+    unit: str
+    unit_path: list[str] = Field(default_factory=list)
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    reference: StoredText = Field(min_length=1, max_length=100)
+    applicant: Actor
+    chain: ChainSpec
+
+
+# Which kinds each route files, and the documents each kind shows.
+DEPOT_KINDS = (CustomerKind.depot_social, CustomerKind.depot_station)
+STATION_KINDS = (CustomerKind.station_prepaid,)
+
+
+def required_documents(application: UnitCustomerApplication) -> tuple[DocumentType, ...]:
+    """000 §8 (一) social customers, §8 (二) stations buying at a depot, §9 (二) VAT-invoice customers;
+    an ordinary prepaid station customer (§9 (一)) shows none."""
+    kind = application.customer.kind
+    if kind is CustomerKind.depot_social:
+        return DEPOT_SOCIAL_REQUIRED
+    if kind is CustomerKind.depot_station:
+        return DEPOT_STATION_REQUIRED
+    return STATION_VAT_REQUIRED if application.vat_invoice is not None else ()

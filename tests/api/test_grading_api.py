@@ -1,0 +1,110 @@
+"""Grading through the real API (001 §1, 000 §11): the versioned rule, a re-grading round, the score
+sheet as the manager's decision, the VP's approval, the grade on the customer file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowExecutionStatus
+
+from db.models import Customer, GradingClock
+from domain.grading import grading_clock_id
+from tests.support import Api
+from tests.workflows.test_grading import new_customer
+from workflows.grading import CHINA
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+P = "/api/v1"
+WEIGHTS = {
+    "contract_payment": "25",
+    "year_end_receivables": "25",
+    "contract_premium": "25",
+    "strategic_influence": "25",
+}
+RULE_2030: dict[str, Any] = {
+    "effective_from": "2030-01-01",
+    "weights": WEIGHTS,
+    "thresholds": {"A": "90", "B": "75"},
+    "reason": "2029 year-end revision of the grading rule",
+}
+
+
+async def test_admin_versions_the_rule_in_force_from_its_date(api: Api) -> None:
+    current = await api.get(f"{P}/grading/config", "sales_clerk")
+    assert current.status_code == 200, current.text
+    refused = await api.client.put(
+        f"{P}/grading/config", json=RULE_2030, headers=await api.headers("marketing_manager")
+    )
+    assert refused.status_code == 403
+    wrong = RULE_2030 | {"weights": WEIGHTS | {"contract_premium": "30"}}
+    invalid = await api.client.put(f"{P}/grading/config", json=wrong, headers=await api.headers("admin"))
+    assert invalid.status_code == 422
+    past = RULE_2030 | {"effective_from": "2020-01-01"}
+    assert (
+        await api.client.put(f"{P}/grading/config", json=past, headers=await api.headers("admin"))
+    ).status_code == 422
+
+    put = await api.client.put(f"{P}/grading/config", json=RULE_2030, headers=await api.headers("admin"))
+    assert put.status_code == 200, put.text
+    version = put.json()["version"]
+    assert put.json()["changed_by"] == "admin"
+    before = (await api.get(f"{P}/grading/config", "admin", params={"on": "2029-12-31"})).json()
+    after = (await api.get(f"{P}/grading/config", "admin", params={"on": "2030-01-01"})).json()
+    assert before["version"] < version == after["version"]
+    assert after["thresholds"] == {"A": "90", "B": "75"}
+
+
+async def test_regrading_scored_by_the_manager_and_approved_by_the_vp_sets_the_grade(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions, datetime.now(UTC))
+    url = f"{P}/customers/{customer.id}/grading"
+    assert (await api.post(url, "sales_clerk")).status_code == 403
+    started = await api.post(url, "marketing_manager")
+    assert started.status_code == 201, started.text
+    assert started.json()["current_step"] == "score"
+    assert (await api.post(url, "marketing_manager")).status_code == 409  # one round at a time
+
+    process_id = started.json()["process_id"]
+    bare = await api.decide("marketing_manager", process_id, "approve")
+    assert bare.status_code == 422, bare.text  # the score step is decided with the score sheet
+
+    scores = {"contract_payment": 90, "year_end_receivables": 80, "contract_premium": 70, "strategic_influence": 60}
+    assert (await api.post(f"{url}/scores", "business_vp", json={"scores": scores})).status_code == 403
+    half = {"scores": {"contract_payment": 90}}
+    assert (await api.post(f"{url}/scores", "marketing_manager", json=half)).status_code == 422
+    scored = await api.post(f"{url}/scores", "marketing_manager", json={"scores": scores, "comment": "年度评分"})
+    assert scored.status_code == 200, scored.text
+    assert scored.json()["current_step"] == "vp_approval"
+    approved = await api.decide("business_vp", process_id, "approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+
+    # default rule: 36 + 16 + 14 + 12 = 78 -> B (70 <= 78 < 85)
+    card = await api.get(f"{P}/customers/{customer.id}", "marketing_manager")
+    assert card.status_code == 200 and card.json()["grade"] == "B"
+    sheets = (await api.get(f"{P}/customers/{customer.id}/gradings", "marketing_manager")).json()
+    assert [(s["grade"], s["weighted_total"], s["scored_by"], s["approved_by"]) for s in sheets] == [
+        ("B", "78.00", "marketing_manager", "business_vp")
+    ]
+
+
+async def test_the_daily_sweep_starts_a_clock_for_each_new_customer(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001 §1: whichever path created the customer, the sweep (a daily Schedule) starts its clock once."""
+    customer = await new_customer(sessions, datetime(2026, 1, 5, 10, tzinfo=CHINA))
+    client, task_queue = api.worker.client, api.worker.task_queue
+    swept = await client.execute_workflow("GradingClockSweep", id=f"sweep-{uuid.uuid4()}", task_queue=task_queue)
+    assert swept >= 1
+    clock = client.get_workflow_handle(grading_clock_id(customer.credit_code))
+    assert (await clock.describe()).status == WorkflowExecutionStatus.RUNNING
+    async with sessions() as session:
+        assert await session.get(GradingClock, customer.id) is not None
+        assert (await session.get(Customer, customer.id)).grade == "C"  # type: ignore[union-attr]
+    again = await client.execute_workflow("GradingClockSweep", id=f"sweep-{uuid.uuid4()}", task_queue=task_queue)
+    assert again < swept or again == 0  # this customer is not swept twice

@@ -1,0 +1,148 @@
+"""Grading A/B/C on the time-skipping server (001 §1, 000 §11): grade C through the first year, the
+first round on the anniversary, the score sheet weighted by the rule in force, the VP's approval."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from api.routes.grading import start_grading_clock
+from db.models import Customer, CustomerGrading, GradingConfig, Process, Task
+from domain import errors
+from domain.grading import Indicator, ScoreRequest, ScoreSheetIn, grading_workflow_id
+from domain.models import DecisionRequest, ProcessView
+from tests.engine_support import person
+from tests.support import WorkerControl, random_credit_code, record_history
+from workflows.grading import CHINA
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: datetime) -> Customer:
+    async with sessions() as session, session.begin():
+        customer = Customer(
+            credit_code=random_credit_code(),
+            name="郑州评级测试石化",
+            kind="allocation_self_sale",
+            address="郑州",
+            legal_representative="王",
+            phone="0371-1",
+            card={},
+            onboarding_process_id=f"grading-test-{uuid.uuid4()}",
+            trading_since=created_at.date(),
+            created_at=created_at,
+            created_by="sales_clerk",
+            unit_code="MKT",
+        )
+        session.add(customer)
+    return customer
+
+
+async def add_config(
+    sessions: async_sessionmaker[AsyncSession], effective_from: date, weights: dict[str, str], a: str, b: str
+) -> int:
+    """What `PUT /grading/config` writes (tested through the API in tests/api/test_grading_api.py)."""
+    async with sessions() as session, session.begin():
+        version = (await session.scalar(select(func.max(GradingConfig.version))) or 0) + 1
+        session.add(
+            GradingConfig(
+                version=version,
+                effective_from=effective_from,
+                weights=weights,
+                thresholds={"A": a, "B": b},
+                changed_by="admin",
+                changed_at=datetime.now(UTC),
+                reason="test",
+            )
+        )
+    return version
+
+
+async def round_handle(client: Client, credit_code: str) -> WorkflowHandle[Any, Any]:
+    """The grading round the clock started (its child starts a moment after the timer fires)."""
+    handle = client.get_workflow_handle(grading_workflow_id(credit_code))
+    for _ in range(100):
+        try:
+            await handle.describe()
+            return handle
+        except RPCError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("no grading round started")
+
+
+async def open_tasks(sessions: async_sessionmaker[AsyncSession], customer_id: int) -> list[Task]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Task)
+            .join(Process, Process.process_id == Task.process_id)
+            .where(Process.customer_id == customer_id, Process.process_type == "grading", Task.status == "open")
+        )
+        return list(rows)
+
+
+async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_force(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # An administrator's new rule, in force from 2027-01-01: the round of January 2027 uses it.
+    weights = {"contract_payment": "10", "year_end_receivables": "30", "contract_premium": "30"}
+    version = await add_config(sessions, date(2027, 1, 1), weights | {"strategic_influence": "30"}, "80", "60")
+    customer = await new_customer(sessions, datetime(2026, 1, 5, 10, 0, tzinfo=CHINA))
+    client = time_env.client
+    await start_grading_clock(client, clock_worker.task_queue, customer)
+
+    anniversary = datetime(2027, 1, 5, tzinfo=CHINA)
+    await time_env.sleep(anniversary - timedelta(hours=1) - await time_env.get_current_time())
+    async with sessions() as session:
+        assert (await session.get(Customer, customer.id)).grade == "C"  # type: ignore[union-attr]
+    assert await open_tasks(sessions, customer.id) == []
+
+    await time_env.sleep(timedelta(hours=2))
+    handle = await round_handle(client, customer.credit_code)
+    view = await handle.execute_update("current", result_type=ProcessView)
+    assert view.current_step == "score"
+    [task] = await open_tasks(sessions, customer.id)
+    assert task.role == "marketing_manager"
+
+    # A bare approve is no score sheet.
+    bare = DecisionRequest(task_id=task.task_id, step="score", outcome="approve", actor=person("marketing_manager"))  # type: ignore[arg-type]
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update("decide", bare, result_type=ProcessView)
+    assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == errors.INVALID
+
+    scores = {
+        Indicator.contract_payment: Decimal(40),
+        Indicator.year_end_receivables: Decimal(95),
+        Indicator.contract_premium: Decimal(95),
+        Indicator.strategic_influence: Decimal(95),
+    }  # default rule: 16 + 57 = 73 -> B; the 2027 rule: 4 + 85.5 = 89.5 -> A
+    sheet = ScoreRequest(sheet=ScoreSheetIn(scores=scores), actor=person("marketing_manager"))
+    view = await handle.execute_update("score", sheet, result_type=ProcessView)
+    assert view.current_step == "vp_approval"
+    [vp_task] = await open_tasks(sessions, customer.id)
+    approve = DecisionRequest(
+        task_id=vp_task.task_id,
+        step="vp_approval",
+        outcome="approve",  # type: ignore[arg-type]
+        actor=person("business_vp"),
+    )
+    view = await handle.execute_update("decide", approve, result_type=ProcessView)
+    assert view.status == "approved"
+    record_history("grading_scored_then_approved", await handle.fetch_history())
+
+    async with sessions() as session:
+        assert (await session.get(Customer, customer.id)).grade == "A"  # type: ignore[union-attr]
+        sheet_row = await session.scalar(select(CustomerGrading).where(CustomerGrading.customer_id == customer.id))
+    assert sheet_row is not None
+    assert (sheet_row.period, sheet_row.weighted_total, sheet_row.config_version) == ("2026", Decimal("89.50"), version)
+    assert (sheet_row.scored_by, sheet_row.approved_by) == ("marketing_manager", "business_vp")

@@ -1,0 +1,101 @@
+"""P8 the customer record — a card change or a file destruction, by approval (000 §10 (四), 004 §6).
+
+The request walks the chain the API chose for the file's owning unit (domain/approvals.py); on
+approval the store activity changes the card (or destroys the file) and writes the change log
+with who asked and who approved. A rejection or a withdrawal changes nothing. An approved request
+that no longer applies (the file was destroyed meanwhile, a destruction of a customer who is no
+longer past) ends rejected with the reason in its history.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.customer_record import CustomerRecordStore
+    from activities.process_store import ProcessStore, ProcessSync
+    from domain.approvals import Outcome
+    from domain.customer_record import ChangeApplication, CustomerChangeInput
+    from domain.models import ProcessStatus, ProcessView
+    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.kernel import Kernel, Outbox
+
+OUTCOME_STATUS = {
+    Outcome.approve: ProcessStatus.approved,
+    Outcome.reject: ProcessStatus.rejected,
+    Outcome.return_: ProcessStatus.returned,
+}
+
+
+@workflow.defn(name="CustomerChange")
+class CustomerChangeWorkflow(SingleChainHost):
+    @workflow.init
+    def __init__(self, start: CustomerChangeInput) -> None:
+        info = workflow.info()
+        self.start = start
+        self.status = ProcessStatus.running
+        self.started_at = workflow.now()
+        self.applicant_name = start.applicant.username
+        self.kernel = Kernel(self._write)
+        self.approvals = ApprovalChain(
+            chain=start.chain,
+            process=ProcessRef(
+                process_id=info.run_id,
+                workflow_id=info.workflow_id,
+                process_type=start.chain.process_type,
+                subject=f"{start.customer_name}: {start.reason}"[:200],
+                applicant=start.applicant.username,
+                unit=start.unit,
+                unit_path=tuple(start.unit_path) or (start.unit,),
+            ),
+            kernel=self.kernel,
+        )
+
+    @workflow.run
+    async def run(self, start: CustomerChangeInput) -> ProcessView:
+        return await self.kernel.guard(self._run(start))
+
+    async def _run(self, start: CustomerChangeInput) -> ProcessView:
+        outcome = await self.approvals.run()
+        if outcome is Outcome.approve:
+            last = self.approvals.decisions[-1]
+            application = ChangeApplication(
+                process_id=self.approvals.process.process_id,
+                kind=start.kind,
+                customer_id=start.customer_id,
+                changes=start.changes,
+                reason=start.reason,
+                evidence=start.evidence,
+                requested_by=start.applicant.username,
+                approved_by=last.actor,
+                approved_at=last.at,
+            )
+            result = await self.kernel.stored(lambda: store(CustomerRecordStore.apply_record_change, application))
+            self.status = ProcessStatus.approved if result.applied else ProcessStatus.rejected
+        elif outcome is not None:
+            # A return ends a request run on its own: the applicant files a corrected one.
+            self.status = OUTCOME_STATUS[outcome]
+        await self.kernel.rest()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    @workflow.query
+    def view(self) -> ProcessView:
+        running = self.status is ProcessStatus.running
+        return ProcessView(
+            process_id=self.approvals.process.process_id,
+            process_type=self.approvals.process.process_type,
+            status=self.status,
+            current_step=self.approvals.current_step if running else None,
+            customer_id=self.start.customer_id,
+            open_task_ids=self.approvals.open_task_ids if running else [],
+            holders=self.approvals.holders if running else [],
+            due_at=self.approvals.due_at if running else None,
+        )
+
+    async def _write(self, outbox: Outbox) -> None:
+        view = self.view()
+        projection = self.approvals.process.projection(
+            view.status, view.current_step, self.started_at, customer_id=self.start.customer_id
+        )
+        await write(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))
