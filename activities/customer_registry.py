@@ -22,9 +22,16 @@ from domain.trade import PROCESS_TYPE as TRADE_PROCESS
 
 # Kinds only one process may create: an external-trade customer comes from its tender award (000 §7 (六)).
 CREATED_ONLY_BY: dict[CustomerKind, str] = {CustomerKind.external_trade: TRADE_PROCESS}
-# Kinds whose approval reviewed a document checklist (000 §6 (三), §7 (四)): the record keeps them.
+# Kinds whose approval reviewed a document checklist (000 §6 (三), §7 (四), §8): the record keeps
+# them. A station's prepaid customer shows none (000 §9 (一)).
 DOCUMENTED_KINDS = frozenset(
-    {CustomerKind.allocation_self_sale, CustomerKind.allocation_settlement, CustomerKind.external_trade}
+    {
+        CustomerKind.allocation_self_sale,
+        CustomerKind.allocation_settlement,
+        CustomerKind.external_trade,
+        CustomerKind.depot_social,
+        CustomerKind.depot_station,
+    }
 )
 
 
@@ -55,6 +62,7 @@ def _new_customer(creation: CustomerCreation, unit: str) -> Customer:
         trading_since=creation.approved_at.date(),
         created_at=creation.approved_at,
         created_by=creation.created_by,
+        owner_person=creation.created_by,  # the responsible person until a hand-over (000 §10)
         unit_code=unit,
         documents=[
             CustomerDocument(
