@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         HandOverRequest,
         ProcessProjection,
         ProcessStatus,
+        ProcessView,
         Seat,
         SeatAnswer,
         SeatQuery,
@@ -917,6 +918,26 @@ class SingleChainHost(ApprovalHost):
 
     def _chains(self) -> list[ApprovalChain]:
         return [self.approvals]
+
+    def chain_view(self, customer_id: int | None = None, **extra: Any) -> ProcessView:
+        """The process as its chain shows it; step, tasks, holders and due date only while it runs."""
+        running = self.status is ProcessStatus.running
+        return ProcessView(
+            process_id=self.approvals.process.process_id,
+            process_type=self.approvals.process.process_type,
+            status=self.status,
+            current_step=self.approvals.current_step if running else None,
+            customer_id=customer_id,
+            open_task_ids=self.approvals.open_task_ids if running else [],
+            holders=self.approvals.holders if running else [],
+            due_at=self.approvals.due_at if running else None,
+            **extra,
+        )
+
+    def chain_projection(self, started_at: datetime, **extra: Any) -> ProcessProjection:
+        """The process row as `view()` shows it now (customer_id, subject_key in `extra`)."""
+        view = self.view()
+        return self.approvals.process.projection(view.status, view.current_step, started_at, **extra)
 
     def _require_open(self) -> None:
         if self.status is not ProcessStatus.running:

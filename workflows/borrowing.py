@@ -189,9 +189,6 @@ class BorrowingWorkflow(SingleChainHost):
         )
 
     async def _write(self, outbox: Outbox) -> None:
-        view = self.view()
-        projection = self.approvals.process.projection(
-            view.status, view.current_step, self.started_at, customer_id=self.start.customer_id
-        )
+        projection = self.chain_projection(self.started_at, customer_id=self.start.customer_id)
         sync = BorrowingSync(process=projection, loan=self.loan_row(), **outbox.as_fields())
         await write(BorrowingStore.sync_borrowing, sync)

@@ -202,21 +202,8 @@ class GradingWorkflow(SingleChainHost):
 
     @workflow.query
     def view(self) -> ProcessView:
-        running = self.status is ProcessStatus.running
-        return ProcessView(
-            process_id=self.approvals.process.process_id,
-            process_type=self.approvals.process.process_type,
-            status=self.status,
-            current_step=self.approvals.current_step if running else None,
-            customer_id=self.start.customer_id,
-            open_task_ids=self.approvals.open_task_ids if running else [],
-            holders=self.approvals.holders if running else [],
-            due_at=self.approvals.due_at if running else None,
-        )
+        return self.chain_view(self.start.customer_id)
 
     async def _write(self, outbox: Outbox) -> None:
-        view = self.view()
-        projection = self.approvals.process.projection(
-            view.status, view.current_step, self.started_at, customer_id=self.start.customer_id
-        )
+        projection = self.chain_projection(self.started_at, customer_id=self.start.customer_id)
         await write(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))

@@ -42,17 +42,7 @@ class _OneChain(SingleChainHost):
 
     @workflow.query
     def view(self) -> ProcessView:
-        running = self.status is ProcessStatus.running
-        return ProcessView(
-            process_id=self.approvals.process.process_id,
-            process_type=self.approvals.process.process_type,
-            status=self.status,
-            current_step=self.approvals.current_step if running else None,
-            customer_id=self.customer_id,
-            open_task_ids=self.approvals.open_task_ids if running else [],
-            holders=self.approvals.holders if running else [],
-            due_at=self.approvals.due_at if running else None,
-        )
+        return self.chain_view(self.customer_id)
 
     async def _write(self, outbox: Outbox) -> None:
         view = self.view()
