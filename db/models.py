@@ -638,9 +638,17 @@ class CustomerLedgerEntry(Base):
     recorded_by: Mapped[str] = mapped_column(String(80))
     process_id: Mapped[str | None] = mapped_column(String(64))  # the top-up that confirmed a receipt
     created_at: Mapped[datetime] = mapped_column()
+    # issue 12 §1 (000 §13): when a delivery falls due — the day it is made for a prepaid customer,
+    # after the term for a credit customer; NULL for receipts. The import that booked the row, if any.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    import_id: Mapped[int | None] = mapped_column(Integer)
 
     # A retried activity finds its receipt instead of booking it twice (NULLs never collide).
-    __table_args__ = (UniqueConstraint("process_id", "kind", name="uq_customer_ledger_process_kind"),)
+    __table_args__ = (
+        UniqueConstraint("process_id", "kind", name="uq_customer_ledger_process_kind"),
+        Index("ix_customer_ledger_due", "customer_id", "kind", "due_on"),
+        Index("ix_customer_ledger_reference", "customer_id", "kind", "reference"),
+    )
 
 
 class CustomerBalance(Base):
@@ -715,3 +723,157 @@ class CustomerSurvey(Base):
     expected_monthly_tonnes: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     surveyed_by: Mapped[str] = mapped_column(String(80))
     surveyed_at: Mapped[datetime] = mapped_column()
+
+
+# --- issue 12 §1: credit (000 §13; 001 信用管理措施; 003 §6) --------------------------------------
+
+
+class CreditPolicy(Base):
+    """A version of the credit policy (limit ceilings per grade, longest term, risk thresholds,
+    collection deadline), in force from `effective_from`; revised at year end (001 信用审核)."""
+
+    __tablename__ = "credit_policies"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    effective_from: Mapped[date] = mapped_column(Date, index=True)
+    limit_by_grade: Mapped[dict[str, str]] = mapped_column(JSON)  # grade -> ceiling (decimal string)
+    max_term_days: Mapped[int] = mapped_column(Integer)
+    risk: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.credit.RiskRules
+    collection_working_days: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+
+
+class CreditAccount(Base):
+    """A customer's credit terms and risk (000 §13, 003 §6); no row means payment before goods.
+    The balance itself stays in `customer_balances`: one running figure, one guarded UPDATE."""
+
+    __tablename__ = "credit_accounts"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    settlement: Mapped[str] = mapped_column(String(10), index=True)  # domain.credit.Settlement
+    credit_limit: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    term_days: Mapped[int] = mapped_column(Integer)
+    collateral: Mapped[str | None] = mapped_column(String(500))  # 资产抵押、担保 (000 §13)
+    collector: Mapped[str | None] = mapped_column(String(80))  # 指定业务人员负责货款回收 (000 §13)
+    risk_level: Mapped[str] = mapped_column(String(10), index=True)  # domain.credit.RiskLevel
+    overdue_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    overdue_days: Mapped[int] = mapped_column(Integer)
+    review_required: Mapped[bool] = mapped_column(Boolean)  # high risk: credit sales blocked until reviewed
+    risk_since: Mapped[datetime | None] = mapped_column()
+    granted_process_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class CreditDecision(Base):
+    """Every change of a customer's credit terms, with who decided, when and why: an application
+    granted, a semiannual or risk review's outcome (keep / lower / withdraw), for the auditors."""
+
+    __tablename__ = "credit_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # application | review
+    outcome: Mapped[str] = mapped_column(String(20))  # granted | keep | lower | withdraw
+    old_settlement: Mapped[str | None] = mapped_column(String(10))
+    new_settlement: Mapped[str] = mapped_column(String(10))
+    old_limit: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    new_limit: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    term_days: Mapped[int] = mapped_column(Integer)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)  # the application or the review form as decided
+    reason: Mapped[str] = mapped_column(String(2000))
+    decided_by: Mapped[str] = mapped_column(String(80))
+    decided_at: Mapped[datetime] = mapped_column()
+
+
+class LedgerImport(Base):
+    """One file finance imported from its ERP; every row it booked names it (`customer_ledger.import_id`)."""
+
+    __tablename__ = "ledger_imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(10))  # csv | xlsx
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(80))
+    imported_at: Mapped[datetime] = mapped_column()
+
+
+# --- issue 12 §3: big-customer meetings, development plans, research notes (000 §12, §15) ---------
+
+
+class BigCustomerMeeting(Base):
+    """One quarter's big-customer meeting (000 §15, §5 (一)6) and its minutes, once recorded."""
+
+    __tablename__ = "big_customer_meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)  # YYYYQn
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # running | approved (minutes recorded) | failed
+    opened_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+    held_on: Mapped[date | None] = mapped_column(Date)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    follow_ups: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    recorded_at: Mapped[datetime | None] = mapped_column()
+    attendees: Mapped[list[MeetingAttendee]] = relationship(lazy="selectin", order_by="MeetingAttendee.id")
+
+
+class MeetingAttendee(Base):
+    __tablename__ = "meeting_attendees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("big_customer_meetings.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+
+
+class DevelopmentPlan(Base):
+    """A month's market development plan (000 §12), approved before the month starts."""
+
+    __tablename__ = "development_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    author: Mapped[str] = mapped_column(String(80), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    focus: Mapped[str] = mapped_column(Text)
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # running | approved | rejected | returned | withdrawn
+    submitted_at: Mapped[datetime] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    assessed_by: Mapped[str | None] = mapped_column(String(80))  # 月底考核兑现
+    assessed_at: Mapped[datetime | None] = mapped_column()
+    targets: Mapped[list[DevelopmentTarget]] = relationship(lazy="selectin", order_by="DevelopmentTarget.id")
+
+
+class DevelopmentTarget(Base):
+    """One indicator of a plan for one salesperson (000 §12 分解到具体销售人员), and its actual."""
+
+    __tablename__ = "development_targets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("development_plans.id", ondelete="CASCADE"), index=True)
+    salesperson: Mapped[str] = mapped_column(String(80), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    prospect: Mapped[str | None] = mapped_column(String(200))
+    indicator: Mapped[str] = mapped_column(String(200))
+    target: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+
+
+class ResearchNote(Base):
+    """A salesperson's monthly research notes (000 §15, §12), approved by the marketing manager."""
+
+    __tablename__ = "research_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    author: Mapped[str] = mapped_column(String(80), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    area: Mapped[str] = mapped_column(String(200))
+    findings: Mapped[str] = mapped_column(Text)
+    customers_contacted: Mapped[int] = mapped_column(Integer)
+    potential_customers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, note}]
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None] = mapped_column()
