@@ -43,9 +43,17 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+# Short OLTP statements only: starting parallel workers costs more than it saves and makes the
+# inbox's p99 (benchmarks/inbox.py). Set once per connection instead of once per request.
+POSTGRES_OPTIONS = "-c max_parallel_workers_per_gather=0"
+
+
 def make_engine(url: str) -> AsyncEngine:
     url = async_url(url)
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, connect_args={"options": POSTGRES_OPTIONS})
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, text, type_coerce, union_all
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, Null
@@ -279,9 +279,6 @@ async def inbox_page(session: AsyncSession, viewer: Viewer, query: InboxQuery) -
     Each branch of "mine" (named, claimed, each role × unit) is read in index order and stops
     after a page, so a page costs the same on page 1 and page 500 and whatever the inbox's size.
     The counts per process type are computed with the first page and carried in the cursor."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Short index scans: starting parallel workers costs more than it saves (and makes p99).
-        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     now = datetime.now(UTC)
     filters = inbox_filters(query, now)
     branches = mine_branches(viewer)
