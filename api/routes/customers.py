@@ -3,10 +3,11 @@ trail; who reads which file is api/visibility.py's `customer_readable`."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from api.audit import best_history
 from api.deps import CurrentActor, SessionDep, TemporalDep
@@ -15,8 +16,17 @@ from api.schemas import CustomerDetailOut, CustomerOut
 from api.visibility import customer_readable, visible_processes
 from api.visibility import get_customer as readable_customer
 from db.models import Customer, Process
+from domain.grading import Grade, supply_priority
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+class CustomerSort(StrEnum):
+    id = "id"
+    supply_priority = "supply_priority"  # 000 §11 (四): in a shortage, higher grades are supplied first
+
+
+SUPPLY_PRIORITY = case({g.value: supply_priority(g.value) for g in Grade}, value=Customer.grade, else_=len(Grade))
 
 
 @router.get("", response_model=list[CustomerOut])
@@ -24,13 +34,18 @@ async def list_customers(
     actor: CurrentActor,
     session: SessionDep,
     q: Annotated[str | None, Query(description="credit code or part of the name")] = None,
+    grade: Annotated[Grade | None, Query(description="only customers of this grade (001 §1)")] = None,
+    sort: Annotated[CustomerSort, Query(description="id, or supply_priority: A first (000 §11)")] = CustomerSort.id,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[Customer]:
     query = select(Customer).where(customer_readable(actor))
     if q:
         query = query.where(or_(Customer.credit_code == q.upper(), Customer.name.contains(q)))
-    return list(await session.scalars(query.order_by(Customer.id).limit(limit).offset(offset)))
+    if grade is not None:
+        query = query.where(Customer.grade == grade.value)
+    order = (SUPPLY_PRIORITY, Customer.id) if sort is CustomerSort.supply_priority else (Customer.id,)
+    return list(await session.scalars(query.order_by(*order).limit(limit).offset(offset)))
 
 
 @router.get("/{customer_id}", response_model=CustomerDetailOut)

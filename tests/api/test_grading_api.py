@@ -108,3 +108,27 @@ async def test_the_daily_sweep_starts_a_clock_for_each_new_customer(
         assert (await session.get(Customer, customer.id)).grade == "C"  # type: ignore[union-attr]
     again = await client.execute_workflow("GradingClockSweep", id=f"sweep-{uuid.uuid4()}", task_queue=task_queue)
     assert again < swept or again == 0  # this customer is not swept twice
+
+
+async def test_customers_in_supply_priority_put_grade_a_first(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §11 (四): in a shortage the higher grades are supplied first; the list says who."""
+    made = {grade: await new_customer(sessions, datetime.now(UTC)) for grade in ("C", "A", "B")}
+    async with sessions() as session, session.begin():
+        for grade, customer in made.items():
+            row = await session.get(Customer, customer.id)
+            assert row is not None
+            row.grade = grade
+    ids = {c.id for c in made.values()}
+    listed = await api.get(
+        f"{P}/customers", "marketing_manager", params={"sort": "supply_priority", "q": "评级测试", "limit": 500}
+    )
+    assert listed.status_code == 200, listed.text
+    grades = [c["grade"] for c in listed.json()]
+    assert grades == sorted(grades, key=lambda g: "ABC".index(g) if g in "ABC" else 3)
+    ours = [c["grade"] for c in listed.json() if c["id"] in ids]
+    assert ours == ["A", "B", "C"]
+    only_a = await api.get(f"{P}/customers", "marketing_manager", params={"grade": "A", "limit": 500})
+    assert {c["grade"] for c in only_a.json()} == {"A"}
+    assert (await api.get(f"{P}/customers", "marketing_manager", params={"sort": "grade"})).status_code == 422
