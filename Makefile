@@ -56,5 +56,10 @@ bench-decisions: install  # HTTP decisions and starts against raw Temporal updat
 bench-crash: install  # onboardings approved while the worker and the API are SIGKILLed (issue 10); ARGS="--count 20 --kills 3"
 	$(PY) -m benchmarks.crash_drill $(ARGS)
 
+.PHONY: bench-ledger
+bench-ledger: install  # credit reads with 100,000 ledger entries, SQLite then PostgreSQL (issue 12 §1); ARGS="--samples 300"
+	$(PY) -m benchmarks.ledger --database sqlite $(ARGS)
+	$(PY) -m benchmarks.ledger --database postgresql $(ARGS)
+
 clean:
 	rm -rf .data $(VENV)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # refused within this many seconds; 0 reads the user on every request.
     actor_cache_seconds: float = Field(default=5, ge=0, le=60)
     onboarding_step_working_days: int = Field(default=3, ge=0, le=60)
+    # Working days the marketing manager has to approve a month's research notes (000 §15 names no
+    # deadline: ASSUMPTION 3, like an onboarding step; 0 switches the step clock off).
+    research_note_working_days: int = Field(default=3, ge=0, le=60)
     # The largest request body the API reads (413 above it, chunked bodies included): the biggest
     # legitimate body, an application with its documents, is a few kilobytes.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -9,9 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.borrowing_store import BorrowingStore
 from activities.calendar import CalendarActivities
+from activities.collection_store import CollectionStore
 from activities.complaint_store import ComplaintStore
+from activities.credit_application_store import CreditApplicationStore
+from activities.credit_review_store import CreditReviewStore
+from activities.credit_store import CreditStore
 from activities.customer_record import CustomerRecordStore
 from activities.customer_registry import CustomerRegistry
+from activities.development_store import DevelopmentStore
 from activities.grading_store import GradingStore
 from activities.ledger_store import LedgerStore
 from activities.notifications import Channel, Notifier, WebhookChannel
@@ -54,6 +59,10 @@ def build_activities(
         VisitStore(sessions, channels).sync_visit,
         VisitStore(sessions, channels).record_report,
         VisitStore(sessions, channels).plan_due_working_days,
+        DevelopmentStore(sessions, channels).sync_meeting,  # issue 12 §3 (000 §12, §15)
+        DevelopmentStore(sessions, channels).open_meeting,
+        DevelopmentStore(sessions, channels).record_minutes,
+        DevelopmentStore(sessions, channels).sync_development,
         CustomerRecordStore(sessions).apply_record_change,  # issue 11 §3
         BorrowingStore(sessions, channels).sync_borrowing,  # issue 11 §3: borrowing (002 rule 1, 004 §3)
         BorrowingStore(sessions, channels).units_to_review,  # issue 11 §3: register reviews (004 §4)
@@ -61,4 +70,15 @@ def build_activities(
         BorrowingStore(sessions, channels).record_review,
         LedgerStore(sessions).book_receipt,  # issue 11 §2 (000 §9)
         LedgerStore(sessions).register_invoice_certificate,
+        CollectionStore(sessions).collection_month_end,  # issue 12 §1: month-end collection (000 §13)
+        CollectionStore(sessions).collection_working_days,
+        CollectionStore(sessions).collections_due,
+        CollectionStore(sessions).collection_status,
+        CreditStore(sessions).book_approved_delivery,  # issue 12 §1: credit (000 §13, 001 §3, 003 §6)
+        CreditStore(sessions).refresh_risks,
+        CreditReviewStore(sessions, channels).prepare_form,  # issue 12 §1: credit reviews (001 信用审核, 003 §6)
+        CreditReviewStore(sessions, channels).apply_review,
+        CreditReviewStore(sessions, channels).periodic_customers,
+        CreditReviewStore(sessions, channels).reviews_due,
+        CreditApplicationStore(sessions, channels).grant_credit,  # issue 12 §1: credit application (000 §13)
     ]

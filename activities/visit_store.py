@@ -110,10 +110,10 @@ class VisitStore:
 
 def plan_due_working_days(calendar: WorkingCalendar, query: PlanDueQuery) -> int:
     """Counted as the engine counts (from the next opening hour when `at` is after hours), at most
-    the 60 working days a step may declare."""
+    `query.longest` working days (60 for a month's plan)."""
     last = last_working_day_before(query.month, calendar.is_working_day)
     day, count = query.at.astimezone(CHINA).date(), 0
-    while day < last and count < 60:
+    while day < last and count < query.longest:
         day += timedelta(days=1)
         if calendar.is_working_day(day):
             count += 1

@@ -25,9 +25,10 @@ class AppError(Exception):
     status_code = 400
     error = "bad_request"
 
-    def __init__(self, detail: Any) -> None:
+    def __init__(self, detail: Any, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra = extra  # fields beside error and detail (e.g. a credit refusal's approval_process_id)
 
 
 class Forbidden(AppError):
@@ -123,14 +124,17 @@ def _printable(value: Any) -> Any:
     return _printable(str(value))
 
 
-def _json(status: int, error: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": error, "detail": _printable(detail)}, status_code=status, headers=headers)
+def _json(
+    status: int, error: str, detail: Any, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    body = {"error": error, "detail": _printable(detail), **_printable(extra or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _render(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return _json(exc.status_code, exc.error, exc.detail, headers)
+    return _json(exc.status_code, exc.error, exc.detail, headers, exc.extra)
 
 
 def _short(value: Any) -> Any:

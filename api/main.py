@@ -19,8 +19,12 @@ from api.routes import (
     borrowings,
     calendar,
     complaints,
+    credit,
+    credit_applications,
+    credit_reviews,
     customer_record,
     customers,
+    development,
     grading,
     health,
     notifications,
@@ -92,9 +96,13 @@ def create_app(
         customer_record,  # issue 11 §3: the customer record
         grading,  # issue 12 §2
         visits,  # issue 12 §3
+        development,  # issue 12 §3: meetings, development plans, research notes (000 §12, §15)
         unit_customers,  # issue 11 §1-§2: depot and station customers (000 §8, §9)
         borrowings,  # issue 11 §3: file borrowing (002 rule 1, 004 §3)
         register_reviews,  # issue 11 §3: register reviews in February and August (004 §4)
+        credit_applications,  # issue 12 §1: credit applications and their decisions (000 §13, 001 §3)
+        credit_reviews,  # issue 12 §1: credit reviews (001 信用审核, 003 §6)
+        credit,  # issue 12 §1: credit standing, ledger, lists, policy, import (000 §13, 003 §6)
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)

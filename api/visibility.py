@@ -54,6 +54,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from api.deps import CurrentActor, SessionDep
 from api.errors import Forbidden, NotFound
 from db.models import Borrowing, Complaint, Customer, Notification, OrgUnit, Process, ProcessWatcher, Task, TradeHandler
+from domain.development import DEVELOPMENT_READERS
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
 from domain.visits import VISIT_SUPERVISORS
@@ -412,3 +413,30 @@ async def require_acts_for_unit(session: AsyncSession, who: Who, unit: str) -> N
     mine = await session.get(OrgUnit, actor.unit) if actor.unit else None
     if any(actor.has(role) for role in UNIT_SCOPED_ROLES) or (mine is not None and mine.kind in OUTLET_KINDS):
         raise Forbidden(f"{actor.username} of {actor.unit or 'no unit'} cannot act for {unit} (000 §5)")
+
+
+# --- market development: meetings, plans, research notes (000 §5 (一)6, §12, §15; issue 12 §3) ------
+
+
+def meeting_readable(who: Who) -> ColumnElement[bool]:
+    """000 §5 (一)6: the marketing department organises the big-customer meetings; the leaders above
+    it and oversight read them too. Nobody else (a meeting is head office's, of no unit)."""
+    actor = _actor(who)
+    return true() if any(actor.has(role) for role in OVERSIGHT_ROLES | DEVELOPMENT_READERS) else false()
+
+
+def development_readable(
+    who: Who, author: Any, unit_column: Any, also: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """A development plan or research notes (000 §12, §15): the marketing department and the leaders
+    who approve them, oversight, the author, the managers of the author's unit (000 §5 分级实施);
+    `also` adds a record's own readers (the salespeople a plan sets targets for)."""
+    actor = _actor(who)
+    if any(actor.has(role) for role in OVERSIGHT_ROLES | DEVELOPMENT_READERS):
+        return true()
+    branches: list[ColumnElement[bool]] = [author == actor.username]
+    if any(actor.has(role) for role in UNIT_SCOPED_ROLES):
+        branches += _of_my_units(who, unit_column)
+    if also is not None:
+        branches.append(also)
+    return or_(*branches)

@@ -67,7 +67,8 @@ class StepSpec(BaseModel):
     named: bool = False
     leader_level: int | None = Field(default=None, ge=1, le=5)
     unit_scope: UnitScope = UnitScope.none  # applies to the unit roles of the step (domain.roles.UNIT_SCOPED_ROLES)
-    due_working_days: int | None = Field(default=None, ge=0, le=60)  # None: no deadline declared
+    # None: no deadline declared; at most a quarter (000 §15: the big-customer meeting is due at its end)
+    due_working_days: int | None = Field(default=None, ge=0, le=130)
     remind_before_hours: float = Field(default=2, ge=0)
     escalate_to: tuple[Role, ...] = ()  # the supervisor of each level once the step is overdue
     allow_return: bool = True

@@ -227,6 +227,7 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
 class ReviewOccasion(StrEnum):
     semiannual = "semiannual"  # 001 信用审核: 每年两次 — January and July
     risk = "risk"  # 003 §6: the customer turned high risk; credit sales wait for this review
+    manual = "manual"  # opened by the marketing manager by hand (`POST /customers/{id}/credit-reviews`)
 
 
 def credit_application_workflow_id(credit_code: str, token: str) -> str:
@@ -262,3 +263,6 @@ class CreditReviewInput(BaseModel):
     customer: CreditCustomer
     occasion: ReviewOccasion
     key: str = Field(max_length=20)
+    # a review opened by hand (occasion manual): who asked for it and why
+    requested_by: str | None = None
+    reason: str | None = None

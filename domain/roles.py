@@ -64,3 +64,18 @@ APPLICANT_ROLES = frozenset({Role.sales_clerk})
 # Demo accounts: one per role; the leadership meeting is a collective body whose secretary records
 # its decisions (the `leadership_secretary` demo user, see scripts/seed_demo.py).
 DEMO_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in {Role.leadership_meeting, Role.production_dept})
+
+# Who reads the credit lists (over the limit, by risk): finance and marketing, who grant and watch
+# credit (000 §13 营销、财务资产部门), the leaders who approve it (001 §3), and oversight (issue 12 §1).
+CREDIT_DESK = frozenset(
+    {
+        Role.finance_reviewer,
+        Role.chief_accountant,
+        Role.marketing_reviewer,
+        Role.marketing_manager,
+        Role.business_vp,
+        Role.general_manager,
+        Role.auditor,
+        Role.admin,
+    }
+)

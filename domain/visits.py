@@ -136,6 +136,7 @@ class PlanDueQuery(BaseModel):
 
     month: str = Field(pattern=MONTH_PATTERN)
     at: datetime
+    longest: int = Field(default=60, ge=1, le=130)  # a quarter's meeting (000 §15) counts up to a quarter
 
 
 class VisitReported(BaseModel):

@@ -252,6 +252,32 @@ STORED_IN: dict[str, Any] = {
     "VisitReportIn.visited_on": c["visits"].visited_on,
     "VisitReportIn.summary": c["visits"].summary,
     "VisitReportIn.findings": c["visits"].findings,
+    # market development (000 §12, §15): meetings, development plans, research notes
+    "MinutesIn.held_on": c["big_customer_meetings"].held_on,
+    "MinutesIn.attendees": NESTED,
+    "MinutesIn.minutes": c["big_customer_meetings"].minutes,
+    "MinutesIn.follow_ups": c["big_customer_meetings"].follow_ups,
+    "AttendeeIn.name": c["meeting_attendees"].name,
+    "AttendeeIn.organisation": c["meeting_attendees"].organisation,
+    "AttendeeIn.customer_id": c["meeting_attendees"].customer_id,
+    "DevelopmentPlanIn.month": c["development_plans"].month,
+    "DevelopmentPlanIn.focus": c["development_plans"].focus,
+    "DevelopmentPlanIn.targets": NESTED,
+    "TargetIn.salesperson": c["development_targets"].salesperson,
+    "TargetIn.customer_id": c["development_targets"].customer_id,
+    "TargetIn.prospect": c["development_targets"].prospect,
+    "TargetIn.indicator": c["development_targets"].indicator,
+    "TargetIn.target": c["development_targets"].target,
+    "ResultsIn.results": NESTED,
+    "ResultIn.target_id": c["development_targets"].id,
+    "ResultIn.actual": c["development_targets"].actual,
+    "ResearchNoteIn.month": c["research_notes"].month,
+    "ResearchNoteIn.area": c["research_notes"].area,
+    "ResearchNoteIn.findings": c["research_notes"].findings,
+    "ResearchNoteIn.customers_contacted": c["research_notes"].customers_contacted,
+    "ResearchNoteIn.potential_customers": NESTED,
+    "PotentialCustomerIn.name": c["research_notes"].potential_customers,
+    "PotentialCustomerIn.note": c["research_notes"].potential_customers,
     **{
         f"SettlementIn.{name}": c["trade_deals"].payments
         for name in ("settled_on", "receipt_no", "marketing_confirmed_by", "quantity", "note")
@@ -264,6 +290,33 @@ STORED_IN: dict[str, Any] = {
     "ReviewResultsIn.comment": c["customer_changes"].evidence,  # with each status the review changes
     "ReviewLineIn.customer_id": c["register_reviews"].customer_id,
     "ReviewLineIn.result": c["register_reviews"].result,
+    # credit applications (issue 12 §1: 000 §13): the terms granted, the reason with the decision
+    "CreditApplicationIn.customer_id": c["credit_accounts"].customer_id,
+    "CreditApplicationIn.limit": c["credit_accounts"].credit_limit,
+    "CreditApplicationIn.term_days": c["credit_accounts"].term_days,
+    "CreditApplicationIn.collateral": c["credit_accounts"].collateral,
+    "CreditApplicationIn.reason": c["credit_decisions"].reason,
+    "CreditApplicationIn.collector": c["credit_accounts"].collector,
+    # credit reviews (issue 12 §1: 001 信用审核, 003 §6): the outcome and new terms with the decision
+    "AssessmentIn.outcome": c["credit_decisions"].outcome,
+    "AssessmentIn.new_limit": c["credit_decisions"].new_limit,
+    "AssessmentIn.new_term_days": c["credit_decisions"].term_days,
+    "AssessmentIn.comment": c["credit_decisions"].reason,
+    "ManualReviewIn.reason": IN_HISTORY,
+    # the credit ledger and policy (issue 12 §1 H1: 000 §13, 003 §6, 001 信用审核)
+    "LedgerPostIn.kind": c["customer_ledger"].kind,
+    "LedgerPostIn.amount": c["customer_ledger"].amount,
+    "LedgerPostIn.reference": c["customer_ledger"].reference,
+    "LedgerPostIn.occurred_at": c["customer_ledger"].occurred_at,
+    "CreditPolicyIn.effective_from": c["credit_policies"].effective_from,
+    "CreditPolicyIn.limit_by_grade": c["credit_policies"].limit_by_grade,
+    "CreditPolicyIn.max_term_days": c["credit_policies"].max_term_days,
+    "CreditPolicyIn.risk": NESTED,
+    "RiskRules.high_overdue_days": c["credit_policies"].risk,
+    "RiskRules.high_overdue_share": c["credit_policies"].risk,
+    "RiskRules.medium_overdue_days": c["credit_policies"].risk,
+    "CreditPolicyIn.collection_working_days": c["credit_policies"].collection_working_days,
+    "CreditPolicyIn.reason": c["credit_policies"].reason,
 }
 
 

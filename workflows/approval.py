@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -538,6 +538,31 @@ class ApprovalChain:
             run.result = result
         return record
 
+    def settle(self, outcome: Outcome, comment: str) -> DecisionRecord | None:
+        """The system decides the open step because what it waited for came true (a month-end
+        collection paid by receipts, 000 §13): every open seat closes as decided by `system`, with
+        the reason. None when no step is open or it is decided already."""
+        run = self.current
+        if run is None or run.result is not None or self.cancelled:
+            return None
+        seats = [s for s in run.seats if not s.closed]
+        if not seats:
+            return None
+        record = DecisionRecord(
+            task_id=seats[0].spec.task_id,
+            step=run.step.key,
+            round=self.round,
+            outcome=outcome,
+            comment=comment,
+            actor="system",
+            at=workflow.now(),
+        )
+        for seat in seats:
+            self._close(seat, "done", record)
+        self.decisions.append(record)
+        run.result = StepResult(outcome)
+        return record
+
     @staticmethod
     def _step_result(run: StepRun, record: DecisionRecord, return_to: str | None) -> StepResult | None:
         """Single and or-sign: the decision decides. Countersign: the first reject or return decides;
@@ -915,6 +940,9 @@ class SingleChainHost(ApprovalHost):
     approvals: ApprovalChain
     status: ProcessStatus
     applicant_name: str
+    # Steps approved only with their form (a score sheet, a review form), sent by an update of their
+    # own: step → what a bare approval is told. Rejecting or returning needs no form.
+    form_steps: ClassVar[dict[str, str]] = {}
 
     def _chains(self) -> list[ApprovalChain]:
         return [self.approvals]
@@ -954,6 +982,9 @@ class SingleChainHost(ApprovalHost):
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
         self._require_open()
+        needs_form = self.form_steps.get(request.step)
+        if needs_form is not None and request.outcome is Outcome.approve:
+            raise ApplicationError(needs_form, type=errors.INVALID)
         self.approvals.validate(request)
 
     @workflow.update

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, time
+from typing import ClassVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     # the zone made outside the sandbox: a ZoneInfo made inside it is a restricted proxy
     from activities.grading_store import CHINA, SWEEP_BATCH, GradingStore
     from activities.process_store import ProcessStore, ProcessSync
-    from domain import errors
     from domain import grading as rules
     from domain.approvals import Outcome
     from domain.grading import (
@@ -94,6 +94,10 @@ class GradingClockSweepWorkflow:
 
 @workflow.defn(name="Grading")
 class GradingWorkflow(SingleChainHost):
+    form_steps: ClassVar[dict[str, str]] = {
+        "score": "the score step is approved with the score sheet: POST /customers/{id}/grading/scores"
+    }
+
     @workflow.init
     def __init__(self, start: GradingInput) -> None:
         info = workflow.info()
@@ -180,25 +184,6 @@ class GradingWorkflow(SingleChainHost):
     def validate_score(self, request: ScoreRequest) -> None:
         self._require_open()
         self.approvals.validate(self._score_decision(request))
-
-    @workflow.update
-    async def decide(self, request: DecisionRequest) -> ProcessView:
-        self.validate_decide(request)
-        self.kernel.main.move()
-        await self.approvals.decide(request)
-        await self.kernel.rested()
-        return self.view()
-
-    @decide.validator
-    def validate_decide(self, request: DecisionRequest) -> None:
-        """An approval of the score step needs the score sheet (`score`); a bare approve is refused."""
-        self._require_open()
-        if request.step == "score" and request.outcome is Outcome.approve:
-            raise ApplicationError(
-                "the score step is approved with the score sheet: POST /customers/{id}/grading/scores",
-                type=errors.INVALID,
-            )
-        self.approvals.validate(request)
 
     @workflow.query
     def view(self) -> ProcessView:

@@ -11,10 +11,11 @@ user's own units only: a borrowed file (002 rule 1) is read, never acted on (`lo
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -23,7 +24,7 @@ from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
 from api.errors import Conflict, Invalid
 from api.idempotency import idempotent
-from api.params import RowId
+from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer, require_acts_for_unit
@@ -66,6 +67,8 @@ class LedgerEntryOut(BaseModel):
     occurred_at: datetime
     recorded_by: str
     process_id: str | None = None
+    due_on: date | None = None  # issue 12 §1: when a delivery falls due (000 §13)
+    import_id: int | None = None  # the ERP import that booked it
 
 
 class DrawOut(LedgerEntryOut):
@@ -225,13 +228,24 @@ async def draw(
 
 
 @router.get("/customers/{customer_id}/ledger", response_model=LedgerOut)
-async def ledger(customer_id: RowId, session: SessionDep, actor: CurrentActor) -> LedgerOut:
-    """The confirmed balance and every booking, for the readers of the customer file."""
+async def ledger(
+    customer_id: RowId,
+    session: SessionDep,
+    actor: CurrentActor,
+    offset: Offset = 0,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="rows per page; default all")] = None,
+    order: Annotated[Literal["oldest", "newest"], Query(description="oldest (booking order) or newest")] = "oldest",
+) -> LedgerOut:
+    """The confirmed balance and the bookings, for the readers of the customer file; paged with
+    offset/limit, newest first with `order=newest` (the credit ledger, issue 12 §1)."""
     customer = await get_customer(session, actor, customer_id)
+    by_id = CustomerLedgerEntry.id.desc() if order == "newest" else CustomerLedgerEntry.id
     rows = await session.scalars(
         select(CustomerLedgerEntry)
         .where(CustomerLedgerEntry.customer_id == customer.id)
-        .order_by(CustomerLedgerEntry.id)
+        .order_by(by_id)
+        .offset(offset)
+        .limit(limit)
     )
     entries = [LedgerEntryOut.model_validate(row, from_attributes=True) for row in rows]
     return LedgerOut(customer_id=customer.id, balance=await confirmed_balance(session, customer.id), entries=entries)

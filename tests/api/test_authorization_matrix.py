@@ -44,6 +44,10 @@ COMPLAINT_REGISTRARS = frozenset(
     | {"station_manager", "station_manager_b", "business_vp", "general_manager"}
 )
 MARKETING = frozenset({"sales_clerk", "marketing_reviewer", "marketing_manager"})
+CREDIT_DESK = frozenset(  # domain/roles.py CREDIT_DESK: who reads the credit lists (issue 12 §1)
+    {"finance_reviewer", "chief_accountant", "marketing_reviewer", "marketing_manager"}
+    | {"business_vp", "general_manager", "auditor", "admin"}
+)
 
 # Who reads each record the matrix creates (see `records`): the relations of api/visibility.py.
 READERS: dict[str, frozenset[str]] = {
@@ -250,6 +254,34 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/visits/{{visit_id}}/report"): Entry(
         Anyone(404), lambda r: {"visited_on": "2031-01-10", "summary": "matrix"}, {"visit_id": 2_000_000_000}
     ),  # no such visit: 404 for all (the report's own rules: tests/api/test_visits_api.py)
+    # market development (000 §5 (一)6, §12, §15): the lists show each user what they may read; a
+    # record no one may read (no such id) answers 404 for all (own rules: tests/api/test_development_api.py)
+    ("GET", f"{P}/big-customer-meetings"): Entry(Anyone()),
+    ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"): Entry(Anyone(404), params={"meeting_id": 2_000_000_000}),
+    ("POST", f"{P}/big-customer-meetings/{{meeting_id}}/minutes"): Entry(
+        Anyone(404),
+        lambda r: {"held_on": "2031-06-20", "attendees": [{"name": "m", "organisation": "m"}], "minutes": "m"},
+        {"meeting_id": 2_000_000_000},
+    ),
+    ("POST", f"{P}/development-plans"): Entry(
+        RolesOnly(frozenset({"marketing_reviewer", "marketing_manager"})),
+        lambda r: {
+            "month": "2031-01",
+            "focus": "m",
+            "targets": [{"salesperson": "sales_clerk", "prospect": "m", "indicator": "m", "target": "1"}],
+        },
+    ),
+    ("GET", f"{P}/development-plans"): Entry(Anyone()),
+    ("GET", f"{P}/development-plans/{{plan_id}}"): Entry(Anyone(404), params={"plan_id": 2_000_000_000}),
+    ("POST", f"{P}/development-plans/{{plan_id}}/results"): Entry(
+        Anyone(404), lambda r: {"results": [{"target_id": 1, "actual": "1"}]}, {"plan_id": 2_000_000_000}
+    ),
+    ("POST", f"{P}/research-notes"): Entry(
+        RolesOnly(frozenset({"sales_clerk"})),
+        lambda r: {"month": "2020-01", "area": "m", "findings": "m", "customers_contacted": 1},
+    ),
+    ("GET", f"{P}/research-notes"): Entry(Anyone()),
+    ("GET", f"{P}/research-notes/{{note_id}}"): Entry(Anyone(404), params={"note_id": 2_000_000_000}),
     # the customer record (000 §10, 004 §4-§6): change log, status, hand-over, destruction, survey
     ("GET", f"{P}/customers/{{customer_id}}/changes"): Entry(Reads("customer")),
     ("POST", f"{P}/customers/{{customer_id}}/changes"): Entry(
@@ -299,6 +331,48 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(Anyone(404), lambda r: {}, {"borrowing_id": 2147483647}),
     ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Anyone(404)),
     ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(Anyone(404), lambda r: {"results": []}),
+    # credit applications (000 §13, 001 §3): the sales desk files; the applicant resubmits (the matrix
+    # has no credit application: the onboarding stands in, readers who are not its applicant get 403);
+    # the credit decisions are read with the customer's file.
+    ("POST", f"{P}/credit-applications"): Entry(
+        RolesOnly(frozenset({"sales_clerk"})),
+        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"},
+    ),
+    ("POST", f"{P}/credit-applications/{{process_id}}/resubmit"): Entry(
+        Acts("onboarding", frozenset({"sales_clerk"})),
+        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"},
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/credit/decisions"): Entry(Reads("customer")),
+    # the credit ledger (000 §13, 003 §6; issue 12 §1 H1): the standing is read with the file; a delivery
+    # is posted by finance, the clerk or the file's unit manager (receipts: finance only, feature tests);
+    # the credit lists are the credit desk's; the policy is read by all and versioned by admins; the
+    # ERP import is finance's.
+    ("GET", f"{P}/customers/{{customer_id}}/credit"): Entry(Reads("customer")),
+    ("POST", f"{P}/customers/{{customer_id}}/ledger"): Entry(
+        Acts(
+            "customer",
+            frozenset({"finance_reviewer", "sales_clerk", "depot_manager"}),
+            LEDGER_CLERKS | {"finance_reviewer"},
+        ),
+        lambda r: {"kind": "delivery", "amount": "1.00", "reference": "matrix", "occurred_at": _later(0)},
+    ),
+    ("GET", f"{P}/credit/over-limit"): Entry(RolesOnly(CREDIT_DESK)),
+    ("GET", f"{P}/credit/customers"): Entry(RolesOnly(CREDIT_DESK)),
+    ("GET", f"{P}/credit/policy"): Entry(Anyone()),
+    ("GET", f"{P}/credit/policy/versions"): Entry(Anyone()),
+    ("PUT", f"{P}/credit/policy"): Entry(RolesOnly(frozenset({"admin"}))),
+    ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
+    # credit reviews (001 信用审核, 003 §6; issue 12 §1 H4): the form and the assessment belong to a
+    # credit review process (the matrix has none: the onboarding is no credit review, 404 for all);
+    # the marketing manager opens a review by hand.
+    ("GET", f"{P}/credit-reviews/{{process_id}}/form"): Entry(Anyone(404)),
+    ("POST", f"{P}/credit-reviews/{{process_id}}/assessment"): Entry(
+        Anyone(404), lambda r: {"outcome": "keep", "comment": "matrix"}
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/credit-reviews"): Entry(
+        Acts("customer", frozenset({"marketing_manager"}), frozenset({"marketing_manager"})),
+        lambda r: {"reason": "matrix"},
+    ),
     # complaints (000 §16)
     ("POST", f"{P}/complaints"): Entry(RolesOnly(COMPLAINT_REGISTRARS), lambda r: COMPLAINT),
     ("GET", f"{P}/complaints"): Entry(Lists("complaint", "process_id")),

@@ -1,0 +1,155 @@
+"""Month-end collection — 月末收回 (000 §13), free of I/O.
+
+000 §13: 对于实行月度定期结算的业务, 应指定业务人员负责货款回收, 全部货款必须在月末收回, 严禁发生
+应收账款未回收的情况. On the last working day of each month every credit customer (periodic
+settlement) that owes money gets a collection task for its designated collector (the marketing
+manager when none is designated). The task is closed when the amount owed at the round has come in —
+by the collector's "collected", refused while money is still missing, or by the system once the
+receipts cover it. Not collected by the deadline (the credit policy's `collection_working_days`,
+configuration), it escalates to the marketing manager, then to the business VP (000 §16).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.approvals import ChainSpec, StepSpec
+from domain.credit import CreditCustomer, collection_workflow_id
+from domain.ledger import ZERO
+from domain.roles import Role
+
+PROCESS_TYPE = "credit_collection"
+STEP = "collect"
+# 000 §16 "nobody may shirk": an uncollected month end goes up the line, one level per missed period.
+COLLECTION_LADDER = (Role.marketing_manager, Role.business_vp)
+# ASSUMPTION (the seeds give no hour): the round runs at 09:00 China time, the office's opening,
+# on the 20th to the 31st — the last working day of a month never falls before the 20th (the longest
+# official holiday, Spring Festival, is nine days).
+ROUND_CRON = "0 9 20-31 * *"
+
+
+def collection_chain(working_days: int) -> ChainSpec:
+    """The collector's one step: named (the customer's designated collector, 000 §13 指定业务人员);
+    without a collector, or one who is no longer active, the marketing manager's role holds it."""
+    return ChainSpec(
+        process_type=PROCESS_TYPE,
+        title="月末货款回收 Month-end collection",
+        citation="000 §13",
+        steps=(
+            StepSpec(
+                key=STEP,
+                title="月末收回全部货款 Collect the outstanding amount by month end",
+                role=Role.marketing_manager,
+                named=True,
+                due_working_days=working_days,
+                remind_before_hours=2,
+                escalate_to=COLLECTION_LADDER,
+                allow_return=False,
+                citation="000 §13",
+            ),
+        ),
+    )
+
+
+def month_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def open_months(day: date) -> list[str]:
+    """The months whose collection a receipt on `day` may pay: this month's, and last month's
+    (its collection runs into the first working days of this one)."""
+    previous = date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+    return [month_of(previous), month_of(day)]
+
+
+def remaining(amount: Decimal, received: Decimal) -> Decimal:
+    """What is still missing of the month-end amount: receipts since the round pay it, nothing else."""
+    return amount - received if received < amount else ZERO
+
+
+class CollectionRoundInput(BaseModel):
+    """What the schedule starts; `day` (China date) defaults to today in China — tests give it."""
+
+    day: date | None = None
+    after_customer_id: int = Field(default=0, ge=0)  # a round continued-as-new goes on from here
+
+
+class MonthEnd(BaseModel):
+    """The calendar's answer for a day: is it the last working day of its month?"""
+
+    day: date
+    last_working_day: date
+    is_last: bool
+    provisional: bool = Field(description="the year is beyond the official schedule: weekends only")
+
+
+class CollectionDue(BaseModel):
+    """A credit customer owing money at the round: the amount, and the last ledger entry it covers."""
+
+    customer: CreditCustomer
+    amount: Decimal
+    collector: str | None = None
+    last_entry_id: int = 0
+
+
+class DuePage(BaseModel):
+    after_customer_id: int = 0
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class CollectionInput(BaseModel):
+    """One customer's collection of one month end."""
+
+    due: CollectionDue
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    round_day: date
+    chain: ChainSpec
+
+    @property
+    def workflow_id(self) -> str:
+        return collection_workflow_id(self.due.customer.credit_code, self.month)
+
+
+class CollectionCheck(BaseModel):
+    customer_id: int
+    after_entry_id: int
+    amount: Decimal
+
+
+class CollectionStatus(BaseModel):
+    """The month-end amount, what came in since the round, and what is still missing."""
+
+    amount: Decimal
+    received: Decimal
+    remaining: Decimal
+    balance: Decimal
+
+    @property
+    def cleared(self) -> bool:
+        return self.remaining <= ZERO
+
+    def figures(self) -> str:
+        return (
+            f"month-end amount {self.amount:.2f}, received since {self.received:.2f}, "
+            f"still unpaid {self.remaining:.2f}, balance now {self.balance:.2f}"
+        )
+
+
+class CollectionRoundResult(BaseModel):
+    day: date
+    month: str
+    is_last_working_day: bool
+    provisional: bool = False
+    opened: list[str] = Field(default_factory=list)
+
+
+class Cleared(BaseModel):
+    """Who closed the collection, when and why (the collector, or the system on receipts)."""
+
+    by: str
+    at: datetime
+    reason: str
+    status: CollectionStatus

@@ -1,0 +1,186 @@
+"""P5 credit: the application for periodic settlement and the GM's over-limit approval, as data.
+
+定期结算申请 (000 §13): the customer's credit papers go to marketing and finance, who analyse them
+together with its credit record and set its grade; the application is then approved by the company's
+marketing and finance leaders (营销、财务主管领导). A limit above what the policy lets them grant
+for the customer's grade is a special agreement beyond the credit range, which the general manager
+approves (001 信用管理措施 §3 总经理负责审批超过信用范围的特殊协议) — and so is a single delivery
+that would take a credit customer past its limit.
+
+Step deadlines are not in the seeds: ASSUMPTION 3 working days per step of the application and one
+working day for the over-limit approval (a delivery is waiting), each with a reminder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from domain.approvals import ChainSpec, SignMode, StepSpec
+from domain.credit import CreditCustomer, CreditStanding
+from domain.ledger import LedgerEntry
+from domain.models import Actor, ProcessView
+from domain.roles import Role
+from domain.text import INT32_MAX, StoredText
+
+APPLICATION_PROCESS = "credit_application"
+OVER_LIMIT_PROCESS = "credit_over_limit"
+
+# ASSUMPTION (the seeds give no figure): each step of the application is due in 3 working days,
+# the over-limit approval in 1 (a delivery waits on it); reminders 4 hours before.
+APPLICATION_STEP_WORKING_DAYS = 3
+OVER_LIMIT_WORKING_DAYS = 1
+REMIND_BEFORE_HOURS = 4
+
+JOINT_REVIEW = StepSpec(
+    key="joint_review",
+    title="营销、财务资产部共同审核 Joint review by marketing and finance",
+    roles=(Role.marketing_reviewer, Role.finance_reviewer),
+    mode=SignMode.all,
+    due_working_days=APPLICATION_STEP_WORKING_DAYS,
+    remind_before_hours=REMIND_BEFORE_HOURS,
+    escalate_to=(Role.marketing_manager, Role.business_vp),
+    citation="000 §13 营销、财务资产部门结合已往信用记录经认真分析后…核定客户信用等级",
+)
+LEADERS_APPROVAL = StepSpec(
+    key="leaders_approval",
+    title="营销、财务主管领导批准 Marketing and finance leaders approve",
+    roles=(Role.business_vp, Role.chief_accountant),
+    mode=SignMode.all,
+    due_working_days=APPLICATION_STEP_WORKING_DAYS,
+    remind_before_hours=REMIND_BEFORE_HOURS,
+    escalate_to=(Role.general_manager,),
+    citation="000 §13 报公司营销、财务主管领导批准后执行",
+)
+GM_SPECIAL_AGREEMENT = StepSpec(
+    key="gm_approval",
+    title="总经理审批超信用范围的特殊协议 General manager approves beyond the credit range",
+    role=Role.general_manager,
+    due_working_days=APPLICATION_STEP_WORKING_DAYS,
+    remind_before_hours=REMIND_BEFORE_HOURS,
+    citation="001 信用管理措施 §3",
+)
+
+CREDIT_APPLICATION_CHAIN = ChainSpec(
+    process_type=APPLICATION_PROCESS,
+    title="定期结算申请 Credit application",
+    citation="000 §13",
+    steps=(JOINT_REVIEW, LEADERS_APPROVAL),
+)
+CREDIT_APPLICATION_GM_CHAIN = CREDIT_APPLICATION_CHAIN.model_copy(
+    update={"steps": (JOINT_REVIEW, LEADERS_APPROVAL, GM_SPECIAL_AGREEMENT), "citation": "000 §13; 001 §3"}
+)
+
+# 001 §3: a delivery past the limit is a special agreement only the general manager approves. No
+# return: the GM approves or refuses; the sales desk posts a corrected delivery if need be.
+OVER_LIMIT_CHAIN = ChainSpec(
+    process_type=OVER_LIMIT_PROCESS,
+    title="超信用范围特殊协议 Delivery beyond the credit limit",
+    citation="001 信用管理措施 §3",
+    steps=(
+        StepSpec(
+            key="gm_approval",
+            title="总经理审批超信用范围发货 General manager approves a delivery beyond the limit",
+            role=Role.general_manager,
+            due_working_days=OVER_LIMIT_WORKING_DAYS,
+            remind_before_hours=REMIND_BEFORE_HOURS,
+            allow_return=False,
+            citation="001 信用管理措施 §3",
+        ),
+    ),
+)
+
+
+def credit_application_chain(limit: Decimal, ceiling: Decimal) -> ChainSpec:
+    """The joint review and both leaders always; the GM too when the limit exceeds what the policy
+    lets them grant for the customer's grade (001 §3; the grade feeds the ceiling, 001 §1)."""
+    return CREDIT_APPLICATION_GM_CHAIN if limit > ceiling else CREDIT_APPLICATION_CHAIN
+
+
+class CreditApplicationIn(BaseModel):
+    """`POST /credit-applications`: what the sales desk files for a customer (000 §13)."""
+
+    customer_id: int = Field(ge=1, le=INT32_MAX)
+    limit: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="the credit limit asked for (yuan)")
+    term_days: int = Field(ge=1, le=366, description="days after a delivery its payment falls due")
+    collateral: StoredText | None = Field(
+        default=None, max_length=500, description="资产抵押、担保: the security the customer offers (000 §13)"
+    )
+    reason: StoredText = Field(min_length=1, max_length=2000)
+    collector: StoredText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="指定业务人员负责货款回收 (000 §13): the sales clerk who collects; default the applicant",
+    )
+
+
+class CreditApplicationForm(BaseModel):
+    """The application as filed and checked: the collector resolved, the grade and its ceiling."""
+
+    customer_id: int
+    limit: Decimal = Field(max_digits=18, decimal_places=2)
+    term_days: int
+    collateral: str | None = None
+    reason: str
+    collector: str
+    grade: str
+    ceiling: Decimal = Field(max_digits=18, decimal_places=2)
+    policy_version: int
+
+
+class CreditApplicationInput(BaseModel):
+    customer: CreditCustomer
+    form: CreditApplicationForm
+    applicant: Actor
+    unit_path: list[str] = Field(default_factory=list)
+    chain: ChainSpec = CREDIT_APPLICATION_CHAIN
+
+
+class CreditResubmission(BaseModel):
+    """The applicant's corrected application, checked by the API as a new one is."""
+
+    actor: Actor
+    form: CreditApplicationForm
+    comment: StoredText | None = Field(default=None, max_length=2000)
+
+
+class CreditGrant(BaseModel):
+    """What the store writes on final approval: the terms, and who granted them when (000 §13)."""
+
+    process_id: str
+    customer: CreditCustomer
+    form: CreditApplicationForm
+    applicant: str
+    decided_by: str
+    decided_at: datetime
+
+
+class OverLimitInput(BaseModel):
+    """A delivery refused as over the limit, waiting for the GM (001 §3)."""
+
+    customer: CreditCustomer
+    entry: LedgerEntry
+    standing: CreditStanding
+    detail: str = Field(max_length=2000)
+    applicant: Actor
+    chain: ChainSpec = OVER_LIMIT_CHAIN
+
+
+class OverLimitView(ProcessView):
+    """The process as the GM sees it: the delivery they approve, and whether it was booked."""
+
+    entry: LedgerEntry
+    detail: str
+    booked_entry_id: int | None = None
+
+
+def over_limit_subject(customer: CreditCustomer, entry: LedgerEntry, standing: CreditStanding) -> str:
+    """The task's subject carries the figures the GM decides on (001 §3)."""
+    short = entry.amount - standing.available
+    return (
+        f"{customer.name} 超信用范围发货 {entry.amount:.2f} ({entry.reference}): limit {standing.limit:.2f}, "
+        f"outstanding {standing.outstanding:.2f}, short by {short:.2f}"
+    )

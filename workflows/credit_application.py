@@ -1,0 +1,210 @@
+"""P5 credit: the application for periodic settlement, and the GM's approval of a delivery over the limit.
+
+`CreditApplication` (000 §13): marketing and finance review jointly, the marketing and finance
+leaders approve jointly, and the general manager too when the limit is above the grade's ceiling
+(001 §3). A return goes to the applicant, who corrects and resubmits; the chain starts again at the
+joint review. On final approval one store activity grants the terms.
+
+`OverLimitApproval` (001 §3 超过信用范围的特殊协议): a delivery the ledger refused as over the limit
+waits for the general manager; on approval it is booked once, through the credit store.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.credit_application_store import CreditApplicationStore
+    from activities.credit_store import CreditStore
+    from activities.process_store import ProcessStore, ProcessSync
+    from domain import errors
+    from domain.approvals import Outcome
+    from domain.credit_application import (
+        CreditApplicationInput,
+        CreditGrant,
+        CreditResubmission,
+        OverLimitInput,
+        OverLimitView,
+        credit_application_chain,
+        over_limit_subject,
+    )
+    from domain.models import ProcessStatus, ProcessView
+    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.kernel import Kernel, Outbox
+
+OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
+
+
+@workflow.defn(name="CreditApplication")
+class CreditApplicationWorkflow(SingleChainHost):
+    @workflow.init
+    def __init__(self, start: CreditApplicationInput) -> None:
+        info = workflow.info()
+        self.start = start
+        self.form = start.form
+        self.applicant_name = start.applicant.username
+        self.status = ProcessStatus.running
+        self.started_at = workflow.now()
+        self.kernel = Kernel(self._write)
+        unit = start.customer.unit
+        self.approvals = ApprovalChain(
+            chain=start.chain,
+            process=ProcessRef(
+                process_id=info.run_id,
+                workflow_id=info.workflow_id,
+                process_type=start.chain.process_type,
+                subject=f"{start.customer.name} 定期结算申请 limit {start.form.limit:.2f}, {start.form.term_days} days",
+                applicant=start.applicant.username,
+                unit=unit,
+                unit_path=tuple(start.unit_path) or ((unit,) if unit else ()),
+            ),
+            kernel=self.kernel,
+        )
+        self.resubmitted = False
+
+    @workflow.run
+    async def run(self, start: CreditApplicationInput) -> ProcessView:
+        return await self.kernel.guard(self._run())
+
+    async def _run(self) -> ProcessView:
+        resume_at: str | None = None
+        while True:
+            outcome = await self.approvals.run(resume_at)
+            if outcome is None:  # withdrawn while a step was open
+                break
+            if outcome is Outcome.approve:
+                await self._grant()
+                self.status = ProcessStatus.approved
+                break
+            self.status = OUTCOME_STATUS[outcome]
+            if self.status is ProcessStatus.rejected:  # nothing is written but the process (000 §13)
+                break
+            resume_at = self.approvals.resume_step()
+            await self.kernel.rest()
+            await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
+            if self.status is ProcessStatus.withdrawn:
+                break
+            self.resubmitted = False
+            self.status = ProcessStatus.running
+            self.approvals.round += 1
+        await self.kernel.rest()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    async def _grant(self) -> None:
+        last = self.approvals.decisions[-1]
+        grant = CreditGrant(
+            process_id=self.approvals.process.process_id,
+            customer=self.start.customer,
+            form=self.form,
+            applicant=self.applicant_name,
+            decided_by=last.actor,
+            decided_at=last.at,
+        )
+        await self.kernel.stored(lambda: store(CreditApplicationStore.grant_credit, grant))
+
+    @workflow.update
+    async def resubmit(self, request: CreditResubmission) -> ProcessView:
+        """The corrected application; a limit now above (or below) the ceiling adds (or drops) the
+        GM step (001 §3). The chain starts again at the joint review."""
+        self.validate_resubmit(request)
+        self.kernel.main.move()
+        self.form = request.form
+        chain = credit_application_chain(request.form.limit, request.form.ceiling).model_copy(
+            update={"process_type": self.approvals.chain.process_type}
+        )
+        self.approvals.chain = chain
+        self.approvals.plan = list(chain.steps)
+        self.resubmitted = True
+        await self.kernel.rested()
+        return self.view()
+
+    @resubmit.validator
+    def validate_resubmit(self, request: CreditResubmission) -> None:
+        if self.status is not ProcessStatus.returned:
+            raise ApplicationError(f"the process is {self.status.value}, not returned", type=errors.CONFLICT)
+        if request.actor.username != self.applicant_name:
+            raise ApplicationError("only the applicant may resubmit this application", type=errors.FORBIDDEN)
+        if request.form.customer_id != self.form.customer_id:
+            raise ApplicationError("a resubmission cannot change the customer", type=errors.INVALID)
+
+    @workflow.query
+    def view(self) -> ProcessView:
+        return self.chain_view(self.start.customer.customer_id, round=self.approvals.round)
+
+    async def _write(self, outbox: Outbox) -> None:
+        projection = self.chain_projection(
+            self.started_at, customer_id=self.start.customer.customer_id, subject_key=self.start.customer.credit_code
+        )
+        await write(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))
+
+
+@workflow.defn(name="OverLimitApproval")
+class OverLimitApprovalWorkflow(SingleChainHost):
+    @workflow.init
+    def __init__(self, start: OverLimitInput) -> None:
+        info = workflow.info()
+        self.start = start
+        self.applicant_name = start.applicant.username
+        self.status = ProcessStatus.running
+        self.started_at = workflow.now()
+        self.booked_entry_id: int | None = None
+        self.kernel = Kernel(self._write)
+        unit = start.customer.unit
+        self.approvals = ApprovalChain(
+            chain=start.chain,
+            process=ProcessRef(
+                process_id=info.run_id,
+                workflow_id=info.workflow_id,
+                process_type=start.chain.process_type,
+                subject=over_limit_subject(start.customer, start.entry, start.standing),
+                applicant=start.applicant.username,
+                unit=unit,
+                unit_path=(unit,) if unit else (),
+            ),
+            kernel=self.kernel,
+        )
+
+    @workflow.run
+    async def run(self, start: OverLimitInput) -> OverLimitView:
+        return await self.kernel.guard(self._run())
+
+    async def _run(self) -> OverLimitView:
+        outcome = await self.approvals.run()
+        if outcome is Outcome.approve:
+            await self._book()
+            self.status = ProcessStatus.approved
+            self._tell_poster(f"approved by the general manager: delivery booked (entry {self.booked_entry_id})")
+        elif outcome is not None:  # rejected: nothing is booked; withdrawn: the status says so already
+            self.status = OUTCOME_STATUS[outcome]
+            self._tell_poster("refused by the general manager: the delivery is not booked")
+        await self.kernel.rest()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view()
+
+    async def _book(self) -> None:
+        """The approved delivery, booked once: the entry names this process (001 §3)."""
+        entry = self.start.entry.model_copy(update={"process_id": self.approvals.process.process_id})
+        self.booked_entry_id = await self.kernel.stored(lambda: store(CreditStore.book_approved_delivery, entry))
+
+    def _tell_poster(self, text: str) -> None:
+        """Whoever posted the delivery learns the GM's answer: the goods wait on it (001 §3)."""
+        self.kernel.outbox.notifications.append(
+            self.approvals.supervision.notification("over_limit_decided", None, self.applicant_name, text, None)
+        )
+
+    @workflow.query
+    def view(self) -> OverLimitView:
+        return OverLimitView(
+            **self.chain_view(self.start.customer.customer_id).model_dump(),
+            entry=self.start.entry,
+            detail=self.start.detail,
+            booked_entry_id=self.booked_entry_id,
+        )
+
+    async def _write(self, outbox: Outbox) -> None:
+        projection = self.chain_projection(
+            self.started_at, customer_id=self.start.customer.customer_id, subject_key=self.start.customer.credit_code
+        )
+        await write(ProcessStore.sync_process, ProcessSync(process=projection, **outbox.as_fields()))
