@@ -199,6 +199,23 @@ def task_is_mine(who: Who, task: Any = Task) -> ColumnElement[bool]:
     return or_(*mine_branches(who, task))
 
 
+def holds_task(who: Who, task: Task) -> bool:
+    """`task_is_mine` judged on a loaded row, for the decision path: True only where the SQL rule
+    says mine too (named for me, claimed by me, unclaimed for my role with no unit or my unit or —
+    for a Viewer — a unit below mine that lets the units above act). False means "ask the SQL
+    rule" (`can_read_task`), never "not readable": the rule itself stays the SQL above."""
+    actor = _actor(who)
+    if task.assignee == actor.username or task.claimed_by == actor.username:
+        return True
+    if task.assignee is not None or task.claimed_by is not None:
+        return False
+    if task.role is None or not any(role.value == task.role for role in actor.roles):
+        return False
+    if task.unit_code is None or (actor.unit is not None and task.unit_code == actor.unit):
+        return True
+    return bool(task.unit_parents) and isinstance(who, Viewer) and task.unit_code in who.units_below
+
+
 def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     """The condition on a process row under which `who` may read it (see the module docstring)."""
     actor = _actor(who)

@@ -30,7 +30,16 @@ from api.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from api.gateway import send_update
 from api.routes.users import find_actor
 from api.schemas import InboxOut, ProcessStateOut, TaskOut
-from api.visibility import CurrentViewer, Viewer, get_task, mine_branches, task_readable, unindexed
+from api.visibility import (
+    CurrentViewer,
+    Viewer,
+    can_read_task,
+    get_task,
+    holds_task,
+    mine_branches,
+    task_readable,
+    unindexed,
+)
 from db.models import Task
 from domain.approvals import Outcome
 from domain.models import (
@@ -401,14 +410,16 @@ async def _open_task(session: AsyncSession, viewer: Viewer, task_id: str) -> Tas
     """The task to act on: 404 if unknown, or open and not readable by this actor (api/visibility.py);
     409 if no longer open (a lost race says so, naming the decider only to readers). Whether a
     reader may act on it is the workflow's judgement (wrong role, wrong unit: 403 with its reason)."""
-    row = (
-        await session.execute(select(Task, task_readable(viewer).label("readable")).where(Task.task_id == task_id))
-    ).first()
-    if row is None or (row.Task.status == "open" and not row.readable and not _lost_to_colleague(row.Task, viewer)):
+    task = await session.scalar(select(Task).where(Task.task_id == task_id))
+    if task is None:
         raise NotFound(f"task {task_id} not found")
-    if row.Task.status != "open":
-        raise _closed(row.Task, bool(row.readable))
-    return row.Task
+    # The holder deciding their own open task, the common case, needs no readability query.
+    readable = (task.status == "open" and holds_task(viewer, task)) or await can_read_task(session, viewer, task_id)
+    if task.status == "open" and not readable and not _lost_to_colleague(task, viewer):
+        raise NotFound(f"task {task_id} not found")
+    if task.status != "open":
+        raise _closed(task, readable)
+    return task
 
 
 def _lost_to_colleague(task: Task, viewer: Viewer) -> bool:
