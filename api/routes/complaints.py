@@ -37,7 +37,7 @@ from domain.complaint_models import (
 from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
 from domain.models import Actor
-from domain.roles import Role
+from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
 from domain.text import InCalendar, Int32, StoredText
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -55,6 +55,9 @@ CUSTOMER_FACING = (
 )
 Registrar = Depends(require_any_role(*CUSTOMER_FACING))
 StatsProducer = Annotated[Actor, Depends(require_any_role(Role.marketing_manager, Role.admin))]
+# The company-wide statistics (002 rule 2 §27) are for the complaint desk, the leaders above it and
+# oversight — not for every depot or station, which read their own complaints.
+StatsReader = Annotated[Actor, Depends(require_any_role(*COMPLAINT_DESK, Role.general_manager, *OVERSIGHT_ROLES))]
 
 
 class ComplaintIn(BaseModel):
@@ -186,7 +189,7 @@ async def list_complaints(
 
 
 @router.get("/stats/{month}")
-async def monthly_stats(month: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+async def monthly_stats(month: str, session: SessionDep, actor: StatsReader) -> dict[str, Any]:
     """The statistics the monthly schedule produced (002 rule 2 §27)."""
     stats = await session.get(ComplaintStats, month)
     if stats is None:

@@ -376,7 +376,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # complaints (000 §16)
     ("POST", f"{P}/complaints"): Entry(RolesOnly(COMPLAINT_REGISTRARS), lambda r: COMPLAINT),
     ("GET", f"{P}/complaints"): Entry(Lists("complaint", "process_id")),
-    ("GET", f"{P}/complaints/stats/{{month}}"): Entry(Anyone(404), params={"month": "1999-01"}),  # none yet
+    ("GET", f"{P}/complaints/stats/{{month}}"): Entry(
+        RolesOnly(COMPLAINT_DESK | OVERSIGHT | {"general_manager"}), params={"month": "1999-01"}
+    ),
     ("POST", f"{P}/complaints/stats/{{month}}"): Entry(
         RolesOnly(frozenset({"marketing_manager", "admin"})), params={"month": "1999-01"}
     ),

@@ -161,6 +161,9 @@ async def test_monthly_statistics(api: Api) -> None:
     assert stats["total"] >= 1 and stats["by_severity"]["major"] >= 1
     assert any(o["process_id"] == created.json()["process_id"] for o in stats["overdue"])
     assert (await api.get("/api/v1/complaints/stats/1999-01", "auditor")).status_code == 404
+    # company-wide figures: the complaint desk, leaders and oversight, not every station
+    assert (await api.get("/api/v1/complaints/stats/2026-08", "business_vp")).status_code == 200
+    assert (await api.get("/api/v1/complaints/stats/2026-08", "station_manager")).status_code == 403
 
 
 async def test_monthly_schedule_produces_last_months_statistics(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
