@@ -6,12 +6,9 @@ the month-end amount is paid, closes its collector's task itself ("cleared by re
 
 from __future__ import annotations
 
-from datetime import date
-
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.collection import open_months
 from domain.credit import collection_workflow_id
 
 
@@ -29,9 +26,3 @@ async def signal_collection(temporal: Client, workflow_id: str) -> None:
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:  # NOT_FOUND: never started, or already completed
             raise
-
-
-async def notify_collections(temporal: Client, credit_code: str, booked_on: date) -> None:
-    """A receipt booked on `booked_on` (China date) may pay last month's collection or this month's."""
-    for month in open_months(booked_on):
-        await notify_collection(temporal, credit_code, month)

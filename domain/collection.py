@@ -58,13 +58,6 @@ def month_of(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-def open_months(day: date) -> list[str]:
-    """The months whose collection a receipt on `day` may pay: this month's, and last month's
-    (its collection runs into the first working days of this one)."""
-    previous = date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
-    return [month_of(previous), month_of(day)]
-
-
 def remaining(amount: Decimal, received: Decimal) -> Decimal:
     """What is still missing of the month-end amount: receipts since the round pay it, nothing else."""
     return amount - received if received < amount else ZERO

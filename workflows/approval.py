@@ -247,6 +247,13 @@ class ApprovalChain:
 
     # --- the walk ----------------------------------------------------------------------------
 
+    def set_first_step_due(self, working_days: int) -> None:
+        """A deadline computed per process before the chain runs (a plan due on the last working day
+        before its month, 000 §12): the first step's `due_working_days`."""
+        first = self.chain.steps[0].model_copy(update={"due_working_days": working_days})
+        self.chain = self.chain.model_copy(update={"steps": (first, *self.chain.steps[1:])})
+        self.plan = list(self.chain.steps)
+
     async def run(self, start_at: str | None = None) -> Outcome | None:
         """Approve when every step approves; stop at a reject or a return to the applicant;
         None if cancelled. A return to an earlier step walks on from there."""
@@ -933,6 +940,14 @@ class ApprovalHost:
         return False
 
 
+# What a chain's outcome makes of its process (a chain that ends without one was withdrawn).
+OUTCOME_STATUS = {
+    Outcome.approve: ProcessStatus.approved,
+    Outcome.reject: ProcessStatus.rejected,
+    Outcome.return_: ProcessStatus.returned,
+}
+
+
 class SingleChainHost(ApprovalHost):
     """A process that is one chain (onboarding, a chain run on its own): decisions, withdrawal and
     read-your-writes, written once for both."""
@@ -978,6 +993,25 @@ class SingleChainHost(ApprovalHost):
         await self.approvals.decide(request)
         await self.kernel.rested()
         return self.view()
+
+    def form_decision(self, step: str, actor: Actor, comment: str | None) -> DecisionRequest:
+        """The approval a form sent by its own update makes on `step`'s open seat (a score sheet, a
+        review form); a deputy's or delegate's decision names its principal, as the inbox's does."""
+        if self.approvals.current_step != step:
+            raise refuse(f"the process is at step {self.approvals.current_step}, not {step}")
+        seats = [s for s in self.approvals.open_seats if s.spec.step == step]
+        if not seats:
+            raise refuse(f"no {step} task is open")
+        spec = seats[0].spec
+        principal = (spec.delegated_by or spec.on_behalf_of) if spec.assignee == actor.username else None
+        return DecisionRequest(
+            task_id=spec.task_id,
+            step=step,
+            outcome=Outcome.approve,
+            comment=comment,
+            actor=actor,
+            on_behalf_of=principal,
+        )
 
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:

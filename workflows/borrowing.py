@@ -30,11 +30,10 @@ with workflow.unsafe.imports_passed_through():
         may_record_return,
     )
     from domain.models import ProcessStatus, ProcessView, WithdrawRequest
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, refuse, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, write
     from workflows.clock import DeadlineClock
     from workflows.kernel import Kernel, Outbox
 
-OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 LENT_STEP = "lent"
 
 

@@ -44,11 +44,10 @@ with workflow.unsafe.imports_passed_through():
         risk_key,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.kernel import Kernel, Outbox
 
 CHINA = timezone(timedelta(hours=8))  # Asia/Shanghai keeps no daylight saving time
-OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 OCCASION_TITLE = {ReviewOccasion.semiannual: "半年度", ReviewOccasion.risk: "高风险", ReviewOccasion.manual: "专项"}
 
 
@@ -208,21 +207,7 @@ class CreditReviewWorkflow(SingleChainHost):
     # --- the review form's outcome: the marketing reviewer's decision (001 信用审核) -------------
 
     def _assess_decision(self, request: AssessmentRequest) -> DecisionRequest:
-        if self.approvals.current_step != "assessment":
-            raise refuse(f"the review is at step {self.approvals.current_step}, not assessment")
-        seats = [s for s in self.approvals.open_seats if s.spec.step == "assessment"]
-        if not seats:
-            raise refuse("no assessment task is open")
-        spec = seats[0].spec
-        principal = (spec.delegated_by or spec.on_behalf_of) if spec.assignee == request.actor.username else None
-        return DecisionRequest(
-            task_id=spec.task_id,
-            step="assessment",
-            outcome=Outcome.approve,
-            comment=request.assessment.comment,
-            actor=request.actor,
-            on_behalf_of=principal,
-        )
+        return self.form_decision("assessment", request.actor, request.assessment.comment)
 
     @workflow.update
     async def assess(self, request: AssessmentRequest) -> ProcessView:

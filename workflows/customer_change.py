@@ -17,14 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import Outcome
     from domain.customer_record import ChangeApplication, CustomerChangeInput
     from domain.models import ProcessStatus, ProcessView
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
-
-OUTCOME_STATUS = {
-    Outcome.approve: ProcessStatus.approved,
-    Outcome.reject: ProcessStatus.rejected,
-    Outcome.return_: ProcessStatus.returned,
-}
 
 
 @workflow.defn(name="CustomerChange")

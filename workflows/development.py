@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.development_store import DevelopmentStore, DevelopmentSync, MeetingSync
     from activities.visit_store import CHINA, VisitStore
     from domain import errors
-    from domain.approvals import ChainSpec, Outcome
+    from domain.approvals import Outcome
     from domain.development import (
         DevelopmentInput,
         MeetingInput,
@@ -38,21 +38,19 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.visits import PlanDueQuery
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, store, write
+    from workflows.approval import (
+        OUTCOME_STATUS,
+        ApprovalChain,
+        ProcessRef,
+        SingleChainHost,
+        look_up,
+        refuse,
+        store,
+        write,
+    )
     from workflows.kernel import Kernel, Outbox
 
-OUTCOME_STATUS = {
-    Outcome.approve: ProcessStatus.approved,
-    Outcome.reject: ProcessStatus.rejected,
-    Outcome.return_: ProcessStatus.returned,
-}
 QUARTER_WORKING_DAYS = 130  # the longest a meeting's step counts: more than any quarter has
-
-
-def first_step_due(chain: ChainSpec, working_days: int) -> ChainSpec:
-    """The chain with its first step due in `working_days`, a deadline computed per process."""
-    step = chain.steps[0].model_copy(update={"due_working_days": working_days})
-    return chain.model_copy(update={"steps": (step, *chain.steps[1:])})
 
 
 @workflow.defn(name="BigCustomerMeetingRound")
@@ -113,8 +111,7 @@ class BigCustomerMeetingWorkflow(SingleChainHost):
             month=month_after_quarter(self.start.quarter), at=workflow.now(), longest=QUARTER_WORKING_DAYS
         )
         days = await look_up(VisitStore.plan_due_working_days, query)
-        self.approvals.chain = first_step_due(self.approvals.chain, days)
-        self.approvals.plan = list(self.approvals.chain.steps)
+        self.approvals.set_first_step_due(days)
         outcome = await self.approvals.run()  # ends when the minutes decide the task
         if outcome is not None:
             self.status = OUTCOME_STATUS[outcome]
@@ -214,8 +211,7 @@ class DevelopmentApprovalWorkflow(SingleChainHost):
             # 000 §12: approved before the month starts, like the visit plan.
             query = PlanDueQuery(month=self.start.month, at=workflow.now())
             days = await look_up(VisitStore.plan_due_working_days, query)
-            self.approvals.chain = first_step_due(self.approvals.chain, days)
-            self.approvals.plan = list(self.approvals.chain.steps)
+            self.approvals.set_first_step_due(days)
         outcome = await self.approvals.run()
         if outcome is not None:
             self.status = OUTCOME_STATUS[outcome]

@@ -10,16 +10,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
-    from domain.approvals import Outcome
     from domain.models import ApprovalInput, ProcessStatus, ProcessView
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, write
     from workflows.kernel import Kernel, Outbox
-
-OUTCOME_STATUS = {
-    Outcome.approve: ProcessStatus.approved,
-    Outcome.reject: ProcessStatus.rejected,
-    Outcome.return_: ProcessStatus.returned,
-}
 
 
 @workflow.defn(name="Approval")

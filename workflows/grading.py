@@ -34,11 +34,9 @@ with workflow.unsafe.imports_passed_through():
         grading_workflow_id,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
-
-OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 
 
 @workflow.defn(name="GradingClock")
@@ -151,21 +149,7 @@ class GradingWorkflow(SingleChainHost):
     # --- the score sheet: the manager's decision (001 §1) --------------------------------------
 
     def _score_decision(self, request: ScoreRequest) -> DecisionRequest:
-        if self.approvals.current_step != "score":
-            raise refuse(f"the grading is at step {self.approvals.current_step}, not scoring")
-        seats = [s for s in self.approvals.open_seats if s.spec.step == "score"]
-        if not seats:
-            raise refuse("no score task is open")
-        spec = seats[0].spec
-        principal = (spec.delegated_by or spec.on_behalf_of) if spec.assignee == request.actor.username else None
-        return DecisionRequest(
-            task_id=spec.task_id,
-            step="score",
-            outcome=Outcome.approve,
-            comment=request.sheet.comment,
-            actor=request.actor,
-            on_behalf_of=principal,
-        )
+        return self.form_decision("score", request.actor, request.sheet.comment)
 
     @workflow.update
     async def score(self, request: ScoreRequest) -> ProcessView:

@@ -27,10 +27,8 @@ with workflow.unsafe.imports_passed_through():
         ResubmitRequest,
         onboarding_kind_problem,
     )
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
-
-OUTCOME_STATUS = {Outcome.reject: ProcessStatus.rejected, Outcome.return_: ProcessStatus.returned}
 
 
 @workflow.defn(name="Onboarding")

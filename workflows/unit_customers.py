@@ -23,14 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.ledger import LedgerEntry, LedgerKind
     from domain.models import CustomerCreation, ProcessStatus, ProcessView
     from domain.unit_customers import InvoiceRegistration, TopUpInput, UnitCustomerInput
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
-
-OUTCOME_STATUS = {
-    Outcome.approve: ProcessStatus.approved,
-    Outcome.reject: ProcessStatus.rejected,
-    Outcome.return_: ProcessStatus.returned,  # not declared by these chains (allow_return=False)
-}
 
 
 class _OneChain(SingleChainHost):

@@ -30,16 +30,20 @@ with workflow.unsafe.imports_passed_through():
         VisitReported,
         visit_workflow_id,
     )
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, store, write
+    from workflows.approval import (
+        OUTCOME_STATUS,
+        ApprovalChain,
+        ProcessRef,
+        SingleChainHost,
+        look_up,
+        refuse,
+        store,
+        write,
+    )
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
 
 VISIT_DAY_STARTS = time(9, 0)  # the report clock counts from the visit day's opening hour
-OUTCOME_STATUS = {
-    Outcome.approve: ProcessStatus.approved,
-    Outcome.reject: ProcessStatus.rejected,
-    Outcome.return_: ProcessStatus.returned,
-}
 
 
 @workflow.defn(name="VisitPlan")
@@ -74,10 +78,7 @@ class VisitPlanWorkflow(SingleChainHost):
     async def _run(self) -> ProcessView:
         # 000 §12: approved before the month starts — due on the last working day before it.
         days = await look_up(VisitStore.plan_due_working_days, PlanDueQuery(month=self.start.month, at=workflow.now()))
-        chain = self.approvals.chain
-        step = chain.steps[0].model_copy(update={"due_working_days": days})
-        self.approvals.chain = chain.model_copy(update={"steps": (step, *chain.steps[1:])})
-        self.approvals.plan = list(self.approvals.chain.steps)
+        self.approvals.set_first_step_due(days)
         outcome = await self.approvals.run()
         if outcome is not None:
             self.status = OUTCOME_STATUS[outcome]

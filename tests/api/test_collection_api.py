@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from api.collection_signal import notify_collection, notify_collections
+from api.collection_signal import notify_collection
 from domain.collection import CollectionRoundInput, CollectionRoundResult
 from domain.credit import collection_workflow_id
 from domain.models import ProcessView
@@ -64,7 +64,6 @@ async def test_collector_is_refused_while_unpaid_then_receipts_close_the_task(
     assert done.decided_by == "system" and (done.comment or "").startswith("cleared by receipts")
     # a collection that has closed, or never existed, is no error for the receipt that signals it
     await notify_collection(client, customer.credit_code, "2026-09")
-    await notify_collections(client, customer.credit_code, SEPTEMBER_END)
 
 
 async def test_collected_through_the_inbox_once_paid(

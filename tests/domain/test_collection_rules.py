@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from activities.collection_store import month_end
 from domain.calendar import OFFICIAL_FIRST_YEAR, WorkingCalendar, official_last_year
-from domain.collection import ROUND_CRON, collection_chain, open_months, remaining
+from domain.collection import ROUND_CRON, collection_chain, remaining
 
 
 def test_last_working_day_of_september_2026_is_the_30th() -> None:
@@ -48,11 +48,6 @@ def test_an_unmaintained_year_is_provisional_and_counts_weekends_only() -> None:
 def test_remaining_is_never_negative() -> None:
     assert remaining(Decimal("100.00"), Decimal("30.00")) == Decimal("70.00")
     assert remaining(Decimal("100.00"), Decimal("130.00")) == Decimal(0)
-
-
-def test_open_months_include_last_month() -> None:
-    assert open_months(date(2026, 1, 3)) == ["2025-12", "2026-01"]
-    assert open_months(date(2026, 10, 2)) == ["2026-09", "2026-10"]
 
 
 def test_the_chain_escalates_to_the_marketing_manager_then_the_business_vp() -> None:
