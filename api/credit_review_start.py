@@ -1,8 +1,8 @@
 """Starting a credit review 客户升(降)级评审 from the API (001 信用审核; 003 §6).
 
-H1's ledger route calls `start_credit_review` after a posting turned a customer's risk high; the
-review's id names the customer, the occasion and its key, so a second start of the same review —
-from the route, the daily sweep or a retry — is harmless: it answers None.
+The ledger route (api/routes/credit.py) calls `start_credit_review` after a posting turned a
+customer's risk high; the review's id names the customer, the occasion and its key, so a second
+start of the same review — from the route, the daily sweep or a retry — is harmless: None.
 """
 
 from __future__ import annotations

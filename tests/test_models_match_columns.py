@@ -303,7 +303,7 @@ STORED_IN: dict[str, Any] = {
     "AssessmentIn.new_term_days": c["credit_decisions"].term_days,
     "AssessmentIn.comment": c["credit_decisions"].reason,
     "ManualReviewIn.reason": IN_HISTORY,
-    # the credit ledger and policy (issue 12 §1 H1: 000 §13, 003 §6, 001 信用审核)
+    # the credit ledger and policy (issue 12 §1: 000 §13, 003 §6, 001 信用审核)
     "LedgerPostIn.kind": c["customer_ledger"].kind,
     "LedgerPostIn.amount": c["customer_ledger"].amount,
     "LedgerPostIn.reference": c["customer_ledger"].reference,

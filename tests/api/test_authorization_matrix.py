@@ -343,7 +343,7 @@ TABLE: dict[tuple[str, str], Entry] = {
         lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"},
     ),
     ("GET", f"{P}/customers/{{customer_id}}/credit/decisions"): Entry(Reads("customer")),
-    # the credit ledger (000 §13, 003 §6; issue 12 §1 H1): the standing is read with the file; a delivery
+    # the credit ledger (000 §13, 003 §6; issue 12 §1): the standing is read with the file; a delivery
     # is posted by finance, the clerk or the file's unit manager (receipts: finance only, feature tests);
     # the credit lists are the credit desk's; the policy is read by all and versioned by admins; the
     # ERP import is finance's.
@@ -362,7 +362,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/credit/policy/versions"): Entry(Anyone()),
     ("PUT", f"{P}/credit/policy"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
-    # credit reviews (001 信用审核, 003 §6; issue 12 §1 H4): the form and the assessment belong to a
+    # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form and the assessment belong to a
     # credit review process (the matrix has none: the onboarding is no credit review, 404 for all);
     # the marketing manager opens a review by hand.
     ("GET", f"{P}/credit-reviews/{{process_id}}/form"): Entry(Anyone(404)),
