@@ -11,14 +11,19 @@ workflow's kernel writes in order). Writers of one process lock its `audit_heads
 on PostgreSQL; SQLite has one writer anyway), and `(process_id, event_key)` and
 `(process_id, position)` are unique: a retried write appends nothing, and two racing writers
 cannot both take a position.
+
+The statements are built once per database and run on the transaction's connection: built anew
+through the ORM session per moment, the audit rows were most of a decision's write (issue 9).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -57,12 +62,51 @@ class _TaskNow:
         self.role, self.delegated_by, self.due_at = role or None, delegated_by, due_at
 
 
+TASKS = cast(Table, Task.__table__)
+HEADS = cast(Table, AuditHead.__table__)
+RECORDS = cast(Table, AuditRecord.__table__)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    tasks_now: Any
+    head: Any  # the process's head, created at length 0 if new, locked (ON CONFLICT DO UPDATE)
+    known: Any
+    insert_records: Any
+    move_head: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    """Built once per database; values go in as bound parameters."""
+    head = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(HEADS).values(
+        process_id=bindparam("pid"), length=0, hash=None
+    )
+    return _Statements(
+        tasks_now=select(TASKS.c.task_id, TASKS.c.role, TASKS.c.delegated_by, TASKS.c.due_at).where(
+            TASKS.c.task_id.in_(bindparam("ids", expanding=True))
+        ),
+        head=head.on_conflict_do_update(index_elements=[HEADS.c.process_id], set_={"length": HEADS.c.length}).returning(
+            HEADS.c.length, HEADS.c.hash
+        ),
+        known=select(RECORDS.c.event_key).where(
+            RECORDS.c.process_id == bindparam("pid"), RECORDS.c.event_key.in_(bindparam("keys", expanding=True))
+        ),
+        insert_records=insert(RECORDS),
+        move_head=update(HEADS)
+        .where(HEADS.c.process_id == bindparam("pid"))
+        .values(length=bindparam("new_length"), hash=bindparam("new_hash")),
+    )
+
+
+def _for(session: Session) -> _Statements:
+    return _statements(session.get_bind().dialect.name)
+
+
 def _tasks_now(session: Session, task_ids: set[str]) -> dict[str, _TaskNow]:
     if not task_ids:
         return {}
-    rows = session.execute(
-        select(Task.task_id, Task.role, Task.delegated_by, Task.due_at).where(Task.task_id.in_(task_ids))
-    )
+    rows = session.connection().execute(_for(session).tasks_now, {"ids": list(task_ids)})
     return {task_id: _TaskNow(role, delegated_by, due_at) for task_id, role, delegated_by, due_at in rows}
 
 
@@ -128,31 +172,14 @@ def moment_facts(
     return facts
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def append(session: Session, process_id: str, facts: list[AuditFacts]) -> int:
     """Append the facts not yet recorded to the process's chain; returns how many were new."""
     if not facts:
         return 0
-    heads = AuditHead.__table__
-    session.execute(
-        _insert(session, heads)
-        .values(process_id=process_id, length=0, hash=None)
-        .on_conflict_do_nothing(index_elements=[heads.c.process_id])
-    )
-    length, last = session.execute(
-        select(AuditHead.length, AuditHead.hash).where(AuditHead.process_id == process_id).with_for_update()
-    ).one()
-    known = set(
-        session.scalars(
-            select(AuditRecord.event_key).where(
-                AuditRecord.process_id == process_id, AuditRecord.event_key.in_([f.event_key for f in facts])
-            )
-        )
-    )
+    statements, connection = _for(session), session.connection()
+    length, last = connection.execute(statements.head, {"pid": process_id}).one()
+    keys = [f.event_key for f in facts]
+    known = set(connection.scalars(statements.known, {"pid": process_id, "keys": keys}))
     rows = []
     for fact in facts:
         if fact.event_key in known:
@@ -165,8 +192,8 @@ def append(session: Session, process_id: str, facts: list[AuditFacts]) -> int:
         )
         last = digest
     if rows:
-        session.execute(insert(AuditRecord), rows)
-        session.execute(update(AuditHead).where(AuditHead.process_id == process_id).values(length=length, hash=last))
+        connection.execute(statements.insert_records, rows)
+        connection.execute(statements.move_head, {"pid": process_id, "new_length": length, "new_hash": last})
     return len(rows)
 
 

@@ -10,7 +10,7 @@ from functools import cache, partial
 from typing import Any, Self, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -116,34 +116,51 @@ def _task_upsert(dialect: str) -> Any:
     )
 
 
+# Closing an open task, built once: values go in as bound parameters (one statement for all).
+CLOSE_TASK = (
+    update(TASKS)
+    .where(TASKS.c.task_id == bindparam("closed_id"), TASKS.c.status == "open")
+    .values(
+        status=bindparam("new_status"),
+        outcome=bindparam("new_outcome"),
+        decided_by=bindparam("by"),
+        decided_at=bindparam("at"),
+        comment=bindparam("note"),
+    )
+)
+
+
 def write_process(session: Session, projection: ProcessProjection) -> None:
     """Insert or update the process row in one statement; activities of one run may complete out of
     order after retries, so an older projection never overwrites a newer one."""
     values = projection.model_dump(mode="python")
-    session.execute(_process_upsert(session.get_bind().dialect.name, tuple(values)), values)
+    session.connection().execute(_process_upsert(session.get_bind().dialect.name, tuple(values)), values)
 
 
 def put_tasks(session: Session, specs: list[TaskSpec]) -> None:
     """Open tasks, or move open ones; a closed task keeps its closure (a retry, a race)."""
     if not specs:
         return
-    session.execute(_task_upsert(session.get_bind().dialect.name), [task_values(spec) for spec in specs])
+    statement = _task_upsert(session.get_bind().dialect.name)
+    session.connection().execute(statement, [task_values(spec) for spec in specs])
 
 
 def apply_closures(session: Session, closures: list[TaskClosure]) -> None:
     """Close open tasks; a task already closed (a retry, a race) keeps its first closure."""
-    for closure in closures:
-        session.execute(
-            update(TASKS)
-            .where(TASKS.c.task_id == closure.task_id, TASKS.c.status == "open")
-            .values(
-                status=closure.status,
-                outcome=closure.outcome.value if closure.outcome else None,
-                decided_by=closure.decided_by,
-                decided_at=closure.decided_at,
-                comment=closure.comment,
-            )
-        )
+    if not closures:
+        return
+    rows = [
+        {
+            "closed_id": closure.task_id,
+            "new_status": closure.status,
+            "new_outcome": closure.outcome.value if closure.outcome else None,
+            "by": closure.decided_by,
+            "at": closure.decided_at,
+            "note": closure.comment,
+        }
+        for closure in closures
+    ]
+    session.connection().execute(CLOSE_TASK, rows)
 
 
 def add_watchers(session: Session, watchers: list[WatcherSpec]) -> None:
