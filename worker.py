@@ -10,8 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
@@ -20,15 +19,20 @@ from workflows.registry import WORKFLOWS
 from workflows.repair import RepairInterceptor
 
 
-def sandbox(*modules: str) -> SandboxedWorkflowRunner:
-    """The sandbox, with our own workflow modules imported once instead of once per workflow run.
+def workflow_runner() -> UnsandboxedWorkflowRunner:
+    """Workflows run without Temporal's sandbox; `workflows/ruff.toml` checks their determinism instead.
 
-    Re-importing `workflows/` for every new run (compiling and executing the module, building the
-    classes and their update handlers) was half the worker's CPU when 10,000 complaints arrived
-    together. Those modules hold no mutable global state, and everything they import is already
-    passed through; the sandbox still refuses non-deterministic calls (clock, random, I/O) at run time.
+    The sandbox looked at nothing of ours: `workflows/` had to be passed through it (re-importing
+    those modules for every new run was half the worker's CPU when 10,000 complaints arrived
+    together), and a passed-through module keeps the real `datetime`, `uuid` and `random`, so a
+    `datetime.now()` in workflow code ran unrefused (`tests/test_workflow_determinism_guard.py` shows both).
+    What it still did was run every activation and every payload's serialization-context look-up
+    through `exec` of freshly compiled glue code: 40% of the worker's CPU per decision (issue 9).
+    The lint rule refuses the clock, random numbers, ids and I/O in workflow modules before they
+    run; the saved histories still replay inside the full sandbox (the `Replayer`'s own, which
+    passes none of our modules through) and catch a change of commands.
     """
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules))
+    return UnsandboxedWorkflowRunner()
 
 
 def build_worker(
@@ -48,7 +52,7 @@ def build_worker(
         activities=build_activities(sessions, webhook_url, office_hours),
         interceptors=[AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
         max_cached_workflows=max_cached_workflows,
-        workflow_runner=sandbox("workflows"),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM
     )
 

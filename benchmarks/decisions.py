@@ -62,7 +62,7 @@ from scripts.temporal_dev import SQLITE_PRAGMAS, temporal_cli
 from settings import Settings
 from temporal_client import DATA_CONVERTER
 from tests.support import application, random_credit_code
-from worker import sandbox
+from worker import workflow_runner
 
 try:
     import psutil
@@ -729,7 +729,7 @@ async def run(
         workflows=[RawDecisionsWorkflow],
         activities=[raw_insert],
         max_cached_workflows=cache if cache is not None else 20_000,
-        workflow_runner=sandbox("benchmarks"),  # the same sandbox settings as the product's worker
+        workflow_runner=workflow_runner(),  # the same runner as the product's worker
     )
     try:
         async with raw_worker:

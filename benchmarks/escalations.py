@@ -38,7 +38,7 @@ from domain.models import Actor
 from domain.search import ALL_KEYS
 from scripts.temporal_dev import SQLITE_PRAGMAS, temporal_cli
 from temporal_client import DATA_CONVERTER
-from worker import build_worker, sandbox
+from worker import build_worker, workflow_runner
 
 # Office open round the clock, so "one working day after received_at" is exactly T.
 ALWAYS_OPEN = OfficeHours(opens=datetime.min.time(), closes=datetime.max.time())
@@ -167,7 +167,7 @@ async def run(count: int, lead: float, baseline_lead: float, database: str, cach
         workflows=[BaselineTimerWorkflow],
         activities=[baseline_fire],
         max_cached_workflows=cache,
-        workflow_runner=sandbox("benchmarks"),  # the same sandbox settings as the product's worker
+        workflow_runner=workflow_runner(),  # the same runner as the product's worker
     ):
         started2 = await start_all(count, start_baseline)
         while len(FIRED) < count and datetime.now(UTC) < deadline2 + timedelta(seconds=600):  # noqa: ASYNC110
