@@ -9,13 +9,12 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, deliver
-from activities.process_store import ProcessSync, _insert, write_sync
+from activities.notifications import deliver
+from activities.process_store import ProcessSync, ProjectionStore, _insert
 from db.models import Borrowing, Customer, CustomerChange, OrgUnit, RegisterReview
 from db.session import run_write, write_transaction
 from domain.borrowing import (
@@ -52,22 +51,17 @@ def write_loan(session: Session, loan: LoanRow) -> None:
     )
 
 
-def write_borrowing(session: Session, sync: BorrowingSync, channels: list[Channel]) -> list[Any]:
-    new = write_sync(session, sync, channels)
-    if sync.loan is not None:
-        write_loan(session, sync.loan)
-    return new
-
-
-class BorrowingStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
-        self.sessions = sessions
-        self.channels = channels or []
+class BorrowingStore(ProjectionStore):
+    def write_borrowing(self, session: Session, sync: BorrowingSync) -> list[Any]:
+        new = self.write_moment(session, sync)
+        if sync.loan is not None:
+            write_loan(session, sync.loan)
+        return new
 
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_borrowing(self, sync: BorrowingSync) -> BorrowingSync:
-        new = await run_write(self.sessions, partial(write_borrowing, sync=sync, channels=self.channels))
+        new = await run_write(self.sessions, partial(self.write_borrowing, sync=sync))
         for note in new:
             await deliver(note, self.channels)
         return sync.echo()

@@ -4,11 +4,13 @@ history and never recomputes it from calendar data an administrator changed sinc
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from db.models import CalendarDay, CalendarYear
@@ -32,17 +34,54 @@ class DeadlineAnswer(BaseModel):
     replaces: datetime | None = None
 
 
-async def load_calendar(session: AsyncSession, hours: OfficeHours | None = None) -> WorkingCalendar:
-    """The official schedule plus every administrator entry in the database."""
-    days = await session.execute(select(CalendarDay.day, CalendarDay.is_working_day))
-    years = await session.scalars(select(CalendarYear.year))
+class StepDeadline(BaseModel):
+    """A step's deadline, asked of the write that opens the step's tasks (`key`: the step's first
+    task): the write counts it on the calendar in its own transaction, dates `task_ids` with it,
+    and echoes the `answer` for the step's clock. One local activity per step opening, not two."""
+
+    key: str
+    query: DeadlineQuery
+    task_ids: list[str]
+    answer: DeadlineAnswer | None = None
+
+
+DAYS = select(CalendarDay.day, CalendarDay.is_working_day)
+YEARS = select(CalendarYear.year)
+
+
+def _calendar_of(days: Any, years: Any, hours: OfficeHours | None) -> WorkingCalendar:
     return WorkingCalendar(
-        overrides={day: working for day, working in days.all()},
+        overrides={day: working for day, working in days},
         maintained_years=list(years),
         hours=hours or OfficeHours(),
     )
 
 
+async def load_calendar(session: AsyncSession, hours: OfficeHours | None = None) -> WorkingCalendar:
+    """The official schedule plus every administrator entry in the database."""
+    return _calendar_of((await session.execute(DAYS)).all(), await session.scalars(YEARS), hours)
+
+
+def answer(calendar: WorkingCalendar, query: DeadlineQuery) -> DeadlineAnswer:
+    """The deadline, and the moments of the escalation levels after it."""
+    result = calendar.add_working_days(query.start, query.working_days)
+    following: list[datetime] = []
+    moment = result.deadline
+    for _ in range(query.following):
+        moment = calendar.add_working_days(moment, query.working_days).deadline
+        following.append(moment)
+    return DeadlineAnswer(
+        deadline=result.deadline,
+        provisional=result.provisional,
+        unknown_years=list(result.unknown_years),
+        following=following,
+        start=query.start,
+        working_days=query.working_days,
+        replaces=query.replaces,
+    )
+
+
+@cache
 def _calendar_version() -> Select[Any]:
     """A fingerprint of the administrators' calendar entries: it changes with any entry added,
     changed or removed."""
@@ -71,22 +110,26 @@ class CalendarActivities:
         self._cached = (version, calendar)
         return calendar
 
+    def calendar_in(self, session: Session) -> WorkingCalendar:
+        """The same calendar, read in a write's own (synchronous) transaction."""
+        version = tuple(session.execute(_calendar_version()).one())
+        if self._cached is not None and self._cached[0] == version:
+            return self._cached[1]
+        calendar = _calendar_of(session.execute(DAYS).all(), session.scalars(YEARS), self.hours)
+        self._cached = (version, calendar)
+        return calendar
+
+    def date_tasks(self, session: Session, deadlines: list[StepDeadline], tasks: list[Any]) -> None:
+        """Answer each step's deadline in the write's transaction and date its tasks with it."""
+        calendar = self.calendar_in(session)
+        by_id = {task.task_id: task for task in tasks}
+        for deadline in deadlines:
+            deadline.answer = answer(calendar, deadline.query)
+            for task_id in deadline.task_ids:
+                if task_id in by_id:
+                    by_id[task_id].due_at = deadline.answer.deadline
+                    by_id[task_id].due_provisional = deadline.answer.provisional
+
     @activity.defn
     async def working_day_deadline(self, query: DeadlineQuery) -> DeadlineAnswer:
-        calendar = await self._calendar()
-        result = calendar.add_working_days(query.start, query.working_days)
-        following: list[datetime] = []
-        moment = result.deadline
-        for _ in range(query.following):
-            step = calendar.add_working_days(moment, query.working_days)
-            moment = step.deadline
-            following.append(moment)
-        return DeadlineAnswer(
-            deadline=result.deadline,
-            provisional=result.provisional,
-            unknown_years=list(result.unknown_years),
-            following=following,
-            start=query.start,
-            working_days=query.working_days,
-            replaces=query.replaces,
-        )
+        return answer(await self._calendar(), query)

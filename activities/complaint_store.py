@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver
-from activities.process_store import ProcessSync, write_sync
+from activities.notifications import NotificationSpec, deliver
+from activities.process_store import ProcessSync, ProjectionStore
 from db.models import Complaint, ComplaintStats
 from db.session import run_write, write_transaction
 from domain.complaint_models import ComplaintProjection
@@ -86,16 +85,12 @@ def write_complaint(session: Session, projection: ComplaintProjection) -> None:
             setattr(row, key, value)
 
 
-class ComplaintStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
-        self.sessions = sessions
-        self.channels = channels or []
-
+class ComplaintStore(ProjectionStore):
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_complaint(self, sync: ComplaintSync) -> ComplaintSync:
         def write(session: Session) -> list[NotificationSpec]:
-            new = write_sync(session, sync, self.channels)
+            new = self.write_moment(session, sync)
             write_complaint(session, sync.complaint)
             return new
 

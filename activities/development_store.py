@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Executable, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver
-from activities.process_store import ProcessSync, write_sync
+from activities.process_store import ProcessSync, ProjectionStore
 from db.models import BigCustomerMeeting, DevelopmentPlan, MeetingAttendee, ResearchNote
 from db.session import run_write
 from domain.development import DevelopmentKind, MeetingOpened, MinutesRecorded
@@ -41,20 +39,7 @@ class MeetingSync(ProcessSync):
     due_at: datetime | None = None
 
 
-class DevelopmentStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
-        self.sessions = sessions
-        self.channels = channels or []
-
-    async def _sync(self, sync: ProcessSync, extra: Executable) -> None:
-        def write(session: Session) -> list[NotificationSpec]:
-            new = write_sync(session, sync, self.channels)
-            session.execute(extra)
-            return new
-
-        for note in await run_write(self.sessions, write):  # outside the transaction
-            await deliver(note, self.channels)
-
+class DevelopmentStore(ProjectionStore):
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_development(self, sync: DevelopmentSync) -> DevelopmentSync:
@@ -62,18 +47,21 @@ class DevelopmentStore:
         values: dict[str, object] = {"status": sync.record_status}
         if sync.decided_by is not None:
             values |= {"decided_by": sync.decided_by, "decided_at": sync.decided_at}
-        await self._sync(sync, update(model).where(model.id == sync.record_id).values(**values))
+        await self.write_with(sync, lambda: update(model).where(model.id == sync.record_id).values(**values))
         return sync.echo()
 
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_meeting(self, sync: MeetingSync) -> MeetingSync:
-        values: dict[str, object] = {"status": sync.meeting_status}
-        if sync.due_at is not None:
-            values["due_at"] = sync.due_at
-        await self._sync(
-            sync, update(BigCustomerMeeting).where(BigCustomerMeeting.id == sync.meeting_id).values(**values)
-        )
+
+        def meeting_row() -> Executable:
+            values: dict[str, object] = {"status": sync.meeting_status}
+            due = sync.step_due(sync.due_at)
+            if due is not None:
+                values["due_at"] = due
+            return update(BigCustomerMeeting).where(BigCustomerMeeting.id == sync.meeting_id).values(**values)
+
+        await self.write_with(sync, meeting_row)
         return sync.echo()
 
     @activity.defn

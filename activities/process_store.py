@@ -5,18 +5,20 @@ Each method is idempotent, because Temporal retries activities: a retried insert
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any, Self, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Executable, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.audit_store import record_moment
+from activities.calendar import CalendarActivities, StepDeadline
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from db.models import (
@@ -66,10 +68,18 @@ class ProcessSync(BaseModel):
     notifications: list[NotificationSpec] = Field(default_factory=list)
     watchers: list[WatcherSpec] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)  # the human acts of the moment
+    deadlines: list[StepDeadline] = Field(default_factory=list)  # steps opened: answered by the write
 
     def projected_process(self) -> ProcessProjection | None:
         """The process row this moment writes (a sync that carries it elsewhere says where)."""
         return self.process
+
+    def step_due(self, shown: datetime | None) -> datetime | None:
+        """A step's due date that a row of its own copies: as the workflow showed it, else as this
+        write counted it (the write that opens a step dates it, `StepDeadline`)."""
+        if shown is not None:
+            return shown
+        return min((d.answer.deadline for d in self.deadlines if d.answer is not None), default=None)
 
     def echo(self) -> Self:
         """The moment as the activity answers it (a local activity's marker shows it in Temporal's
@@ -189,9 +199,14 @@ def add_notifications(
     return [note for note in notes if note.notification_id in added]
 
 
-def write_sync(session: Session, sync: ProcessSync, channels: list[Channel]) -> list[NotificationSpec]:
+def write_sync(
+    session: Session, sync: ProcessSync, channels: list[Channel], calendar: CalendarActivities
+) -> list[NotificationSpec]:
     """Apply one moment of a process with set-based statements; returns the notifications that are
-    new (to deliver after commit). The audit rows come first: they read the tasks as they were."""
+    new (to deliver after commit). The steps opened are dated first, then the audit rows: they
+    read the tasks as they were."""
+    if sync.deadlines:
+        calendar.date_tasks(session, sync.deadlines, sync.tasks)
     record_moment(session, sync, sync.projected_process())
     put_tasks(session, sync.tasks)
     apply_closures(session, sync.closed)
@@ -291,19 +306,48 @@ async def resolve_seats(session: AsyncSession, query: SeatQuery) -> SeatAnswer:
     return SeatAnswer(seats=resolved, note=note)
 
 
-class ProcessStore:
-    """Activities that write the projections; receives its sessionmaker so tests hand in a real one."""
+class ProjectionStore:
+    """What every store that writes a process's moments holds: its sessionmaker (tests hand in a
+    real one), the delivery channels, and the worker's calendar (its office hours) to date the
+    steps a moment opens."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: list[Channel] | None = None,
+        calendar: CalendarActivities | None = None,
+    ) -> None:
         self.sessions = sessions
         self.channels = channels or []
+        self.calendar = calendar or CalendarActivities(sessions)
+
+    def write_moment(self, session: Session, sync: ProcessSync) -> list[NotificationSpec]:
+        return write_sync(session, sync, self.channels, self.calendar)
+
+    async def write_with(self, sync: ProcessSync, own_row: Callable[[], Executable | None]) -> None:
+        """The moment and the process's own row in one transaction; `own_row` is built after the
+        moment is written, so it sees the steps the write dated. Notifications go after commit."""
+
+        def write(session: Session) -> list[NotificationSpec]:
+            new = self.write_moment(session, sync)
+            statement = own_row()
+            if statement is not None:
+                session.execute(statement)
+            return new
+
+        for note in await run_write(self.sessions, write):  # outside the transaction
+            await deliver(note, self.channels)
+
+
+class ProcessStore(ProjectionStore):
+    """Activities that write the projections of processes without rows of their own."""
 
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_process(self, sync: ProcessSync) -> ProcessSync:
         """One moment of a process; the answer echoes it, so the local activity's marker shows
         auditors what the moment wrote (a marker keeps the result, not the input)."""
-        new = await run_write(self.sessions, partial(write_sync, sync=sync, channels=self.channels))
+        new = await run_write(self.sessions, partial(self.write_moment, sync=sync))
         for note in new:  # outside the transaction: a slow webhook never holds the database
             await deliver(note, self.channels)
         return sync.echo()

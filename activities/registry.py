@@ -33,9 +33,13 @@ def build_activities(
     office_hours: OfficeHours | None = None,
 ) -> list[Callable[..., Any]]:
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
-    store = ProcessStore(sessions, channels)
-    complaints = ComplaintStore(sessions, channels)
-    trade = TradeStore(sessions, channels)
+    calendar = CalendarActivities(sessions, office_hours)  # also dates the steps each write opens
+    store = ProcessStore(sessions, channels, calendar)
+    complaints = ComplaintStore(sessions, channels, calendar)
+    trade = TradeStore(sessions, channels, calendar)
+    visits = VisitStore(sessions, channels, calendar)
+    development = DevelopmentStore(sessions, channels, calendar)
+    borrowing = BorrowingStore(sessions, channels, calendar)
     failures = FailureStore(sessions, channels)
     return [
         trade.project_trade,
@@ -47,7 +51,7 @@ def build_activities(
         CustomerRegistry(sessions).create_customer,
         failures.mark_process_failed,
         failures.record_repair,
-        CalendarActivities(sessions, office_hours).working_day_deadline,
+        calendar.working_day_deadline,
         Notifier(sessions, channels).notify,
         complaints.sync_complaint,
         complaints.compute_monthly_stats,
@@ -55,19 +59,19 @@ def build_activities(
         GradingStore(sessions).apply_grading,
         GradingStore(sessions).customers_without_clock,
         GradingStore(sessions).mark_clocks_started,
-        VisitStore(sessions, channels).sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
-        VisitStore(sessions, channels).sync_visit,
-        VisitStore(sessions, channels).record_report,
-        VisitStore(sessions, channels).plan_due_working_days,
-        DevelopmentStore(sessions, channels).sync_meeting,  # issue 12 §3 (000 §12, §15)
-        DevelopmentStore(sessions, channels).open_meeting,
-        DevelopmentStore(sessions, channels).record_minutes,
-        DevelopmentStore(sessions, channels).sync_development,
+        visits.sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
+        visits.sync_visit,
+        visits.record_report,
+        visits.plan_due_working_days,
+        development.sync_meeting,  # issue 12 §3 (000 §12, §15)
+        development.open_meeting,
+        development.record_minutes,
+        development.sync_development,
         CustomerRecordStore(sessions).apply_record_change,  # issue 11 §3
-        BorrowingStore(sessions, channels).sync_borrowing,  # issue 11 §3: borrowing (002 rule 1, 004 §3)
-        BorrowingStore(sessions, channels).units_to_review,  # issue 11 §3: register reviews (004 §4)
-        BorrowingStore(sessions, channels).open_review,
-        BorrowingStore(sessions, channels).record_review,
+        borrowing.sync_borrowing,  # issue 11 §3: borrowing (002 rule 1, 004 §3)
+        borrowing.units_to_review,  # issue 11 §3: register reviews (004 §4)
+        borrowing.open_review,
+        borrowing.record_review,
         LedgerStore(sessions).book_receipt,  # issue 11 §2 (000 §9)
         LedgerStore(sessions).register_invoice_certificate,
         CollectionStore(sessions).collection_month_end,  # issue 12 §1: month-end collection (000 §13)

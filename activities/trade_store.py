@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities import audit_store
 from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver
-from activities.process_store import ProcessSync, write_process, write_sync
+from activities.notifications import NotificationSpec, deliver
+from activities.process_store import ProcessSync, ProjectionStore, write_process
 from api.schemas import HistoryEntry
 from db.models import TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
@@ -127,12 +126,8 @@ class TradeSync(ProcessSync):
         return self.projection.process
 
 
-class TradeStore:
+class TradeStore(ProjectionStore):
     """Activities of the external-trade process; receives its sessionmaker (tests hand in a real one)."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
-        self.sessions = sessions
-        self.channels = channels or []
 
     @activity.defn
     @fails_visibly_on_bad_data
@@ -140,7 +135,7 @@ class TradeStore:
         projection = sync.projection
 
         def write(session: Session) -> list[NotificationSpec]:
-            new = write_sync(session, sync, self.channels)
+            new = self.write_moment(session, sync)
             write_process(session, projection.process)
             _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
             _name_handlers(session, projection)

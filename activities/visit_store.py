@@ -8,14 +8,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.calendar import load_calendar
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver
-from activities.process_store import ProcessSync, write_sync
+from activities.process_store import ProcessSync, ProjectionStore
 from db.models import Visit, VisitPlan
 from db.session import run_write
 from domain.calendar import WorkingCalendar
@@ -48,37 +45,25 @@ def last_working_day_before(month: str, is_working_day: Callable[[date], bool]) 
     return day
 
 
-class VisitStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
-        self.sessions = sessions
-        self.channels = channels or []
-
-    async def _sync(self, sync: ProcessSync, extra: Executable | None) -> None:
-        def write(session: Session) -> list[NotificationSpec]:
-            new = write_sync(session, sync, self.channels)
-            if extra is not None:
-                session.execute(extra)
-            return new
-
-        for note in await run_write(self.sessions, write):  # outside the transaction
-            await deliver(note, self.channels)
-
+class VisitStore(ProjectionStore):
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_visit_plan(self, sync: VisitPlanSync) -> VisitPlanSync:
         values: dict[str, object] = {"status": sync.plan_status}
         if sync.decided_by is not None:
             values |= {"decided_by": sync.decided_by, "decided_at": sync.decided_at}
-        await self._sync(sync, update(VisitPlan).where(VisitPlan.id == sync.plan_id).values(**values))
+        await self.write_with(sync, lambda: update(VisitPlan).where(VisitPlan.id == sync.plan_id).values(**values))
         return sync.echo()
 
     @activity.defn
     @fails_visibly_on_bad_data
     async def sync_visit(self, sync: VisitSync) -> VisitSync:
-        statement = None
-        if sync.report_due_at is not None:
-            statement = update(Visit).where(Visit.id == sync.visit_id).values(report_due_at=sync.report_due_at)
-        await self._sync(sync, statement)
+
+        def visit_row() -> Executable | None:
+            due = sync.step_due(sync.report_due_at)
+            return None if due is None else update(Visit).where(Visit.id == sync.visit_id).values(report_due_at=due)
+
+        await self.write_with(sync, visit_row)
         return sync.echo()
 
     @activity.defn

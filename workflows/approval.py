@@ -27,8 +27,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import DeadlineAnswer
-    from activities.process_store import ProcessStore
+    from activities.calendar import DeadlineAnswer, StepDeadline
+    from activities.process_store import ProcessStore, ProcessSync
     from domain import errors, search
     from domain.approvals import ChainSpec, LeaderGap, Outcome, SignMode, StepSpec, UnitScope
     from domain.models import (
@@ -63,6 +63,10 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+# A step's deadline is counted by the write that opens its tasks (issue 9): one local activity per
+# step opening instead of a calendar look-up and then the write. Histories recorded before it
+# replay the look-up.
+DEADLINE_IN_WRITE = "deadline-in-write"
 
 
 async def store(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
@@ -76,8 +80,13 @@ async def write(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
     """A process's one write per moment, as a local activity: it runs in the worker that runs the
     workflow, its result (the write, echoed for the auditors' history) is a marker in the history,
     and no server round trip stands between a decision and its answer. Idempotent, so a replay
-    after a crash that runs it again changes nothing."""
-    return await look_up(method, arg)
+    after a crash that runs it again changes nothing. The steps it dated hand their deadlines to
+    the process's kernel, for their clocks."""
+    result = await look_up(method, arg)
+    kernel = Kernel.running()
+    if isinstance(result, ProcessSync) and result.deadlines and kernel is not None:
+        kernel.answered(result.deadlines)
+    return result
 
 
 async def look_up(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
@@ -290,23 +299,19 @@ class ApprovalChain:
         if not seats:  # a leader level with nobody at it, declared to be skipped
             self._notify_step(step, f"skipped: {note}")
             return StepResult(Outcome.approve)
-        due = await self._deadline(step)
+        in_write = step.due_working_days is not None and workflow.patched(DEADLINE_IN_WRITE)
+        due = None if in_write else await self._deadline(step)
         run = StepRun(step, [SeatTask(self._task(step, seat, due)) for seat in seats])
         for seat in run.seats:
             self.kernel.outbox.put_task(seat.spec)
+        if in_write:
+            self.kernel.outbox.deadlines.append(self._dated_by_write(step, run))
         self._copy_roles(step)
         self.runs.append(run)
-        clock_task = None
-        if due is not None:
-            run.clock = DeadlineClock(
-                due,
-                levels=len(step.escalate_to),
-                remind_before=timedelta(hours=step.remind_before_hours),
-                done=lambda: run.result is not None or self.cancelled,
-                paused=lambda: self.kernel.repair.stopped,
-            )
-            clock_task = asyncio.create_task(run.clock.run(partial_remind(self, run), partial_escalate(self, run)))
+        clock_task = self._start_clock(run, due) if due is not None else None
         await self.kernel.rest(self.lane)
+        if in_write:
+            clock_task = self._start_clock(run, self._date_seats(run))
         try:
             while run.result is None and not self.cancelled:
                 await workflow.wait_condition(
@@ -368,6 +373,33 @@ class ApprovalChain:
         if self.chain.leader_gap is LeaderGap.admin:
             return [Seat(role=Role.admin, note=answer.note)], answer.note
         return [], answer.note
+
+    def _start_clock(self, run: StepRun, due: DeadlineAnswer) -> asyncio.Task[None]:
+        step = run.step
+        run.clock = DeadlineClock(
+            due,
+            levels=len(step.escalate_to),
+            remind_before=timedelta(hours=step.remind_before_hours),
+            done=lambda: run.result is not None or self.cancelled,
+            paused=lambda: self.kernel.repair.stopped,
+        )
+        return asyncio.create_task(run.clock.run(partial_remind(self, run), partial_escalate(self, run)))
+
+    def _dated_by_write(self, step: StepSpec, run: StepRun) -> StepDeadline:
+        """The step's deadline, asked of the write that opens its tasks (keyed by its first task)."""
+        assert step.due_working_days is not None
+        return StepDeadline(
+            key=run.seats[0].spec.task_id,
+            query=deadline_query(workflow.now(), step.due_working_days, len(step.escalate_to)),
+            task_ids=[seat.spec.task_id for seat in run.seats],
+        )
+
+    def _date_seats(self, run: StepRun) -> DeadlineAnswer:
+        """After the write: the deadline it counted, on the step's tasks as they were stored."""
+        due = self.kernel.answers.pop(run.seats[0].spec.task_id)
+        for seat in run.seats:
+            seat.spec = seat.spec.model_copy(update={"due_at": due.deadline, "due_provisional": due.provisional})
+        return due
 
     async def _deadline(self, step: StepSpec) -> DeadlineAnswer | None:
         if step.due_working_days is None:

@@ -38,12 +38,8 @@ class _AuditInbound(WorkflowInboundInterceptor):
         super().__init__(next)
         self._seq = 0  # advances in replay exactly as it did the first time
 
-    def _kernel(self) -> Kernel | None:
-        kernel = getattr(workflow.instance(), "kernel", None)
-        return kernel if isinstance(kernel, Kernel) else None
-
     def _record(self, kind: AuditKind, name: str, args: Any) -> AuditEntry | None:
-        kernel = self._kernel()
+        kernel = Kernel.running()
         if kernel is None:  # a workflow without a process (the monthly statistics)
             return None
         self._seq += 1
@@ -71,7 +67,7 @@ class _AuditInbound(WorkflowInboundInterceptor):
         try:
             return await super().handle_update_handler(input)
         except BaseException:
-            kernel = self._kernel()
+            kernel = Kernel.running()
             if entry is not None and kernel is not None:  # refused by the handler: nothing happened
                 kernel.outbox.audit = [e for e in kernel.outbox.audit if e is not entry]
             raise

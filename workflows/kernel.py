@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar import DeadlineAnswer, StepDeadline
     from activities.notifications import NotificationSpec
     from domain.audit import AuditEntry
     from domain.models import TaskClosure, TaskSpec, WatcherSpec
@@ -35,6 +36,7 @@ class Outbox:
     notifications: list[NotificationSpec] = field(default_factory=list)
     watchers: list[WatcherSpec] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)  # human acts (workflows/audit.py)
+    deadlines: list[StepDeadline] = field(default_factory=list)  # steps opened, dated by the write
 
     def put_task(self, spec: TaskSpec) -> None:
         """A task opened or moved: the latest state of each task is written once."""
@@ -52,11 +54,12 @@ class Outbox:
             "notifications": self.notifications,
             "watchers": self.watchers,
             "audit": self.audit,
+            "deadlines": self.deadlines,
         }
 
     def take(self) -> Outbox:
-        taken = Outbox(self.tasks, self.closed, self.notifications, self.watchers, self.audit)
-        self.tasks, self.closed, self.notifications, self.watchers, self.audit = [], [], [], [], []
+        taken = Outbox(self.tasks, self.closed, self.notifications, self.watchers, self.audit, self.deadlines)
+        self.tasks, self.closed, self.notifications, self.watchers, self.audit, self.deadlines = [], [], [], [], [], []
         return taken
 
 
@@ -84,6 +87,17 @@ class Kernel:
         self.in_flight = 0
         self.process = process  # named on the row and the repair task if a write is refused
         self.repair = StoreRepair()
+        self.answers: dict[str, DeadlineAnswer] = {}  # step deadlines a write answered, by key
+
+    @staticmethod
+    def running() -> Kernel | None:
+        """The kernel of the workflow running now (None for a workflow without a process)."""
+        kernel = getattr(workflow.instance(), "kernel", None)
+        return kernel if isinstance(kernel, Kernel) else None
+
+    def answered(self, deadlines: list[StepDeadline]) -> None:
+        """The steps a write dated: their deadlines wait here for the steps' clocks."""
+        self.answers.update({d.key: d.answer for d in deadlines if d.answer is not None})
 
     async def guard(self, body: Coroutine[Any, Any, R]) -> R:
         """Run the workflow's body; an administrator abandoning a refused write ends the process as

@@ -25,6 +25,8 @@ def test_histories_are_saved() -> None:
         "engine_add_signer_before_after",
         "engine_step_escalated_three_levels",
         "engine_delegated_then_decided",
+        "engine_step_escalated_three_levels_dated_by_write",  # the step's deadline counted by its write
+        "onboarding_returned_then_withdrawn_dated_by_write",
     }
 
 
