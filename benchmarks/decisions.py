@@ -848,7 +848,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # The baseline workflow must come from an importable module, not __main__ (the sandbox imports it).
+    # The baseline workflow comes from the importable module, not __main__, as a real worker's would.
     from benchmarks.decisions import main as main_in_module
 
     main_in_module()
