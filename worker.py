@@ -22,15 +22,16 @@ from workflows.repair import RepairInterceptor
 def workflow_runner() -> UnsandboxedWorkflowRunner:
     """Workflows run without Temporal's sandbox; `workflows/ruff.toml` checks their determinism instead.
 
-    The sandbox looked at nothing of ours: `workflows/` had to be passed through it (re-importing
+    The sandbox hardly looked at our code: `workflows/` had to be passed through it (re-importing
     those modules for every new run was half the worker's CPU when 10,000 complaints arrived
     together), and a passed-through module keeps the real `datetime`, `uuid` and `random`, so a
-    `datetime.now()` in workflow code ran unrefused (`tests/test_workflow_determinism_guard.py` shows both).
-    What it still did was run every activation and every payload's serialization-context look-up
-    through `exec` of freshly compiled glue code: 40% of the worker's CPU per decision (issue 9).
-    The lint rule refuses the clock, random numbers, ids and I/O in workflow modules before they
-    run; the saved histories still replay inside the full sandbox (the `Replayer`'s own, which
-    passes none of our modules through) and catch a change of commands.
+    `datetime.now()` in workflow code ran unrefused (`tests/test_workflow_determinism_guard.py`
+    shows both); only the builtins `open`, `input` and `breakpoint` stayed restricted. What it
+    still did was run every activation and every payload's serialization-context look-up through
+    `exec` of freshly compiled glue code: 40% of the worker's CPU per decision (issue 9).
+    The lint rule refuses the clock, random numbers, ids, files and I/O in workflow modules before
+    they run; the saved histories still replay inside the full sandbox (the `Replayer`'s own,
+    which passes none of our modules through) and catch a change of commands.
     """
     return UnsandboxedWorkflowRunner()
 
