@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from time import monotonic
 from typing import Annotated, Any
 
@@ -72,57 +74,79 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
+@dataclass(frozen=True)
+class KnownUser:
+    """An active user as a request needs them: the actor, and the moment before which their tokens
+    are refused (set when their password is reset)."""
+
+    actor: Actor
+    tokens_valid_from: datetime | None = None
+
+    def accepts(self, issued_at: datetime) -> bool:
+        return self.tokens_valid_from is None or issued_at >= self.tokens_valid_from
+
+
 class ActorCache:
     """Who a username is (roles, unit), remembered for a few seconds: a decision costs no user and
-    role queries on the hot path, and a disabled user is refused within `seconds`."""
+    role queries on the hot path, and a disabled user, or a token issued before a password reset,
+    is refused within `seconds`."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._known: dict[str, tuple[float, Actor | None]] = {}
+        self._known: dict[str, tuple[float, KnownUser | None]] = {}
 
-    async def get(self, session: AsyncSession, username: str) -> Actor | None:
+    async def get(self, session: AsyncSession, username: str) -> KnownUser | None:
         now = monotonic()
         known = self._known.get(username)
         if known is not None and known[0] > now:
             return known[1]
-        actor = await load_actor(session, username)
+        user = await load_user(session, username)
         if len(self._known) > 10_000:
             self._known.clear()
-        self._known[username] = (now + self.seconds, actor)
-        return actor
+        self._known[username] = (now + self.seconds, user)
+        return user
 
     def forget(self, username: str) -> None:
         """After an administrator changed the user: this process reads them afresh."""
         self._known.pop(username, None)
 
 
-async def load_actor(session: AsyncSession, username: str) -> Actor | None:
+async def load_user(session: AsyncSession, username: str) -> KnownUser | None:
     """The active user with their roles, in one query (None: unknown or disabled)."""
     rows = (
         await session.execute(
-            select(User.username, User.full_name, User.unit_code, UserRole.role)
+            select(User.username, User.full_name, User.unit_code, User.tokens_valid_from, UserRole.role)
             .outerjoin(UserRole, UserRole.user_id == User.id)
             .where(User.username == username, User.is_active)
         )
     ).all()
     if not rows:
         return None
-    username, full_name, unit, _ = rows[0]
+    username, full_name, unit, valid_from, _ = rows[0]
     roles = [Role(role) for *_, role in rows if role in Role.__members__]
-    return Actor(username=username, full_name=full_name, roles=roles, unit=unit)
+    return KnownUser(Actor(username=username, full_name=full_name, roles=roles, unit=unit), valid_from)
+
+
+async def load_actor(session: AsyncSession, username: str) -> Actor | None:
+    """The active user with their roles (None: unknown or disabled)."""
+    user = await load_user(session, username)
+    return user.actor if user is not None else None
 
 
 async def get_current_actor(
     token: Annotated[str, Depends(oauth2_scheme)], request: Request, session: SessionDep, settings: SettingsDep
 ) -> Actor:
-    username = token_subject(token, settings.jwt_secret)
-    if username is None:
+    signed = token_subject(token, settings.jwt_secret)
+    if signed is None:
         raise Unauthorized("invalid or expired token")
+    username, issued_at = signed
     cache: ActorCache = request.app.state.actors
-    actor = await cache.get(session, username)
-    if actor is None:
+    user = await cache.get(session, username)
+    if user is None:
         raise Unauthorized("unknown or inactive user")
-    return actor
+    if not user.accepts(issued_at):
+        raise Unauthorized("the password was reset since this token was issued: sign in again")
+    return user.actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]

@@ -65,15 +65,19 @@ class PasswordWork:
 
 def create_token(username: str, secret: str, minutes: int) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    # `iat` to the microsecond (RFC 7519 NumericDate may be fractional): a password reset refuses
+    # every token issued before it, even one from the same second (api/deps.py KnownUser).
+    claims = {"sub": username, "iat": now.timestamp(), "exp": now + timedelta(minutes=minutes)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def token_subject(token: str, secret: str) -> str | None:
-    """The username a valid, unexpired token names; None for anything else."""
+def token_subject(token: str, secret: str) -> tuple[str, datetime] | None:
+    """The username a valid, unexpired token names and when it was issued; None for anything else."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    subject, issued = claims.get("sub"), claims.get("iat")
+    if not isinstance(subject, str) or not isinstance(issued, int | float):
+        return None
+    return subject, datetime.fromtimestamp(issued, UTC)

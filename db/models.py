@@ -70,6 +70,8 @@ class User(Base):
     # A demo user (scripts/seed_demo.py, password `demo`): refused at login outside demo mode.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column()
+    # Set when the password is reset: a token issued before it is refused (api/deps.py).
+    tokens_valid_from: Mapped[datetime | None] = mapped_column()
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 

@@ -234,10 +234,13 @@ async def set_unit(username: Target, body: UnitIn, request: Request, session: Se
 async def reset_password(
     username: Target, body: PasswordIn, request: Request, session: SessionDep, settings: SettingsDep, actor: Admin
 ) -> UserOut:
-    """The new password is not logged; the audit entry records that it was reset, and by whom."""
+    """The new password is not logged; the audit entry records that it was reset, and by whom.
+    Every token issued before the reset is refused from now on (this API process at once, the
+    others within the actor cache's seconds): whoever held the old password is signed out."""
     _check_password(body.password, settings.password_min_length)
     user = await _user(session, username)
     before = _snapshot(user)
     passwords: PasswordWork = request.app.state.passwords
     user.password_hash = await passwords.hash(body.password)
+    user.tokens_valid_from = datetime.now(UTC)
     return await _finish(session, request, actor, "reset_password", user, before)

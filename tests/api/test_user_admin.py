@@ -149,6 +149,27 @@ async def test_roles_unit_password_disable_enable_each_audited(
     assert stored == 6
 
 
+async def test_a_password_reset_signs_out_every_token_of_the_old_password(api: Api) -> None:
+    """Whoever held the old password (a leaked one, a departed colleague's) loses every session it
+    opened, on this API process at once; a sign-in with the new password works."""
+    body = new_user()
+    name = body["username"]
+    assert (await api.post(USERS, "admin", json=body)).status_code == 201
+    old_sessions = [await bearer(api.client, name) for _ in range(2)]
+    for headers in old_sessions:
+        assert (await api.client.get("/api/v1/auth/me", headers=headers)).status_code == 200
+    new_password = "a brand new long password"
+    assert (await api.post(f"{USERS}/{name}/password", "admin", json={"password": new_password})).status_code == 200
+    for headers in old_sessions:
+        refused = await api.client.get("/api/v1/auth/me", headers=headers)
+        assert refused.status_code == 401 and "password was reset" in refused.text
+        assert (await api.client.get("/api/v1/tasks", headers=headers)).status_code == 401
+    fresh = await bearer(api.client, name, new_password)
+    assert (await api.client.get("/api/v1/auth/me", headers=fresh)).status_code == 200
+    other = await bearer(api.client, "sales_clerk", "demo")  # nobody else is signed out
+    assert (await api.client.get("/api/v1/auth/me", headers=other)).status_code == 200
+
+
 async def test_an_admin_cannot_lock_themself_out(api: Api) -> None:
     assert (await api.post(f"{USERS}/admin/disable", "admin")).status_code == 409
     drop = await api.client.put(f"{USERS}/admin/roles", json={"roles": ["auditor"]}, headers=await api.headers("admin"))
