@@ -99,25 +99,28 @@ class CalendarActivities:
         self.hours = hours or OfficeHours()
         self._cached: tuple[tuple[Any, ...], WorkingCalendar] | None = None
 
+    def _known(self, version: tuple[Any, ...]) -> WorkingCalendar | None:
+        return self._cached[1] if self._cached is not None and self._cached[0] == version else None
+
+    def _keep(self, version: tuple[Any, ...], calendar: WorkingCalendar) -> WorkingCalendar:
+        self._cached = (version, calendar)
+        return calendar
+
     async def _calendar(self) -> WorkingCalendar:
         """The calendar, loaded again only when an administrator's entry changed (one small query
         per look-up instead of every entry: a step opening costs a fraction of a millisecond)."""
         async with self.sessions() as session:
             version = tuple((await session.execute(_calendar_version())).one())
-            if self._cached is not None and self._cached[0] == version:
-                return self._cached[1]
-            calendar = await load_calendar(session, self.hours)
-        self._cached = (version, calendar)
-        return calendar
+            known = self._known(version)
+            return known or self._keep(version, await load_calendar(session, self.hours))
 
     def calendar_in(self, session: Session) -> WorkingCalendar:
         """The same calendar, read in a write's own (synchronous) transaction."""
         version = tuple(session.execute(_calendar_version()).one())
-        if self._cached is not None and self._cached[0] == version:
-            return self._cached[1]
-        calendar = _calendar_of(session.execute(DAYS).all(), session.scalars(YEARS), self.hours)
-        self._cached = (version, calendar)
-        return calendar
+        known = self._known(version)
+        return known or self._keep(
+            version, _calendar_of(session.execute(DAYS).all(), session.scalars(YEARS), self.hours)
+        )
 
     def date_tasks(self, session: Session, deadlines: list[StepDeadline], tasks: list[Any]) -> None:
         """Answer each step's deadline in the write's transaction and date its tasks with it."""

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.errors import Forbidden, Unauthorized
-from api.security import token_subject
+from api.security import token_claims
 from db.models import User, UserRole
 from domain.models import Actor
 from domain.roles import Role
@@ -136,7 +136,7 @@ async def load_actor(session: AsyncSession, username: str) -> Actor | None:
 async def get_current_actor(
     token: Annotated[str, Depends(oauth2_scheme)], request: Request, session: SessionDep, settings: SettingsDep
 ) -> Actor:
-    signed = token_subject(token, settings.jwt_secret)
+    signed = token_claims(token, settings.jwt_secret)
     if signed is None:
         raise Unauthorized("invalid or expired token")
     username, issued_at = signed

@@ -71,7 +71,7 @@ def create_token(username: str, secret: str, minutes: int) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def token_subject(token: str, secret: str) -> tuple[str, datetime] | None:
+def token_claims(token: str, secret: str) -> tuple[str, datetime] | None:
     """The username a valid, unexpired token names and when it was issued; None for anything else."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})

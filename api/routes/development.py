@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
@@ -80,8 +81,19 @@ class StartedOut(ProcessStateOut):
     record_id: int
 
 
-def started(view: ProcessView, record_id: int) -> StartedOut:
-    return StartedOut(**ProcessStateOut.model_validate(view.model_dump()).model_dump(), record_id=record_id)
+async def start_development(
+    temporal: Client, request: Request, start: DevelopmentInput, workflow_id: str
+) -> StartedOut:
+    """A plan or a note goes to its approval (one workflow type for both, 000 §12, §15)."""
+    view = await start_process(
+        temporal,
+        "DevelopmentApproval",
+        start,
+        workflow_id=workflow_id,
+        task_queue=request.app.state.task_queue,
+        result_type=ProcessView,
+    )
+    return StartedOut(**ProcessStateOut.model_validate(view.model_dump()).model_dump(), record_id=start.record_id)
 
 
 # --- the quarterly big-customer meeting (000 §15, §5 (一)6) ----------------------------------------
@@ -292,15 +304,7 @@ async def submit_development_plan(
         due_before_month=True,
         chain=development_plan_chain(frozenset(actor.roles)),
     )
-    view = await start_process(
-        temporal,
-        "DevelopmentApproval",
-        start,
-        workflow_id=plan.workflow_id,
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-    )
-    return started(view, plan.id)
+    return await start_development(temporal, request, start, plan.workflow_id)
 
 
 @router.get("/development-plans", response_model=list[PlanOut])
@@ -419,15 +423,7 @@ async def submit_research_notes(
         subject=f"{body.month} 客户调研 {body.area} {actor.username}",
         chain=RESEARCH_NOTE_CHAIN.with_step_deadlines(settings.research_note_working_days),
     )
-    view = await start_process(
-        temporal,
-        "DevelopmentApproval",
-        start,
-        workflow_id=note.workflow_id,
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-    )
-    return started(view, note.id)
+    return await start_development(temporal, request, start, note.workflow_id)
 
 
 @router.get("/research-notes", response_model=list[NoteOut])
