@@ -196,4 +196,13 @@ class ReviewRecord(BaseModel):
     decided_at: datetime
 
 
+def review_summary(record: ReviewRecord) -> str:
+    """What finance is told of a unit's review (004 §4 (二)): the count of each result, and which
+    customers left the active register."""
+    counts = {result: sum(1 for r in record.results.values() if r is result) for result in ReviewResult}
+    moved = sorted(c for c, r in record.results.items() if r is not ReviewResult.confirm)
+    text = ", ".join(f"{result.value} {count}" for result, count in counts.items())
+    return f"review {record.period} by {record.decided_by}: {text}" + (f"; changed: {moved}" if moved else "")
+
+
 ReviewUnits.model_rebuild()
