@@ -285,6 +285,10 @@ STORED_IN: dict[str, Any] = {
     # file borrowing (002 rule 1, 004 §3) and register reviews (004 §4)
     "BorrowingIn.purpose": c["borrowings"].purpose,
     "BorrowingIn.return_by": c["borrowings"].return_by,
+    "BorrowingIn.outsider": NESTED,  # 002 rule 1 第二节 (issue 20 item 9)
+    "OutsiderReader.name": c["borrowings"].outsider_name,
+    "OutsiderReader.organisation": c["borrowings"].outsider_organisation,
+    "OutsiderReader.introduction_letter": c["borrowings"].introduction_letter,
     "ReturnIn.note": IN_HISTORY,
     "ReviewResultsIn.results": NESTED,
     "ReviewResultsIn.comment": c["customer_changes"].evidence,  # with each status the review changes
