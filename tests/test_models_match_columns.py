@@ -124,6 +124,8 @@ STORED_IN: dict[str, Any] = {
         for name in ("invoice_title", "taxpayer_id", "address_phone", "bank_account")
     },
     "LedgerMoveIn.amount": c["customer_ledger"].amount,
+    "VatInvoiceRequest.amount": c["invoice_register"].amount,  # issue 20 item 8 (000 §9 (三))
+    "IssueIn.invoice_no": c["invoice_register"].invoice_no,
     "LedgerMoveIn.reference": c["customer_ledger"].reference,
     # inbox actions
     "DecisionIn.outcome": c["tasks"].outcome,
