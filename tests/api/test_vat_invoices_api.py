@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import InvoiceRegisterEntry, Process
+from tests.api.test_customer_record import ok
 from tests.api.test_depot_station_customers import VAT_FORM
 from tests.support import Api, record_history
 from tests.workflows.test_borrowing import a_customer
@@ -53,9 +54,12 @@ async def invoices_and_processes(sessions: async_sessionmaker[AsyncSession], cus
     return lines or 0, processes or 0
 
 
-async def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
+async def requested(api: Api, sessions: async_sessionmaker[AsyncSession], amount: str) -> tuple[str, Any]:
+    """A customer approved for VAT invoices, and one invoice its station asked finance for."""
+    customer = await a_customer(sessions, "STATION-ZZ01")
+    await approve_for_vat(sessions, customer.id)
+    url = f"{P}/customers/{customer.id}/vat-invoices"
+    return url, await ok(await api.post(url, "station_manager", json={"amount": amount}), 201)
 
 
 async def test_only_a_customer_approved_for_vat_invoices_by_its_own_station(
@@ -80,10 +84,7 @@ async def test_only_a_customer_approved_for_vat_invoices_by_its_own_station(
 async def test_finance_issues_with_the_number_and_the_collection_is_recorded(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    customer = await a_customer(sessions, "STATION-ZZ01")
-    await approve_for_vat(sessions, customer.id)
-    url = f"{P}/customers/{customer.id}/vat-invoices"
-    started = await ok(await api.post(url, "station_manager", json={"amount": "11300.00"}), 201)
+    url, started = await requested(api, sessions, "11300.00")
     process_id = started["process_id"]
     assert started["current_step"] == "finance_issue" and started["holders"] == ["finance_reviewer"]
     [line] = await ok(await api.get(url, "station_manager"))
@@ -128,10 +129,7 @@ async def test_finance_issues_with_the_number_and_the_collection_is_recorded(
 async def test_finance_refuses_an_invoice_and_nothing_is_issued(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    customer = await a_customer(sessions, "STATION-ZZ01")
-    await approve_for_vat(sessions, customer.id)
-    url = f"{P}/customers/{customer.id}/vat-invoices"
-    started = await ok(await api.post(url, "station_manager", json={"amount": "500.00"}), 201)
+    url, started = await requested(api, sessions, "500.00")
     refused = await ok(await api.decide("finance_reviewer", started["process_id"], "reject", "金额与预付款不符"))
     assert refused["status"] == "rejected"
     [line] = await ok(await api.get(url, "station_manager"))
