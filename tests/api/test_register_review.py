@@ -112,7 +112,8 @@ async def test_february_schedule_opens_one_task_per_unit_and_records_results(
     reported = await api.get(f"{P}/notifications", "finance_reviewer", params={"process_id": review})
     assert reported.status_code == 200, reported.text
     [report] = [n for n in reported.json() if n["kind"] == "report"]
-    assert "suspend 1" in report["subject"] and "past 1" in report["subject"] and "confirm 1" in report["subject"]
+    assert "suspend 1" in report["subject"] and "past 1" in report["subject"] and "confirm " in report["subject"]
+    assert f"changed: {sorted([zz[0].id, zz[1].id])}" in report["subject"]
     finance_view = await api.get(f"{P}/register-reviews/{review}", "finance_reviewer")
     assert finance_view.status_code == 200 and {line["result"] for line in finance_view.json()} >= {"past"}
     depot_review = temporal_env.client.get_workflow_handle(by_unit["DEPOT-ZZ"].workflow_id)
