@@ -27,6 +27,7 @@ def test_histories_are_saved() -> None:
         "engine_delegated_then_decided",
         "engine_step_escalated_three_levels_dated_by_write",  # the step's deadline counted by its write
         "onboarding_returned_then_withdrawn_dated_by_write",
+        "trade_step_escalated_three_levels",  # trade approval steps have deadlines (trade-step-deadlines)
     }
 
 
