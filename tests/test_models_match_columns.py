@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, Numeric, String, Text
 
 from db import models as db
+from domain.taxpayer import TaxpayerCheck
 from domain.text import INT32_MAX, INT64_MAX
 
 os.environ.setdefault("APP_ENV", "demo")
@@ -114,6 +115,9 @@ STORED_IN: dict[str, Any] = {
     **{f"SurveyForm.{name}": c["customer_surveys"][name] for name in SURVEY_FIELDS},
     # depot and station customers (issue 11 §1-§2: 000 §8, §9) and the customer ledger
     "CustomerData.general_taxpayer": c["customers"].card,
+    # 000 §8 (一): the tax-bureau check, kept in the card (issue 20 item 12)
+    "CustomerData.taxpayer_check": NESTED,
+    **{f"TaxpayerCheck.{name}": c["customers"].card for name in TaxpayerCheck.model_fields},
     "UnitCustomerApplication.unit": c["customers"].unit_code,
     "UnitCustomerApplication.customer": NESTED,
     "UnitCustomerApplication.documents": NESTED,

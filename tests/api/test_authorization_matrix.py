@@ -406,6 +406,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/complaints/{{process_id}}/remedy"): Entry(
         Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
     ),
+    ("POST", f"{P}/complaints/{{process_id}}/rush-production"): Entry(  # 001: production_dept's rush order
+        Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
+    ),
     ("POST", f"{P}/complaints/{{process_id}}/reply"): Entry(
         Acts("complaint", STEP_HOLDER), lambda r: {"resolution": "matrix", "method": "phone", "reply": "matrix"}
     ),
