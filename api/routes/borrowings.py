@@ -34,6 +34,7 @@ from domain.borrowing import (
     loan_due,
     may_record_return,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import ProcessView
 from domain.text import StoredText
 
@@ -99,6 +100,7 @@ async def borrow(
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    ensure_customer_may(CustomerOperation.borrow_file, customer)
     kept = await session.scalar(
         select(Customer.id).where(Customer.id == customer_id, customer_readable(actor, loans=False))
     )

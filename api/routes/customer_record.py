@@ -30,12 +30,12 @@ from api.starts import start_process
 from api.visibility import customer_readable, get_customer
 from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, Process, User
 from domain.approvals import customer_change_chain, customer_destruction_chain
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.customer_record import (
     CardChangeRequest,
     ChangeKind,
     CustomerChangeInput,
     CustomerHandOver,
-    CustomerStatus,
     CustomerStatusChange,
     FileDestructionRequest,
     RecordProcess,
@@ -157,6 +157,7 @@ async def request_change(
     card only once approved, and the change log keeps old and new values."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_card, customer)
     start = {"changes": body.changes.as_values(), "reason": body.reason, "evidence": body.evidence}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.change)
 
@@ -179,6 +180,7 @@ async def change_status(
     dissolution), with the reason; the change log records who and why."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_status, customer)
     problem = status_problem(customer.status, body.status)
     if problem:
         raise Conflict(problem)
@@ -258,8 +260,7 @@ async def request_destruction(
     and the audit trail stay."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status != CustomerStatus.past.value:
-        raise Conflict(f"only a past customer's file is destroyed (004 §6); this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.destroy_file, customer)  # 004 §6: a past file only
     start = {"reason": body.reason}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.destruction)
 
@@ -273,8 +274,7 @@ async def record_survey(
     or an active customer."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status not in {CustomerStatus.prospect.value, CustomerStatus.active.value}:
-        raise Conflict(f"a survey opens a trading relationship; this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.survey, customer)  # a survey opens a trading relationship
     if await session.get(CustomerSurvey, customer_id) is not None:
         raise Conflict(f"customer {customer_id} already has its transaction-start survey")
     survey = CustomerSurvey(
