@@ -132,7 +132,7 @@ class BorrowingStore(ProjectionStore):
                     or status_problem(customer.status, CustomerStatus(status)) is not None
                     or customer_problem(CustomerOperation.change_status, customer.status, customer.destroyed_at)
                 ):
-                    continue  # e.g. a customer terminated or destroyed meanwhile: the result stays recorded, the card as is
+                    continue  # terminated or destroyed meanwhile: the result stays recorded, the card as is
                 session.add(
                     CustomerChange(
                         customer_id=customer_id,
