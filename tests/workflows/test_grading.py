@@ -29,7 +29,11 @@ from workflows.grading import CHINA
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: datetime) -> Customer:
+async def new_customer(
+    sessions: async_sessionmaker[AsyncSession], created_at: datetime, *, trading_since: date | None = None
+) -> Customer:
+    """A customer created at `created_at`, trading since that day unless its record says earlier
+    (e.g. an existing customer entered from paper, 000 §10 开始交易时间)."""
     async with sessions() as session, session.begin():
         customer = Customer(
             credit_code=random_credit_code(),
@@ -40,7 +44,7 @@ async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: d
             phone="0371-1",
             card={},
             onboarding_process_id=f"grading-test-{uuid.uuid4()}",
-            trading_since=created_at.date(),
+            trading_since=trading_since or created_at.date(),
             created_at=created_at,
             created_by="sales_clerk",
             unit_code="MKT",
