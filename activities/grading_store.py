@@ -15,9 +15,10 @@ from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from db.models import Customer, CustomerGrading, GradingClock, GradingConfig
 from db.session import write_transaction
-from domain.customer_gate import CustomerOperation
+from domain.customer_gate import CustomerOperation, customer_problem
 from domain.grading import (
     GradingApplied,
+    GradingCheck,
     GradingClockInput,
     GradingConfigView,
     Indicator,
@@ -96,6 +97,18 @@ class GradingStore:
                 )
             )
             customer.grade = result.grade.value
+
+    @activity.defn
+    async def grading_problem(self, check: GradingCheck) -> str | None:
+        """Why the customer may not be graded on `check.on` (001 §1 first year, 004 §4-§6 status);
+        None when its round may open."""
+        async with self.sessions() as session:
+            customer = await session.get(Customer, check.customer_id)
+        if customer is None:
+            return f"customer {check.customer_id} no longer exists"
+        return customer_problem(CustomerOperation.grade, customer.status, customer.destroyed_at) or first_year_problem(
+            customer.trading_since, check.on
+        )
 
     @activity.defn
     async def customers_without_clock(self, limit: int = SWEEP_BATCH) -> list[GradingClockInput]:

@@ -252,6 +252,13 @@ class GradingClockInput(BaseModel):
     next_grading_on: date
 
 
+class GradingCheck(BaseModel):
+    """Whether a customer's round may open on a day (the clock asks before opening it)."""
+
+    customer_id: int
+    on: date
+
+
 class GradingApplied(BaseModel):
     """What the store writes when the VP approves: the score sheet and the customer's new grade."""
 
