@@ -64,6 +64,19 @@ async def count(sessions: async_sessionmaker[AsyncSession], model: Any, customer
         return await session.scalar(query) or 0
 
 
+def entry(customer_id: int, kind: LedgerKind, amount: str, recorded_by: str = "sales_clerk") -> LedgerEntry:
+    """A booking a process applies (the process named, as the store steps require)."""
+    return LedgerEntry(
+        customer_id=customer_id,
+        kind=kind,
+        amount=Decimal(amount),
+        reference=f"REF-{uuid.uuid4().hex[:8]}",
+        occurred_at=NOW,
+        recorded_by=recorded_by,
+        process_id=f"process-{uuid.uuid4()}",
+    )
+
+
 def graded(customer_id: int, at: datetime) -> GradingApplied:
     return GradingApplied(
         process_id=f"grading-{uuid.uuid4()}",
@@ -106,15 +119,7 @@ async def test_a_top_up_and_a_credit_grant_apply_only_to_a_trading_customer(
 ) -> None:
     customer_id = await make_credit_customer(sessions)
     await set_customer(sessions, customer_id, status="past")
-    top_up = LedgerEntry(
-        customer_id=customer_id,
-        kind=LedgerKind.receipt,
-        amount=Decimal("100.00"),
-        reference="BANK-1",
-        occurred_at=NOW,
-        recorded_by="finance_reviewer",
-        process_id=f"top-up-{uuid.uuid4()}",
-    )
+    top_up = entry(customer_id, LedgerKind.receipt, "100.00", recorded_by="finance_reviewer")
     await refused(LedgerStore(sessions).book_receipt(top_up), "past")
     assert await count(sessions, CustomerLedgerEntry, customer_id) == 0
     form = CreditApplicationForm(
@@ -140,15 +145,7 @@ async def test_a_top_up_and_a_credit_grant_apply_only_to_a_trading_customer(
 
 
 def over_limit(customer_id: int) -> LedgerEntry:
-    return LedgerEntry(
-        customer_id=customer_id,
-        kind=LedgerKind.delivery,
-        amount=Decimal("70.00"),
-        reference="GM-OK",
-        occurred_at=NOW,
-        recorded_by="sales_clerk",
-        process_id=f"over-{uuid.uuid4()}",
-    )
+    return entry(customer_id, LedgerKind.delivery, "70.00")
 
 
 async def test_the_gms_over_limit_approval_never_puts_a_prepaid_customer_on_credit(
