@@ -205,7 +205,8 @@ WALKS: dict[tuple[str, str], Walk] = {
     ("POST", f"{V}/trade"): Walk(user="sales_clerk", body=lambda cid, code: trade.trade_application(credit_code=code)),
 }
 # Declared but not walked here: what they refuse is the same check of a route walked above, or
-# they need a running process first (their store steps are walked in tests/activities/test_customer_gate.py).
+# they need a running process first (the bids and the ranking: the test below; the store steps:
+# tests/activities/test_customer_gate.py).
 NOT_WALKED = {
     ("POST", f"{V}/register-reviews/{{process_id}}/results"),  # a running register review
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"),  # the same form check as the filing
@@ -313,3 +314,39 @@ async def test_a_suspended_customer_still_pays_what_it_owes_and_may_trade_again(
     again = await api.post(f"{V}/customers/{cid}/ledger", "sales_clerk", json=delivery)
     assert again.status_code == 201, again.text
     assert Decimal(again.json()["balance_after"]) == Decimal("30.00")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_bidder_on_file_that_may_not_trade_neither_bids_nor_is_ranked_first(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §7 (五)-(六), 004 §4-§6: a terminated customer's bid is 409; a bidder suspended after its
+    bid cannot be ranked first (and the award's customer creation checks it again)."""
+    from tests.api.test_trade_api import BIDDING_SECONDS, ok, today, wait_for_stage
+
+    pid = (await ok(await api.post(f"{V}/trade", "sales_clerk", json=trade.trade_application()), 201))["process_id"]
+    await ok(await api.decide("marketing_reviewer", pid, "approve", "ok"))
+    await ok(await api.decide("business_vp", pid, "approve", "ok"))
+    decision = trade.leadership(today())
+    await ok(await api.post(f"{V}/trade/{pid}/leadership-decision", "leadership_secretary", json=decision))
+    deadline = datetime.now(UTC) + timedelta(seconds=BIDDING_SECONDS)
+    await ok(await api.post(f"{V}/trade/{pid}/tender", "sales_clerk", json=trade.tender(deadline)))
+    _, dissolved = await _customer(sessions, "terminated", "HQ")
+    refused = await api.post(
+        f"{V}/trade/{pid}/bids", "sales_clerk", json=trade.bid("已解散", "90.00", credit_code=dissolved)
+    )
+    assert refused.status_code == 409 and "terminated" in refused.json()["detail"], refused.text
+    later_id, later = await _customer(sessions, "active", "HQ")
+    bids = [trade.bid("甲石化", "100.00", credit_code=later), trade.bid("乙石化", "110.00")]
+    bids.append(trade.bid("丙石化", "120.00"))
+    for bid in bids:
+        await ok(await api.post(f"{V}/trade/{pid}/bids", "sales_clerk", json=bid))
+    async with sessions.begin() as session:
+        customer = await session.get(Customer, later_id)
+        assert customer is not None
+        customer.status = "suspended"
+    await wait_for_stage(api, pid, "evaluation")
+    ranking = {"ranking": [b["bidder"]["credit_code"] for b in bids], "rationale": "价低者优先"}
+    ranked = await api.post(f"{V}/trade/{pid}/evaluation", "sales_clerk", json=ranking)
+    assert ranked.status_code == 409 and "suspended" in ranked.json()["detail"], ranked.text
+    assert (await api.task_for("sales_clerk", pid))["step"] == "evaluation"  # still to be ranked
