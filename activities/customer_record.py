@@ -19,11 +19,11 @@ from temporalio import activity
 from activities.data_errors import fails_visibly_on_bad_data
 from db.models import Customer, CustomerChange, CustomerSurvey
 from db.session import write_transaction
+from domain.customer_gate import CustomerOperation, customer_problem
 from domain.customer_record import (
     DESTROYED_FIELDS,
     ChangeApplication,
     ChangeKind,
-    CustomerStatus,
     RecordProcess,
     survey_of,
 )
@@ -144,6 +144,9 @@ async def _record_survey(session: AsyncSession, change: ChangeApplication) -> Ch
     customer = await session.get(Customer, change.customer_id)
     if customer is None or customer.destroyed_at is not None:
         return ChangeResult(applied=False, note="the customer's file no longer exists (004 §6)")
+    problem = customer_problem(CustomerOperation.survey, customer.status, customer.destroyed_at)
+    if problem is not None:  # suspended, past or terminated while the unit head's approval waited
+        return ChangeResult(applied=False, note=problem)
     form, surveyed_at = survey_of(change.changes)
     session.add(
         CustomerSurvey(
@@ -162,8 +165,9 @@ async def _record_survey(session: AsyncSession, change: ChangeApplication) -> Ch
 def _destroy(session: AsyncSession, customer: Customer, change: ChangeApplication) -> ChangeResult:
     """004 §6: only a past customer's file; the personal fields and the documents are blanked, the
     row, its change log and the audit trail stay (never a hard delete of history)."""
-    if customer.status != CustomerStatus.past.value:
-        return ChangeResult(applied=False, note=f"the customer is {customer.status}, not past (004 §6)")
+    problem = customer_problem(CustomerOperation.destroy_file, customer.status, customer.destroyed_at)
+    if problem is not None:  # moved back to active, or terminated, while the approval waited
+        return ChangeResult(applied=False, note=problem)
     for field in DESTROYED_FIELDS:
         if field in {"address", "legal_representative", "phone"}:
             setattr(customer, field, "")

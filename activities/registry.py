@@ -60,6 +60,7 @@ def build_activities(
         GradingStore(sessions).apply_grading,
         GradingStore(sessions).customers_without_clock,
         GradingStore(sessions).mark_clocks_started,
+        GradingStore(sessions).grading_problem,  # issue 20 §1.1-2: the clock skips a round it may not open
         visits.sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
         visits.sync_visit,
         visits.record_report,

@@ -39,6 +39,7 @@ from domain.borrowing import (
     may_record_return,
     outsider_problem,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import ProcessView
 from domain.text import StoredText
 
@@ -117,6 +118,7 @@ async def borrow(
         raise NotFound(f"customer {customer_id} not found")
     if body.outsider is not None and (problem := outsider_problem(body.outsider)) is not None:
         raise Invalid([problem])
+    ensure_customer_may(CustomerOperation.borrow_file, customer)
     kept = await session.scalar(
         select(Customer.id).where(Customer.id == customer_id, customer_readable(actor, loans=False))
     )

@@ -36,6 +36,7 @@ from domain.complaint_models import (
 )
 from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
 from domain.text import InCalendar, Int32, StoredText
@@ -138,6 +139,7 @@ async def register(
     name = body.customer_name
     if body.customer_id is not None:
         customer = await readable_customer(session, actor, body.customer_id)  # 404 for a file not mine
+        ensure_customer_may(CustomerOperation.complain, customer)
         name = customer.name
     if not name:
         raise Invalid("give customer_id or customer_name")

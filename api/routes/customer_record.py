@@ -31,12 +31,12 @@ from api.starts import start_process
 from api.visibility import customer_readable, get_customer
 from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, Process, User
 from domain.approvals import customer_change_chain, customer_destruction_chain, survey_chain
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.customer_record import (
     CardChangeRequest,
     ChangeKind,
     CustomerChangeInput,
     CustomerHandOver,
-    CustomerStatus,
     CustomerStatusChange,
     FileDestructionRequest,
     RecordProcess,
@@ -166,6 +166,7 @@ async def request_change(
     card only once approved, and the change log keeps old and new values."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_card, customer)
     start = {"changes": body.changes.as_values(), "reason": body.reason, "evidence": body.evidence}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.change)
 
@@ -188,6 +189,7 @@ async def change_status(
     dissolution), with the reason; the change log records who and why."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_status, customer)
     problem = status_problem(customer.status, body.status)
     if problem:
         raise Conflict(problem)
@@ -267,8 +269,7 @@ async def request_destruction(
     and the audit trail stay."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status != CustomerStatus.past.value:
-        raise Conflict(f"only a past customer's file is destroyed (004 §6); this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.destroy_file, customer)  # 004 §6: a past file only
     start = {"reason": body.reason}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.destruction)
 
@@ -288,8 +289,7 @@ async def record_survey(
     then it is recorded on the file and reported to the general manager. Nothing is recorded before."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status not in {CustomerStatus.prospect.value, CustomerStatus.active.value}:
-        raise Conflict(f"a survey opens a trading relationship; this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.survey, customer)  # a survey opens a trading relationship
     if await session.get(CustomerSurvey, customer_id) is not None:
         raise Conflict(f"customer {customer_id} already has its transaction-start survey")
     start = {"changes": survey_start(body, datetime.now(UTC)), "reason": "交易开始调查书 (004 §4 (一))"}

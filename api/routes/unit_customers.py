@@ -37,6 +37,7 @@ from domain.approvals import (
     TOP_UP_CHAIN,
     ChainSpec,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessView
@@ -188,6 +189,7 @@ async def request_top_up(
 ) -> ProcessStateOut:
     """The customer paid in: finance confirms the funds arrived before they count (000 §9 (一))."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.top_up, customer)
     view = await start_process(
         temporal,
         "PrepaidTopUp",
@@ -215,6 +217,7 @@ async def draw(
 ) -> DrawOut:
     """Goods against the confirmed balance; 409 with the figures beyond it (000 §9 (一) 先款后货)."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.deliver, customer)
     entry = LedgerEntry(
         customer_id=customer.id,
         kind=LedgerKind.delivery,

@@ -289,3 +289,23 @@ async def test_nobody_approves_their_own_request(api: Api, sessions: async_sessi
     done = await ok(await api.decide("business_vp", started["process_id"], "reject", "暂缓销毁"))
     assert done["status"] == "rejected"
     assert (await ok(await api.get(f"{P}/{customer_id}", "auditor")))["destroyed_at"] is None
+
+
+async def test_a_terminated_or_active_file_is_not_destroyed_at_filing_nor_at_approval(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """004 §6: only a past file, with the manager's approval; checked when filed and again when the
+    approval applies (the customer may trade again, or be dissolved, while the manager decides)."""
+    for status in ("terminated", "active"):
+        customer_id = await make_customer(sessions, "DEPOT-ZZ", status=status)
+        refused = await api.post(f"{P}/{customer_id}/destruction", "depot_manager", json={"reason": "x"})
+        assert refused.status_code == 409 and status in refused.json()["detail"], refused.text
+        assert "004 §4-§6" in refused.json()["detail"]
+    customer_id = await make_customer(sessions, "DEPOT-ZZ", status="past")
+    started = await ok(await api.post(f"{P}/{customer_id}/destruction", "depot_manager", json={"reason": "x"}), 201)
+    back = {"status": "active", "reason": "恢复交易"}
+    await ok(await api.post(f"{P}/{customer_id}/status", "depot_manager", json=back))
+    done = await ok(await api.decide("marketing_manager", started["process_id"], "approve", "同意销毁"))
+    assert done["status"] == "rejected"  # approved, but no longer applicable: nothing destroyed
+    card = await ok(await api.get(f"{P}/{customer_id}", "auditor"))
+    assert card["destroyed_at"] is None and card["phone"] == "0371-65550000"
