@@ -15,6 +15,8 @@ name the statuses, not the acts; the reading chosen here:
   suspended or past customer back; a terminated one is dissolved, 004 §4 (四));
 - money owed is collected and complaints are taken whatever the status, destroyed files included
   (000 §13 all receivables collected; 000 §16 nobody may shirk a complaint);
+- a VAT special invoice for fuel already paid for is owed whatever the status now (000 §9 (三)), but
+  no longer once the file is destroyed;
 - only a past file is destroyed (004 §6), once.
 
 A destroyed file (`customers.destroyed_at`) counts as its own status, `destroyed`, whatever its
@@ -53,6 +55,7 @@ class CustomerOperation(StrEnum):
     visit_plan = "visit_plan"  # 000 §15
     develop = "develop"  # 000 §12 development plans and research
     award = "award"  # 000 §7 (五)-(六): win a tender
+    invoice = "invoice"  # 000 §9 (三): a VAT special invoice for fuel already paid for
 
 
 _S = CustomerStatus
@@ -78,6 +81,7 @@ ALLOWED: dict[CustomerOperation, frozenset[str]] = {
     CustomerOperation.visit_plan: frozenset({_S.prospect.value, _S.active.value}),
     CustomerOperation.develop: ON_FILE - {_S.terminated.value},
     CustomerOperation.award: frozenset({_S.prospect.value, _S.active.value}),
+    CustomerOperation.invoice: ON_FILE,
 }
 
 

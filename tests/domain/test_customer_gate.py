@@ -29,6 +29,7 @@ REFUSED: dict[CustomerOperation, set[str]] = {
     Op.change_status: {DESTROYED},
     Op.hand_over: {DESTROYED},
     Op.borrow_file: {DESTROYED},
+    Op.invoice: {DESTROYED},
     Op.credit_review: {DESTROYED},
     Op.develop: {"terminated", DESTROYED},
     Op.survey: {"suspended", "past", "terminated", DESTROYED},
