@@ -19,8 +19,16 @@ from activities.calendar import load_calendar
 from activities.credit_store import policy_in_force
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry
 from domain.calendar import WorkingCalendar
-from domain.collection import CollectionCheck, CollectionDue, CollectionStatus, DuePage, MonthEnd, remaining
-from domain.credit import CreditCustomer, Settlement
+from domain.collection import (
+    OWES_BELOW,
+    CollectionCheck,
+    CollectionDue,
+    CollectionStatus,
+    DuePage,
+    MonthEnd,
+    remaining,
+)
+from domain.credit import CreditCustomer
 from domain.ledger import ZERO, LedgerKind
 
 
@@ -39,7 +47,8 @@ def month_end(calendar: WorkingCalendar, day: date) -> MonthEnd:
 
 
 async def due_customers(session: AsyncSession, page: DuePage) -> list[CollectionDue]:
-    """Credit customers (periodic settlement) with an outstanding amount, by id, one page."""
+    """Every customer with an outstanding amount (a balance below zero), by id, one page — whatever
+    its terms now (domain.collection.OWES_BELOW, 000 §13)."""
     last_entry = (
         select(func.max(CustomerLedgerEntry.id))
         .where(CustomerLedgerEntry.customer_id == Customer.id)
@@ -48,11 +57,10 @@ async def due_customers(session: AsyncSession, page: DuePage) -> list[Collection
     )
     rows = await session.execute(
         select(Customer, CreditAccount.collector, CustomerBalance.balance, last_entry)
-        .join(CreditAccount, CreditAccount.customer_id == Customer.id)
         .join(CustomerBalance, CustomerBalance.customer_id == Customer.id)
+        .outerjoin(CreditAccount, CreditAccount.customer_id == Customer.id)
         .where(
-            CreditAccount.settlement == Settlement.periodic.value,
-            CustomerBalance.balance < 0,
+            CustomerBalance.balance < OWES_BELOW,
             Customer.id > page.after_customer_id,
         )
         .order_by(Customer.id)

@@ -29,6 +29,11 @@ COLLECTION_LADDER = (Role.marketing_manager, Role.business_vp)
 # on the 20th to the 31st — the last working day of a month never falls before the 20th (the longest
 # official holiday, Spring Festival, is nine days).
 ROUND_CRON = "0 9 20-31 * *"
+# Who is collected: every customer whose balance is below zero, whatever its terms now. Reading of
+# 000 §13 (严禁发生应收账款未回收的情况): the duty follows the money owed, not the current terms — a
+# customer whose credit was withdrawn (back to prepaid) or lowered, or a prepaid customer an ERP
+# import overdrew, still owes what it took, and that is collected at month end like any credit.
+OWES_BELOW = ZERO
 
 
 def collection_chain(working_days: int) -> ChainSpec:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -150,12 +150,13 @@ def collected(task: Task, username: str = "sales_clerk", outcome: str = "approve
     )
 
 
-async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_last_working_day(
+async def test_round_opens_a_collection_for_each_customer_owing_on_the_last_working_day(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     owing = await credit_customer(sessions, Decimal("120000.00"))
     unassigned = await credit_customer(sessions, Decimal("3000.00"), collector=None)
     clear = await credit_customer(sessions, Decimal(0))
+    # credit withdrawn (back to prepaid) with money still owed: collected all the same (000 §13)
     prepaid = await credit_customer(sessions, Decimal("50.00"), settlement="prepaid")
 
     # The day before the month's last working day: nothing opens.
@@ -168,7 +169,7 @@ async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_la
     assert collection_workflow_id(owing.credit_code, "2026-09") in result.opened
     assert collection_workflow_id(unassigned.credit_code, "2026-09") in result.opened
     assert collection_workflow_id(clear.credit_code, "2026-09") not in result.opened
-    assert collection_workflow_id(prepaid.credit_code, "2026-09") not in result.opened
+    assert collection_workflow_id(prepaid.credit_code, "2026-09") in result.opened
 
     await collection(time_env.client, owing)
     [task] = await tasks_of(sessions, owing.id)
@@ -177,12 +178,30 @@ async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_la
     await collection(time_env.client, unassigned)
     [fallback] = await tasks_of(sessions, unassigned.id)
     assert (fallback.assignee, fallback.role) == (None, "marketing_manager")
-    assert await tasks_of(sessions, clear.id) == [] and await tasks_of(sessions, prepaid.id) == []
+    assert await tasks_of(sessions, clear.id) == []
+    await collection(time_env.client, prepaid)
+    [withdrawn] = await tasks_of(sessions, prepaid.id)
+    assert (withdrawn.assignee, "50.00" in withdrawn.subject) == ("sales_clerk", True)
 
     # A second fire of the same day opens nothing twice.
     again = await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
     assert collection_workflow_id(owing.credit_code, "2026-09") in again.opened
     assert len(await tasks_of(sessions, owing.id)) == 1
+
+
+async def test_a_customer_without_credit_terms_owing_money_is_collected_too(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §13: the terms gone (no credit account at all, e.g. a prepaid customer an ERP import
+    overdrew), the money owed is still collected; the marketing manager holds the task."""
+    owing = await credit_customer(sessions, Decimal("70.00"))
+    async with sessions.begin() as session:
+        await session.execute(delete(CreditAccount).where(CreditAccount.customer_id == owing.id))
+    result = await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
+    assert collection_workflow_id(owing.credit_code, "2026-09") in result.opened
+    await collection(time_env.client, owing)
+    [task] = await tasks_of(sessions, owing.id)
+    assert (task.assignee, task.role, "70.00" in task.subject) == (None, "marketing_manager", True)
 
 
 async def test_a_year_beyond_the_official_schedule_is_provisional(
