@@ -17,7 +17,7 @@ from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver, record_notification
 from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, User
 from db.session import write_transaction
-from domain.credit import CreditCustomer, RiskLevel, Settlement
+from domain.credit import CreditCustomer, CreditHold, RiskLevel, Settlement
 from domain.credit_review import (
     FORM_MONTHS,
     Batch,
@@ -137,8 +137,11 @@ class CreditReviewStore:
                 elif assessment.outcome is ReviewOutcome.withdraw:
                     account.settlement = Settlement.prepaid.value
                     account.credit_limit = ZERO
-                # every approved outcome decides the review a blocked customer waited for (003 §6)
+                # every approved outcome decides the review a blocked customer waited for (003 §6), and
+                # the terms after a refused ratification (domain.credit.CreditHold); a pending one stays
                 account.review_required = False
+                if account.credit_hold == CreditHold.ratification_refused.value:
+                    account.credit_hold = None
                 account.updated_at = now
             session.add(
                 CreditDecision(

@@ -20,12 +20,14 @@ from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.credit_hold import RatificationDecided, settle_ratification
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.ledger_store import _insert
 from activities.notifications import NotificationSpec, record_notification
 from db.models import CreditAccount, CreditPolicy, Customer, CustomerBalance, CustomerLedgerEntry
 from db.session import write_transaction
 from domain.credit import (
+    CreditHold,
     CreditPolicyView,
     CreditStanding,
     DrawRefusal,
@@ -148,6 +150,7 @@ async def credit_standing(session: AsyncSession, customer_id: int) -> CreditStan
         blocked=account.review_required,
         collateral=account.collateral,
         collector=account.collector,
+        hold=CreditHold(account.credit_hold) if account.credit_hold else None,
     )
 
 
@@ -226,13 +229,17 @@ async def refresh_risk(
 
 
 def _usable_limit(customer_id: int) -> Any:
-    """The limit a delivery may use, read inside the guarded UPDATE: periodic and not blocked."""
+    """The limit a delivery may use, read inside the guarded UPDATE: periodic, not blocked, not held."""
     accounts = CreditAccount.__table__
     usable = (
         select(
             case(
                 (
-                    and_(accounts.c.settlement == Settlement.periodic.value, accounts.c.review_required.is_(False)),
+                    and_(
+                        accounts.c.settlement == Settlement.periodic.value,
+                        accounts.c.review_required.is_(False),
+                        accounts.c.credit_hold.is_(None),
+                    ),
                     accounts.c.credit_limit,
                 ),
                 else_=literal(0),
@@ -394,6 +401,13 @@ class CreditStore:
             booked = await book_entry(session, entry, approved_over_limit=True)
             assert booked.entry_id is not None
             return booked.entry_id
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def settle_ratification(self, decided: RatificationDecided) -> None:
+        """001 §3: the GM ratified, or refused, deliveries an import booked beyond the limit."""
+        async with write_transaction(self.sessions) as session:
+            await settle_ratification(session, decided)
 
     @activity.defn
     @fails_visibly_on_bad_data
