@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.calendar import load_calendar
-from activities.credit_store import policy_in_force
+from activities.credit_store import REVERSED, policy_in_force
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry
 from domain.calendar import WorkingCalendar
 from domain.collection import (
@@ -85,6 +85,7 @@ async def collection_status(session: AsyncSession, check: CollectionCheck) -> Co
             CustomerLedgerEntry.customer_id == check.customer_id,
             CustomerLedgerEntry.kind == LedgerKind.receipt.value,
             CustomerLedgerEntry.id > check.after_entry_id,
+            ~REVERSED,  # a reversed receipt paid nothing
         )
     )
     balance = await session.scalar(

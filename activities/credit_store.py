@@ -16,8 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import and_, case, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 from temporalio import activity
 
 from activities.credit_hold import RatificationDecided, settle_ratification
@@ -154,12 +155,22 @@ async def credit_standing(session: AsyncSession, customer_id: int) -> CreditStan
     )
 
 
+_REVERSAL = aliased(CustomerLedgerEntry)
+# a reversal cancels this entry (one look-up in the unique index on reverses_id)
+REVERSED = exists().where(_REVERSAL.reverses_id == CustomerLedgerEntry.id)
+# an entry no reversal cancels, and no reversal itself
+NOT_REVERSED = and_(CustomerLedgerEntry.reverses_id.is_(None), ~REVERSED)
+
+
 async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue:
     """Overdue on `today` from the ledger (FIFO, domain.credit.overdue). Deliveries booked before
-    due dates existed (the prepaid path) count as due long ago: they were paid first."""
+    due dates existed (the prepaid path) count as due long ago: they were paid first. An entry and
+    its reversal cancel out: neither counts."""
     receipts = await session.scalar(
         select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
-            CustomerLedgerEntry.customer_id == customer_id, CustomerLedgerEntry.kind == LedgerKind.receipt.value
+            CustomerLedgerEntry.customer_id == customer_id,
+            CustomerLedgerEntry.kind == LedgerKind.receipt.value,
+            NOT_REVERSED,
         )
     )
     rows = await session.execute(
@@ -168,6 +179,7 @@ async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue
             CustomerLedgerEntry.customer_id == customer_id,
             CustomerLedgerEntry.kind == LedgerKind.delivery.value,
             (CustomerLedgerEntry.due_on < today) | CustomerLedgerEntry.due_on.is_(None),
+            NOT_REVERSED,
         )
         .order_by(CustomerLedgerEntry.due_on.is_not(None), CustomerLedgerEntry.due_on, CustomerLedgerEntry.id)
     )
@@ -251,7 +263,9 @@ def _usable_limit(customer_id: int) -> Any:
     return func.coalesce(usable, 0)
 
 
-def _row(entry: LedgerEntry, due: date | None, import_id: int | None) -> CustomerLedgerEntry:
+def _row(
+    entry: LedgerEntry, due: date | None, import_id: int | None, reverses_id: int | None = None
+) -> CustomerLedgerEntry:
     return CustomerLedgerEntry(
         customer_id=entry.customer_id,
         kind=entry.kind.value,
@@ -263,6 +277,7 @@ def _row(entry: LedgerEntry, due: date | None, import_id: int | None) -> Custome
         created_at=datetime.now(UTC),
         due_on=due,
         import_id=import_id,
+        reverses_id=reverses_id,
     )
 
 
@@ -286,12 +301,14 @@ async def book_entry(
     *,
     approved_over_limit: bool = False,
     import_id: int | None = None,
+    reverses_id: int | None = None,
     today: date | None = None,
 ) -> Booked:
     """Book a receipt (always) or a delivery (within what is available, 000 §13 / 001 §3).
 
     `approved_over_limit`: the general manager approved this delivery beyond the limit (001 §3), and
-    the ERP import books deliveries already made: no guard then. A refused delivery books nothing.
+    the ERP import books deliveries already made, a reversal undoes a booking: no guard then. A
+    refused delivery books nothing. `reverses_id`: the entry this one reverses (activities/ledger_reversal.py).
     """
     today = today or datetime.now(CHINA).date()
     now = datetime.now(UTC)
@@ -323,7 +340,7 @@ async def book_entry(
             refused = draw_refusal(now_standing, entry.amount)
             reason, detail = refused or (DrawRefusal.payment_before_goods, "refused")
             return Booked(entry_id=None, refusal=reason, detail=detail, standing=now_standing)
-    row = _row(entry, await _due(session, entry), import_id)
+    row = _row(entry, await _due(session, entry), import_id, reverses_id)
     session.add(row)
     await session.flush()
     risk = await refresh_risk(session, entry.customer_id, today)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -31,11 +32,12 @@ from activities.credit_store import (
     policy_in_force,
     policy_view,
 )
+from activities.ledger_reversal import ReversalRefused, reverse_entry
 from api import ledger_import
 from api.collection_signal import signal_collection
 from api.credit_review_start import start_credit_review
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
-from api.errors import Conflict, Forbidden, Invalid
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.idempotency import idempotent
 from api.over_limit import start_import_follow_up, start_over_limit_approval
 from api.params import Offset, RowId
@@ -480,4 +482,52 @@ async def _answer_for(
         rows=beyond.rows,
         amount=beyond.amount,
         process_id=process_id,
+    )
+
+
+class ReversalIn(BaseModel):
+    reason: StoredText = Field(min_length=1, max_length=500, description="why the entry was wrong (audited)")
+
+
+class ReversalOut(LedgerPostedOut):
+    reverses_id: int = Field(description="the entry this one reverses")
+
+
+@router.post("/customers/{customer_id}/ledger/{entry_id}/reversal", status_code=201, response_model=ReversalOut)
+@idempotent
+async def reverse_ledger_entry(
+    customer_id: RowId,
+    entry_id: RowId,
+    body: ReversalIn,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = Importer,
+) -> ReversalOut:
+    """Finance corrects a ledger entry by a reversing entry of the opposite kind, linked to it, with
+    its reason in the admin audit log — never by an edit (activities/ledger_reversal.py). 409 for an
+    entry reversed already, or itself a reversal; 404 for an entry that is not the customer's."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    await release_session()
+    try:
+        async with write_transaction(request.app.state.sessions) as writer:
+            booked, entry = await reverse_entry(writer, customer.id, entry_id, body.reason, actor.username, _today())
+            money_in = entry.kind is LedgerKind.receipt
+            collections = await _open_collections(writer, {customer.id}) if money_in else []
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    except ReversalRefused as exc:
+        raise Conflict(str(exc)) from None
+    except IntegrityError:  # a concurrent reversal of the same entry won (uq_customer_ledger_reverses)
+        raise Conflict("the entry is reversed already: an entry is reversed once") from None
+    await _review_if_high(temporal, request.app.state.task_queue, customer, booked.risk)
+    await _tell_collections(temporal, collections)
+    assert booked.entry_id is not None
+    return ReversalOut(
+        id=booked.entry_id,
+        **entry.model_dump(exclude={"process_id"}),
+        due_on=booked.due_on,
+        balance_after=booked.standing.balance,
+        standing=booked.standing,
+        reverses_id=entry_id,
     )
