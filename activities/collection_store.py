@@ -1,8 +1,9 @@
 """Month-end collection reads (000 §13): the calendar's month end, who owes money, what came in.
 
-Read-only: the collection writes nothing of its own beyond its process row and tasks (the engine's
-sync). Receipts "since the round" are the ledger rows booked after the last entry the round saw, so
-no clock (the workflow's, the database's) decides what counts.
+The round records each month's dues (activities/collection_dues.py: one receipt counts toward one
+collection); the collection writes nothing else beyond its process row and tasks (the engine's
+sync). Receipts "since the round" are the ledger rows booked after the last entry the round saw,
+so no clock (the workflow's, the database's) decides what counts.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.calendar import load_calendar
+from activities.collection_dues import month_received, record_dues
 from activities.credit_store import REVERSED, policy_in_force
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry
+from db.session import write_transaction
 from domain.calendar import WorkingCalendar
 from domain.collection import (
     OWES_BELOW,
@@ -80,12 +83,19 @@ async def due_customers(session: AsyncSession, page: DuePage) -> list[Collection
 
 
 async def collection_status(session: AsyncSession, check: CollectionCheck) -> CollectionStatus:
-    received = await session.scalar(
-        select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
-            CustomerLedgerEntry.customer_id == check.customer_id,
-            CustomerLedgerEntry.kind == LedgerKind.receipt.value,
-            CustomerLedgerEntry.id > check.after_entry_id,
-            ~REVERSED,  # a reversed receipt paid nothing
+    """The month's figures; with the month's due recorded, receipts counted once over the months
+    (activities/collection_dues.py), else every receipt since the round (collections opened before)."""
+    shared = await month_received(session, check.customer_id, check.month) if check.month else None
+    received = (
+        shared
+        if shared is not None
+        else await session.scalar(
+            select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
+                CustomerLedgerEntry.customer_id == check.customer_id,
+                CustomerLedgerEntry.kind == LedgerKind.receipt.value,
+                CustomerLedgerEntry.id > check.after_entry_id,
+                ~REVERSED,  # a reversed receipt paid nothing
+            )
         )
     )
     balance = await session.scalar(
@@ -118,8 +128,12 @@ class CollectionStore:
 
     @activity.defn
     async def collections_due(self, page: DuePage) -> list[CollectionDue]:
-        async with self.sessions() as session:
-            return await due_customers(session, page)
+        """One page of customers owing money; with the round's month, their dues recorded (issue 20)."""
+        if page.month is None:  # a round of an older history
+            async with self.sessions() as session:
+                return await due_customers(session, page)
+        async with write_transaction(self.sessions) as session:
+            return await record_dues(session, page.month, await due_customers(session, page))
 
     @activity.defn
     async def collection_status(self, check: CollectionCheck) -> CollectionStatus:

@@ -794,6 +794,19 @@ class CreditDecision(Base):
     decided_at: Mapped[datetime] = mapped_column()
 
 
+class CreditCollectionDue(Base):
+    """A month's collection of a customer as its round opened it (000 §13; issue 20): the amount asked
+    beyond older collections still open, and the last ledger entry the round saw — so receipts are
+    shared out over the months once (domain.collection.allocate)."""
+
+    __tablename__ = "credit_collection_dues"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    last_entry_id: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column()
+
+
 class LedgerImport(Base):
     """One file finance imported from its ERP; every row it booked names it (`customer_ledger.import_id`)."""
 

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from api.collection_signal import notify_collection
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry, Process, Task
 from domain import errors
 from domain.collection import CollectionRoundInput, CollectionRoundResult
@@ -290,3 +291,62 @@ async def test_receipts_covering_the_month_end_close_the_task_by_themselves(
     assert done.decided_by == "system" and (done.comment or "").startswith("cleared by receipts")
     assert "still unpaid 0.00" in (done.comment or "")
     record_history("credit_collection_cleared_by_receipts", await handle.fetch_history())
+
+
+async def owe_more(sessions: async_sessionmaker[AsyncSession], customer_id: int, amount: Decimal) -> None:
+    """A delivery on credit booked as the ledger does: the row, and the balance moved by it."""
+    now = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        session.add(
+            CustomerLedgerEntry(
+                customer_id=customer_id,
+                kind="delivery",
+                amount=amount,
+                reference=f"DLV-{uuid.uuid4().hex[:8]}",
+                occurred_at=now,
+                recorded_by="sales_clerk",
+                created_at=now,
+                due_on=date(2026, 11, 15),
+            )
+        )
+        await session.execute(
+            update(CustomerBalance)
+            .where(CustomerBalance.customer_id == customer_id)
+            .values(balance=CustomerBalance.balance - amount, updated_at=now)
+        )
+
+
+async def test_a_receipt_counts_toward_one_collection_only(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (000 §13): September's collection still open at October's round, October asks only
+    what is owed beyond it, and a receipt pays September first — never both months at once."""
+    client = time_env.client
+    customer = await credit_customer(sessions, Decimal("100.00"))
+    await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
+    september = await collection(client, customer)
+    await owe_more(sessions, customer.id, Decimal("150.00"))
+    round_id = f"collection-round-{uuid.uuid4()}"
+    with time_env.auto_time_skipping_disabled():
+        october_end = await client.execute_workflow(
+            "CreditCollectionRound",
+            CollectionRoundInput(day=date(2026, 10, 30)),
+            id=round_id,
+            task_queue=clock_worker.task_queue,
+            result_type=CollectionRoundResult,
+        )
+    assert october_end.is_last_working_day
+    october = await collection(client, customer, "2026-10")
+    tasks = {t.subject.split(" 月末回收 ")[0][-7:]: t for t in await tasks_of(sessions, customer.id)}
+    assert "150.00" in tasks["2026-10"].subject and "250.00" not in tasks["2026-10"].subject
+
+    await receive(sessions, customer.id, Decimal("100.00"))
+    for month in ("2026-09", "2026-10"):
+        await notify_collection(client, customer.credit_code, month)
+    assert ProcessView.model_validate(await september.result()).status == "approved"
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await october.execute_update("decide", collected(tasks["2026-10"]), result_type=ProcessView)
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert "received since 0.00, still unpaid 150.00" in str(refused.value.cause)
+    record_history("credit_collection_round_recorded_dues", await client.get_workflow_handle(round_id).fetch_history())
+    record_history("credit_collection_cleared_once_over_months", await september.fetch_history())
