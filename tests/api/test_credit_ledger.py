@@ -258,3 +258,5 @@ async def test_finance_reverses_an_entry_once_with_an_audit_row(
     assert count == 2 and audits is not None and audits >= 1
     credit = (await api.get(f"/api/v1/customers/{customer_id}/credit", "finance_reviewer")).json()
     assert (credit["balance"], credit["available"]) == ("0.00", "1000.00")
+    ledger = (await api.get(f"/api/v1/customers/{customer_id}/ledger", "finance_reviewer")).json()
+    assert {e["id"]: e["reverses_id"] for e in ledger["entries"]} == {entry_id: None, body["id"]: entry_id}

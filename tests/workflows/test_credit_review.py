@@ -454,3 +454,23 @@ async def test_a_rejected_risk_review_is_reopened_by_the_next_sweep(
     assert (await approve_jointly(second, sessions)).status == "approved"
     assert not (await account(sessions, customer.customer_id)).review_required
     record_history("credit_risk_sweep_reopened_review", await reopening.fetch_history())
+
+
+async def test_an_approved_review_lifts_the_hold_of_a_refused_ratification(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (001 §3, 001 信用审核): the GM refused to ratify imported deliveries; credit stays held
+    until a credit review decides the terms — its approval lifts the hold."""
+    client, queue = time_env.client, clock_worker.task_queue
+    customer = await credit_customer(sessions)
+    async with sessions.begin() as session:
+        held = await session.get(CreditAccount, customer.customer_id)
+        assert held is not None
+        held.credit_hold = "ratification_refused"
+    review = CreditReviewInput(customer=customer, occasion=ReviewOccasion.manual, key=uuid.uuid4().hex[:8])
+    assert await start_credit_review(client, queue, review) is not None
+    handle = client.get_workflow_handle(credit_review_workflow_id(customer.credit_code, review.occasion, review.key))
+    await current(handle)
+    await handle.execute_update("assess", assessment("keep"), result_type=ProcessView)
+    assert (await approve_jointly(handle, sessions)).status == "approved"
+    assert (await account(sessions, customer.customer_id)).credit_hold is None
