@@ -91,23 +91,39 @@ async def credit_customer(
 
 async def receive(sessions: async_sessionmaker[AsyncSession], customer_id: int, amount: Decimal) -> None:
     """A receipt booked as the ledger does: the row, and the running balance moved by it."""
+    await book(sessions, customer_id, amount, kind="receipt", reference="RCV", recorded_by="finance_reviewer")
+
+
+async def book(
+    sessions: async_sessionmaker[AsyncSession],
+    customer_id: int,
+    amount: Decimal,
+    *,
+    kind: str,
+    reference: str,
+    recorded_by: str,
+    due_on: date | None = None,
+) -> None:
+    """A ledger row booked as the ledger does, with the running balance moved by it."""
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
         session.add(
             CustomerLedgerEntry(
                 customer_id=customer_id,
-                kind="receipt",
+                kind=kind,
                 amount=amount,
-                reference=f"RCV-{uuid.uuid4().hex[:8]}",
+                reference=f"{reference}-{uuid.uuid4().hex[:8]}",
                 occurred_at=now,
-                recorded_by="finance_reviewer",
+                recorded_by=recorded_by,
                 created_at=now,
+                due_on=due_on,
             )
         )
+        signed = amount if kind == "receipt" else -amount
         await session.execute(
             update(CustomerBalance)
             .where(CustomerBalance.customer_id == customer_id)
-            .values(balance=CustomerBalance.balance + amount, updated_at=now)
+            .values(balance=CustomerBalance.balance + signed, updated_at=now)
         )
 
 
@@ -294,26 +310,9 @@ async def test_receipts_covering_the_month_end_close_the_task_by_themselves(
 
 
 async def owe_more(sessions: async_sessionmaker[AsyncSession], customer_id: int, amount: Decimal) -> None:
-    """A delivery on credit booked as the ledger does: the row, and the balance moved by it."""
-    now = datetime.now(UTC)
-    async with sessions() as session, session.begin():
-        session.add(
-            CustomerLedgerEntry(
-                customer_id=customer_id,
-                kind="delivery",
-                amount=amount,
-                reference=f"DLV-{uuid.uuid4().hex[:8]}",
-                occurred_at=now,
-                recorded_by="sales_clerk",
-                created_at=now,
-                due_on=date(2026, 11, 15),
-            )
-        )
-        await session.execute(
-            update(CustomerBalance)
-            .where(CustomerBalance.customer_id == customer_id)
-            .values(balance=CustomerBalance.balance - amount, updated_at=now)
-        )
+    """A delivery on credit booked as the ledger does."""
+    due = date(2026, 11, 15)
+    await book(sessions, customer_id, amount, kind="delivery", reference="DLV", recorded_by="sales_clerk", due_on=due)
 
 
 async def test_a_receipt_counts_toward_one_collection_only(

@@ -276,18 +276,7 @@ async def test_lower_and_withdraw_change_the_terms_a_rejected_review_leaves_them
         Decimal("100000.00"),
     )
 
-    handle = handles[rejected.customer_id]
-    view = await current(handle)
-    await handle.execute_update("assess", assessment("keep"), result_type=ProcessView)
-    task = next(t for t in await review_tasks(sessions, view.process_id) if t.role == "chief_accountant")
-    reject = DecisionRequest(
-        task_id=task.task_id,
-        step="approval",
-        outcome="reject",  # type: ignore[arg-type]
-        comment="逾期未清, 不同意维持",
-        actor=person("chief_accountant"),
-    )
-    assert (await handle.execute_update("decide", reject, result_type=ProcessView)).status == "rejected"
+    await reject_review(handles[rejected.customer_id], sessions)
     assert (await account(sessions, rejected.customer_id)).review_required  # blocked until a review is approved
 
 
@@ -419,7 +408,7 @@ async def reject_review(handle: WorkflowHandle[Any, Any], sessions: async_sessio
         task_id=task.task_id,
         step="approval",
         outcome="reject",  # type: ignore[arg-type]
-        comment="不同意",
+        comment="逾期未清, 不同意维持",
         actor=person("chief_accountant"),
     )
     assert (await handle.execute_update("decide", reject, result_type=ProcessView)).status == "rejected"
