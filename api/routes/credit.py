@@ -100,7 +100,9 @@ class LedgerPostedOut(BaseModel):
 class CreditRefusalOut(BaseModel):
     """409 of `POST /customers/{id}/ledger`: why the delivery was refused, with the figures."""
 
-    error: str = Field(description="payment_before_goods | credit_blocked | over_limit (or conflict: a replayed key)")
+    error: str = Field(
+        description="payment_before_goods | credit_blocked | credit_held | over_limit (or conflict: a replayed key)"
+    )
     detail: Any
     approval_process_id: str | None = Field(default=None, description="over_limit: the GM approval started (001 §3)")
 
