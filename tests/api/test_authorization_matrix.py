@@ -376,6 +376,12 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/credit/policy/versions"): Entry(Anyone()),
     ("PUT", f"{P}/credit/policy"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
+    # issue 20: a ledger entry is corrected by finance's reversing entry, never edited
+    ("POST", f"{P}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Entry(
+        Acts("customer", frozenset({"finance_reviewer"}), frozenset({"finance_reviewer"})),
+        lambda r: {"reason": "matrix"},
+        params={"entry_id": 1},
+    ),
     # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form and the assessment belong to a
     # credit review process (the matrix has none: the onboarding is no credit review, 404 for all);
     # the marketing manager opens a review by hand.

@@ -68,6 +68,7 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("POST", f"{V}/customers/{{customer_id}}/top-ups"): Op.top_up,
     ("POST", f"{V}/customers/{{customer_id}}/draws"): Op.deliver,
     ("POST", f"{V}/customers/{{customer_id}}/ledger"): Op.deliver,  # a receipt is `collect`: allowed always
+    ("POST", f"{V}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Op.correct_ledger,
     ("POST", f"{V}/credit-applications"): Op.credit_application,
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"): Op.credit_application,
     ("POST", f"{V}/customers/{{customer_id}}/credit-reviews"): Op.credit_review,

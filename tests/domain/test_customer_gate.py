@@ -24,6 +24,7 @@ NOT_TRADING = {"prospect", "suspended", "past", "terminated", DESTROYED}
 REFUSED: dict[CustomerOperation, set[str]] = {
     Op.read: set(),
     Op.collect: set(),
+    Op.correct_ledger: set(),
     Op.complain: set(),
     Op.change_card: {DESTROYED},
     Op.change_status: {DESTROYED},
