@@ -19,6 +19,7 @@ from workflows.generic_approval import ApprovalWorkflow
 from workflows.grading import GradingClockSweepWorkflow, GradingClockWorkflow, GradingWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.register_review import RegisterReviewRoundWorkflow, RegisterReviewWorkflow
+from workflows.rule_change import RuleChangeWorkflow
 from workflows.unit_customers import PrepaidTopUpWorkflow, UnitCustomerWorkflow
 from workflows.visits import VisitPlanWorkflow, VisitWorkflow
 
@@ -49,4 +50,5 @@ WORKFLOWS: list[type] = [
     CreditReviewRoundWorkflow,
     CreditRiskSweepWorkflow,
     OverLimitApprovalWorkflow,
+    RuleChangeWorkflow,  # issue 20 item 7: who sets the rules (001 信用管理措施 §1-§2, 001 §1)
 ]
