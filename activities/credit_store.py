@@ -91,6 +91,7 @@ def policy_view(row: CreditPolicy) -> CreditPolicyView:
         changed_by=row.changed_by,
         changed_at=row.changed_at,
         reason=row.reason,
+        process_id=row.process_id,
     )
 
 

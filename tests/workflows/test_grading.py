@@ -52,7 +52,7 @@ async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: d
 async def add_config(
     sessions: async_sessionmaker[AsyncSession], effective_from: date, weights: dict[str, str], a: str, b: str
 ) -> int:
-    """What `PUT /grading/config` writes (tested through the API in tests/api/test_grading_api.py)."""
+    """What an approved rule change writes (tested through the API in tests/api/test_rule_changes.py)."""
     async with sessions() as session, session.begin():
         version = (await session.scalar(select(func.max(GradingConfig.version))) or 0) + 1
         session.add(
