@@ -21,7 +21,7 @@ from db.models import CreditDecision, CreditPolicy, GradingConfig, Process
 from tests.api.test_credit_application_api import approve_all
 from tests.api.test_credit_application_api import body as credit_body
 from tests.inbox_support import add_user
-from tests.support import Api
+from tests.support import Api, record_history
 from tests.workflows.test_credit_application import new_customer as new_credit_customer
 from tests.workflows.test_grading import new_customer as new_graded_customer
 from workflows.grading import CHINA
@@ -126,6 +126,9 @@ async def test_a_change_drafted_reviewed_and_approved_takes_effect_from_its_date
     steps = [(e["actor"], e["action"], e["step"], e["outcome"]) for e in await history(api, process_id)]
     assert ("business_vp", "decision", "vp_review", "approve") in steps
     assert ("general_manager", "decision", "gm_approval", "approve") in steps
+    process = (await api.get(f"{P}/processes/{process_id}", "auditor")).json()
+    handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process_id)
+    record_history("rule_change_approved", await handle.fetch_history())
 
 
 async def test_a_rejected_change_never_applies(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -195,7 +195,7 @@ async def test_a_limit_above_the_grade_ceiling_needs_the_general_manager(
         decision = await session.scalar(select(CreditDecision).where(CreditDecision.process_id == view.process_id))
         assert decision is not None and decision.decided_by == "general_manager"
     await handle.result()
-    record_history("credit_application_gm_approved", await handle.fetch_history())
+    record_history("credit_application_gm_approved_rule_named", await handle.fetch_history())
 
 
 async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_step(
@@ -366,7 +366,7 @@ async def test_the_gm_approves_a_delivery_over_the_limit_and_it_is_booked_once(
             )
         )
         assert told.all() == ["sales_clerk"]  # the poster learns the answer
-    record_history("credit_over_limit_booked", await handle.fetch_history())
+    record_history("credit_over_limit_booked_rule_pinned", await handle.fetch_history())
 
 
 async def test_the_gm_rejects_and_nothing_is_booked(

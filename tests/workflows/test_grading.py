@@ -138,7 +138,7 @@ async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_f
     )
     view = await handle.execute_update("decide", approve, result_type=ProcessView)
     assert view.status == "approved"
-    record_history("grading_scored_then_approved", await handle.fetch_history())
+    record_history("grading_scored_then_approved_rule_pinned", await handle.fetch_history())
 
     async with sessions() as session:
         assert (await session.get(Customer, customer.id)).grade == "A"  # type: ignore[union-attr]
