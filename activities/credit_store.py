@@ -110,6 +110,14 @@ async def policy_in_force(session: AsyncSession, on: date) -> CreditPolicyView:
     return policy_view(row)
 
 
+async def policy_version(session: AsyncSession, version: int) -> CreditPolicyView:
+    """One version of the policy, in force or not: the one a running case pinned at its start."""
+    row = await session.get(CreditPolicy, version)
+    if row is None:
+        raise LookupError(f"no credit policy version {version}")
+    return policy_view(row)
+
+
 async def credit_standing(session: AsyncSession, customer_id: int) -> CreditStanding:
     """What `GET /customers/{id}/credit` answers; prepaid defaults without a credit account."""
     found = (

@@ -21,7 +21,7 @@ from temporalio import activity
 from activities.credit_store import policy_in_force
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.grading_store import config_in_force
-from db.models import CreditPolicy, GradingConfig
+from db.models import AuditRecord, CreditPolicy, GradingConfig
 from db.session import write_transaction
 from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
@@ -72,6 +72,17 @@ IN_FORCE: dict[RuleKind, Callable[[AsyncSession, date], Awaitable[RuleVersionRef
     RuleKind.credit_policy: _credit_policy_in_force,
     RuleKind.grading_rule: _grading_rule_in_force,
 }
+
+
+async def pinned_version(session: AsyncSession, process_id: str, rule: RuleKind) -> int | None:
+    """The version of `rule` a process pinned at its start, as its audit record names it (None: a
+    process started before versions were pinned)."""
+    query = select(AuditRecord.details).where(
+        AuditRecord.process_id == process_id, AuditRecord.event_key == f"rule:{rule.value}"
+    )
+    details = await session.scalar(query)
+    version = ((details or {}).get("rule") or {}).get("version")
+    return version if isinstance(version, int) else None
 
 
 class RuleInForce(BaseModel):

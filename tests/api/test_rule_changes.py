@@ -222,17 +222,25 @@ async def test_a_grading_started_before_a_change_finishes_under_the_old_version(
 async def test_a_credit_application_started_before_a_change_finishes_under_its_version(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    """Returned before the change and resubmitted after it, the application is still checked and
+    decided under the version it was filed under (its ceiling decides whether the GM signs, 001 §3)."""
     old = (await in_force(api, "credit_policy"))["version"]
     customer = await new_credit_customer(sessions)
     started = await api.post(f"{P}/credit-applications", "sales_clerk", json=credit_body(customer.customer_id))
     assert started.status_code == 201, started.text
     process_id = started.json()["process_id"]
+    returned = await api.decide("finance_reviewer", process_id, "return", "补充财务报表")
+    assert returned.status_code == 200 and returned.json()["status"] == "returned", returned.text
 
     new = await approved_change(
         api, sessions, await same_numbers(api, "credit_policy", today().isoformat(), "年度修订")
     )
     assert new > old and (await in_force(api, "credit_policy"))["version"] == new
 
+    resubmitted = await api.post(
+        f"{P}/credit-applications/{process_id}/resubmit", "sales_clerk", json=credit_body(customer.customer_id)
+    )
+    assert resubmitted.status_code == 200, resubmitted.text
     await approve_all(api, process_id, "marketing_reviewer", "finance_reviewer")
     done = await approve_all(api, process_id, "business_vp", "chief_accountant")
     assert done["status"] == "approved"
