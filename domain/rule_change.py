@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 from domain.approvals import ChainSpec, StepSpec
 from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
-from domain.models import Actor
+from domain.models import ApprovalInput
 from domain.roles import Role
 
 PROCESS_TYPE = "rule_change"
@@ -101,12 +101,12 @@ class GradingRuleChange(BaseModel):
 RuleChangeIn = Annotated[CreditPolicyChange | GradingRuleChange, Field(discriminator="rule")]
 
 
-class RuleChangeInput(BaseModel):
-    """The start of a rule-change process: the change as drafted, frozen into the history."""
+class RuleChangeInput(ApprovalInput):
+    """The start of a rule-change process: the declared chain run on its own (`ApprovalInput`) and
+    the change as drafted, both frozen into the history."""
 
-    change: RuleChangeIn
-    applicant: Actor
     chain: ChainSpec = RULE_CHANGE_CHAIN
+    change: RuleChangeIn
 
 
 class RuleVersionRef(BaseModel):

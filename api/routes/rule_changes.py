@@ -23,6 +23,7 @@ from domain.rule_change import (
     RuleChangeInput,
     RuleChangeView,
     draft_refusal,
+    rule_change_subject,
     rule_change_workflow_id,
 )
 
@@ -50,7 +51,7 @@ async def draft_rule_change(
     return await start_process(
         temporal,
         "RuleChange",
-        RuleChangeInput(change=body, applicant=actor),
+        RuleChangeInput(change=body, subject=rule_change_subject(body, actor.username), applicant=actor),
         workflow_id=rule_change_workflow_id(body.rule, uuid.uuid4().hex[:12]),
         task_queue=request.app.state.task_queue,
         result_type=RuleChangeOut,
