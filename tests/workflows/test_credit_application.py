@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.credit_store import credit_standing
 from api.over_limit import start_over_limit_approval
 from db.models import (
+    AuditRecord,
     CreditAccount,
     CreditDecision,
     Customer,
@@ -366,6 +367,9 @@ async def test_the_gm_approves_a_delivery_over_the_limit_and_it_is_booked_once(
             )
         )
         assert told.all() == ["sales_clerk"]  # the poster learns the answer
+        named = select(AuditRecord.outcome).where(AuditRecord.process_id == process_id)
+        applied = (await session.scalars(named.where(AuditRecord.action == "rule_applied"))).all()
+        assert len(applied) == 1 and applied[0].startswith("credit_policy v")  # issue 20 item 7: its version
     record_history("credit_over_limit_booked_rule_pinned", await handle.fetch_history())
 
 
