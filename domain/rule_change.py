@@ -158,5 +158,32 @@ def rule_change_subject(change: CreditPolicyChange | GradingRuleChange, drafted_
     return subject[:200]
 
 
+WORKFLOW_ID_PREFIX = "rule-change-"
+
+
 def rule_change_workflow_id(rule: RuleKind, token: str) -> str:
-    return f"rule-change-{rule.value}-{token}"
+    return f"{WORKFLOW_ID_PREFIX}{rule.value}-{token}"
+
+
+def rule_of(workflow_id: str) -> RuleKind | None:
+    """The rule a rule-change process changes, as its workflow id names it."""
+    return next((k for k in RuleKind if workflow_id.startswith(f"{WORKFLOW_ID_PREFIX}{k.value}-")), None)
+
+
+class ChangeStatus(StrEnum):
+    """Where a change stands: under review, approved and waiting for its date, in force, or not."""
+
+    draft = "draft"
+    approved = "approved"
+    effective = "effective"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+def change_status(process_status: str, effective: date | None, today: date) -> ChangeStatus:
+    """Derived, never stored twice: the process's status, and the version row's date once approved."""
+    if effective is not None:
+        return ChangeStatus.effective if effective <= today else ChangeStatus.approved
+    if process_status in (ChangeStatus.rejected.value, ChangeStatus.withdrawn.value):
+        return ChangeStatus(process_status)
+    return ChangeStatus.draft  # running (or stopped for a repair): nothing applies yet

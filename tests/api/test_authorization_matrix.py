@@ -363,6 +363,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     # rule changes (issue 20 item 7): drafted by the marketing manager or an admin; VP and GM decide
     # on their tasks (POST /tasks/{id}/decision)
     ("POST", f"{P}/rule-changes"): Entry(RolesOnly(frozenset({"marketing_manager", "admin"}))),
+    ("GET", f"{P}/rule-changes"): Entry(Anyone()),  # how the rules everyone reads came to be
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
     # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form and the assessment belong to a
     # credit review process (the matrix has none: the onboarding is no credit review, 404 for all);

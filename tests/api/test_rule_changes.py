@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import CreditDecision, CreditPolicy, GradingConfig, Process
+from db.models import CreditDecision, CreditPolicy, Customer, GradingConfig, Process
 from tests.api.test_credit_application_api import approve_all
 from tests.api.test_credit_application_api import body as credit_body
 from tests.inbox_support import add_user
@@ -80,6 +80,27 @@ async def approved_change(api: Api, sessions: async_sessionmaker[AsyncSession], 
     return version
 
 
+async def listed(api: Api, process_id: str, rule: str) -> dict[str, Any]:
+    """The change as `GET /rule-changes` shows it to any signed-in user."""
+    response = await api.get(f"{P}/rule-changes", "sales_clerk", params={"rule": rule, "limit": 500})
+    assert response.status_code == 200, response.text
+    [item] = [i for i in response.json() if i["process_id"] == process_id]
+    assert item["rule"] == rule
+    found: dict[str, Any] = item
+    return found
+
+
+async def established_customer(sessions: async_sessionmaker[AsyncSession]) -> Customer:
+    """Trading for two years (001 §1: graded once its first year is over) but created now, so its
+    grading clock's first round lies a year ahead and cannot race the round a test opens."""
+    customer = await new_graded_customer(sessions, datetime.now(CHINA))
+    async with sessions.begin() as session:
+        row = await session.get(Customer, customer.id)
+        assert row is not None
+        row.trading_since = today() - timedelta(days=800)
+    return customer
+
+
 async def history(api: Api, process_id: str) -> list[dict[str, Any]]:
     response = await api.get(f"{P}/processes/{process_id}/history", "auditor")
     assert response.status_code == 200, response.text
@@ -107,6 +128,7 @@ async def test_a_change_drafted_reviewed_and_approved_takes_effect_from_its_date
     assert drafted["rule"] == "credit_policy" and drafted["requested_from"] == start and drafted["applied"] is None
 
     assert (await in_force(api, "credit_policy", start))["version"] == current["version"]  # a draft applies nowhere
+    assert (await listed(api, process_id, "credit_policy"))["status"] == "draft"
     reviewed = await api.decide("business_vp", process_id, "approve", "同意")
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["current_step"] == "gm_approval"
@@ -123,6 +145,8 @@ async def test_a_change_drafted_reviewed_and_approved_takes_effect_from_its_date
         start,
     )
     assert (await in_force(api, "credit_policy"))["version"] == current["version"]  # a future date waits
+    item = await listed(api, process_id, "credit_policy")
+    assert (item["status"], item["version"], item["drafted_by"]) == ("approved", later["version"], "marketing_manager")
     steps = [(e["actor"], e["action"], e["step"], e["outcome"]) for e in await history(api, process_id)]
     assert ("business_vp", "decision", "vp_review", "approve") in steps
     assert ("general_manager", "decision", "gm_approval", "approve") in steps
@@ -145,6 +169,8 @@ async def test_a_rejected_change_never_applies(api: Api, sessions: async_session
     async with sessions() as session:
         written = await session.scalar(select(GradingConfig).where(GradingConfig.process_id == drafted["process_id"]))
     assert written is None
+    item = await listed(api, drafted["process_id"], "grading_rule")
+    assert (item["status"], item["version"]) == ("rejected", None)
 
 
 async def test_the_wrong_people_cannot_draft_approve_or_make_a_change_effective(
@@ -195,13 +221,15 @@ async def test_a_grading_started_before_a_change_finishes_under_the_old_version(
     """新老划断: the round opened under version N is scored with N although N+1 took effect meanwhile,
     and its history says so; a round opened after the change runs under N+1."""
     old = (await in_force(api, "grading_rule"))["version"]
-    customer = await new_graded_customer(sessions, datetime.now(CHINA) - timedelta(days=800))
+    customer = await established_customer(sessions)
     url = f"{P}/customers/{customer.id}/grading"
     started = await api.post(url, "marketing_manager")
     assert started.status_code == 201, started.text
 
     new = await approved_change(api, sessions, await same_numbers(api, "grading_rule", today().isoformat(), "年度修订"))
     assert new > old and (await in_force(api, "grading_rule"))["version"] == new  # in force today, at approval
+    changes = (await api.get(f"{P}/rule-changes", "auditor", params={"rule": "grading_rule"})).json()
+    assert (changes[0]["status"], changes[0]["version"]) == ("effective", new)  # newest first
 
     scored = await api.post(f"{url}/scores", "marketing_manager", json={"scores": SCORES})
     assert scored.status_code == 200, scored.text
@@ -211,7 +239,7 @@ async def test_a_grading_started_before_a_change_finishes_under_the_old_version(
     applied = [e for e in await history(api, started.json()["process_id"]) if e["action"] == "rule_applied"]
     assert [e["outcome"] for e in applied] == [f"grading_rule v{old}"]
 
-    other = await new_graded_customer(sessions, datetime.now(CHINA) - timedelta(days=800))
+    other = await established_customer(sessions)
     after = await api.post(f"{P}/customers/{other.id}/grading", "marketing_manager")
     assert after.status_code == 201, after.text
     applied = [e for e in await history(api, after.json()["process_id"]) if e["action"] == "rule_applied"]
