@@ -18,6 +18,7 @@ from activities.credit_hold import hold_credit
 from activities.credit_store import credit_standing
 from api.over_limit import start_import_follow_up, start_over_limit_approval
 from db.models import (
+    AuditRecord,
     CreditAccount,
     CreditDecision,
     Customer,
@@ -203,7 +204,7 @@ async def test_a_limit_above_the_grade_ceiling_needs_the_general_manager(
         decision = await session.scalar(select(CreditDecision).where(CreditDecision.process_id == view.process_id))
         assert decision is not None and decision.decided_by == "general_manager"
     await handle.result()
-    record_history("credit_application_gm_approved", await handle.fetch_history())
+    record_history("credit_application_gm_approved_rule_named", await handle.fetch_history())
 
 
 async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_step(
@@ -374,7 +375,10 @@ async def test_the_gm_approves_a_delivery_over_the_limit_and_it_is_booked_once(
             )
         )
         assert told.all() == ["sales_clerk"]  # the poster learns the answer
-    record_history("credit_over_limit_booked", await handle.fetch_history())
+        named = select(AuditRecord.outcome).where(AuditRecord.process_id == process_id)
+        applied = (await session.scalars(named.where(AuditRecord.action == "rule_applied"))).all()
+        assert len(applied) == 1 and applied[0].startswith("credit_policy v")  # issue 20 item 7: its version
+    record_history("credit_over_limit_booked_rule_pinned", await handle.fetch_history())
 
 
 async def test_the_gm_rejects_and_nothing_is_booked(
