@@ -171,6 +171,17 @@ class TaskSpec(BaseModel):
     due_provisional: bool = False
     overdue: bool = False
     escalation_level: int = 0
+    comment: str | None = None  # why the task is there (a return's reason on "correct and resubmit")
+
+    @property
+    def holder(self) -> str:
+        """Who the task waits for: the named person, the claimer, or role@unit (role alone)."""
+        if self.assignee:
+            return self.assignee
+        if self.claimed_by:
+            return self.claimed_by
+        role = self.role.value if self.role else "?"
+        return f"{role}@{self.unit}" if self.unit else role
 
 
 class TaskClosure(BaseModel):
