@@ -32,8 +32,11 @@ from db.models import (
     UserRole,
 )
 from db.session import run_write, write_transaction
+from domain.approvals import ChainSpec, UnitScope
 from domain.audit import AuditEntry
+from domain.deciders import StepFacts
 from domain.models import (
+    Actor,
     CustomerCreation,
     ProcessProjection,
     Seat,
@@ -44,6 +47,7 @@ from domain.models import (
     UnitPath,
     WatcherSpec,
 )
+from domain.roles import UNIT_SCOPED_ROLES, Role
 
 # What a later write may change on an open task: it moved (delegated, claimed, escalated, re-planned).
 MUTABLE_TASK_FIELDS = (
@@ -304,6 +308,40 @@ async def resolve_seats(session: AsyncSession, query: SeatQuery) -> SeatAnswer:
         else:
             resolved.append(seat)
     return SeatAnswer(seats=resolved, note=note)
+
+
+async def _heads(session: AsyncSession, path: list[str]) -> tuple[str | None, ...]:
+    """The active head of each unit of `path`, in its order (None where there is none)."""
+    rows = await session.execute(select(OrgUnit.code, OrgUnit.head).where(OrgUnit.code.in_(path)))
+    heads: dict[str, str | None] = dict(rows.tuples().all())
+    active = await _active_users(session, [head for head in heads.values() if head])
+    return tuple(heads.get(unit) if heads.get(unit) in active else None for unit in path)
+
+
+async def step_facts(session: AsyncSession, chain: ChainSpec, applicant: Actor, path: list[str]) -> list[StepFacts]:
+    """What the organisation says about each step of `chain` for this applicant (domain/deciders.py):
+    per seat role, the active holders in the step's scope other than the applicant, and the heads
+    up the line above that seat (`path`: the process's unit and the units above it)."""
+    process_heads = await _heads(session, path)
+    own_heads = await _heads(session, await unit_path(session, applicant.unit))
+    facts = []
+    for step in chain.steps:
+        others: dict[Role, int] = {}
+        heads: dict[Role, tuple[str | None, ...]] = {}
+        for role in step.seat_roles:
+            holders = (
+                select(func.count(func.distinct(User.id)))
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(User.is_active, UserRole.role == role.value, User.username != applicant.username)
+            )
+            scoped = step.unit_scope is not UnitScope.none and role in UNIT_SCOPED_ROLES
+            if scoped:
+                units = path if step.unit_scope is UnitScope.unit_and_parents else path[:1]
+                holders = holders.where(User.unit_code.in_(units))
+            others[role] = await session.scalar(holders) or 0
+            heads[role] = process_heads if scoped else own_heads
+        facts.append(StepFacts(others=others, heads=heads))
+    return facts
 
 
 class ProjectionStore:

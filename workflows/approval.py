@@ -416,7 +416,7 @@ class ApprovalChain:
             step=step.key,
             roles=list(step.seat_roles),
             every_holder=step.every_holder,
-            named=self.signers.get(step.key, []),
+            named=self.signers.get(step.key) or list(step.signers),
             leader_level=step.leader_level,
             applicant_unit=self.process.unit_path[0] if self.process.unit_path else self.process.unit,
             unit=self.process.unit if scoped else None,
@@ -424,7 +424,7 @@ class ApprovalChain:
             at=workflow.now(),
         )
         answer: SeatAnswer = await look_up(ProcessStore.resolve_seats, query)
-        if answer.seats or step.leader_level is None:
+        if answer.seats or (step.leader_level is None and not step.signers):
             return answer.seats or [Seat(role=role) for role in step.seat_roles], answer.note
         if self.chain.leader_gap is LeaderGap.admin:
             return [Seat(role=Role.admin, note=answer.note)], answer.note
