@@ -249,7 +249,7 @@ async def _active_users(session: AsyncSession, usernames: list[str]) -> set[str]
     return set(rows)
 
 
-async def _deputy(session: AsyncSession, username: str, at: datetime) -> str | None:
+async def deputy_of(session: AsyncSession, username: str, at: datetime) -> str | None:
     """The deputy an absent user named for this moment, if any (the latest entry wins)."""
     return await session.scalar(
         select(OutOfOffice.deputy)
@@ -302,7 +302,7 @@ async def resolve_seats(session: AsyncSession, query: SeatQuery) -> SeatAnswer:
             note = "unknown or inactive signer(s): " + ", ".join(missing)
     resolved: list[Seat] = []
     for seat in seats:
-        deputy = await _deputy(session, seat.user, query.at) if seat.user else None
+        deputy = await deputy_of(session, seat.user, query.at) if seat.user else None
         if deputy and deputy not in {s.user for s in seats}:
             resolved.append(seat.model_copy(update={"user": deputy, "on_behalf_of": seat.user}))
         else:
@@ -326,19 +326,20 @@ async def step_facts(session: AsyncSession, chain: ChainSpec, applicant: Actor, 
     own_heads = await _heads(session, await unit_path(session, applicant.unit))
     facts = []
     for step in chain.steps:
-        others: dict[Role, int] = {}
+        others: dict[Role, tuple[str, ...]] = {}
         heads: dict[Role, tuple[str | None, ...]] = {}
         for role in step.seat_roles:
             holders = (
-                select(func.count(func.distinct(User.id)))
+                select(User.username)
                 .join(UserRole, UserRole.user_id == User.id)
                 .where(User.is_active, UserRole.role == role.value, User.username != applicant.username)
+                .order_by(User.username)
             )
             scoped = step.unit_scope is not UnitScope.none and role in UNIT_SCOPED_ROLES
             if scoped:
                 units = path if step.unit_scope is UnitScope.unit_and_parents else path[:1]
                 holders = holders.where(User.unit_code.in_(units))
-            others[role] = await session.scalar(holders) or 0
+            others[role] = tuple(dict.fromkeys(await session.scalars(holders)))
             heads[role] = process_heads if scoped else own_heads
         facts.append(StepFacts(others=others, heads=heads))
     return facts

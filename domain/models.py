@@ -277,6 +277,8 @@ class HandOverRequest(BaseModel):
     actor: Actor
     to: Actor  # the target, looked up by the API: the workflow checks the step's role on it
     comment: StoredText | None = Field(default=None, max_length=2000)
+    # The target is out of office: their deputy takes the task on their behalf (looked up by the API).
+    deputy: Actor | None = None
 
 
 class SignerPosition(StrEnum):

@@ -629,7 +629,8 @@ class ApprovalChain:
         if spec.delegated_by is not None:
             # 委托: the delegate's advice is recorded, the task goes back to the delegator to decide.
             self.opinions.append(record)
-            seat.spec = spec.model_copy(update={"assignee": spec.delegated_by, "delegated_by": None})
+            back = {"assignee": spec.delegated_by, "delegated_by": None, "on_behalf_of": None}
+            seat.spec = spec.model_copy(update=back)
             self.kernel.outbox.put_task(seat.spec)
             await self.kernel.rest(self.lane)
             return record
@@ -698,12 +699,34 @@ class ApprovalChain:
             raise refuse(f"{target.username} is not in unit {seat.spec.unit} (000 §5)", errors.FORBIDDEN)
         if request.kind is HandOverKind.transfer:
             self._require_not_twice(target.username, run)
+        if request.deputy is not None:
+            self._require_deputy(request, run)
+
+    def _require_deputy(self, request: HandOverRequest, run: StepRun) -> None:
+        """The absent target's deputy takes the task for them: never the hander, nor the applicant."""
+        deputy = request.deputy
+        assert deputy is not None
+        if deputy.username in (request.actor.username, self.process.applicant):
+            who = "the applicant" if deputy.username == self.process.applicant else "you"
+            raise refuse(
+                f"{request.to.username} is out of office and their deputy {deputy.username} is {who}: "
+                "hand the task to someone else",
+                errors.FORBIDDEN,
+            )
+        if request.kind is HandOverKind.transfer:
+            self._require_not_twice(deputy.username, run, f"{deputy.username} (deputy of {request.to.username})")
 
     async def hand_over(self, request: HandOverRequest) -> None:
-        """委托 comes back to the delegator for the final decision; 转办 moves the task for good."""
+        """委托 comes back to the delegator for the final decision; 转办 moves the task for good. A
+        target who is out of office gets it through their deputy, who acts on their behalf."""
         self.validate_hand_over(request)
         _, seat = self._seat_for(request.task_id)
-        update: dict[str, Any] = {"assignee": request.to.username, "claimed_by": None, "on_behalf_of": None}
+        deputy = request.deputy
+        update: dict[str, Any] = {
+            "assignee": (deputy or request.to).username,
+            "claimed_by": None,
+            "on_behalf_of": request.to.username if deputy else None,
+        }
         if request.kind is HandOverKind.delegate:
             update["delegated_by"] = request.actor.username
         seat.spec = seat.spec.model_copy(update=update)
