@@ -318,31 +318,46 @@ async def _heads(session: AsyncSession, path: list[str]) -> tuple[str | None, ..
     return tuple(heads.get(unit) if heads.get(unit) in active else None for unit in path)
 
 
+# Enough holders of a role to give each seat of a chain a distinct decider (chains have a few steps).
+HOLDERS_LOOKED_AT = 8
+
+
 async def step_facts(session: AsyncSession, chain: ChainSpec, applicant: Actor, path: list[str]) -> list[StepFacts]:
     """What the organisation says about each step of `chain` for this applicant (domain/deciders.py):
-    per seat role, the active holders in the step's scope other than the applicant, and the heads
-    up the line above that seat (`path`: the process's unit and the units above it)."""
-    process_heads = await _heads(session, path)
-    own_heads = await _heads(session, await unit_path(session, applicant.unit))
-    facts = []
+    per seat role, active holders in the step's scope other than the applicant (a few suffice), and
+    — only when some seat has none — the heads up the line above that seat (`path`: the process's
+    unit and the units above it). One query per role and scope: a filing stays cheap."""
+    found: dict[tuple[Role, tuple[str, ...] | None], tuple[str, ...]] = {}
+    seats: list[list[tuple[Role, tuple[str, ...] | None]]] = []
     for step in chain.steps:
-        others: dict[Role, tuple[str, ...]] = {}
-        heads: dict[Role, tuple[str | None, ...]] = {}
+        keys = []
         for role in step.seat_roles:
-            holders = (
-                select(User.username)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(User.is_active, UserRole.role == role.value, User.username != applicant.username)
-                .order_by(User.username)
-            )
-            scoped = step.unit_scope is not UnitScope.none and role in UNIT_SCOPED_ROLES
-            if scoped:
-                units = path if step.unit_scope is UnitScope.unit_and_parents else path[:1]
-                holders = holders.where(User.unit_code.in_(units))
-            others[role] = tuple(dict.fromkeys(await session.scalars(holders)))
-            heads[role] = process_heads if scoped else own_heads
-        facts.append(StepFacts(others=others, heads=heads))
-    return facts
+            units: tuple[str, ...] | None = None  # a head-office role: any holder
+            if step.unit_scope is not UnitScope.none and role in UNIT_SCOPED_ROLES:
+                units = tuple(path) if step.unit_scope is UnitScope.unit_and_parents else tuple(path[:1])
+            if (role, units) not in found:
+                holders = (
+                    select(User.username)
+                    .join(UserRole, UserRole.user_id == User.id)
+                    .where(User.is_active, UserRole.role == role.value, User.username != applicant.username)
+                    .order_by(User.username)
+                    .limit(HOLDERS_LOOKED_AT)
+                )
+                if units is not None:
+                    holders = holders.where(User.unit_code.in_(units))
+                found[(role, units)] = tuple(await session.scalars(holders))
+            keys.append((role, units))
+        seats.append(keys)
+    lone = any(not names for names in found.values())
+    process_heads = await _heads(session, path) if lone else ()
+    own_heads = await _heads(session, await unit_path(session, applicant.unit)) if lone else ()
+    return [
+        StepFacts(
+            others={role: found[(role, units)] for role, units in keys},
+            heads={role: process_heads if units is not None else own_heads for role, units in keys},
+        )
+        for keys in seats
+    ]
 
 
 class ProjectionStore:

@@ -145,6 +145,11 @@ class ApprovalInput(BaseModel):
 # --- the approval-step mechanism ------------------------------------------------------------
 
 
+def holder_of(assignee: str | None, claimed_by: str | None, role: str, unit: str | None) -> str:
+    """Who a task waits for: the named person, the claimer, or role@unit (the role alone)."""
+    return assignee or claimed_by or (f"{role}@{unit}" if unit else role)
+
+
 class TaskSpec(BaseModel):
     """A human step waiting in an inbox; written (and re-written when it moves) by the process's sync.
 
@@ -175,13 +180,7 @@ class TaskSpec(BaseModel):
 
     @property
     def holder(self) -> str:
-        """Who the task waits for: the named person, the claimer, or role@unit (role alone)."""
-        if self.assignee:
-            return self.assignee
-        if self.claimed_by:
-            return self.claimed_by
-        role = self.role.value if self.role else "?"
-        return f"{role}@{self.unit}" if self.unit else role
+        return holder_of(self.assignee, self.claimed_by, self.role.value if self.role else "?", self.unit)
 
 
 class TaskClosure(BaseModel):

@@ -51,6 +51,7 @@ from domain.models import (
     HandOverKind,
     HandOverRequest,
     SignerPosition,
+    holder_of,
 )
 from domain.text import StoredText, Username
 
@@ -644,8 +645,4 @@ async def unclaim(
 
 def holders_of(tasks: Sequence[Task]) -> list[str]:
     """Who open tasks wait for: the named person, the claimer, or role@unit."""
-    out: dict[str, None] = {}
-    for task in tasks:
-        who = task.assignee or task.claimed_by or (f"{task.role}@{task.unit_code}" if task.unit_code else task.role)
-        out[who] = None
-    return list(out)
+    return list(dict.fromkeys(holder_of(t.assignee, t.claimed_by, t.role, t.unit_code) for t in tasks))

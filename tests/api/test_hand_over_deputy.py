@@ -19,23 +19,20 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
 
 
+async def away_now(sessions: Any, deputy: str) -> str:
+    """A marketing reviewer out of office from an hour ago, who named `deputy`."""
+    away = await add_user(sessions, "marketing_reviewer", unit="MKT")
+    now = datetime.now(UTC)
+    starts, ends = now - timedelta(hours=1), now + timedelta(days=3)
+    async with sessions.begin() as session:
+        session.add(OutOfOffice(username=away, deputy=deputy, starts_at=starts, ends_at=ends, created_at=now))
+    return away
+
+
 async def away_with_deputy(sessions: Any) -> tuple[str, str]:
     """A marketing reviewer out of office now, and the colleague they named as deputy."""
-    away = await add_user(sessions, "marketing_reviewer", unit="MKT")
     deputy = await add_user(sessions, "marketing_reviewer", unit="MKT")
-    now = datetime.now(UTC)
-    async with sessions.begin() as session:
-        session.add(
-            OutOfOffice(
-                username=away,
-                deputy=deputy,
-                starts_at=now - timedelta(hours=1),
-                ends_at=now + timedelta(days=3),
-                reason="年假",
-                created_at=now,
-            )
-        )
-    return away, deputy
+    return await away_now(sessions, deputy), deputy
 
 
 async def task_row(sessions: Any, task_id: str) -> Task:
@@ -82,18 +79,7 @@ async def test_a_delegation_to_someone_away_goes_to_their_deputy_and_comes_back(
 
 
 async def test_a_deputy_who_is_the_applicant_is_refused_and_nothing_moves(api: Api, sessions: Any) -> None:
-    away = await add_user(sessions, "marketing_reviewer", unit="MKT")
-    now = datetime.now(UTC)
-    async with sessions.begin() as session:
-        session.add(
-            OutOfOffice(
-                username=away,
-                deputy="sales_clerk",
-                starts_at=now - timedelta(hours=1),
-                ends_at=now + timedelta(days=1),
-                created_at=now,
-            )
-        )
+    away = await away_now(sessions, "sales_clerk")
     process_id = (await api.submit()).json()["process_id"]
     task = await api.task_for("marketing_reviewer", process_id)
     refused = await api.post(f"{P}/tasks/{task['task_id']}/transfer", "marketing_reviewer", json={"to": away})
