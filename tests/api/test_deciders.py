@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from activities.process_store import step_facts, unit_path
 from api.security import hash_password
@@ -138,3 +138,28 @@ async def test_every_seat_of_every_chain_has_a_decider_other_than_its_filer(
                     assert step.signers and username not in step.signers, (username, step.key)
                 else:
                     assert all(facts.others[role] for role in step.seat_roles), (username, step.key)
+
+
+async def test_a_deal_only_its_filer_could_review_is_refused_at_filing(sessions: Any) -> None:
+    """A deal's chains are the workflow's own, so no seat of them moves: when the filer is the only
+    marketing reviewer left, the filing is refused (422) instead of starting a deal nobody reviews."""
+    from api.errors import Invalid
+    from api.starts import with_deciders
+    from domain.trade_models import TradeApplication, TradeInput
+    from tests import trade_support as data
+
+    async with sessions() as session:
+        application = TradeApplication.model_validate(data.trade_application())
+        start = TradeInput(application=application, applicant=await actor(session, "marketing_reviewer"))
+        assert await with_deciders("ExternalTrade", start, session) is start  # colleagues can review it
+        others = (
+            update(User)
+            .where(User.username != "marketing_reviewer")
+            .where(User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.marketing_reviewer.value)))
+            .values(is_active=False)
+        )
+        await session.execute(others)  # rolled back below: the other reviewers, as if gone
+        with pytest.raises(Invalid) as refused:
+            await with_deciders("ExternalTrade", start, session)
+        assert "marketing_credit_review" in str(refused.value.detail) and "000 §5" in str(refused.value.detail)
+        await session.rollback()
