@@ -151,14 +151,24 @@ async def test_a_deal_only_its_filer_could_review_is_refused_at_filing(sessions:
     async with sessions() as session:
         application = TradeApplication.model_validate(data.trade_application())
         start = TradeInput(application=application, applicant=await actor(session, "marketing_reviewer"))
-        assert await with_deciders("ExternalTrade", start, session) is start  # colleagues can review it
+        colleague = User(
+            username=f"colleague_{uuid.uuid4().hex[:8]}",
+            full_name="同事",
+            password_hash="-",
+            unit_code="MKT",
+            created_at=datetime.now(UTC),
+            roles=[UserRole(role=Role.marketing_reviewer.value)],
+        )
+        session.add(colleague)  # everything here is rolled back at the end
+        await session.flush()
+        assert await with_deciders("ExternalTrade", start, session) is start  # a colleague reviews it
         others = (
             update(User)
             .where(User.username != "marketing_reviewer")
             .where(User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.marketing_reviewer.value)))
             .values(is_active=False)
         )
-        await session.execute(others)  # rolled back below: the other reviewers, as if gone
+        await session.execute(others)  # the other reviewers, as if gone
         with pytest.raises(Invalid) as refused:
             await with_deciders("ExternalTrade", start, session)
         assert "marketing_credit_review" in str(refused.value.detail) and "000 §5" in str(refused.value.detail)
