@@ -53,7 +53,18 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from api.deps import CurrentActor, SessionDep
 from api.errors import Forbidden, NotFound
-from db.models import Borrowing, Complaint, Customer, Notification, OrgUnit, Process, ProcessWatcher, Task, TradeHandler
+from db.models import (
+    Borrowing,
+    Complaint,
+    Customer,
+    InvoiceRegisterEntry,
+    Notification,
+    OrgUnit,
+    Process,
+    ProcessWatcher,
+    Task,
+    TradeHandler,
+)
 from domain.development import DEVELOPMENT_READERS
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
@@ -371,6 +382,23 @@ async def get_customer(session: AsyncSession, who: Who, customer_id: int, *, loa
     row = await session.scalar(select(Customer).where(Customer.id == customer_id, readable))
     if row is None:
         raise NotFound(f"customer {customer_id} not found")
+    return row
+
+
+async def get_vat_invoice(session: AsyncSession, who: Who, invoice_id: int) -> InvoiceRegisterEntry:
+    """One invoice of the VAT register (000 §9 (三)), or 404: read by whoever keeps the customer's
+    file (its station, head office above it, the customer desk, oversight) — never through a loan."""
+    row = await session.scalar(
+        select(InvoiceRegisterEntry)
+        .join(Customer, Customer.id == InvoiceRegisterEntry.customer_id)
+        .where(
+            InvoiceRegisterEntry.id == invoice_id,
+            InvoiceRegisterEntry.entry == "invoice",
+            customer_readable(who, loans=False),
+        )
+    )
+    if row is None:
+        raise NotFound(f"VAT invoice {invoice_id} not found")
     return row
 
 

@@ -273,6 +273,16 @@ async def remedy(
     return await send_update(handle, "remedy", RemedyRequest(actor=actor, note=body.note), result_type=ComplaintView)
 
 
+@router.post("/{process_id}/rush-production", response_model=ComplaintView)
+async def rush_production(
+    process_id: str, body: RemedyIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
+) -> ComplaintView:
+    """001: production runs marketing's re-production order as a rush order and reports it done."""
+    handle = await _handle(session, temporal, actor, process_id)
+    request = RemedyRequest(actor=actor, note=body.note)
+    return await send_update(handle, "rush_production", request, result_type=ComplaintView)
+
+
 @router.post("/{process_id}/reply", response_model=ComplaintView)
 async def reply(
     process_id: str, body: ReplyIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor

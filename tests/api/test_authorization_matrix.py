@@ -331,6 +331,20 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(Anyone(404), lambda r: {}, {"borrowing_id": 2147483647}),
     ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Anyone(404)),
     ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(Anyone(404), lambda r: {"results": []}),
+    # VAT special invoices one by one (000 §9 (三), issue 20 item 8): only a station sends the form, for
+    # a customer of its own (the matrix customer is a depot's: 404 for both stations); finance issues,
+    # the station or finance records the collection (no invoice here: tests/api/test_vat_invoices_api.py).
+    ("POST", f"{P}/customers/{{customer_id}}/vat-invoices"): Entry(
+        Acts("customer", roles=frozenset({"station_manager", "station_manager_b"})), lambda r: {"amount": "1.00"}
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/vat-invoices"): Entry(Reads("customer")),
+    ("POST", f"{P}/vat-invoices/{{invoice_id}}/issue"): Entry(
+        RolesOnly(frozenset({"finance_reviewer"})), lambda r: {"invoice_no": "1"}, {"invoice_id": 2147483647}
+    ),
+    ("POST", f"{P}/vat-invoices/{{invoice_id}}/collect"): Entry(
+        RolesOnly(frozenset({"finance_reviewer", "station_manager", "station_manager_b"})),
+        params={"invoice_id": 2147483647},
+    ),
     # credit applications (000 §13, 001 §3): the sales desk files; the applicant resubmits (the matrix
     # has no credit application: the onboarding stands in, readers who are not its applicant get 403);
     # the credit decisions are read with the customer's file.
@@ -390,6 +404,9 @@ TABLE: dict[tuple[str, str], Entry] = {
         Acts("complaint", STEP_HOLDER), lambda r: {"remedy": "none", "verdict": "matrix"}
     ),
     ("POST", f"{P}/complaints/{{process_id}}/remedy"): Entry(
+        Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/rush-production"): Entry(  # 001: production_dept's rush order
         Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
     ),
     ("POST", f"{P}/complaints/{{process_id}}/reply"): Entry(
