@@ -216,7 +216,14 @@ async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_
     [finance, _] = await open_tasks(sessions, view.process_id)
     view = await decide(handle, finance, "finance_reviewer", Outcome.return_)
     assert view.status is ProcessStatus.returned
-    assert await open_tasks(sessions, view.process_id) == []  # the other seat's task is cancelled
+    # The other seat's task is cancelled; the applicant is asked to correct and resubmit (issue 20 item 16).
+    [correction] = await open_tasks(sessions, view.process_id)
+    assert (correction.step, correction.assignee, correction.comment) == (
+        "correct_and_resubmit",
+        "sales_clerk",
+        "finance_reviewer returned it at joint_review: 意见",
+    )
+    assert view.holders == ["sales_clerk"]
 
     corrected = CreditResubmission(actor=person("sales_clerk"), form=form(customer, "900000.00"), comment="提高额度")
     stranger = corrected.model_copy(update={"actor": person("marketing_reviewer")})
@@ -233,7 +240,7 @@ async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_
         account = await session.get(CreditAccount, customer.customer_id)
         assert account is not None and account.credit_limit == Decimal("900000.00")
     await handle.result()
-    record_history("credit_application_returned_resubmitted", await handle.fetch_history())
+    record_history("credit_application_returned_correction_task_resubmitted", await handle.fetch_history())
 
 
 async def test_a_rejection_leaves_the_customer_prepaid(
