@@ -47,7 +47,27 @@ def creation_problems(creation: CustomerCreation, process_type: str) -> list[str
     return problems
 
 
-def _new_customer(creation: CustomerCreation, unit: str) -> Customer:
+# The card fields that have a column of their own (000 §10 (三), 001 summary form): the record
+# shows them there as well as in the card, never one without the other (issue 20 item 17).
+CARD_COLUMNS = (
+    "postcode",
+    "fax",
+    "manager",
+    "organisation_form",
+    "industry",
+    "scale",
+    "business_scope",
+    "registration_authority",
+    "registered_on",
+    "employees",
+    "bank_name",
+    "bank_account",
+)
+
+
+def _new_customer(creation: CustomerCreation, unit: str, applicant: str) -> Customer:
+    """`applicant` looks after the customer (000 §10 (四): 业务员 responsible for the file) until a
+    hand-over; `created_by` stays the approver whose decision created the record."""
     data = creation.customer
     return Customer(
         credit_code=data.credit_code,
@@ -62,8 +82,9 @@ def _new_customer(creation: CustomerCreation, unit: str) -> Customer:
         trading_since=creation.approved_at.date(),
         created_at=creation.approved_at,
         created_by=creation.created_by,
-        owner_person=creation.created_by,  # the responsible person until a hand-over (000 §10)
+        owner_person=applicant,
         unit_code=unit,
+        **{name: getattr(data, name) for name in CARD_COLUMNS},
         documents=[
             CustomerDocument(
                 type=doc.type.value,
@@ -102,7 +123,8 @@ async def create_customer(session: AsyncSession, creation: CustomerCreation) -> 
     customer_id = await _existing(session, creation)
     created = customer_id is None
     if customer_id is None:
-        customer = _new_customer(creation, await owning_unit(session, creation.process_id))
+        applicant = process.applicant if process is not None else creation.created_by
+        customer = _new_customer(creation, await owning_unit(session, creation.process_id), applicant)
         try:
             async with session.begin_nested():  # another process may take the credit code meanwhile
                 session.add(customer)

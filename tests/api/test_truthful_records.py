@@ -54,3 +54,18 @@ async def test_only_the_process_that_creates_a_customer_records_its_creation(
     assert "customer_created" not in await actions_of(api, complaint.json()["process_id"])
     assert "customer_created" not in await actions_of(api, credit.json()["process_id"])
     assert "customer_created" in await actions_of(api, done["process_id"])
+
+
+async def test_the_customer_record_agrees_with_its_card_and_names_who_looks_after_it(api: Api) -> None:
+    """Item 17: the card's business scope shows at the top level too, and the person responsible for
+    the customer (000 §10 (四)) is the applicant who filed it, not the general manager who signed last."""
+    started = await api.submit("sales_clerk")
+    assert started.status_code == 201, started.text
+    done = await approve_all(api, started.json()["process_id"])
+    record = await api.get(f"{P}/customers/{done['customer_id']}", "auditor")
+    assert record.status_code == 200, record.text
+    customer = record.json()
+    assert customer["card"]["business_scope"] == "成品油批发; 危险化学品经营"
+    for field in ("business_scope", "postcode", "bank_account", "registered_on"):
+        assert customer[field] == customer["card"][field], field
+    assert (customer["owner_person"], customer["created_by"]) == ("sales_clerk", "general_manager")
