@@ -1,5 +1,9 @@
 """`Idempotency-Key` on the POSTs that create a record (complaint, deal, bid, payment form, onboarding).
 
+The key's answer is committed in the same transaction as what the endpoint wrote on the request's
+session (an endpoint that starts a workflow has committed its start before; the record is then the
+workflow's): a write with a key is never stored without its answer, nor the answer without it.
+
 A client unsure whether its request arrived (a timeout, a lost answer, a double click) sends it
 again with the same key: the first request's status and answer come back (header
 `Idempotent-Replayed: true`) and no second record is made. The same key with another body or on
@@ -32,8 +36,9 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentActor, SettingsDep
+from api.deps import CurrentActor, SessionDep, SettingsDep
 from api.errors import Conflict, Invalid
 from db.models import IdempotencyKey
 from db.session import write_transaction
@@ -60,6 +65,7 @@ class IdempotentRequest:
 
     request: Request
     response: Response
+    session: AsyncSession  # the request's session: the endpoint's writes and the key's answer commit together
     settings: Settings
     username: str
     key: str | None
@@ -76,10 +82,12 @@ class IdempotentRequest:
             return replay
         try:
             result = await create()
+            await self._complete(result)
         except BaseException:
+            await self.session.rollback()  # first: on SQLite the release below needs the write lock
             await self._release()
             raise
-        await self._complete(result)
+        await self._purge_expired()
         return result
 
     async def _claim(self) -> JSONResponse | None:
@@ -143,12 +151,13 @@ class IdempotentRequest:
             body = adapter.dump_python(adapter.validate_python(result, from_attributes=True), mode="json")
         else:
             body = jsonable_encoder(result)
-        sessions = self.request.app.state.sessions
-        async with write_transaction(sessions) as session:
-            await session.execute(
-                update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
-            )
-        await self._purge_expired()
+        # The answer is recorded on the request's own session and committed with what the endpoint
+        # wrote there: one transaction, so a stored record always has its key's answer and a key's
+        # answer always its record; and on SQLite no second writer waits for the first (issue 20 item 19).
+        await self.session.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
+        )
+        await self.session.commit()
 
     async def _purge_expired(self) -> None:
         """Housekeeping, best effort: a failure here must not turn a done request into an error."""
@@ -174,6 +183,7 @@ async def idempotent_request(
     response: Response,
     actor: CurrentActor,
     settings: SettingsDep,
+    session: SessionDep,
     key: Annotated[
         str | None,
         Header(
@@ -191,6 +201,7 @@ async def idempotent_request(
     return IdempotentRequest(
         request=request,
         response=response,
+        session=session,
         settings=settings,
         username=actor.username,
         key=key,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ActorCache, SessionDep, SettingsDep, require_any_role
 from api.errors import Conflict, Invalid, NotFound
+from api.idempotency import idempotent
 from api.security import PasswordWork
 from db.models import AdminAudit, OrgUnit, User, UserRole
 from domain.models import Actor
@@ -150,6 +151,7 @@ async def list_users(
 
 
 @router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user")
+@idempotent
 async def create_user(
     body: UserIn, request: Request, session: SessionDep, settings: SettingsDep, actor: Admin
 ) -> UserOut:
