@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain.china_time import ChinaTime
 from domain.complaints import ComplaintRecord, ComplaintStage, InvestigationReport, Remedy, ReplyMethod
 from domain.models import Actor, ProcessStatus
 from domain.text import StoredText
@@ -56,7 +57,7 @@ class ComplaintView(BaseModel):
     current_step: str | None  # the stage while open; None once closed
     severity: str
     handler: str | None
-    due_at: datetime | None
+    due_at: ChinaTime | None
     due_provisional: bool
     unknown_years: list[int] = Field(default_factory=list)
     escalation_level: int
@@ -64,7 +65,7 @@ class ComplaintView(BaseModel):
     overdue: bool
     extension: str | None  # None | pending | approved | rejected
     current_task_id: str | None
-    closed_at: datetime | None = None
+    closed_at: ChinaTime | None = None
 
 
 class ComplaintProjection(BaseModel):

@@ -16,12 +16,13 @@ by effective date, changed by an administrator at year end, 001 信用审核 每
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.china_time import ChinaTime
 from domain.grading import Grade
 from domain.ledger import ZERO
 from domain.text import StoredText
@@ -85,7 +86,7 @@ class CreditPolicyIn(BaseModel):
 class CreditPolicyView(CreditPolicyIn):
     version: int
     changed_by: str
-    changed_at: datetime
+    changed_at: ChinaTime
 
 
 # ASSUMPTION (P5: the seeds give no figures): ceilings of 5,000,000 / 2,000,000 / 500,000 yuan for

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -82,7 +83,7 @@ class GradingConfigView(BaseModel):
     weights: dict[Indicator, Decimal]
     thresholds: Thresholds
     changed_by: str
-    changed_at: datetime
+    changed_at: ChinaTime
     reason: str
 
 

@@ -34,6 +34,7 @@ from domain.borrowing import (
     loan_due,
     may_record_return,
 )
+from domain.china_time import ChinaTime
 from domain.models import ProcessView
 from domain.text import StoredText
 
@@ -63,10 +64,10 @@ class BorrowingOut(BaseModel):
     purpose: str
     return_by: date
     status: str
-    requested_at: datetime
-    lent_at: datetime | None
+    requested_at: ChinaTime
+    lent_at: ChinaTime | None
     approved_by: str | None
-    returned_at: datetime | None
+    returned_at: ChinaTime | None
     return_recorded_by: str | None
     overdue_level: int
 

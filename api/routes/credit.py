@@ -41,6 +41,7 @@ from api.params import Offset, RowId
 from api.visibility import get_customer
 from db.models import AdminAudit, CreditAccount, CreditPolicy, Customer, CustomerBalance, LedgerImport, Process
 from db.session import write_transaction
+from domain.china_time import ChinaTime
 from domain.collection import PROCESS_TYPE as COLLECTION_PROCESS_TYPE
 from domain.credit import (
     CreditCustomer,
@@ -86,7 +87,7 @@ class LedgerPostedOut(BaseModel):
     kind: LedgerKind
     amount: Decimal
     reference: str
-    occurred_at: datetime
+    occurred_at: ChinaTime
     due_on: date | None = Field(description="when a delivery falls due: the day itself prepaid, + the term on credit")
     recorded_by: str
     balance_after: Decimal

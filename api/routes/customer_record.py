@@ -30,6 +30,7 @@ from api.starts import start_process
 from api.visibility import customer_readable, get_customer
 from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, Process, User
 from domain.approvals import customer_change_chain, customer_destruction_chain
+from domain.china_time import ChinaTime
 from domain.customer_record import (
     CardChangeRequest,
     ChangeKind,
@@ -76,7 +77,7 @@ class CustomerChangeOut(BaseModel):
     process_id: str | None
     requested_by: str
     approved_by: str | None
-    changed_at: datetime
+    changed_at: ChinaTime
 
 
 class HandOverOut(BaseModel):
@@ -99,7 +100,7 @@ class SurveyOut(BaseModel):
     trade_conditions: str
     expected_monthly_tonnes: Decimal | None
     surveyed_by: str
-    surveyed_at: datetime
+    surveyed_at: ChinaTime
 
 
 def _not_destroyed(customer: Customer) -> None:

@@ -37,6 +37,7 @@ from domain.approvals import (
     TOP_UP_CHAIN,
     ChainSpec,
 )
+from domain.china_time import ChinaTime
 from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessView
@@ -64,7 +65,7 @@ class LedgerEntryOut(BaseModel):
     kind: LedgerKind
     amount: Decimal
     reference: str
-    occurred_at: datetime
+    occurred_at: ChinaTime
     recorded_by: str
     process_id: str | None = None
     due_on: date | None = None  # issue 12 §1: when a delivery falls due (000 §13)

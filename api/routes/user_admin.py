@@ -23,6 +23,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import idempotent
 from api.security import PasswordWork
 from db.models import AdminAudit, OrgUnit, User, UserRole
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -42,7 +43,7 @@ class UserOut(BaseModel):
     roles: list[Role]
     is_active: bool
     is_demo: bool
-    created_at: datetime
+    created_at: ChinaTime
 
 
 class UserIn(BaseModel):
@@ -68,7 +69,7 @@ class PasswordIn(BaseModel):
 class AdminAuditOut(BaseModel):
     id: int
     actor: str
-    at: datetime
+    at: ChinaTime
     action: str
     target: str
     before: dict[str, Any] | None

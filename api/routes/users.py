@@ -20,6 +20,7 @@ from api.deps import CurrentActor, SessionDep
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.params import RowId
 from db.models import OutOfOffice, User
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import Moment, StoredText
@@ -59,11 +60,11 @@ class OutOfOfficeOut(BaseModel):
     id: int
     username: str
     deputy: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: ChinaTime
+    ends_at: ChinaTime
     reason: str
-    created_at: datetime
-    cancelled_at: datetime | None
+    created_at: ChinaTime
+    cancelled_at: ChinaTime | None
 
 
 async def _subject(session: AsyncSession, actor: Actor, username: str) -> str:
