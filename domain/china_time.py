@@ -18,8 +18,9 @@ tests/api/test_china_time.py. Dates (`date`) stay plain: a day has no time zone.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import PlainSerializer, WithJsonSchema
 
@@ -48,3 +49,23 @@ CHINA_TIME_SCHEMA = WithJsonSchema(
     }
 )
 ChinaTime = Annotated[datetime, CHINA_TIME_SERIALIZER, CHINA_TIME_SCHEMA]
+
+
+# An aware ISO 8601 date-time as Python and pydantic write it: a date alone or a naive time is left.
+_AWARE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def china_times_in(document: Any) -> Any:
+    """A stored JSON document (a complaint's details) with every aware time string in China time:
+    documents written before this rule, or by workflow code, keep UTC in the database."""
+    if isinstance(document, dict):
+        return {key: china_times_in(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [china_times_in(value) for value in document]
+    if isinstance(document, str) and _AWARE_ISO.match(document):
+        return china_iso(datetime.fromisoformat(document))
+    return document
+
+
+# A stored document answered as it is, but with its times in China time.
+ChinaTimeDocument = Annotated[dict[str, Any], PlainSerializer(china_times_in, when_used="json")]

@@ -25,7 +25,7 @@ from api.visibility import complaint_readable, require_open_step
 from api.visibility import get_complaint as readable_complaint
 from api.visibility import get_customer as readable_customer
 from db.models import Complaint, ComplaintStats
-from domain.china_time import ChinaTime
+from domain.china_time import ChinaTime, ChinaTimeDocument
 from domain.complaint_models import (
     ComplaintInput,
     ComplaintView,
@@ -92,7 +92,7 @@ class ComplaintOut(BaseModel):
     extended: bool
     closed_at: ChinaTime | None
     closed_on_time: bool | None
-    details: dict[str, Any]
+    details: ChinaTimeDocument
 
 
 class ComplaintDetailOut(ComplaintOut):

@@ -81,14 +81,9 @@ def test_the_openapi_schema_says_china_time() -> None:
     assert task["format"] == "date-time" and "+08:00" in task["description"]
 
 
-# Stored JSON documents answered as they were stored (a complaint's `details`): not typed fields.
-# Left open: their times are still as the workflow wrote them (UTC).
-STORED_DOCUMENTS = frozenset({"details"})
-
-
 def times_in(value: Any, where: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
-        return [t for k, v in value.items() if k not in STORED_DOCUMENTS for t in times_in(v, f"{where}.{k}")]
+        return [t for k, v in value.items() for t in times_in(v, f"{where}.{k}")]
     if isinstance(value, list):
         return [t for i, v in enumerate(value) for t in times_in(v, f"{where}[{i}]")]
     return [(where, value)] if isinstance(value, str) and ISO_TIME.match(value) else []
