@@ -17,7 +17,7 @@ from activities.data_errors import DATA_ERROR, fails_visibly_on_bad_data
 from activities.process_store import owning_unit
 from db.models import Customer, CustomerDocument, CustomerLink, Process
 from db.session import write_transaction
-from domain.models import CustomerCreation, CustomerKind
+from domain.models import CustomerCreation, CustomerData, CustomerKind
 from domain.trade import PROCESS_TYPE as TRADE_PROCESS
 
 # Kinds only one process may create: an external-trade customer comes from its tender award (000 §7 (六)).
@@ -47,22 +47,11 @@ def creation_problems(creation: CustomerCreation, process_type: str) -> list[str
     return problems
 
 
-# The card fields that have a column of their own (000 §10 (三), 001 summary form): the record
-# shows them there as well as in the card, never one without the other (issue 20 item 17).
-CARD_COLUMNS = (
-    "postcode",
-    "fax",
-    "manager",
-    "organisation_form",
-    "industry",
-    "scale",
-    "business_scope",
-    "registration_authority",
-    "registered_on",
-    "employees",
-    "bank_name",
-    "bank_account",
-)
+# The card fields that have a column of their own beyond those set by name below (000 §10 (三), 001
+# summary form): the record shows them there as well as in the card, never one without the other
+# (issue 20 item 17). Read from the card's model and the table, so a field added to both follows.
+NAMED = frozenset({"credit_code", "name", "kind", "address", "legal_representative", "phone", "registered_capital"})
+CARD_COLUMNS = tuple(sorted((CustomerData.model_fields.keys() & Customer.__table__.columns.keys()) - NAMED))
 
 
 def _new_customer(creation: CustomerCreation, unit: str, applicant: str) -> Customer:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.main import create_app
@@ -25,9 +26,10 @@ from db.models import Customer, CustomerSurvey
 from settings import Settings
 from tests import trade_support as trade
 from tests.activities.test_credit_store import make_credit_customer
+from tests.api.test_customer_record import make_customer
 from tests.api.test_depot_station_customers import depot_application, prepaid_customer, station_application
 from tests.inbox_support import add_user
-from tests.support import Api, application, random_credit_code
+from tests.support import Api, application
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
@@ -45,30 +47,14 @@ def create_routes() -> set[str]:
     return found
 
 
-async def file_of(
-    sessions: async_sessionmaker[AsyncSession], unit: str = "MKT", *, status: str = "active", years: int = 2
-) -> int:
-    """A customer file of `unit`, trading for `years` (past the first year of 001 §1)."""
-    since = datetime.now(UTC) - timedelta(days=365 * years)
-    async with sessions() as session, session.begin():
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="幂等测试石化",
-            kind="allocation_self_sale",
-            status=status,
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            card={},
-            onboarding_process_id=f"idempotency-{uuid.uuid4()}",
-            trading_since=since.date(),
-            created_at=since,
-            created_by="sales_clerk",
-            owner_person="sales_clerk",
-            unit_code=unit,
-        )
-        session.add(customer)
-    return customer.id
+async def file_of(sessions: async_sessionmaker[AsyncSession], unit: str = "MKT", *, status: str = "active") -> int:
+    """A customer file of `unit` looked after by the sales clerk, trading for two years (past the
+    first year of 001 §1, so it may be graded)."""
+    customer_id = await make_customer(sessions, unit, status=status, owner_person="sales_clerk")
+    async with sessions.begin() as session:
+        since = datetime.now(UTC).date() - timedelta(days=730)
+        await session.execute(update(Customer).where(Customer.id == customer_id).values(trading_since=since))
+    return customer_id
 
 
 Request = tuple[str, str, Any]  # user, path, JSON body
