@@ -1,8 +1,9 @@
 """`Idempotency-Key` on the POSTs that create a record (complaint, deal, bid, payment form, onboarding).
 
-The key's answer is committed in the same transaction as what the endpoint wrote on the request's
-session (an endpoint that starts a workflow has committed its start before; the record is then the
-workflow's): a write with a key is never stored without its answer, nor the answer without it.
+The key's answer is committed in the same transaction as the endpoint's write: on the request's
+session by default; an endpoint that books in a serialised transaction of its own calls `answer_in`
+there. A write with a key is never stored without its answer, nor the answer without it (a workflow
+start is Temporal's write: its answer follows it).
 
 A client unsure whether its request arrived (a timeout, a lost answer, a double click) sends it
 again with the same key: the first request's status and answer come back (header
@@ -25,6 +26,7 @@ import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -72,6 +74,7 @@ class IdempotentRequest:
     request_line: str
     fingerprint: str
     claimed_id: int | None = None
+    answered: bool = False  # the endpoint recorded the answer in its own write transaction (`answer_in`)
 
     async def run(self, create: Callable[[], Awaitable[Any]]) -> Any:
         """Run `create` once per key: replay a finished answer, wait for one in progress."""
@@ -80,15 +83,37 @@ class IdempotentRequest:
         replay = await self._claim()
         if replay is not None:
             return replay
+        running = _running.set(self)
         try:
             result = await create()
-            await self._complete(result)
+            if not self.answered:
+                # On the request's own session, committed with what the endpoint wrote there: on
+                # SQLite no second writer waits for the first (issue 20 item 19).
+                await self.record(self.session, result)
+                await self.session.commit()
         except BaseException:
             await self.session.rollback()  # first: on SQLite the release below needs the write lock
             await self._release()
             raise
+        finally:
+            _running.reset(running)
         await self._purge_expired()
         return result
+
+    async def record(self, session: AsyncSession, result: Any) -> None:
+        """Record the key's answer on `session`, in the transaction of the write it answers."""
+        route = self.request.scope.get("route")
+        status = self.response.status_code or getattr(route, "status_code", None) or 200
+        model = getattr(route, "response_model", None)
+        if model is not None:
+            adapter: TypeAdapter[Any] = TypeAdapter(model)
+            body = adapter.dump_python(adapter.validate_python(result, from_attributes=True), mode="json")
+        else:
+            body = jsonable_encoder(result)
+        await session.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
+        )
+        self.answered = True
 
     async def _claim(self) -> JSONResponse | None:
         deadline = monotonic() + self.settings.idempotency_wait_seconds
@@ -142,23 +167,6 @@ class IdempotentRequest:
                 delete(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id, IdempotencyKey.status.is_(None))
             )
 
-    async def _complete(self, result: Any) -> None:
-        route = self.request.scope.get("route")
-        status = self.response.status_code or getattr(route, "status_code", None) or 200
-        model = getattr(route, "response_model", None)
-        if model is not None:
-            adapter: TypeAdapter[Any] = TypeAdapter(model)
-            body = adapter.dump_python(adapter.validate_python(result, from_attributes=True), mode="json")
-        else:
-            body = jsonable_encoder(result)
-        # The answer is recorded on the request's own session and committed with what the endpoint
-        # wrote there: one transaction, so a stored record always has its key's answer and a key's
-        # answer always its record; and on SQLite no second writer waits for the first (issue 20 item 19).
-        await self.session.execute(
-            update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
-        )
-        await self.session.commit()
-
     async def _purge_expired(self) -> None:
         """Housekeeping, best effort: a failure here must not turn a done request into an error."""
         expired_before = datetime.now(UTC) - timedelta(hours=self.settings.idempotency_key_hours)
@@ -167,6 +175,18 @@ class IdempotentRequest:
                 await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
         except DBAPIError as exc:
             log.warning("purging expired idempotency keys failed: %s", exc)
+
+
+_running: ContextVar[IdempotentRequest | None] = ContextVar("idempotent_request", default=None)
+
+
+async def answer_in(session: AsyncSession, result: Any) -> None:
+    """For an endpoint that writes in a transaction of its own (a booking serialised behind the other
+    writers, `write_transaction`) rather than on the request's session: record its request's key's
+    answer in that transaction, so the write and its key commit together. Without a key: nothing."""
+    keyed = _running.get()
+    if keyed is not None and keyed.key is not None:
+        await keyed.record(session, result)
 
 
 def _fingerprint(method: str, path: str, body: bytes) -> str:

@@ -35,7 +35,7 @@ from api.collection_signal import signal_collection
 from api.credit_review_start import start_credit_review
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
 from api.errors import Conflict, Forbidden, Invalid
-from api.idempotency import idempotent
+from api.idempotency import answer_in, idempotent
 from api.over_limit import start_over_limit_approval
 from api.params import Offset, RowId
 from api.visibility import get_customer
@@ -228,6 +228,15 @@ async def post_ledger(
         booked = await book_entry(writer, entry, today=_today())
         receipt = body.kind is LedgerKind.receipt and booked.entry_id is not None
         collections = await _open_collections(writer, {customer.id}) if receipt else []
+        if booked.entry_id is not None:
+            posted = LedgerPostedOut(
+                id=booked.entry_id,
+                **entry.model_dump(exclude={"process_id"}),
+                due_on=booked.due_on,
+                balance_after=booked.standing.balance,
+                standing=booked.standing,
+            )
+            await answer_in(writer, posted)  # the booking and its Idempotency-Key commit together
     task_queue = request.app.state.task_queue
     if booked.entry_id is None:
         assert booked.refusal is not None
@@ -241,13 +250,7 @@ async def post_ledger(
         raise CreditRefused(booked.refusal, booked.detail or "", approval)
     await _review_if_high(temporal, task_queue, customer, booked.risk)
     await _tell_collections(temporal, collections)
-    return LedgerPostedOut(
-        id=booked.entry_id,
-        **entry.model_dump(exclude={"process_id"}),
-        due_on=booked.due_on,
-        balance_after=booked.standing.balance,
-        standing=booked.standing,
-    )
+    return posted
 
 
 ZERO = Decimal("0.00")

@@ -23,7 +23,7 @@ from activities.ledger_store import book_draw, confirmed_balance
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
 from api.errors import Conflict, Invalid
-from api.idempotency import idempotent
+from api.idempotency import answer_in, idempotent
 from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
@@ -216,6 +216,9 @@ async def draw(
     async with write_transaction(request.app.state.sessions) as writer:  # its own, serialised, transaction
         entry_id, problem = await book_draw(writer, entry)
         balance = await confirmed_balance(writer, customer.id)
+        if entry_id is not None:
+            drawn = DrawOut(id=entry_id, **entry.model_dump(), balance=balance)
+            await answer_in(writer, drawn)  # the draw and its Idempotency-Key commit together
     if entry_id is None:
         raise Conflict(
             {
@@ -225,7 +228,7 @@ async def draw(
                 "short_by": f"{move.amount - balance:.2f}",
             }
         )
-    return DrawOut(id=entry_id, **entry.model_dump(), balance=balance)
+    return drawn
 
 
 @router.get("/customers/{customer_id}/ledger", response_model=LedgerOut)
