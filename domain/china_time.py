@@ -12,8 +12,10 @@ Adopt it in a response model with one import and one type name:
         issued_at: ChinaTime
         collected_at: ChinaTime | None = None
 
-A `datetime` field reachable from any route's response model without it fails
-tests/api/test_china_time.py. Dates (`date`) stay plain: a day has no time zone.
+A free-form document holding times (`dict[str, Any]`: stored JSON, a workflow's details) is
+`ChinaTimeDocument`: its aware time strings are answered in China time too. A `datetime` reachable
+from any route's response model without `ChinaTime` fails tests/api/test_china_time.py. Dates
+(`date`) stay plain: a day has no time zone.
 """
 
 from __future__ import annotations
@@ -67,5 +69,6 @@ def china_times_in(document: Any) -> Any:
     return document
 
 
-# A stored document answered as it is, but with its times in China time.
-ChinaTimeDocument = Annotated[dict[str, Any], PlainSerializer(china_times_in, when_used="json")]
+# A free-form document (stored JSON, a workflow's details) answered as it is, its times in China time.
+CHINA_DOCUMENT_SERIALIZER = PlainSerializer(china_times_in, when_used="json")
+ChinaTimeDocument = Annotated[dict[str, Any], CHINA_DOCUMENT_SERIALIZER]

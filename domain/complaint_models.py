@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from domain.china_time import ChinaTime
+from domain.china_time import ChinaTime, ChinaTimeDocument
 from domain.complaints import ComplaintRecord, ComplaintStage, InvestigationReport, Remedy, ReplyMethod
 from domain.models import Actor, ProcessStatus
 from domain.text import StoredText
@@ -75,5 +75,5 @@ class ComplaintProjection(BaseModel):
     registered_by: str
     unit_code: str | None
     view: ComplaintView
-    details: dict[str, object]
+    details: ChinaTimeDocument  # stage → what was recorded, with `at` as the workflow wrote it
     updated_at: datetime
