@@ -31,6 +31,7 @@ from api.history import describe_notification, describe_task_opened, describe_up
 from api.schemas import HistoryEntry
 from db.models import AuditHead, AuditRecord, CustomerLink, Task
 from domain.audit import AuditEntry, AuditFacts, seal
+from domain.china_time import china_iso
 
 if TYPE_CHECKING:
     from activities.process_store import ProcessSync
@@ -166,14 +167,14 @@ def moment_facts(
             shown = describe_task_opened(spec.model_dump(mode="json"), spec.created_at)
             facts.append(as_facts(f"task:{spec.task_id}", process_type, shown, role, task_id=spec.task_id))
         elif before is not None and spec.due_at is not None and not _same_moment(before.due_at, spec.due_at):
-            was = before.due_at.isoformat() if before.due_at else None
+            was = china_iso(before.due_at) if before.due_at else None
             shown = HistoryEntry(
                 at=moment,
                 actor=SYSTEM,
                 action="deadline_replanned",
                 step=spec.step,
-                outcome=spec.due_at.isoformat(),
-                comment=f"re-planned from {was} to {spec.due_at.isoformat()}"
+                outcome=china_iso(spec.due_at),
+                comment=f"re-planned from {was} to {china_iso(spec.due_at)}"
                 + (" (still provisional)" if spec.due_provisional else ""),
             )
             key = f"task:{spec.task_id}:due:{spec.due_at.isoformat()}"
