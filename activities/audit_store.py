@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from api.history import describe_notification, describe_rule_applied, describe_task_opened, describe_update
 from api.schemas import HistoryEntry
-from db.models import AuditHead, AuditRecord, Task
+from db.models import AuditHead, AuditRecord, CustomerLink, Task
 from domain.audit import AuditEntry, AuditFacts, seal
+from domain.china_time import china_iso
 
 if TYPE_CHECKING:
     from activities.process_store import ProcessSync
@@ -65,6 +66,7 @@ class _TaskNow:
 TASKS = cast(Table, Task.__table__)
 HEADS = cast(Table, AuditHead.__table__)
 RECORDS = cast(Table, AuditRecord.__table__)
+LINKS = cast(Table, CustomerLink.__table__)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class _Statements:
     known: Any
     insert_records: Any
     move_head: Any
+    customer_link: Any
 
 
 @cache
@@ -96,6 +99,7 @@ def _statements(dialect: str) -> _Statements:
         move_head=update(HEADS)
         .where(HEADS.c.process_id == bindparam("pid"))
         .values(length=bindparam("new_length"), hash=bindparam("new_hash")),
+        customer_link=select(LINKS.c.customer_id, LINKS.c.created).where(LINKS.c.process_id == bindparam("pid")),
     )
 
 
@@ -133,6 +137,23 @@ def _same_moment(a: datetime | None, b: datetime | None) -> bool:
     return a.replace(tzinfo=a.tzinfo or UTC) == b.replace(tzinfo=b.tzinfo or UTC)
 
 
+def _customer_facts(
+    session: Session, process: ProcessProjection, process_type: str, moment: datetime
+) -> list[AuditFacts]:
+    """The customer this process created, or linked to because its credit code was on file already.
+
+    A process that only concerns a customer (a complaint, a credit application, a grading) carries
+    its id too, but created nothing: its record says nothing about creation (issue 20 item 14)."""
+    link = session.connection().execute(_for(session).customer_link, {"pid": process.process_id}).first()
+    if link is None:
+        return []
+    customer_id, created = link
+    action = "customer_created" if created else "customer_linked"
+    comment = f"customer #{customer_id}" + ("" if created else " (its credit code was on file already)")
+    shown = HistoryEntry(at=moment, actor=SYSTEM, action=action, comment=comment)
+    return [as_facts(f"customer:{customer_id}", process_type, shown)]
+
+
 def moment_facts(
     session: Session, sync: ProcessSync, process: ProcessProjection | None, process_type: str
 ) -> list[AuditFacts]:
@@ -149,14 +170,14 @@ def moment_facts(
             shown = describe_task_opened(spec.model_dump(mode="json"), spec.created_at)
             facts.append(as_facts(f"task:{spec.task_id}", process_type, shown, role, task_id=spec.task_id))
         elif before is not None and spec.due_at is not None and not _same_moment(before.due_at, spec.due_at):
-            was = before.due_at.isoformat() if before.due_at else None
+            was = china_iso(before.due_at) if before.due_at else None
             shown = HistoryEntry(
                 at=moment,
                 actor=SYSTEM,
                 action="deadline_replanned",
                 step=spec.step,
-                outcome=spec.due_at.isoformat(),
-                comment=f"re-planned from {was} to {spec.due_at.isoformat()}"
+                outcome=china_iso(spec.due_at),
+                comment=f"re-planned from {was} to {china_iso(spec.due_at)}"
                 + (" (still provisional)" if spec.due_provisional else ""),
             )
             key = f"task:{spec.task_id}:due:{spec.due_at.isoformat()}"
@@ -165,10 +186,7 @@ def moment_facts(
         shown = describe_notification(note.model_dump(mode="json"), moment)
         facts.append(as_facts(f"note:{note.notification_id}", process_type, shown, None, recipient=note.recipient))
     if process is not None and process.customer_id is not None:
-        shown = HistoryEntry(
-            at=moment, actor=SYSTEM, action="customer_created", comment=f"customer #{process.customer_id}"
-        )
-        facts.append(as_facts(f"customer:{process.customer_id}", process_type, shown))
+        facts.extend(_customer_facts(session, process, process_type, moment))
     if process is not None and not process.status.is_open:
         shown = HistoryEntry(at=moment, actor=SYSTEM, action="closed", outcome=process.status.value)
         facts.append(as_facts(f"closed:{process.status.value}", process_type, shown))

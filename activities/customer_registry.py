@@ -17,7 +17,7 @@ from activities.data_errors import DATA_ERROR, fails_visibly_on_bad_data
 from activities.process_store import owning_unit
 from db.models import Customer, CustomerDocument, CustomerLink, Process
 from db.session import write_transaction
-from domain.models import CustomerCreation, CustomerKind
+from domain.models import CustomerCreation, CustomerData, CustomerKind
 from domain.trade import PROCESS_TYPE as TRADE_PROCESS
 
 # Kinds only one process may create: an external-trade customer comes from its tender award (000 §7 (六)).
@@ -47,7 +47,16 @@ def creation_problems(creation: CustomerCreation, process_type: str) -> list[str
     return problems
 
 
-def _new_customer(creation: CustomerCreation, unit: str) -> Customer:
+# The card fields that have a column of their own beyond those set by name below (000 §10 (三), 001
+# summary form): the record shows them there as well as in the card, never one without the other
+# (issue 20 item 17). Read from the card's model and the table, so a field added to both follows.
+NAMED = frozenset({"credit_code", "name", "kind", "address", "legal_representative", "phone", "registered_capital"})
+CARD_COLUMNS = tuple(sorted((CustomerData.model_fields.keys() & Customer.__table__.columns.keys()) - NAMED))
+
+
+def _new_customer(creation: CustomerCreation, unit: str, applicant: str) -> Customer:
+    """`applicant` looks after the customer (000 §10 (四): 业务员 responsible for the file) until a
+    hand-over; `created_by` stays the approver whose decision created the record."""
     data = creation.customer
     return Customer(
         credit_code=data.credit_code,
@@ -62,8 +71,9 @@ def _new_customer(creation: CustomerCreation, unit: str) -> Customer:
         trading_since=creation.approved_at.date(),
         created_at=creation.approved_at,
         created_by=creation.created_by,
-        owner_person=creation.created_by,  # the responsible person until a hand-over (000 §10)
+        owner_person=applicant,
         unit_code=unit,
+        **{name: getattr(data, name) for name in CARD_COLUMNS},
         documents=[
             CustomerDocument(
                 type=doc.type.value,
@@ -102,7 +112,8 @@ async def create_customer(session: AsyncSession, creation: CustomerCreation) -> 
     customer_id = await _existing(session, creation)
     created = customer_id is None
     if customer_id is None:
-        customer = _new_customer(creation, await owning_unit(session, creation.process_id))
+        applicant = process.applicant if process is not None else creation.created_by
+        customer = _new_customer(creation, await owning_unit(session, creation.process_id), applicant)
         try:
             async with session.begin_nested():  # another process may take the credit code meanwhile
                 session.add(customer)

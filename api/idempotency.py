@@ -1,6 +1,11 @@
 """`Idempotency-Key` on the POSTs that create a record (complaint, deal, bid, payment form, onboarding,
 ledger import and reversal).
 
+The key's answer is committed in the same transaction as the endpoint's write: on the request's
+session by default; an endpoint that books in a serialised transaction of its own calls `answer_in`
+there. A write with a key is never stored without its answer, nor the answer without it (a workflow
+start is Temporal's write: its answer follows it).
+
 A client unsure whether its request arrived (a timeout, a lost answer, a double click) sends it
 again with the same key: the first request's status and answer come back (header
 `Idempotent-Replayed: true`) and no second record is made. The same key with another body or on
@@ -22,6 +27,7 @@ import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -33,9 +39,10 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from api.deps import CurrentActor, SettingsDep
+from api.deps import CurrentActor, SessionDep, SettingsDep
 from api.errors import Conflict, Invalid
 from db.models import IdempotencyKey
 from db.session import write_transaction
@@ -62,12 +69,14 @@ class IdempotentRequest:
 
     request: Request
     response: Response
+    session: AsyncSession  # the request's session: the endpoint's writes and the key's answer commit together
     settings: Settings
     username: str
     key: str | None
     request_line: str
     fingerprint: str
     claimed_id: int | None = None
+    answered: bool = False  # the endpoint recorded the answer in its own write transaction (`answer_in`)
 
     async def run(self, create: Callable[[], Awaitable[Any]]) -> Any:
         """Run `create` once per key: replay a finished answer, wait for one in progress."""
@@ -76,13 +85,37 @@ class IdempotentRequest:
         replay = await self._claim()
         if replay is not None:
             return replay
+        running = _running.set(self)
         try:
             result = await create()
+            if not self.answered:
+                # On the request's own session, committed with what the endpoint wrote there: on
+                # SQLite no second writer waits for the first (issue 20 item 19).
+                await self.record(self.session, result)
+                await self.session.commit()
         except BaseException:
+            await self.session.rollback()  # first: on SQLite the release below needs the write lock
             await self._release()
             raise
-        await self._complete(result)
+        finally:
+            _running.reset(running)
+        await self._purge_expired()
         return result
+
+    async def record(self, session: AsyncSession, result: Any) -> None:
+        """Record the key's answer on `session`, in the transaction of the write it answers."""
+        route = self.request.scope.get("route")
+        status = self.response.status_code or getattr(route, "status_code", None) or 200
+        model = getattr(route, "response_model", None)
+        if model is not None:
+            adapter: TypeAdapter[Any] = TypeAdapter(model)
+            body = adapter.dump_python(adapter.validate_python(result, from_attributes=True), mode="json")
+        else:
+            body = jsonable_encoder(result)
+        await session.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
+        )
+        self.answered = True
 
     async def _claim(self) -> JSONResponse | None:
         deadline = monotonic() + self.settings.idempotency_wait_seconds
@@ -136,22 +169,6 @@ class IdempotentRequest:
                 delete(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id, IdempotencyKey.status.is_(None))
             )
 
-    async def _complete(self, result: Any) -> None:
-        route = self.request.scope.get("route")
-        status = self.response.status_code or getattr(route, "status_code", None) or 200
-        model = getattr(route, "response_model", None)
-        if model is not None:
-            adapter: TypeAdapter[Any] = TypeAdapter(model)
-            body = adapter.dump_python(adapter.validate_python(result, from_attributes=True), mode="json")
-        else:
-            body = jsonable_encoder(result)
-        sessions = self.request.app.state.sessions
-        async with write_transaction(sessions) as session:
-            await session.execute(
-                update(IdempotencyKey).where(IdempotencyKey.id == self.claimed_id).values(status=status, response=body)
-            )
-        await self._purge_expired()
-
     async def _purge_expired(self) -> None:
         """Housekeeping, best effort: a failure here must not turn a done request into an error."""
         expired_before = datetime.now(UTC) - timedelta(hours=self.settings.idempotency_key_hours)
@@ -160,6 +177,18 @@ class IdempotentRequest:
                 await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < expired_before))
         except DBAPIError as exc:
             log.warning("purging expired idempotency keys failed: %s", exc)
+
+
+_running: ContextVar[IdempotentRequest | None] = ContextVar("idempotent_request", default=None)
+
+
+async def answer_in(session: AsyncSession, result: Any) -> None:
+    """For an endpoint that writes in a transaction of its own (a booking serialised behind the other
+    writers, `write_transaction`) rather than on the request's session: record its request's key's
+    answer in that transaction, so the write and its key commit together. Without a key: nothing."""
+    keyed = _running.get()
+    if keyed is not None and keyed.key is not None:
+        await keyed.record(session, result)
 
 
 def _fingerprint(method: str, path: str, body: bytes) -> str:
@@ -196,6 +225,7 @@ async def idempotent_request(
     response: Response,
     actor: CurrentActor,
     settings: SettingsDep,
+    session: SessionDep,
     key: Annotated[
         str | None,
         Header(
@@ -213,6 +243,7 @@ async def idempotent_request(
     return IdempotentRequest(
         request=request,
         response=response,
+        session=session,
         settings=settings,
         username=actor.username,
         key=key,

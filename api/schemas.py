@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.china_time import ChinaTime
 from domain.models import ProcessStatus
 
 
@@ -32,7 +33,7 @@ class ProcessStateOut(BaseModel):
     customer_id: int | None = None
     open_task_ids: list[str] = Field(default_factory=list)
     holders: list[str] = Field(default_factory=list)  # who the process waits for: users, or role@unit
-    due_at: datetime | None = None
+    due_at: ChinaTime | None = None
 
 
 class TaskOut(BaseModel):
@@ -53,12 +54,12 @@ class TaskOut(BaseModel):
     subject: str
     round: int
     status: str
-    created_at: datetime
-    due_at: datetime | None
+    created_at: ChinaTime
+    due_at: ChinaTime | None
     due_provisional: bool = False
     overdue: bool = False
     escalation_level: int = 0
-    decided_at: datetime | None = None
+    decided_at: ChinaTime | None = None
     decided_by: str | None = None
     outcome: str | None = None
     comment: str | None = None
@@ -85,17 +86,17 @@ class ProcessOut(BaseModel):
     applicant: str
     customer_id: int | None
     unit_code: str | None = None
-    started_at: datetime
-    updated_at: datetime
+    started_at: ChinaTime
+    updated_at: ChinaTime
     failure_reason: str | None = None  # status `failed`: the write the database refused, and why
-    failed_at: datetime | None = None
+    failed_at: ChinaTime | None = None
 
 
 class ProcessListOut(ProcessOut):
     """A listed process with who it waits for and the earliest due date of its open tasks."""
 
     holders: list[str] = Field(default_factory=list, description="assignee, claimer, or role@unit of each open task")
-    due_at: datetime | None = None
+    due_at: ChinaTime | None = None
 
 
 class ProcessDetailOut(ProcessOut):
@@ -103,7 +104,7 @@ class ProcessDetailOut(ProcessOut):
 
 
 class HistoryEntry(BaseModel):
-    at: datetime
+    at: ChinaTime
     actor: str
     on_behalf_of: str | None = None  # the actor acted as deputy or delegate of this person
     action: str
@@ -138,7 +139,7 @@ class CustomerOut(BaseModel):
     phone: str
     card: dict[str, Any]
     trading_since: date
-    created_at: datetime
+    created_at: ChinaTime
     created_by: str
     onboarding_process_id: str
     documents: list[DocumentOut]
@@ -163,7 +164,7 @@ class CustomerOut(BaseModel):
     bank_account: str | None = None
     foreign_currency_account: str | None = None
     bank_rating: str | None = None
-    destroyed_at: datetime | None = None
+    destroyed_at: ChinaTime | None = None
     destroyed_by: str | None = None
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from domain.china_time import ChinaTime, ChinaTimeDocument
 from domain.complaints import ComplaintRecord, ComplaintStage, InvestigationReport, Remedy, ReplyMethod
 from domain.models import Actor, ProcessStatus
 from domain.text import StoredText
@@ -56,7 +57,7 @@ class ComplaintView(BaseModel):
     current_step: str | None  # the stage while open; None once closed
     severity: str
     handler: str | None
-    due_at: datetime | None
+    due_at: ChinaTime | None
     due_provisional: bool
     unknown_years: list[int] = Field(default_factory=list)
     escalation_level: int
@@ -64,7 +65,7 @@ class ComplaintView(BaseModel):
     overdue: bool
     extension: str | None  # None | pending | approved | rejected
     current_task_id: str | None
-    closed_at: datetime | None = None
+    closed_at: ChinaTime | None = None
     open_task_ids: list[str] = Field(default_factory=list)  # the stage's, the extension's, the 督办 tasks
     holders: list[str] = Field(default_factory=list)  # who the complaint waits for: users, or role@unit
 
@@ -76,5 +77,5 @@ class ComplaintProjection(BaseModel):
     registered_by: str
     unit_code: str | None
     view: ComplaintView
-    details: dict[str, object]
+    details: ChinaTimeDocument  # stage → what was recorded, with `at` as the workflow wrote it
     updated_at: datetime

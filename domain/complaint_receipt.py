@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
+from domain.china_time import china_iso
 
 
 def earliest_receipt(now: datetime, calendar: WorkingCalendar, window_working_days: int) -> datetime:
@@ -38,6 +39,6 @@ def receipt_problem(
     if received_at < earliest:
         return (
             f"received_at may be backdated by at most {window_working_days} working days: "
-            f"the earliest accepted now is {earliest.isoformat()} (000 §16: the deadline runs from receipt)"
+            f"the earliest accepted now is {china_iso(earliest)} (000 §16: the deadline runs from receipt)"
         )
     return None

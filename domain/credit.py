@@ -17,12 +17,13 @@ rule change the business VP and the general manager approve: domain/rule_change.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.china_time import ChinaTime
 from domain.grading import Grade
 from domain.ledger import ZERO
 from domain.text import StoredText
@@ -87,7 +88,7 @@ class CreditPolicyIn(BaseModel):
 class CreditPolicyView(CreditPolicyIn):
     version: int
     changed_by: str
-    changed_at: datetime
+    changed_at: ChinaTime
     process_id: str | None = Field(default=None, description="the rule change that approved it (None: seeded)")
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, SignMode, StepSpec
+from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, ReviewOccasion, RiskLevel, Settlement
 from domain.models import Actor
 from domain.roles import Role
@@ -87,7 +88,7 @@ class ReviewForm(BaseModel):
     overdue_amount: Decimal
     overdue_days: int
     risk_level: RiskLevel
-    risk_since: datetime | None
+    risk_since: ChinaTime | None
     review_required: bool
     grade: str
     settlement: Settlement
@@ -103,7 +104,7 @@ class ReviewFormView(BaseModel):
     form: ReviewForm | None
     assessment: AssessmentIn | None = None
     assessed_by: str | None = None
-    assessed_at: datetime | None = None
+    assessed_at: ChinaTime | None = None
     requested_by: str | None = None  # a review opened by hand: who, and why
     reason: str | None = None
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -84,7 +85,7 @@ class GradingConfigView(BaseModel):
     weights: dict[Indicator, Decimal]
     thresholds: Thresholds
     changed_by: str
-    changed_at: datetime
+    changed_at: ChinaTime
     reason: str
     process_id: str | None = Field(default=None, description="the rule change that approved it (None: seeded)")
 

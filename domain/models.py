@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 
 from domain.approvals import ChainSpec, Outcome
+from domain.china_time import ChinaTime
 from domain.credit_code import credit_code_problem
 from domain.documents import Document
 from domain.roles import Role
@@ -266,7 +267,7 @@ class DecisionRecord(BaseModel):
     outcome: Outcome
     comment: str | None
     actor: str
-    at: datetime
+    at: ChinaTime
 
 
 class HandOverKind(StrEnum):

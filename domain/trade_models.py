@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from domain.approvals import Outcome
+from domain.china_time import ChinaTime
 from domain.documents import Document
 from domain.models import Actor, CustomerData, DecisionRecord, ProcessProjection, ProcessStatus
 from domain.text import Int32, Moment, StoredText, Username
@@ -270,7 +271,7 @@ class Recorded(BaseModel):
     """Who recorded something and when."""
 
     by: str
-    at: datetime
+    at: ChinaTime
 
 
 class LeadershipRecord(LeadershipDecisionIn, Recorded):
@@ -321,10 +322,10 @@ class Tender(BaseModel):
     status: TenderStatus
     conditions: str
     invited_range: str
-    bidding_deadline: datetime
+    bidding_deadline: ChinaTime
     opened_by: str
-    opened_at: datetime
-    closed_at: datetime | None = None
+    opened_at: ChinaTime
+    closed_at: ChinaTime | None = None
     bids: list[Bid] = Field(default_factory=list)
     proposed_ranking: list[RankedBid] = Field(default_factory=list)
     evaluations: list[Evaluation] = Field(default_factory=list)
@@ -410,7 +411,7 @@ class TradeState(TradeView):
 
     workflow_id: str
     applicant: str
-    started_at: datetime
+    started_at: ChinaTime
     application: TradeApplication
     preferred: bool
     partner_decisions: list[DecisionRecord]

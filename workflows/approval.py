@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
     from domain import errors, search
     from domain.approvals import ChainSpec, LeaderGap, Outcome, SignMode, StepSpec, UnitScope
+    from domain.china_time import china_iso
     from domain.models import (
         Actor,
         AddSignerRequest,
@@ -814,8 +815,8 @@ class ApprovalChain:
             raise refuse("only the applicant or a supervisor of the step may urge", errors.FORBIDDEN)
         interval = timedelta(minutes=self.chain.urge_interval_minutes)
         if self.last_urged_at is not None and workflow.now() < self.last_urged_at + interval:
-            again = (self.last_urged_at + interval).isoformat()
-            raise refuse(f"already urged at {self.last_urged_at.isoformat()}; next possible at {again}")
+            again = china_iso(self.last_urged_at + interval)
+            raise refuse(f"already urged at {china_iso(self.last_urged_at)}; next possible at {again}")
 
     async def urge(self, request: UrgeRequest) -> None:
         """催办: every current holder is nudged; recorded in the history as the update itself."""
@@ -873,7 +874,7 @@ class ApprovalChain:
         assert run.clock is not None
         for seat in run.seats:
             if not seat.closed:
-                self._notify_holder(seat, "reminder", f"due at {run.clock.due.deadline.isoformat()}")
+                self._notify_holder(seat, "reminder", f"due at {china_iso(run.clock.due.deadline)}")
         await self.kernel.flush()
 
     async def _escalate(self, run: StepRun, level: int, missed: datetime) -> None:

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
     from activities.notifications import NotificationSpec
     from domain import errors
+    from domain.china_time import china_iso
     from domain.models import DecisionRequest, TaskClosure, TaskSpec, WatcherSpec
     from domain.roles import Role
     from workflows.kernel import Outbox
@@ -157,7 +158,7 @@ class Supervision:
         self.open[spec.task_id] = role
         self.tasks[spec.task_id] = spec
         outbox.put_task(spec)
-        text = f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}"
+        text = f"{scope} overdue since {china_iso(missed)}; escalated to {role.value}"
         outbox.notifications.append(self.notification("escalation", role, None, text, scope))
 
     def report(self, outbox: Outbox, role: Role, text: str, step: str | None) -> None:

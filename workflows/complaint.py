@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import DeadlineAnswer
     from activities.complaint_store import ComplaintStore, ComplaintSync
     from domain import errors
+    from domain.china_time import china_iso
     from domain.complaint_models import (
         ComplaintInput,
         ComplaintProjection,
@@ -181,11 +182,11 @@ class ComplaintWorkflow(ApprovalHost):
         if self.clock.reminded or self.closed or remind_at is None or workflow.now() < remind_at:
             return
         self.clock.reminded = True
-        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.clock.due.deadline.isoformat()}")
+        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {china_iso(self.clock.due.deadline)}")
 
     async def _remind(self) -> None:
         assert self.clock is not None
-        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {self.clock.due.deadline.isoformat()}")
+        self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {china_iso(self.clock.due.deadline)}")
         await self.kernel.flush()
 
     async def _escalate_complaint(self, level: int, missed: datetime) -> None:

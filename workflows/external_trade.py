@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.trade_store import TradeStore, TradeSync
     from domain import errors
     from domain.approvals import ChainSpec, Outcome
+    from domain.china_time import china_iso
     from domain.models import (
         Actor,
         CustomerCreation,
@@ -432,7 +433,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         if deadline is None:
             raise _refuse("re-opening a tender needs a new bidding_deadline", errors.INVALID)
         if deadline <= workflow.now():
-            raise _refuse(f"bidding_deadline {deadline.isoformat()} must lie in the future", errors.INVALID)
+            raise _refuse(f"bidding_deadline {china_iso(deadline)} must lie in the future", errors.INVALID)
         return deadline
 
     # --- money ------------------------------------------------------------------------------------
@@ -625,7 +626,7 @@ class ExternalTradeWorkflow(ApprovalHost):
             raise _refuse(f"no tender is open for bids: the tender is not opened yet (stage {self.stage.value})")
         if tender.status is not TenderStatus.bidding or workflow.now() >= tender.bidding_deadline:
             raise _refuse(
-                f"bidding closed at {tender.bidding_deadline.isoformat()}: late bids are refused (000 §7 (五)); "
+                f"bidding closed at {china_iso(tender.bidding_deadline)}: late bids are refused (000 §7 (五)); "
                 f"tender #{tender.number} is {tender.status.value}"
             )
         self._require_role(request.actor, MARKETING_ROLES, "recording a bid")
@@ -830,7 +831,7 @@ class ExternalTradeWorkflow(ApprovalHost):
     def validate_record_payment(self, request: PaymentPaidRequest) -> None:
         self._payment_work(request.number, "paid", request.actor, "recording the payment")
         if request.paid.paid_at > workflow.now() + timedelta(minutes=5):
-            raise _refuse(f"paid_at {request.paid.paid_at.isoformat()} lies in the future", errors.INVALID)
+            raise _refuse(f"paid_at {china_iso(request.paid.paid_at)} lies in the future", errors.INVALID)
 
     @workflow.update
     async def record_settlement(self, request: SettlementRequest) -> TradeView:

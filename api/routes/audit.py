@@ -3,7 +3,6 @@ no row was changed, removed or reordered since it was written."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +13,7 @@ from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for
 from api.schemas import HistoryEntry
 from api.visibility import CurrentViewer, get_process
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 
@@ -27,7 +27,7 @@ class AuditRecordOut(BaseModel):
 
     id: int
     position: int
-    occurred_at: datetime
+    occurred_at: ChinaTime
     actor: str
     role: str | None
     on_behalf_of: str | None

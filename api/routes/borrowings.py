@@ -39,6 +39,7 @@ from domain.borrowing import (
     may_record_return,
     outsider_problem,
 )
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import ProcessView
 from domain.text import StoredText
@@ -73,10 +74,10 @@ class BorrowingOut(BaseModel):
     purpose: str
     return_by: date
     status: str
-    requested_at: datetime
-    lent_at: datetime | None
+    requested_at: ChinaTime
+    lent_at: ChinaTime | None
     approved_by: str | None
-    returned_at: datetime | None
+    returned_at: ChinaTime | None
     return_recorded_by: str | None
     overdue_level: int
     outsider_name: str | None = None

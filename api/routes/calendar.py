@@ -18,6 +18,7 @@ from api.errors import Invalid
 from api.gateway import signal_all
 from db.models import CalendarChange, CalendarDay, CalendarYear, Complaint, Task
 from domain.calendar import official_last_year
+from domain.china_time import ChinaTime
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
 from domain.models import Actor, CalendarChanged, ProcessStatus
 from domain.roles import Role
@@ -31,9 +32,9 @@ MaintainedYear = Annotated[int, Path(ge=2004, le=2100)]
 
 
 class DeadlineOut(BaseModel):
-    start: datetime
+    start: ChinaTime
     working_days: int
-    deadline: datetime
+    deadline: ChinaTime
     provisional: bool
     unknown_years: list[int]
     message: str | None = None

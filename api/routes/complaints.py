@@ -25,6 +25,7 @@ from api.visibility import complaint_readable, require_open_step
 from api.visibility import get_complaint as readable_complaint
 from api.visibility import get_customer as readable_customer
 from db.models import Complaint, ComplaintStats
+from domain.china_time import ChinaTime, ChinaTimeDocument
 from domain.complaint_models import (
     ComplaintInput,
     ComplaintView,
@@ -84,15 +85,15 @@ class ComplaintOut(BaseModel):
     status: str
     stage: str
     handler: str | None
-    received_at: datetime
-    due_at: datetime
+    received_at: ChinaTime
+    due_at: ChinaTime
     due_provisional: bool
     escalation_level: int
     overdue: bool
     extended: bool
-    closed_at: datetime | None
+    closed_at: ChinaTime | None
     closed_on_time: bool | None
-    details: dict[str, Any]
+    details: ChinaTimeDocument
 
 
 class ComplaintDetailOut(ComplaintOut):

@@ -39,12 +39,13 @@ from api.collection_signal import signal_collection
 from api.credit_review_start import start_credit_review
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
 from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.idempotency import idempotent
+from api.idempotency import answer_in, idempotent
 from api.over_limit import start_import_follow_up, start_over_limit_approval
 from api.params import Offset, RowId
 from api.visibility import get_customer
 from db.models import CreditAccount, CreditPolicy, Customer, CustomerBalance, LedgerImport, Process
 from db.session import write_transaction
+from domain.china_time import ChinaTime
 from domain.collection import PROCESS_TYPE as COLLECTION_PROCESS_TYPE
 from domain.credit import (
     CreditCustomer,
@@ -92,7 +93,7 @@ class LedgerPostedOut(BaseModel):
     kind: LedgerKind
     amount: Decimal
     reference: str
-    occurred_at: datetime
+    occurred_at: ChinaTime
     due_on: date | None = Field(description="when a delivery falls due: the day itself prepaid, + the term on credit")
     recorded_by: str
     balance_after: Decimal
@@ -236,6 +237,15 @@ async def post_ledger(
         booked = await book_entry(writer, entry, today=_today())
         receipt = body.kind is LedgerKind.receipt and booked.entry_id is not None
         collections = await _open_collections(writer, {customer.id}) if receipt else []
+        if booked.entry_id is not None:
+            posted = LedgerPostedOut(
+                id=booked.entry_id,
+                **entry.model_dump(exclude={"process_id"}),
+                due_on=booked.due_on,
+                balance_after=booked.standing.balance,
+                standing=booked.standing,
+            )
+            await answer_in(writer, posted)  # the booking and its Idempotency-Key commit together
     task_queue = request.app.state.task_queue
     if booked.entry_id is None:
         assert booked.refusal is not None
@@ -249,13 +259,7 @@ async def post_ledger(
         raise CreditRefused(booked.refusal, booked.detail or "", approval)
     await _review_if_high(temporal, task_queue, customer, booked.risk)
     await _tell_collections(temporal, collections)
-    return LedgerPostedOut(
-        id=booked.entry_id,
-        **entry.model_dump(exclude={"process_id"}),
-        due_on=booked.due_on,
-        balance_after=booked.standing.balance,
-        standing=booked.standing,
-    )
+    return posted
 
 
 ZERO = Decimal("0.00")

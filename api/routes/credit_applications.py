@@ -25,6 +25,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import CreditDecision, Customer, Process, User, UserRole
+from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, credit_application_workflow_id
 from domain.credit_application import (
     APPLICATION_PROCESS,
@@ -171,7 +172,7 @@ class CreditDecisionOut(BaseModel):
     form: dict[str, Any]
     reason: str
     decided_by: str
-    decided_at: datetime
+    decided_at: ChinaTime
 
 
 @router.get("/customers/{customer_id}/credit/decisions", response_model=list[CreditDecisionOut])

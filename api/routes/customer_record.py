@@ -31,6 +31,7 @@ from api.starts import start_process
 from api.visibility import customer_readable, get_customer
 from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, Process, User
 from domain.approvals import customer_change_chain, customer_destruction_chain, survey_chain
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.customer_record import (
     CardChangeRequest,
@@ -78,7 +79,7 @@ class CustomerChangeOut(BaseModel):
     process_id: str | None
     requested_by: str
     approved_by: str | None
-    changed_at: datetime
+    changed_at: ChinaTime
 
 
 class HandOverOut(BaseModel):
@@ -101,10 +102,10 @@ class SurveyOut(BaseModel):
     trade_conditions: str
     expected_monthly_tonnes: Decimal | None
     surveyed_by: str
-    surveyed_at: datetime
+    surveyed_at: ChinaTime
     process_id: str | None = None
     approved_by: str | None = None
-    approved_at: datetime | None = None
+    approved_at: ChinaTime | None = None
 
 
 def _not_destroyed(customer: Customer) -> None:

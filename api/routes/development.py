@@ -34,6 +34,7 @@ from db.models import (
     ResearchNote,
     User,
 )
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.development import (
     DEVELOPMENT_DESK,
@@ -118,12 +119,12 @@ class MeetingOut(BaseModel):
     quarter: str
     status: str
     workflow_id: str
-    due_at: datetime | None
+    due_at: ChinaTime | None
     held_on: date | None
     minutes: str | None
     follow_ups: str | None
     recorded_by: str | None
-    recorded_at: datetime | None
+    recorded_at: ChinaTime | None
     attendees: list[AttendeeOut]
 
 
@@ -220,7 +221,7 @@ class PlanOut(BaseModel):
     workflow_id: str
     decided_by: str | None
     assessed_by: str | None
-    assessed_at: datetime | None
+    assessed_at: ChinaTime | None
     targets: list[TargetOut]
 
 

@@ -25,6 +25,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import Customer, CustomerGrading
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import (
     GradingClockInput,
@@ -137,9 +138,9 @@ class GradingOut(BaseModel):
     grade: str
     config_version: int
     scored_by: str
-    scored_at: datetime
+    scored_at: ChinaTime
     approved_by: str
-    approved_at: datetime
+    approved_at: ChinaTime
 
 
 @router.get("/customers/{customer_id}/gradings", response_model=list[GradingOut])

@@ -3,7 +3,6 @@ channel of record; the rule is in api/visibility.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from api.deps import CurrentActor, SessionDep
 from api.visibility import notification_readable
 from db.models import Notification
+from domain.china_time import ChinaTime
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -28,7 +28,7 @@ class NotificationOut(BaseModel):
     subject: str
     body: str
     channels: str
-    created_at: datetime
+    created_at: ChinaTime
 
 
 @router.get("", response_model=list[NotificationOut])

@@ -8,8 +8,6 @@ the workflow checks the role and unit again (000 §5).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -22,6 +20,7 @@ from api.schemas import ProcessStateOut
 from api.visibility import CurrentViewer, get_process, require_open_step
 from db.models import Process, RegisterReview
 from domain.borrowing import ReviewDecision, ReviewResult
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.text import Int32, StoredText
 
@@ -37,7 +36,7 @@ class ReviewLineOut(BaseModel):
     period: str
     result: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: ChinaTime | None
 
 
 class ReviewLineIn(BaseModel):

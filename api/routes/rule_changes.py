@@ -23,6 +23,7 @@ from api.params import Offset
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from db.models import Process
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.rule_change import (
     DRAFTERS,
@@ -78,7 +79,7 @@ class RuleChangeItem(BaseModel):
     status: ChangeStatus
     current_step: str | None
     drafted_by: str
-    drafted_at: datetime
+    drafted_at: ChinaTime
     version: int | None = None
     effective_from: date | None = None
 

@@ -43,6 +43,7 @@ from api.visibility import (
 )
 from db.models import Task
 from domain.approvals import Outcome
+from domain.china_time import ChinaTime
 from domain.models import (
     Actor,
     AddSignerRequest,
@@ -377,7 +378,7 @@ class TaskActionOut(ProcessStateOut):
 
     open_task_ids: list[str] = Field(default_factory=list)
     holders: list[str] = Field(default_factory=list)
-    due_at: datetime | None = None
+    due_at: ChinaTime | None = None
     note: str | None = Field(default=None, description="what the action did beyond the asked, e.g. a deputy took it")
 
 

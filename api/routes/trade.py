@@ -44,6 +44,7 @@ from api.params import Offset, PaymentNumber
 from api.starts import start_process
 from api.visibility import require_deal_handler
 from db.models import Customer, Process, TradeDeal, TradeTender
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
@@ -103,8 +104,8 @@ class TradeDealOut(BaseModel):
     counterpart_name: str | None
     contract_amount: Decimal | None
     paid_amount: Decimal
-    started_at: datetime
-    updated_at: datetime
+    started_at: ChinaTime
+    updated_at: ChinaTime
 
 
 class TenderOut(BaseModel):
@@ -117,10 +118,10 @@ class TenderOut(BaseModel):
     status: str
     conditions: str
     invited_range: str
-    bidding_deadline: datetime
+    bidding_deadline: ChinaTime
     opened_by: str
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: ChinaTime
+    closed_at: ChinaTime | None
     bidder_count: int
     bids: list[dict[str, Any]]
     ranking: list[dict[str, Any]]

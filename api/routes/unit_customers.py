@@ -23,7 +23,7 @@ from activities.ledger_store import book_draw, confirmed_balance
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
 from api.errors import Conflict, Invalid
-from api.idempotency import idempotent
+from api.idempotency import answer_in, idempotent
 from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
@@ -37,6 +37,7 @@ from domain.approvals import (
     TOP_UP_CHAIN,
     ChainSpec,
 )
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
@@ -67,7 +68,7 @@ class LedgerEntryOut(BaseModel):
     kind: LedgerKind
     amount: Decimal
     reference: str
-    occurred_at: datetime
+    occurred_at: ChinaTime
     recorded_by: str
     process_id: str | None = None
     due_on: date | None = None  # issue 12 §1: when a delivery falls due (000 §13)
@@ -231,6 +232,9 @@ async def draw(
     async with write_transaction(request.app.state.sessions) as writer:  # its own, serialised, transaction
         entry_id, problem = await book_draw(writer, entry)
         balance = await confirmed_balance(writer, customer.id)
+        if entry_id is not None:
+            drawn = DrawOut(id=entry_id, **entry.model_dump(), balance=balance)
+            await answer_in(writer, drawn)  # the draw and its Idempotency-Key commit together
     if entry_id is None:
         raise Conflict(
             {
@@ -240,7 +244,7 @@ async def draw(
                 "short_by": f"{move.amount - balance:.2f}",
             }
         )
-    return DrawOut(id=entry_id, **entry.model_dump(), balance=balance)
+    return drawn
 
 
 @router.get("/customers/{customer_id}/ledger", response_model=LedgerOut)

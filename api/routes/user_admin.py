@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ActorCache, SessionDep, SettingsDep, require_any_role
 from api.errors import Conflict, Invalid, NotFound
+from api.idempotency import idempotent
 from api.security import PasswordWork
 from db.models import AdminAudit, OrgUnit, User, UserRole
+from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -41,7 +43,7 @@ class UserOut(BaseModel):
     roles: list[Role]
     is_active: bool
     is_demo: bool
-    created_at: datetime
+    created_at: ChinaTime
 
 
 class UserIn(BaseModel):
@@ -67,7 +69,7 @@ class PasswordIn(BaseModel):
 class AdminAuditOut(BaseModel):
     id: int
     actor: str
-    at: datetime
+    at: ChinaTime
     action: str
     target: str
     before: dict[str, Any] | None
@@ -150,6 +152,7 @@ async def list_users(
 
 
 @router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user")
+@idempotent
 async def create_user(
     body: UserIn, request: Request, session: SessionDep, settings: SettingsDep, actor: Admin
 ) -> UserOut:

@@ -20,6 +20,7 @@ from api.deps import CurrentActor, SessionDep
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.params import RowId
 from db.models import OutOfOffice, User
+from domain.china_time import ChinaTime, china_iso
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import Moment, StoredText
@@ -59,11 +60,11 @@ class OutOfOfficeOut(BaseModel):
     id: int
     username: str
     deputy: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: ChinaTime
+    ends_at: ChinaTime
     reason: str
-    created_at: datetime
-    cancelled_at: datetime | None
+    created_at: ChinaTime
+    cancelled_at: ChinaTime | None
 
 
 async def _subject(session: AsyncSession, actor: Actor, username: str) -> str:
@@ -121,7 +122,7 @@ async def set_out_of_office(
     if overlapping:
         first = overlapping[0]
         raise Conflict(
-            f"overlaps out-of-office #{first.id} ({first.starts_at.isoformat()} to {first.ends_at.isoformat()}, "
+            f"overlaps out-of-office #{first.id} ({china_iso(first.starts_at)} to {china_iso(first.ends_at)}, "
             f"deputy {first.deputy}); cancel it first"
         )
     entry = OutOfOffice(

@@ -11,7 +11,6 @@ rules are domain/vat_invoices.py's; the process is `VatInvoice`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Request, status
@@ -29,6 +28,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer, get_vat_invoice
 from db.models import InvoiceRegisterEntry
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessView
 from domain.roles import Role
@@ -67,11 +67,11 @@ class VatInvoiceOut(BaseModel):
     status: str | None
     invoice_no: str | None
     registered_by: str
-    registered_at: datetime
+    registered_at: ChinaTime
     issued_by: str | None
-    issued_at: datetime | None
+    issued_at: ChinaTime | None
     collected_by: str | None
-    collected_at: datetime | None
+    collected_at: ChinaTime | None
 
 
 @router.post(

@@ -23,6 +23,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import customer_readable, visit_plan_readable
 from db.models import Customer, Visit, VisitPlan
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessView
 from domain.roles import APPLICANT_ROLES
@@ -131,9 +132,9 @@ class VisitOut(BaseModel):
     customer_id: int
     planned_on: date
     purpose: str
-    report_due_at: datetime | None
+    report_due_at: ChinaTime | None
     visited_on: date | None
-    reported_at: datetime | None
+    reported_at: ChinaTime | None
     summary: str | None
     findings: str | None
     late: bool = Field(description="the report came after its due moment, or is still missing past it")
