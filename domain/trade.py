@@ -69,7 +69,7 @@ NAPHTHA_WORDS = ("石脑油", "naphtha")
 # A scope is read clause by clause (a bracket, a comma, a semicolon or a full stop ends one); within a
 # clause these words before the mention, or 除外/以外 after it (or 除 … 外 around it), exclude naphtha.
 SCOPE_CLAUSE_BREAKS = re.compile(r"[,，;；。.()（）\[\]【】\n]")
-EXCLUDING_BEFORE = ("不含", "不包含", "不包括", "不得", "禁止", "不经营")
+EXCLUDING_BEFORE: tuple[str, ...] = ("不含", "不包含", "不包括", "不得", "禁止", "不经营")
 EXCLUDING_BEFORE += ("excluding", "except", "without", "not ", "no ")
 EXCLUDING_AFTER = ("除外", "以外")
 
