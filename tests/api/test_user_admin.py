@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import AdminAudit
-from tests.support import Api, running_api
+from db.models import AdminAudit, Customer, User
+from tests.support import Api, random_credit_code, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 USERS = "/api/v1/users"
@@ -175,6 +176,55 @@ async def test_an_admin_cannot_lock_themself_out(api: Api) -> None:
     drop = await api.client.put(f"{USERS}/admin/roles", json={"roles": ["auditor"]}, headers=await api.headers("admin"))
     assert drop.status_code == 409
     assert (await api.post(f"{USERS}/nobody_{uuid.uuid4().hex[:6]}/disable", "admin")).status_code == 404
+
+
+async def file_of(sessions: async_sessionmaker[AsyncSession], **responsible: str) -> int:
+    """A customer file of head office, looked after by whom `responsible` names (owner_person / created_by)."""
+    async with sessions() as session, session.begin():
+        customer = Customer(
+            credit_code=random_credit_code(),
+            name="交接测试石化",
+            kind="allocation_self_sale",
+            address="郑州",
+            legal_representative="王",
+            phone="0371-1",
+            card={},
+            onboarding_process_id=f"hand-over-test-{uuid.uuid4()}",
+            trading_since=datetime.now(UTC).date(),
+            created_at=datetime.now(UTC),
+            unit_code="MKT",
+            **({"created_by": "general_manager"} | responsible),
+        )
+        session.add(customer)
+    return customer.id
+
+
+async def test_a_user_who_still_looks_after_customers_is_disabled_only_after_the_hand_over(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §10 (四), 002 rule 4 §12 (issue 20 §12): a leaver's files are handed over before the
+    leaver is disabled: 409 naming the article and how many files, nothing changed; after
+    `POST /customers/hand-over` the disable goes through."""
+    body = new_user()
+    name = body["username"]
+    assert (await api.post(USERS, "admin", json=body)).status_code == 201
+    owned = await file_of(sessions, owner_person=name)
+    created = await file_of(sessions, created_by=name)
+
+    refused = await api.post(f"{USERS}/{name}/disable", "admin")
+    assert refused.status_code == 409, refused.text
+    assert "000 §10 (四)" in refused.text and "2 customer file(s)" in refused.text
+    async with sessions() as session:
+        user = await session.scalar(select(User).where(User.username == name))
+        assert user is not None and user.is_active
+    assert [e["action"] for e in await audit_entries(api, name)] == ["create"]
+
+    hand_over = {"from_user": name, "to_user": "sales_clerk", "reason": "调离"}
+    moved = await api.post("/api/v1/customers/hand-over", "marketing_manager", json=hand_over)
+    assert moved.status_code == 200, moved.text
+    assert sorted(moved.json()["customer_ids"]) == [owned, created]
+    disabled = await api.post(f"{USERS}/{name}/disable", "admin")
+    assert disabled.status_code == 200 and disabled.json()["is_active"] is False
 
 
 async def test_another_api_process_refuses_a_disabled_user_within_the_actor_cache_time(
