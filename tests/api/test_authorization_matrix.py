@@ -35,9 +35,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 USERS = tuple(username for username, *_ in DEMO_USERS)
 OVERSIGHT = frozenset({"auditor", "admin"})
 HQ_USERS = frozenset(username for username, _, _, unit in DEMO_USERS if unit == "HQ")
-CUSTOMER_DESK = frozenset(
-    {"sales_clerk", "marketing_reviewer", "marketing_manager", "finance_reviewer", "chief_accountant"}
-)
+# Head-office marketing and finance; a head-office clerk reads only the files they look after
+# (issue 20 §12: owner_person / created_by / the applicant who filed it).
+CUSTOMER_DESK = frozenset({"marketing_reviewer", "marketing_manager", "finance_reviewer", "chief_accountant"})
 COMPLAINT_DESK = frozenset({"marketing_reviewer", "marketing_manager", "business_vp"})
 COMPLAINT_REGISTRARS = frozenset(
     {"sales_clerk", "marketing_reviewer", "marketing_manager", "depot_manager", "depot_manager_b"}
@@ -60,8 +60,9 @@ READERS: dict[str, frozenset[str]] = {
     # A deal filed by the sales clerk naming the marketing manager as co-handler, waiting for the
     # marketing reviewer's credit review: a sales clerk of another deal would not see it.
     "deal": frozenset({"sales_clerk", "marketing_manager", "marketing_reviewer"}) | OVERSIGHT,
-    # A customer file of DEPOT-ZZ: that depot and the head office above it, head-office marketing and
-    # finance, oversight — not DEPOT-KF, not a station, not legal or technical.
+    # A customer file of DEPOT-ZZ created by its manager: that depot and the head office above it,
+    # head-office marketing and finance, oversight — not DEPOT-KF, not a station, not legal or
+    # technical, not the head-office clerk (who does not look after it).
     "customer": frozenset({"depot_manager"}) | HQ_USERS | CUSTOMER_DESK | OVERSIGHT,
     # A notification for the station managers about the STATION-ZZ01 complaint: only that station's.
     "notification": frozenset({"station_manager"}),
@@ -543,7 +544,7 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
             onboarding_process_id=f"matrix-{uuid.uuid4()}",
             trading_since=_today(),
             created_at=datetime.now(UTC),
-            created_by="sales_clerk",
+            created_by="depot_manager",
             unit_code="DEPOT-ZZ",
         )
         note = Notification(
@@ -666,3 +667,40 @@ async def test_a_deal_is_not_every_sales_clerks(api: Api, sessions: async_sessio
     assert (await api.post(f"{P}/trade/{pid}/bids", colleague, json=bid)).status_code == 404
     # The named co-handler passes authorization; the workflow then says bidding has not opened (409).
     assert (await api.post(f"{P}/trade/{pid}/bids", named, json=bid)).status_code == 409
+
+
+async def test_a_head_office_clerk_reads_the_files_they_look_after(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 §12: a head-office clerk read every file. Now a clerk reads the files they look after
+    (filed by them, or handed over to them), and a colleague of the same unit gets 404 for it; a
+    hand-over moves the reading with the file."""
+    clerk = await add_user(sessions, "sales_clerk", unit="MKT")
+    colleague = await add_user(sessions, "sales_clerk", unit="MKT")
+    async with sessions() as session, session.begin():
+        customer = Customer(
+            credit_code=random_credit_code(),
+            name="郑州经办石化 (a clerk's customer)",
+            kind="allocation_self_sale",
+            address="郑州",
+            legal_representative="王",
+            phone="0371-1",
+            card={},
+            onboarding_process_id=f"matrix-{uuid.uuid4()}",
+            trading_since=_today(),
+            created_at=datetime.now(UTC),
+            created_by=clerk,
+            unit_code="MKT",
+        )
+        session.add(customer)
+    path = f"{P}/customers/{customer.id}"
+    for user, status in ((clerk, 200), (colleague, 404), ("marketing_reviewer", 200)):
+        assert (await api.get(path, user)).status_code == status, user
+        listed = await ok(await api.get(f"{P}/customers", user, params={"q": customer.credit_code}))
+        assert any(c["id"] == customer.id for c in listed) == (status == 200), user
+    top_up = await api.post(f"{path}/top-ups", colleague, json=LEDGER_MOVE)
+    assert top_up.status_code == 404  # the wrong clerk cannot act on it either
+    hand_over = {"from_user": clerk, "to_user": colleague, "reason": "调岗"}
+    assert (await api.post(f"{P}/customers/hand-over", "marketing_manager", json=hand_over)).status_code == 200
+    assert (await api.get(path, colleague)).status_code == 200
+    assert (await api.get(path, clerk)).status_code == 404
