@@ -22,6 +22,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def token(api: str, username: str) -> dict[str, str]:
+    answer = httpx.post(f"{api}/api/v1/auth/token", data={"username": username, "password": "demo"}, timeout=10)
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def every_process_shows_something(api: str) -> None:
+    """Issue 20 §13: `make run` shows customers on credit, a visit plan waiting for the marketing
+    manager and the quarter's big-customer meeting (scripts/demo_records.py)."""
+    manager = token(api, "marketing_manager")
+    credit = httpx.get(f"{api}/api/v1/credit/customers", headers=manager, timeout=10).json()["items"]
+    assert len(credit) >= 2
+    for _ in range(240):
+        plans = httpx.get(f"{api}/api/v1/visit-plans", headers=manager, timeout=10).json()
+        meetings = httpx.get(f"{api}/api/v1/big-customer-meetings", headers=manager, timeout=10).json()
+        if plans and meetings:
+            break
+        time.sleep(0.25)
+    else:
+        pytest.fail(f"no demo visit plan ({plans}) or meeting ({meetings})")
+    assert plans[0]["salesperson"] == "sales_clerk" and plans[0]["planned"] == 2
+
+
 def test_run_stack_onboards_a_customer_over_http(tmp_path: pytest.TempPathFactory) -> None:
     db_url = f"sqlite:///{tmp_path}/app.db"  # type: ignore[operator]
     upgrade(db_url)
@@ -47,6 +70,7 @@ def test_run_stack_onboards_a_customer_over_http(tmp_path: pytest.TempPathFactor
             time.sleep(0.25)
         else:
             pytest.fail("the stack never became healthy")
+        every_process_shows_something(api)
         history = demo_onboarding.run(api)
         actors = {e["actor"] for e in history if e["action"] in ("submitted", "decision")}
         assert actors == {"sales_clerk", *demo_onboarding.APPROVERS}
