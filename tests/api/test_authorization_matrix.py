@@ -24,12 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.main import create_app
 from db.models import Customer, Notification
+from domain.development import MeetingRound
+from domain.models import ProcessView
 from scripts.seed_demo import DEMO_USERS
 from settings import Settings
 from tests import trade_support as trade
+from tests.api.test_development_api import months_ahead
 from tests.inbox_support import add_user
 from tests.support import Api, application, random_credit_code
 from tests.workflows.test_credit_review import credit_customer
+from tests.workflows.test_grading import new_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -45,6 +49,7 @@ COMPLAINT_REGISTRARS = frozenset(
     | {"station_manager", "station_manager_b", "business_vp", "general_manager"}
 )
 MARKETING = frozenset({"sales_clerk", "marketing_reviewer", "marketing_manager"})
+DEVELOPMENT_READERS = frozenset({"marketing_reviewer", "marketing_manager", "business_vp", "general_manager"})
 CREDIT_DESK = frozenset(  # domain/roles.py CREDIT_DESK: who reads the credit lists (issue 12 §1)
     {"finance_reviewer", "chief_accountant", "marketing_reviewer", "marketing_manager"}
     | {"business_vp", "general_manager", "auditor", "admin"}
@@ -70,6 +75,15 @@ READERS: dict[str, frozenset[str]] = {
     # A credit review of a DEPOT-ZZ credit customer opened by the marketing manager (its applicant),
     # waiting for the marketing reviewer's assessment: that depot's manager reads it too (000 §5).
     "credit_review": frozenset({"marketing_manager", "marketing_reviewer", "depot_manager"}) | OVERSIGHT,
+    # The sales clerk's approved visit plan, its visit waiting for its day: the salesperson and the
+    # supervisors (000 §12), oversight.
+    "visit": frozenset({"sales_clerk", "marketing_manager", "business_vp", "general_manager"}) | OVERSIGHT,
+    # The quarter's big-customer meeting (000 §15): the marketing department and the leaders above it.
+    "meeting": DEVELOPMENT_READERS | OVERSIGHT,
+    # A development plan by the marketing reviewer setting the sales clerk a target (000 §12), and the
+    # sales clerk's research notes (000 §15): the same readers and the salesperson concerned.
+    "development_plan": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
+    "research_note": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
 }
 # Who holds the complaint's open step (investigation: the marketing department); the workflow then
 # judges the stage (409 for a step that is not current).
@@ -257,16 +271,16 @@ TABLE: dict[tuple[str, str], Entry] = {
     ),
     ("GET", f"{P}/visit-plans"): Entry(Anyone()),
     ("POST", f"{P}/visits/{{visit_id}}/report"): Entry(
-        Anyone(404), lambda r: {"visited_on": "2031-01-10", "summary": "matrix"}, {"visit_id": 2_000_000_000}
-    ),  # no such visit: 404 for all (the report's own rules: tests/api/test_visits_api.py)
-    # market development (000 §5 (一)6, §12, §15): the lists show each user what they may read; a
-    # record no one may read (no such id) answers 404 for all (own rules: tests/api/test_development_api.py)
+        Acts("visit", frozenset({"sales_clerk"})), lambda r: {"visited_on": r["visit_day"], "summary": "matrix"}
+    ),  # the salesperson reports (the report's own rules: tests/api/test_visits_api.py)
+    # market development (000 §5 (一)6, §12, §15): the lists show each user what they may read; the
+    # minutes are the marketing manager's task, the results the marketing department's
+    # (own rules: tests/api/test_development_api.py)
     ("GET", f"{P}/big-customer-meetings"): Entry(Anyone()),
-    ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"): Entry(Anyone(404), params={"meeting_id": 2_000_000_000}),
+    ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"): Entry(Reads("meeting")),
     ("POST", f"{P}/big-customer-meetings/{{meeting_id}}/minutes"): Entry(
-        Anyone(404),
+        Acts("meeting", frozenset({"marketing_manager"})),
         lambda r: {"held_on": "2031-06-20", "attendees": [{"name": "m", "organisation": "m"}], "minutes": "m"},
-        {"meeting_id": 2_000_000_000},
     ),
     ("POST", f"{P}/development-plans"): Entry(
         RolesOnly(frozenset({"marketing_reviewer", "marketing_manager"})),
@@ -277,16 +291,17 @@ TABLE: dict[tuple[str, str], Entry] = {
         },
     ),
     ("GET", f"{P}/development-plans"): Entry(Anyone()),
-    ("GET", f"{P}/development-plans/{{plan_id}}"): Entry(Anyone(404), params={"plan_id": 2_000_000_000}),
+    ("GET", f"{P}/development-plans/{{plan_id}}"): Entry(Reads("development_plan")),
     ("POST", f"{P}/development-plans/{{plan_id}}/results"): Entry(
-        Anyone(404), lambda r: {"results": [{"target_id": 1, "actual": "1"}]}, {"plan_id": 2_000_000_000}
+        Acts("development_plan", frozenset({"marketing_reviewer", "marketing_manager"})),
+        lambda r: {"results": [{"target_id": 1, "actual": "1"}]},
     ),
     ("POST", f"{P}/research-notes"): Entry(
         RolesOnly(frozenset({"sales_clerk"})),
         lambda r: {"month": "2020-01", "area": "m", "findings": "m", "customers_contacted": 1},
     ),
     ("GET", f"{P}/research-notes"): Entry(Anyone()),
-    ("GET", f"{P}/research-notes/{{note_id}}"): Entry(Anyone(404), params={"note_id": 2_000_000_000}),
+    ("GET", f"{P}/research-notes/{{note_id}}"): Entry(Reads("research_note")),
     # the customer record (000 §10, 004 §4-§6): change log, status, hand-over, destruction, survey
     ("GET", f"{P}/customers/{{customer_id}}/changes"): Entry(Reads("customer")),
     ("POST", f"{P}/customers/{{customer_id}}/changes"): Entry(
@@ -519,12 +534,6 @@ def answers(rule: Rule) -> set[int | None]:
 # answers 404 for everyone. The list only shrinks: a route that gains readers must leave it.
 NO_RECORD_YET = frozenset(
     {
-        ("POST", f"{P}/visits/{{visit_id}}/report"),
-        ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"),
-        ("POST", f"{P}/big-customer-meetings/{{meeting_id}}/minutes"),
-        ("GET", f"{P}/development-plans/{{plan_id}}"),
-        ("POST", f"{P}/development-plans/{{plan_id}}/results"),
-        ("GET", f"{P}/research-notes/{{note_id}}"),
         ("POST", f"{P}/borrowings/{{borrowing_id}}/return"),
         ("GET", f"{P}/register-reviews/{{process_id}}"),
         ("POST", f"{P}/register-reviews/{{process_id}}/results"),
@@ -605,7 +614,42 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
         "deal": deal["process_id"],
         "task": task["task_id"],
         "credit_review": review["process_id"],
+        **await development_records(api, sessions),
         **ids,
+    }
+
+
+async def development_records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """P9 (000 §12, §15): the sales clerk's visit plan, approved, with one visit waiting for its day;
+    the quarter's big-customer meeting; a development plan and the clerk's research notes."""
+    month = months_ahead(2)
+    visit_day = f"{month}-20"
+    mine = await new_customer(sessions, datetime.now(UTC))  # created by the sales clerk: theirs
+    visit = {"customer_id": mine.id, "planned_on": visit_day, "purpose": "matrix"}
+    plan = await ok(await api.post(f"{P}/visit-plans", "sales_clerk", json={"month": month, "visits": [visit]}), 201)
+    await ok(await api.decide("marketing_manager", plan["process_id"], "approve"))
+    plans = await ok(await api.get(f"{P}/visit-plans", "sales_clerk", params={"month": month}))
+    [visit_id] = [v["visit_id"] for p in plans if p["plan_id"] == plan["plan_id"] for v in p["visits"]]
+    meeting_wf = await api.worker.client.execute_workflow(
+        "BigCustomerMeetingRound",
+        MeetingRound(quarter="2031Q2", namespace_token=f"-{uuid.uuid4().hex[:8]}"),
+        id=f"matrix-round-{uuid.uuid4()}",
+        task_queue=api.worker.task_queue,
+    )
+    await api.worker.client.get_workflow_handle(meeting_wf).execute_update("current", result_type=ProcessView)
+    meetings = await ok(await api.get(f"{P}/big-customer-meetings", "marketing_manager"))
+    [meeting_id] = [m["meeting_id"] for m in meetings if m["workflow_id"] == meeting_wf]
+    target = {"salesperson": "sales_clerk", "prospect": "m", "indicator": "m", "target": "1"}
+    body = {"month": month, "focus": "matrix", "targets": [target]}
+    development = await ok(await api.post(f"{P}/development-plans", "marketing_reviewer", json=body), 201)
+    notes = {"month": months_ahead(0), "area": "m", "findings": "m", "customers_contacted": 1}
+    note = await ok(await api.post(f"{P}/research-notes", "sales_clerk", json=notes), 201)
+    return {
+        "visit": visit_id,
+        "visit_day": visit_day,
+        "meeting": meeting_id,
+        "development_plan": development["record_id"],
+        "research_note": note["record_id"],
     }
 
 
@@ -634,6 +678,8 @@ def url(path: str, entry: Entry, recs: dict[str, Any]) -> str:
     rule = entry.rule
     record = getattr(rule, "record", None)
     ids = {"task_id": recs["task"], "customer_id": recs["customer"], "process_id": recs["onboarding"]}
+    ids |= {"visit_id": recs["visit"], "meeting_id": recs["meeting"]}
+    ids |= {"plan_id": recs["development_plan"], "note_id": recs["research_note"]}
     if record in {"complaint", "onboarding", "deal", "credit_review"}:
         ids["process_id"] = recs[record]
     return path.format(**ids, **entry.params)
