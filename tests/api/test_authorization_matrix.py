@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.main import create_app
 from db.models import Customer, Notification
+from domain.borrowing import ReviewInput
 from domain.development import MeetingRound
 from domain.models import ProcessView
+from domain.roles import Role
 from scripts.seed_demo import DEMO_USERS
 from settings import Settings
 from tests import trade_support as trade
@@ -84,6 +86,11 @@ READERS: dict[str, frozenset[str]] = {
     # sales clerk's research notes (000 §15): the same readers and the salesperson concerned.
     "development_plan": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
     "research_note": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
+    # A DEPOT-ZZ file lent to a DEPOT-KF manager (not a demo user): the loan is seen by the file's
+    # readers; its keeper (the depot's manager) or finance records the return (002 rule 1).
+    "loan": frozenset({"depot_manager"}) | HQ_USERS | CUSTOMER_DESK | OVERSIGHT,
+    # DEPOT-ZZ's register review (004 §4 (二)): its keeper's open task, that depot, oversight.
+    "register_review": frozenset({"depot_manager"}) | OVERSIGHT,
 }
 # Who holds the complaint's open step (investigation: the marketing department); the workflow then
 # judges the stage (409 for a step that is not current).
@@ -348,9 +355,13 @@ TABLE: dict[tuple[str, str], Entry] = {
         RolesOnly(frozenset(USERS)), lambda r: {"purpose": "matrix", "return_by": _today().isoformat()}
     ),
     ("GET", f"{P}/customers/{{customer_id}}/borrowings"): Entry(Reads("customer")),
-    ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(Anyone(404), lambda r: {}, {"borrowing_id": 2147483647}),
-    ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Anyone(404)),
-    ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(Anyone(404), lambda r: {"results": []}),
+    ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(
+        Acts("loan", frozenset({"depot_manager", "finance_reviewer"})), lambda r: {}
+    ),
+    ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Reads("register_review")),
+    ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(
+        Acts("register_review", frozenset({"depot_manager"})), lambda r: {"results": []}
+    ),
     # credit applications (000 §13, 001 §3): the sales desk files; the applicant resubmits (the matrix
     # has no credit application: the onboarding stands in, readers who are not its applicant get 403);
     # the credit decisions are read with the customer's file.
@@ -530,23 +541,11 @@ def answers(rule: Rule) -> set[int | None]:
     return {expected(rule, user) for user in USERS}
 
 
-# Routes whose record the matrix does not create yet (issue 20 §13: left for later work): each
-# answers 404 for everyone. The list only shrinks: a route that gains readers must leave it.
-NO_RECORD_YET = frozenset(
-    {
-        ("POST", f"{P}/borrowings/{{borrowing_id}}/return"),
-        ("GET", f"{P}/register-reviews/{{process_id}}"),
-        ("POST", f"{P}/register-reviews/{{process_id}}/results"),
-    }
-)
-
-
 async def test_no_route_is_404_for_everyone() -> None:
     """Issue 20 §13: a route every user gets 404 from tests nobody's access — the matrix needs a real
     record of it, with its real readers and actors."""
-    nobody_reads = {route for route, entry in TABLE.items() if answers(entry.rule) == {404}}
-    assert nobody_reads - NO_RECORD_YET == set(), "routes 404 for every user: give the matrix a real record"
-    assert NO_RECORD_YET - nobody_reads == set(), "these routes have readers now: take them off NO_RECORD_YET"
+    nobody_reads = sorted(route for route, entry in TABLE.items() if answers(entry.rule) == {404})
+    assert nobody_reads == [], f"routes 404 for every user: give the matrix a real record of {nobody_reads}"
 
 
 async def test_every_route_has_an_entry() -> None:
@@ -565,6 +564,45 @@ async def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
+def depot_customer(name: str) -> Customer:
+    """A file of DEPOT-ZZ created by its manager (no head-office clerk looks after it)."""
+    return Customer(
+        credit_code=random_credit_code(),
+        name=name,
+        kind="allocation_self_sale",
+        address="郑州",
+        legal_representative="王",
+        phone="0371-1",
+        registered_capital=Decimal("1000000"),
+        card={"bank_account": "1702020109024567890"},
+        onboarding_process_id=f"matrix-{uuid.uuid4()}",
+        trading_since=_today(),
+        created_at=datetime.now(UTC),
+        created_by="depot_manager",
+        unit_code="DEPOT-ZZ",
+    )
+
+
+async def archive_records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """002 rule 1, 004 §3-§4: another DEPOT-ZZ file lent to a DEPOT-KF manager (finance consented;
+    a fresh one: a loan's workflow id names customer and borrower, and both databases' ids agree),
+    and DEPOT-ZZ's register review waiting for its keeper."""
+    async with sessions() as session, session.begin():
+        lent = depot_customer("开封矩阵石化 (lent file)")
+        session.add(lent)
+    body = {"purpose": "matrix", "return_by": _today().isoformat()}
+    borrower = await add_user(sessions, "depot_manager", unit="DEPOT-KF")
+    loan = await ok(await api.post(f"{P}/customers/{lent.id}/borrowings", borrower, json=body), 201)
+    await ok(await api.decide("finance_reviewer", loan["process_id"], "approve", "matrix"))
+    [line] = await ok(await api.get(f"{P}/customers/{lent.id}/borrowings", "depot_manager"))
+    start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
+    review = await api.worker.client.start_workflow(
+        "RegisterReview", start, id=f"matrix-register-review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    await review.execute_update("current")
+    return {"loan": line["id"], "register_review": review.result_run_id}
+
+
 async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     """One record of each kind, of one unit, created once for the whole matrix."""
     complaint = await ok(await api.post(f"{P}/complaints", "station_manager", json=COMPLAINT), 201)
@@ -581,21 +619,7 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
         201,
     )
     async with sessions() as session, session.begin():
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="开封矩阵石化 (depot customer)",
-            kind="allocation_self_sale",
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            registered_capital=Decimal("1000000"),
-            card={"bank_account": "1702020109024567890"},
-            onboarding_process_id=f"matrix-{uuid.uuid4()}",
-            trading_since=_today(),
-            created_at=datetime.now(UTC),
-            created_by="depot_manager",
-            unit_code="DEPOT-ZZ",
-        )
+        customer = depot_customer("开封矩阵石化 (depot customer)")
         note = Notification(
             notification_id=f"matrix-{uuid.uuid4()}",
             process_id=complaint["process_id"],
@@ -615,6 +639,7 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
         "task": task["task_id"],
         "credit_review": review["process_id"],
         **await development_records(api, sessions),
+        **await archive_records(api, sessions),
         **ids,
     }
 
@@ -679,8 +704,8 @@ def url(path: str, entry: Entry, recs: dict[str, Any]) -> str:
     record = getattr(rule, "record", None)
     ids = {"task_id": recs["task"], "customer_id": recs["customer"], "process_id": recs["onboarding"]}
     ids |= {"visit_id": recs["visit"], "meeting_id": recs["meeting"]}
-    ids |= {"plan_id": recs["development_plan"], "note_id": recs["research_note"]}
-    if record in {"complaint", "onboarding", "deal", "credit_review"}:
+    ids |= {"plan_id": recs["development_plan"], "note_id": recs["research_note"], "borrowing_id": recs["loan"]}
+    if record in {"complaint", "onboarding", "deal", "credit_review", "register_review"}:
         ids["process_id"] = recs[record]
     return path.format(**ids, **entry.params)
 
