@@ -564,8 +564,9 @@ async def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
-def depot_customer(name: str) -> Customer:
-    """A file of DEPOT-ZZ created by its manager (no head-office clerk looks after it)."""
+def customer_file(name: str, unit: str = "DEPOT-ZZ", **responsible: str) -> Customer:
+    """A file of `unit`, by default created by DEPOT-ZZ's manager (no head-office clerk looks after
+    it); `responsible` names others (created_by, owner_person)."""
     return Customer(
         credit_code=random_credit_code(),
         name=name,
@@ -578,8 +579,8 @@ def depot_customer(name: str) -> Customer:
         onboarding_process_id=f"matrix-{uuid.uuid4()}",
         trading_since=_today(),
         created_at=datetime.now(UTC),
-        created_by="depot_manager",
-        unit_code="DEPOT-ZZ",
+        unit_code=unit,
+        **({"created_by": "depot_manager"} | responsible),
     )
 
 
@@ -588,7 +589,7 @@ async def archive_records(api: Api, sessions: async_sessionmaker[AsyncSession]) 
     a fresh one: a loan's workflow id names customer and borrower, and both databases' ids agree),
     and DEPOT-ZZ's register review waiting for its keeper."""
     async with sessions() as session, session.begin():
-        lent = depot_customer("开封矩阵石化 (lent file)")
+        lent = customer_file("开封矩阵石化 (lent file)")
         session.add(lent)
     body = {"purpose": "matrix", "return_by": _today().isoformat()}
     borrower = await add_user(sessions, "depot_manager", unit="DEPOT-KF")
@@ -619,7 +620,7 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
         201,
     )
     async with sessions() as session, session.begin():
-        customer = depot_customer("开封矩阵石化 (depot customer)")
+        customer = customer_file("开封矩阵石化 (depot customer)")
         note = Notification(
             notification_id=f"matrix-{uuid.uuid4()}",
             process_id=complaint["process_id"],
@@ -790,20 +791,7 @@ async def test_a_head_office_clerk_reads_the_files_they_look_after(
     clerk = await add_user(sessions, "sales_clerk", unit="MKT")
     colleague = await add_user(sessions, "sales_clerk", unit="MKT")
     async with sessions() as session, session.begin():
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="郑州经办石化 (a clerk's customer)",
-            kind="allocation_self_sale",
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            card={},
-            onboarding_process_id=f"matrix-{uuid.uuid4()}",
-            trading_since=_today(),
-            created_at=datetime.now(UTC),
-            created_by=clerk,
-            unit_code="MKT",
-        )
+        customer = customer_file("郑州经办石化 (a clerk's customer)", "MKT", created_by=clerk)
         session.add(customer)
     path = f"{P}/customers/{customer.id}"
     for user, status in ((clerk, 200), (colleague, 404), ("marketing_reviewer", 200)):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import AdminAudit, Customer, User
-from tests.support import Api, random_credit_code, running_api
+from db.models import AdminAudit, User
+from tests.api.test_authorization_matrix import customer_file
+from tests.support import Api, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 USERS = "/api/v1/users"
@@ -181,20 +181,7 @@ async def test_an_admin_cannot_lock_themself_out(api: Api) -> None:
 async def file_of(sessions: async_sessionmaker[AsyncSession], **responsible: str) -> int:
     """A customer file of head office, looked after by whom `responsible` names (owner_person / created_by)."""
     async with sessions() as session, session.begin():
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="交接测试石化",
-            kind="allocation_self_sale",
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            card={},
-            onboarding_process_id=f"hand-over-test-{uuid.uuid4()}",
-            trading_since=datetime.now(UTC).date(),
-            created_at=datetime.now(UTC),
-            unit_code="MKT",
-            **({"created_by": "general_manager"} | responsible),
-        )
+        customer = customer_file("交接测试石化", "MKT", **({"created_by": "general_manager"} | responsible))
         session.add(customer)
     return customer.id
 

@@ -13,6 +13,7 @@ import pytest
 
 from db.migrate import upgrade
 from scripts import demo_onboarding
+from scripts.demo_records import wait_until_healthy
 from settings import ROOT
 
 
@@ -61,15 +62,7 @@ def test_run_stack_onboards_a_customer_over_http(tmp_path: pytest.TempPathFactor
     stack = subprocess.Popen([sys.executable, "-m", "scripts.run_stack"], cwd=ROOT, env=env)
     api = f"http://127.0.0.1:{api_port}"
     try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{api}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        else:
-            pytest.fail("the stack never became healthy")
+        wait_until_healthy(api)
         every_process_shows_something(api)
         history = demo_onboarding.run(api)
         actors = {e["actor"] for e in history if e["action"] in ("submitted", "decision")}
