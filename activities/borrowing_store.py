@@ -26,6 +26,7 @@ from domain.borrowing import (
     ReviewUnits,
     UnitToReview,
 )
+from domain.customer_gate import CustomerOperation, customer_problem
 from domain.customer_record import ChangeKind, CustomerStatus, status_problem
 
 # Customers the register still lists (004 §4 (四): dissolved or ended ones leave it).
@@ -126,8 +127,12 @@ class BorrowingStore(ProjectionStore):
                 if status is None or written.rowcount != 1:  # confirmed, or already recorded by a retry
                     continue
                 customer = await session.get(Customer, customer_id)
-                if customer is None or status_problem(customer.status, CustomerStatus(status)) is not None:
-                    continue  # e.g. a customer terminated meanwhile: the result stays recorded, the card as is
+                if (
+                    customer is None
+                    or status_problem(customer.status, CustomerStatus(status)) is not None
+                    or customer_problem(CustomerOperation.change_status, customer.status, customer.destroyed_at)
+                ):
+                    continue  # terminated or destroyed meanwhile: the result stays recorded, the card as is
                 session.add(
                     CustomerChange(
                         customer_id=customer_id,

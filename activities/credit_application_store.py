@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.customer_gate import customer_applying
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, record_notification
 from db.models import CreditAccount, CreditDecision
 from db.session import write_transaction
 from domain.credit import RiskLevel, Settlement
 from domain.credit_application import CreditGrant
+from domain.customer_gate import CustomerOperation
 from domain.ledger import ZERO
 from domain.roles import Role
 
@@ -34,6 +36,8 @@ class CreditApplicationStore:
             if seen is not None:  # a retried activity: granted already
                 return
             form = grant.form
+            # 004 §4-§6 again when the credit applies: the customer may have stopped trading meanwhile.
+            await customer_applying(session, form.customer_id, CustomerOperation.credit_application)
             now = datetime.now(UTC)
             account = await session.get(CreditAccount, form.customer_id)
             old_settlement = account.settlement if account else Settlement.prepaid.value

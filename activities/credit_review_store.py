@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.customer_gate import customer_applying
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver, record_notification
 from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, User
@@ -27,6 +28,7 @@ from domain.credit_review import (
     ReviewOutcome,
     RiskReviewDue,
 )
+from domain.customer_gate import CustomerOperation
 from domain.ledger import ZERO, LedgerKind
 from domain.roles import Role
 
@@ -123,6 +125,7 @@ class CreditReviewStore:
             )
             if seen is not None:
                 return
+            await customer_applying(session, applied.customer_id, CustomerOperation.credit_review)  # 004 §6
             account = await session.get(CreditAccount, applied.customer_id, with_for_update=True)
             now = datetime.now(UTC)
             old_settlement = account.settlement if account else None

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.ledger_store import _insert
 from activities.notifications import NotificationSpec, record_notification
@@ -36,9 +37,11 @@ from domain.credit import (
     draw_refusal,
     due_on,
     overdue,
+    ratification_problem,
     risk_level,
     standing,
 )
+from domain.customer_gate import CustomerOperation
 from domain.grading import Grade
 from domain.ledger import ZERO, LedgerEntry, LedgerKind
 from domain.roles import Role
@@ -391,6 +394,11 @@ class CreditStore:
             )
             if existing is not None:  # a retried activity: booked already
                 return existing
+            await customer_applying(session, entry.customer_id, CustomerOperation.deliver)  # 004 §4-§6
+            settlement = await session.scalar(
+                select(CreditAccount.settlement).where(CreditAccount.customer_id == entry.customer_id)
+            )
+            refuse_visibly(ratification_problem(Settlement(settlement) if settlement else None))
             booked = await book_entry(session, entry, approved_over_limit=True)
             assert booked.entry_id is not None
             return booked.entry_id

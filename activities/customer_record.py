@@ -1,5 +1,6 @@
 """Writes to the customer record: an approved card change or destruction applied with its change
-log (000 §10 (四), 004 §6). The API writes status changes and hand-overs with the same `log_change`.
+log (000 §10 (四), 004 §6), an approved transaction-start survey recorded (004 §4 (一)). The API
+writes status changes and hand-overs with the same `log_change`.
 
 Idempotent: a retried apply finds the log rows of its process and changes nothing twice.
 """
@@ -16,9 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from db.models import Customer, CustomerChange
+from db.models import Customer, CustomerChange, CustomerSurvey
 from db.session import write_transaction
-from domain.customer_record import DESTROYED_FIELDS, ChangeApplication, ChangeKind, CustomerStatus, RecordProcess
+from domain.customer_gate import CustomerOperation, customer_problem
+from domain.customer_record import (
+    DESTROYED_FIELDS,
+    ChangeApplication,
+    ChangeKind,
+    RecordProcess,
+    survey_of,
+)
 
 
 class ChangeResult(BaseModel):
@@ -91,6 +99,8 @@ class CustomerRecordStore:
     async def apply_record_change(self, change: ChangeApplication) -> ChangeResult:
         """The chain approved: change the card (or destroy the file) and log every field."""
         async with write_transaction(self.sessions) as session:
+            if change.kind is RecordProcess.survey:
+                return await _record_survey(session, change)
             done = await session.scalar(select(CustomerChange.id).where(CustomerChange.process_id == change.process_id))
             if done is not None:
                 return ChangeResult(applied=True)
@@ -124,11 +134,40 @@ class CustomerRecordStore:
             return ChangeResult(applied=True)
 
 
+async def _record_survey(session: AsyncSession, change: ChangeApplication) -> ChangeResult:
+    """004 §4 (一): the survey the unit head approved becomes the file's survey, once; a retry finds
+    its row, a survey recorded meanwhile by another process wins (this one then applies nothing)."""
+    existing = await session.get(CustomerSurvey, change.customer_id)
+    if existing is not None:
+        applied = existing.process_id == change.process_id
+        return ChangeResult(applied=applied, note=None if applied else "the customer has its survey already")
+    customer = await session.get(Customer, change.customer_id)
+    if customer is None or customer.destroyed_at is not None:
+        return ChangeResult(applied=False, note="the customer's file no longer exists (004 §6)")
+    problem = customer_problem(CustomerOperation.survey, customer.status, customer.destroyed_at)
+    if problem is not None:  # suspended, past or terminated while the unit head's approval waited
+        return ChangeResult(applied=False, note=problem)
+    form, surveyed_at = survey_of(change.changes)
+    session.add(
+        CustomerSurvey(
+            customer_id=change.customer_id,
+            **form.model_dump(),
+            surveyed_by=change.requested_by,
+            surveyed_at=surveyed_at,
+            process_id=change.process_id,
+            approved_by=change.approved_by,
+            approved_at=change.approved_at,
+        )
+    )
+    return ChangeResult(applied=True)
+
+
 def _destroy(session: AsyncSession, customer: Customer, change: ChangeApplication) -> ChangeResult:
     """004 §6: only a past customer's file; the personal fields and the documents are blanked, the
     row, its change log and the audit trail stay (never a hard delete of history)."""
-    if customer.status != CustomerStatus.past.value:
-        return ChangeResult(applied=False, note=f"the customer is {customer.status}, not past (004 §6)")
+    problem = customer_problem(CustomerOperation.destroy_file, customer.status, customer.destroyed_at)
+    if problem is not None:  # moved back to active, or terminated, while the approval waited
+        return ChangeResult(applied=False, note=problem)
     for field in DESTROYED_FIELDS:
         if field in {"address", "legal_representative", "phone"}:
             setattr(customer, field, "")

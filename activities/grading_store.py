@@ -11,16 +11,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from db.models import Customer, CustomerGrading, GradingClock, GradingConfig
 from db.session import write_transaction
+from domain.customer_gate import CustomerOperation, customer_problem
 from domain.grading import (
     GradingApplied,
+    GradingCheck,
     GradingClockInput,
     GradingConfigView,
     Indicator,
     Thresholds,
     first_grading_day,
+    first_year_problem,
     grading_clock_id,
 )
 
@@ -72,6 +76,10 @@ class GradingStore:
         async with write_transaction(self.sessions) as session:
             if await session.scalar(select(CustomerGrading.id).where(CustomerGrading.process_id == applied.process_id)):
                 return
+            # 001 §1, 004 §4-§6 checked again when the grade applies: the round may have waited
+            # while the customer was suspended, or been opened before a year of trade.
+            customer = await customer_applying(session, applied.customer_id, CustomerOperation.grade)
+            refuse_visibly(first_year_problem(customer.trading_since, applied.approved_at.astimezone(CHINA).date()))
             result = applied.result
             session.add(
                 CustomerGrading(
@@ -88,9 +96,19 @@ class GradingStore:
                     approved_at=applied.approved_at,
                 )
             )
-            customer = await session.get(Customer, applied.customer_id)
-            if customer is not None:
-                customer.grade = result.grade.value
+            customer.grade = result.grade.value
+
+    @activity.defn
+    async def grading_problem(self, check: GradingCheck) -> str | None:
+        """Why the customer may not be graded on `check.on` (001 §1 first year, 004 §4-§6 status);
+        None when its round may open."""
+        async with self.sessions() as session:
+            customer = await session.get(Customer, check.customer_id)
+        if customer is None:
+            return f"customer {check.customer_id} no longer exists"
+        return customer_problem(CustomerOperation.grade, customer.status, customer.destroyed_at) or first_year_problem(
+            customer.trading_since, check.on
+        )
 
     @activity.defn
     async def customers_without_clock(self, limit: int = SWEEP_BATCH) -> list[GradingClockInput]:
@@ -126,11 +144,11 @@ class GradingStore:
 
 
 def clock_input(customer: Customer) -> GradingClockInput:
-    """The clock of a customer: the first round on the anniversary of its creation (Beijing time)."""
+    """The clock of a customer: the first round a year after it started trading (001 §1)."""
     return GradingClockInput(
         customer_id=customer.id,
         credit_code=customer.credit_code,
         customer_name=customer.name,
         unit=customer.unit_code,
-        next_grading_on=first_grading_day(customer.created_at.astimezone(CHINA).date()),
+        next_grading_on=first_grading_day(customer.trading_since),
     )

@@ -17,9 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.customer_gate import customer_applying
 from activities.data_errors import fails_visibly_on_bad_data
 from db.models import CustomerBalance, CustomerLedgerEntry, InvoiceRegisterEntry
 from db.session import write_transaction
+from domain.customer_gate import CustomerOperation
 from domain.ledger import ZERO, LedgerEntry, LedgerKind, draw_problem
 from domain.unit_customers import InvoiceRegistration
 
@@ -101,8 +103,10 @@ class LedgerStore:
     @activity.defn
     @fails_visibly_on_bad_data
     async def book_receipt(self, entry: LedgerEntry) -> int:
-        """000 §9 (一): finance confirmed the funds arrived; the customer may draw up to them."""
+        """000 §9 (一): finance confirmed the funds arrived; the customer may draw up to them, while
+        its status still allows a top-up (004 §4-§6)."""
         async with write_transaction(self.sessions) as session:
+            await customer_applying(session, entry.customer_id, CustomerOperation.top_up)
             return await book_receipt(session, entry)
 
     @activity.defn

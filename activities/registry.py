@@ -23,6 +23,7 @@ from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_failures import FailureStore
 from activities.process_store import ProcessStore
 from activities.trade_store import TradeStore
+from activities.vat_invoice_store import VatInvoiceStore
 from activities.visit_store import VisitStore
 from domain.calendar import OfficeHours
 
@@ -59,6 +60,7 @@ def build_activities(
         GradingStore(sessions).apply_grading,
         GradingStore(sessions).customers_without_clock,
         GradingStore(sessions).mark_clocks_started,
+        GradingStore(sessions).grading_problem,  # issue 20 §1.1-2: the clock skips a round it may not open
         visits.sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
         visits.sync_visit,
         visits.record_report,
@@ -85,4 +87,5 @@ def build_activities(
         CreditReviewStore(sessions, channels).periodic_customers,
         CreditReviewStore(sessions, channels).reviews_due,
         CreditApplicationStore(sessions, channels).grant_credit,  # issue 12 §1: credit application (000 §13)
+        VatInvoiceStore(sessions, channels, calendar).sync_vat_invoice,  # issue 20 item 8 (000 §9 (三))
     ]

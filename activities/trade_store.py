@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities import audit_store
+from activities.customer_gate import ensure_credit_code_applying
 from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import NotificationSpec, deliver
@@ -22,6 +23,7 @@ from api.schemas import HistoryEntry
 from db.models import TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
 from domain.audit import AuditFacts
+from domain.customer_gate import CustomerOperation
 from domain.models import CustomerCreation, ProcessProjection
 from domain.trade_models import Tender, TenderClosure, TradeProjection
 
@@ -164,6 +166,8 @@ class TradeStore(ProjectionStore):
     @fails_visibly_on_bad_data
     async def create_trade_customer(self, creation: CustomerCreation) -> int:
         """000 §7 (六): the awarded counterpart becomes a customer — by the one creation every
-        process uses (activities/customer_registry.py); a counterpart already on file is linked."""
+        process uses (activities/customer_registry.py); a counterpart already on file is linked,
+        when its status may still win a tender (004 §4-§6: it may have been suspended meanwhile)."""
         async with write_transaction(self.sessions) as session:
+            await ensure_credit_code_applying(session, creation.customer.credit_code, CustomerOperation.award)
             return await create_customer(session, creation)

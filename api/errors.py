@@ -153,6 +153,13 @@ def _fields(errors: Any) -> list[dict[str, Any]]:
     return [{k: _short(v) if k == "input" else v for k, v in error.items() if k != "url"} for error in errors]
 
 
+async def _refused(_request: Request, exc: Exception) -> JSONResponse:
+    """A pure domain rule refused the act (domain.errors.Refused): the status of its kind."""
+    assert isinstance(exc, errors.Refused)
+    error = BY_TYPE.get(exc.kind, Conflict)
+    return _json(error.status_code, error.error, exc.message)
+
+
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     """A malformed request: every field with what is wrong, in the one error shape."""
     assert isinstance(exc, RequestValidationError)
@@ -196,6 +203,7 @@ async def _write_conflict(_request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _render)
+    app.add_exception_handler(errors.Refused, _refused)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(db.DataError, _not_storable)

@@ -127,6 +127,9 @@ def _update_entry(name: str, args: list[Any], at: datetime, seen: _Reader) -> Hi
         )
     if name == "remedy":
         return HistoryEntry(at=at, actor=actor, action="remedy_done", step="remedy", comment=arg.get("note"))
+    if name == "rush_production":  # 001: production ran the re-production order as a rush order
+        step = "rush_production"
+        return HistoryEntry(at=at, actor=actor, action="rush_production_done", step=step, comment=arg.get("note"))
     if name == "reply":
         return HistoryEntry(
             at=at,

@@ -36,6 +36,7 @@ from api.routes import (
     unit_customers,
     user_admin,
     users,
+    vat_invoices,
     visits,
 )
 from api.security import PasswordWork
@@ -103,6 +104,7 @@ def create_app(
         credit_applications,  # issue 12 §1: credit applications and their decisions (000 §13, 001 §3)
         credit_reviews,  # issue 12 §1: credit reviews (001 信用审核, 003 §6)
         credit,  # issue 12 §1: credit standing, ledger, lists, policy, import (000 §13, 003 §6)
+        vat_invoices,  # issue 20 item 8: VAT special invoices one by one (000 §9 (三))
     )
     for module in routers:
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)

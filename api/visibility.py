@@ -59,6 +59,7 @@ from db.models import (
     Complaint,
     Customer,
     CustomerChange,
+    InvoiceRegisterEntry,
     Notification,
     OrgUnit,
     Process,
@@ -412,6 +413,23 @@ async def get_customer(session: AsyncSession, who: Who, customer_id: int, *, loa
     row = await session.scalar(select(Customer).where(Customer.id == customer_id, readable))
     if row is None:
         raise NotFound(f"customer {customer_id} not found")
+    return row
+
+
+async def get_vat_invoice(session: AsyncSession, who: Who, invoice_id: int) -> InvoiceRegisterEntry:
+    """One invoice of the VAT register (000 §9 (三)), or 404: read by whoever keeps the customer's
+    file (its station, head office above it, the customer desk, oversight) — never through a loan."""
+    row = await session.scalar(
+        select(InvoiceRegisterEntry)
+        .join(Customer, Customer.id == InvoiceRegisterEntry.customer_id)
+        .where(
+            InvoiceRegisterEntry.id == invoice_id,
+            InvoiceRegisterEntry.entry == "invoice",
+            customer_readable(who, loans=False),
+        )
+    )
+    if row is None:
+        raise NotFound(f"VAT invoice {invoice_id} not found")
     return row
 
 

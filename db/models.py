@@ -509,6 +509,10 @@ class Borrowing(Base):
     returned_at: Mapped[datetime | None] = mapped_column()
     return_recorded_by: Mapped[str | None] = mapped_column(String(80))
     overdue_level: Mapped[int] = mapped_column(Integer, default=0)
+    # issue 20 item 9 (002 rule 1 第二节): an outsider's reading, with their unit's introduction letter.
+    outsider_name: Mapped[str | None] = mapped_column(String(80))
+    outsider_organisation: Mapped[str | None] = mapped_column(String(200))
+    introduction_letter: Mapped[str | None] = mapped_column(String(100))
 
 
 class RegisterReview(Base):
@@ -680,6 +684,11 @@ class InvoiceRegisterEntry(Base):
     collected_at: Mapped[datetime | None] = mapped_column()
     registered_by: Mapped[str] = mapped_column(String(80))
     registered_at: Mapped[datetime] = mapped_column()
+    # issue 20 item 8: an invoice entry is a process of its own (domain/vat_invoices.py); NULL on certificates.
+    workflow_id: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str | None] = mapped_column(String(20))  # requested | issued | collected | refused | withdrawn
+    issued_by: Mapped[str | None] = mapped_column(String(80))
+    issued_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (UniqueConstraint("process_id", "entry", name="uq_invoice_register_process_entry"),)
 
@@ -725,6 +734,10 @@ class CustomerSurvey(Base):
     expected_monthly_tonnes: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     surveyed_by: Mapped[str] = mapped_column(String(80))
     surveyed_at: Mapped[datetime] = mapped_column()
+    # issue 20 item 9 (004 §4 (一)): the unit head's approval; NULL on surveys recorded before it.
+    process_id: Mapped[str | None] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column()
 
 
 # --- issue 12 §1: credit (000 §13; 001 信用管理措施; 003 §6) --------------------------------------

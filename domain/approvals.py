@@ -342,22 +342,85 @@ def customer_destruction_chain(requester_roles: frozenset[Role] = frozenset()) -
 
 CHAINS.update({c.process_type: c for c in (CUSTOMER_CHANGE_HQ_CHAIN, CUSTOMER_DESTRUCTION_CHAIN)})
 
-# --- issue 11 §3: file borrowing ---------------------------------------------------------------
-# 004 §3: "各负责以外的人如要阅览时, 则必须经过总财务科的准许" — reading a file one does not keep
-# needs the finance section's consent. Assumption: that consent is the loan's one approval step (002
-# rule 1's department-leader consent is not added: every demo borrower heads their own unit, so it
-# would be a self-approval).
+# --- issue 11 §3: file borrowing; issue 20 item 9: the department leader and the outsider -----
+# 002 rule 1 第一节: an insider borrows "经部门领导批准" — the borrower's department leader (the head of
+# their unit; for a borrower who heads it, the head of the unit above: `leader_level_above`).
+# 002 rule 1 第二节: an outsider (外单位人员) reads only with their unit's introduction letter, "经负责
+# 人批准, 报经理批准" — the leader of the colleague who receives them, then the manager: we read 经理
+# as the marketing manager, who manages the customer archive (000 §4 (一), §10 (二) 由部门经理统一管理).
+# 004 §3: "各负责以外的人如要阅览时, 则必须经过总财务科的准许" — reading a file one does not keep needs
+# the finance section's consent, last.
+BORROWING_LEADER = StepSpec(
+    key="department_leader",
+    title="部门领导批准 The borrower's department leader approves",
+    leader_level=1,
+    citation="002 rule 1",
+)
+BORROWING_MANAGER = StepSpec(
+    key="manager_approval",
+    title="经理批准 The manager approves an outsider's reading",
+    role=Role.marketing_manager,
+    citation="002 rule 1",
+)
+BORROWING_FINANCE = StepSpec(
+    key="finance_consent",
+    title="财务资产部准许 Finance consent to read another unit's file",
+    role=Role.finance_reviewer,
+    citation="004 §3",
+)
 BORROWING_CHAIN = ChainSpec(
     process_type="borrowing",
     title="客户档案借阅 Customer file borrowing",
     citation="002 rule 1; 004 §3",
+    steps=(BORROWING_LEADER, BORROWING_FINANCE),
+)
+
+
+def leader_level_above(username: str, heads: list[str | None]) -> int:
+    """The first level of a reporting line (heads nearest first) whose head is not `username`: a
+    unit head's own request goes to the head of the unit above (nobody approves their own). Past
+    the top, a level nobody holds: the step is skipped with a note (`LeaderGap.skip`)."""
+    for level, head in enumerate(heads, start=1):
+        if head != username:
+            return level
+    return len(heads) + 1
+
+
+def with_leader_level(step: StepSpec, level: int) -> StepSpec:
+    return step.model_copy(update={"leader_level": min(level, 5)})
+
+
+def borrowing_chain(leader_level: int = 1, outsider: bool = False) -> ChainSpec:
+    """002 rule 1 and 004 §3, frozen into the loan as it is asked for."""
+    leader = with_leader_level(BORROWING_LEADER, leader_level)
+    steps = (leader, BORROWING_MANAGER, BORROWING_FINANCE) if outsider else (leader, BORROWING_FINANCE)
+    return BORROWING_CHAIN.model_copy(update={"steps": steps})
+
+
+CHAINS[BORROWING_CHAIN.process_type] = BORROWING_CHAIN
+
+# issue 20 item 9: 004 §4 (一) "取得单位主管的认可并禀报董事长" — the transaction-start survey is approved
+# by the surveyor's unit head (the unit above for a head's own survey: `leader_level_above`) and,
+# once approved, reported to the company's head. Assumption: no chairman holds a seat here, so the
+# report goes to the general manager, who heads the company (a notification, no task).
+SURVEY_CHAIN = ChainSpec(
+    process_type="customer_survey",
+    title="交易开始调查书 Transaction-start survey",
+    citation="004 §4 (一)",
     steps=(
         StepSpec(
-            key="finance_consent",
-            title="财务资产部准许 Finance consent to read another unit's file",
-            role=Role.finance_reviewer,
-            citation="004 §3",
+            key="unit_head",
+            title="单位主管认可 The unit head approves the survey",
+            leader_level=1,
+            allow_return=False,
+            citation="004 §4 (一)",
         ),
     ),
 )
-CHAINS[BORROWING_CHAIN.process_type] = BORROWING_CHAIN
+SURVEY_REPORTED_TO = Role.general_manager
+CHAINS[SURVEY_CHAIN.process_type] = SURVEY_CHAIN
+
+
+def survey_chain(leader_level: int = 1) -> ChainSpec:
+    step = with_leader_level(SURVEY_CHAIN.steps[0], leader_level)
+    return SURVEY_CHAIN.model_copy(update={"steps": (step,)})

@@ -69,6 +69,26 @@ class LoanStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class OutsiderReader(BaseModel):
+    """外单位人员 (002 rule 1 第二节 第一条): someone of another organisation reads a file on business,
+    with their unit's introduction letter; the colleague who receives them files the request and the
+    register names the reader, their organisation and the letter."""
+
+    name: StoredText = Field(min_length=1, max_length=80, description="查阅人")
+    organisation: StoredText = Field(min_length=1, max_length=200, description="工作单位")
+    introduction_letter: StoredText | None = Field(
+        default=None, max_length=100, description="单位介绍信: its number and date (required, 002 rule 1)"
+    )
+
+
+def outsider_problem(outsider: OutsiderReader) -> str | None:
+    """Why an outsider may not borrow: without their unit's introduction letter (002 rule 1)."""
+    if not (outsider.introduction_letter or "").strip():
+        who = f"{outsider.name} of {outsider.organisation}"
+        return f"{who} reads a file only with their unit's introduction letter (002 rule 1)"
+    return None
+
+
 class BorrowingInput(BaseModel):
     """The start of one loan: frozen with the chain as configured when it was asked for."""
 
@@ -82,6 +102,7 @@ class BorrowingInput(BaseModel):
     due_at: datetime
     applicant: Actor  # the borrower (named as every process names its applicant, for the audit trail)
     unit_path: list[str] = Field(default_factory=list)
+    outsider: OutsiderReader | None = None  # an outsider's reading, filed by the colleague receiving them
 
 
 class ReturnRequest(BaseModel):
@@ -107,6 +128,9 @@ class LoanRow(BaseModel):
     returned_at: datetime | None = None
     return_recorded_by: str | None = None
     overdue_level: int = 0
+    outsider_name: str | None = None
+    outsider_organisation: str | None = None
+    introduction_letter: str | None = None
 
 
 # --- register reviews (004 §4 (二): twice a year, February and August) ------------------------------
@@ -170,6 +194,15 @@ class ReviewRecord(BaseModel):
     results: dict[int, ReviewResult]
     decided_by: str
     decided_at: datetime
+
+
+def review_summary(record: ReviewRecord) -> str:
+    """What finance is told of a unit's review (004 §4 (二)): the count of each result, and which
+    customers left the active register."""
+    counts = {result: sum(1 for r in record.results.values() if r is result) for result in ReviewResult}
+    moved = sorted(c for c, r in record.results.items() if r is not ReviewResult.confirm)
+    text = ", ".join(f"{result.value} {count}" for result, count in counts.items())
+    return f"review {record.period} by {record.decided_by}: {text}" + (f"; changed: {moved}" if moved else "")
 
 
 ReviewUnits.model_rebuild()

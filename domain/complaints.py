@@ -57,6 +57,10 @@ EXTENDED_WORKING_DAYS = 7
 # 001: the technical verdict within 1 working day, then the remedy within 1 working day.
 VERDICT_WORKING_DAYS = 1
 REMEDY_WORKING_DAYS = 1
+# 001: marketing's re-production order is "treated as a rush order by production" (按急单处理). The
+# article gives production no time of its own; reading chosen: the rush order is due like every other
+# step after the verdict, 1 working day from marketing's order, and escalates the same way.
+RUSH_PRODUCTION_WORKING_DAYS = 1
 
 # 000 §16 "nobody may shirk": past the deadline the complaint climbs one level each time.
 ESCALATION_LADDER: tuple[Role, ...] = (
@@ -81,6 +85,12 @@ EXTENSION_CHAIN = ChainSpec(
         StepSpec(key="vp_extension", title="业务副总审批延期", role=Role.business_vp, citation="000 §16"),
     ),
 )
+
+
+def needs_rush_production(remedy: Remedy) -> bool:
+    """001: a return report leads to marketing's re-production order, which production runs as a
+    rush order; a compensation is finished by finance alone."""
+    return remedy is Remedy.reproduction
 
 
 def remedy_role(remedy: Remedy) -> Role:
@@ -122,5 +132,6 @@ class ComplaintStage(StrEnum):
     investigation = "investigation"
     technical_verdict = "technical_verdict"
     remedy = "remedy"
+    rush_production = "rush_production"  # 001: production runs marketing's re-production order as a rush order
     reply = "reply"
     closed = "closed"

@@ -221,6 +221,22 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
     return DrawRefusal.payment_before_goods, f"payment before goods (000 §13 先款后货); {figures}"
 
 
+def ratification_problem(settlement: Settlement | None) -> str | None:
+    """Whether a delivery the general manager approved beyond the limit (001 §3) may still be booked.
+
+    001 §3 lets the GM exceed a *credit* range; it puts nobody on credit. A prepaid customer (a
+    station's 000 §9 (一) customer included) is put on credit only by the credit application of
+    000 §13, so when the customer is prepaid at the moment the approval applies (credit withdrawn
+    while the GM decided, or never granted) the delivery is not booked: it would be credit given
+    by a side door, a negative prepaid balance."""
+    if settlement is Settlement.periodic:
+        return None
+    return (
+        "the customer pays before goods (000 §9 (一), §13): a delivery beyond its funds needs credit "
+        "granted by a credit application, not the general manager's over-limit approval (001 §3)"
+    )
+
+
 # --- the processes of credit: names, ids and start inputs shared by the API and the workflows ------
 
 

@@ -180,10 +180,21 @@ class SurveyForm(BaseModel):
 
 
 class RecordProcess(StrEnum):
-    """The two processes of the record: a card change and a destruction."""
+    """The processes of the record: a card change, a destruction, and (issue 20 item 9) the
+    transaction-start survey, approved by the surveyor's unit head (004 §4 (一))."""
 
     change = "change"
     destruction = "destruction"
+    survey = "survey"
+
+
+def survey_start(form: SurveyForm, surveyed_at: datetime) -> dict[str, Any]:
+    """A survey as a record process carries it (`CustomerChangeInput.changes`), JSON-safe."""
+    return {"form": form.model_dump(mode="json"), "surveyed_at": surveyed_at.isoformat()}
+
+
+def survey_of(changes: dict[str, Any]) -> tuple[SurveyForm, datetime]:
+    return SurveyForm.model_validate(changes["form"]), datetime.fromisoformat(changes["surveyed_at"])
 
 
 class CustomerChangeInput(BaseModel):

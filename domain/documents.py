@@ -118,21 +118,18 @@ def document_problems(
     A delegate acting for the legal representative also needs the original power of
     attorney (000 §6 item 9): the original, not a copy. Copies must be stamped (000 §6 "加盖公章").
     """
-    docs = list(documents)
-    by_type: dict[DocumentType, list[Document]] = {}
-    for doc in docs:
-        by_type.setdefault(doc.type, []).append(doc)
-    needed = list(required) + ([DocumentType.power_of_attorney] if delegate else [])
+    by_type = _by_type(documents)
+    needed = _needed(required, delegate)
     problems: list[str] = []
     for doc_type in needed:
-        title = f"{doc_type.value} ({DOCUMENT_TITLES[doc_type]})"
+        title = _title(doc_type)
         present = by_type.get(doc_type, [])
         if not present:
             problems.append(f"missing document: {title}")
             continue
-        if not any(d.valid_until is None or d.valid_until >= today for d in present):
-            latest = max(d.valid_until for d in present if d.valid_until is not None)
-            problems.append(f"expired document: {title} was valid until {latest.isoformat()}")
+        expired = _expiry_problem(doc_type, present, today)
+        if expired is not None:
+            problems.append(expired)
         elif doc_type in ORIGINAL_REQUIRED:
             if not any(d.original for d in present):
                 problems.append(
@@ -145,3 +142,43 @@ def document_problems(
         if len(present) > 1:
             problems.append(f"duplicate document: {doc_type.value} submitted {len(present)} times")
     return problems
+
+
+def _by_type(documents: Iterable[Document]) -> dict[DocumentType, list[Document]]:
+    by_type: dict[DocumentType, list[Document]] = {}
+    for doc in documents:
+        by_type.setdefault(doc.type, []).append(doc)
+    return by_type
+
+
+def _needed(required: Iterable[DocumentType], delegate: bool) -> list[DocumentType]:
+    return list(required) + ([DocumentType.power_of_attorney] if delegate else [])
+
+
+def _title(doc_type: DocumentType) -> str:
+    return f"{doc_type.value} ({DOCUMENT_TITLES[doc_type]})"
+
+
+def _expiry_problem(doc_type: DocumentType, present: list[Document], today: date) -> str | None:
+    """None while one copy of the document is in force on `today` (no expiry date, or not yet passed)."""
+    if any(d.valid_until is None or d.valid_until >= today for d in present):
+        return None
+    latest = max(d.valid_until for d in present if d.valid_until is not None)
+    return f"expired document: {_title(doc_type)} was valid until {latest.isoformat()}"
+
+
+def expired_documents(
+    documents: Iterable[Document], required: Iterable[DocumentType], today: date, *, delegate: bool = False
+) -> list[str]:
+    """The required documents that are no longer in force on `today`; empty when all still are.
+
+    000 §6 lets a customer trade only once its documents passed every step ("审核通过后"); a licence
+    that expired while the case was under review has not passed the last one. Reading chosen: the
+    check is made again when the general manager signs off (the customer is created by that
+    sign-off, in the same moment), and an expired document stops the approval with a refusal
+    naming it. The general manager may still return the application to the applicant, who
+    resubmits it with the renewed document, or reject it.
+    """
+    by_type = _by_type(documents)
+    problems = (_expiry_problem(t, by_type[t], today) for t in _needed(required, delegate) if t in by_type)
+    return [p for p in problems if p is not None]

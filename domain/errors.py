@@ -11,3 +11,13 @@ INVALID = "Invalid"  # 422: malformed decision, missing reason
 STORE_FAILED = "StoreFailed"
 
 HTTP_STATUS: dict[str, int] = {FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID: 422, STORE_FAILED: 409}
+
+
+class Refused(Exception):
+    """A domain rule refused an act (raised by pure rules, e.g. domain/customer_gate.py): `kind` is
+    one of the types above, so the API answers HTTP_STATUS[kind] and a workflow the same type."""
+
+    def __init__(self, message: str, kind: str = CONFLICT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind

@@ -180,6 +180,20 @@ def first_grading_day(created: date) -> date:
         return date(created.year + 1, 3, 1)
 
 
+def first_year_problem(trading_since: date, on: date) -> str | None:
+    """001 §1 (P6 "new customers are graded C for their whole first year"): why a customer trading
+    since `trading_since` may not be graded on `on`; None once a full year of trade has passed.
+    Reading: the year runs from the start of trading on the record (000 §10 开始交易时间), not from
+    the file's creation, and a grading counts on the day it applies (the approval), not when asked."""
+    gradable_on = first_grading_day(trading_since)
+    if on >= gradable_on:
+        return None
+    return (
+        f"a new customer is C for its whole first year (001 §1): trading since {trading_since}, "
+        f"it may be graded from {gradable_on}"
+    )
+
+
 def next_year_end_grading_day(opened_on: date) -> date:
     """P6 "re-reviewed at year end": the round after one opened on `opened_on` opens on 1 December,
     at least five months later (P6: scored after 6-12 months of trade). ASSUMPTION: the seed names
@@ -236,6 +250,13 @@ class GradingClockInput(BaseModel):
     customer_name: str
     unit: str | None = None
     next_grading_on: date
+
+
+class GradingCheck(BaseModel):
+    """Whether a customer's round may open on a day (the clock asks before opening it)."""
+
+    customer_id: int
+    on: date
 
 
 class GradingApplied(BaseModel):

@@ -17,6 +17,7 @@ from domain.approvals import ChainSpec, Outcome
 from domain.credit_code import credit_code_problem
 from domain.documents import Document
 from domain.roles import Role
+from domain.taxpayer import TaxpayerCheck
 from domain.text import Fitted, Int32, StoredText, Username
 
 
@@ -105,6 +106,9 @@ class CustomerData(BaseModel):
     general_taxpayer: bool | None = Field(
         default=None, description="VAT general taxpayer per the tax bureau (000 §8 (一), §9 (二)); None: not checked"
     )
+    # 000 §8 (一): who checked with the tax bureau, when, where and with what result (required of a
+    # depot's social customer; kept in the card, so the customer's file shows it).
+    taxpayer_check: TaxpayerCheck | None = None
 
     @field_validator("credit_code")
     @classmethod

@@ -64,7 +64,7 @@ APPLICANT_ROLES = frozenset({Role.sales_clerk})
 
 # Demo accounts: one per role; the leadership meeting is a collective body whose secretary records
 # its decisions (the `leadership_secretary` demo user, see scripts/seed_demo.py).
-DEMO_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in {Role.leadership_meeting, Role.production_dept})
+DEMO_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.leadership_meeting)
 
 # Who reads the credit lists (over the limit, by risk): finance and marketing, who grant and watch
 # credit (000 §13 营销、财务资产部门), the leaders who approve it (001 §3), and oversight (issue 12 §1).

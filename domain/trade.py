@@ -128,6 +128,18 @@ def outstanding_amount(contract_amount: Decimal, paid: Decimal, in_approval: Dec
 
 # --- chains (declarations read by the workflow through the one approval-step mechanism) ---------
 
+# Step deadlines (issue 20 item 13). 000 §7 sets no time for a trade approval; like every other chain
+# (onboarding: `onboarding_step_working_days`, 3) each step is due in 3 working days on the working-day
+# calendar, its holder is reminded 2 hours before, and past it the ladder below is told one level
+# per missed period (000 §16 "nobody may shirk", applied to approvals). Reading chosen: a department's
+# step climbs to its head and then the general manager; a leader's step to the general manager, who
+# also convenes the leadership meeting.
+TRADE_STEP_WORKING_DAYS = 3
+MARKETING_LADDER = (Role.marketing_manager, Role.business_vp, Role.general_manager)
+FINANCE_LADDER = (Role.chief_accountant, Role.general_manager)
+LEGAL_LADDER = (Role.business_vp, Role.general_manager)
+LEADER_LADDER = (Role.general_manager,)
+
 # 000 §7 (四): 业务部资信审查 → 业务副总审核 → 公司领导班子会议研究讨论, "通过后方可开展业务".
 PARTNER_CHAIN = ChainSpec(
     process_type=PROCESS_TYPE,
@@ -139,6 +151,8 @@ PARTNER_CHAIN = ChainSpec(
             title="营销业务部资信审查 Marketing credit review",
             role=Role.marketing_reviewer,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=MARKETING_LADDER,
             citation="000 §7 (四)",
         ),
         StepSpec(
@@ -146,6 +160,8 @@ PARTNER_CHAIN = ChainSpec(
             title="业务副总审核 Business VP review",
             role=Role.business_vp,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEADER_LADDER,
             citation="000 §7 (四)",
         ),
         StepSpec(
@@ -153,6 +169,8 @@ PARTNER_CHAIN = ChainSpec(
             title="公司领导班子会议研究 Company leadership meeting decision",
             role=Role.leadership_meeting,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEADER_LADDER,
             citation="000 §7 (四)",
         ),
     ),
@@ -171,6 +189,8 @@ AWARD_CHAIN = ChainSpec(
             key="award_approval",
             title="业务副总审批定标 Award approval",
             role=Role.business_vp,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEADER_LADDER,
             citation="000 §7 (五)",
         ),
     ),
@@ -183,7 +203,12 @@ CONTRACT_REVIEW_CHAIN = ChainSpec(
     citation="003 §5",
     steps=(
         StepSpec(
-            key="legal_review", title="法务部门合同审查 Legal review", role=Role.legal_reviewer, citation="003 §5"
+            key="legal_review",
+            title="法务部门合同审查 Legal review",
+            role=Role.legal_reviewer,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEGAL_LADDER,
+            citation="003 §5",
         ),
     ),
 )
@@ -199,6 +224,8 @@ PAYMENT_CHAIN = ChainSpec(
             title="财务资产部审核 Finance audit",
             role=Role.finance_reviewer,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=FINANCE_LADDER,
             citation="000 §7 (八)",
         ),
         StepSpec(
@@ -206,6 +233,8 @@ PAYMENT_CHAIN = ChainSpec(
             title="分管领导审批 Division leader approval",
             role=Role.business_vp,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEADER_LADDER,
             citation="000 §7 (八)",
         ),
         StepSpec(
@@ -213,6 +242,8 @@ PAYMENT_CHAIN = ChainSpec(
             title="总会计师审批 Chief accountant approval",
             role=Role.chief_accountant,
             allow_return=False,
+            due_working_days=TRADE_STEP_WORKING_DAYS,
+            escalate_to=LEADER_LADDER,
             citation="000 §7 (八)",
         ),
     ),

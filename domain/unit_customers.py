@@ -90,3 +90,45 @@ def required_documents(application: UnitCustomerApplication) -> tuple[DocumentTy
     if kind is CustomerKind.depot_station:
         return DEPOT_STATION_REQUIRED
     return STATION_VAT_REQUIRED if application.vat_invoice is not None else ()
+
+
+def taxpayer_check_problems(application: UnitCustomerApplication, now: datetime) -> list[str]:
+    """000 §8 (一): "向国税局查询是否为一般纳税人, 如果没有纳税资格则不予开展业务".
+
+    Reading chosen: the check is a record (`TaxpayerCheck`: who, when, which source, the result)
+    required of a depot's social customer, the kind the article names; any other customer may carry
+    one, and then it is held to the same standard. A check dated in the future, a card whose
+    `general_taxpayer` contradicts the bureau's answer, or an answer of "not a general taxpayer" is
+    refused: the depot does no business with that customer.
+    """
+    customer = application.customer
+    check = customer.taxpayer_check
+    if check is None:
+        if customer.kind is not CustomerKind.depot_social:
+            return []
+        return [
+            "000 §8 (一): a social customer is checked with the tax bureau (国税局) before any business; "
+            "taxpayer_check must record who checked (checked_by), when (checked_at), against which source "
+            "(source, reference) and the result (general_taxpayer)"
+        ]
+    problems = []
+    if check.checked_at > now:
+        problems.append(f"000 §8 (一): taxpayer_check.checked_at {check.checked_at.isoformat()} is in the future")
+    if customer.general_taxpayer is not None and customer.general_taxpayer is not check.general_taxpayer:
+        problems.append("000 §8 (一): the card's general_taxpayer contradicts the bureau's result in taxpayer_check")
+    if not check.general_taxpayer:
+        problems.append(
+            f"{customer.name} is not a VAT general taxpayer per {check.source} ({check.reference}), checked by "
+            f"{check.checked_by} at {check.checked_at.isoformat()}: the depot does no business with it "
+            "(000 §8 (一) 如果没有纳税资格则不予开展业务)"
+        )
+    return problems
+
+
+def with_checked_taxpayer(application: UnitCustomerApplication) -> UnitCustomerApplication:
+    """The card's `general_taxpayer` as the tax bureau answered, when a check is recorded."""
+    check = application.customer.taxpayer_check
+    if check is None:
+        return application
+    customer = application.customer.model_copy(update={"general_taxpayer": check.general_taxpayer})
+    return application.model_copy(update={"customer": customer})

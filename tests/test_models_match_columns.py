@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, Numeric, String, Text
 
 from db import models as db
+from domain.taxpayer import TaxpayerCheck
 from domain.text import INT32_MAX, INT64_MAX
 
 os.environ.setdefault("APP_ENV", "demo")
@@ -114,6 +115,9 @@ STORED_IN: dict[str, Any] = {
     **{f"SurveyForm.{name}": c["customer_surveys"][name] for name in SURVEY_FIELDS},
     # depot and station customers (issue 11 §1-§2: 000 §8, §9) and the customer ledger
     "CustomerData.general_taxpayer": c["customers"].card,
+    # 000 §8 (一): the tax-bureau check, kept in the card (issue 20 item 12)
+    "CustomerData.taxpayer_check": NESTED,
+    **{f"TaxpayerCheck.{name}": c["customers"].card for name in TaxpayerCheck.model_fields},
     "UnitCustomerApplication.unit": c["customers"].unit_code,
     "UnitCustomerApplication.customer": NESTED,
     "UnitCustomerApplication.documents": NESTED,
@@ -124,6 +128,8 @@ STORED_IN: dict[str, Any] = {
         for name in ("invoice_title", "taxpayer_id", "address_phone", "bank_account")
     },
     "LedgerMoveIn.amount": c["customer_ledger"].amount,
+    "VatInvoiceRequest.amount": c["invoice_register"].amount,  # issue 20 item 8 (000 §9 (三))
+    "IssueIn.invoice_no": c["invoice_register"].invoice_no,
     "LedgerMoveIn.reference": c["customer_ledger"].reference,
     # inbox actions
     "DecisionIn.outcome": c["tasks"].outcome,
@@ -285,6 +291,10 @@ STORED_IN: dict[str, Any] = {
     # file borrowing (002 rule 1, 004 §3) and register reviews (004 §4)
     "BorrowingIn.purpose": c["borrowings"].purpose,
     "BorrowingIn.return_by": c["borrowings"].return_by,
+    "BorrowingIn.outsider": NESTED,  # 002 rule 1 第二节 (issue 20 item 9)
+    "OutsiderReader.name": c["borrowings"].outsider_name,
+    "OutsiderReader.organisation": c["borrowings"].outsider_organisation,
+    "OutsiderReader.introduction_letter": c["borrowings"].introduction_letter,
     "ReturnIn.note": IN_HISTORY,
     "ReviewResultsIn.results": NESTED,
     "ReviewResultsIn.comment": c["customer_changes"].evidence,  # with each status the review changes

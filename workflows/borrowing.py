@@ -1,7 +1,8 @@
 """P8 file borrowing — 客户档案借阅 (002 rule 1, 004 §3).
 
-A request with its purpose and return date goes through the declared chain (finance's consent to
-read another unit's file, 004 §3); once approved the file is lent: the borrower reads it (never
+A request with its purpose and return date goes through the chain frozen into its start (the
+borrower's department leader, for an outsider the manager too, 002 rule 1; then finance's consent
+to read another unit's file, 004 §3); once approved the file is lent: the borrower reads it (never
 writes it) until its keeper records the return. A durable timer reminds the borrower before the
 return date and, once it passes, escalates the overdue loan to the keeping unit's manager with a
 supervision task (002 rule 1: overdue loans are pursued). Every moment writes the borrowing
@@ -169,6 +170,7 @@ class BorrowingWorkflow(SingleChainHost):
 
     def loan_row(self) -> LoanRow:
         start = self.start
+        outsider = start.outsider
         return LoanRow(
             process_id=self.approvals.process.process_id,
             workflow_id=self.approvals.process.workflow_id,
@@ -185,6 +187,9 @@ class BorrowingWorkflow(SingleChainHost):
             returned_at=self.returned_at,
             return_recorded_by=self.return_recorded_by,
             overdue_level=self.clock.level if self.clock else 0,
+            outsider_name=outsider.name if outsider else None,
+            outsider_organisation=outsider.organisation if outsider else None,
+            introduction_letter=outsider.introduction_letter if outsider else None,
         )
 
     async def _write(self, outbox: Outbox) -> None:

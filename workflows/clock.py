@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, DeadlineAnswer, DeadlineQuery
     from activities.notifications import NotificationSpec
     from domain import errors
-    from domain.models import DecisionRequest, TaskClosure, TaskSpec
+    from domain.models import DecisionRequest, TaskClosure, TaskSpec, WatcherSpec
     from domain.roles import Role
     from workflows.kernel import Outbox
 
@@ -157,6 +157,21 @@ class Supervision:
         outbox.put_task(spec)
         text = f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}"
         outbox.notifications.append(self.notification("escalation", role, None, text, scope))
+
+    def report(self, outbox: Outbox, role: Role, text: str, step: str | None) -> None:
+        """A result reported onward (禀报, 报财务科): the role is copied on the process (it may read
+        it from now on, no task) and notified, with the next sync."""
+        outbox.watchers.append(
+            WatcherSpec(
+                watcher_id=f"{self.process_id}:{workflow.uuid4()}",
+                process_id=self.process_id,
+                role=role,
+                added_by="system",
+                step=step,
+                added_at=workflow.now(),
+            )
+        )
+        outbox.notifications.append(self.notification("report", role, None, text, step))
 
     def notification(
         self, kind: str, role: Role | None, user: str | None, text: str, step: str | None

@@ -39,10 +39,12 @@ with workflow.unsafe.imports_passed_through():
         REMEDY_WORKING_DAYS,
         REMINDER_BEFORE_HOURS,
         REPORT_AT_ONCE,
+        RUSH_PRODUCTION_WORKING_DAYS,
         VERDICT_WORKING_DAYS,
         ComplaintStage,
         Remedy,
         Severity,
+        needs_rush_production,
         remedy_role,
     )
     from domain.models import (
@@ -65,8 +67,13 @@ STAGE_TITLES = {
     ComplaintStage.investigation: "投诉调查 Investigation and handling",
     ComplaintStage.technical_verdict: "技术部鉴定 Technical verdict (1 working day)",
     ComplaintStage.remedy: "退货重产/赔偿 Remedy (1 working day)",
+    ComplaintStage.rush_production: "生产部急单重产 Rush re-production (1 working day)",
     ComplaintStage.reply: "处理结果答复客户 Resolution and reply",
 }
+# Issue 20 item 12: after marketing's re-production order, production_dept runs it as a rush order,
+# an inbox task with its own deadline. Complaints whose history passed the remedy without it replay
+# as they ran.
+RUSH_PRODUCTION_PATCH = "complaint-rush-production"
 LEVELS = len(ESCALATION_LADDER) - 1  # level 0 is the handler; each missed period climbs one level
 REMIND_BEFORE = timedelta(hours=REMINDER_BEFORE_HOURS)
 
@@ -143,6 +150,10 @@ class ComplaintWorkflow(ApprovalHost):
             remedy = Remedy(self.details["technical_verdict"]["remedy"])
             if remedy is not Remedy.none:
                 await self._work_step(ComplaintStage.remedy, remedy_role(remedy), REMEDY_WORKING_DAYS)
+            if needs_rush_production(remedy) and workflow.patched(RUSH_PRODUCTION_PATCH):
+                await self._work_step(
+                    ComplaintStage.rush_production, Role.production_dept, RUSH_PRODUCTION_WORKING_DAYS
+                )
         await self._work_step(ComplaintStage.reply, Role.marketing_reviewer)
         self.stage = ComplaintStage.closed
         self.closed_at = workflow.now()
@@ -327,6 +338,15 @@ class ComplaintWorkflow(ApprovalHost):
     @remedy.validator
     def _validate_remedy(self, request: RemedyRequest) -> None:
         self._check_work(ComplaintStage.remedy, request.actor)
+
+    @workflow.update
+    async def rush_production(self, request: RemedyRequest) -> ComplaintView:
+        """001: production reports the rush re-production done (batch, quantity, when shipped)."""
+        return await self._complete(ComplaintStage.rush_production, request.actor, {"note": request.note})
+
+    @rush_production.validator
+    def _validate_rush_production(self, request: RemedyRequest) -> None:
+        self._check_work(ComplaintStage.rush_production, request.actor)
 
     @workflow.update
     async def reply(self, request: ReplyRequest) -> ComplaintView:

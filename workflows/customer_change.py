@@ -4,7 +4,9 @@ The request walks the chain the API chose for the file's owning unit (domain/app
 approval the store activity changes the card (or destroys the file) and writes the change log
 with who asked and who approved. A rejection or a withdrawal changes nothing. An approved request
 that no longer applies (the file was destroyed meanwhile, a destruction of a customer who is no
-longer past) ends rejected with the reason in its history.
+longer past) ends rejected with the reason in its history. An approved transaction-start survey is
+recorded and reported to the company's head (004 §4 (一) 禀报董事长: `SURVEY_REPORTED_TO`); that
+branch is taken only by survey requests, which no run started before it exists can be.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.customer_record import CustomerRecordStore
     from activities.process_store import ProcessStore, ProcessSync
-    from domain.approvals import Outcome
-    from domain.customer_record import ChangeApplication, CustomerChangeInput
+    from domain.approvals import SURVEY_REPORTED_TO, Outcome
+    from domain.customer_record import ChangeApplication, CustomerChangeInput, RecordProcess
     from domain.models import ProcessStatus, ProcessView
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
@@ -66,6 +68,9 @@ class CustomerChangeWorkflow(SingleChainHost):
             )
             result = await self.kernel.stored(lambda: store(CustomerRecordStore.apply_record_change, application))
             self.status = ProcessStatus.approved if result.applied else ProcessStatus.rejected
+            if result.applied and start.kind is RecordProcess.survey:
+                text = f"transaction-start survey approved by {last.actor}"
+                self.approvals.supervision.report(self.kernel.outbox, SURVEY_REPORTED_TO, text, last.step)
         elif outcome is not None:
             # A return ends a request run on its own: the applicant files a corrected one.
             self.status = OUTCOME_STATUS[outcome]

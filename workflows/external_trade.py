@@ -99,6 +99,9 @@ with workflow.unsafe.imports_passed_through():
 # before the award, and its customer record carries the documents reviewed. Deals whose history
 # passed the award without it replay the way they ran.
 WINNER_REVIEW_PATCH = "winner-partner-review"
+# Issue 20 item 13: every trade approval step has its declared working-day deadline (domain/trade.py),
+# reminder and escalation. A chain opened by a deal whose history predates it runs without, as it did.
+STEP_DEADLINES_PATCH = "trade-step-deadlines"
 CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) are China dates; no DST
 ZERO = Decimal("0")
 
@@ -320,6 +323,8 @@ class ExternalTradeWorkflow(ApprovalHost):
     # --- helpers: chains, work steps, lanes -------------------------------------------------------
 
     def _chain(self, spec: ChainSpec, applicant: str, lane: Lane, what: str) -> ApprovalChain:
+        if not workflow.patched(STEP_DEADLINES_PATCH):
+            spec = spec.with_step_deadlines(None)  # the chain as declared before its steps had deadlines
         ref = ProcessRef(
             process_id=self.ref.process_id,
             workflow_id=self.ref.workflow_id,

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import Outcome
     from domain.grading import (
         GradingApplied,
+        GradingCheck,
         GradingClockInput,
         GradingInput,
         ScoreRequest,
@@ -39,6 +40,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.kernel import Kernel, Outbox
 
 
+CLOCK_GATE_PATCH = "grading-clock-status-gate"  # issue 20 §1.1-2: clocks asleep before it replay as they ran
+
+
 @workflow.defn(name="GradingClock")
 class GradingClockWorkflow:
     """A customer's grading clock (no process row: nothing waits for a person until it fires)."""
@@ -48,6 +52,19 @@ class GradingClockWorkflow:
         opens_at = datetime.combine(start.next_grading_on, time(0), CHINA)
         await sleep_until(opens_at, lambda: False)
         period = rules.grading_period(start.next_grading_on)
+        # 001 §1, 004 §4-§6: no round for a customer in its first year of trade or not trading now
+        # (suspended, past, terminated, destroyed); the clock runs on and asks again next year.
+        problem = None
+        if workflow.patched(CLOCK_GATE_PATCH):
+            check = GradingCheck(customer_id=start.customer_id, on=start.next_grading_on)
+            problem = await look_up(GradingStore.grading_problem, check)
+        if problem is None:
+            await self._open_round(start, period)
+        workflow.continue_as_new(
+            start.model_copy(update={"next_grading_on": rules.next_year_end_grading_day(start.next_grading_on)})
+        )
+
+    async def _open_round(self, start: GradingClockInput, period: str) -> None:
         # a round opened by hand is already open: it is this year's round
         with suppress(WorkflowAlreadyStartedError):
             await workflow.start_child_workflow(
@@ -62,9 +79,6 @@ class GradingClockWorkflow:
                 id=grading_workflow_id(start.credit_code),
                 parent_close_policy=ParentClosePolicy.ABANDON,
             )
-        workflow.continue_as_new(
-            start.model_copy(update={"next_grading_on": rules.next_year_end_grading_day(start.next_grading_on)})
-        )
 
 
 @workflow.defn(name="GradingClockSweep")

@@ -17,9 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
-    from domain.documents import ONBOARDING_REQUIRED, document_problems
+    from domain.documents import ONBOARDING_REQUIRED, document_problems, expired_documents
     from domain.models import (
         CustomerCreation,
+        DecisionRequest,
         OnboardingApplication,
         OnboardingInput,
         ProcessStatus,
@@ -87,7 +88,36 @@ class OnboardingWorkflow(SingleChainHost):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
-    # --- resubmission (Update; decide, withdraw and current come from SingleChainHost) --------
+    # --- the sign-off (Update; withdraw and current come from SingleChainHost) ------------------
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> ProcessView:
+        view: ProcessView = await SingleChainHost.decide(self, request)
+        return view
+
+    @decide.validator
+    def validate_sign_off(self, request: DecisionRequest) -> None:
+        """The chain's checks, then 000 §6 once more at the sign-off: the general manager's approval
+        creates the customer, so every required document must still be in force that day
+        (domain.documents.expired_documents). In the validator only, which never runs on replay:
+        decisions accepted before this check replay as they ran."""
+        self.validate_decide(request)
+        if request.outcome is not Outcome.approve or request.step != self.approvals.chain.steps[-1].key:
+            return
+        expired = expired_documents(
+            self.application.documents,
+            ONBOARDING_REQUIRED,
+            workflow.now().date(),
+            delegate=self.application.customer.delegate is not None,
+        )
+        if expired:
+            raise ApplicationError(
+                f"000 §6: {'; '.join(expired)} — a document expired while the case was under review; "
+                "return the application to the applicant for the renewed document, or reject it",
+                type=errors.CONFLICT,
+            )
+
+    # --- resubmission (Update) -------------------------------------------------------------------
 
     @workflow.update
     async def resubmit(self, request: ResubmitRequest) -> ProcessView:

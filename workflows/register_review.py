@@ -4,7 +4,10 @@ A Temporal Schedule (schedules.py) starts `RegisterReviewRound` twice a year; th
 `RegisterReview` per unit whose register lists customers. Each review is one task for the unit's
 keeper (the depot or station manager for their unit, 000 §5; head-office marketing for head-office
 files) listing the unit's customers; the keeper confirms each, suspends it (交易中止) or moves it to
-past (交易过去, 004 §4 (四), §6). The results are recorded per customer and the cards' status follows.
+past (交易过去, 004 §4 (四), §6). The results are recorded per customer and the cards' status follows,
+and they are reported to the finance section, which keeps the register (004 §4 (二) 财务科; reading
+chosen: the unit's keeper still reviews, as before, and finance is copied on the results — it may
+read the review and is notified; a review opened before this rule reports nothing: `REPORT_TO_FINANCE`).
 """
 
 from __future__ import annotations
@@ -28,14 +31,16 @@ with workflow.unsafe.imports_passed_through():
         ReviewRound,
         keeper_role,
         keeper_unit,
+        review_summary,
     )
     from domain.models import Actor, DecisionRequest, ProcessStatus, ProcessView, TaskClosure, TaskSpec
-    from domain.roles import UNIT_SCOPED_ROLES
+    from domain.roles import UNIT_SCOPED_ROLES, Role
     from workflows.approval import ProcessRef, refuse, store, write
     from workflows.clock import Supervision
     from workflows.kernel import Kernel, Outbox
 
 PROCESS_TYPE = "register_review"
+REPORT_TO_FINANCE = "register-review-reported-to-finance"  # workflow.patched id (issue 20 item 9)
 STEP = "register_review"
 CHINA_OFFSET = timezone(timedelta(hours=8))  # Asia/Shanghai keeps no daylight saving time
 
@@ -105,6 +110,8 @@ class RegisterReviewWorkflow:
             decision = self.decision
             assert decision is not None
             await self.kernel.stored(lambda: store(BorrowingStore.record_review, decision))
+            if workflow.patched(REPORT_TO_FINANCE):
+                self.notes.report(self.kernel.outbox, Role.finance_reviewer, review_summary(decision), STEP)
         self.status = ProcessStatus.approved
         await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -20,6 +20,7 @@ from workflows.grading import GradingClockSweepWorkflow, GradingClockWorkflow, G
 from workflows.onboarding import OnboardingWorkflow
 from workflows.register_review import RegisterReviewRoundWorkflow, RegisterReviewWorkflow
 from workflows.unit_customers import PrepaidTopUpWorkflow, UnitCustomerWorkflow
+from workflows.vat_invoice import VatInvoiceWorkflow
 from workflows.visits import VisitPlanWorkflow, VisitWorkflow
 
 WORKFLOWS: list[type] = [
@@ -49,4 +50,5 @@ WORKFLOWS: list[type] = [
     CreditReviewRoundWorkflow,
     CreditRiskSweepWorkflow,
     OverLimitApprovalWorkflow,
+    VatInvoiceWorkflow,  # issue 20 item 8: one VAT special invoice, issued and collected (000 §9 (三))
 ]

@@ -1,39 +1,45 @@
 """P8 file borrowing (002 rule 1, 004 §3): ask to borrow a customer file, record its return, read
 the borrowing register of a file.
 
-Reading another unit's file needs finance's consent (004 §3, `BORROWING_CHAIN`); once lent, the
-borrower reads the file through api/visibility.py's `on_loan_to` until its keeper records the
-return. A file the user keeps already needs no loan (409).
+The borrower's department leader approves (002 rule 1), the manager too for an outsider, who reads
+only with their unit's introduction letter (422 without); reading another unit's file needs
+finance's consent last (004 §3, `borrowing_chain`). Once lent, the borrower reads the file through
+api/visibility.py's `on_loan_to` until its keeper records the return. A file the user keeps already
+needs no loan for themself (409); they may still file an outsider's reading of it.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 
-from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
+from api.leaders import reporting_line
 from api.params import RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import customer_readable, get_customer
 from db.models import Borrowing, Customer, OrgUnit
-from domain.approvals import BORROWING_CHAIN
+from domain.approvals import borrowing_chain
 from domain.borrowing import (
     CHINA,
     LOAN_MAX_DAYS,
     BorrowingInput,
+    OutsiderReader,
     ReturnRequest,
     keeper_role,
     loan_due,
     may_record_return,
+    outsider_problem,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import ProcessView
 from domain.text import StoredText
 
@@ -43,6 +49,10 @@ router = APIRouter(tags=["borrowings"])
 class BorrowingIn(BaseModel):
     purpose: StoredText = Field(min_length=1, max_length=500, description="借阅用途 (002 rule 1)")
     return_by: date = Field(description="归还时间: the day the file comes back (002 rule 1)")
+    outsider: OutsiderReader | None = Field(
+        default=None,
+        description="外单位人员: an outsider's reading, filed by the colleague receiving them (002 rule 1)",
+    )
 
 
 class ReturnIn(BaseModel):
@@ -69,11 +79,16 @@ class BorrowingOut(BaseModel):
     returned_at: datetime | None
     return_recorded_by: str | None
     overdue_level: int
+    outsider_name: str | None = None
+    outsider_organisation: str | None = None
+    introduction_letter: str | None = None
 
 
-def borrowing_workflow_id(customer_id: int, username: str) -> str:
-    """One open loan per file and borrower: Temporal refuses a second (409)."""
-    return f"borrowing-{customer_id}-{username}"
+def borrowing_workflow_id(customer_id: int, username: str, outsider: OutsiderReader | None = None) -> str:
+    """One open loan per file and borrower: Temporal refuses a second (409). Each outsider's reading
+    is a loan of its own."""
+    own = f"borrowing-{customer_id}-{username}"
+    return own if outsider is None else f"{own}-outsider-{uuid.uuid4()}"
 
 
 def _check_return_by(return_by: date) -> None:
@@ -94,23 +109,29 @@ async def borrow(
     temporal: TemporalDep,
     actor: CurrentActor,
 ) -> ProcessStateOut:
-    """Ask to borrow a customer file, with its purpose and return date (002 rule 1); finance
-    consents to another unit's file being read (004 §3). 409 for a file the user keeps already."""
+    """Ask to borrow a customer file, with its purpose and return date (002 rule 1): the borrower's
+    department leader approves, the manager too for an outsider (with their introduction letter,
+    else 422), and finance consents to the file being read (004 §3). 409 for a file the user keeps
+    already, unless it is an outsider's reading."""
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
+    if body.outsider is not None and (problem := outsider_problem(body.outsider)) is not None:
+        raise Invalid([problem])
+    ensure_customer_may(CustomerOperation.borrow_file, customer)
     kept = await session.scalar(
         select(Customer.id).where(Customer.id == customer_id, customer_readable(actor, loans=False))
     )
-    if kept is not None:
+    if kept is not None and body.outsider is None:
         raise Conflict(f"{actor.username} reads customer {customer_id}'s file already: no loan is needed (004 §3)")
     _check_return_by(body.return_by)
     kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == customer.unit_code))
+    path, leader_level = await reporting_line(session, actor)
     view = await start_process(
         temporal,
         "Borrowing",
         BorrowingInput(
-            chain=BORROWING_CHAIN,
+            chain=borrowing_chain(leader_level, outsider=body.outsider is not None),
             customer_id=customer.id,
             customer_name=customer.name,
             owner_unit=customer.unit_code,
@@ -119,9 +140,10 @@ async def borrow(
             return_by=body.return_by,
             due_at=loan_due(body.return_by),
             applicant=actor,
-            unit_path=await unit_path(session, actor.unit),
+            unit_path=path,
+            outsider=body.outsider,
         ),
-        workflow_id=borrowing_workflow_id(customer.id, actor.username),
+        workflow_id=borrowing_workflow_id(customer.id, actor.username, body.outsider),
         task_queue=request.app.state.task_queue,
         result_type=ProcessView,
         already_running=f"{actor.username} already has a loan of customer {customer_id}'s file open",

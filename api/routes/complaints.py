@@ -36,6 +36,7 @@ from domain.complaint_models import (
 )
 from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
 from domain.text import InCalendar, Int32, StoredText
@@ -138,6 +139,7 @@ async def register(
     name = body.customer_name
     if body.customer_id is not None:
         customer = await readable_customer(session, actor, body.customer_id)  # 404 for a file not mine
+        ensure_customer_may(CustomerOperation.complain, customer)
         name = customer.name
     if not name:
         raise Invalid("give customer_id or customer_name")
@@ -271,6 +273,16 @@ async def remedy(
 ) -> ComplaintView:
     handle = await _handle(session, temporal, actor, process_id)
     return await send_update(handle, "remedy", RemedyRequest(actor=actor, note=body.note), result_type=ComplaintView)
+
+
+@router.post("/{process_id}/rush-production", response_model=ComplaintView)
+async def rush_production(
+    process_id: str, body: RemedyIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
+) -> ComplaintView:
+    """001: production runs marketing's re-production order as a rush order and reports it done."""
+    handle = await _handle(session, temporal, actor, process_id)
+    request = RemedyRequest(actor=actor, note=body.note)
+    return await send_update(handle, "rush_production", request, result_type=ComplaintView)
 
 
 @router.post("/{process_id}/reply", response_model=ComplaintView)

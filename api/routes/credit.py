@@ -53,6 +53,7 @@ from domain.credit import (
     RiskLevel,
     Settlement,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessStatus
 from domain.roles import CREDIT_DESK, Role
@@ -68,6 +69,8 @@ CreditDesk = Depends(require_any_role(*CREDIT_DESK))
 # Receipts: finance confirms funds arrived (000 §9 (一)); deliveries also the clerks and the unit managers.
 Poster = Depends(require_any_role(Role.finance_reviewer, Role.sales_clerk, Role.depot_manager, Role.station_manager))
 Importer = Depends(require_any_role(Role.finance_reviewer))
+# 004 §4-§6: goods go only to a trading customer; money owed is received whatever the status.
+LEDGER_OPERATION = {LedgerKind.delivery: CustomerOperation.deliver, LedgerKind.receipt: CustomerOperation.collect}
 PageLimit = Annotated[int, Query(ge=1, le=500, description="rows per page")]
 
 
@@ -210,6 +213,7 @@ async def post_ledger(
     """Book a delivery or a receipt. Receipts: finance only (000 §9 (一) 确认款项到账). Deliveries:
     within what is available (000 §13), else 409 with the reason and the figures."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(LEDGER_OPERATION[body.kind], customer)
     if body.occurred_at > datetime.now(UTC) + FUTURE_SLACK:
         raise Invalid(["occurred_at lies in the future: a posting records what happened"])
     if body.kind is LedgerKind.receipt and not actor.has(Role.finance_reviewer):

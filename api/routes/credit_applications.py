@@ -33,6 +33,7 @@ from domain.credit_application import (
     CreditResubmission,
     credit_application_chain,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import Grade
 from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import APPLICANT_ROLES, Role
@@ -51,6 +52,7 @@ async def _checked_form(
 ) -> tuple[Customer, CreditApplicationForm]:
     """The application as the rules of 000 §13 and the policy in force accept it; 422 with every problem."""
     customer = await get_customer(session, actor, body.customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.credit_application, customer)
     policy = await policy_in_force(session, datetime.now(CHINA).date())
     problems: list[str] = []
     if body.term_days > policy.max_term_days:

@@ -21,6 +21,7 @@ from api.visibility import get_customer
 from db.models import CreditAccount, Process
 from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, Settlement, credit_review_workflow_id
 from domain.credit_review import CREDIT_REVIEW_CHAIN, AssessmentIn, AssessmentRequest, ManualReviewIn, ReviewFormView
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessView
 from domain.roles import Role
 
@@ -80,6 +81,7 @@ async def open_review(
     """A credit review of a credit customer now, outside the semiannual rounds (e.g. to unblock a
     high-risk customer whose risk review was rejected); 409 for a customer paying before goods."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.credit_review, customer)
     account = await session.get(CreditAccount, customer.id)
     if account is None or (account.settlement != Settlement.periodic.value and not account.review_required):
         raise Conflict(f"customer {customer_id} pays before goods: there is no credit to review")

@@ -23,23 +23,25 @@ from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, Invalid
 from api.idempotency import idempotent
+from api.leaders import reporting_line
 from api.params import RowId
 from api.schemas import CustomerOut, ProcessStateOut
 from api.starts import start_process
 from api.visibility import customer_readable, get_customer, looked_after_by
 from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, User
-from domain.approvals import customer_change_chain, customer_destruction_chain
+from domain.approvals import customer_change_chain, customer_destruction_chain, survey_chain
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.customer_record import (
     CardChangeRequest,
     ChangeKind,
     CustomerChangeInput,
     CustomerHandOver,
-    CustomerStatus,
     CustomerStatusChange,
     FileDestructionRequest,
     RecordProcess,
     SurveyForm,
     status_problem,
+    survey_start,
 )
 from domain.models import Actor, ProcessView
 from domain.roles import Role
@@ -99,6 +101,9 @@ class SurveyOut(BaseModel):
     expected_monthly_tonnes: Decimal | None
     surveyed_by: str
     surveyed_at: datetime
+    process_id: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
 
 def _not_destroyed(customer: Customer) -> None:
@@ -117,8 +122,12 @@ async def _start(
 ) -> ProcessStateOut:
     unit_kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == customer.unit_code))
     roles = frozenset(actor.roles)
+    path = await unit_path(session, customer.unit_code)
     if kind is RecordProcess.destruction:
         chain = customer_destruction_chain(roles)
+    elif kind is RecordProcess.survey:  # the surveyor's unit head (004 §4 (一)): their reporting line
+        path, level = await reporting_line(session, actor)
+        chain = survey_chain(level)
     else:
         chain = customer_change_chain(unit_kind, roles)
     view = await start_process(
@@ -130,7 +139,7 @@ async def _start(
             customer_name=customer.name,
             applicant=actor,
             unit=customer.unit_code,
-            unit_path=await unit_path(session, customer.unit_code),
+            unit_path=path,
             chain=chain,
             **start,
         ),
@@ -156,6 +165,7 @@ async def request_change(
     card only once approved, and the change log keeps old and new values."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_card, customer)
     start = {"changes": body.changes.as_values(), "reason": body.reason, "evidence": body.evidence}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.change)
 
@@ -178,6 +188,7 @@ async def change_status(
     dissolution), with the reason; the change log records who and why."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
+    ensure_customer_may(CustomerOperation.change_status, customer)
     problem = status_problem(customer.status, body.status)
     if problem:
         raise Conflict(problem)
@@ -249,38 +260,35 @@ async def request_destruction(
     and the audit trail stay."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status != CustomerStatus.past.value:
-        raise Conflict(f"only a past customer's file is destroyed (004 §6); this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.destroy_file, customer)  # 004 §6: a past file only
     start = {"reason": body.reason}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.destruction)
 
 
-@router.post("/{customer_id}/survey", status_code=status.HTTP_201_CREATED, response_model=SurveyOut)
+@router.post("/{customer_id}/survey", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
 @idempotent
 async def record_survey(
-    customer_id: RowId, body: SurveyForm, request: Request, session: SessionDep, actor: Actor = Keeper
-) -> SurveyOut:
-    """交易开始调查书 (004 §4 (一)): recorded once, before the first transaction — for a prospect
-    or an active customer."""
+    customer_id: RowId,
+    body: SurveyForm,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = Keeper,
+) -> ProcessStateOut:
+    """交易开始调查书 (004 §4 (一)): filed once, before the first transaction — for a prospect or an
+    active customer; the surveyor's unit head approves it (the head above for a head's own survey),
+    then it is recorded on the file and reported to the general manager. Nothing is recorded before."""
     customer = await get_customer(session, actor, customer_id, loans=False)
     _not_destroyed(customer)
-    if customer.status not in {CustomerStatus.prospect.value, CustomerStatus.active.value}:
-        raise Conflict(f"a survey opens a trading relationship; this customer is {customer.status}")
+    ensure_customer_may(CustomerOperation.survey, customer)  # a survey opens a trading relationship
     if await session.get(CustomerSurvey, customer_id) is not None:
         raise Conflict(f"customer {customer_id} already has its transaction-start survey")
-    survey = CustomerSurvey(
-        customer_id=customer_id,
-        **body.model_dump(),
-        surveyed_by=actor.username,
-        surveyed_at=datetime.now(UTC),
-    )
-    session.add(survey)
-    await session.flush()
-    return SurveyOut.model_validate(survey)
+    start = {"changes": survey_start(body, datetime.now(UTC)), "reason": "交易开始调查书 (004 §4 (一))"}
+    return await _start(request, temporal, session, actor, customer, start, RecordProcess.survey)
 
 
 @router.get("/{customer_id}/survey", response_model=SurveyOut | None)
 async def get_survey(customer_id: RowId, actor: CurrentActor, session: SessionDep) -> CustomerSurvey | None:
-    """The transaction-start survey, or null when none was recorded yet."""
+    """The transaction-start survey once its unit head approved it, or null (004 §4 (一))."""
     await get_customer(session, actor, customer_id)
     return await session.get(CustomerSurvey, customer_id)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from activities.process_store import unit_path
+from api.customer_gate import ensure_customers_may
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.gateway import send_update
@@ -33,6 +34,7 @@ from db.models import (
     ResearchNote,
     User,
 )
+from domain.customer_gate import CustomerOperation
 from domain.development import (
     DEVELOPMENT_DESK,
     INVITED_GRADES,
@@ -265,7 +267,9 @@ async def submit_development_plan(
     manager before the month starts (the manager's own plan by the business VP)."""
     if body.month < this_month():
         raise Invalid([f"month {body.month} has ended: a plan is for the coming month (000 §12)"])
-    await readable_customers(session, actor, [t.customer_id for t in body.targets if t.customer_id is not None])
+    targets = [t.customer_id for t in body.targets if t.customer_id is not None]
+    await readable_customers(session, actor, targets)
+    await ensure_customers_may(session, CustomerOperation.develop, targets)  # 004 §4-§6
     people = list(dict.fromkeys(t.salesperson for t in body.targets))
     known = set(await session.scalars(select(User.username).where(User.username.in_(people))))
     if unknown := [p for p in people if p not in known]:

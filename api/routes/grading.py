@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.grading_store import config_in_force, config_view
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
-from api.errors import Invalid, NotFound
+from api.errors import Conflict, Invalid, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import RowId
@@ -24,6 +24,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import AdminAudit, Customer, CustomerGrading, GradingConfig
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import (
     GradingClockInput,
     GradingConfigIn,
@@ -32,6 +33,7 @@ from domain.grading import (
     ScoreRequest,
     ScoreSheetIn,
     first_grading_day,
+    first_year_problem,
     grading_clock_id,
     grading_workflow_id,
 )
@@ -47,13 +49,12 @@ Scorer = Depends(require_any_role(Role.marketing_manager))
 
 
 async def start_grading_clock(client: Client, task_queue: str, customer: Customer) -> None:
-    """Start a customer's grading clock (first grading on the anniversary of its creation, 001 §1);
+    """Start a customer's grading clock (first grading a year after it started trading, 001 §1);
     a clock already running is left as it is, so any creation path may call this more than once.
 
     Why a function the creation path calls (and `POST /customers/{id}/grading` calls too) rather
     than a line in the onboarding or trade workflows: those replay saved histories, and a customer
     created by any path gets its clock from one place without touching them."""
-    created = customer.created_at.astimezone(CHINA).date()
     await client.start_workflow(
         "GradingClock",
         GradingClockInput(
@@ -61,7 +62,7 @@ async def start_grading_clock(client: Client, task_queue: str, customer: Custome
             credit_code=customer.credit_code,
             customer_name=customer.name,
             unit=customer.unit_code,
-            next_grading_on=first_grading_day(created),
+            next_grading_on=first_grading_day(customer.trading_since),
         ),
         id=grading_clock_id(customer.credit_code),
         task_queue=task_queue,
@@ -116,6 +117,10 @@ async def start_regrading(
     """A re-grading round now (001 §1: the marketing manager scores, the business VP approves);
     409 while a round of this customer is open. Also makes sure the customer's clock runs."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.grade, customer)
+    first_year = first_year_problem(customer.trading_since, datetime.now(CHINA).date())
+    if first_year:
+        raise Conflict(first_year)
     task_queue = request.app.state.task_queue
     await start_grading_clock(temporal, task_queue, customer)
     view = await start_process(
@@ -144,6 +149,7 @@ async def submit_scores(
     """The marketing manager's decision on the open score task: the four indicator scores (001 §1),
     weighted with the rule in force today; the round goes on to the business VP."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.grade, customer)
     handle = temporal.get_workflow_handle(grading_workflow_id(customer.credit_code))
     view = await send_update(handle, "score", ScoreRequest(sheet=sheet, actor=actor), result_type=ProcessView)
     return ProcessStateOut.model_validate(view.model_dump())

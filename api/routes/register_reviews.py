@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.customer_gate import ensure_customers_may
 from api.deps import SessionDep, TemporalDep
 from api.errors import NotFound
 from api.gateway import handle_for, send_update
@@ -21,6 +22,7 @@ from api.schemas import ProcessStateOut
 from api.visibility import CurrentViewer, get_process, require_open_step
 from db.models import Process, RegisterReview
 from domain.borrowing import ReviewDecision, ReviewResult
+from domain.customer_gate import CustomerOperation
 from domain.text import Int32, StoredText
 
 router = APIRouter(prefix="/register-reviews", tags=["register reviews"])
@@ -74,6 +76,7 @@ async def review_results(
     """The keeper's results per customer: confirm, suspend (交易中止) or past (交易过去), 004 §4, §6."""
     process = await _review(session, viewer, process_id)
     await require_open_step(session, viewer, process_id)
+    await ensure_customers_may(session, CustomerOperation.change_status, [line.customer_id for line in body.results])
     decision = ReviewDecision(
         actor=viewer.actor,
         results={line.customer_id: line.result for line in body.results},

@@ -35,6 +35,7 @@ from sqlalchemy.sql import Select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from api.customer_gate import ensure_credit_code_may
 from api.deps import CurrentActor, SessionDep, TemporalDep, load_actor, require_any_role
 from api.errors import Invalid, NotFound, from_workflow
 from api.gateway import get_process, handle_for, send_update, visible_processes
@@ -43,6 +44,7 @@ from api.params import Offset, PaymentNumber
 from api.starts import start_process
 from api.visibility import require_deal_handler
 from db.models import Customer, Process, TradeDeal, TradeTender
+from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
 from domain.trade import FINANCE_ROLES, MARKETING_ROLES, PROCESS_TYPE, partner_problems
@@ -214,6 +216,8 @@ async def apply(
     problems = partner_problems(application.documents, application.products, partner.business_scope, today)
     if problems:
         raise Invalid(problems)
+    # 004 §4-§6: a partner already on file trades again only while its status allows it.
+    await ensure_credit_code_may(session, CustomerOperation.award, partner.credit_code)
     await _check_co_handlers(session, application)
     return await start_process(
         temporal,
@@ -281,7 +285,9 @@ async def submit_bid(
     process_id: str, body: BidIn, session: SessionDep, temporal: TemporalDep, actor: Marketing
 ) -> TradeView:
     """Marketing records a bid on the bidder's behalf before the deadline; the same credit code again
-    is a revision (every revision is kept). After the deadline: 409 "bidding closed at …"."""
+    is a revision (every revision is kept). After the deadline: 409 "bidding closed at …"; 409 for a
+    bidder on file whose status may not win a tender (004 §4-§6)."""
+    await ensure_credit_code_may(session, CustomerOperation.award, body.bidder.credit_code)
     return await _act(session, temporal, actor, process_id, "submit_bid", BidRequest(actor=actor, bid=body))
 
 
@@ -302,7 +308,11 @@ async def evaluate(
     process_id: str, body: EvaluationIn, session: SessionDep, temporal: TemporalDep, actor: Marketing
 ) -> TradeView:
     """Marketing's ranking (omit `ranking` to adopt the proposal: state-owned/controlled first, then the
-    better price); the award then waits for the business VP's approval in the inbox."""
+    better price); the award then waits for the business VP's approval in the inbox. A winner on file
+    whose status may not win (suspended, past, terminated, destroyed) is 409 (004 §4-§6); the award
+    is checked again when the customer is created."""
+    if body.ranking:
+        await ensure_credit_code_may(session, CustomerOperation.award, body.ranking[0])
     request = EvaluationRequest(actor=actor, evaluation=body)
     return await _act(session, temporal, actor, process_id, "evaluate", request)
 

@@ -37,6 +37,7 @@ from domain.approvals import (
     TOP_UP_CHAIN,
     ChainSpec,
 )
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessView
@@ -49,6 +50,8 @@ from domain.unit_customers import (
     UnitCustomerApplication,
     UnitCustomerInput,
     required_documents,
+    taxpayer_check_problems,
+    with_checked_taxpayer,
 )
 
 router = APIRouter(tags=["depot and station customers"])
@@ -91,6 +94,14 @@ async def _acting_unit(session: SessionDep, actor: Actor, unit: str, kind: str) 
     return await unit_path(session, unit)
 
 
+def _checked_taxpayer(application: UnitCustomerApplication) -> UnitCustomerApplication:
+    """The tax-bureau check judged at the door (000 §8 (一), 422); the card then says what the bureau said."""
+    problems = taxpayer_check_problems(application, datetime.now(UTC))
+    if problems:
+        raise Invalid(problems)
+    return with_checked_taxpayer(application)
+
+
 async def _start(
     application: UnitCustomerApplication,
     chain: ChainSpec,
@@ -130,9 +141,10 @@ async def file_depot_customer(
     """A depot office files a social customer (000 §8 (一)) or a station buying from it (§8 (二));
     the manager of that depot reviews it."""
     path = await _acting_unit(session, actor, application.unit, "depot")
-    customer = application.customer
-    if customer.kind not in DEPOT_KINDS:
+    if application.customer.kind not in DEPOT_KINDS:
         raise Invalid([f"a depot customer is one of {', '.join(k.value for k in DEPOT_KINDS)} (000 §8)"])
+    application = _checked_taxpayer(application)
+    customer = application.customer
     if customer.general_taxpayer is not True:
         raise Invalid(
             [
@@ -155,6 +167,7 @@ async def file_station_customer(
     """A gas station files a prepaid customer (000 §9 (一)); one wanting VAT special invoices is
     reviewed jointly by the station and finance (§9 (二)-(三))."""
     path = await _acting_unit(session, actor, application.unit, "station")
+    application = _checked_taxpayer(application)
     customer = application.customer
     if customer.kind not in STATION_KINDS or application.prepaid is False:
         raise Invalid(["a station customer is a prepaid customer: payment before goods (000 §9 先款后货)"])
@@ -176,6 +189,7 @@ async def request_top_up(
 ) -> ProcessStateOut:
     """The customer paid in: finance confirms the funds arrived before they count (000 §9 (一))."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.top_up, customer)
     view = await start_process(
         temporal,
         "PrepaidTopUp",
@@ -203,6 +217,7 @@ async def draw(
 ) -> DrawOut:
     """Goods against the confirmed balance; 409 with the figures beyond it (000 §9 (一) 先款后货)."""
     customer = await get_customer(session, actor, customer_id, loans=False)
+    ensure_customer_may(CustomerOperation.deliver, customer)
     entry = LedgerEntry(
         customer_id=customer.id,
         kind=LedgerKind.delivery,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from activities.process_store import unit_path
+from api.customer_gate import ensure_customers_may
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, Invalid, NotFound
 from api.gateway import send_update
@@ -22,6 +23,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import customer_readable, visit_plan_readable
 from db.models import Customer, Visit, VisitPlan
+from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessView
 from domain.roles import APPLICANT_ROLES
 from domain.visits import (
@@ -60,6 +62,7 @@ async def submit_visit_plan(
     unknown = [i for i in ids if i not in names]
     if unknown:
         raise Invalid([f"customer {i} not found" for i in unknown])
+    await ensure_customers_may(session, CustomerOperation.visit_plan, ids)
     plan = VisitPlan(
         month=body.month,
         salesperson=actor.username,

@@ -349,8 +349,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/customers/{{customer_id}}/ledger"): Entry(Reads("customer")),
     # file borrowing (002 rule 1, 004 §3): anyone may ask to borrow a file (its readers get 409: they
     # need no loan; tests/api/test_borrowing_api.py), the register is read with the file, a return is
-    # recorded by the file's keeper (no loan exists here: 404 for all); register reviews (004 §4) are
-    # read and decided through their own process (the matrix has none: 404 for all).
+    # recorded by the file's keeper or finance; register reviews (004 §4) are read and decided through
+    # their own process (its keeper's open task).
     ("POST", f"{P}/customers/{{customer_id}}/borrowings"): Entry(
         RolesOnly(frozenset(USERS)), lambda r: {"purpose": "matrix", "return_by": _today().isoformat()}
     ),
@@ -361,6 +361,20 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Reads("register_review")),
     ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(
         Acts("register_review", frozenset({"depot_manager"})), lambda r: {"results": []}
+    ),
+    # VAT special invoices one by one (000 §9 (三), issue 20 item 8): only a station sends the form, for
+    # a customer of its own (the matrix customer is a depot's: 404 for both stations); finance issues,
+    # the station or finance records the collection (no invoice here: tests/api/test_vat_invoices_api.py).
+    ("POST", f"{P}/customers/{{customer_id}}/vat-invoices"): Entry(
+        Acts("customer", roles=frozenset({"station_manager", "station_manager_b"})), lambda r: {"amount": "1.00"}
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/vat-invoices"): Entry(Reads("customer")),
+    ("POST", f"{P}/vat-invoices/{{invoice_id}}/issue"): Entry(
+        RolesOnly(frozenset({"finance_reviewer"})), lambda r: {"invoice_no": "1"}, {"invoice_id": 2147483647}
+    ),
+    ("POST", f"{P}/vat-invoices/{{invoice_id}}/collect"): Entry(
+        RolesOnly(frozenset({"finance_reviewer", "station_manager", "station_manager_b"})),
+        params={"invoice_id": 2147483647},
     ),
     # credit applications (000 §13, 001 §3): the sales desk files; the applicant resubmits (the matrix
     # has no credit application: the onboarding stands in, readers who are not its applicant get 403);
@@ -420,6 +434,9 @@ TABLE: dict[tuple[str, str], Entry] = {
         Acts("complaint", STEP_HOLDER), lambda r: {"remedy": "none", "verdict": "matrix"}
     ),
     ("POST", f"{P}/complaints/{{process_id}}/remedy"): Entry(
+        Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
+    ),
+    ("POST", f"{P}/complaints/{{process_id}}/rush-production"): Entry(  # 001: production_dept's rush order
         Acts("complaint", STEP_HOLDER), lambda r: {"note": "matrix"}
     ),
     ("POST", f"{P}/complaints/{{process_id}}/reply"): Entry(

@@ -4,17 +4,21 @@ keeper records the return."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.models import Borrowing
 from domain.borrowing import CHINA
 from tests.support import Api
 from tests.workflows.test_borrowing import a_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
+PASSWORD = "a long enough password"
 
 
 def _day(days: int) -> str:
@@ -37,9 +41,13 @@ async def test_borrower_reads_while_lent_and_not_after_return(
     started = await api.post(f"{file}/borrowings", "depot_manager_b", json=body)
     assert started.status_code == 201, started.text
     process_id = started.json()["process_id"]
-    assert started.json()["current_step"] == "finance_consent" and started.json()["holders"] == ["finance_reviewer"]
+    # 002 rule 1: the department leader first; the borrower heads their depot, so the head above.
+    assert started.json()["current_step"] == "department_leader" and started.json()["holders"] == ["general_manager"]
     twice = await api.post(f"{file}/borrowings", "depot_manager_b", json=body)
     assert twice.status_code == 409, twice.text
+    led = await api.decide("general_manager", process_id, "approve", "同意借阅 (002 rule 1)")
+    assert led.status_code == 200, led.text
+    assert led.json()["current_step"] == "finance_consent" and led.json()["holders"] == ["finance_reviewer"]
     assert (await api.get(file, "depot_manager_b")).status_code == 404  # not before finance consents
 
     lent = await api.decide("finance_reviewer", process_id, "approve", "同意借阅 (004 §3)")
@@ -76,3 +84,68 @@ async def test_borrower_reads_while_lent_and_not_after_return(
     history = (await api.get(f"{P}/processes/{process_id}/history", "auditor")).json()
     actions = [(e["actor"], e["action"]) for e in history]
     assert ("depot_manager_b", "submitted") in actions and ("finance_reviewer", "decision") in actions
+    assert ("general_manager", "decision") in actions
+
+
+async def _loans(sessions: async_sessionmaker[AsyncSession], customer_id: int) -> int:
+    async with sessions() as session:
+        return len(list(await session.scalars(select(Borrowing.id).where(Borrowing.customer_id == customer_id))))
+
+
+async def _open_tasks(api: Api, user: str, process_id: str) -> list[dict[str, object]]:
+    response = await api.get(f"{P}/tasks", user, params={"process_id": process_id})
+    assert response.status_code == 200, response.text
+    return [t for t in response.json()["items"] if t["process_id"] == process_id]
+
+
+async def test_a_staff_member_borrows_through_their_department_leader(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """002 rule 1: "经部门领导批准" — the loan of a member of the Kaifeng depot waits for the head of
+    that depot, not for the general manager, and finance cannot lend before the leader approves."""
+    staff = {"username": f"kf_staff_{uuid.uuid4().hex[:8]}", "full_name": "开封油库职员", "password": PASSWORD}
+    created = await api.post(f"{P}/users", "admin", json=staff | {"unit": "DEPOT-KF", "roles": ["technical_dept"]})
+    assert created.status_code == 201, created.text
+    customer = await a_customer(sessions, "DEPOT-ZZ")
+    body = {"purpose": "核对开票信息", "return_by": _day(2)}
+    response = await api.client.post(
+        f"{P}/customers/{customer.id}/borrowings",
+        headers=await api.headers(staff["username"], PASSWORD),
+        json=body,
+    )
+    assert response.status_code == 201, response.text
+    process_id = response.json()["process_id"]
+    assert response.json()["current_step"] == "department_leader"
+    assert await _open_tasks(api, "finance_reviewer", process_id) == []
+    assert len(await _open_tasks(api, "depot_manager_b", process_id)) == 1  # the head of DEPOT-KF
+    assert await _open_tasks(api, "general_manager", process_id) == []
+    led = await api.decide("depot_manager_b", process_id, "approve", "同意 (002 rule 1)")
+    assert led.status_code == 200 and led.json()["current_step"] == "finance_consent", led.text
+
+
+async def test_an_outsider_reads_only_with_a_letter_and_the_managers_approval(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """002 rule 1 第二节: an outsider needs their unit's introduction letter (422 naming the rule,
+    nothing started) and the manager's approval after the receiving colleague's leader."""
+    customer = await a_customer(sessions, "DEPOT-ZZ")
+    url = f"{P}/customers/{customer.id}/borrowings"
+    visitor = {"name": "李审计", "organisation": "郑州市审计局"}
+    body = {"purpose": "审计查阅", "return_by": _day(1), "outsider": visitor}
+    refused = await api.post(url, "depot_manager", json=body)
+    assert refused.status_code == 422 and "002 rule 1" in refused.text, refused.text
+    assert await _loans(sessions, customer.id) == 0
+
+    body["outsider"] = {**visitor, "introduction_letter": "郑审函〔2026〕12号"}
+    started = await api.post(url, "depot_manager", json=body)  # the keeper receives the outsider
+    assert started.status_code == 201, started.text
+    process_id = started.json()["process_id"]
+    assert started.json()["current_step"] == "department_leader"
+    assert (await api.decide("general_manager", process_id, "approve")).json()["current_step"] == "manager_approval"
+    managed = await api.decide("marketing_manager", process_id, "approve", "同意 (002 rule 1)")
+    assert managed.json()["current_step"] == "finance_consent", managed.text
+    lent = await api.decide("finance_reviewer", process_id, "approve")
+    assert lent.json()["current_step"] == "lent", lent.text
+    [line] = (await api.get(f"{url}", "depot_manager")).json()
+    assert line["outsider_name"] == "李审计" and line["introduction_letter"] == "郑审函〔2026〕12号"
+    assert line["outsider_organisation"] == "郑州市审计局" and line["borrower"] == "depot_manager"

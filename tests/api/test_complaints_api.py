@@ -199,3 +199,36 @@ async def test_monthly_schedule_produces_last_months_statistics(api: Api, sessio
             assert await session.get(ComplaintStats, month) is not None
     finally:
         await handle.delete()
+
+
+async def test_production_runs_the_rush_re_production_after_a_product_cause_return(api: Api) -> None:
+    """001: technical verdict → return report → marketing's re-production order → production runs it
+    as a rush order: production_dept's own inbox task, due in 1 working day (issue 20 item 12)."""
+    body = {**COMPLAINT, "category": "product_quality", "description": "柴油闪点不合格"}
+    process_id = (await api.post("/api/v1/complaints", "sales_clerk", json=body)).json()["process_id"]
+    report = {
+        "cause": "油品闪点不合格",
+        "course": "客户抽检不合格",
+        "responsible_person": "质检 赵六",
+        "conclusion": "产品原因",
+        "countermeasure": "退货重产",
+        "prevention": "出厂复检",
+        "product_cause": True,
+    }
+    url = f"/api/v1/complaints/{process_id}"
+    assert (await api.post(f"{url}/investigation", "marketing_reviewer", json=report)).status_code == 200
+    verdict = {"remedy": "reproduction", "verdict": "批次 B-17 不合格, 退货重产"}
+    assert (await api.post(f"{url}/verdict", "technical_dept", json=verdict)).status_code == 200
+    early = await api.post(f"{url}/rush-production", "production_dept", json={"note": "x"})
+    assert early.status_code == 404  # not yet a step of production's: it does not read the complaint
+    ordered = await api.post(f"{url}/remedy", "marketing_reviewer", json={"note": "已下达加急重产订单 R-118"})
+    assert ordered.status_code == 200 and ordered.json()["stage"] == "rush_production", ordered.text
+    task = await api.task_for("production_dept", process_id)
+    assert task["step"] == "rush_production" and task["due_at"] is not None
+    marketing = await api.post(f"{url}/rush-production", "marketing_reviewer", json={"note": "x"})
+    assert marketing.status_code == 403  # marketing orders the rush; production reports it done
+    done = await api.post(f"{url}/rush-production", "production_dept", json={"note": "R-118 加急生产完成, 已发货"})
+    assert done.status_code == 200 and done.json()["stage"] == "reply", done.text
+    detail = (await api.get(url, "auditor")).json()
+    assert detail["details"]["rush_production"]["by"] == "production_dept"
+    assert ("production_dept", "rush_production_done") in [(e["actor"], e["action"]) for e in detail["history"]]

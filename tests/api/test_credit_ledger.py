@@ -145,9 +145,9 @@ async def test_long_overdue_turns_high_and_blocks_credit(api: Api, sessions: asy
 async def test_the_over_limit_list_names_customers_beyond_their_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    customer_id = await make_credit_customer(sessions)
-    # a prepaid customer's ERP delivery imported beyond its funds (see test_ledger_import) — here the
-    # same fact through the store: a receipt then a larger approved delivery
+    # a credit customer's delivery the GM approved beyond its limit (001 §3), through the store; a
+    # prepaid customer is never ratified onto credit (000 §9 (一), tests/activities/test_customer_gate.py)
+    customer_id = await make_credit_customer(sessions, limit=Decimal("50.00"))
     from activities.credit_store import CreditStore
     from domain.ledger import LedgerEntry, LedgerKind
 
@@ -155,7 +155,7 @@ async def test_the_over_limit_list_names_customers_beyond_their_limit(
         LedgerEntry(
             customer_id=customer_id,
             kind=LedgerKind.delivery,
-            amount=Decimal("70.00"),
+            amount=Decimal("120.00"),
             reference="GM-OK-1",
             occurred_at=datetime.now(UTC),
             recorded_by="general_manager",
@@ -171,7 +171,7 @@ async def test_the_over_limit_list_names_customers_beyond_their_limit(
             break
         offset += 500
     mine = [row for row in found if row["customer_id"] == customer_id]
-    assert mine and mine[0]["over_limit_by"] == "70.00" and mine[0]["outstanding"] == "70.00"
+    assert mine and mine[0]["over_limit_by"] == "70.00" and mine[0]["outstanding"] == "120.00"
 
 
 async def test_the_policy_is_versioned_by_the_administrator(

@@ -53,6 +53,16 @@ async def make_customer(
         return customer.id
 
 
+SURVEY_FORM = {
+    "direction": "sell",
+    "products": "0# 柴油",
+    "development_potential": "月需求稳定",
+    "credit_standing": "无不良记录",
+    "trade_conditions": "先款后货",
+    "expected_monthly_tonnes": "120.5",
+}
+
+
 async def ok(response: Any, code: int = 200) -> Any:
     assert response.status_code == code, response.text
     return response.json()
@@ -224,25 +234,48 @@ async def test_a_past_file_is_destroyed_only_after_the_managers_approval(
     assert any(e["action"] == "decision" and e["actor"] == "marketing_manager" for e in history)
 
 
-async def test_the_transaction_start_survey_is_recorded_once(
+async def test_the_transaction_start_survey_is_approved_by_the_unit_head_then_reported(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    """004 §4 (一): "取得单位主管的认可并禀报董事长" — nothing is recorded until the surveyor's unit head
+    approves (the station manager heads the station: the head above, the general manager); then
+    the survey is on the file, once, and the company's head is told."""
     customer_id = await make_customer(sessions, "STATION-ZZ01", status="prospect")
     url = f"{P}/{customer_id}/survey"
     assert await ok(await api.get(url, "station_manager")) is None
-    form = {
-        "direction": "sell",
-        "products": "0# 柴油",
-        "development_potential": "月需求稳定",
-        "credit_standing": "无不良记录",
-        "trade_conditions": "先款后货",
-        "expected_monthly_tonnes": "120.5",
-    }
-    survey = await ok(await api.post(url, "station_manager", json=form), 201)
+    started = await ok(await api.post(url, "station_manager", json=SURVEY_FORM), 201)
+    assert started["current_step"] == "unit_head" and started["status"] == "running"
+    assert await ok(await api.get(url, "station_manager")) is None  # not before the unit head approves
+    assert (await api.post(url, "station_manager", json=SURVEY_FORM)).status_code == 409  # one open survey
+
+    approved = await ok(await api.decide("general_manager", started["process_id"], "approve", "同意"))
+    assert approved["status"] == "approved"
+    survey = await ok(await api.get(url, "finance_reviewer"))
     assert survey["surveyed_by"] == "station_manager" and survey["trade_conditions"] == "先款后货"
-    assert (await ok(await api.get(url, "finance_reviewer")))["products"] == "0# 柴油"
+    assert survey["approved_by"] == "general_manager" and survey["process_id"] == started["process_id"]
+    assert survey["products"] == "0# 柴油" and Decimal(survey["expected_monthly_tonnes"]) == Decimal("120.5")
     assert (await api.get(url, "station_manager_b")).status_code == 404
-    assert (await api.post(url, "station_manager", json=form)).status_code == 409
+    assert (await api.post(url, "station_manager", json=SURVEY_FORM)).status_code == 409
+    notes = await ok(
+        await api.get("/api/v1/notifications", "general_manager", params={"process_id": started["process_id"]})
+    )
+    assert [n for n in notes if n["kind"] == "report"], notes
+    process = await ok(await api.get(f"/api/v1/processes/{started['process_id']}", "auditor"))
+    handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=started["process_id"])
+    record_history("customer_survey_approved_reported", await handle.fetch_history())
+
+
+async def test_a_survey_the_unit_head_rejects_records_nothing(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A clerk's survey goes to the head of marketing (004 §4 (一) 单位主管); rejected, no survey."""
+    customer_id = await make_customer(sessions, "MKT", status="prospect")
+    url = f"{P}/{customer_id}/survey"
+    started = await ok(await api.post(url, "sales_clerk", json=SURVEY_FORM), 201)
+    assert started["holders"] == ["marketing_manager"]
+    rejected = await ok(await api.decide("marketing_manager", started["process_id"], "reject", "资信不明"))
+    assert rejected["status"] == "rejected"
+    assert await ok(await api.get(url, "sales_clerk")) is None
 
 
 async def test_nobody_approves_their_own_request(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -257,3 +290,23 @@ async def test_nobody_approves_their_own_request(api: Api, sessions: async_sessi
     done = await ok(await api.decide("business_vp", started["process_id"], "reject", "暂缓销毁"))
     assert done["status"] == "rejected"
     assert (await ok(await api.get(f"{P}/{customer_id}", "auditor")))["destroyed_at"] is None
+
+
+async def test_a_terminated_or_active_file_is_not_destroyed_at_filing_nor_at_approval(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """004 §6: only a past file, with the manager's approval; checked when filed and again when the
+    approval applies (the customer may trade again, or be dissolved, while the manager decides)."""
+    for status in ("terminated", "active"):
+        customer_id = await make_customer(sessions, "DEPOT-ZZ", status=status)
+        refused = await api.post(f"{P}/{customer_id}/destruction", "depot_manager", json={"reason": "x"})
+        assert refused.status_code == 409 and status in refused.json()["detail"], refused.text
+        assert "004 §4-§6" in refused.json()["detail"]
+    customer_id = await make_customer(sessions, "DEPOT-ZZ", status="past")
+    started = await ok(await api.post(f"{P}/{customer_id}/destruction", "depot_manager", json={"reason": "x"}), 201)
+    back = {"status": "active", "reason": "恢复交易"}
+    await ok(await api.post(f"{P}/{customer_id}/status", "depot_manager", json=back))
+    done = await ok(await api.decide("marketing_manager", started["process_id"], "approve", "同意销毁"))
+    assert done["status"] == "rejected"  # approved, but no longer applicable: nothing destroyed
+    card = await ok(await api.get(f"{P}/{customer_id}", "auditor"))
+    assert card["destroyed_at"] is None and card["phone"] == "0371-65550000"

@@ -4,7 +4,7 @@ a real worker and the Temporal dev server, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -47,10 +47,22 @@ def card(kind: str, *, general_taxpayer: bool | None = True) -> dict[str, Any]:
     }
 
 
+def taxpayer_check(general_taxpayer: bool = True, **fields: Any) -> dict[str, Any]:
+    """000 §8 (一): who checked with the tax bureau, when, against which source, and the result."""
+    return {
+        "checked_by": "郑州油库营业室 张会计",
+        "checked_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        "source": "国家税务总局 全国增值税一般纳税人资格查询",
+        "reference": "https://inv-veri.chinatax.gov.cn 查询回执 2026-1207-001",
+        "general_taxpayer": general_taxpayer,
+        **fields,
+    }
+
+
 def depot_application(unit: str = "DEPOT-ZZ", **customer: Any) -> dict[str, Any]:
     return {
         "unit": unit,
-        "customer": {**card("depot_social"), **customer},
+        "customer": {**card("depot_social"), "taxpayer_check": taxpayer_check(), **customer},
         "documents": documents(DEPOT_SOCIAL_REQUIRED),
     }
 
@@ -70,7 +82,7 @@ async def started(response: Any) -> dict[str, Any]:
 async def test_a_non_general_taxpayer_is_refused_at_the_depot(api: Api) -> None:
     """000 §8 (一): 如果没有纳税资格则不予开展业务 — the application ends there, with the reason."""
     for flag in (False, None):
-        body = depot_application(general_taxpayer=flag)
+        body = depot_application(general_taxpayer=flag, taxpayer_check=taxpayer_check(general_taxpayer=False))
         response = await api.post(f"{P}/depot-customers", "sales_clerk", json=body)
         assert response.status_code == 422, response.text
         assert "000 §8" in str(response.json()["detail"])
@@ -266,3 +278,45 @@ async def test_concurrent_draws_never_spend_the_same_money(api: Api) -> None:
     assert sorted(a.status_code for a in answers) == [201] * 5 + [409] * 5
     ledger = (await api.get(f"{P}/customers/{customer_id}/ledger", "station_manager")).json()
     assert ledger["balance"] == "0.00"
+
+
+async def test_the_tax_bureau_check_is_recorded_and_required(api: Api, sessions: Any) -> None:
+    """000 §8 (一), issue 20 item 12: the depot checks with the tax bureau whether the company is a
+    general taxpayer. The check records who, when, which source and the result; without it, with a
+    part of it, dated in the future or answered "not a general taxpayer", nothing is filed (422)."""
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"taxpayer_check": None}, "000 §8"),
+        ({"taxpayer_check": {k: v for k, v in taxpayer_check().items() if k != "source"}}, "source"),
+        ({"taxpayer_check": {k: v for k, v in taxpayer_check().items() if k != "checked_by"}}, "checked_by"),
+        ({"taxpayer_check": taxpayer_check(checked_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())}, "future"),
+        ({"taxpayer_check": taxpayer_check(general_taxpayer=False), "general_taxpayer": None}, "no business"),
+        ({"general_taxpayer": False}, "contradicts"),
+    ]
+    for customer, named in refusals:
+        body = depot_application(**customer)
+        response = await api.post(f"{P}/depot-customers", "sales_clerk", json=body)
+        assert response.status_code == 422, response.text
+        assert named in str(response.json()["detail"]), response.text
+        code = body["customer"]["credit_code"]
+        assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
+        async with sessions() as session:
+            assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+
+    check = taxpayer_check()
+    body = depot_application(general_taxpayer=None, taxpayer_check=check)
+    answer = await started(await api.post(f"{P}/depot-customers", "sales_clerk", json=body))
+    decided = await api.decide("depot_manager", answer["process_id"], "approve")
+    customer_id = decided.json()["customer_id"]
+    shown = (await api.get(f"{P}/customers/{customer_id}", "auditor")).json()["card"]
+    recorded = shown["taxpayer_check"]
+    assert (recorded["checked_by"], recorded["source"], recorded["reference"]) == (
+        check["checked_by"],
+        check["source"],
+        check["reference"],
+    )
+    assert recorded["general_taxpayer"] is True and shown["general_taxpayer"] is True
+    assert datetime.fromisoformat(recorded["checked_at"]) == datetime.fromisoformat(check["checked_at"])
+    audit = (await api.get(f"{P}/audit/processes/{answer['process_id']}", "auditor")).json()
+    submitted = next(r for r in audit["records"] if r["action"] == "submitted")
+    filed_check = submitted["details"]["input"]["application"]["customer"]["taxpayer_check"]
+    assert filed_check["checked_by"] == check["checked_by"] and filed_check["source"] == check["source"]

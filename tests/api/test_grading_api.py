@@ -4,15 +4,17 @@ sheet as the manager's decision, the VP's approval, the grade on the customer fi
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowExecutionStatus
 
-from db.models import Customer, GradingClock
-from domain.grading import grading_clock_id
+from activities.grading_store import clock_input
+from db.models import Customer, GradingClock, Process
+from domain.grading import first_grading_day, grading_clock_id
 from tests.support import Api
 from tests.workflows.test_grading import new_customer
 from workflows.grading import CHINA
@@ -61,7 +63,8 @@ async def test_admin_versions_the_rule_in_force_from_its_date(api: Api) -> None:
 async def test_regrading_scored_by_the_manager_and_approved_by_the_vp_sets_the_grade(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    customer = await new_customer(sessions, datetime.now(UTC))
+    # 001 §1: graded only after a full year of trade (test_a_customer_in_its_first_year_is_not_graded)
+    customer = await new_customer(sessions, datetime.now(UTC), trading_since=date.today() - timedelta(days=400))
     url = f"{P}/customers/{customer.id}/grading"
     assert (await api.post(url, "sales_clerk")).status_code == 403
     started = await api.post(url, "marketing_manager")
@@ -132,3 +135,24 @@ async def test_customers_in_supply_priority_put_grade_a_first(
     only_a = await api.get(f"{P}/customers", "marketing_manager", params={"grade": "A", "limit": 500})
     assert {c["grade"] for c in only_a.json()} == {"A"}
     assert (await api.get(f"{P}/customers", "marketing_manager", params={"sort": "grade"})).status_code == 422
+
+
+async def test_a_customer_in_its_first_year_is_not_graded(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """001 §1: a new customer is C for its whole first year, counted from the start of trading on its
+    record; a grading asked before is 409 and starts nothing. Its clock opens the first round once
+    the year is over."""
+    today = datetime.now(CHINA).date()
+    since = today - timedelta(days=200)
+    customer = await new_customer(sessions, datetime.now(UTC) - timedelta(days=400), trading_since=since)
+    refused = await api.post(f"{P}/customers/{customer.id}/grading", "marketing_manager")
+    assert refused.status_code == 409, refused.text
+    assert "001 §1" in refused.json()["detail"] and str(first_grading_day(since)) in refused.json()["detail"]
+    async with sessions() as session:
+        rounds = await session.scalar(
+            select(func.count()).select_from(Process).where(Process.customer_id == customer.id)
+        )
+        assert rounds == 0
+        row = await session.get(Customer, customer.id)
+        assert row is not None and row.grade == "C"
+        # the sweep's clock opens the first round a year after trading began, not after creation
+        assert clock_input(row).next_grading_on == first_grading_day(since) > today

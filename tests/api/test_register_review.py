@@ -1,6 +1,7 @@
 """The February/August register review (004 §4 (二)) through a real Temporal Schedule on the dev
 server (triggered, not waited for), a real worker, the API and both databases: one task per unit
-with customers, for that unit's keeper; the results are recorded per customer and the cards follow."""
+with customers, for that unit's keeper; the results are recorded per customer, the cards follow, and
+the results are reported to the finance section (004 §4 (二))."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ async def test_february_schedule_opens_one_task_per_unit_and_records_results(
 
     # DEPOT-ZZ's review: its manager sees it, the other depot's does not (000 §5).
     review = by_unit["DEPOT-ZZ"].process_id
+    assert (await api.get(f"{P}/register-reviews/{review}", "finance_reviewer")).status_code == 404  # not yet
     mine = await api.task_for("depot_manager", review)
     lines = await api.get(f"{P}/register-reviews/{review}", "depot_manager")
     assert lines.status_code == 200, lines.text
@@ -106,8 +108,16 @@ async def test_february_schedule_opens_one_task_per_unit_and_records_results(
         ("status", "active", "suspended", "depot_manager")
     ]
     assert closed is not None and closed.status == "done"
+    # 004 §4 (二): the results go to the finance section — copied on the review, and told.
+    reported = await api.get(f"{P}/notifications", "finance_reviewer", params={"process_id": review})
+    assert reported.status_code == 200, reported.text
+    [report] = [n for n in reported.json() if n["kind"] == "report"]
+    assert "suspend 1" in report["subject"] and "past 1" in report["subject"] and "confirm " in report["subject"]
+    assert f"changed: {sorted([zz[0].id, zz[1].id])}" in report["subject"]
+    finance_view = await api.get(f"{P}/register-reviews/{review}", "finance_reviewer")
+    assert finance_view.status_code == 200 and {line["result"] for line in finance_view.json()} >= {"past"}
     depot_review = temporal_env.client.get_workflow_handle(by_unit["DEPOT-ZZ"].workflow_id)
-    record_history("register_review_results_recorded", await depot_review.fetch_history())
+    record_history("register_review_reported_to_finance", await depot_review.fetch_history())
 
     # The station's review from the inbox: approve confirms every customer on its list.
     station = by_unit["STATION-KF01"].process_id

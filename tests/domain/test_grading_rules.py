@@ -14,6 +14,7 @@ from domain.grading import (
     GradingConfigIn,
     Indicator,
     first_grading_day,
+    first_year_problem,
     grade_for,
     grading_period,
     next_year_end_grading_day,
@@ -68,3 +69,13 @@ def test_a_rule_needs_four_weights_summing_to_100_and_ordered_thresholds() -> No
 def test_in_a_shortage_higher_grades_come_first() -> None:
     """000 §11."""
     assert sorted(["C", "A", "?", "B"], key=supply_priority) == ["A", "B", "C", "?"]
+
+
+def test_a_customer_is_graded_only_after_a_full_year_of_trade() -> None:
+    """001 §1: C for the whole first year, from the start of trading on the record."""
+    since = date(2026, 1, 5)
+    problem = first_year_problem(since, date(2027, 1, 4))
+    assert problem is not None and "001 §1" in problem and "2027-01-05" in problem
+    assert first_year_problem(since, date(2027, 1, 5)) is None
+    assert first_year_problem(date(2028, 2, 29), date(2029, 2, 28)) is not None  # 29 February: 1 March
+    assert first_year_problem(date(2028, 2, 29), date(2029, 3, 1)) is None

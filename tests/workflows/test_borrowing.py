@@ -1,6 +1,7 @@
-"""File borrowing (002 rule 1, 004 §3) on the time-skipping server and a real database: finance
-consents, the file is lent, the clock reminds the borrower and escalates the overdue loan to the
-keeping unit's manager, the keeper records the return and the loan closes."""
+"""File borrowing (002 rule 1, 004 §3) on the time-skipping server and a real database: the
+borrower's department leader approves (for an outsider the manager too), finance consents, the
+file is lent, the clock reminds the borrower and escalates the overdue loan to the keeping unit's
+manager, the keeper records the return and the loan closes."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Borrowing, Customer, Notification, Task
 from domain import errors
-from domain.approvals import BORROWING_CHAIN
-from domain.borrowing import LOAN_REMIND_BEFORE, BorrowingInput, ReturnRequest
+from domain.approvals import borrowing_chain
+from domain.borrowing import LOAN_REMIND_BEFORE, BorrowingInput, OutsiderReader, ReturnRequest
 from domain.models import WithdrawRequest
 from domain.roles import Role
 from tests.engine_support import Engine, person
@@ -49,10 +50,19 @@ async def a_customer(sessions: async_sessionmaker[AsyncSession], unit: str = "DE
 
 
 class Loan(Engine):
-    async def borrow(self, customer: Customer, borrower: str, due_in: timedelta, now: datetime) -> None:
+    async def borrow(
+        self,
+        customer: Customer,
+        borrower: str,
+        due_in: timedelta,
+        now: datetime,
+        outsider: OutsiderReader | None = None,
+    ) -> None:
+        """A unit head borrows: their department leader is the head of the unit above (level 2)."""
         due_at = now + due_in
         start = BorrowingInput(
-            chain=BORROWING_CHAIN,
+            chain=borrowing_chain(2, outsider=outsider is not None),
+            outsider=outsider,
             customer_id=customer.id,
             customer_name=customer.name,
             owner_unit=customer.unit_code,
@@ -96,6 +106,8 @@ async def test_lent_overdue_reminded_escalated_then_returned(
     await loan.borrow(customer, "depot_manager_b", timedelta(days=3), await time_env.get_current_time())
     assert (await loan.row()).status == "requested"
 
+    led = await loan.decide("department_leader", "general_manager", "approve", "同意 (002 rule 1)")
+    assert led.current_step == "finance_consent"
     lent = await loan.decide("finance_consent", "finance_reviewer")
     assert lent.status == "running" and lent.current_step == "lent"
     row = await loan.row()
@@ -139,9 +151,31 @@ async def test_finance_refuses_and_nothing_is_lent(
 ) -> None:
     customer = await a_customer(sessions)
     await loan.borrow(customer, "station_manager_b", timedelta(days=5), await time_env.get_current_time())
+    await loan.decide("department_leader", "general_manager")
     refused = await loan.decide("finance_consent", "finance_reviewer", "reject", "用途不明 (004 §3)")
     assert refused.status == "rejected"
     assert (await loan.row()).status == "refused"
     # No clock runs for a file never lent: a week later there is still nothing to remind of.
     await time_env.sleep(timedelta(days=7))
     assert await loan.notes() == []
+
+
+async def test_outsider_reads_after_leader_manager_and_finance(
+    loan: Loan, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """002 rule 1 第二节: the outsider's letter is on the register line; the leader of the colleague
+    who receives them approves, then the manager, then finance (004 §3)."""
+    customer = await a_customer(sessions)
+    visitor = OutsiderReader(name="李审计", organisation="郑州市审计局", introduction_letter="郑审函〔2026〕12号")
+    await loan.borrow(customer, "depot_manager", timedelta(days=1), await time_env.get_current_time(), visitor)
+    row = await loan.row()
+    assert row.status == "requested" and row.outsider_name == "李审计"
+    assert row.introduction_letter == "郑审函〔2026〕12号" and row.outsider_organisation == "郑州市审计局"
+    assert (await loan.decide("department_leader", "general_manager")).current_step == "manager_approval"
+    assert (await loan.decide("manager_approval", "marketing_manager")).current_step == "finance_consent"
+    lent = await loan.decide("finance_consent", "finance_reviewer")
+    assert lent.current_step == "lent" and (await loan.row()).approved_by == "finance_reviewer"
+    closed = await loan.update("return_file", ReturnRequest(actor=person("depot_manager"), note="当面点清"))
+    assert closed.status == "closed"
+    assert loan.handle is not None
+    record_history("borrowing_outsider_leader_manager_finance", await loan.handle.fetch_history())

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from api.history import build_history
 from db.models import Notification, Task
 from domain.complaint_models import ComplaintInput, ComplaintView
 from domain.complaints import ComplaintRecord, InvestigationReport
@@ -240,6 +241,27 @@ async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
         RemedyRequest(actor=actor("marketing_reviewer", "li_handler"), note="已下达加急重产订单 R-2026-118"),
         result_type=ComplaintView,
     )
+    # 001: production runs the re-production order as a rush order — its own task, due in 1 working day.
+    assert state.stage == "rush_production"
+    async with sessions() as session:
+        rush = await session.scalar(
+            select(Task).where(Task.process_id == handle.result_run_id, Task.step == "rush_production")
+        )
+    assert rush is not None and rush.role == "production_dept" and rush.status == "open" and rush.due_at is not None
+    with pytest.raises(WorkflowUpdateFailedError):  # marketing orders it; only production reports it done
+        await handle.execute_update(
+            "rush_production",
+            RemedyRequest(actor=actor("marketing_reviewer", "li_handler"), note="x"),
+            result_type=ComplaintView,
+        )
+    await time_env.sleep(rush.due_at - await time_env.get_current_time() + timedelta(minutes=1))
+    slipped = [n for n in await notes(sessions, handle, "escalation") if "rush_production" in n.subject]
+    assert [n.recipient_role for n in slipped] == ["marketing_manager"]
+    state = await handle.execute_update(
+        "rush_production",
+        RemedyRequest(actor=actor("production_dept"), note="批次 R-2026-118 加急生产完成, 已发货"),
+        result_type=ComplaintView,
+    )
     assert state.stage == "reply"
     state = await handle.execute_update(
         "reply",
@@ -255,6 +277,10 @@ async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
     await time_env.sleep(timedelta(days=10))
     slipped = [n for n in await notes(sessions, handle, "escalation") if "technical_verdict" in n.subject]
     assert len(slipped) == 1  # the verdict came: its clock stopped
+    history = await handle.fetch_history()
+    steps = [(e.actor, e.action) for e in build_history(history.events) if e.step == "rush_production"]
+    assert ("production_dept", "rush_production_done") in steps
+    record_history("complaint_rush_production_escalated_then_done", history)
 
 
 async def test_special_case_extended_to_seven_days_by_leaders_level_by_level(

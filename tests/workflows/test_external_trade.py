@@ -4,7 +4,7 @@ durable timer, passed by skipping time; every approval runs through the real App
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from api.history import build_history
-from db.models import Customer, CustomerLink, Task, TradeTender
+from db.models import Customer, CustomerLink, Notification, Task, TradeTender
 from domain import errors
 from domain.models import Actor, DecisionRequest
 from domain.trade_models import (
@@ -690,3 +690,40 @@ async def test_winner_refused_in_partner_review_is_not_awarded(
     assert (view.stage, view.current_step, view.customer_id) == ("no_award", "no_award", None)
     state = await deal.state()
     assert state.tenders[0].status == "award_refused" and state.winner_reviews[0].passed is False
+
+
+async def test_a_trade_step_past_its_deadline_escalates_level_by_level(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 item 13: a trade approval step is due in its declared working days (domain/trade.py);
+    past it the task is overdue and each level of its ladder gets a 督办 task, once, by the clock alone."""
+    deal = await start(time_env, clock_worker, sessions)
+    review = await deal.task("marketing_reviewer")
+    assert review.step == "marketing_credit_review" and review.due_at is not None and not review.overdue
+    due = review.due_at if review.due_at.tzinfo else review.due_at.replace(tzinfo=UTC)
+    await time_env.sleep(due - await deal.now() + timedelta(minutes=1))
+    assert await trade_escalations(deal) == ["marketing_manager"]
+    review = await deal.task("marketing_reviewer")
+    assert review.overdue and review.escalation_level == 1
+    assert (await deal.task("marketing_manager")).step == "supervise_marketing_credit_review"
+    await time_env.sleep(timedelta(days=30))  # every further level, each exactly once
+    assert await trade_escalations(deal) == ["marketing_manager", "business_vp", "general_manager"]
+    await deal.decide("marketing_reviewer")
+    vp = await deal.task("business_vp")
+    assert vp.step == "vp_review" and vp.due_at is not None and not vp.overdue
+    history = await deal.handle.fetch_history()
+    entries = build_history(history.events)
+    assert [e.actor for e in entries if e.action == "escalation"] == ["system"] * 3
+    record_history("trade_step_escalated_three_levels", history)
+    replay = await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
+    assert replay.replay_failure is None
+
+
+async def trade_escalations(deal: Deal) -> list[str | None]:
+    async with deal.sessions() as session:
+        rows = await session.scalars(
+            select(Notification)
+            .where(Notification.process_id == deal.process_id, Notification.kind == "escalation")
+            .order_by(Notification.id)
+        )
+        return [n.recipient_role for n in rows]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.routes.grading import start_grading_clock
 from db.models import Customer, CustomerGrading, GradingConfig, Process, Task
 from domain import errors
-from domain.grading import Indicator, ScoreRequest, ScoreSheetIn, grading_workflow_id
+from domain.grading import Indicator, ScoreRequest, ScoreSheetIn, grading_clock_id, grading_workflow_id
 from domain.models import DecisionRequest, ProcessView
 from tests.engine_support import person
 from tests.support import WorkerControl, random_credit_code, record_history
@@ -29,7 +29,11 @@ from workflows.grading import CHINA
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: datetime) -> Customer:
+async def new_customer(
+    sessions: async_sessionmaker[AsyncSession], created_at: datetime, *, trading_since: date | None = None
+) -> Customer:
+    """A customer created at `created_at`, trading since that day unless its record says earlier
+    (e.g. an existing customer entered from paper, 000 §10 开始交易时间)."""
     async with sessions() as session, session.begin():
         customer = Customer(
             credit_code=random_credit_code(),
@@ -40,7 +44,7 @@ async def new_customer(sessions: async_sessionmaker[AsyncSession], created_at: d
             phone="0371-1",
             card={},
             onboarding_process_id=f"grading-test-{uuid.uuid4()}",
-            trading_since=created_at.date(),
+            trading_since=trading_since or created_at.date(),
             created_at=created_at,
             created_by="sales_clerk",
             unit_code="MKT",
@@ -146,3 +150,32 @@ async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_f
     assert sheet_row is not None
     assert (sheet_row.period, sheet_row.weighted_total, sheet_row.config_version) == ("2026", Decimal("89.50"), version)
     assert (sheet_row.scored_by, sheet_row.approved_by) == ("marketing_manager", "business_vp")
+
+
+async def test_the_clock_opens_no_round_for_a_customer_that_does_not_trade(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """004 §4-§6: on the anniversary a suspended customer gets no grading round (nobody is asked to
+    score it); its clock runs on to the year-end round, when it may trade again."""
+    now = (await time_env.get_current_time()).astimezone(CHINA)
+    customer = await new_customer(sessions, now - timedelta(days=364))
+    async with sessions.begin() as session:
+        row = await session.get(Customer, customer.id)
+        assert row is not None
+        row.status = "suspended"
+    client = time_env.client
+    await start_grading_clock(client, clock_worker.task_queue, customer)
+    clock = client.get_workflow_handle(grading_clock_id(customer.credit_code))
+    first_run = (await clock.describe()).run_id
+    await time_env.sleep(timedelta(days=3))
+    for _ in range(100):  # the anniversary passed: the clock decided and continued as new
+        described = await clock.describe()
+        if described.run_id != first_run:
+            break
+        await asyncio.sleep(0.1)
+    assert described.run_id != first_run and described.status == WorkflowExecutionStatus.RUNNING
+    with pytest.raises(RPCError):
+        await client.get_workflow_handle(grading_workflow_id(customer.credit_code)).describe()
+    assert await open_tasks(sessions, customer.id) == []
+    skipped = client.get_workflow_handle(grading_clock_id(customer.credit_code), run_id=first_run)
+    record_history("grading_clock_skipped_suspended", await skipped.fetch_history())

@@ -1,0 +1,58 @@
+"""Database side of the per-invoice VAT register (000 §9 (三)): each moment of an invoice writes its
+process and its register line in one transaction; a retried write finds its line (keyed by the
+process and the entry)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.data_errors import fails_visibly_on_bad_data
+from activities.notifications import deliver
+from activities.process_store import ProcessSync, ProjectionStore, _insert
+from db.models import InvoiceRegisterEntry
+from db.session import run_write
+from domain.vat_invoices import InvoiceRow
+
+INVOICE_ENTRY = "invoice"  # the register's other entry is the customer's "certificate"
+
+
+class VatInvoiceSync(ProcessSync):
+    """A moment of an invoice: the process sync plus its register line."""
+
+    invoice: InvoiceRow | None = None
+
+
+def write_invoice(session: Session, invoice: InvoiceRow) -> None:
+    values: dict[str, Any] = invoice.model_dump(mode="python")
+    values["certificate"] = invoice.certificate.model_dump(mode="json")
+    values["status"] = invoice.status.value
+    values["entry"] = INVOICE_ENTRY
+    table = InvoiceRegisterEntry.__table__
+    insert = _insert(session, table)
+    fixed = {"process_id", "entry", "registered_by", "registered_at", "certificate", "amount"}
+    session.execute(
+        insert.values(values).on_conflict_do_update(
+            index_elements=[table.c.process_id, table.c.entry],
+            set_={key: insert.excluded[key] for key in values if key not in fixed},
+        )
+    )
+
+
+class VatInvoiceStore(ProjectionStore):
+    def write_invoice_moment(self, session: Session, sync: VatInvoiceSync) -> list[Any]:
+        new = self.write_moment(session, sync)
+        if sync.invoice is not None:
+            write_invoice(session, sync.invoice)
+        return new
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def sync_vat_invoice(self, sync: VatInvoiceSync) -> VatInvoiceSync:
+        new = await run_write(self.sessions, partial(self.write_invoice_moment, sync=sync))
+        for note in new:  # outside the transaction
+            await deliver(note, self.channels)
+        return sync.echo()
