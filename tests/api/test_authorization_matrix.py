@@ -602,16 +602,18 @@ def customer_file(name: str, unit: str = "DEPOT-ZZ", **responsible: str) -> Cust
 
 
 async def archive_records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-    """002 rule 1, 004 §3-§4: another DEPOT-ZZ file lent to a DEPOT-KF manager (finance consented;
-    a fresh one: a loan's workflow id names customer and borrower, and both databases' ids agree),
-    and DEPOT-ZZ's register review waiting for its keeper."""
+    """002 rule 1, 004 §3-§4: another DEPOT-ZZ file lent to a DEPOT-KF manager, approved by their
+    leader and finance (a fresh manager: a loan's workflow id names customer and borrower, and both
+    databases' ids agree), and DEPOT-ZZ's register review waiting for its keeper."""
     async with sessions() as session, session.begin():
         lent = customer_file("开封矩阵石化 (lent file)")
         session.add(lent)
     body = {"purpose": "matrix", "return_by": _today().isoformat()}
     borrower = await add_user(sessions, "depot_manager", unit="DEPOT-KF")
     loan = await ok(await api.post(f"{P}/customers/{lent.id}/borrowings", borrower, json=body), 201)
-    await ok(await api.decide("finance_reviewer", loan["process_id"], "approve", "matrix"))
+    pid = loan["process_id"]
+    while loan["current_step"] != "lent":  # the department leader, then finance (002 rule 1, 004 §3)
+        loan = await ok(await api.decide(loan["holders"][0], pid, "approve", "matrix"))
     [line] = await ok(await api.get(f"{P}/customers/{lent.id}/borrowings", "depot_manager"))
     start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
     review = await api.worker.client.start_workflow(
