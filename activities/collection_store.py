@@ -1,8 +1,9 @@
 """Month-end collection reads (000 §13): the calendar's month end, who owes money, what came in.
 
-Read-only: the collection writes nothing of its own beyond its process row and tasks (the engine's
-sync). Receipts "since the round" are the ledger rows booked after the last entry the round saw, so
-no clock (the workflow's, the database's) decides what counts.
+The round records each month's dues (activities/collection_dues.py: one receipt counts toward one
+collection); the collection writes nothing else beyond its process row and tasks (the engine's
+sync). Receipts "since the round" are the ledger rows booked after the last entry the round saw,
+so no clock (the workflow's, the database's) decides what counts.
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.calendar import load_calendar
-from activities.credit_store import policy_in_force
+from activities.collection_dues import month_received, record_dues
+from activities.credit_store import REVERSED, policy_in_force
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry
+from db.session import write_transaction
 from domain.calendar import WorkingCalendar
-from domain.collection import CollectionCheck, CollectionDue, CollectionStatus, DuePage, MonthEnd, remaining
-from domain.credit import CreditCustomer, Settlement
+from domain.collection import (
+    OWES_BELOW,
+    CollectionCheck,
+    CollectionDue,
+    CollectionStatus,
+    DuePage,
+    MonthEnd,
+    remaining,
+)
+from domain.credit import CreditCustomer
 from domain.ledger import ZERO, LedgerKind
 
 
@@ -39,7 +50,8 @@ def month_end(calendar: WorkingCalendar, day: date) -> MonthEnd:
 
 
 async def due_customers(session: AsyncSession, page: DuePage) -> list[CollectionDue]:
-    """Credit customers (periodic settlement) with an outstanding amount, by id, one page."""
+    """Every customer with an outstanding amount (a balance below zero), by id, one page — whatever
+    its terms now (domain.collection.OWES_BELOW, 000 §13)."""
     last_entry = (
         select(func.max(CustomerLedgerEntry.id))
         .where(CustomerLedgerEntry.customer_id == Customer.id)
@@ -48,11 +60,10 @@ async def due_customers(session: AsyncSession, page: DuePage) -> list[Collection
     )
     rows = await session.execute(
         select(Customer, CreditAccount.collector, CustomerBalance.balance, last_entry)
-        .join(CreditAccount, CreditAccount.customer_id == Customer.id)
         .join(CustomerBalance, CustomerBalance.customer_id == Customer.id)
+        .outerjoin(CreditAccount, CreditAccount.customer_id == Customer.id)
         .where(
-            CreditAccount.settlement == Settlement.periodic.value,
-            CustomerBalance.balance < 0,
+            CustomerBalance.balance < OWES_BELOW,
             Customer.id > page.after_customer_id,
         )
         .order_by(Customer.id)
@@ -72,11 +83,19 @@ async def due_customers(session: AsyncSession, page: DuePage) -> list[Collection
 
 
 async def collection_status(session: AsyncSession, check: CollectionCheck) -> CollectionStatus:
-    received = await session.scalar(
-        select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
-            CustomerLedgerEntry.customer_id == check.customer_id,
-            CustomerLedgerEntry.kind == LedgerKind.receipt.value,
-            CustomerLedgerEntry.id > check.after_entry_id,
+    """The month's figures; with the month's due recorded, receipts counted once over the months
+    (activities/collection_dues.py), else every receipt since the round (collections opened before)."""
+    shared = await month_received(session, check.customer_id, check.month) if check.month else None
+    received = (
+        shared
+        if shared is not None
+        else await session.scalar(
+            select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
+                CustomerLedgerEntry.customer_id == check.customer_id,
+                CustomerLedgerEntry.kind == LedgerKind.receipt.value,
+                CustomerLedgerEntry.id > check.after_entry_id,
+                ~REVERSED,  # a reversed receipt paid nothing
+            )
         )
     )
     balance = await session.scalar(
@@ -109,8 +128,12 @@ class CollectionStore:
 
     @activity.defn
     async def collections_due(self, page: DuePage) -> list[CollectionDue]:
-        async with self.sessions() as session:
-            return await due_customers(session, page)
+        """One page of customers owing money; with the round's month, their dues recorded (issue 20)."""
+        if page.month is None:  # a round of an older history
+            async with self.sessions() as session:
+                return await due_customers(session, page)
+        async with write_transaction(self.sessions) as session:
+            return await record_dues(session, page.month, await due_customers(session, page))
 
     @activity.defn
     async def collection_status(self, check: CollectionCheck) -> CollectionStatus:

@@ -16,9 +16,9 @@ from temporalio import activity
 from activities.customer_gate import customer_applying
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver, record_notification
-from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, User
+from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, Process, User
 from db.session import write_transaction
-from domain.credit import CreditCustomer, RiskLevel, Settlement
+from domain.credit import CreditCustomer, CreditHold, ReviewOccasion, RiskLevel, Settlement, credit_review_workflow_id
 from domain.credit_review import (
     FORM_MONTHS,
     Batch,
@@ -27,9 +27,11 @@ from domain.credit_review import (
     ReviewForm,
     ReviewOutcome,
     RiskReviewDue,
+    risk_key,
 )
 from domain.customer_gate import CustomerOperation
 from domain.ledger import ZERO, LedgerKind
+from domain.models import ProcessStatus
 from domain.roles import Role
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -47,6 +49,21 @@ def credit_customer(customer: Customer) -> CreditCustomer:
     return CreditCustomer(
         customer_id=customer.id, credit_code=customer.credit_code, name=customer.name, unit=customer.unit_code
     )
+
+
+async def _with_closed_reviews(session: AsyncSession, due: RiskReviewDue) -> RiskReviewDue | None:
+    """`due` with the count of its episode's closed risk reviews; None while one is still open."""
+    prefix = credit_review_workflow_id(due.customer.credit_code, ReviewOccasion.risk, risk_key(due.risk_since))
+    rows = await session.execute(
+        select(Process.status, func.count())
+        .where(Process.workflow_id.startswith(prefix, autoescape=True))
+        .group_by(Process.status)
+    )
+    counts = dict(rows.tuples().all())
+    # open, or failed and waiting for an admin's repair (which may resume it): not another one now
+    if any(ProcessStatus(status).is_open or status == ProcessStatus.failed.value for status in counts):
+        return None
+    return due.model_copy(update={"closed_reviews": sum(counts.values())})
 
 
 class CreditReviewStore:
@@ -140,8 +157,11 @@ class CreditReviewStore:
                 elif assessment.outcome is ReviewOutcome.withdraw:
                     account.settlement = Settlement.prepaid.value
                     account.credit_limit = ZERO
-                # every approved outcome decides the review a blocked customer waited for (003 §6)
+                # every approved outcome decides the review a blocked customer waited for (003 §6), and
+                # the terms after a refused ratification (domain.credit.CreditHold); a pending one stays
                 account.review_required = False
+                if account.credit_hold == CreditHold.ratification_refused.value:
+                    account.credit_hold = None
                 account.updated_at = now
             session.add(
                 CreditDecision(
@@ -211,7 +231,8 @@ class CreditReviewStore:
 
     @activity.defn
     async def reviews_due(self, batch: Batch) -> list[RiskReviewDue]:
-        """Customers blocked by high risk (review_required), in id order: each gets a risk review."""
+        """Customers blocked by high risk (review_required), in id order, with no review of this
+        episode open: each gets a risk review (the next one after a rejected one)."""
         async with self.sessions() as session:
             rows = await session.execute(
                 select(Customer, CreditAccount.risk_since)
@@ -224,4 +245,5 @@ class CreditReviewStore:
                 .order_by(Customer.id)
                 .limit(batch.limit)
             )
-            return [RiskReviewDue(customer=credit_customer(c), risk_since=since) for c, since in rows.all()]
+            due = [RiskReviewDue(customer=credit_customer(c), risk_since=since) for c, since in rows.all()]
+            return [d for d in [await _with_closed_reviews(session, d) for d in due] if d is not None]

@@ -16,10 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import and_, case, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 from temporalio import activity
 
+from activities.credit_hold import RatificationDecided, settle_ratification
 from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.ledger_store import _insert
@@ -27,6 +29,7 @@ from activities.notifications import NotificationSpec, record_notification
 from db.models import CreditAccount, CreditPolicy, Customer, CustomerBalance, CustomerLedgerEntry
 from db.session import write_transaction
 from domain.credit import (
+    CreditHold,
     CreditPolicyView,
     CreditStanding,
     DrawRefusal,
@@ -151,15 +154,26 @@ async def credit_standing(session: AsyncSession, customer_id: int) -> CreditStan
         blocked=account.review_required,
         collateral=account.collateral,
         collector=account.collector,
+        hold=CreditHold(account.credit_hold) if account.credit_hold else None,
     )
+
+
+_REVERSAL = aliased(CustomerLedgerEntry)
+# a reversal cancels this entry (one look-up in the unique index on reverses_id)
+REVERSED = exists().where(_REVERSAL.reverses_id == CustomerLedgerEntry.id)
+# an entry no reversal cancels, and no reversal itself
+NOT_REVERSED = and_(CustomerLedgerEntry.reverses_id.is_(None), ~REVERSED)
 
 
 async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue:
     """Overdue on `today` from the ledger (FIFO, domain.credit.overdue). Deliveries booked before
-    due dates existed (the prepaid path) count as due long ago: they were paid first."""
+    due dates existed (the prepaid path) count as due long ago: they were paid first. An entry and
+    its reversal cancel out: neither counts."""
     receipts = await session.scalar(
         select(func.coalesce(func.sum(CustomerLedgerEntry.amount), 0)).where(
-            CustomerLedgerEntry.customer_id == customer_id, CustomerLedgerEntry.kind == LedgerKind.receipt.value
+            CustomerLedgerEntry.customer_id == customer_id,
+            CustomerLedgerEntry.kind == LedgerKind.receipt.value,
+            NOT_REVERSED,
         )
     )
     rows = await session.execute(
@@ -168,6 +182,7 @@ async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue
             CustomerLedgerEntry.customer_id == customer_id,
             CustomerLedgerEntry.kind == LedgerKind.delivery.value,
             (CustomerLedgerEntry.due_on < today) | CustomerLedgerEntry.due_on.is_(None),
+            NOT_REVERSED,
         )
         .order_by(CustomerLedgerEntry.due_on.is_not(None), CustomerLedgerEntry.due_on, CustomerLedgerEntry.id)
     )
@@ -229,13 +244,17 @@ async def refresh_risk(
 
 
 def _usable_limit(customer_id: int) -> Any:
-    """The limit a delivery may use, read inside the guarded UPDATE: periodic and not blocked."""
+    """The limit a delivery may use, read inside the guarded UPDATE: periodic, not blocked, not held."""
     accounts = CreditAccount.__table__
     usable = (
         select(
             case(
                 (
-                    and_(accounts.c.settlement == Settlement.periodic.value, accounts.c.review_required.is_(False)),
+                    and_(
+                        accounts.c.settlement == Settlement.periodic.value,
+                        accounts.c.review_required.is_(False),
+                        accounts.c.credit_hold.is_(None),
+                    ),
                     accounts.c.credit_limit,
                 ),
                 else_=literal(0),
@@ -247,7 +266,9 @@ def _usable_limit(customer_id: int) -> Any:
     return func.coalesce(usable, 0)
 
 
-def _row(entry: LedgerEntry, due: date | None, import_id: int | None) -> CustomerLedgerEntry:
+def _row(
+    entry: LedgerEntry, due: date | None, import_id: int | None, reverses_id: int | None = None
+) -> CustomerLedgerEntry:
     return CustomerLedgerEntry(
         customer_id=entry.customer_id,
         kind=entry.kind.value,
@@ -259,6 +280,7 @@ def _row(entry: LedgerEntry, due: date | None, import_id: int | None) -> Custome
         created_at=datetime.now(UTC),
         due_on=due,
         import_id=import_id,
+        reverses_id=reverses_id,
     )
 
 
@@ -282,12 +304,14 @@ async def book_entry(
     *,
     approved_over_limit: bool = False,
     import_id: int | None = None,
+    reverses_id: int | None = None,
     today: date | None = None,
 ) -> Booked:
     """Book a receipt (always) or a delivery (within what is available, 000 §13 / 001 §3).
 
     `approved_over_limit`: the general manager approved this delivery beyond the limit (001 §3), and
-    the ERP import books deliveries already made: no guard then. A refused delivery books nothing.
+    the ERP import books deliveries already made, a reversal undoes a booking: no guard then. A
+    refused delivery books nothing. `reverses_id`: the entry this one reverses (activities/ledger_reversal.py).
     """
     today = today or datetime.now(CHINA).date()
     now = datetime.now(UTC)
@@ -319,7 +343,7 @@ async def book_entry(
             refused = draw_refusal(now_standing, entry.amount)
             reason, detail = refused or (DrawRefusal.payment_before_goods, "refused")
             return Booked(entry_id=None, refusal=reason, detail=detail, standing=now_standing)
-    row = _row(entry, await _due(session, entry), import_id)
+    row = _row(entry, await _due(session, entry), import_id, reverses_id)
     session.add(row)
     await session.flush()
     risk = await refresh_risk(session, entry.customer_id, today)
@@ -402,6 +426,13 @@ class CreditStore:
             booked = await book_entry(session, entry, approved_over_limit=True)
             assert booked.entry_id is not None
             return booked.entry_id
+
+    @activity.defn
+    @fails_visibly_on_bad_data
+    async def settle_ratification(self, decided: RatificationDecided) -> None:
+        """001 §3: the GM ratified, or refused, deliveries an import booked beyond the limit."""
+        async with write_transaction(self.sessions) as session:
+            await settle_ratification(session, decided)
 
     @activity.defn
     @fails_visibly_on_bad_data

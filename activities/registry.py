@@ -82,6 +82,7 @@ def build_activities(
         CollectionStore(sessions).collection_status,
         CreditStore(sessions).book_approved_delivery,  # issue 12 §1: credit (000 §13, 001 §3, 003 §6)
         CreditStore(sessions).refresh_risks,
+        CreditStore(sessions).settle_ratification,  # issue 20: the GM ratifies imported deliveries (001 §3)
         CreditReviewStore(sessions, channels).prepare_form,  # issue 12 §1: credit reviews (001 信用审核, 003 §6)
         CreditReviewStore(sessions, channels).apply_review,
         CreditReviewStore(sessions, channels).periodic_customers,

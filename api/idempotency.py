@@ -1,4 +1,5 @@
-"""`Idempotency-Key` on the POSTs that create a record (complaint, deal, bid, payment form, onboarding).
+"""`Idempotency-Key` on the POSTs that create a record (complaint, deal, bid, payment form, onboarding,
+ledger import and reversal).
 
 A client unsure whether its request arrived (a timeout, a lost answer, a double click) sends it
 again with the same key: the first request's status and answer come back (header
@@ -32,6 +33,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.datastructures import UploadFile
 
 from api.deps import CurrentActor, SettingsDep
 from api.errors import Conflict, Invalid
@@ -169,6 +171,26 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
+async def _request_bytes(request: Request) -> bytes:
+    """The body, or for a multipart upload (parsed, hence read, before dependencies run) a digest of
+    its fields and files: each name, file name and content."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await request.body()
+    digest = hashlib.sha256()
+    form = await request.form()
+    for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+        digest.update(name.encode() + b"\0")
+        if isinstance(value, UploadFile):
+            digest.update((value.filename or "").encode() + b"\0")
+            await value.seek(0)
+            digest.update(await value.read())
+            await value.seek(0)
+        else:
+            digest.update(value.encode())
+        digest.update(b"\0")
+    return digest.hexdigest().encode()
+
+
 async def idempotent_request(
     request: Request,
     response: Response,
@@ -186,7 +208,7 @@ async def idempotent_request(
         ),
     ] = None,
 ) -> IdempotentRequest:
-    body = await request.body()
+    body = await _request_bytes(request)
     path = request.url.path
     return IdempotentRequest(
         request=request,

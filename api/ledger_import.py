@@ -8,8 +8,9 @@ imports it again — never half a file.
 
 Deliveries in an import are facts: finance shipped the goods already (in the ERP). They are booked
 even beyond the credit limit — refusing them would make the ledger lie — but each such row carries a
-warning and the customer then appears in `GET /credit/over-limit` (001 §3: beyond the limit is the
-general manager's call, so it must be seen).
+warning and no gate is skipped (domain/import_credit.py): a credit customer beyond its limit gets the
+general manager's over-limit approval as a ratification and no more credit until it is decided
+(001 §3); a prepaid balance taken below zero gets a finance task (000 §9 (一)).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, CustomerLedgerEntry
 from domain.credit import CreditStanding
-from domain.ledger import LedgerEntry, LedgerKind
+from domain.customer_gate import CustomerOperation, customer_problem
+from domain.import_credit import Beyond, FollowUp, beyond_available, follow_up
+from domain.ledger import ZERO, LedgerEntry, LedgerKind
 from domain.text import FIRST_YEAR, LAST_YEAR, text_problem
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -201,16 +204,25 @@ class Checked:
 
 async def check(session: AsyncSession, parsed: Parsed, recorded_by: str) -> Checked:
     """Every row checked: parse, customer on file, kind, amount, date, a reference not booked yet
-    for that customer and kind nor repeated in the file."""
+    for that customer and kind nor repeated in the file. A delivery for a customer that may not
+    trade (suspended, past, terminated, destroyed: domain/customer_gate.py, 004 §4-§6) is a bad row
+    like any other: the status gate holds on the import as on every route (a receipt is collected
+    whatever the status)."""
     now = datetime.now(UTC)
     codes = {fields.get("credit_code", "") for _, fields in parsed.rows}
     customers: dict[str, int] = {}
+    not_trading: dict[int, str] = {}  # customer id → why it may take no delivery (004 §4-§6)
     code_list = sorted(c for c in codes if c)
     for start in range(0, len(code_list), 500):
         found = await session.execute(
-            select(Customer.credit_code, Customer.id).where(Customer.credit_code.in_(code_list[start : start + 500]))
+            select(Customer.credit_code, Customer.id, Customer.status, Customer.destroyed_at).where(
+                Customer.credit_code.in_(code_list[start : start + 500])
+            )
         )
-        customers.update({code: cid for code, cid in found})
+        for code, cid, status, destroyed_at in found:
+            customers[code] = cid
+            if (problem := customer_problem(CustomerOperation.deliver, status, destroyed_at)) is not None:
+                not_trading[cid] = problem
     results: list[RowResult] = []
     entries: list[LedgerEntry] = []
     seen: dict[tuple[int, str, str], int] = {}
@@ -228,6 +240,8 @@ async def check(session: AsyncSession, parsed: Parsed, recorded_by: str) -> Chec
         if kind is None:
             bad("kind", "must be delivery (发货) or receipt (收款)")
         result.kind = kind
+        if kind is LedgerKind.delivery and customer_id in not_trading:
+            bad("credit_code", f"{not_trading[customer_id]}: set its status first, or correct the ERP row")
         amount: Decimal | None = None
         try:
             amount = Decimal(fields.get("amount", "").replace(",", ""))
@@ -295,18 +309,38 @@ async def _already_booked(
             row.problems.append(RowProblem(row=row.row, column="reference", reason="already booked for this customer"))
 
 
-def warnings(standings: dict[int, CreditStanding], entries: list[LedgerEntry], results: list[RowResult]) -> None:
-    """Mark each delivery that goes beyond what its customer had available, running through the file
-    in order (receipts add, deliveries take): booked anyway, but seen (module docstring)."""
-    available = {cid: s.available for cid, s in standings.items()}
+def beyond(standings: dict[int, CreditStanding], entries: list[LedgerEntry], results: list[RowResult]) -> list[Beyond]:
+    """The rows that went beyond what their customer had available, grouped by customer, each row
+    warned (domain/import_credit.py): a credit customer's go to the GM for ratification, a prepaid
+    customer's overdraw its balance and go to finance."""
     good = [r for r in results if not r.problems]
-    for entry, result in zip(entries, good, strict=True):
-        if entry.kind is LedgerKind.receipt:
-            available[entry.customer_id] += entry.amount
-            continue
-        if entry.amount > available[entry.customer_id]:
-            result.warning = (
-                f"beyond what the customer had available ({available[entry.customer_id]:.2f}): booked as an ERP "
-                "fact, the customer is listed in GET /credit/over-limit (001 §3)"
-            )
-        available[entry.customer_id] = max(available[entry.customer_id] - entry.amount, Decimal("0"))
+    moves = [(e.customer_id, e.kind, e.amount) for e in entries]
+    groups: dict[int, Beyond] = {}
+    for position in beyond_available({cid: s.available for cid, s in standings.items()}, moves):
+        entry, result = entries[position], good[position]
+        standing = standings[entry.customer_id]
+        group = groups.setdefault(
+            entry.customer_id,
+            Beyond(
+                customer_id=entry.customer_id,
+                follow_up=follow_up(standing.settlement),
+                rows=[],
+                amount=ZERO,
+                available_before=standing.available,
+            ),
+        )
+        group.rows.append(result.row)
+        group.amount += entry.amount
+        result.warning = WARNING[group.follow_up]
+    return list(groups.values())
+
+
+WARNING = {
+    FollowUp.ratification: (
+        "beyond the credit limit: booked as an ERP fact; the general manager ratifies it and credit sales are held "
+        "until then (001 §3)"
+    ),
+    FollowUp.finance: (
+        "overdrew the prepaid balance: booked as an ERP fact; finance has a task to settle it (000 §9 (一) 先款后货)"
+    ),
+}

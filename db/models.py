@@ -648,10 +648,15 @@ class CustomerLedgerEntry(Base):
     # after the term for a credit customer; NULL for receipts. The import that booked the row, if any.
     due_on: Mapped[date | None] = mapped_column(Date)
     import_id: Mapped[int | None] = mapped_column(Integer)
+    # issue 20: a correction is a reversing entry (the opposite kind) naming the entry it reverses; never an edit.
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_ledger.id", name="fk_customer_ledger_reverses")
+    )
 
     # A retried activity finds its receipt instead of booking it twice (NULLs never collide).
     __table_args__ = (
         UniqueConstraint("process_id", "kind", name="uq_customer_ledger_process_kind"),
+        UniqueConstraint("reverses_id", name="uq_customer_ledger_reverses"),
         Index("ix_customer_ledger_due", "customer_id", "kind", "due_on"),
         Index("ix_customer_ledger_reference", "customer_id", "kind", "reference"),
     )
@@ -777,6 +782,8 @@ class CreditAccount(Base):
     risk_since: Mapped[datetime | None] = mapped_column()
     granted_process_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column()
+    # issue 20 (001 §3): an imported delivery beyond the limit awaits the GM's ratification, or was refused it
+    credit_hold: Mapped[str | None] = mapped_column(String(20))  # domain.credit.CreditHold
 
 
 class CreditDecision(Base):
@@ -798,6 +805,19 @@ class CreditDecision(Base):
     reason: Mapped[str] = mapped_column(String(2000))
     decided_by: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[datetime] = mapped_column()
+
+
+class CreditCollectionDue(Base):
+    """A month's collection of a customer as its round opened it (000 §13; issue 20): the amount asked
+    beyond older collections still open, and the last ledger entry the round saw — so receipts are
+    shared out over the months once (domain.collection.allocate)."""
+
+    __tablename__ = "credit_collection_dues"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    last_entry_id: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column()
 
 
 class LedgerImport(Base):

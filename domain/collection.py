@@ -29,6 +29,11 @@ COLLECTION_LADDER = (Role.marketing_manager, Role.business_vp)
 # on the 20th to the 31st — the last working day of a month never falls before the 20th (the longest
 # official holiday, Spring Festival, is nine days).
 ROUND_CRON = "0 9 20-31 * *"
+# Who is collected: every customer whose balance is below zero, whatever its terms now. Reading of
+# 000 §13 (严禁发生应收账款未回收的情况): the duty follows the money owed, not the current terms — a
+# customer whose credit was withdrawn (back to prepaid) or lowered, or a prepaid customer an ERP
+# import overdrew, still owes what it took, and that is collected at month end like any credit.
+OWES_BELOW = ZERO
 
 
 def collection_chain(working_days: int) -> ChainSpec:
@@ -91,6 +96,7 @@ class CollectionDue(BaseModel):
 class DuePage(BaseModel):
     after_customer_id: int = 0
     limit: int = Field(default=200, ge=1, le=1000)
+    month: str | None = None  # the round's month: its dues are recorded (issue 20); None in older histories
 
 
 class CollectionInput(BaseModel):
@@ -110,6 +116,45 @@ class CollectionCheck(BaseModel):
     customer_id: int
     after_entry_id: int
     amount: Decimal
+    month: str | None = None  # None in older histories: every receipt since the round counts
+
+
+class RecordedDue(BaseModel):
+    """A month's collection as its round recorded it (`credit_collection_dues`)."""
+
+    month: str
+    amount: Decimal
+    last_entry_id: int
+
+
+def allocate(dues: list[RecordedDue], receipts: list[tuple[int, Decimal]]) -> dict[str, Decimal]:
+    """What each month's collection received: a receipt counts toward ONE collection only (issue 20).
+
+    Receipts (ledger id, amount), in id order, pay the dues oldest month first; a receipt pays only a
+    collection whose round it followed (id above the round's last entry). A newer month's amount is
+    what the customer owed beyond the older collections still open (`carried`), so the months never
+    claim the same money twice and the collector is never asked for more than is owed (000 §13)."""
+    ids = [receipt_id for receipt_id, _ in receipts]
+    left = [amount for _, amount in receipts]
+    received: dict[str, Decimal] = {}
+    for due in sorted(dues, key=lambda d: d.month):
+        got = ZERO
+        for i, receipt_id in enumerate(ids):
+            if got >= due.amount:
+                break
+            if receipt_id <= due.last_entry_id or left[i] <= ZERO:
+                continue
+            take = min(left[i], due.amount - got)
+            left[i] -= take
+            got += take
+        received[due.month] = got
+    return received
+
+
+def carried(older: list[RecordedDue], receipts: list[tuple[int, Decimal]]) -> Decimal:
+    """What older months' collections still miss: owed already, collected by them, not by a new one."""
+    received = allocate(older, receipts)
+    return sum((remaining(d.amount, received[d.month]) for d in older), ZERO)
 
 
 class CollectionStatus(BaseModel):

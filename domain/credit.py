@@ -102,6 +102,20 @@ DEFAULT_POLICY = CreditPolicyIn(
 )
 
 
+class CreditHold(StrEnum):
+    """Credit sales held for a decision on a delivery already made beyond the limit (001 §3).
+
+    An ERP import books what finance shipped (a fact) even beyond the limit; the general manager then
+    ratifies it (追认). Until the GM decides, the customer takes nothing more on credit (`ratification`).
+    Reading chosen where the issue leaves it open: a refused ratification keeps credit held
+    (`ratification_refused`) until a credit review (001 信用审核, 003 §6) decides the customer's
+    terms — the goods are gone, so refusing cannot undo them; it says "no more credit as things stand".
+    """
+
+    ratification = "ratification"
+    ratification_refused = "ratification_refused"
+
+
 class Overdue(BaseModel):
     amount: Money = ZERO
     days: int = 0
@@ -162,6 +176,9 @@ class CreditStanding(BaseModel):
     credit_blocked: bool = Field(description="high risk: no credit sale until a credit review decides (003 §6)")
     collateral: str | None = None
     collector: str | None = None
+    credit_hold: CreditHold | None = Field(
+        default=None, description="an imported delivery beyond the limit awaits, or was refused, ratification (001 §3)"
+    )
 
 
 def standing(
@@ -177,8 +194,9 @@ def standing(
     blocked: bool,
     collateral: str | None = None,
     collector: str | None = None,
+    hold: CreditHold | None = None,
 ) -> CreditStanding:
-    usable = limit if settlement is Settlement.periodic and not blocked else ZERO
+    usable = limit if settlement is Settlement.periodic and not blocked and hold is None else ZERO
     return CreditStanding(
         customer_id=customer_id,
         settlement=settlement,
@@ -194,6 +212,7 @@ def standing(
         credit_blocked=blocked,
         collateral=collateral,
         collector=collector,
+        credit_hold=hold,
     )
 
 
@@ -203,6 +222,7 @@ class DrawRefusal(StrEnum):
     payment_before_goods = "payment_before_goods"  # a prepaid customer short of funds (000 §9 (一), §13)
     over_limit = "over_limit"  # a credit customer past its limit: the GM may approve it (001 §3)
     credit_blocked = "credit_blocked"  # high risk: credit sales wait for the review (003 §6)
+    credit_held = "credit_held"  # an imported delivery beyond the limit awaits ratification (001 §3, CreditHold)
 
 
 def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, str] | None:
@@ -214,6 +234,15 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
         f"balance {standing.balance:.2f}, limit {standing.limit:.2f}, outstanding {standing.outstanding:.2f}, "
         f"available {standing.available:.2f}, delivery {amount:.2f}, short by {short:.2f}"
     )
+    if standing.credit_hold is CreditHold.ratification:
+        return DrawRefusal.credit_held, (
+            f"credit held: a delivery beyond the limit awaits the general manager's ratification (001 §3); {figures}"
+        )
+    if standing.credit_hold is CreditHold.ratification_refused:
+        return DrawRefusal.credit_held, (
+            "credit held: the general manager refused to ratify a delivery beyond the limit (001 §3); "
+            f"a credit review decides the terms (001 信用审核); {figures}"
+        )
     if standing.credit_blocked:
         return DrawRefusal.credit_blocked, f"risk high: credit sales wait for the credit review (003 §6); {figures}"
     if standing.settlement is Settlement.periodic:
@@ -253,6 +282,15 @@ def credit_application_workflow_id(credit_code: str, token: str) -> str:
 
 def over_limit_workflow_id(credit_code: str, token: str) -> str:
     return f"credit-over-limit-{credit_code}-{token}"
+
+
+def ratification_workflow_id(credit_code: str, token: str) -> str:
+    """The GM's ratification of imported deliveries beyond the limit (001 §3): its own prefix, so the
+    running ones of a customer are found by their ids."""
+    return f"{RATIFICATION_PREFIX}{credit_code}-{token}"
+
+
+RATIFICATION_PREFIX = "credit-ratification-"
 
 
 def credit_review_workflow_id(credit_code: str, occasion: ReviewOccasion, key: str) -> str:

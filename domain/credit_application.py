@@ -167,6 +167,9 @@ class OverLimitInput(BaseModel):
     detail: str = Field(max_length=2000)
     applicant: Actor
     chain: ChainSpec = OVER_LIMIT_CHAIN
+    # issue 20: deliveries an ERP import booked already (`entry` sums them): the GM ratifies (001 §3),
+    # nothing is booked on approval, and credit is held until the decision (domain.credit.CreditHold)
+    ratification: bool = False
 
 
 class OverLimitView(ProcessView):
@@ -177,10 +180,13 @@ class OverLimitView(ProcessView):
     booked_entry_id: int | None = None
 
 
-def over_limit_subject(customer: CreditCustomer, entry: LedgerEntry, standing: CreditStanding) -> str:
-    """The task's subject carries the figures the GM decides on (001 §3)."""
+def over_limit_subject(
+    customer: CreditCustomer, entry: LedgerEntry, standing: CreditStanding, *, ratification: bool = False
+) -> str:
+    """The task's subject carries the figures the GM decides on (001 §3); a ratification says so."""
     short = entry.amount - standing.available
+    what = "超信用范围发货追认 (已发货)" if ratification else "超信用范围发货"
     return (
-        f"{customer.name} 超信用范围发货 {entry.amount:.2f} ({entry.reference}): limit {standing.limit:.2f}, "
+        f"{customer.name} {what} {entry.amount:.2f} ({entry.reference}): limit {standing.limit:.2f}, "
         f"outstanding {standing.outstanding:.2f}, short by {short:.2f}"
     )

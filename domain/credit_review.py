@@ -184,6 +184,9 @@ class RiskReviewDue(BaseModel):
 
     customer: CreditCustomer
     risk_since: datetime
+    # issue 20: reviews of this episode already closed without lifting the block (rejected): the
+    # next sweep opens a new one, so a blocked customer is never left without a review
+    closed_reviews: int = 0
 
 
 def half_year(day: date) -> str:
@@ -191,11 +194,14 @@ def half_year(day: date) -> str:
     return f"{day.year}H{1 if day.month <= 6 else 2}"
 
 
-def risk_key(risk_since: datetime) -> str:
+def risk_key(risk_since: datetime, closed_reviews: int = 0) -> str:
     """The key of a risk review: the moment (UTC, as the ledger route formats it) the risk turned
-    high, so one review per episode; SQLite gives the moment back naive, in UTC."""
+    high, so one review per episode; SQLite gives the moment back naive, in UTC. Reading chosen for
+    003 §6 (credit sales wait for the review): a review rejected leaves the customer blocked with no
+    review open, so the next daily sweep opens the episode's next review (`-2`, `-3`, …)."""
     moment = risk_since.replace(tzinfo=UTC) if risk_since.tzinfo is None else risk_since.astimezone(UTC)
-    return moment.strftime("%Y%m%dT%H%M%S")
+    key = moment.strftime("%Y%m%dT%H%M%S")
+    return f"{key}-{closed_reviews + 1}" if closed_reviews else key
 
 
 def round_workflow_id(half: str) -> str:

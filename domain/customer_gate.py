@@ -13,8 +13,11 @@ name the statuses, not the acts; the reading chosen here:
   changes (their moves are domain/customer_record.py's STATUS_MOVES), hand-over, borrowing, credit
   reviews (they lower or withdraw credit, 003 §6) and development research (000 §12: win a
   suspended or past customer back; a terminated one is dissolved, 004 §4 (四));
-- money owed is collected and complaints are taken whatever the status, destroyed files included
-  (000 §13 all receivables collected; 000 §16 nobody may shirk a complaint);
+- money owed is collected, a wrong ledger entry is reversed and complaints are taken whatever the
+  status, destroyed files included (000 §13 all receivables collected; 000 §16 nobody may shirk a
+  complaint);
+- a VAT special invoice for fuel already paid for is owed whatever the status now (000 §9 (三)), but
+  no longer once the file is destroyed;
 - only a past file is destroyed (004 §6), once.
 
 A destroyed file (`customers.destroyed_at`) counts as its own status, `destroyed`, whatever its
@@ -45,6 +48,7 @@ class CustomerOperation(StrEnum):
     destroy_file = "destroy_file"  # 004 §6
     deliver = "deliver"  # goods on the ledger (000 §9 (一), §13)
     collect = "collect"  # money received or collected (000 §13)
+    correct_ledger = "correct_ledger"  # a reversing entry: the money record kept true (000 §13)
     top_up = "top_up"  # prepaid funds (000 §9 (一))
     credit_application = "credit_application"  # 000 §13
     credit_review = "credit_review"  # 001 信用审核, 003 §6
@@ -53,6 +57,7 @@ class CustomerOperation(StrEnum):
     visit_plan = "visit_plan"  # 000 §15
     develop = "develop"  # 000 §12 development plans and research
     award = "award"  # 000 §7 (五)-(六): win a tender
+    invoice = "invoice"  # 000 §9 (三): a VAT special invoice for fuel already paid for
 
 
 _S = CustomerStatus
@@ -70,6 +75,7 @@ ALLOWED: dict[CustomerOperation, frozenset[str]] = {
     CustomerOperation.destroy_file: frozenset({_S.past.value}),
     CustomerOperation.deliver: TRADING,
     CustomerOperation.collect: EVERY,
+    CustomerOperation.correct_ledger: EVERY,
     CustomerOperation.top_up: TRADING,
     CustomerOperation.credit_application: TRADING,
     CustomerOperation.credit_review: ON_FILE,
@@ -78,6 +84,7 @@ ALLOWED: dict[CustomerOperation, frozenset[str]] = {
     CustomerOperation.visit_plan: frozenset({_S.prospect.value, _S.active.value}),
     CustomerOperation.develop: ON_FILE - {_S.terminated.value},
     CustomerOperation.award: frozenset({_S.prospect.value, _S.active.value}),
+    CustomerOperation.invoice: ON_FILE,
 }
 
 

@@ -57,3 +57,25 @@ def draw_problem(confirmed: Decimal, amount: Decimal, credit_limit: Decimal = ZE
         f"payment before goods (000 §9 (一) 先款后货): the confirmed balance is {confirmed:.2f}, "
         f"the draw is {amount:.2f}, short by {amount - available:.2f}"
     )
+
+
+# --- corrections (issue 20): a booked entry is never edited; a reversing entry cancels it ----------
+
+OPPOSITE: dict[LedgerKind, LedgerKind] = {
+    LedgerKind.receipt: LedgerKind.delivery,
+    LedgerKind.delivery: LedgerKind.receipt,
+}
+
+
+def reversal_problem(*, is_reversal: bool, reversed_by: int | None) -> str | None:
+    """Why an entry may not be reversed: once only, and a reversal is not itself reversed (book the
+    entry again instead). The ledger is evidence for the auditors (000 §9 (一), §13): it only grows."""
+    if reversed_by is not None:
+        return f"the entry is reversed already (entry {reversed_by}): an entry is reversed once"
+    if is_reversal:
+        return "the entry is itself a reversal: book the original again rather than reversing a reversal"
+    return None
+
+
+def reversal_reference(entry_id: int, reference: str) -> str:
+    return f"冲销 #{entry_id} {reference}"[:100]

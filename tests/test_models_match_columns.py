@@ -318,6 +318,7 @@ STORED_IN: dict[str, Any] = {
     "LedgerPostIn.amount": c["customer_ledger"].amount,
     "LedgerPostIn.reference": c["customer_ledger"].reference,
     "LedgerPostIn.occurred_at": c["customer_ledger"].occurred_at,
+    "ReversalIn.reason": c["admin_audit"].after,  # issue 20: the reversal's reason, in its audit row
     "CreditPolicyIn.effective_from": c["credit_policies"].effective_from,
     "CreditPolicyIn.limit_by_grade": c["credit_policies"].limit_by_grade,
     "CreditPolicyIn.max_term_days": c["credit_policies"].max_term_days,

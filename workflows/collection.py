@@ -69,7 +69,8 @@ class CreditCollectionRoundWorkflow:
         chain = collection_chain(days)
         after = start.after_customer_id
         while True:
-            page = await look_up(CollectionStore.collections_due, DuePage(after_customer_id=after, limit=PAGE))
+            request = DuePage(after_customer_id=after, limit=PAGE, month=result.month)
+            page = await look_up(CollectionStore.collections_due, request)
             for due in page:
                 collection = CollectionInput(due=due, month=result.month, round_day=day, chain=chain)
                 child_id = collection_workflow_id(due.customer.credit_code, result.month)
@@ -130,7 +131,10 @@ class CreditCollectionWorkflow(SingleChainHost):
     def _check(self) -> CollectionCheck:
         due = self.start.due
         return CollectionCheck(
-            customer_id=due.customer.customer_id, after_entry_id=due.last_entry_id, amount=due.amount
+            customer_id=due.customer.customer_id,
+            after_entry_id=due.last_entry_id,
+            amount=due.amount,
+            month=self.start.month,
         )
 
     async def _status(self) -> CollectionStatus:

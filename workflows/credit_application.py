@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.credit_application_store import CreditApplicationStore
+    from activities.credit_hold import RatificationDecided
     from activities.credit_store import CreditStore
     from activities.process_store import ProcessStore, ProcessSync
     from domain import errors
@@ -29,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         credit_application_chain,
         over_limit_subject,
     )
-    from domain.models import ProcessStatus, ProcessView
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from domain.models import ProcessStatus, ProcessView, WithdrawRequest
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
     from workflows.kernel import Kernel, Outbox
 
 
@@ -156,7 +157,9 @@ class OverLimitApprovalWorkflow(SingleChainHost):
                 process_id=info.run_id,
                 workflow_id=info.workflow_id,
                 process_type=start.chain.process_type,
-                subject=over_limit_subject(start.customer, start.entry, start.standing),
+                subject=over_limit_subject(
+                    start.customer, start.entry, start.standing, ratification=start.ratification
+                ),
                 applicant=start.applicant.username,
                 unit=unit,
                 unit_path=(unit,) if unit else (),
@@ -170,7 +173,9 @@ class OverLimitApprovalWorkflow(SingleChainHost):
 
     async def _run(self) -> OverLimitView:
         outcome = await self.approvals.run()
-        if outcome is Outcome.approve:
+        if self.start.ratification:
+            await self._ratified(outcome)
+        elif outcome is Outcome.approve:
             await self._book()
             self.status = ProcessStatus.approved
             self._tell_poster(f"approved by the general manager: delivery booked (entry {self.booked_entry_id})")
@@ -180,6 +185,32 @@ class OverLimitApprovalWorkflow(SingleChainHost):
         await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
+
+    async def _ratified(self, outcome: Outcome | None) -> None:
+        """Imported deliveries, booked already: the GM's answer lifts the credit hold (ratified) or
+        keeps it until a credit review decides (refused), in the credit store (domain.credit.CreditHold)."""
+        if outcome is None:  # no withdrawal of a ratification (validate_withdraw): nothing to settle
+            return
+        ratified = outcome is Outcome.approve
+        decided = RatificationDecided(
+            customer_id=self.start.customer.customer_id,
+            process_id=self.approvals.process.process_id,
+            workflow_id=self.approvals.process.workflow_id,
+            ratified=ratified,
+        )
+        await self.kernel.stored(lambda: store(CreditStore.settle_ratification, decided))
+        self.status = OUTCOME_STATUS[outcome]
+        self._tell_poster(
+            "ratified by the general manager: credit sales resume"
+            if ratified
+            else "ratification refused by the general manager: credit stays held until a credit review decides"
+        )
+
+    def validate_withdraw(self, request: WithdrawRequest) -> None:
+        """A delivery made already is ratified or refused by the GM (001 §3), not withdrawn."""
+        if self.start.ratification:
+            raise refuse("a ratification of deliveries already made is decided by the general manager (001 §3)")
+        super().validate_withdraw(request)
 
     async def _book(self) -> None:
         """The approved delivery, booked once: the entry names this process (001 §3)."""

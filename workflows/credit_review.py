@@ -94,8 +94,9 @@ class CreditRiskSweepWorkflow:
     """Daily (003 §6): the risk of every credit customer recomputed for the day (turning high blocks
     credit sales and notifies, in `CreditStore.refresh_risks`), then a risk review for every
     customer blocked and not reviewed yet — its key is the moment the risk turned high, so each
-    episode is reviewed once. A review rejected leaves the customer blocked: the marketing manager
-    opens another by hand (`POST /customers/{id}/credit-reviews`)."""
+    episode is reviewed once at a time. A review rejected leaves the customer blocked, and the next
+    sweep opens the episode's next review (`domain.credit_review.risk_key`); the marketing manager
+    may also open one by hand (`POST /customers/{id}/credit-reviews`)."""
 
     @workflow.run
     async def run(self, start: SweepInput) -> SweepInput:
@@ -116,7 +117,9 @@ class CreditRiskSweepWorkflow:
             CreditReviewStore.reviews_due, Batch(after_customer_id=state.reviews_after_customer_id, limit=state.batch)
         )
         reviews = [
-            CreditReviewInput(customer=d.customer, occasion=ReviewOccasion.risk, key=risk_key(d.risk_since))
+            CreditReviewInput(
+                customer=d.customer, occasion=ReviewOccasion.risk, key=risk_key(d.risk_since, d.closed_reviews)
+            )
             for d in due
         ]
         state = state.model_copy(update={"reviews_started": state.reviews_started + await start_reviews(reviews)})

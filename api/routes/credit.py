@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from activities.credit_hold import hold_credit
 from activities.credit_store import (
     Booked,
     RiskChange,
@@ -30,13 +32,14 @@ from activities.credit_store import (
     policy_in_force,
     policy_view,
 )
+from activities.ledger_reversal import ReversalRefused, reverse_entry
 from api import ledger_import
 from api.collection_signal import signal_collection
 from api.credit_review_start import start_credit_review
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
-from api.errors import Conflict, Forbidden, Invalid
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.idempotency import idempotent
-from api.over_limit import start_over_limit_approval
+from api.over_limit import start_import_follow_up, start_over_limit_approval
 from api.params import Offset, RowId
 from api.visibility import get_customer
 from db.models import AdminAudit, CreditAccount, CreditPolicy, Customer, CustomerBalance, LedgerImport, Process
@@ -54,6 +57,7 @@ from domain.credit import (
     Settlement,
 )
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.import_credit import Beyond, FollowUp
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessStatus
 from domain.roles import CREDIT_DESK, Role
@@ -99,7 +103,9 @@ class LedgerPostedOut(BaseModel):
 class CreditRefusalOut(BaseModel):
     """409 of `POST /customers/{id}/ledger`: why the delivery was refused, with the figures."""
 
-    error: str = Field(description="payment_before_goods | credit_blocked | over_limit (or conflict: a replayed key)")
+    error: str = Field(
+        description="payment_before_goods | credit_blocked | credit_held | over_limit (or conflict: a replayed key)"
+    )
     detail: Any
     approval_process_id: str | None = Field(default=None, description="over_limit: the GM approval started (001 §3)")
 
@@ -374,14 +380,26 @@ async def change_policy(body: CreditPolicyIn, session: SessionDep, actor: Actor 
     return policy_view(row)
 
 
+class ImportFollowUpOut(BaseModel):
+    """A customer the import took beyond what it had available, and the process that answers for it."""
+
+    customer_id: int
+    follow_up: FollowUp = Field(description="ratification: the GM ratifies (001 §3); finance: a prepaid overdraw")
+    rows: list[int] = Field(description="the file's rows that went beyond (as numbered in the file)")
+    amount: Decimal
+    process_id: str | None = Field(description="the GM's ratification or finance's task; null: Temporal was down")
+
+
 class ImportOut(BaseModel):
     import_id: int
     format: str
     rows: int
     results: list[ledger_import.RowResult]
+    follow_ups: list[ImportFollowUpOut] = []
 
 
 @router.post("/ledger/imports", status_code=status.HTTP_201_CREATED, response_model=ImportOut)
+@idempotent
 async def import_ledger(
     request: Request,
     session: SessionDep,
@@ -392,8 +410,11 @@ async def import_ledger(
     """Finance imports its ERP ledger: every row checked first; one bad row → 422 naming each bad
     row and nothing booked; else every row booked in one transaction (api/ledger_import.py).
 
-    No `Idempotency-Key` (a multipart body is read once): the file is its own key — sent again, each
-    of its references is found booked already and the whole file is refused, nothing twice."""
+    Deliveries beyond what a customer had available are booked (facts) and answered for
+    (domain/import_credit.py): the GM's ratification for a credit customer, whose credit is held
+    until then (001 §3), a finance task for an overdrawn prepaid balance (000 §9 (一)); `follow_ups`
+    names them. Takes an `Idempotency-Key`; sent again without one, every reference is found booked
+    already and the whole file is refused, nothing twice."""
     content = await file.read(ledger_import.MAX_BYTES + 1)
     filename = (file.filename or "upload")[:200]
     try:
@@ -410,7 +431,7 @@ async def import_ledger(
     async with write_transaction(request.app.state.sessions) as writer:
         touched = sorted({e.customer_id for e in checked.entries})
         standings = {cid: await credit_standing(writer, cid) for cid in touched}
-        ledger_import.warnings(standings, checked.entries, checked.results)
+        beyond = ledger_import.beyond(standings, checked.entries, checked.results)
         record = LedgerImport(
             filename=filename,
             format=parsed.format,
@@ -421,17 +442,98 @@ async def import_ledger(
         writer.add(record)
         await writer.flush()
         ids, risks = await book_batch(writer, checked.entries, import_id=record.id, today=_today())
+        await hold_credit(writer, [b.customer_id for b in beyond if b.follow_up is FollowUp.ratification])
         high = [r for r in risks if r.turned_high]
-        customers = {
-            c.id: c
-            for c in await writer.scalars(select(Customer).where(Customer.id.in_([r.customer_id for r in high])))
-        }
+        named = {r.customer_id for r in high} | {b.customer_id for b in beyond}
+        customers = {c.id: c for c in await writer.scalars(select(Customer).where(Customer.id.in_(named)))}
         collections = await _open_collections(
             writer, {e.customer_id for e in checked.entries if e.kind is LedgerKind.receipt}
         )
     for result, entry_id in zip(checked.results, ids, strict=True):
         result.entry_id = entry_id
+    task_queue = request.app.state.task_queue
+    follow_ups = [
+        await _answer_for(temporal, task_queue, customers[b.customer_id], b, standings[b.customer_id], record, actor)
+        for b in beyond
+    ]
     for risk in high:
-        await _review_if_high(temporal, request.app.state.task_queue, customers[risk.customer_id], risk)
+        await _review_if_high(temporal, task_queue, customers[risk.customer_id], risk)
     await _tell_collections(temporal, collections)
-    return ImportOut(import_id=record.id, format=parsed.format, rows=len(ids), results=checked.results)
+    return ImportOut(
+        import_id=record.id, format=parsed.format, rows=len(ids), results=checked.results, follow_ups=follow_ups
+    )
+
+
+async def _answer_for(
+    temporal: Client,
+    task_queue: str,
+    customer: Customer,
+    beyond: Beyond,
+    standing: CreditStanding,
+    record: LedgerImport,
+    actor: Actor,
+) -> ImportFollowUpOut:
+    """Start the GM's ratification or finance's task for one customer the import took beyond (best
+    effort after the booking: with Temporal down the rows stay booked, warned and, for credit, held)."""
+    process_id: str | None = None
+    try:
+        process_id = await start_import_follow_up(
+            temporal, task_queue, _subject(customer), beyond, standing, record.id, actor
+        )
+    except Exception:
+        log.exception("follow-up of import %s for customer %s not started", record.id, customer.id)
+    return ImportFollowUpOut(
+        customer_id=beyond.customer_id,
+        follow_up=beyond.follow_up,
+        rows=beyond.rows,
+        amount=beyond.amount,
+        process_id=process_id,
+    )
+
+
+class ReversalIn(BaseModel):
+    reason: StoredText = Field(min_length=1, max_length=500, description="why the entry was wrong (audited)")
+
+
+class ReversalOut(LedgerPostedOut):
+    reverses_id: int = Field(description="the entry this one reverses")
+
+
+@router.post("/customers/{customer_id}/ledger/{entry_id}/reversal", status_code=201, response_model=ReversalOut)
+@idempotent
+async def reverse_ledger_entry(
+    customer_id: RowId,
+    entry_id: RowId,
+    body: ReversalIn,
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = Importer,
+) -> ReversalOut:
+    """Finance corrects a ledger entry by a reversing entry of the opposite kind, linked to it, with
+    its reason in the admin audit log — never by an edit (activities/ledger_reversal.py). 409 for an
+    entry reversed already, or itself a reversal; 404 for an entry that is not the customer's."""
+    customer = await get_customer(session, actor, customer_id, loans=False)
+    await release_session()
+    try:
+        async with write_transaction(request.app.state.sessions) as writer:
+            booked, entry = await reverse_entry(writer, customer.id, entry_id, body.reason, actor.username, _today())
+            money_in = entry.kind is LedgerKind.receipt
+            collections = await _open_collections(writer, {customer.id}) if money_in else []
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    except ReversalRefused as exc:
+        raise Conflict(str(exc)) from None
+    except IntegrityError:  # a concurrent reversal of the same entry won (uq_customer_ledger_reverses)
+        raise Conflict("the entry is reversed already: an entry is reversed once") from None
+    await _review_if_high(temporal, request.app.state.task_queue, customer, booked.risk)
+    await _tell_collections(temporal, collections)
+    assert booked.entry_id is not None
+    return ReversalOut(
+        id=booked.entry_id,
+        **entry.model_dump(exclude={"process_id"}),
+        due_on=booked.due_on,
+        balance_after=booked.standing.balance,
+        standing=booked.standing,
+        reverses_id=entry_id,
+    )

@@ -72,6 +72,7 @@ class LedgerEntryOut(BaseModel):
     process_id: str | None = None
     due_on: date | None = None  # issue 12 §1: when a delivery falls due (000 §13)
     import_id: int | None = None  # the ERP import that booked it
+    reverses_id: int | None = None  # issue 20: the entry this reversing entry cancels
 
 
 class DrawOut(LedgerEntryOut):

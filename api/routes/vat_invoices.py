@@ -29,6 +29,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer, get_vat_invoice
 from db.models import InvoiceRegisterEntry
+from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessView
 from domain.roles import Role
 from domain.text import StoredText
@@ -89,6 +90,7 @@ async def request_vat_invoice(
     customer = await get_customer(session, actor, customer_id, loans=False)
     if not may_request(actor, customer.unit_code):
         raise Forbidden(f"the station {customer.unit_code} sends its customers' invoice forms (000 §5 (三), §9 (三))")
+    ensure_customer_may(CustomerOperation.invoice, customer)
     certificate = await session.scalar(
         select(InvoiceRegisterEntry.certificate)
         .where(InvoiceRegisterEntry.customer_id == customer.id, InvoiceRegisterEntry.entry == "certificate")

@@ -407,6 +407,12 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/credit/policy/versions"): Entry(Anyone()),
     ("PUT", f"{P}/credit/policy"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
+    # issue 20: a ledger entry is corrected by finance's reversing entry, never edited
+    ("POST", f"{P}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Entry(
+        Acts("customer", frozenset({"finance_reviewer"}), frozenset({"finance_reviewer"})),
+        lambda r: {"reason": "matrix"},
+        params={"entry_id": 1},
+    ),
     # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form is read with the review process; the
     # assessment is the marketing reviewer's (its open task); the marketing manager opens a review by hand.
     ("GET", f"{P}/credit-reviews/{{process_id}}/form"): Entry(Reads("credit_review")),

@@ -208,3 +208,55 @@ async def test_the_policy_is_versioned_by_the_administrator(
             select(AdminAudit).where(AdminAudit.action == "credit_policy", AdminAudit.target == f"v{version}")
         )
     assert audit is not None and audit.actor == "admin"
+
+
+# --- issue 20: a ledger entry is corrected by a reversing entry, never an edit ----------------------
+
+
+def reversal_url(customer_id: int, entry_id: int) -> str:
+    return f"/api/v1/customers/{customer_id}/ledger/{entry_id}/reversal"
+
+
+async def test_finance_reverses_an_entry_once_with_an_audit_row(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer_id = await make_credit_customer(sessions, limit=Decimal("1000.00"))
+    delivered = await post(api, customer_id, "sales_clerk", posting("delivery", "300.00"))
+    assert delivered.status_code == 201, delivered.text
+    entry_id = delivered.json()["id"]
+
+    refused = await api.post(reversal_url(customer_id, entry_id), "sales_clerk", json={"reason": "错单"})
+    assert refused.status_code == 403
+    reversed_ = await api.post(reversal_url(customer_id, entry_id), "finance_reviewer", json={"reason": "ERP 错单"})
+    assert reversed_.status_code == 201, reversed_.text
+    body = reversed_.json()
+    assert (body["kind"], body["amount"], body["reverses_id"], body["balance_after"]) == (
+        "receipt",
+        "300.00",
+        entry_id,
+        "0.00",
+    )
+    async with sessions() as session:
+        original = await session.get(CustomerLedgerEntry, entry_id)
+        target = f"customer {customer_id} entry {entry_id}"
+        audit = (await session.scalars(select(AdminAudit).where(AdminAudit.target == target))).all()
+    assert original is not None and (original.kind, original.amount) == ("delivery", Decimal("300.00"))  # unedited
+    assert [(a.action, a.actor, (a.after or {}).get("reason")) for a in audit] == [
+        ("ledger_reversal", "finance_reviewer", "ERP 错单")
+    ]
+
+    again = await api.post(reversal_url(customer_id, entry_id), "finance_reviewer", json={"reason": "再冲"})
+    assert again.status_code == 409 and "reversed already" in again.json()["detail"], again.text
+    of_reversal = await api.post(reversal_url(customer_id, body["id"]), "finance_reviewer", json={"reason": "x"})
+    assert of_reversal.status_code == 409, of_reversal.text
+    other = await make_credit_customer(sessions, limit=Decimal("10.00"))
+    elsewhere = await api.post(reversal_url(other, entry_id), "finance_reviewer", json={"reason": "x"})
+    assert elsewhere.status_code == 404
+    async with sessions() as session:
+        count = await session.scalar(select(func.count()).where(CustomerLedgerEntry.customer_id == customer_id))
+        audits = await session.scalar(select(func.count()).where(AdminAudit.action == "ledger_reversal"))
+    assert count == 2 and audits is not None and audits >= 1
+    credit = (await api.get(f"/api/v1/customers/{customer_id}/credit", "finance_reviewer")).json()
+    assert (credit["balance"], credit["available"]) == ("0.00", "1000.00")
+    ledger = (await api.get(f"/api/v1/customers/{customer_id}/ledger", "finance_reviewer")).json()
+    assert {e["id"]: e["reverses_id"] for e in ledger["entries"]} == {entry_id: None, body["id"]: entry_id}

@@ -54,6 +54,8 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("GET", f"{V}/customers/{{customer_id}}/credit/decisions"): Op.read,
     ("GET", f"{V}/customers/{{customer_id}}/credit"): Op.read,
     ("POST", f"{V}/complaints"): Op.complain,
+    ("GET", f"{V}/customers/{{customer_id}}/vat-invoices"): Op.read,
+    ("POST", f"{V}/customers/{{customer_id}}/vat-invoices"): Op.invoice,
     ("POST", f"{V}/big-customer-meetings/{{meeting_id}}/minutes"): Op.read,  # records who attended: a fact
     ("POST", f"{V}/customers/{{customer_id}}/changes"): Op.change_card,
     ("POST", f"{V}/customers/{{customer_id}}/status"): Op.change_status,
@@ -66,6 +68,7 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("POST", f"{V}/customers/{{customer_id}}/top-ups"): Op.top_up,
     ("POST", f"{V}/customers/{{customer_id}}/draws"): Op.deliver,
     ("POST", f"{V}/customers/{{customer_id}}/ledger"): Op.deliver,  # a receipt is `collect`: allowed always
+    ("POST", f"{V}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Op.correct_ledger,
     ("POST", f"{V}/credit-applications"): Op.credit_application,
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"): Op.credit_application,
     ("POST", f"{V}/customers/{{customer_id}}/credit-reviews"): Op.credit_review,
@@ -203,6 +206,9 @@ WALKS: dict[tuple[str, str], Walk] = {
     ("POST", f"{V}/visit-plans"): Walk(user="sales_clerk", body=_visit_plan),
     ("POST", f"{V}/development-plans"): Walk(user="marketing_manager", body=_development_plan),
     ("POST", f"{V}/trade"): Walk(user="sales_clerk", body=lambda cid, code: trade.trade_application(credit_code=code)),
+    ("POST", f"{V}/customers/{{customer_id}}/vat-invoices"): Walk(
+        user="station_manager", unit="STATION-ZZ01", body=lambda cid, code: {"amount": "100.00"}
+    ),
 }
 # Declared but not walked here: what they refuse is the same check of a route walked above, or
 # they need a running process first (the bids and the ranking: the test below; the store steps:

@@ -24,11 +24,13 @@ NOT_TRADING = {"prospect", "suspended", "past", "terminated", DESTROYED}
 REFUSED: dict[CustomerOperation, set[str]] = {
     Op.read: set(),
     Op.collect: set(),
+    Op.correct_ledger: set(),
     Op.complain: set(),
     Op.change_card: {DESTROYED},
     Op.change_status: {DESTROYED},
     Op.hand_over: {DESTROYED},
     Op.borrow_file: {DESTROYED},
+    Op.invoice: {DESTROYED},
     Op.credit_review: {DESTROYED},
     Op.develop: {"terminated", DESTROYED},
     Op.survey: {"suspended", "past", "terminated", DESTROYED},

@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from api.collection_signal import notify_collection
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry, Process, Task
 from domain import errors
 from domain.collection import CollectionRoundInput, CollectionRoundResult
@@ -90,23 +91,39 @@ async def credit_customer(
 
 async def receive(sessions: async_sessionmaker[AsyncSession], customer_id: int, amount: Decimal) -> None:
     """A receipt booked as the ledger does: the row, and the running balance moved by it."""
+    await book(sessions, customer_id, amount, kind="receipt", reference="RCV", recorded_by="finance_reviewer")
+
+
+async def book(
+    sessions: async_sessionmaker[AsyncSession],
+    customer_id: int,
+    amount: Decimal,
+    *,
+    kind: str,
+    reference: str,
+    recorded_by: str,
+    due_on: date | None = None,
+) -> None:
+    """A ledger row booked as the ledger does, with the running balance moved by it."""
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
         session.add(
             CustomerLedgerEntry(
                 customer_id=customer_id,
-                kind="receipt",
+                kind=kind,
                 amount=amount,
-                reference=f"RCV-{uuid.uuid4().hex[:8]}",
+                reference=f"{reference}-{uuid.uuid4().hex[:8]}",
                 occurred_at=now,
-                recorded_by="finance_reviewer",
+                recorded_by=recorded_by,
                 created_at=now,
+                due_on=due_on,
             )
         )
+        signed = amount if kind == "receipt" else -amount
         await session.execute(
             update(CustomerBalance)
             .where(CustomerBalance.customer_id == customer_id)
-            .values(balance=CustomerBalance.balance + amount, updated_at=now)
+            .values(balance=CustomerBalance.balance + signed, updated_at=now)
         )
 
 
@@ -150,12 +167,13 @@ def collected(task: Task, username: str = "sales_clerk", outcome: str = "approve
     )
 
 
-async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_last_working_day(
+async def test_round_opens_a_collection_for_each_customer_owing_on_the_last_working_day(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     owing = await credit_customer(sessions, Decimal("120000.00"))
     unassigned = await credit_customer(sessions, Decimal("3000.00"), collector=None)
     clear = await credit_customer(sessions, Decimal(0))
+    # credit withdrawn (back to prepaid) with money still owed: collected all the same (000 §13)
     prepaid = await credit_customer(sessions, Decimal("50.00"), settlement="prepaid")
 
     # The day before the month's last working day: nothing opens.
@@ -168,7 +186,7 @@ async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_la
     assert collection_workflow_id(owing.credit_code, "2026-09") in result.opened
     assert collection_workflow_id(unassigned.credit_code, "2026-09") in result.opened
     assert collection_workflow_id(clear.credit_code, "2026-09") not in result.opened
-    assert collection_workflow_id(prepaid.credit_code, "2026-09") not in result.opened
+    assert collection_workflow_id(prepaid.credit_code, "2026-09") in result.opened
 
     await collection(time_env.client, owing)
     [task] = await tasks_of(sessions, owing.id)
@@ -177,12 +195,30 @@ async def test_round_opens_a_collection_for_each_credit_customer_owing_on_the_la
     await collection(time_env.client, unassigned)
     [fallback] = await tasks_of(sessions, unassigned.id)
     assert (fallback.assignee, fallback.role) == (None, "marketing_manager")
-    assert await tasks_of(sessions, clear.id) == [] and await tasks_of(sessions, prepaid.id) == []
+    assert await tasks_of(sessions, clear.id) == []
+    await collection(time_env.client, prepaid)
+    [withdrawn] = await tasks_of(sessions, prepaid.id)
+    assert (withdrawn.assignee, "50.00" in withdrawn.subject) == ("sales_clerk", True)
 
     # A second fire of the same day opens nothing twice.
     again = await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
     assert collection_workflow_id(owing.credit_code, "2026-09") in again.opened
     assert len(await tasks_of(sessions, owing.id)) == 1
+
+
+async def test_a_customer_without_credit_terms_owing_money_is_collected_too(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §13: the terms gone (no credit account at all, e.g. a prepaid customer an ERP import
+    overdrew), the money owed is still collected; the marketing manager holds the task."""
+    owing = await credit_customer(sessions, Decimal("70.00"))
+    async with sessions.begin() as session:
+        await session.execute(delete(CreditAccount).where(CreditAccount.customer_id == owing.id))
+    result = await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
+    assert collection_workflow_id(owing.credit_code, "2026-09") in result.opened
+    await collection(time_env.client, owing)
+    [task] = await tasks_of(sessions, owing.id)
+    assert (task.assignee, task.role, "70.00" in task.subject) == (None, "marketing_manager", True)
 
 
 async def test_a_year_beyond_the_official_schedule_is_provisional(
@@ -271,3 +307,45 @@ async def test_receipts_covering_the_month_end_close_the_task_by_themselves(
     assert done.decided_by == "system" and (done.comment or "").startswith("cleared by receipts")
     assert "still unpaid 0.00" in (done.comment or "")
     record_history("credit_collection_cleared_by_receipts", await handle.fetch_history())
+
+
+async def owe_more(sessions: async_sessionmaker[AsyncSession], customer_id: int, amount: Decimal) -> None:
+    """A delivery on credit booked as the ledger does."""
+    due = date(2026, 11, 15)
+    await book(sessions, customer_id, amount, kind="delivery", reference="DLV", recorded_by="sales_clerk", due_on=due)
+
+
+async def test_a_receipt_counts_toward_one_collection_only(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (000 §13): September's collection still open at October's round, October asks only
+    what is owed beyond it, and a receipt pays September first — never both months at once."""
+    client = time_env.client
+    customer = await credit_customer(sessions, Decimal("100.00"))
+    await run_round(time_env, clock_worker.task_queue, SEPTEMBER_END)
+    september = await collection(client, customer)
+    await owe_more(sessions, customer.id, Decimal("150.00"))
+    round_id = f"collection-round-{uuid.uuid4()}"
+    with time_env.auto_time_skipping_disabled():
+        october_end = await client.execute_workflow(
+            "CreditCollectionRound",
+            CollectionRoundInput(day=date(2026, 10, 30)),
+            id=round_id,
+            task_queue=clock_worker.task_queue,
+            result_type=CollectionRoundResult,
+        )
+    assert october_end.is_last_working_day
+    october = await collection(client, customer, "2026-10")
+    tasks = {t.subject.split(" 月末回收 ")[0][-7:]: t for t in await tasks_of(sessions, customer.id)}
+    assert "150.00" in tasks["2026-10"].subject and "250.00" not in tasks["2026-10"].subject
+
+    await receive(sessions, customer.id, Decimal("100.00"))
+    for month in ("2026-09", "2026-10"):
+        await notify_collection(client, customer.credit_code, month)
+    assert ProcessView.model_validate(await september.result()).status == "approved"
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await october.execute_update("decide", collected(tasks["2026-10"]), result_type=ProcessView)
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert "received since 0.00, still unpaid 150.00" in str(refused.value.cause)
+    record_history("credit_collection_round_recorded_dues", await client.get_workflow_handle(round_id).fetch_history())
+    record_history("credit_collection_cleared_once_over_months", await september.fetch_history())

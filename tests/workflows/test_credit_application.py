@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.credit_hold import hold_credit
 from activities.credit_store import credit_standing
-from api.over_limit import start_over_limit_approval
+from api.over_limit import start_import_follow_up, start_over_limit_approval
 from db.models import (
     CreditAccount,
     CreditDecision,
@@ -27,7 +28,13 @@ from db.models import (
     Task,
 )
 from domain.approvals import Outcome
-from domain.credit import CreditCustomer, Settlement, credit_application_workflow_id, over_limit_workflow_id
+from domain.credit import (
+    RATIFICATION_PREFIX,
+    CreditCustomer,
+    Settlement,
+    credit_application_workflow_id,
+    over_limit_workflow_id,
+)
 from domain.credit_application import (
     CreditApplicationForm,
     CreditApplicationInput,
@@ -35,6 +42,7 @@ from domain.credit_application import (
     OverLimitView,
     credit_application_chain,
 )
+from domain.import_credit import Beyond, FollowUp
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
 from tests.engine_support import person
@@ -397,3 +405,42 @@ async def test_the_poster_withdraws_and_nothing_is_booked(
     await handle.result()
     assert await open_tasks(sessions, process_id) == []
     assert await deliveries(sessions, customer.customer_id) == []
+
+
+async def test_the_gm_ratifies_imported_deliveries_and_the_credit_hold_lifts(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (001 §3): an import booked the deliveries already; the GM's ratification books nothing
+    more and lifts the hold the import set; a ratification cannot be withdrawn."""
+    customer = await credit_customer(sessions, "10000.00")
+    async with sessions() as session, session.begin():
+        await hold_credit(session, [customer.customer_id])
+        standing = await credit_standing(session, customer.customer_id)
+    beyond = Beyond(
+        customer_id=customer.customer_id,
+        follow_up=FollowUp.ratification,
+        rows=[2, 5],
+        amount=Decimal("700.00"),
+        available_before=Decimal("0.00"),
+    )
+    process_id = await start_import_follow_up(
+        time_env.client, clock_worker.task_queue, customer, beyond, standing, 7, person("finance_reviewer")
+    )
+    async with sessions() as session:
+        process = await session.get(Process, process_id)
+    assert process is not None and process.workflow_id.startswith(RATIFICATION_PREFIX)
+    handle = time_env.client.get_workflow_handle(process.workflow_id, run_id=process_id)
+    [task] = await open_tasks(sessions, process_id)
+    assert (task.role, task.step) == ("general_manager", "gm_ratification")
+    assert "追认" in task.subject and "ERP import 7 rows 2, 5" in task.subject
+    withdraw = WithdrawRequest(actor=person("finance_reviewer"), reason="撤回")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update("withdraw", withdraw, result_type=ProcessView)
+
+    await decide(handle, task, "general_manager")
+    assert OverLimitView.model_validate(await handle.result()).status is ProcessStatus.approved
+    assert await deliveries(sessions, customer.customer_id) == []  # booked by the import, not again
+    async with sessions() as session:
+        account = await session.get(CreditAccount, customer.customer_id)
+    assert account is not None and account.credit_hold is None
+    record_history("credit_over_limit_ratified", await handle.fetch_history())

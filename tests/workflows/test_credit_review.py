@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -277,18 +277,7 @@ async def test_lower_and_withdraw_change_the_terms_a_rejected_review_leaves_them
         Decimal("100000.00"),
     )
 
-    handle = handles[rejected.customer_id]
-    view = await current(handle)
-    await handle.execute_update("assess", assessment("keep"), result_type=ProcessView)
-    task = next(t for t in await review_tasks(sessions, view.process_id) if t.role == "chief_accountant")
-    reject = DecisionRequest(
-        task_id=task.task_id,
-        step="approval",
-        outcome="reject",  # type: ignore[arg-type]
-        comment="逾期未清, 不同意维持",
-        actor=person("chief_accountant"),
-    )
-    assert (await handle.execute_update("decide", reject, result_type=ProcessView)).status == "rejected"
+    await reject_review(handles[rejected.customer_id], sessions)
     assert (await account(sessions, rejected.customer_id)).review_required  # blocked until a review is approved
 
 
@@ -402,3 +391,76 @@ async def test_the_round_on_1_january_reviews_the_first_half_in_batches(
         assert view.current_step == "assessment"
         form = await handle.query("review_form", result_type=ReviewFormView)
         assert form.form is not None and form.form.prepared_on == date(2027, 1, 1)
+
+
+async def sweep(client: Client, queue: str, today: date) -> WorkflowHandle[Any, Any]:
+    workflow_id = f"{sweep_workflow_id(today)}-{uuid.uuid4().hex[:6]}"
+    await client.execute_workflow(
+        "CreditRiskSweep", SweepInput(today=today), id=workflow_id, task_queue=queue, result_type=SweepInput
+    )
+    return client.get_workflow_handle(workflow_id)
+
+
+async def reject_review(handle: WorkflowHandle[Any, Any], sessions: async_sessionmaker[AsyncSession]) -> None:
+    view = await current(handle)
+    await handle.execute_update("assess", assessment("keep"), result_type=ProcessView)
+    task = next(t for t in await review_tasks(sessions, view.process_id) if t.role == "chief_accountant")
+    reject = DecisionRequest(
+        task_id=task.task_id,
+        step="approval",
+        outcome="reject",  # type: ignore[arg-type]
+        comment="逾期未清, 不同意维持",
+        actor=person("chief_accountant"),
+    )
+    assert (await handle.execute_update("decide", reject, result_type=ProcessView)).status == "rejected"
+
+
+async def test_a_rejected_risk_review_is_reopened_by_the_next_sweep(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (003 §6): a blocked customer is never left without a review; one at a time."""
+    client, queue = time_env.client, clock_worker.task_queue
+    today = (await time_env.get_current_time()).astimezone(CHINA).date()
+    customer = await credit_customer(sessions, review_required=True)
+    since = (await account(sessions, customer.customer_id)).risk_since
+    assert since is not None
+
+    def review(n: int) -> WorkflowHandle[Any, Any]:
+        key = risk_key(since, n)
+        return client.get_workflow_handle(credit_review_workflow_id(customer.credit_code, ReviewOccasion.risk, key))
+
+    await sweep(client, queue, today)
+    first = review(0)
+    await reject_review(first, sessions)
+    assert (await account(sessions, customer.customer_id)).review_required  # still blocked
+
+    reopening = await sweep(client, queue, today)
+    second = review(1)
+    assert second.id.endswith("-2") and (await current(second)).current_step == "assessment"
+    await sweep(client, queue, today)  # the second is open: no third
+    with pytest.raises(RPCError):
+        await client.get_workflow_handle(review(2).id).describe()
+    await second.execute_update("assess", assessment("keep"), result_type=ProcessView)
+    assert (await approve_jointly(second, sessions)).status == "approved"
+    assert not (await account(sessions, customer.customer_id)).review_required
+    record_history("credit_risk_sweep_reopened_review", await reopening.fetch_history())
+
+
+async def test_an_approved_review_lifts_the_hold_of_a_refused_ratification(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 (001 §3, 001 信用审核): the GM refused to ratify imported deliveries; credit stays held
+    until a credit review decides the terms — its approval lifts the hold."""
+    client, queue = time_env.client, clock_worker.task_queue
+    customer = await credit_customer(sessions)
+    async with sessions.begin() as session:
+        held = await session.get(CreditAccount, customer.customer_id)
+        assert held is not None
+        held.credit_hold = "ratification_refused"
+    review = CreditReviewInput(customer=customer, occasion=ReviewOccasion.manual, key=uuid.uuid4().hex[:8])
+    assert await start_credit_review(client, queue, review) is not None
+    handle = client.get_workflow_handle(credit_review_workflow_id(customer.credit_code, review.occasion, review.key))
+    await current(handle)
+    await handle.execute_update("assess", assessment("keep"), result_type=ProcessView)
+    assert (await approve_jointly(handle, sessions)).status == "approved"
+    assert (await account(sessions, customer.customer_id)).credit_hold is None
