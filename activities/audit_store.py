@@ -27,7 +27,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.history import describe_notification, describe_task_opened, describe_update
+from api.history import describe_notification, describe_rule_applied, describe_task_opened, describe_update
 from api.schemas import HistoryEntry
 from db.models import AuditHead, AuditRecord, Task
 from domain.audit import AuditEntry, AuditFacts, seal
@@ -115,6 +115,9 @@ def _act(entry: AuditEntry, process_type: str, tasks: dict[str, _TaskNow]) -> Au
     payload = entry.payload
     person = payload.get("applicant") or payload.get("registered_by") or payload.get("actor") or {}
     roles = ",".join(person.get("roles") or []) or None
+    if entry.kind == "rule":
+        shown = describe_rule_applied(payload, entry.at)
+        return as_facts(entry.key, process_type, shown, None, rule=payload)
     if entry.kind == "start":
         shown = HistoryEntry(at=entry.at, actor=person.get("username", "unknown"), action="submitted")
         return as_facts(entry.key, process_type, shown, roles, input=payload)

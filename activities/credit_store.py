@@ -97,6 +97,7 @@ def policy_view(row: CreditPolicy) -> CreditPolicyView:
         changed_by=row.changed_by,
         changed_at=row.changed_at,
         reason=row.reason,
+        process_id=row.process_id,
     )
 
 
@@ -112,6 +113,14 @@ async def policy_in_force(session: AsyncSession, on: date) -> CreditPolicyView:
         row = await session.scalar(select(CreditPolicy).order_by(CreditPolicy.version).limit(1))
     if row is None:
         raise LookupError("no credit policy: migration 0015 seeds version 1")
+    return policy_view(row)
+
+
+async def policy_version(session: AsyncSession, version: int) -> CreditPolicyView:
+    """One version of the policy, in force or not: the one a running case pinned at its start."""
+    row = await session.get(CreditPolicy, version)
+    if row is None:
+        raise LookupError(f"no credit policy version {version}")
     return policy_view(row)
 
 

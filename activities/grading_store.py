@@ -41,6 +41,7 @@ def config_view(row: GradingConfig) -> GradingConfigView:
         changed_by=row.changed_by,
         changed_at=row.changed_at,
         reason=row.reason,
+        process_id=row.process_id,
     )
 
 

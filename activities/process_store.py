@@ -32,8 +32,11 @@ from db.models import (
     UserRole,
 )
 from db.session import run_write, write_transaction
+from domain.approvals import ChainSpec, UnitScope
 from domain.audit import AuditEntry
+from domain.deciders import StepFacts
 from domain.models import (
+    Actor,
     CustomerCreation,
     ProcessProjection,
     Seat,
@@ -44,6 +47,7 @@ from domain.models import (
     UnitPath,
     WatcherSpec,
 )
+from domain.roles import UNIT_SCOPED_ROLES, Role
 
 # What a later write may change on an open task: it moved (delegated, claimed, escalated, re-planned).
 MUTABLE_TASK_FIELDS = (
@@ -245,7 +249,7 @@ async def _active_users(session: AsyncSession, usernames: list[str]) -> set[str]
     return set(rows)
 
 
-async def _deputy(session: AsyncSession, username: str, at: datetime) -> str | None:
+async def deputy_of(session: AsyncSession, username: str, at: datetime) -> str | None:
     """The deputy an absent user named for this moment, if any (the latest entry wins)."""
     return await session.scalar(
         select(OutOfOffice.deputy)
@@ -298,12 +302,62 @@ async def resolve_seats(session: AsyncSession, query: SeatQuery) -> SeatAnswer:
             note = "unknown or inactive signer(s): " + ", ".join(missing)
     resolved: list[Seat] = []
     for seat in seats:
-        deputy = await _deputy(session, seat.user, query.at) if seat.user else None
+        deputy = await deputy_of(session, seat.user, query.at) if seat.user else None
         if deputy and deputy not in {s.user for s in seats}:
             resolved.append(seat.model_copy(update={"user": deputy, "on_behalf_of": seat.user}))
         else:
             resolved.append(seat)
     return SeatAnswer(seats=resolved, note=note)
+
+
+async def _heads(session: AsyncSession, path: list[str]) -> tuple[str | None, ...]:
+    """The active head of each unit of `path`, in its order (None where there is none)."""
+    rows = await session.execute(select(OrgUnit.code, OrgUnit.head).where(OrgUnit.code.in_(path)))
+    heads: dict[str, str | None] = dict(rows.tuples().all())
+    active = await _active_users(session, [head for head in heads.values() if head])
+    return tuple(heads.get(unit) if heads.get(unit) in active else None for unit in path)
+
+
+# Enough holders of a role to give each seat of a chain a distinct decider (chains have a few steps).
+HOLDERS_LOOKED_AT = 8
+
+
+async def step_facts(session: AsyncSession, chain: ChainSpec, applicant: Actor, path: list[str]) -> list[StepFacts]:
+    """What the organisation says about each step of `chain` for this applicant (domain/deciders.py):
+    per seat role, active holders in the step's scope other than the applicant (a few suffice), and
+    — only when some seat has none — the heads up the line above that seat (`path`: the process's
+    unit and the units above it). One query per role and scope: a filing stays cheap."""
+    found: dict[tuple[Role, tuple[str, ...] | None], tuple[str, ...]] = {}
+    seats: list[list[tuple[Role, tuple[str, ...] | None]]] = []
+    for step in chain.steps:
+        keys = []
+        for role in step.seat_roles:
+            units: tuple[str, ...] | None = None  # a head-office role: any holder
+            if step.unit_scope is not UnitScope.none and role in UNIT_SCOPED_ROLES:
+                units = tuple(path) if step.unit_scope is UnitScope.unit_and_parents else tuple(path[:1])
+            if (role, units) not in found:
+                holders = (
+                    select(User.username)
+                    .join(UserRole, UserRole.user_id == User.id)
+                    .where(User.is_active, UserRole.role == role.value, User.username != applicant.username)
+                    .order_by(User.username)
+                    .limit(HOLDERS_LOOKED_AT)
+                )
+                if units is not None:
+                    holders = holders.where(User.unit_code.in_(units))
+                found[(role, units)] = tuple(await session.scalars(holders))
+            keys.append((role, units))
+        seats.append(keys)
+    lone = any(not names for names in found.values())
+    process_heads = await _heads(session, path) if lone else ()
+    own_heads = await _heads(session, await unit_path(session, applicant.unit)) if lone else ()
+    return [
+        StepFacts(
+            others={role: found[(role, units)] for role, units in keys},
+            heads={role: process_heads if units is not None else own_heads for role, units in keys},
+        )
+        for keys in seats
+    ]
 
 
 class ProjectionStore:

@@ -22,6 +22,7 @@ from activities.ledger_store import LedgerStore
 from activities.notifications import Channel, Notifier, WebhookChannel
 from activities.process_failures import FailureStore
 from activities.process_store import ProcessStore
+from activities.rule_store import RuleStore
 from activities.trade_store import TradeStore
 from activities.vat_invoice_store import VatInvoiceStore
 from activities.visit_store import VisitStore
@@ -89,4 +90,6 @@ def build_activities(
         CreditReviewStore(sessions, channels).reviews_due,
         CreditApplicationStore(sessions, channels).grant_credit,  # issue 12 §1: credit application (000 §13)
         VatInvoiceStore(sessions, channels, calendar).sync_vat_invoice,  # issue 20 item 8 (000 §9 (三))
+        RuleStore(sessions).rule_in_force,  # issue 20 item 7: rule changes and pinned versions
+        RuleStore(sessions).apply_approved_change,
     ]

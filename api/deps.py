@@ -51,6 +51,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             _request_session.reset(token)
 
 
+def request_session() -> AsyncSession | None:
+    """The session of the request being served (None outside a request)."""
+    return _request_session.get()
+
+
 async def release_session() -> None:
     """Before waiting on Temporal: commit what the request wrote so far and give its database
     connection back to the pool. A request must never hold a connection while a workflow waits

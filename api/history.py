@@ -300,6 +300,8 @@ def _activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datet
         return HistoryEntry(at=at, actor="system", action="customer_created", comment=f"customer #{customer_id}")
     if name == "notify":
         return _notified(arg, at)
+    if name == "rule_in_force" and result and isinstance(result[0], dict):  # pinned at the start
+        return describe_rule_applied(result[0], at)
     trade = trade_activity_entry(name, arg, result, at)
     if trade is not None:
         return trade
@@ -344,3 +346,16 @@ def describe_task_opened(task: dict[str, Any], at: datetime) -> HistoryEntry:
 
 def describe_notification(note: dict[str, Any], at: datetime) -> HistoryEntry:
     return _notified(note, at)
+
+
+def describe_rule_applied(ref: dict[str, Any], at: datetime) -> HistoryEntry:
+    """The version of a rule a process runs under, pinned at its start (domain/rule_change.py)."""
+    rule, version, since = ref.get("rule"), ref.get("version"), ref.get("effective_from")
+    named = f"{rule} version {version}" + (f" (in force from {since})" if since else "")
+    return HistoryEntry(
+        at=at,
+        actor="system",
+        action="rule_applied",
+        outcome=f"{rule} v{version}",
+        comment=f"{named} applies to this process to its end, whatever version takes effect meanwhile",
+    )

@@ -8,15 +8,54 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.deps import release_session
-from api.errors import Conflict, from_workflow
+from activities.process_store import step_facts, unit_path
+from api.deps import release_session, request_session
+from api.errors import Conflict, Invalid, from_workflow
+from domain.approvals import ONBOARDING_CHAIN, ChainSpec
+from domain.deciders import ARTICLE, Undecidable, seated_chain
+from domain.models import Actor
+from domain.trade import PARTNER_CHAIN
 
 T = TypeVar("T")
+# Start inputs that leave their chain to the workflow (None: as declared).
+DECLARED_CHAINS: dict[str, ChainSpec] = {"Onboarding": ONBOARDING_CHAIN, "ExternalTrade": PARTNER_CHAIN}
+
+
+async def with_deciders(workflow: str, arg: Any, session: AsyncSession | None = None) -> Any:
+    """The start input with every seat decidable by someone other than the applicant (a seat only
+    the applicant holds goes one level up, domain/deciders.py); 422 naming the step when nobody
+    could ever decide it, before anything is started. Every start that carries its chain and its
+    applicant (`applicant`, or a plan's `author`) passes here."""
+    session = session or request_session()
+    chain = getattr(arg, "chain", None) or DECLARED_CHAINS.get(workflow)
+    applicant = getattr(arg, "applicant", None) or getattr(arg, "author", None)
+    if session is None or not isinstance(chain, ChainSpec) or not isinstance(applicant, Actor):
+        return arg
+    path = list(getattr(arg, "unit_path", None) or [])
+    if not path:
+        path = await unit_path(session, getattr(arg, "unit", None) or applicant.unit)
+    facts = await step_facts(session, chain, applicant, path)
+    try:
+        seated = seated_chain(chain, applicant.username, facts)
+    except Undecidable as exc:
+        raise Invalid([str(exc)]) from exc
+    if seated is chain:
+        return arg
+    if "chain" not in type(arg).model_fields:  # a deal's chains are the workflow's own: none moves
+        moved = [step.key for step in seated.steps if step.signers]
+        raise Invalid(
+            [
+                f"step {', '.join(moved)} of {chain.process_type} could be decided by nobody but "
+                f"{applicant.username}: a colleague who holds no seat of it files it ({ARTICLE})"
+            ]
+        )
+    return arg.model_copy(update={"chain": seated})
 
 
 async def start_process(
@@ -29,7 +68,9 @@ async def start_process(
     result_type: type[T],
     already_running: str | None = None,
 ) -> T:
-    """Start `workflow` and wait until it rests; 409 `already_running` if that id is open."""
+    """Start `workflow` and wait until it rests; 409 `already_running` if that id is open; 422 if
+    a seat of its chain could never be decided (`with_deciders`)."""
+    arg = await with_deciders(workflow, arg)
     operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow,
         arg,

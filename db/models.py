@@ -548,6 +548,8 @@ class GradingConfig(Base):
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column()
     reason: Mapped[str] = mapped_column(String(500))
+    # the rule-change process the general manager approved it in (domain/rule_change.py); None: seeded
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class GradingClock(Base):
@@ -762,6 +764,8 @@ class CreditPolicy(Base):
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column()
     reason: Mapped[str] = mapped_column(String(500))
+    # the rule-change process the general manager approved it in (domain/rule_change.py); None: seeded
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CreditAccount(Base):

@@ -65,6 +65,9 @@ class StepSpec(BaseModel):
     mode: SignMode = SignMode.single
     every_holder: bool = False
     named: bool = False
+    # Named signers fixed when the process was filed (a seat moved one level up, domain/deciders.py);
+    # signers named at the start (`ApprovalInput.signers`) take precedence.
+    signers: tuple[str, ...] = Field(default=(), max_length=20)
     leader_level: int | None = Field(default=None, ge=1, le=5)
     unit_scope: UnitScope = UnitScope.none  # applies to the unit roles of the step (domain.roles.UNIT_SCOPED_ROLES)
     # None: no deadline declared; at most a quarter (000 §15: the big-customer meeting is due at its end)

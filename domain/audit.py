@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-AuditKind = Literal["start", "update"]
+# "rule": the version of a rule the process runs under, pinned at its start (domain/rule_change.py)
+AuditKind = Literal["start", "update", "rule"]
 
 
 class AuditEntry(BaseModel):
@@ -33,6 +34,8 @@ class AuditEntry(BaseModel):
 
     @property
     def key(self) -> str:
+        if self.kind == "rule":  # one per rule and process: the version is pinned once
+            return f"rule:{self.name}"
         return f"w{self.seq:08d}"
 
 

@@ -65,6 +65,8 @@ class ComplaintView(BaseModel):
     extension: str | None  # None | pending | approved | rejected
     current_task_id: str | None
     closed_at: datetime | None = None
+    open_task_ids: list[str] = Field(default_factory=list)  # the stage's, the extension's, the 督办 tasks
+    holders: list[str] = Field(default_factory=list)  # who the complaint waits for: users, or role@unit
 
 
 class ComplaintProjection(BaseModel):

@@ -9,8 +9,9 @@ days by the rules of the credit policy in force.
 
 The policy's numbers — the limit ceiling per grade, the longest term, the risk thresholds, the
 collection deadline — were not in the seeds: they are configuration (`credit_policies`, versioned
-by effective date, changed by an administrator at year end, 001 信用审核 每年终 … 制定和调整下年度的
-信用管理政策). `DEFAULT_POLICY` is what migration 0015 seeds — an ASSUMPTION, not a regulation figure.
+by effective date, revised at year end, 001 信用审核 每年终 … 制定和调整下年度的信用管理政策, through a
+rule change the business VP and the general manager approve: domain/rule_change.py).
+`DEFAULT_POLICY` is what migration 0015 seeds — an ASSUMPTION, not a regulation figure.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class RiskRules(BaseModel):
 
 
 class CreditPolicyIn(BaseModel):
-    """An administrator's new version of the credit policy, in force from `effective_from`."""
+    """A new version of the credit policy as drafted (domain/rule_change.py), in force from
+    `effective_from` once approved."""
 
     effective_from: date
     limit_by_grade: dict[Grade, Decimal] = Field(
@@ -86,6 +88,7 @@ class CreditPolicyView(CreditPolicyIn):
     version: int
     changed_by: str
     changed_at: datetime
+    process_id: str | None = Field(default=None, description="the rule change that approved it (None: seeded)")
 
 
 # ASSUMPTION (P5: the seeds give no figures): ceilings of 5,000,000 / 2,000,000 / 500,000 yuan for

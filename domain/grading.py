@@ -2,8 +2,9 @@
 
 Four indicators, each scored 0-100 by the marketing manager; a weighted total maps to a grade.
 The seed lost the weights and the thresholds in scraping, so they are configuration
-(`grading_configs`, versioned by effective date, changed by an administrator); `DEFAULT_CONFIG`
-is the version the migration seeds — an ASSUMPTION, not a regulation figure.
+(`grading_configs`, versioned by effective date, changed through an approved rule change:
+domain/rule_change.py); `DEFAULT_CONFIG` is the version the migration seeds — an ASSUMPTION, not
+a regulation figure.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class Thresholds(BaseModel):
 
 
 class GradingConfigIn(BaseModel):
-    """An administrator's new version of the grading rule, in force from `effective_from`."""
+    """A new version of the grading rule as drafted (domain/rule_change.py), in force from
+    `effective_from` once approved."""
 
     effective_from: date
     weights: dict[Indicator, Decimal] = Field(description="percent per indicator; the four sum to 100")
@@ -84,6 +86,7 @@ class GradingConfigView(BaseModel):
     changed_by: str
     changed_at: datetime
     reason: str
+    process_id: str | None = Field(default=None, description="the rule change that approved it (None: seeded)")
 
 
 # ASSUMPTION (P6: "thresholds and scores were lost in scraping"): payment and contract volume

@@ -149,6 +149,11 @@ class ApprovalInput(BaseModel):
 # --- the approval-step mechanism ------------------------------------------------------------
 
 
+def holder_of(assignee: str | None, claimed_by: str | None, role: str, unit: str | None) -> str:
+    """Who a task waits for: the named person, the claimer, or role@unit (the role alone)."""
+    return assignee or claimed_by or (f"{role}@{unit}" if unit else role)
+
+
 class TaskSpec(BaseModel):
     """A human step waiting in an inbox; written (and re-written when it moves) by the process's sync.
 
@@ -175,6 +180,11 @@ class TaskSpec(BaseModel):
     due_provisional: bool = False
     overdue: bool = False
     escalation_level: int = 0
+    comment: str | None = None  # why the task is there (a return's reason on "correct and resubmit")
+
+    @property
+    def holder(self) -> str:
+        return holder_of(self.assignee, self.claimed_by, self.role.value if self.role else "?", self.unit)
 
 
 class TaskClosure(BaseModel):
@@ -270,6 +280,8 @@ class HandOverRequest(BaseModel):
     actor: Actor
     to: Actor  # the target, looked up by the API: the workflow checks the step's role on it
     comment: StoredText | None = Field(default=None, max_length=2000)
+    # The target is out of office: their deputy takes the task on their behalf (looked up by the API).
+    deputy: Actor | None = None
 
 
 class SignerPosition(StrEnum):

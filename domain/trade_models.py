@@ -387,6 +387,7 @@ class TradeView(BaseModel):
     current_step: str | None
     customer_id: int | None = None
     open_task_ids: list[str] = Field(default_factory=list)
+    holders: list[str] = Field(default_factory=list)  # who the deal waits for: users, or role@unit
     tender_number: int | None = None
     outstanding: Money | None = None
 

@@ -328,6 +328,11 @@ STORED_IN: dict[str, Any] = {
     "RiskRules.medium_overdue_days": c["credit_policies"].risk,
     "CreditPolicyIn.collection_working_days": c["credit_policies"].collection_working_days,
     "CreditPolicyIn.reason": c["credit_policies"].reason,
+    # rule changes (issue 20 item 7): the draft is the process's start input; approved, its version row
+    "CreditPolicyChange.rule": IN_HISTORY,
+    "CreditPolicyChange.payload": NESTED,
+    "GradingRuleChange.rule": IN_HISTORY,
+    "GradingRuleChange.payload": NESTED,
 }
 
 

@@ -67,6 +67,10 @@ STORE_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_
 # step opening instead of a calendar look-up and then the write. Histories recorded before it
 # replay the look-up.
 DEADLINE_IN_WRITE = "deadline-in-write"
+# A return to the applicant opens a "correct and resubmit" task in their inbox (issue 20 item 16).
+# Histories recorded before it replay without the task.
+CORRECTION_TASK = "correction-task"
+CORRECTION_STEP = "correct_and_resubmit"
 
 
 async def store(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
@@ -155,13 +159,7 @@ class SeatTask:
 
     @property
     def holder(self) -> str:
-        spec = self.spec
-        if spec.assignee:
-            return spec.assignee
-        if spec.claimed_by:
-            return spec.claimed_by
-        role = spec.role.value if spec.role else "?"
-        return f"{role}@{spec.unit}" if spec.unit else role
+        return self.spec.holder
 
 
 @dataclass
@@ -182,6 +180,11 @@ class StepRun:
 
     def seat(self, task_id: str) -> SeatTask | None:
         return next((s for s in self.seats if s.spec.task_id == task_id and not s.closed), None)
+
+
+def holders_of(tasks: list[TaskSpec]) -> list[str]:
+    """Who open tasks wait for, each once, in the order the tasks opened."""
+    return list(dict.fromkeys(t.holder for t in tasks))
 
 
 class ApprovalChain:
@@ -215,6 +218,7 @@ class ApprovalChain:
         self.last_urged_at: datetime | None = None
         self.added_to: dict[str, tuple[str, bool]] = {}  # an added signer's step -> (its step, after?)
         self._added = 0
+        self.correction: TaskSpec | None = None  # the applicant's "correct and resubmit" task, while open
 
     # --- state read by workflows -------------------------------------------------------------
 
@@ -231,12 +235,21 @@ class ApprovalChain:
         return [s for run in self.runs for s in run.seats if not s.closed]
 
     @property
+    def open_tasks(self) -> list[TaskSpec]:
+        """Every task of the chain in an inbox: its seats, the 督办 tasks of an overdue step, and
+        the applicant's "correct and resubmit" task after a return."""
+        tasks = [s.spec for s in self.open_seats] + self.supervision.open_tasks()
+        return tasks + ([self.correction] if self.correction is not None else [])
+
+    @property
     def open_task_ids(self) -> list[str]:
+        """The open seats' tasks (the tasks a decision of the chain's steps is made on)."""
         return [s.spec.task_id for s in self.open_seats]
 
     @property
     def holders(self) -> list[str]:
-        return list(dict.fromkeys(s.holder for s in self.open_seats))
+        """Who the chain waits for, one entry per open task's holder (users, or role@unit)."""
+        return holders_of(self.open_tasks)
 
     @property
     def due_at(self) -> datetime | None:
@@ -252,6 +265,7 @@ class ApprovalChain:
             any(s.spec.task_id == task_id for run in self.runs for s in run.seats)
             or task_id in self.closed_task_ids
             or self.supervision.owns(task_id)
+            or (self.correction is not None and self.correction.task_id == task_id)
         )
 
     # --- the walk ----------------------------------------------------------------------------
@@ -293,6 +307,48 @@ class ApprovalChain:
     def cancel(self) -> None:
         """Withdrawal: open tasks are cancelled, the chain ends without an outcome."""
         self.cancelled = True
+        self.close_correction("cancelled", "withdrawn")
+
+    def ask_for_correction(self) -> None:
+        """退回: the application went back to the applicant. A "correct and resubmit" task opens in
+        their inbox with the returner's reason, and they are notified; a resubmission or a
+        withdrawal closes it (`close_correction`). The reason is the return decision's comment,
+        which a return cannot be without."""
+        returned = next(d for d in reversed(self.decisions) if d.outcome is Outcome.return_)
+        reason = f"{returned.actor} returned it at {returned.step}: {returned.comment or ''}".strip()
+        spec = TaskSpec(
+            task_id=str(workflow.uuid4()),
+            process_id=self.process.process_id,
+            workflow_id=self.process.workflow_id,
+            process_type=self.process.process_type,
+            step=CORRECTION_STEP,
+            step_title="退回修改后重新提交 Correct and resubmit (or withdraw)",
+            assignee=self.process.applicant,
+            subject=self.process.subject[:200],
+            round=self.round,
+            created_at=workflow.now(),
+            comment=reason,
+        )
+        self.correction = spec
+        self.kernel.outbox.put_task(spec)
+        self.kernel.outbox.notifications.append(
+            self.supervision.notification("returned", None, self.process.applicant, reason, CORRECTION_STEP)
+        )
+
+    def close_correction(self, status: str, comment: str) -> None:
+        """The applicant resubmitted ("done") or withdrew ("cancelled"): their task leaves the inbox."""
+        spec, self.correction = self.correction, None
+        if spec is None:
+            return
+        closure = TaskClosure(
+            task_id=spec.task_id,
+            status=status,
+            decided_by=self.process.applicant,
+            decided_at=workflow.now(),
+            comment=comment,
+        )
+        self.closed_task_ids[spec.task_id] = self.process.applicant
+        self.kernel.outbox.close(closure)
 
     async def _run_step(self, step: StepSpec) -> StepResult | None:
         seats, note = await self._resolve(step)
@@ -360,7 +416,7 @@ class ApprovalChain:
             step=step.key,
             roles=list(step.seat_roles),
             every_holder=step.every_holder,
-            named=self.signers.get(step.key, []),
+            named=self.signers.get(step.key) or list(step.signers),
             leader_level=step.leader_level,
             applicant_unit=self.process.unit_path[0] if self.process.unit_path else self.process.unit,
             unit=self.process.unit if scoped else None,
@@ -368,7 +424,7 @@ class ApprovalChain:
             at=workflow.now(),
         )
         answer: SeatAnswer = await look_up(ProcessStore.resolve_seats, query)
-        if answer.seats or step.leader_level is None:
+        if answer.seats or (step.leader_level is None and not step.signers):
             return answer.seats or [Seat(role=role) for role in step.seat_roles], answer.note
         if self.chain.leader_gap is LeaderGap.admin:
             return [Seat(role=Role.admin, note=answer.note)], answer.note
@@ -507,6 +563,7 @@ class ApprovalChain:
         if self.supervision.owns(request.task_id):
             self.supervision.validate(request)
             return
+        self.refuse_decision_on_correction(request.task_id)
         run, seat = self._seat_for(request.task_id)
         spec = seat.spec
         if request.step != spec.step:
@@ -526,6 +583,15 @@ class ApprovalChain:
                 raise refuse(f"step {spec.step} cannot return the application", errors.INVALID)
             if request.return_to is not None:
                 self._require_earlier(run.step, request.return_to)
+
+    def refuse_decision_on_correction(self, task_id: str) -> None:
+        """The applicant's correction task is closed by a resubmission or a withdrawal, not a decision."""
+        if self.correction is not None and task_id == self.correction.task_id:
+            raise refuse(
+                f"task {task_id} asks the applicant to correct and resubmit the application, or withdraw it: "
+                "it takes no decision",
+                errors.INVALID,
+            )
 
     def _require_earlier(self, step: StepSpec, target: str) -> None:
         keys = [s.key for s in self.chain.steps]
@@ -563,7 +629,8 @@ class ApprovalChain:
         if spec.delegated_by is not None:
             # 委托: the delegate's advice is recorded, the task goes back to the delegator to decide.
             self.opinions.append(record)
-            seat.spec = spec.model_copy(update={"assignee": spec.delegated_by, "delegated_by": None})
+            back = {"assignee": spec.delegated_by, "delegated_by": None, "on_behalf_of": None}
+            seat.spec = spec.model_copy(update=back)
             self.kernel.outbox.put_task(seat.spec)
             await self.kernel.rest(self.lane)
             return record
@@ -632,12 +699,34 @@ class ApprovalChain:
             raise refuse(f"{target.username} is not in unit {seat.spec.unit} (000 §5)", errors.FORBIDDEN)
         if request.kind is HandOverKind.transfer:
             self._require_not_twice(target.username, run)
+        if request.deputy is not None:
+            self._require_deputy(request, run)
+
+    def _require_deputy(self, request: HandOverRequest, run: StepRun) -> None:
+        """The absent target's deputy takes the task for them: never the hander, nor the applicant."""
+        deputy = request.deputy
+        assert deputy is not None
+        if deputy.username in (request.actor.username, self.process.applicant):
+            who = "the applicant" if deputy.username == self.process.applicant else "you"
+            raise refuse(
+                f"{request.to.username} is out of office and their deputy {deputy.username} is {who}: "
+                "hand the task to someone else",
+                errors.FORBIDDEN,
+            )
+        if request.kind is HandOverKind.transfer:
+            self._require_not_twice(deputy.username, run, f"{deputy.username} (deputy of {request.to.username})")
 
     async def hand_over(self, request: HandOverRequest) -> None:
-        """委托 comes back to the delegator for the final decision; 转办 moves the task for good."""
+        """委托 comes back to the delegator for the final decision; 转办 moves the task for good. A
+        target who is out of office gets it through their deputy, who acts on their behalf."""
         self.validate_hand_over(request)
         _, seat = self._seat_for(request.task_id)
-        update: dict[str, Any] = {"assignee": request.to.username, "claimed_by": None, "on_behalf_of": None}
+        deputy = request.deputy
+        update: dict[str, Any] = {
+            "assignee": (deputy or request.to).username,
+            "claimed_by": None,
+            "on_behalf_of": request.to.username if deputy else None,
+        }
         if request.kind is HandOverKind.delegate:
             update["delegated_by"] = request.actor.username
         seat.spec = seat.spec.model_copy(update=update)
@@ -987,6 +1076,7 @@ class SingleChainHost(ApprovalHost):
     approvals: ApprovalChain
     status: ProcessStatus
     applicant_name: str
+    resubmitted: bool = False  # set by a workflow's own `resubmit` update
     # Steps approved only with their form (a score sheet, a review form), sent by an update of their
     # own: step → what a bare approval is told. Rejecting or returning needs no form.
     form_steps: ClassVar[dict[str, str]] = {}
@@ -995,16 +1085,18 @@ class SingleChainHost(ApprovalHost):
         return [self.approvals]
 
     def chain_view(self, customer_id: int | None = None, **extra: Any) -> ProcessView:
-        """The process as its chain shows it; step, tasks, holders and due date only while it runs."""
+        """The process as its chain shows it: step and due date while it runs; its open tasks and
+        their holders while it is open (a returned application waits for its applicant)."""
         running = self.status is ProcessStatus.running
+        tasks = self.approvals.open_tasks if self.status.is_open else []
         return ProcessView(
             process_id=self.approvals.process.process_id,
             process_type=self.approvals.process.process_type,
             status=self.status,
             current_step=self.approvals.current_step if running else None,
             customer_id=customer_id,
-            open_task_ids=self.approvals.open_task_ids if running else [],
-            holders=self.approvals.holders if running else [],
+            open_task_ids=[t.task_id for t in tasks],
+            holders=holders_of(tasks),
             due_at=self.approvals.due_at if running else None,
             **extra,
         )
@@ -1017,6 +1109,24 @@ class SingleChainHost(ApprovalHost):
     def _require_open(self) -> None:
         if self.status is not ProcessStatus.running:
             raise refuse(f"the process is {self.status.value}, not running")
+
+    async def await_resubmission(self) -> bool:
+        """A return to the applicant: the process rests as `returned`, with a "correct and resubmit"
+        task (the returner's reason on it) in the applicant's inbox, until their `resubmit` (True:
+        the task is done, the next round begins) or their withdrawal (False: the task is cancelled).
+        Histories recorded before the task existed replay without it."""
+        self.status = ProcessStatus.returned
+        if workflow.patched(CORRECTION_TASK):
+            self.approvals.ask_for_correction()
+        await self.kernel.rest()
+        await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
+        if self.status is ProcessStatus.withdrawn:
+            return False
+        self.approvals.close_correction("done", "resubmitted")
+        self.resubmitted = False
+        self.status = ProcessStatus.running
+        self.approvals.round += 1
+        return True
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> Any:
@@ -1047,6 +1157,7 @@ class SingleChainHost(ApprovalHost):
 
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
+        self.approvals.refuse_decision_on_correction(request.task_id)
         self._require_open()
         needs_form = self.form_steps.get(request.step)
         if needs_form is not None and request.outcome is Outcome.approve:

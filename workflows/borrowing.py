@@ -31,7 +31,15 @@ with workflow.unsafe.imports_passed_through():
         may_record_return,
     )
     from domain.models import ProcessStatus, ProcessView, WithdrawRequest
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, write
+    from workflows.approval import (
+        OUTCOME_STATUS,
+        ApprovalChain,
+        ProcessRef,
+        SingleChainHost,
+        holders_of,
+        refuse,
+        write,
+    )
     from workflows.clock import DeadlineClock
     from workflows.kernel import Kernel, Outbox
 
@@ -156,15 +164,15 @@ class BorrowingWorkflow(SingleChainHost):
     def view(self) -> ProcessView:
         running = self.status is ProcessStatus.running
         lent = self.loan is LoanStatus.lent
-        supervising = list(self.approvals.supervision.open) if lent else []
+        tasks = self.approvals.open_tasks if running else []  # when lent: the keeper's 督办 task, if overdue
         return ProcessView(
             process_id=self.approvals.process.process_id,
             process_type=self.approvals.process.process_type,
             status=self.status,
             current_step=(LENT_STEP if lent else self.approvals.current_step) if running else None,
             customer_id=self.start.customer_id,
-            open_task_ids=(self.approvals.open_task_ids + supervising) if running else [],
-            holders=self.approvals.holders if running and not lent else [],
+            open_task_ids=[t.task_id for t in tasks],
+            holders=holders_of(tasks),
             due_at=self.start.due_at if lent else self.approvals.due_at if running else None,
         )
 

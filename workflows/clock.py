@@ -135,6 +135,7 @@ class Supervision:
     process_type: str
     subject: str
     open: dict[str, Role] = field(default_factory=dict)  # task id -> the role it went to
+    tasks: dict[str, TaskSpec] = field(default_factory=dict)  # task id -> the task, while open
 
     def escalate(self, outbox: Outbox, scope: str, level: int, role: Role, missed: datetime, unit: str | None) -> None:
         """One level up: the supervisor's task and a notification, written with the next sync."""
@@ -154,6 +155,7 @@ class Supervision:
             escalation_level=level,
         )
         self.open[spec.task_id] = role
+        self.tasks[spec.task_id] = spec
         outbox.put_task(spec)
         text = f"{scope} overdue since {missed.isoformat()}; escalated to {role.value}"
         outbox.notifications.append(self.notification("escalation", role, None, text, scope))
@@ -189,6 +191,10 @@ class Supervision:
     def owns(self, task_id: str) -> bool:
         return task_id in self.open
 
+    def open_tasks(self) -> list[TaskSpec]:
+        """The 督办 tasks in supervisors' inboxes now."""
+        return [self.tasks[task_id] for task_id in self.open if task_id in self.tasks]
+
     def validate(self, request: DecisionRequest) -> None:
         role = self.open[request.task_id]
         if not request.actor.has(role):
@@ -196,6 +202,7 @@ class Supervision:
 
     def acknowledge(self, outbox: Outbox, request: DecisionRequest) -> None:
         del self.open[request.task_id]
+        self.tasks.pop(request.task_id, None)
         outbox.close(
             TaskClosure(
                 task_id=request.task_id,
@@ -212,6 +219,7 @@ class Supervision:
         for task_id in list(self.open):
             outbox.close(TaskClosure(task_id=task_id, status="cancelled", decided_at=workflow.now()))
         self.open.clear()
+        self.tasks.clear()
 
 
 def deadline_query(start: datetime, working_days: int, levels: int) -> DeadlineQuery:

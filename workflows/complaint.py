@@ -58,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
         TaskSpec,
     )
     from domain.roles import Role
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, write
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of, write
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Outbox
 
@@ -436,6 +436,8 @@ class ComplaintWorkflow(ApprovalHost):
     @workflow.query
     def view(self) -> ComplaintView:
         current = self.work.spec.task_id if self.work and not self.work.done else None
+        tasks = ([self.work.spec] if self.work and current else []) + self.supervision.open_tasks()
+        tasks += self.extension.open_tasks if self.extension is not None else []
         return ComplaintView(
             process_id=self.ref.process_id,
             status=ProcessStatus.closed if self.closed else ProcessStatus.running,
@@ -452,6 +454,8 @@ class ComplaintWorkflow(ApprovalHost):
             extension=self.extension_state,
             current_task_id=current,
             closed_at=self.closed_at,
+            open_task_ids=[t.task_id for t in tasks],
+            holders=holders_of(tasks),
         )
 
     # --- projections ----------------------------------------------------------------------------

@@ -31,8 +31,10 @@ with workflow.unsafe.imports_passed_through():
         over_limit_subject,
     )
     from domain.models import ProcessStatus, ProcessView, WithdrawRequest
+    from domain.rule_change import RuleKind, RuleVersionRef
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
     from workflows.kernel import Kernel, Outbox
+    from workflows.rule_versions import PINNED, name_rule, pin_rule
 
 
 @workflow.defn(name="CreditApplication")
@@ -67,6 +69,9 @@ class CreditApplicationWorkflow(SingleChainHost):
         return await self.kernel.guard(self._run())
 
     async def _run(self) -> ProcessView:
+        # 新老划断: the application was checked against this version of the credit policy (its
+        # ceiling decides whether the GM signs, 001 §3) and is decided under it to its end.
+        name_rule(self.kernel, RuleVersionRef(rule=RuleKind.credit_policy, version=self.form.policy_version))
         resume_at: str | None = None
         while True:
             outcome = await self.approvals.run(resume_at)
@@ -80,13 +85,8 @@ class CreditApplicationWorkflow(SingleChainHost):
             if self.status is ProcessStatus.rejected:  # nothing is written but the process (000 §13)
                 break
             resume_at = self.approvals.resume_step()
-            await self.kernel.rest()
-            await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
-            if self.status is ProcessStatus.withdrawn:
+            if not await self.await_resubmission():
                 break
-            self.resubmitted = False
-            self.status = ProcessStatus.running
-            self.approvals.round += 1
         await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
@@ -172,6 +172,8 @@ class OverLimitApprovalWorkflow(SingleChainHost):
         return await self.kernel.guard(self._run())
 
     async def _run(self) -> OverLimitView:
+        if workflow.patched(PINNED):  # the policy in force when the delivery was refused, named
+            await pin_rule(self.kernel, RuleKind.credit_policy)
         outcome = await self.approvals.run()
         if self.start.ratification:
             await self._ratified(outcome)

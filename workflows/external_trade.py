@@ -92,7 +92,7 @@ with workflow.unsafe.imports_passed_through():
         TradeView,
         WinnerReview,
     )
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, store, write
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of, store, write
     from workflows.kernel import Kernel, Lane, Outbox
 
 # 000 §7 (四)/(五): a winning bidder who is not the reviewed partner gets the partner credit review
@@ -865,8 +865,8 @@ class ExternalTradeWorkflow(ApprovalHost):
 
     @workflow.query
     def view(self) -> TradeView:
-        open_ids = [task_id for chain in self._chains() for task_id in chain.open_task_ids]
-        open_ids += [w.spec.task_id for w in self.work.values() if not w.done]
+        tasks = [task for chain in self._chains() for task in chain.open_tasks]
+        tasks += [w.spec for w in self.work.values() if not w.done]
         return TradeView(
             process_id=self.ref.process_id,
             process_type=PROCESS_TYPE,
@@ -874,7 +874,8 @@ class ExternalTradeWorkflow(ApprovalHost):
             stage=self.stage,
             current_step=self._current_step(),
             customer_id=self.customer_id,
-            open_task_ids=open_ids,
+            open_task_ids=[t.task_id for t in tasks],
+            holders=holders_of(tasks),
             tender_number=len(self.tenders) or None,
             outstanding=self._outstanding(),
         )

@@ -10,6 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
+    from domain.approvals import Outcome
     from domain.models import ApprovalInput, ProcessStatus, ProcessView
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, write
     from workflows.kernel import Kernel, Outbox
@@ -47,11 +48,16 @@ class ApprovalWorkflow(SingleChainHost):
     async def _run(self, start: ApprovalInput) -> ProcessView:
         outcome = await self.approvals.run()
         if outcome is not None:
+            await self.concluded(outcome)
             # A return to the applicant ends a chain run on its own: they file a corrected one.
             self.status = OUTCOME_STATUS[outcome]
         await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
+
+    async def concluded(self, outcome: Outcome) -> None:
+        """What a process built on a chain run on its own does once the chain decided (a rule change
+        writes its version, workflows/rule_change.py); nothing here."""
 
     @workflow.query
     def view(self) -> ProcessView:

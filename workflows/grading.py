@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         GradingApplied,
         GradingCheck,
         GradingClockInput,
+        GradingConfigView,
         GradingInput,
         ScoreRequest,
         ScoreResult,
@@ -35,9 +36,11 @@ with workflow.unsafe.imports_passed_through():
         grading_workflow_id,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
+    from domain.rule_change import RuleKind, RuleVersionRef
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
+    from workflows.rule_versions import PINNED, name_rule
 
 
 CLOCK_GATE_PATCH = "grading-clock-status-gate"  # issue 20 §1.1-2: clocks asleep before it replay as they ran
@@ -120,6 +123,7 @@ class GradingWorkflow(SingleChainHost):
         # round by hand is the one who scores it, so nobody is its applicant (recorded in the start).
         self.applicant_name = "system"
         self.result: ScoreResult | None = None
+        self.config: GradingConfigView | None = None  # the rule pinned at the start (None: an older round)
         self.kernel = Kernel(self._write)
         self.approvals = ApprovalChain(
             chain=start.chain,
@@ -140,6 +144,8 @@ class GradingWorkflow(SingleChainHost):
         return await self.kernel.guard(self._run())
 
     async def _run(self) -> ProcessView:
+        if workflow.patched(PINNED):
+            await self._pin_rule()
         outcome = await self.approvals.run()
         if outcome is Outcome.approve:
             assert self.result is not None
@@ -160,6 +166,16 @@ class GradingWorkflow(SingleChainHost):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
+    async def _pin_rule(self) -> None:
+        """新老划断: the round is scored with the grading rule in force when it opened, even if a newer
+        version takes effect before the manager scores (issue 20 item 7; domain/rule_change.py)."""
+        opened_on = workflow.now().astimezone(CHINA).date()
+        self.config = await look_up(GradingStore.grading_config, opened_on)
+        ref = RuleVersionRef(
+            rule=RuleKind.grading_rule, version=self.config.version, effective_from=self.config.effective_from
+        )
+        name_rule(self.kernel, ref)
+
     # --- the score sheet: the manager's decision (001 §1) --------------------------------------
 
     def _score_decision(self, request: ScoreRequest) -> DecisionRequest:
@@ -168,8 +184,10 @@ class GradingWorkflow(SingleChainHost):
     @workflow.update
     async def score(self, request: ScoreRequest) -> ProcessView:
         self.validate_score(request)
-        scored_on = workflow.now().astimezone(CHINA).date()
-        config = await look_up(GradingStore.grading_config, scored_on)
+        config = self.config
+        if config is None:  # a round opened before rules were pinned: the rule of the scoring day
+            scored_on = workflow.now().astimezone(CHINA).date()
+            config = await look_up(GradingStore.grading_config, scored_on)
         decision = self._score_decision(request)  # again: a racing decision may have won meanwhile
         self.approvals.validate(decision)
         self.result = rules.score(request.sheet.scores, config, request.actor.username, workflow.now())

@@ -77,13 +77,8 @@ class OnboardingWorkflow(SingleChainHost):
             if self.status is ProcessStatus.rejected:
                 break
             resume_at = self.approvals.resume_step()
-            await self.kernel.rest()
-            await workflow.wait_condition(lambda: self.resubmitted or self.status is ProcessStatus.withdrawn)
-            if self.status is ProcessStatus.withdrawn:
+            if not await self.await_resubmission():
                 break
-            self.resubmitted = False
-            self.status = ProcessStatus.running
-            self.approvals.round += 1
         await self.kernel.rest()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()

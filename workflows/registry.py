@@ -19,6 +19,7 @@ from workflows.generic_approval import ApprovalWorkflow
 from workflows.grading import GradingClockSweepWorkflow, GradingClockWorkflow, GradingWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.register_review import RegisterReviewRoundWorkflow, RegisterReviewWorkflow
+from workflows.rule_change import RuleChangeWorkflow
 from workflows.unit_customers import PrepaidTopUpWorkflow, UnitCustomerWorkflow
 from workflows.vat_invoice import VatInvoiceWorkflow
 from workflows.visits import VisitPlanWorkflow, VisitWorkflow
@@ -51,4 +52,5 @@ WORKFLOWS: list[type] = [
     CreditRiskSweepWorkflow,
     OverLimitApprovalWorkflow,
     VatInvoiceWorkflow,  # issue 20 item 8: one VAT special invoice, issued and collected (000 §9 (三))
+    RuleChangeWorkflow,  # issue 20 item 7: who sets the rules (001 信用管理措施 §1-§2, 001 §1)
 ]

@@ -1,5 +1,6 @@
 """P5 credit (000 §13; 001 信用管理措施; 003 §6): the credit standing of a customer, ledger postings
-with the credit guard, the credit lists, the credit policy, and the ERP ledger import.
+with the credit guard, the credit lists, the credit policy (read here; changed only through
+`POST /rule-changes`, api/routes/rule_changes.py), and the ERP ledger import.
 
 A delivery beyond what the customer may take is refused with 409 and the figures: `payment_before_goods`
 (a prepaid customer, 000 §13 先款后货), `credit_blocked` (high risk, 003 §6) or `over_limit` (a credit
@@ -42,12 +43,11 @@ from api.idempotency import idempotent
 from api.over_limit import start_import_follow_up, start_over_limit_approval
 from api.params import Offset, RowId
 from api.visibility import get_customer
-from db.models import AdminAudit, CreditAccount, CreditPolicy, Customer, CustomerBalance, LedgerImport, Process
+from db.models import CreditAccount, CreditPolicy, Customer, CustomerBalance, LedgerImport, Process
 from db.session import write_transaction
 from domain.collection import PROCESS_TYPE as COLLECTION_PROCESS_TYPE
 from domain.credit import (
     CreditCustomer,
-    CreditPolicyIn,
     CreditPolicyView,
     CreditReviewInput,
     CreditStanding,
@@ -68,7 +68,6 @@ log = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
 FUTURE_SLACK = timedelta(minutes=5)  # an ERP fact may be dated in the past, never tomorrow
 
-Admin = Depends(require_any_role(Role.admin))
 CreditDesk = Depends(require_any_role(*CREDIT_DESK))
 # Receipts: finance confirms funds arrived (000 §9 (一)); deliveries also the clerks and the unit managers.
 Poster = Depends(require_any_role(Role.finance_reviewer, Role.sales_clerk, Role.depot_manager, Role.station_manager))
@@ -352,32 +351,6 @@ async def policy_versions(session: SessionDep, actor: CurrentActor) -> list[Cred
     """Every version of the credit policy, oldest first: a past decision stays explained by its version."""
     rows = await session.scalars(select(CreditPolicy).order_by(CreditPolicy.version))
     return [policy_view(row) for row in rows]
-
-
-@router.put("/credit/policy", response_model=CreditPolicyView)
-async def change_policy(body: CreditPolicyIn, session: SessionDep, actor: Actor = Admin) -> CreditPolicyView:
-    """A new version of the credit policy, in force from its date (001 信用审核 每年终…制定和调整下年度的
-    信用管理政策); earlier versions are kept; audited in admin_audit."""
-    if body.effective_from < _today():
-        raise Invalid([f"effective_from {body.effective_from} lies in the past: a new policy applies from today on"])
-    version = (await session.scalar(select(func.max(CreditPolicy.version))) or 0) + 1
-    row = CreditPolicy(
-        version=version,
-        effective_from=body.effective_from,
-        limit_by_grade={k.value: str(v) for k, v in body.limit_by_grade.items()},
-        max_term_days=body.max_term_days,
-        risk=body.risk.model_dump(mode="json"),
-        collection_working_days=body.collection_working_days,
-        changed_by=actor.username,
-        changed_at=datetime.now(UTC),
-        reason=body.reason,
-    )
-    session.add(row)
-    audit = AdminAudit(actor=actor.username, at=row.changed_at, action="credit_policy", target=f"v{version}")
-    audit.after = body.model_dump(mode="json")
-    session.add(audit)
-    await session.flush()
-    return policy_view(row)
 
 
 class ImportFollowUpOut(BaseModel):

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.credit_store import policy_in_force
+from activities.credit_store import policy_in_force, policy_version
 from activities.process_store import unit_path
+from activities.rule_store import pinned_version
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, Forbidden, Invalid
 from api.gateway import get_process, handle_for, send_update
@@ -37,6 +38,7 @@ from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import Grade
 from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import APPLICANT_ROLES, Role
+from domain.rule_change import RuleKind
 
 router = APIRouter(tags=["credit"])
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -48,12 +50,16 @@ OPEN = "open"
 
 
 async def _checked_form(
-    session: AsyncSession, actor: Actor, body: CreditApplicationIn
+    session: AsyncSession, actor: Actor, body: CreditApplicationIn, pinned: int | None = None
 ) -> tuple[Customer, CreditApplicationForm]:
-    """The application as the rules of 000 §13 and the policy in force accept it; 422 with every problem."""
+    """The application as the rules of 000 §13 and the policy in force accept it (a resubmission:
+    the version its process pinned at the start, 新老划断); 422 with every problem."""
     customer = await get_customer(session, actor, body.customer_id, loans=False)
     ensure_customer_may(CustomerOperation.credit_application, customer)
-    policy = await policy_in_force(session, datetime.now(CHINA).date())
+    if pinned is not None:
+        policy = await policy_version(session, pinned)
+    else:
+        policy = await policy_in_force(session, datetime.now(CHINA).date())
     problems: list[str] = []
     if body.term_days > policy.max_term_days:
         problems.append(
@@ -138,7 +144,8 @@ async def resubmit_credit_application(
         raise Conflict(f"process {process_id} is not a credit application")
     if body.customer_id != process.customer_id:
         raise Invalid([f"the application is for customer {process.customer_id}; a resubmission cannot change it"])
-    _, form = await _checked_form(session, actor, body)
+    pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
+    _, form = await _checked_form(session, actor, body, pinned)
     view = await send_update(
         handle_for(temporal, process),
         "resubmit",

@@ -1,33 +1,33 @@
-"""P6 grading A/B/C (001 §1, 000 §11): the grading rule an administrator versions, re-grading rounds,
-the manager's score sheet, and the score sheets kept per customer."""
+"""P6 grading A/B/C (001 §1, 000 §11): the grading rule in force (changed only through
+`POST /rule-changes`, api/routes/rule_changes.py), re-grading rounds, the manager's score sheet, and
+the score sheets kept per customer."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.grading_store import config_in_force, config_view
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
-from db.models import AdminAudit, Customer, CustomerGrading, GradingConfig
+from db.models import Customer, CustomerGrading
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import (
     GradingClockInput,
-    GradingConfigIn,
     GradingConfigView,
     GradingInput,
     ScoreRequest,
@@ -42,7 +42,6 @@ from domain.roles import Role
 
 router = APIRouter(tags=["grading"])
 CHINA = ZoneInfo("Asia/Shanghai")
-Admin = Depends(require_any_role(Role.admin))
 # 001 §1: the marketing manager or above judges the grade; the VP approves it.
 Grader = Depends(require_any_role(Role.marketing_manager, Role.business_vp, Role.general_manager))
 Scorer = Depends(require_any_role(Role.marketing_manager))
@@ -81,31 +80,6 @@ async def read_grading_config(
     row = await config_in_force(session, day)
     if row is None:
         raise NotFound(f"no grading rule is in force on {day}")
-    return config_view(row)
-
-
-@router.put("/grading/config", response_model=GradingConfigView)
-async def change_grading_config(body: GradingConfigIn, session: SessionDep, actor: Actor = Admin) -> GradingConfigView:
-    """A new version of the grading rule, in force from its date; earlier versions are kept, so a
-    score sheet computed before stays explained by the version it names (audited in admin_audit)."""
-    if body.effective_from < datetime.now(CHINA).date():
-        # A past date would change which rule explains score sheets already approved.
-        raise Invalid([f"effective_from {body.effective_from} lies in the past: a new rule applies from today on"])
-    version = (await session.scalar(select(func.max(GradingConfig.version))) or 0) + 1
-    row = GradingConfig(
-        version=version,
-        effective_from=body.effective_from,
-        weights={k.value: str(v) for k, v in body.weights.items()},
-        thresholds={"A": str(body.thresholds.A), "B": str(body.thresholds.B)},
-        changed_by=actor.username,
-        changed_at=datetime.now(UTC),
-        reason=body.reason,
-    )
-    session.add(row)
-    audit = AdminAudit(actor=actor.username, at=row.changed_at, action="grading_config", target=f"v{version}")
-    audit.after = body.model_dump(mode="json")
-    session.add(audit)
-    await session.flush()
     return config_view(row)
 
 

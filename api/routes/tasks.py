@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 from sqlalchemy.sql.visitors import replacement_traverse
 from temporalio.client import Client
 
+from activities.process_store import deputy_of
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from api.gateway import send_update
@@ -50,6 +51,7 @@ from domain.models import (
     HandOverKind,
     HandOverRequest,
     SignerPosition,
+    holder_of,
 )
 from domain.text import StoredText, Username
 
@@ -376,6 +378,7 @@ class TaskActionOut(ProcessStateOut):
     open_task_ids: list[str] = Field(default_factory=list)
     holders: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
+    note: str | None = Field(default=None, description="what the action did beyond the asked, e.g. a deputy took it")
 
 
 class BulkItem(BaseModel):
@@ -532,14 +535,21 @@ async def _hand_over(
 ) -> TaskActionOut:
     task = await _open_task(session, viewer, task_id)
     target = await find_actor(session, body.to)
-    request = HandOverRequest(task_id=task_id, kind=kind, actor=viewer.actor, to=target, comment=body.comment)
-    return await send_update(
+    away = await deputy_of(session, target.username, datetime.now(UTC))
+    deputy = await find_actor(session, away) if away else None
+    request = HandOverRequest(
+        task_id=task_id, kind=kind, actor=viewer.actor, to=target, comment=body.comment, deputy=deputy
+    )
+    answer = await send_update(
         _handle(temporal, task),
         "hand_over",
         request,
         update_id=_action_id(kind.value, task_id, viewer.actor, target.username, key),
         result_type=TaskActionOut,
     )
+    if deputy is not None:
+        answer.note = f"{target.username} is out of office: the task went to their deputy {deputy.username}"
+    return answer
 
 
 @router.post("/{task_id}/delegate", response_model=TaskActionOut)
@@ -635,8 +645,4 @@ async def unclaim(
 
 def holders_of(tasks: Sequence[Task]) -> list[str]:
     """Who open tasks wait for: the named person, the claimer, or role@unit."""
-    out: dict[str, None] = {}
-    for task in tasks:
-        who = task.assignee or task.claimed_by or (f"{task.role}@{task.unit_code}" if task.unit_code else task.role)
-        out[who] = None
-    return list(out)
+    return list(dict.fromkeys(holder_of(t.assignee, t.claimed_by, t.role, t.unit_code) for t in tasks))

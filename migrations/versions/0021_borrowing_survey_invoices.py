@@ -1,7 +1,7 @@
 """outsider loans, approved surveys, per-invoice VAT register
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 01:20:00
 
 Issue 20 items 8 and 9: a loan names an outsider reader and their introduction letter (002 rule 1);
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -257,9 +257,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # customer files (003 §2, 004 §3)
     ("GET", f"{P}/customers"): Entry(Lists("customer", "id"), query=lambda r: {"q": r["customer_code"]}),
     ("GET", f"{P}/customers/{{customer_id}}"): Entry(Reads("customer")),
-    # grading (001 §1): the rule for all, changed by admins; rounds by the marketing manager or above
+    # grading (001 §1): the rule for all, changed through POST /rule-changes; rounds by the marketing
+    # manager or above
     ("GET", f"{P}/grading/config"): Entry(Anyone()),
-    ("PUT", f"{P}/grading/config"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/customers/{{customer_id}}/grading"): Entry(
         Acts("customer", GRADERS, GRADERS)  # every grader reads the customer: none is refused with 403
     ),
@@ -405,7 +405,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/credit/customers"): Entry(RolesOnly(CREDIT_DESK)),
     ("GET", f"{P}/credit/policy"): Entry(Anyone()),
     ("GET", f"{P}/credit/policy/versions"): Entry(Anyone()),
-    ("PUT", f"{P}/credit/policy"): Entry(RolesOnly(frozenset({"admin"}))),
+    # rule changes (issue 20 item 7): drafted by the marketing manager or an admin; VP and GM decide
+    # on their tasks (POST /tasks/{id}/decision)
+    ("POST", f"{P}/rule-changes"): Entry(RolesOnly(frozenset({"marketing_manager", "admin"}))),
+    ("GET", f"{P}/rule-changes"): Entry(Anyone()),  # how the rules everyone reads came to be
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
     # issue 20: a ledger entry is corrected by finance's reversing entry, never edited
     ("POST", f"{P}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Entry(

@@ -174,10 +174,11 @@ async def test_the_over_limit_list_names_customers_beyond_their_limit(
     assert mine and mine[0]["over_limit_by"] == "70.00" and mine[0]["outstanding"] == "120.00"
 
 
-async def test_the_policy_is_versioned_by_the_administrator(
+async def test_the_policy_is_versioned_through_an_approved_rule_change(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """001 信用审核 每年终…制定和调整下年度的信用管理政策: a new version from its date, audited."""
+    """001 信用审核 每年终…制定和调整下年度的信用管理政策: a new version from its date, drafted and then
+    approved by the business VP and the general manager (issue 20 item 7), recorded in its process."""
     current = (await api.get(f"{P}/credit/policy", "finance_reviewer")).json()
     start = date.today() + timedelta(days=7000)  # far ahead: no other test meets this version
     body = {
@@ -188,26 +189,25 @@ async def test_the_policy_is_versioned_by_the_administrator(
         "collection_working_days": 2,
         "reason": "年终调整下年度信用管理政策",
     }
+    change = {"rule": "credit_policy", "payload": body}
+    assert (await api.post(f"{P}/rule-changes", "finance_reviewer", json=change)).status_code == 403
     headers = await api.headers("admin")
-    assert (
-        await api.client.put(f"{P}/credit/policy", json=body, headers=await api.headers("finance_reviewer"))
-    ).status_code == 403
-    changed = await api.client.put(f"{P}/credit/policy", json=body, headers=headers)
-    assert changed.status_code == 200, changed.text
-    version = changed.json()["version"]
-    assert version > current["version"]
+    assert (await api.client.put(f"{P}/credit/policy", json=body, headers=headers)).status_code == 405
+    drafted = await api.post(f"{P}/rule-changes", "admin", json=change)
+    assert drafted.status_code == 201, drafted.text
+    process_id = drafted.json()["process_id"]
+    for user in ("business_vp", "general_manager"):
+        assert (await api.decide(user, process_id, "approve", "同意")).status_code == 200
     later = (await api.get(f"{P}/credit/policy", "auditor", params={"on": start.isoformat()})).json()
-    assert later["version"] == version and later["max_term_days"] == 45
+    version = later["version"]
+    assert version > current["version"] and later["max_term_days"] == 45 and later["process_id"] == process_id
     assert (await api.get(f"{P}/credit/policy", "auditor")).json()["version"] == current["version"]
     versions = (await api.get(f"{P}/credit/policy/versions", "auditor")).json()
     assert [v["version"] for v in versions][-1] == version
-    past = body | {"effective_from": "2020-01-01"}
-    assert (await api.client.put(f"{P}/credit/policy", json=past, headers=headers)).status_code == 422
-    async with sessions() as session:
-        audit = await session.scalar(
-            select(AdminAudit).where(AdminAudit.action == "credit_policy", AdminAudit.target == f"v{version}")
-        )
-    assert audit is not None and audit.actor == "admin"
+    past = {"rule": "credit_policy", "payload": body | {"effective_from": "2020-01-01"}}
+    assert (await api.post(f"{P}/rule-changes", "admin", json=past)).status_code == 422
+    trail = (await api.get(f"{P}/processes/{process_id}/history", "auditor")).json()
+    assert [e["actor"] for e in trail if e["action"] == "decision"] == ["business_vp", "general_manager"]
 
 
 # --- issue 20: a ledger entry is corrected by a reversing entry, never an edit ----------------------

@@ -35,28 +35,35 @@ RULE_2030: dict[str, Any] = {
 }
 
 
-async def test_admin_versions_the_rule_in_force_from_its_date(api: Api) -> None:
+async def test_a_new_version_of_the_rule_is_approved_and_in_force_from_its_date(api: Api) -> None:
+    """Issue 20 item 7: the rule is changed by a rule change (drafted, VP, GM), no longer by a PUT of
+    an administrator alone; the version is in force from its date once the GM approved it."""
     current = await api.get(f"{P}/grading/config", "sales_clerk")
     assert current.status_code == 200, current.text
-    refused = await api.client.put(
-        f"{P}/grading/config", json=RULE_2030, headers=await api.headers("marketing_manager")
-    )
+    change = {"rule": "grading_rule", "payload": RULE_2030}
+    refused = await api.post(f"{P}/rule-changes", "sales_clerk", json=change)
     assert refused.status_code == 403
     wrong = RULE_2030 | {"weights": WEIGHTS | {"contract_premium": "30"}}
-    invalid = await api.client.put(f"{P}/grading/config", json=wrong, headers=await api.headers("admin"))
+    invalid = await api.post(f"{P}/rule-changes", "admin", json={"rule": "grading_rule", "payload": wrong})
     assert invalid.status_code == 422
     past = RULE_2030 | {"effective_from": "2020-01-01"}
     assert (
-        await api.client.put(f"{P}/grading/config", json=past, headers=await api.headers("admin"))
+        await api.post(f"{P}/rule-changes", "admin", json={"rule": "grading_rule", "payload": past})
     ).status_code == 422
+    assert (
+        await api.client.put(f"{P}/grading/config", json=RULE_2030, headers=await api.headers("admin"))
+    ).status_code == 405
 
-    put = await api.client.put(f"{P}/grading/config", json=RULE_2030, headers=await api.headers("admin"))
-    assert put.status_code == 200, put.text
-    version = put.json()["version"]
-    assert put.json()["changed_by"] == "admin"
-    before = (await api.get(f"{P}/grading/config", "admin", params={"on": "2029-12-31"})).json()
+    drafted = await api.post(f"{P}/rule-changes", "admin", json=change)
+    assert drafted.status_code == 201, drafted.text
+    process_id = drafted.json()["process_id"]
+    for user in ("business_vp", "general_manager"):
+        decided = await api.decide(user, process_id, "approve", "同意")
+        assert decided.status_code == 200, decided.text
     after = (await api.get(f"{P}/grading/config", "admin", params={"on": "2030-01-01"})).json()
-    assert before["version"] < version == after["version"]
+    before = (await api.get(f"{P}/grading/config", "admin", params={"on": "2029-12-31"})).json()
+    assert before["version"] < after["version"] and after["process_id"] == process_id
+    assert after["changed_by"] == "admin"
     assert after["thresholds"] == {"A": "90", "B": "75"}
 
 

@@ -107,13 +107,14 @@ async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> Non
     process_id = (await api.submit(body=body)).json()["process_id"]
     assert (await api.decide("marketing_reviewer", process_id, "approve", "ok")).status_code == 200
     returned = await api.decide("finance_reviewer", process_id, "return", "开户许可证号码有误, 请更正")
+    correction = await api.task_for("sales_clerk", process_id)  # correct and resubmit (issue 20 item 16)
     assert returned.json() == {
         "process_id": process_id,
         "status": "returned",
         "current_step": None,
         "customer_id": None,
-        "open_task_ids": [],
-        "holders": [],
+        "open_task_ids": [correction["task_id"]],
+        "holders": ["sales_clerk"],
         "due_at": None,
     }
     # Only the applicant resubmits, and only a complete application.

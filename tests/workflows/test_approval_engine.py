@@ -447,7 +447,11 @@ async def test_overdue_step_escalates_once_per_level_by_the_clock_alone(
     reminders = [e for e in await engine.history() if e.action == "reminder"]
     assert len(reminders) == 1
     # The supervisor acknowledges from the inbox; deciding the step closes every supervision task.
-    await engine.decide("supervise_review", "marketing_manager", comment="已督办")
+    acknowledged = await engine.decide("supervise_review", "marketing_manager", comment="已督办")
+    # The answer names every task still open: the step's and the other levels' 督办 (issue 20 item 18).
+    still_open = await engine.tasks()
+    assert sorted(acknowledged.open_task_ids) == sorted(t.task_id for t in still_open)
+    assert set(acknowledged.holders) == {"marketing_reviewer", *(r.value for r in LADDER[1:])}
     assert (await engine.decide("review", "marketing_reviewer")).current_step == "consent"
     assert [t.step for t in await engine.tasks()] == ["consent"]
     assert engine.handle is not None

@@ -18,6 +18,7 @@ from activities.credit_hold import hold_credit
 from activities.credit_store import credit_standing
 from api.over_limit import start_import_follow_up, start_over_limit_approval
 from db.models import (
+    AuditRecord,
     CreditAccount,
     CreditDecision,
     Customer,
@@ -203,7 +204,7 @@ async def test_a_limit_above_the_grade_ceiling_needs_the_general_manager(
         decision = await session.scalar(select(CreditDecision).where(CreditDecision.process_id == view.process_id))
         assert decision is not None and decision.decided_by == "general_manager"
     await handle.result()
-    record_history("credit_application_gm_approved", await handle.fetch_history())
+    record_history("credit_application_gm_approved_rule_named", await handle.fetch_history())
 
 
 async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_step(
@@ -215,7 +216,14 @@ async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_
     [finance, _] = await open_tasks(sessions, view.process_id)
     view = await decide(handle, finance, "finance_reviewer", Outcome.return_)
     assert view.status is ProcessStatus.returned
-    assert await open_tasks(sessions, view.process_id) == []  # the other seat's task is cancelled
+    # The other seat's task is cancelled; the applicant is asked to correct and resubmit (issue 20 item 16).
+    [correction] = await open_tasks(sessions, view.process_id)
+    assert (correction.step, correction.assignee, correction.comment) == (
+        "correct_and_resubmit",
+        "sales_clerk",
+        "finance_reviewer returned it at joint_review: 意见",
+    )
+    assert view.holders == ["sales_clerk"]
 
     corrected = CreditResubmission(actor=person("sales_clerk"), form=form(customer, "900000.00"), comment="提高额度")
     stranger = corrected.model_copy(update={"actor": person("marketing_reviewer")})
@@ -232,7 +240,7 @@ async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_
         account = await session.get(CreditAccount, customer.customer_id)
         assert account is not None and account.credit_limit == Decimal("900000.00")
     await handle.result()
-    record_history("credit_application_returned_resubmitted", await handle.fetch_history())
+    record_history("credit_application_returned_correction_task_resubmitted", await handle.fetch_history())
 
 
 async def test_a_rejection_leaves_the_customer_prepaid(
@@ -374,7 +382,10 @@ async def test_the_gm_approves_a_delivery_over_the_limit_and_it_is_booked_once(
             )
         )
         assert told.all() == ["sales_clerk"]  # the poster learns the answer
-    record_history("credit_over_limit_booked", await handle.fetch_history())
+        named = select(AuditRecord.outcome).where(AuditRecord.process_id == process_id)
+        applied = (await session.scalars(named.where(AuditRecord.action == "rule_applied"))).all()
+        assert len(applied) == 1 and applied[0].startswith("credit_policy v")  # issue 20 item 7: its version
+    record_history("credit_over_limit_booked_rule_pinned", await handle.fetch_history())
 
 
 async def test_the_gm_rejects_and_nothing_is_booked(

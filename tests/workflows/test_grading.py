@@ -56,7 +56,7 @@ async def new_customer(
 async def add_config(
     sessions: async_sessionmaker[AsyncSession], effective_from: date, weights: dict[str, str], a: str, b: str
 ) -> int:
-    """What `PUT /grading/config` writes (tested through the API in tests/api/test_grading_api.py)."""
+    """What an approved rule change writes (tested through the API in tests/api/test_rule_changes.py)."""
     async with sessions() as session, session.begin():
         version = (await session.scalar(select(func.max(GradingConfig.version))) or 0) + 1
         session.add(
@@ -142,7 +142,7 @@ async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_f
     )
     view = await handle.execute_update("decide", approve, result_type=ProcessView)
     assert view.status == "approved"
-    record_history("grading_scored_then_approved", await handle.fetch_history())
+    record_history("grading_scored_then_approved_rule_pinned", await handle.fetch_history())
 
     async with sessions() as session:
         assert (await session.get(Customer, customer.id)).grade == "A"  # type: ignore[union-attr]

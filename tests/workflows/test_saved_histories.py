@@ -27,6 +27,8 @@ def test_histories_are_saved() -> None:
         "engine_delegated_then_decided",
         "engine_step_escalated_three_levels_dated_by_write",  # the step's deadline counted by its write
         "onboarding_returned_then_withdrawn_dated_by_write",
+        "onboarding_correction_task_resubmitted_then_withdrawn",  # a return opens the applicant's task
+        "credit_application_returned_correction_task_resubmitted",
         "trade_step_escalated_three_levels",  # trade approval steps have deadlines (trade-step-deadlines)
         "complaint_rush_production_escalated_then_done",  # production_dept after a re-production order
         "onboarding_sign_off_refused_then_returned",  # 000 §6 checked again at the sign-off
