@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, update
 from temporalio import activity
@@ -16,9 +15,7 @@ from activities.process_store import ProcessSync, ProjectionStore
 from db.models import Visit, VisitPlan
 from db.session import run_write
 from domain.calendar import WorkingCalendar
-from domain.visits import PlanDueQuery, VisitReported
-
-CHINA = ZoneInfo("Asia/Shanghai")
+from domain.visits import CHINA, PlanDueQuery, VisitReported, report_due_after
 
 
 class VisitPlanSync(ProcessSync):
@@ -69,8 +66,11 @@ class VisitStore(ProjectionStore):
     @activity.defn
     @fails_visibly_on_bad_data
     async def record_report(self, reported: VisitReported) -> None:
-        """The report, once: a retried activity never moves the first report's moment."""
+        """The report, once: a retried activity never moves the first report's moment. Its due moment
+        is counted again from the day the visit took place (002 rule 7, `report_due_after`)."""
         report = reported.report
+        async with self.sessions() as session:
+            calendar = await load_calendar(session)
         statement = (
             update(Visit)
             .where(Visit.id == reported.visit_id, Visit.reported_at.is_(None))
@@ -80,6 +80,7 @@ class VisitStore(ProjectionStore):
                 findings=report.findings,
                 reported_by=reported.reported_by,
                 reported_at=reported.reported_at,
+                report_due_at=report_due_after(calendar, report.visited_on),
             )
         )
         await run_write(self.sessions, lambda session: session.execute(statement))

@@ -16,7 +16,8 @@ The other records follow from it, one rule each:
 - a task: mine (`task_is_mine`), or its process is readable;
 - a complaint, a deal and its tenders: their process is readable;
 - a customer file: its owning unit and the units above it, head-office marketing and finance
-  (`CUSTOMER_DESK`), and the oversight roles (003 §2, 004 §3) — not another depot or station,
+  (`CUSTOMER_DESK`), the clerk who looks after it (`looked_after_by`; a head-office clerk reads
+  no other), and the oversight roles (003 §2, 004 §3) — not another depot or station,
   unless a loan of the file to them is approved and not yet returned (002 rule 1: read only; routes
   that change a file ask with `loans=False`); its approval trail is shown only to those who may read
   the process that created it;
@@ -57,6 +58,7 @@ from db.models import (
     Borrowing,
     Complaint,
     Customer,
+    CustomerChange,
     InvoiceRegisterEntry,
     Notification,
     OrgUnit,
@@ -65,9 +67,10 @@ from db.models import (
     Task,
     TradeHandler,
 )
+from domain.customer_record import ChangeKind
 from domain.development import DEVELOPMENT_READERS
 from domain.models import Actor
-from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES
+from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
 from domain.visits import VISIT_SUPERVISORS
 
 COMPLAINT_PROCESS = "complaint"  # workflows.complaint.PROCESS_TYPE (workflow modules stay out of the API)
@@ -356,13 +359,41 @@ async def require_open_step(session: AsyncSession, who: Who, process_id: str) ->
 # --- customer files (003 §2, 004 §3) --------------------------------------------------------------
 
 
+def looked_after_by(username: str, customer: Any = Customer) -> ColumnElement[bool]:
+    """The files `username` looks after (000 §10 (四), 002 rule 4 §12): the responsible person the
+    file names (`owner_person`), and — until the file is first handed over — whoever it was created
+    for: `created_by` or the applicant of the process that created it (the clerk who collected its
+    documents, 000 §6; older files name their last approver as `owner_person`). A hand-over moves the
+    file to `owner_person` alone. What a clerk reads, what a hand-over moves and what keeps a user
+    from being disabled are this one rule."""
+    creator = aliased(Process)
+    filed = exists().where(creator.process_id == customer.onboarding_process_id, creator.applicant == username)
+    handed_over = exists().where(
+        CustomerChange.customer_id == customer.id, CustomerChange.kind == ChangeKind.hand_over.value
+    )
+    return or_(customer.owner_person == username, and_(~handed_over, or_(customer.created_by == username, filed)))
+
+
+def _outlet(unit: str) -> ColumnElement[bool]:
+    """`unit` is a depot or a station (000 §5 (二)-(三)), not a head-office department."""
+    return exists().where(OrgUnit.code == unit, OrgUnit.kind.in_(OUTLET_KINDS))
+
+
 def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True) -> ColumnElement[bool]:
     """Oversight, head-office marketing and finance, the owning unit and the units above it; and,
-    with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3)."""
+    with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3). A clerk reads the
+    files they look after (`looked_after_by`, 000 §10); a depot's or station's clerk also its unit's
+    files, a head-office clerk no others (issue 20 §12: not every file of head office)."""
     actor = _actor(who)
     if any(actor.has(role) for role in OVERSIGHT_ROLES | CUSTOMER_DESK):
         return true()
-    conditions = _of_my_units(who, customer.unit_code)
+    conditions = []
+    if actor.has(Role.sales_clerk):
+        conditions.append(looked_after_by(actor.username, customer))
+    units = _of_my_units(who, customer.unit_code)
+    if units and actor.unit is not None:
+        only_clerk = all(role is Role.sales_clerk for role in actor.roles) and actor.has(Role.sales_clerk)
+        conditions.append(and_(_outlet(actor.unit), or_(*units)) if only_clerk else or_(*units))
     if loans:
         conditions.append(on_loan_to(who, customer))
     return or_(*conditions) if conditions else false()

@@ -52,6 +52,18 @@ def status_problem(current: str, new: CustomerStatus) -> str | None:
     return None
 
 
+def leaver_problem(username: str, files: int) -> str | None:
+    """000 §10 (四), 002 rule 4 §12: staff who leave hand every customer record over (人员调离时
+    其客户资料由营销部接收). Read as: a user who still looks after customer files is not disabled
+    until they are handed over, so no file is left with nobody responsible for it."""
+    if files:
+        return (
+            f"{username} still looks after {files} customer file(s): hand them over first "
+            "(POST /customers/hand-over; 000 §10 (四), 002 rule 4 §12)"
+        )
+    return None
+
+
 class ChangeKind(StrEnum):
     """What a row of the change log records (000 §10 (四): every major change goes into the file)."""
 

@@ -53,9 +53,10 @@ UNIT_SCOPED_ROLES = frozenset({Role.depot_manager, Role.station_manager})
 COMPLAINT_DESK = frozenset({Role.marketing_reviewer, Role.marketing_manager, Role.business_vp})
 
 # Head-office marketing (the archive's custodian) and finance read every customer file; anyone else
-# reads the files of their own unit and the units below it (003 §2, 004 §3).
+# reads the files of their own unit and the units below it (003 §2, 004 §3). A clerk is not of this
+# desk: they read the files they look after (000 §10; api/visibility.py `looked_after_by`).
 CUSTOMER_DESK = frozenset(
-    {Role.sales_clerk, Role.marketing_reviewer, Role.marketing_manager, Role.finance_reviewer, Role.chief_accountant}
+    {Role.marketing_reviewer, Role.marketing_manager, Role.finance_reviewer, Role.chief_accountant}
 )
 
 # Roles that file applications on behalf of customers (000 §6: the clerk collects documents).

@@ -8,6 +8,7 @@ by finance, the division leader and the chief accountant before finance pays and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,6 +66,32 @@ TRADE_REQUIRED: tuple[DocumentType, ...] = (
 
 # 000 §7 (四) item 8: the business licence's scope must name naphtha explicitly.
 NAPHTHA_WORDS = ("石脑油", "naphtha")
+# A scope is read clause by clause (a bracket, a comma, a semicolon or a full stop ends one); within a
+# clause these words before the mention, or 除外/以外 after it (or 除 … 外 around it), exclude naphtha.
+SCOPE_CLAUSE_BREAKS = re.compile(r"[,，;；。.()（）\[\]【】\n]")
+EXCLUDING_BEFORE: tuple[str, ...] = ("不含", "不包含", "不包括", "不得", "禁止", "不经营")
+EXCLUDING_BEFORE += ("excluding", "except", "without", "not ", "no ")
+EXCLUDING_AFTER = ("除外", "以外")
+
+
+def _excludes(clause: str, at: int) -> bool:
+    before, after = clause[:at], clause[at:]
+    if any(word in before for word in EXCLUDING_BEFORE) or any(word in after for word in EXCLUDING_AFTER):
+        return True
+    return "除" in before and "外" in after
+
+
+def scope_allows_naphtha(business_scope: str | None) -> bool:
+    """000 §7 (四) item 8: the business licence's scope "明确允许经营石脑油". Read strictly: some clause
+    names naphtha and no word of that clause excludes it, so "危险化学品经营(不含石脑油)" or
+    "石脑油除外" do not allow it although they contain the word. Where a clause both names naphtha
+    and excludes something (a scope that is unclear), the licence is not explicit: refused."""
+    for clause in SCOPE_CLAUSE_BREAKS.split((business_scope or "").lower()):
+        for word in NAPHTHA_WORDS:
+            at = clause.find(word)
+            if at >= 0 and not _excludes(clause, at):
+                return True
+    return False
 
 
 def required_documents(products: Iterable[Product]) -> tuple[DocumentType, ...]:
@@ -79,12 +106,11 @@ def partner_problems(
     """Every reason the partner's credit file falls short of 000 §7 (四); empty when complete."""
     wanted = list(products)
     problems = document_problems(documents, required_documents(wanted), today)
-    if Product.naphtha in wanted:
-        scope = (business_scope or "").lower()
-        if not any(word in scope for word in NAPHTHA_WORDS):
-            problems.append(
-                "business_scope must explicitly allow naphtha (石脑油) for a naphtha partner (000 §7 (四) item 8)"
-            )
+    if Product.naphtha in wanted and not scope_allows_naphtha(business_scope):
+        problems.append(
+            "business_scope must explicitly allow naphtha (石脑油), not exclude it, for a naphtha partner "
+            "(000 §7 (四) item 8)"
+        )
     return problems
 
 

@@ -9,18 +9,22 @@ after — the step deadline of the approval engine.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.calendar import WorkingCalendar
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import Fitted, Int32, StoredText
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 REPORT_WORKING_DAYS = 2  # 002 rule 7: the visit report within 2 days of the visit
+VISIT_DAY_STARTS = time(9, 0)  # the report clock counts from the visit day's opening hour
+CHINA = ZoneInfo("Asia/Shanghai")
 # Who reads every plan and visit: the supervisor who approves plans (000 §12) and the leaders above.
 VISIT_SUPERVISORS = frozenset({Role.marketing_manager, Role.business_vp, Role.general_manager})
 
@@ -60,6 +64,26 @@ class VisitReportIn(BaseModel):
     visited_on: date
     summary: StoredText = Field(min_length=1, max_length=4000)
     findings: StoredText = Field(default="", max_length=4000, description="problems, needs, competitor news")
+
+
+def future_visit_problem(visited_on: date, today: date) -> str | None:
+    """002 rule 7: the report follows the visit ("拜访后"), so it tells of a visit already made: a
+    visit dated after today (China time) cannot be reported yet."""
+    if visited_on > today:
+        return (
+            f"the visit is dated {visited_on.isoformat()}, after today ({today.isoformat()}): "
+            "a visit is reported after it took place (002 rule 7)"
+        )
+    return None
+
+
+def report_due_after(calendar: WorkingCalendar, visited_on: date) -> datetime:
+    """002 rule 7: the report is due 2 working days after the visit. Read as the day the visit
+    actually took place (the report's `visited_on`), not the day it was planned: a visit made early
+    is due early, one made late is not late for the days it waited. Until the report names that day,
+    the report task counts from the planned day (the only day known)."""
+    start = datetime.combine(visited_on, VISIT_DAY_STARTS, CHINA)
+    return calendar.add_working_days(start, REPORT_WORKING_DAYS).deadline
 
 
 # 000 §12: the plan is approved by the supervisor (the marketing manager); its deadline, the last

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from scripts.demo_records import start_demo_processes
 from scripts.temporal_dev import dev_server_command
 from settings import ROOT, get_settings
 
@@ -63,6 +64,8 @@ def main() -> None:
     api = [python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(settings.api_port)]
     children.append(subprocess.Popen(api, env=env, cwd=ROOT))
     wait_for_port("127.0.0.1", settings.api_port, 60)
+    if settings.demo_mode:  # a visit plan and the quarter's meeting, so every process shows something
+        start_demo_processes(f"http://127.0.0.1:{settings.api_port}", env["TEMPORAL_ADDRESS"], settings)
     ui = (
         f"http://127.0.0.1:{settings.temporal_ui_port}"
         if not external

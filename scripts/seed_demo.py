@@ -16,6 +16,7 @@ from api.security import hash_password
 from db.models import OrgUnit, User, UserRole
 from db.session import make_engine, make_sessionmaker
 from domain.roles import DEMO_ROLES, ROLE_TITLES, Role
+from scripts.demo_records import add_credit_customers
 from settings import DEMO_PASSWORD, get_settings
 
 # (code, name, kind, parent, head): the head is the unit's leader, who decides leader-chain steps.
@@ -93,10 +94,15 @@ async def main() -> None:
         sys.exit("demo users exist only in demo mode (APP_ENV=demo)")
     engine = make_engine(settings.database_url)
     try:
-        added = await seed(make_sessionmaker(engine))
+        sessions = make_sessionmaker(engine)
+        added = await seed(sessions)
+        customers = await add_credit_customers(sessions)  # `make run` only: tests call seed() alone
     finally:
         await engine.dispose()
-    print(f"demo data ready: {added} users added; every demo user's password is '{DEMO_PASSWORD}'")
+    print(
+        f"demo data ready: {added} users and {customers} customers on credit added; "
+        f"every demo user's password is '{DEMO_PASSWORD}'"
+    )
 
 
 if __name__ == "__main__":

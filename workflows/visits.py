@@ -12,7 +12,7 @@ report (`report`) is the decision of that task; a report sent early ends the vis
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -23,11 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import Outcome
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.visits import (
+        VISIT_DAY_STARTS,
         PlanDueQuery,
         ReportRequest,
         VisitInput,
         VisitPlanInput,
         VisitReported,
+        future_visit_problem,
         visit_workflow_id,
     )
     from workflows.approval import (
@@ -42,8 +44,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
-
-VISIT_DAY_STARTS = time(9, 0)  # the report clock counts from the visit day's opening hour
 
 
 @workflow.defn(name="VisitPlan")
@@ -212,6 +212,9 @@ class VisitWorkflow(SingleChainHost):
             self.approvals.validate(decision)
         elif request.actor.username != self.start.salesperson:
             raise refuse(f"only {self.start.salesperson} reports this visit", errors.FORBIDDEN)
+        problem = future_visit_problem(request.report.visited_on, workflow.now().astimezone(CHINA).date())
+        if problem:
+            raise refuse(problem, errors.INVALID)
 
     @workflow.query
     def view(self) -> ProcessView:

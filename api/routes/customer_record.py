@@ -16,8 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from activities.customer_record import log_change
 from activities.process_store import unit_path
@@ -28,8 +27,8 @@ from api.leaders import reporting_line
 from api.params import RowId
 from api.schemas import CustomerOut, ProcessStateOut
 from api.starts import start_process
-from api.visibility import customer_readable, get_customer
-from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, Process, User
+from api.visibility import customer_readable, get_customer, looked_after_by
+from db.models import Customer, CustomerChange, CustomerSurvey, OrgUnit, User
 from domain.approvals import customer_change_chain, customer_destruction_chain, survey_chain
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
@@ -222,15 +221,7 @@ async def hand_over(body: CustomerHandOver, session: SessionDep, actor: Actor = 
     receiver = await session.scalar(select(User).where(User.username == body.to_user))
     if receiver is None or not receiver.is_active:
         raise Invalid([f"to_user {body.to_user} is not an active user"])
-    creator = aliased(Process)
-    filed_by_leaver = select(creator.process_id).where(
-        creator.process_id == Customer.onboarding_process_id, creator.applicant == body.from_user
-    )
-    # A file whose responsible person was never set belongs to whoever filed the process that created it.
-    theirs = or_(
-        Customer.owner_person == body.from_user,
-        and_(Customer.owner_person.is_(None), filed_by_leaver.exists()),
-    )
+    theirs = looked_after_by(body.from_user)
     query = select(Customer).where(theirs, Customer.destroyed_at.is_(None)).order_by(Customer.id)
     if not actor.has(Role.admin):
         query = query.where(customer_readable(actor))

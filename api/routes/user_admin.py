@@ -15,15 +15,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ActorCache, SessionDep, SettingsDep, require_any_role
 from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import idempotent
 from api.security import PasswordWork
-from db.models import AdminAudit, OrgUnit, User, UserRole
+from api.visibility import looked_after_by
+from db.models import AdminAudit, Customer, OrgUnit, User, UserRole
 from domain.china_time import ChinaTime
+from domain.customer_record import leaver_problem
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -191,10 +193,22 @@ async def admin_audit(
     return [AdminAuditOut.model_validate(row, from_attributes=True) for row in rows]
 
 
+async def _require_handed_over(session: AsyncSession, username: str) -> None:
+    """409 while the user still looks after customer files that are not destroyed (000 §10 (四))."""
+    files = await session.scalar(
+        select(func.count(Customer.id)).where(looked_after_by(username), Customer.destroyed_at.is_(None))
+    )
+    problem = leaver_problem(username, files or 0)
+    if problem:
+        raise Conflict(problem)
+
+
 async def _set_active(session: AsyncSession, request: Request, actor: Actor, username: str, active: bool) -> UserOut:
     user = await _user(session, username)
     if not active and user.username == actor.username:
         raise Conflict("administrators cannot disable themselves")
+    if not active:
+        await _require_handed_over(session, user.username)
     before = _snapshot(user)
     user.is_active = active
     return await _finish(session, request, actor, "enable" if active else "disable", user, before)

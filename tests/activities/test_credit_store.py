@@ -51,6 +51,7 @@ async def make_credit_customer(
             trading_since=date(2026, 1, 5),
             created_at=now,
             created_by="general_manager",
+            owner_person="sales_clerk",  # the clerk who looks after it (000 §10) posts its deliveries
             unit_code=unit,
         )
         session.add(customer)

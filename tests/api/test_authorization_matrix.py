@@ -24,26 +24,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.main import create_app
 from db.models import Customer, Notification
+from domain.borrowing import ReviewInput
+from domain.development import MeetingRound
+from domain.models import ProcessView
+from domain.roles import Role
 from scripts.seed_demo import DEMO_USERS
 from settings import Settings
 from tests import trade_support as trade
+from tests.api.test_development_api import months_ahead
 from tests.inbox_support import add_user
 from tests.support import Api, application, random_credit_code
+from tests.workflows.test_credit_review import credit_customer
+from tests.workflows.test_grading import new_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 USERS = tuple(username for username, *_ in DEMO_USERS)
 OVERSIGHT = frozenset({"auditor", "admin"})
 HQ_USERS = frozenset(username for username, _, _, unit in DEMO_USERS if unit == "HQ")
-CUSTOMER_DESK = frozenset(
-    {"sales_clerk", "marketing_reviewer", "marketing_manager", "finance_reviewer", "chief_accountant"}
-)
+# Head-office marketing and finance; a head-office clerk reads only the files they look after
+# (issue 20 §12: owner_person / created_by / the applicant who filed it).
+CUSTOMER_DESK = frozenset({"marketing_reviewer", "marketing_manager", "finance_reviewer", "chief_accountant"})
 COMPLAINT_DESK = frozenset({"marketing_reviewer", "marketing_manager", "business_vp"})
 COMPLAINT_REGISTRARS = frozenset(
     {"sales_clerk", "marketing_reviewer", "marketing_manager", "depot_manager", "depot_manager_b"}
     | {"station_manager", "station_manager_b", "business_vp", "general_manager"}
 )
 MARKETING = frozenset({"sales_clerk", "marketing_reviewer", "marketing_manager"})
+DEVELOPMENT_READERS = frozenset({"marketing_reviewer", "marketing_manager", "business_vp", "general_manager"})
 CREDIT_DESK = frozenset(  # domain/roles.py CREDIT_DESK: who reads the credit lists (issue 12 §1)
     {"finance_reviewer", "chief_accountant", "marketing_reviewer", "marketing_manager"}
     | {"business_vp", "general_manager", "auditor", "admin"}
@@ -60,11 +68,29 @@ READERS: dict[str, frozenset[str]] = {
     # A deal filed by the sales clerk naming the marketing manager as co-handler, waiting for the
     # marketing reviewer's credit review: a sales clerk of another deal would not see it.
     "deal": frozenset({"sales_clerk", "marketing_manager", "marketing_reviewer"}) | OVERSIGHT,
-    # A customer file of DEPOT-ZZ: that depot and the head office above it, head-office marketing and
-    # finance, oversight — not DEPOT-KF, not a station, not legal or technical.
+    # A customer file of DEPOT-ZZ created by its manager: that depot and the head office above it,
+    # head-office marketing and finance, oversight — not DEPOT-KF, not a station, not legal or
+    # technical, not the head-office clerk (who does not look after it).
     "customer": frozenset({"depot_manager"}) | HQ_USERS | CUSTOMER_DESK | OVERSIGHT,
     # A notification for the station managers about the STATION-ZZ01 complaint: only that station's.
     "notification": frozenset({"station_manager"}),
+    # A credit review of a DEPOT-ZZ credit customer opened by the marketing manager (its applicant),
+    # waiting for the marketing reviewer's assessment: that depot's manager reads it too (000 §5).
+    "credit_review": frozenset({"marketing_manager", "marketing_reviewer", "depot_manager"}) | OVERSIGHT,
+    # The sales clerk's approved visit plan, its visit waiting for its day: the salesperson and the
+    # supervisors (000 §12), oversight.
+    "visit": frozenset({"sales_clerk", "marketing_manager", "business_vp", "general_manager"}) | OVERSIGHT,
+    # The quarter's big-customer meeting (000 §15): the marketing department and the leaders above it.
+    "meeting": DEVELOPMENT_READERS | OVERSIGHT,
+    # A development plan by the marketing reviewer setting the sales clerk a target (000 §12), and the
+    # sales clerk's research notes (000 §15): the same readers and the salesperson concerned.
+    "development_plan": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
+    "research_note": DEVELOPMENT_READERS | {"sales_clerk"} | OVERSIGHT,
+    # A DEPOT-ZZ file lent to a DEPOT-KF manager (not a demo user): the loan is seen by the file's
+    # readers; its keeper (the depot's manager) or finance records the return (002 rule 1).
+    "loan": frozenset({"depot_manager"}) | HQ_USERS | CUSTOMER_DESK | OVERSIGHT,
+    # DEPOT-ZZ's register review (004 §4 (二)): its keeper's open task, that depot, oversight.
+    "register_review": frozenset({"depot_manager"}) | OVERSIGHT,
 }
 # Who holds the complaint's open step (investigation: the marketing department); the workflow then
 # judges the stage (409 for a step that is not current).
@@ -252,16 +278,16 @@ TABLE: dict[tuple[str, str], Entry] = {
     ),
     ("GET", f"{P}/visit-plans"): Entry(Anyone()),
     ("POST", f"{P}/visits/{{visit_id}}/report"): Entry(
-        Anyone(404), lambda r: {"visited_on": "2031-01-10", "summary": "matrix"}, {"visit_id": 2_000_000_000}
-    ),  # no such visit: 404 for all (the report's own rules: tests/api/test_visits_api.py)
-    # market development (000 §5 (一)6, §12, §15): the lists show each user what they may read; a
-    # record no one may read (no such id) answers 404 for all (own rules: tests/api/test_development_api.py)
+        Acts("visit", frozenset({"sales_clerk"})), lambda r: {"visited_on": r["visit_day"], "summary": "matrix"}
+    ),  # the salesperson reports (the report's own rules: tests/api/test_visits_api.py)
+    # market development (000 §5 (一)6, §12, §15): the lists show each user what they may read; the
+    # minutes are the marketing manager's task, the results the marketing department's
+    # (own rules: tests/api/test_development_api.py)
     ("GET", f"{P}/big-customer-meetings"): Entry(Anyone()),
-    ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"): Entry(Anyone(404), params={"meeting_id": 2_000_000_000}),
+    ("GET", f"{P}/big-customer-meetings/{{meeting_id}}"): Entry(Reads("meeting")),
     ("POST", f"{P}/big-customer-meetings/{{meeting_id}}/minutes"): Entry(
-        Anyone(404),
+        Acts("meeting", frozenset({"marketing_manager"})),
         lambda r: {"held_on": "2031-06-20", "attendees": [{"name": "m", "organisation": "m"}], "minutes": "m"},
-        {"meeting_id": 2_000_000_000},
     ),
     ("POST", f"{P}/development-plans"): Entry(
         RolesOnly(frozenset({"marketing_reviewer", "marketing_manager"})),
@@ -272,16 +298,17 @@ TABLE: dict[tuple[str, str], Entry] = {
         },
     ),
     ("GET", f"{P}/development-plans"): Entry(Anyone()),
-    ("GET", f"{P}/development-plans/{{plan_id}}"): Entry(Anyone(404), params={"plan_id": 2_000_000_000}),
+    ("GET", f"{P}/development-plans/{{plan_id}}"): Entry(Reads("development_plan")),
     ("POST", f"{P}/development-plans/{{plan_id}}/results"): Entry(
-        Anyone(404), lambda r: {"results": [{"target_id": 1, "actual": "1"}]}, {"plan_id": 2_000_000_000}
+        Acts("development_plan", frozenset({"marketing_reviewer", "marketing_manager"})),
+        lambda r: {"results": [{"target_id": 1, "actual": "1"}]},
     ),
     ("POST", f"{P}/research-notes"): Entry(
         RolesOnly(frozenset({"sales_clerk"})),
         lambda r: {"month": "2020-01", "area": "m", "findings": "m", "customers_contacted": 1},
     ),
     ("GET", f"{P}/research-notes"): Entry(Anyone()),
-    ("GET", f"{P}/research-notes/{{note_id}}"): Entry(Anyone(404), params={"note_id": 2_000_000_000}),
+    ("GET", f"{P}/research-notes/{{note_id}}"): Entry(Reads("research_note")),
     # the customer record (000 §10, 004 §4-§6): change log, status, hand-over, destruction, survey
     ("GET", f"{P}/customers/{{customer_id}}/changes"): Entry(Reads("customer")),
     ("POST", f"{P}/customers/{{customer_id}}/changes"): Entry(
@@ -322,15 +349,19 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", f"{P}/customers/{{customer_id}}/ledger"): Entry(Reads("customer")),
     # file borrowing (002 rule 1, 004 §3): anyone may ask to borrow a file (its readers get 409: they
     # need no loan; tests/api/test_borrowing_api.py), the register is read with the file, a return is
-    # recorded by the file's keeper (no loan exists here: 404 for all); register reviews (004 §4) are
-    # read and decided through their own process (the matrix has none: 404 for all).
+    # recorded by the file's keeper or finance; register reviews (004 §4) are read and decided through
+    # their own process (its keeper's open task).
     ("POST", f"{P}/customers/{{customer_id}}/borrowings"): Entry(
         RolesOnly(frozenset(USERS)), lambda r: {"purpose": "matrix", "return_by": _today().isoformat()}
     ),
     ("GET", f"{P}/customers/{{customer_id}}/borrowings"): Entry(Reads("customer")),
-    ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(Anyone(404), lambda r: {}, {"borrowing_id": 2147483647}),
-    ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Anyone(404)),
-    ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(Anyone(404), lambda r: {"results": []}),
+    ("POST", f"{P}/borrowings/{{borrowing_id}}/return"): Entry(
+        Acts("loan", frozenset({"depot_manager", "finance_reviewer"})), lambda r: {}
+    ),
+    ("GET", f"{P}/register-reviews/{{process_id}}"): Entry(Reads("register_review")),
+    ("POST", f"{P}/register-reviews/{{process_id}}/results"): Entry(
+        Acts("register_review", frozenset({"depot_manager"})), lambda r: {"results": []}
+    ),
     # VAT special invoices one by one (000 §9 (三), issue 20 item 8): only a station sends the form, for
     # a customer of its own (the matrix customer is a depot's: 404 for both stations); finance issues,
     # the station or finance records the collection (no invoice here: tests/api/test_vat_invoices_api.py).
@@ -385,12 +416,11 @@ TABLE: dict[tuple[str, str], Entry] = {
         lambda r: {"reason": "matrix"},
         params={"entry_id": 1},
     ),
-    # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form and the assessment belong to a
-    # credit review process (the matrix has none: the onboarding is no credit review, 404 for all);
-    # the marketing manager opens a review by hand.
-    ("GET", f"{P}/credit-reviews/{{process_id}}/form"): Entry(Anyone(404)),
+    # credit reviews (001 信用审核, 003 §6; issue 12 §1): the form is read with the review process; the
+    # assessment is the marketing reviewer's (its open task); the marketing manager opens a review by hand.
+    ("GET", f"{P}/credit-reviews/{{process_id}}/form"): Entry(Reads("credit_review")),
     ("POST", f"{P}/credit-reviews/{{process_id}}/assessment"): Entry(
-        Anyone(404), lambda r: {"outcome": "keep", "comment": "matrix"}
+        Acts("credit_review", frozenset({"marketing_reviewer"})), lambda r: {"outcome": "keep", "comment": "matrix"}
     ),
     ("POST", f"{P}/customers/{{customer_id}}/credit-reviews"): Entry(
         Acts("customer", frozenset({"marketing_manager"}), frozenset({"marketing_manager"})),
@@ -532,6 +562,18 @@ def app_routes() -> set[tuple[str, str]]:
     return found
 
 
+def answers(rule: Rule) -> set[int | None]:
+    """What the users get from a route under `rule`, every demo user taken."""
+    return {expected(rule, user) for user in USERS}
+
+
+async def test_no_route_is_404_for_everyone() -> None:
+    """Issue 20 §13: a route every user gets 404 from tests nobody's access — the matrix needs a real
+    record of it, with its real readers and actors."""
+    nobody_reads = sorted(route for route, entry in TABLE.items() if answers(entry.rule) == {404})
+    assert nobody_reads == [], f"routes 404 for every user: give the matrix a real record of {nobody_reads}"
+
+
 async def test_every_route_has_an_entry() -> None:
     routes = app_routes()
     missing = sorted(routes - TABLE.keys())
@@ -548,6 +590,48 @@ async def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
+def customer_file(name: str, unit: str = "DEPOT-ZZ", **responsible: str) -> Customer:
+    """A file of `unit`, by default created by DEPOT-ZZ's manager (no head-office clerk looks after
+    it); `responsible` names others (created_by, owner_person)."""
+    return Customer(
+        credit_code=random_credit_code(),
+        name=name,
+        kind="allocation_self_sale",
+        address="郑州",
+        legal_representative="王",
+        phone="0371-1",
+        registered_capital=Decimal("1000000"),
+        card={"bank_account": "1702020109024567890"},
+        onboarding_process_id=f"matrix-{uuid.uuid4()}",
+        trading_since=_today(),
+        created_at=datetime.now(UTC),
+        unit_code=unit,
+        **({"created_by": "depot_manager"} | responsible),
+    )
+
+
+async def archive_records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """002 rule 1, 004 §3-§4: another DEPOT-ZZ file lent to a DEPOT-KF manager, approved by their
+    leader and finance (a fresh manager: a loan's workflow id names customer and borrower, and both
+    databases' ids agree), and DEPOT-ZZ's register review waiting for its keeper."""
+    async with sessions() as session, session.begin():
+        lent = customer_file("开封矩阵石化 (lent file)")
+        session.add(lent)
+    body = {"purpose": "matrix", "return_by": _today().isoformat()}
+    borrower = await add_user(sessions, "depot_manager", unit="DEPOT-KF")
+    loan = await ok(await api.post(f"{P}/customers/{lent.id}/borrowings", borrower, json=body), 201)
+    pid = loan["process_id"]
+    while loan["current_step"] != "lent":  # the department leader, then finance (002 rule 1, 004 §3)
+        loan = await ok(await api.decide(loan["holders"][0], pid, "approve", "matrix"))
+    [line] = await ok(await api.get(f"{P}/customers/{lent.id}/borrowings", "depot_manager"))
+    start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
+    review = await api.worker.client.start_workflow(
+        "RegisterReview", start, id=f"matrix-register-review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    await review.execute_update("current")
+    return {"loan": line["id"], "register_review": review.result_run_id}
+
+
 async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     """One record of each kind, of one unit, created once for the whole matrix."""
     complaint = await ok(await api.post(f"{P}/complaints", "station_manager", json=COMPLAINT), 201)
@@ -556,22 +640,15 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
     deal_body = {**trade.trade_application(), "co_handlers": ["marketing_manager"]}
     deal = await ok(await api.post(f"{P}/trade", "sales_clerk", json=deal_body), 201)
     task = await api.task_for("marketing_reviewer", onboarding["process_id"])
+    credit = await credit_customer(sessions, unit="DEPOT-ZZ")
+    review = await ok(
+        await api.post(
+            f"{P}/customers/{credit.customer_id}/credit-reviews", "marketing_manager", json={"reason": "matrix"}
+        ),
+        201,
+    )
     async with sessions() as session, session.begin():
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="开封矩阵石化 (depot customer)",
-            kind="allocation_self_sale",
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            registered_capital=Decimal("1000000"),
-            card={"bank_account": "1702020109024567890"},
-            onboarding_process_id=f"matrix-{uuid.uuid4()}",
-            trading_since=_today(),
-            created_at=datetime.now(UTC),
-            created_by="sales_clerk",
-            unit_code="DEPOT-ZZ",
-        )
+        customer = customer_file("开封矩阵石化 (depot customer)")
         note = Notification(
             notification_id=f"matrix-{uuid.uuid4()}",
             process_id=complaint["process_id"],
@@ -589,7 +666,44 @@ async def records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[
         "onboarding_code": code,
         "deal": deal["process_id"],
         "task": task["task_id"],
+        "credit_review": review["process_id"],
+        **await development_records(api, sessions),
+        **await archive_records(api, sessions),
         **ids,
+    }
+
+
+async def development_records(api: Api, sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """P9 (000 §12, §15): the sales clerk's visit plan, approved, with one visit waiting for its day;
+    the quarter's big-customer meeting; a development plan and the clerk's research notes."""
+    month = months_ahead(2)
+    visit_day = f"{month}-20"
+    mine = await new_customer(sessions, datetime.now(UTC))  # created by the sales clerk: theirs
+    visit = {"customer_id": mine.id, "planned_on": visit_day, "purpose": "matrix"}
+    plan = await ok(await api.post(f"{P}/visit-plans", "sales_clerk", json={"month": month, "visits": [visit]}), 201)
+    await ok(await api.decide("marketing_manager", plan["process_id"], "approve"))
+    plans = await ok(await api.get(f"{P}/visit-plans", "sales_clerk", params={"month": month}))
+    [visit_id] = [v["visit_id"] for p in plans if p["plan_id"] == plan["plan_id"] for v in p["visits"]]
+    meeting_wf = await api.worker.client.execute_workflow(
+        "BigCustomerMeetingRound",
+        MeetingRound(quarter="2031Q2", namespace_token=f"-{uuid.uuid4().hex[:8]}"),
+        id=f"matrix-round-{uuid.uuid4()}",
+        task_queue=api.worker.task_queue,
+    )
+    await api.worker.client.get_workflow_handle(meeting_wf).execute_update("current", result_type=ProcessView)
+    meetings = await ok(await api.get(f"{P}/big-customer-meetings", "marketing_manager"))
+    [meeting_id] = [m["meeting_id"] for m in meetings if m["workflow_id"] == meeting_wf]
+    target = {"salesperson": "sales_clerk", "prospect": "m", "indicator": "m", "target": "1"}
+    body = {"month": month, "focus": "matrix", "targets": [target]}
+    development = await ok(await api.post(f"{P}/development-plans", "marketing_reviewer", json=body), 201)
+    notes = {"month": months_ahead(0), "area": "m", "findings": "m", "customers_contacted": 1}
+    note = await ok(await api.post(f"{P}/research-notes", "sales_clerk", json=notes), 201)
+    return {
+        "visit": visit_id,
+        "visit_day": visit_day,
+        "meeting": meeting_id,
+        "development_plan": development["record_id"],
+        "research_note": note["record_id"],
     }
 
 
@@ -618,7 +732,9 @@ def url(path: str, entry: Entry, recs: dict[str, Any]) -> str:
     rule = entry.rule
     record = getattr(rule, "record", None)
     ids = {"task_id": recs["task"], "customer_id": recs["customer"], "process_id": recs["onboarding"]}
-    if record in {"complaint", "onboarding", "deal"}:
+    ids |= {"visit_id": recs["visit"], "meeting_id": recs["meeting"]}
+    ids |= {"plan_id": recs["development_plan"], "note_id": recs["research_note"], "borrowing_id": recs["loan"]}
+    if record in {"complaint", "onboarding", "deal", "credit_review", "register_review"}:
         ids["process_id"] = recs[record]
     return path.format(**ids, **entry.params)
 
@@ -692,3 +808,27 @@ async def test_a_deal_is_not_every_sales_clerks(api: Api, sessions: async_sessio
     assert (await api.post(f"{P}/trade/{pid}/bids", colleague, json=bid)).status_code == 404
     # The named co-handler passes authorization; the workflow then says bidding has not opened (409).
     assert (await api.post(f"{P}/trade/{pid}/bids", named, json=bid)).status_code == 409
+
+
+async def test_a_head_office_clerk_reads_the_files_they_look_after(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 20 §12: a head-office clerk read every file. Now a clerk reads the files they look after
+    (filed by them, or handed over to them), and a colleague of the same unit gets 404 for it; a
+    hand-over moves the reading with the file."""
+    clerk = await add_user(sessions, "sales_clerk", unit="MKT")
+    colleague = await add_user(sessions, "sales_clerk", unit="MKT")
+    async with sessions() as session, session.begin():
+        customer = customer_file("郑州经办石化 (a clerk's customer)", "MKT", created_by=clerk)
+        session.add(customer)
+    path = f"{P}/customers/{customer.id}"
+    for user, status in ((clerk, 200), (colleague, 404), ("marketing_reviewer", 200)):
+        assert (await api.get(path, user)).status_code == status, user
+        listed = await ok(await api.get(f"{P}/customers", user, params={"q": customer.credit_code}))
+        assert any(c["id"] == customer.id for c in listed) == (status == 200), user
+    top_up = await api.post(f"{path}/top-ups", colleague, json=LEDGER_MOVE)
+    assert top_up.status_code == 404  # the wrong clerk cannot act on it either
+    hand_over = {"from_user": clerk, "to_user": colleague, "reason": "调岗"}
+    assert (await api.post(f"{P}/customers/hand-over", "marketing_manager", json=hand_over)).status_code == 200
+    assert (await api.get(path, colleague)).status_code == 200
+    assert (await api.get(path, clerk)).status_code == 404

@@ -242,6 +242,7 @@ async def _customer(sessions: async_sessionmaker[AsyncSession], status: str, uni
             trading_since=date(2020, 1, 6),  # years of trade: only the status may refuse
             created_at=datetime(2020, 1, 6, tzinfo=UTC),
             created_by="general_manager",
+            owner_person="sales_clerk",  # the clerk who looks after it (000 §10) walks the clerk's routes
             unit_code=unit,
             destroyed_at=datetime.now(UTC) if status == DESTROYED else None,
             destroyed_by="marketing_manager" if status == DESTROYED else None,

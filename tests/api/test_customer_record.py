@@ -25,8 +25,9 @@ P = "/api/v1/customers"
 
 
 async def make_customer(
-    sessions: async_sessionmaker[AsyncSession], unit: str, *, status: str = "active", owner_person: str | None = None
+    sessions: async_sessionmaker[AsyncSession], unit: str, *, status: str = "active", owner_person: str = "sales_clerk"
 ) -> int:
+    """A file of `unit`, looked after by `owner_person` (000 §10: by default the demo clerk, who files its changes)."""
     async with sessions.begin() as session:
         customer = Customer(
             credit_code=random_credit_code(),

@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.models import Process
 from tests import trade_support as data
 from tests.support import Api
 
@@ -61,6 +64,22 @@ async def test_partner_application_names_each_problem(api: Api) -> None:
     assert (await api.post("/api/v1/trade", "sales_clerk", json=allowed)).status_code == 201
 
     assert (await api.post("/api/v1/trade", "finance_reviewer", json=data.trade_application())).status_code == 403
+
+
+async def test_a_scope_that_excludes_naphtha_is_no_naphtha_licence(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §7 (四) item 8: "不含石脑油" names naphtha only to exclude it — refused at filing (422, the
+    article named), and nothing is started."""
+    deals = select(func.count()).select_from(Process).where(Process.process_type == "external_trade")
+    async with sessions() as session:
+        before = await session.scalar(deals)
+    excluded = data.trade_application(products=("naphtha",), business_scope="危险化学品经营（不含石脑油）")
+    refused = await api.post("/api/v1/trade", "sales_clerk", json=excluded)
+    assert refused.status_code == 422, refused.text
+    assert any("000 §7 (四) item 8" in line for line in refused.json()["detail"])
+    async with sessions() as session:
+        assert await session.scalar(deals) == before
 
 
 async def test_state_owned_partners_are_listed_first(api: Api) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import AdminAudit
+from db.models import AdminAudit, User
+from tests.api.test_authorization_matrix import customer_file
 from tests.support import Api, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -175,6 +176,42 @@ async def test_an_admin_cannot_lock_themself_out(api: Api) -> None:
     drop = await api.client.put(f"{USERS}/admin/roles", json={"roles": ["auditor"]}, headers=await api.headers("admin"))
     assert drop.status_code == 409
     assert (await api.post(f"{USERS}/nobody_{uuid.uuid4().hex[:6]}/disable", "admin")).status_code == 404
+
+
+async def file_of(sessions: async_sessionmaker[AsyncSession], **responsible: str) -> int:
+    """A customer file of head office, looked after by whom `responsible` names (owner_person / created_by)."""
+    async with sessions() as session, session.begin():
+        customer = customer_file("交接测试石化", "MKT", **({"created_by": "general_manager"} | responsible))
+        session.add(customer)
+    return customer.id
+
+
+async def test_a_user_who_still_looks_after_customers_is_disabled_only_after_the_hand_over(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §10 (四), 002 rule 4 §12 (issue 20 §12): a leaver's files are handed over before the
+    leaver is disabled: 409 naming the article and how many files, nothing changed; after
+    `POST /customers/hand-over` the disable goes through."""
+    body = new_user()
+    name = body["username"]
+    assert (await api.post(USERS, "admin", json=body)).status_code == 201
+    owned = await file_of(sessions, owner_person=name)
+    created = await file_of(sessions, created_by=name)
+
+    refused = await api.post(f"{USERS}/{name}/disable", "admin")
+    assert refused.status_code == 409, refused.text
+    assert "000 §10 (四)" in refused.text and "2 customer file(s)" in refused.text
+    async with sessions() as session:
+        user = await session.scalar(select(User).where(User.username == name))
+        assert user is not None and user.is_active
+    assert [e["action"] for e in await audit_entries(api, name)] == ["create"]
+
+    hand_over = {"from_user": name, "to_user": "sales_clerk", "reason": "调离"}
+    moved = await api.post("/api/v1/customers/hand-over", "marketing_manager", json=hand_over)
+    assert moved.status_code == 200, moved.text
+    assert sorted(moved.json()["customer_ids"]) == [owned, created]
+    disabled = await api.post(f"{USERS}/{name}/disable", "admin")
+    assert disabled.status_code == 200 and disabled.json()["is_active"] is False
 
 
 async def test_another_api_process_refuses_a_disabled_user_within_the_actor_cache_time(
