@@ -121,24 +121,25 @@ async def test_a_change_drafted_reviewed_and_approved_takes_effect_from_its_date
     version applies, on that date too; today's rule stays as it is until the date comes."""
     current = await in_force(api, "credit_policy")
     start = far(7100)
+    on_start = await in_force(api, "credit_policy", start)  # another test's far version may rule there
     change = await same_numbers(api, "credit_policy", start, "年终调整下年度信用管理政策")
     change["payload"] |= {"max_term_days": 45, "collection_working_days": 2}
     drafted = await draft(api, change)
     process_id = drafted["process_id"]
     assert drafted["rule"] == "credit_policy" and drafted["requested_from"] == start and drafted["applied"] is None
 
-    assert (await in_force(api, "credit_policy", start))["version"] == current["version"]  # a draft applies nowhere
+    assert (await in_force(api, "credit_policy", start))["version"] == on_start["version"]  # a draft applies nowhere
     assert (await listed(api, process_id, "credit_policy"))["status"] == "draft"
     reviewed = await api.decide("business_vp", process_id, "approve", "同意")
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["current_step"] == "gm_approval"
-    assert (await in_force(api, "credit_policy", start))["version"] == current["version"]  # the VP alone: nothing
+    assert (await in_force(api, "credit_policy", start))["version"] == on_start["version"]  # the VP alone: nothing
 
     approved = await api.decide("general_manager", process_id, "approve", "批准")
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     later = await in_force(api, "credit_policy", start)
-    assert later["version"] > current["version"] and later["max_term_days"] == 45
+    assert later["version"] > on_start["version"] and later["max_term_days"] == 45
     assert (later["process_id"], later["changed_by"], later["effective_from"]) == (
         process_id,
         "marketing_manager",
