@@ -52,9 +52,10 @@ class CreditApplicationStore:
                 )
                 session.add(account)
             account.settlement = Settlement.periodic.value
-            account.credit_limit = form.limit
+            # what the reviewers' analysis set, not the request, when they analysed (000 §13)
+            account.credit_limit = grant.granted_limit()
             account.term_days = form.term_days
-            account.collateral = form.collateral
+            account.collateral = grant.granted_collateral()
             account.collector = form.collector
             account.granted_process_id = grant.process_id
             account.review_required = False
@@ -68,9 +69,9 @@ class CreditApplicationStore:
                     old_settlement=old_settlement,
                     new_settlement=Settlement.periodic.value,
                     old_limit=old_limit,
-                    new_limit=form.limit,
+                    new_limit=grant.granted_limit(),
                     term_days=form.term_days,
-                    form=form.model_dump(mode="json"),
+                    form=form.model_dump(mode="json") | _analysis_record(grant),
                     reason=form.reason,
                     decided_by=grant.decided_by,
                     decided_at=grant.decided_at,
@@ -81,7 +82,7 @@ class CreditApplicationStore:
     async def _notify(self, session: AsyncSession, grant: CreditGrant) -> None:
         form = grant.form
         subject = (
-            f"客户 {grant.customer.name} 定期结算已批准: limit {form.limit:.2f}, {form.term_days} days, "
+            f"客户 {grant.customer.name} 定期结算已批准: limit {grant.granted_limit():.2f}, {form.term_days} days, "
             f"collector {form.collector} (000 §13)"
         )
         people = list(dict.fromkeys([grant.applicant, form.collector]))
@@ -106,3 +107,14 @@ class CreditApplicationStore:
         )
         for spec in specs:
             await record_notification(session, spec, self.channels)
+
+
+def _analysis_record(grant: CreditGrant) -> dict[str, object]:
+    """The reviewers' analyses beside the form, for the auditors: who, when, grade, limit, security,
+    reasoning; `analysis` is the one granted (000 §13). Nothing when the reviewers approved bare."""
+    if grant.analysis is None:
+        return {}
+    return {
+        "analysis": grant.analysis.model_dump(mode="json"),
+        "analyses": [a.model_dump(mode="json") for a in grant.analyses],
+    }

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.china_time import ChinaTime
 from domain.models import ProcessStatus
+from domain.treatment import Treatment
 
 
 class TokenOut(BaseModel):
@@ -170,3 +171,4 @@ class CustomerOut(BaseModel):
 
 class CustomerDetailOut(CustomerOut):
     approval_trail: list[HistoryEntry]
+    treatment: Treatment | None = None  # issue 20 item 10: what the grade entitles to (domain/treatment.py)

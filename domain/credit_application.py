@@ -13,13 +13,16 @@ working day for the over-limit approval (a delivery is waiting), each with a rem
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, SignMode, StepSpec
+from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, CreditStanding
+from domain.grading import Grade
 from domain.ledger import LedgerEntry
 from domain.models import Actor, ProcessView
 from domain.roles import Role
@@ -99,6 +102,59 @@ def credit_application_chain(limit: Decimal, ceiling: Decimal) -> ChainSpec:
     return CREDIT_APPLICATION_GM_CHAIN if limit > ceiling else CREDIT_APPLICATION_CHAIN
 
 
+class OrganisationNature(StrEnum):
+    """企业性质 (000 §13 组织性质; 000 §2 sorts customers into state-owned units and social businesses)."""
+
+    state_owned = "state_owned"  # 国有及国有控股
+    collective = "collective"  # 集体
+    private = "private"  # 民营
+    foreign_invested = "foreign_invested"  # 外资、合资
+    individual = "individual"  # 个体工商户
+    public_institution = "public_institution"  # 机关、事业单位
+
+
+class CreditPaperKind(StrEnum):
+    """The credit papers 000 §13 names beside the organisation's nature: 注册情况 and 财务报表."""
+
+    registration = "registration"  # 注册登记 (营业执照 / 登记证书)
+    financial_statement = "financial_statement"  # 财务报表
+
+
+CREDIT_PAPER_TITLES = {CreditPaperKind.registration: "注册登记", CreditPaperKind.financial_statement: "财务报表"}
+
+
+class CreditPaper(BaseModel):
+    """One credit paper as filed, in the shape of the licences of domain/documents.py (a number, a
+    validity) plus what a statement needs: its title and the period it covers."""
+
+    kind: CreditPaperKind
+    title: StoredText = Field(min_length=1, max_length=128, description="e.g. 营业执照, 2025年度资产负债表")
+    number: StoredText | None = Field(default=None, max_length=64, description="registration number")
+    issued_on: date | None = None
+    period: StoredText | None = Field(default=None, max_length=20, description="a statement's period, e.g. 2025")
+    valid_until: date | None = None
+
+
+def credit_paper_problems(nature: OrganisationNature | None, papers: list[CreditPaper], today: date) -> list[str]:
+    """Why an application's credit papers fall short of 000 §13 (由客户提供其组织性质、注册情况、财务报表
+    等资信材料); empty when complete. Reading: at least one registration in force on `today` (with its
+    number) and at least one financial statement naming its period."""
+    problems: list[str] = []
+    if nature is None:
+        problems.append("organisation_nature (企业性质) is required (000 §13)")
+    for kind in CreditPaperKind:
+        present = [p for p in papers if p.kind is kind]
+        if not present:
+            problems.append(f"missing credit paper: {kind.value} ({CREDIT_PAPER_TITLES[kind]}) (000 §13)")
+        elif kind is CreditPaperKind.registration and not any(
+            p.number and (p.valid_until is None or p.valid_until >= today) for p in present
+        ):
+            problems.append("the registration must carry its number and be in force today (000 §13)")
+        elif kind is CreditPaperKind.financial_statement and not any(p.period for p in present):
+            problems.append("a financial statement must name the period it covers (000 §13)")
+    return problems
+
+
 class CreditApplicationIn(BaseModel):
     """`POST /credit-applications`: what the sales desk files for a customer (000 §13)."""
 
@@ -115,6 +171,11 @@ class CreditApplicationIn(BaseModel):
         max_length=80,
         description="指定业务人员负责货款回收 (000 §13): the sales clerk who collects; default the applicant",
     )
+    # Optional in the schema so that a missing paper is refused with the article (000 §13), not a bare 422.
+    organisation_nature: OrganisationNature | None = Field(default=None, description="企业性质 (000 §13)")
+    documents: list[CreditPaper] = Field(
+        default_factory=list, max_length=20, description="注册情况、财务报表 (000 §13): registration and statements"
+    )
 
 
 class CreditApplicationForm(BaseModel):
@@ -129,6 +190,9 @@ class CreditApplicationForm(BaseModel):
     grade: str
     ceiling: Decimal = Field(max_digits=18, decimal_places=2)
     policy_version: int
+    # Older applications (saved histories) were filed without their papers.
+    organisation_nature: OrganisationNature | None = None
+    documents: list[CreditPaper] = Field(default_factory=list)
 
 
 class CreditApplicationInput(BaseModel):
@@ -147,8 +211,62 @@ class CreditResubmission(BaseModel):
     comment: StoredText | None = Field(default=None, max_length=2000)
 
 
+class Security(StrEnum):
+    """必要时可要求客户办理资产抵押、担保等收款保证手续 (000 §13)."""
+
+    none = "none"
+    collateral = "collateral"  # 资产抵押
+    guarantee = "guarantee"  # 担保
+
+
+SECURITY_TITLES = {Security.collateral: "资产抵押", Security.guarantee: "担保"}
+
+
+class CreditAnalysisIn(BaseModel):
+    """`POST /credit-applications/{id}/analysis`: a reviewer's analysis at the joint review (000 §13
+    营销、财务资产部门…经认真分析后…核定客户信用等级): the credit grade and limit they set, the
+    security they require, and why. It approves the reviewer's seat of the step."""
+
+    grade: Grade
+    limit: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    security: Security = Security.none
+    security_description: StoredText | None = Field(default=None, min_length=1, max_length=400)
+    reasoning: StoredText = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _security_described(self) -> CreditAnalysisIn:
+        if (self.security is not Security.none) != (self.security_description is not None):
+            raise ValueError("security_description is given exactly when collateral or a guarantee is required")
+        return self
+
+
+class CreditAnalysis(CreditAnalysisIn):
+    """An analysis as recorded: who, when, and the policy's ceiling for the grade it set."""
+
+    analysed_by: str
+    analysed_at: ChinaTime
+    ceiling: Decimal = Field(max_digits=18, decimal_places=2)
+
+    def security_text(self) -> str | None:
+        """What the credit account's `collateral` (and so the customer's standing) shows."""
+        if self.security is Security.none:
+            return None
+        return f"{SECURITY_TITLES[self.security]} {self.security.value}: {self.security_description}"[:500]
+
+
+class AnalysisRequest(BaseModel):
+    """The analysis sent to the application as an Update, with the ceiling of the grade it sets
+    under the policy version the application pinned (looked up by the API)."""
+
+    analysis: CreditAnalysisIn
+    actor: Actor
+    ceiling: Decimal = Field(max_digits=18, decimal_places=2)
+
+
 class CreditGrant(BaseModel):
-    """What the store writes on final approval: the terms, and who granted them when (000 §13)."""
+    """What the store writes on final approval: the terms, and who granted them when (000 §13).
+    With an analysis, what is granted is what the analysis set (its limit and security), not the
+    request; without one (every reviewer approved bare: they agreed to the request), the request."""
 
     process_id: str
     customer: CreditCustomer
@@ -156,6 +274,14 @@ class CreditGrant(BaseModel):
     applicant: str
     decided_by: str
     decided_at: datetime
+    analysis: CreditAnalysis | None = None
+    analyses: list[CreditAnalysis] = Field(default_factory=list)
+
+    def granted_limit(self) -> Decimal:
+        return self.analysis.limit if self.analysis else self.form.limit
+
+    def granted_collateral(self) -> str | None:
+        return self.analysis.security_text() if self.analysis else self.form.collateral
 
 
 class OverLimitInput(BaseModel):

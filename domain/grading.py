@@ -40,12 +40,6 @@ class Grade(StrEnum):
 Weights = dict[Indicator, Decimal]
 
 
-def supply_priority(grade: str) -> int:
-    """000 §11: in a resource shortage higher grades are supplied first — sort customers by this
-    (A before B before C; an unknown grade last)."""
-    return {Grade.A.value: 0, Grade.B.value: 1, Grade.C.value: 2}.get(grade, 3)
-
-
 class Thresholds(BaseModel):
     """The lowest weighted total of grade A and of grade B; below B is C."""
 

@@ -156,3 +156,15 @@ def record_history(name: str, history: WorkflowHistory) -> None:
     if os.environ.get("RECORD_HISTORIES"):
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+def credit_papers() -> dict[str, Any]:
+    """What every credit application carries (000 §13): the organisation's nature, its registration
+    and a financial statement."""
+    return {
+        "organisation_nature": "private",
+        "documents": [
+            {"kind": "registration", "title": "营业执照", "number": "91410100MA00000000", "issued_on": "2020-05-01"},
+            {"kind": "financial_statement", "title": "年度资产负债表", "period": "2025"},
+        ],
+    }

@@ -11,6 +11,8 @@ waits for the general manager; on approval it is booked once, through the credit
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -22,6 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import Outcome
     from domain.credit_application import (
+        AnalysisRequest,
+        CreditAnalysis,
         CreditApplicationInput,
         CreditGrant,
         CreditResubmission,
@@ -30,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         credit_application_chain,
         over_limit_subject,
     )
-    from domain.models import ProcessStatus, ProcessView, WithdrawRequest
+    from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
     from domain.rule_change import RuleKind, RuleVersionRef
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
     from workflows.kernel import Kernel, Outbox
@@ -63,6 +67,7 @@ class CreditApplicationWorkflow(SingleChainHost):
             kernel=self.kernel,
         )
         self.resubmitted = False
+        self.analyses: list[CreditAnalysis] = []  # every reviewer's analysis, in order (000 §13)
 
     @workflow.run
     async def run(self, start: CreditApplicationInput) -> ProcessView:
@@ -100,8 +105,60 @@ class CreditApplicationWorkflow(SingleChainHost):
             applicant=self.applicant_name,
             decided_by=last.actor,
             decided_at=last.at,
+            analysis=self.analyses[-1] if self.analyses else None,
+            analyses=self.analyses,
         )
         await self.kernel.stored(lambda: store(CreditApplicationStore.grant_credit, grant))
+
+    def _replan(self, limit: Decimal, ceiling: Decimal) -> None:
+        """The GM step is in the chain exactly when the limit is above the ceiling (001 §3)."""
+        chain = credit_application_chain(limit, ceiling).model_copy(
+            update={"process_type": self.approvals.chain.process_type}
+        )
+        self.approvals.chain = chain
+        self.approvals.plan = list(chain.steps)
+
+    # --- the reviewers' analysis: their approval of the joint review (000 §13) ------------------
+
+    def _analysis_decision(self, request: AnalysisRequest) -> DecisionRequest:
+        """The reviewer's own seat of the joint review (a countersign: each role has its seat)."""
+        problem: ApplicationError | None = None
+        for seat in self.approvals.open_seats:
+            decision = self.form_decision("joint_review", request.actor, request.analysis.reasoning)
+            decision = decision.model_copy(update={"task_id": seat.spec.task_id})
+            try:
+                self.approvals.validate(decision)
+            except ApplicationError as error:
+                problem = error
+                continue
+            return decision
+        raise problem or refuse("no joint_review task is open")
+
+    @workflow.update
+    async def analyse(self, request: AnalysisRequest) -> ProcessView:
+        """The analysis approves the reviewer's seat and sets the terms: the latest analysis is the
+        one granted (the second reviewer signs on, or amends, the first's), and the GM joins the
+        chain when its limit is above the ceiling of the grade it set (001 §3)."""
+        self.validate_analyse(request)
+        decision = self._analysis_decision(request)
+        self.analyses.append(
+            CreditAnalysis(
+                **request.analysis.model_dump(),
+                analysed_by=request.actor.username,
+                analysed_at=workflow.now(),
+                ceiling=request.ceiling,
+            )
+        )
+        self._replan(request.analysis.limit, request.ceiling)
+        self.kernel.main.move()
+        await self.approvals.decide(decision)
+        await self.kernel.rested()
+        return self.view()
+
+    @analyse.validator
+    def validate_analyse(self, request: AnalysisRequest) -> None:
+        self._require_open()
+        self._analysis_decision(request)
 
     @workflow.update
     async def resubmit(self, request: CreditResubmission) -> ProcessView:
@@ -110,11 +167,8 @@ class CreditApplicationWorkflow(SingleChainHost):
         self.validate_resubmit(request)
         self.kernel.main.move()
         self.form = request.form
-        chain = credit_application_chain(request.form.limit, request.form.ceiling).model_copy(
-            update={"process_type": self.approvals.chain.process_type}
-        )
-        self.approvals.chain = chain
-        self.approvals.plan = list(chain.steps)
+        self._replan(request.form.limit, request.form.ceiling)
+        self.analyses = []  # a new round is analysed afresh
         self.resubmitted = True
         await self.kernel.rested()
         return self.view()

@@ -29,11 +29,14 @@ from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, credit_application_workflow_id
 from domain.credit_application import (
     APPLICATION_PROCESS,
+    AnalysisRequest,
+    CreditAnalysisIn,
     CreditApplicationForm,
     CreditApplicationIn,
     CreditApplicationInput,
     CreditResubmission,
     credit_application_chain,
+    credit_paper_problems,
 )
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import Grade
@@ -74,6 +77,7 @@ async def _checked_form(
     )
     if is_clerk is None:
         problems.append(f"collector {collector} is not an active sales clerk (000 §13 指定业务人员负责货款回收)")
+    problems += credit_paper_problems(body.organisation_nature, body.documents, datetime.now(CHINA).date())
     if problems:
         raise Invalid(problems)
     grade = Grade(customer.grade) if customer.grade in Grade.__members__ else Grade.C
@@ -87,6 +91,8 @@ async def _checked_form(
         grade=grade.value,
         ceiling=policy.limit_by_grade[grade],
         policy_version=policy.version,
+        organisation_nature=body.organisation_nature,
+        documents=body.documents,
     )
     return customer, form
 
@@ -153,6 +159,38 @@ async def resubmit_credit_application(
         CreditResubmission(actor=actor, form=form, comment=comment),
         result_type=ProcessView,
     )
+    return ProcessStateOut.model_validate(view.model_dump())
+
+
+Reviewer = Depends(require_any_role(Role.marketing_reviewer, Role.finance_reviewer))
+
+
+@router.post("/credit-applications/{process_id}/analysis", response_model=ProcessStateOut)
+async def analyse_credit_application(
+    process_id: str,
+    body: CreditAnalysisIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    actor: Actor = Reviewer,
+) -> ProcessStateOut:
+    """A reviewer's analysis at the joint review (000 §13): the credit grade and limit they set, the
+    collateral or guarantee they require, and why. It approves their seat; what is finally granted
+    is the latest analysis, and the GM joins when its limit is above the ceiling of its grade under
+    the policy the application pinned (001 §3)."""
+    process = await get_process(session, actor, process_id)
+    if process.process_type != APPLICATION_PROCESS:
+        raise Conflict(f"process {process_id} is not a credit application")
+    customer = await session.get(Customer, process.customer_id)
+    if customer is not None:
+        ensure_customer_may(CustomerOperation.credit_application, customer)
+    pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
+    policy = (
+        await policy_version(session, pinned)
+        if pinned is not None
+        else await policy_in_force(session, datetime.now(CHINA).date())
+    )
+    request = AnalysisRequest(analysis=body, actor=actor, ceiling=policy.limit_by_grade[body.grade])
+    view = await send_update(handle_for(temporal, process), "analyse", request, result_type=ProcessView)
     return ProcessStateOut.model_validate(view.model_dump())
 
 

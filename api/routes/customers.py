@@ -16,7 +16,8 @@ from api.schemas import CustomerDetailOut, CustomerOut
 from api.visibility import customer_readable, visible_processes
 from api.visibility import get_customer as readable_customer
 from db.models import Customer, Process
-from domain.grading import Grade, supply_priority
+from domain.grading import Grade
+from domain.treatment import supply_priority, treatment_for
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -26,7 +27,9 @@ class CustomerSort(StrEnum):
     supply_priority = "supply_priority"  # 000 §11 (四): in a shortage, higher grades are supplied first
 
 
-SUPPLY_PRIORITY = case({g.value: supply_priority(g.value) for g in Grade}, value=Customer.grade, else_=len(Grade))
+SUPPLY_PRIORITY = case(
+    {g.value: supply_priority(g.value) for g in Grade}, value=Customer.grade, else_=supply_priority("")
+)
 
 
 @router.get("", response_model=list[CustomerOut])
@@ -62,4 +65,8 @@ async def get_customer(
     if process is not None:
         handle = temporal.get_workflow_handle(process.workflow_id, run_id=process.process_id)
         trail = await best_history(session, handle, process.process_id)
-    return CustomerDetailOut(**CustomerOut.model_validate(customer).model_dump(), approval_trail=trail)
+    return CustomerDetailOut(
+        **CustomerOut.model_validate(customer).model_dump(),
+        approval_trail=trail,
+        treatment=treatment_for(customer.grade),
+    )

@@ -33,7 +33,7 @@ from settings import Settings
 from tests import trade_support as trade
 from tests.api.test_development_api import months_ahead
 from tests.inbox_support import add_user
-from tests.support import Api, application, random_credit_code
+from tests.support import Api, application, credit_papers, random_credit_code
 from tests.workflows.test_credit_review import credit_customer
 from tests.workflows.test_grading import new_customer
 
@@ -381,11 +381,17 @@ TABLE: dict[tuple[str, str], Entry] = {
     # the credit decisions are read with the customer's file.
     ("POST", f"{P}/credit-applications"): Entry(
         RolesOnly(frozenset({"sales_clerk"})),
-        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"},
+        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"} | credit_papers(),
     ),
     ("POST", f"{P}/credit-applications/{{process_id}}/resubmit"): Entry(
         Acts("onboarding", frozenset({"sales_clerk"})),
-        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"},
+        lambda r: {"customer_id": r["customer"], "limit": "1.00", "term_days": 1, "reason": "matrix"} | credit_papers(),
+    ),
+    # the analysis is the joint reviewers' (000 §13): the onboarding stands in, a reader of it who holds
+    # neither reviewer role gets 403, one who does not read it 404.
+    ("POST", f"{P}/credit-applications/{{process_id}}/analysis"): Entry(
+        Acts("onboarding", frozenset({"marketing_reviewer"}), frozenset({"marketing_reviewer", "finance_reviewer"})),
+        lambda r: {"grade": "C", "limit": "1.00", "reasoning": "matrix"},
     ),
     ("GET", f"{P}/customers/{{customer_id}}/credit/decisions"): Entry(Reads("customer")),
     # the credit ledger (000 §13, 003 §6; issue 12 §1): the standing is read with the file; a delivery

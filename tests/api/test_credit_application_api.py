@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import CreditAccount
-from tests.support import Api
+from tests.support import Api, credit_papers
 from tests.workflows.test_credit_application import new_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -20,13 +20,17 @@ P = "/api/v1"
 
 
 def body(customer_id: int, **overrides: Any) -> dict[str, Any]:
-    return {
-        "customer_id": customer_id,
-        "limit": "300000.00",
-        "term_days": 30,
-        "collateral": "房产抵押",
-        "reason": "合作三年, 按月结算",
-    } | overrides
+    return (
+        {
+            "customer_id": customer_id,
+            "limit": "300000.00",
+            "term_days": 30,
+            "collateral": "房产抵押",
+            "reason": "合作三年, 按月结算",
+        }
+        | credit_papers()
+        | overrides
+    )
 
 
 async def approve_all(api: Api, process_id: str, *users: str) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from db.models import (
 from domain.customer_gate import ALLOWED, DESTROYED, EVERY, CustomerOperation
 from settings import Settings
 from tests import trade_support as trade
-from tests.support import Api, random_credit_code
+from tests.support import Api, credit_papers, random_credit_code
 
 Op = CustomerOperation
 V = "/api/v1"
@@ -71,6 +71,7 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("POST", f"{V}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Op.correct_ledger,
     ("POST", f"{V}/credit-applications"): Op.credit_application,
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"): Op.credit_application,
+    ("POST", f"{V}/credit-applications/{{process_id}}/analysis"): Op.credit_application,
     ("POST", f"{V}/customers/{{customer_id}}/credit-reviews"): Op.credit_review,
     ("POST", f"{V}/visit-plans"): Op.visit_plan,
     ("POST", f"{V}/development-plans"): Op.develop,
@@ -198,7 +199,9 @@ WALKS: dict[tuple[str, str], Walk] = {
     ),
     ("POST", f"{V}/credit-applications"): Walk(
         user="sales_clerk",
-        body=lambda cid, code: {"customer_id": cid, "limit": "1000.00", "term_days": 30, "reason": "月结"},
+        body=lambda cid, code: (
+            {"customer_id": cid, "limit": "1000.00", "term_days": 30, "reason": "月结"} | credit_papers()
+        ),
     ),
     ("POST", f"{V}/customers/{{customer_id}}/credit-reviews"): Walk(
         user="marketing_manager", body=lambda cid, code: {"reason": "复核"}
@@ -216,6 +219,7 @@ WALKS: dict[tuple[str, str], Walk] = {
 NOT_WALKED = {
     ("POST", f"{V}/register-reviews/{{process_id}}/results"),  # a running register review
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"),  # the same form check as the filing
+    ("POST", f"{V}/credit-applications/{{process_id}}/analysis"),  # a running credit application
     ("POST", f"{V}/trade/{{process_id}}/bids"),  # a deal in its bidding stage
     ("POST", f"{V}/trade/{{process_id}}/evaluation"),  # a tender closed with three bids
 }

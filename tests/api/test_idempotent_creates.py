@@ -31,7 +31,7 @@ from tests.api.test_customer_record import make_customer
 from tests.api.test_depot_station_customers import depot_application, prepaid_customer, station_application
 from tests.api.test_vat_invoices_api import approve_for_vat
 from tests.inbox_support import add_user
-from tests.support import Api, application
+from tests.support import Api, application, credit_papers
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
@@ -198,7 +198,7 @@ CREATES: dict[str, Setup] = {
     f"{P}/credit-applications": on_file(
         "sales_clerk",
         f"{P}/credit-applications",
-        lambda cid: {"customer_id": cid, "limit": "1000.00", "term_days": 30, "reason": "m"},
+        lambda cid: {"customer_id": cid, "limit": "1000.00", "term_days": 30, "reason": "m"} | credit_papers(),
     ),
     f"{P}/customers/{{customer_id}}/credit-reviews": credit_review,
     f"{P}/customers/{{customer_id}}/ledger": on_file(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api.test_onboarding import approve_all
-from tests.support import Api
+from tests.support import Api, credit_papers
 from tests.workflows.test_credit_application import new_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -43,7 +43,8 @@ async def test_only_the_process_that_creates_a_customer_records_its_creation(
     credit = await api.post(
         f"{P}/credit-applications",
         "sales_clerk",
-        json={"customer_id": customer.customer_id, "limit": "1000.00", "term_days": 30, "reason": "按月结算"},
+        json={"customer_id": customer.customer_id, "limit": "1000.00", "term_days": 30, "reason": "按月结算"}
+        | credit_papers(),
     )
     assert credit.status_code == 201, credit.text
     onboarding = await api.submit()

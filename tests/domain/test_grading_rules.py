@@ -18,9 +18,9 @@ from domain.grading import (
     grade_for,
     grading_period,
     next_year_end_grading_day,
-    supply_priority,
     weighted_total,
 )
+from domain.treatment import supply_priority
 
 
 def test_weighted_total_and_grade_with_the_default_rule() -> None:

@@ -1,0 +1,128 @@
+"""Issue 20 item 10 through the real API: a credit application carries its papers (000 §13); the
+reviewers' analysis sets the grade, the limit and the security, and the grant applies what the
+analysis set, with the GM above the ceiling of that grade (001 §3); the grade's treatment (001
+分类客户享有待遇, 000 §11) is shown on the customer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import CreditAccount, Customer, Process
+from tests.api.test_credit_application_api import approve_all, body
+from tests.support import Api, record_history
+from tests.workflows.test_credit_application import new_customer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+P = "/api/v1"
+
+
+def analysis(grade: str, limit: str, **more: Any) -> dict[str, Any]:
+    return {"grade": grade, "limit": limit, "reasoning": "近三年付款及时, 报表稳健"} | more
+
+
+async def ok(response: Any, code: int = 200) -> Any:
+    assert response.status_code == code, response.text
+    return response.json()
+
+
+async def test_an_application_without_its_papers_is_refused_and_nothing_starts(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions)
+    url = f"{P}/credit-applications"
+    bare = {k: v for k, v in body(customer.customer_id).items() if k not in {"organisation_nature", "documents"}}
+    refused = await api.post(url, "sales_clerk", json=bare)
+    assert refused.status_code == 422 and "000 §13" in refused.text, refused.text
+    assert "organisation_nature" in refused.text and "financial_statement" in refused.text
+    papers = body(customer.customer_id)["documents"]
+    no_statement = body(customer.customer_id, documents=[p for p in papers if p["kind"] == "registration"])
+    refused = await api.post(url, "sales_clerk", json=no_statement)
+    assert refused.status_code == 422 and "financial_statement" in refused.text and "000 §13" in refused.text
+    expired = [p | {"valid_until": "2020-01-01"} if p["kind"] == "registration" else p for p in papers]
+    refused = await api.post(url, "sales_clerk", json=body(customer.customer_id, documents=expired))
+    assert refused.status_code == 422 and "000 §13" in refused.text
+    async with sessions() as session:
+        started = await session.scalar(select(func.count()).where(Process.customer_id == customer.customer_id))
+        assert started == 0
+        assert await session.get(CreditAccount, customer.customer_id) is None
+
+
+async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_it(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions)
+    started = await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id)), 201)
+    process_id = started["process_id"]
+    url = f"{P}/credit-applications/{process_id}/analysis"
+    bad = analysis("C", "1000", security="guarantee")  # a guarantee required says which
+    assert (await api.post(url, "marketing_reviewer", json=bad)).status_code == 422
+    assert (await api.post(url, "business_vp", json=analysis("C", "1000"))).status_code == 403
+
+    first = await ok(await api.post(url, "marketing_reviewer", json=analysis("B", "200000.00")))
+    assert first["current_step"] == "joint_review"  # the finance reviewer's seat is still open
+    guarantee = analysis("B", "150000.00", security="guarantee", security_description="法人代表个人连带担保")
+    second = await ok(await api.post(url, "finance_reviewer", json=guarantee))
+    assert second["current_step"] == "leaders_approval"
+    done = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert done["status"] == "approved"  # 150,000 is within grade B's ceiling: no GM
+
+    async with sessions() as session:
+        account = await session.get(CreditAccount, customer.customer_id)
+        assert account is not None
+        assert account.credit_limit == Decimal("150000.00")  # the analysis, not the 300,000 asked for
+        assert account.collateral is not None and "guarantee" in account.collateral
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("150000.00")
+    assert "法人代表个人连带担保" in credit["collateral"] and "guarantee" in credit["collateral"]
+    [decision] = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit/decisions", "finance_reviewer"))
+    assert Decimal(decision["new_limit"]) == Decimal("150000.00")
+    granted = decision["form"]["analysis"]
+    assert (granted["analysed_by"], granted["grade"], granted["limit"]) == ("finance_reviewer", "B", "150000.00")
+    assert granted["security"] == "guarantee" and granted["reasoning"] and granted["analysed_at"].endswith("+08:00")
+    assert [a["analysed_by"] for a in decision["form"]["analyses"]] == ["marketing_reviewer", "finance_reviewer"]
+    assert decision["form"]["organisation_nature"] == "private"
+    assert {d["kind"] for d in decision["form"]["documents"]} == {"registration", "financial_statement"}
+
+
+async def test_an_analysed_limit_above_its_grades_ceiling_goes_to_the_gm(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions)
+    filed = body(customer.customer_id, limit="100000.00")  # asked within grade C's ceiling (500,000)
+    process_id = (await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=filed), 201))["process_id"]
+    url = f"{P}/credit-applications/{process_id}/analysis"
+    await ok(await api.post(url, "marketing_reviewer", json=analysis("C", "600000.00")))
+    await ok(await api.post(url, "finance_reviewer", json=analysis("C", "600000.00")))
+    view = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert (view["status"], view["current_step"]) == ("running", "gm_approval")  # 001 §3
+    done = await ok(await api.decide("general_manager", process_id, "approve", "同意特殊协议"))
+    assert done["status"] == "approved"
+    async with sessions() as session:
+        account = await session.get(CreditAccount, customer.customer_id)
+        assert account is not None and account.credit_limit == Decimal("600000.00")
+    process = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process_id)
+    record_history("credit_application_analysed_gm_approved", await handle.fetch_history())
+
+
+async def test_the_customer_shows_the_treatment_of_its_grade(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    top = await new_customer(sessions)
+    ordinary = await new_customer(sessions)
+    async with sessions.begin() as session:
+        row = await session.get(Customer, top.customer_id)
+        assert row is not None
+        row.grade = "A"
+    a = (await ok(await api.get(f"{P}/customers/{top.customer_id}", "marketing_manager")))["treatment"]
+    c = (await ok(await api.get(f"{P}/customers/{ordinary.customer_id}", "marketing_manager")))["treatment"]
+    assert (a["grade"], a["price_tier"], a["supply_priority"]) == ("A", "best", 1)
+    assert (c["grade"], c["price_tier"], c["supply_priority"]) == ("C", "standard", 3)
+    assert a["visits"] == [{"visitors": ["business_vp", "marketing_manager"], "every_months": 3}]
+    assert c["visits"] == [{"visitors": ["office_director"], "every_months": 6}]
+    assert a["report_every_months"] > c["report_every_months"] == 1  # top grade least often, lowest monthly
