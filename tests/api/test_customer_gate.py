@@ -71,7 +71,6 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("POST", f"{V}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Op.correct_ledger,
     ("POST", f"{V}/credit-applications"): Op.credit_application,
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"): Op.credit_application,
-    ("POST", f"{V}/credit-applications/{{process_id}}/analysis"): Op.credit_application,
     ("POST", f"{V}/customers/{{customer_id}}/credit-reviews"): Op.credit_review,
     ("POST", f"{V}/visit-plans"): Op.visit_plan,
     ("POST", f"{V}/development-plans"): Op.develop,
@@ -219,7 +218,6 @@ WALKS: dict[tuple[str, str], Walk] = {
 NOT_WALKED = {
     ("POST", f"{V}/register-reviews/{{process_id}}/results"),  # a running register review
     ("POST", f"{V}/credit-applications/{{process_id}}/resubmit"),  # the same form check as the filing
-    ("POST", f"{V}/credit-applications/{{process_id}}/analysis"),  # a running credit application
     ("POST", f"{V}/trade/{{process_id}}/bids"),  # a deal in its bidding stage
     ("POST", f"{V}/trade/{{process_id}}/evaluation"),  # a tender closed with three bids
 }
