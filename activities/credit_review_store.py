@@ -154,6 +154,8 @@ class CreditReviewStore:
                         account.credit_limit = assessment.new_limit
                     if assessment.new_term_days is not None:
                         account.term_days = assessment.new_term_days
+                elif assessment.outcome is ReviewOutcome.raise_ and assessment.new_limit is not None:
+                    account.credit_limit = assessment.new_limit  # 升级评审 (001 信用审核)
                 elif assessment.outcome is ReviewOutcome.withdraw:
                     account.settlement = Settlement.prepaid.value
                     account.credit_limit = ZERO

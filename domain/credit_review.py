@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.approvals import ChainSpec, SignMode, StepSpec
 from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, ReviewOccasion, RiskLevel, Settlement
+from domain.credit_application import GM_SPECIAL_AGREEMENT
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -39,6 +40,7 @@ class ReviewOutcome(StrEnum):
 
     keep = "keep"  # credit stays as it is; a blocked customer may take credit again
     lower_ = "lower"  # a lower limit and/or a shorter term (003 §6 控制发货量、缩短付款期限)
+    raise_ = "raise"  # a higher limit (001 信用审核 升级评审); above the grade's ceiling the GM approves (001 §3)
     withdraw = "withdraw"  # back to payment before goods (000 §13 先款后货)
 
 
@@ -52,6 +54,10 @@ class AssessmentIn(BaseModel):
 
     @model_validator(mode="after")
     def _terms_only_when_lowered(self) -> AssessmentIn:
+        if self.outcome is ReviewOutcome.raise_:
+            if self.new_limit is None or self.new_term_days is not None:
+                raise ValueError("raise names a new_limit, and no new_term_days")
+            return self
         lowered = self.new_limit is not None or self.new_term_days is not None
         if self.outcome is ReviewOutcome.lower_ and not lowered:
             raise ValueError("lower names a new_limit and/or new_term_days")
@@ -61,10 +67,24 @@ class AssessmentIn(BaseModel):
 
 
 class AssessmentRequest(BaseModel):
-    """The assessment sent to the review process as an Update: it decides the assessment step."""
+    """The assessment sent to the review process as an Update: it decides the assessment step.
+    `ceiling`: what the policy in force lets the leaders grant for the customer's grade (a raise
+    above it adds the GM's step, 001 §3); None from callers that raise nothing."""
 
     assessment: AssessmentIn
     actor: Actor
+    ceiling: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
+
+
+def needs_general_manager(assessment: AssessmentIn, ceiling: Decimal | None) -> bool:
+    """001 §3: a limit raised above what the policy lets the leaders grant for the grade is a special
+    agreement beyond the credit range — the general manager approves it, as for an application."""
+    return (
+        assessment.outcome is ReviewOutcome.raise_
+        and assessment.new_limit is not None
+        and ceiling is not None
+        and assessment.new_limit > ceiling
+    )
 
 
 class ReviewForm(BaseModel):
@@ -130,6 +150,9 @@ def assessment_errors(form: ReviewForm, assessment: AssessmentIn) -> list[str]:
         return [f"the customer pays before goods: there is no credit to {assessment.outcome.value}"]
     if assessment.outcome is ReviewOutcome.keep:
         return []
+    if assessment.outcome is ReviewOutcome.raise_:
+        raised = assessment.new_limit is not None and assessment.new_limit > form.credit_limit
+        return [] if raised else [f"a raise must name a new_limit above the current {form.credit_limit:.2f}"]
     problems: list[str] = []
     if assessment.new_limit is not None and assessment.new_limit >= form.credit_limit:
         problems.append(f"new_limit {assessment.new_limit:.2f} must be below the current {form.credit_limit:.2f}")
@@ -241,4 +264,8 @@ CREDIT_REVIEW_CHAIN = ChainSpec(
             citation="000 §13",
         ),
     ),
+)
+# 001 §3: a raise above the grade's ceiling also needs the general manager (issue 20 item 10).
+CREDIT_REVIEW_GM_CHAIN = CREDIT_REVIEW_CHAIN.model_copy(
+    update={"steps": (*CREDIT_REVIEW_CHAIN.steps, GM_SPECIAL_AGREEMENT), "citation": "001 信用审核, 000 §13; 001 §3"}
 )

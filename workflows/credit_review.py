@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, credit_review_workflow_id
     from domain.credit_review import (
         CREDIT_REVIEW_CHAIN,
+        CREDIT_REVIEW_GM_CHAIN,
         AssessmentIn,
         AssessmentRequest,
         Batch,
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         SweepInput,
         assessment_errors,
         half_year,
+        needs_general_manager,
         risk_key,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
@@ -191,7 +193,7 @@ class CreditReviewWorkflow(SingleChainHost):
         approvers = [
             d.actor
             for d in self.approvals.decisions
-            if d.step == "approval" and d.round == last.round and d.outcome is Outcome.approve
+            if d.step in {"approval", "gm_approval"} and d.round == last.round and d.outcome is Outcome.approve
         ]
         applied = ReviewApplied(
             process_id=self.approvals.process.process_id,
@@ -219,6 +221,9 @@ class CreditReviewWorkflow(SingleChainHost):
         self.assessment = request.assessment
         self.assessed_by = request.actor.username
         self.assessed_at = workflow.now()
+        if needs_general_manager(request.assessment, request.ceiling):  # only a raise (new): no replay differs
+            self.approvals.chain = CREDIT_REVIEW_GM_CHAIN
+            self.approvals.plan = list(CREDIT_REVIEW_GM_CHAIN.steps)
         self.kernel.main.move()
         await self.approvals.decide(decision)
         await self.kernel.rested()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request, status
 from temporalio.service import RPCError
 
+from activities.credit_store import policy_in_force
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, NotFound, from_workflow
 from api.gateway import get_process, handle_for, send_update
@@ -18,10 +19,11 @@ from api.params import RowId
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
-from db.models import CreditAccount, Process
+from db.models import CreditAccount, Customer, Process
 from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, Settlement, credit_review_workflow_id
 from domain.credit_review import CREDIT_REVIEW_CHAIN, AssessmentIn, AssessmentRequest, ManualReviewIn, ReviewFormView
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.grading import Grade
 from domain.models import Actor, ProcessView
 from domain.roles import Role
 
@@ -57,11 +59,15 @@ async def assess(
     process_id: str, body: AssessmentIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
 ) -> ProcessStateOut:
     """The marketing reviewer's decision on the open assessment task: keep, lower (a lower limit
-    and/or a shorter term, 003 §6) or withdraw the credit; the review goes on to the business VP
-    and the chief accountant. 403 for someone who is not the step's holder, 422 for an outcome that
-    does not fit the current terms."""
+    and/or a shorter term, 003 §6), raise (a higher limit; above the ceiling of the customer's grade
+    under the policy in force the general manager approves too, 001 §3) or withdraw the credit; the
+    review goes on to the business VP and the chief accountant. 403 for someone who is not the
+    step's holder, 422 for an outcome that does not fit the current terms."""
     process = await _review(session, actor, process_id)
-    request = AssessmentRequest(assessment=body, actor=actor)
+    customer = await session.get(Customer, process.customer_id)
+    grade = customer.grade if customer is not None and customer.grade in Grade.__members__ else Grade.C.value
+    policy = await policy_in_force(session, datetime.now(CHINA).date())
+    request = AssessmentRequest(assessment=body, actor=actor, ceiling=policy.limit_by_grade[Grade(grade)])
     view = await send_update(handle_for(temporal, process), "assess", request, result_type=ProcessView)
     return ProcessStateOut.model_validate(view.model_dump())
 

@@ -16,6 +16,7 @@ from db.models import CreditAccount, Customer, Process
 from tests.api.test_credit_application_api import approve_all, body
 from tests.support import Api, record_history
 from tests.workflows.test_credit_application import new_customer
+from tests.workflows.test_credit_review import credit_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
@@ -126,3 +127,46 @@ async def test_the_customer_shows_the_treatment_of_its_grade(
     assert a["visits"] == [{"visitors": ["business_vp", "marketing_manager"], "every_months": 3}]
     assert c["visits"] == [{"visitors": ["office_director"], "every_months": 6}]
     assert a["report_every_months"] > c["report_every_months"] == 1  # top grade least often, lowest monthly
+
+
+async def _open_review(api: Api, customer_id: int) -> str:
+    opened = await api.post(f"{P}/customers/{customer_id}/credit-reviews", "marketing_manager", json={"reason": "升级"})
+    return str((await ok(opened, 201))["process_id"])
+
+
+async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_approves(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001 信用审核 升级评审: a review may raise the limit as well as lower it; within the ceiling of
+    the customer's grade (B: 2,000,000 in the default policy) the leaders approve it, above it the
+    general manager too (001 §3)."""
+    customer = await credit_customer(sessions)  # grade B, 100,000
+    process_id = await _open_review(api, customer.customer_id)
+    assess = f"{P}/credit-reviews/{process_id}/assessment"
+    not_higher = {"outcome": "raise", "new_limit": "90000.00", "comment": "升级"}
+    assert (await api.post(assess, "marketing_reviewer", json=not_higher)).status_code == 422
+    within = {"outcome": "raise", "new_limit": "150000.00", "comment": "付款及时"}
+    raised = await ok(await api.post(assess, "marketing_reviewer", json=within))
+    assert raised["current_step"] == "approval"
+    done = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert done["status"] == "approved"  # within grade B's ceiling: no GM
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("150000.00")
+
+    process_id = await _open_review(api, customer.customer_id)
+    beyond = {"outcome": "raise", "new_limit": "2500000.00", "comment": "战略客户"}
+    await ok(await api.post(f"{P}/credit-reviews/{process_id}/assessment", "marketing_reviewer", json=beyond))
+    view = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert (view["status"], view["current_step"]) == ("running", "gm_approval")
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("150000.00")  # nothing changes before the GM decides
+    done = await ok(await api.decide("general_manager", process_id, "approve", "同意"))
+    assert done["status"] == "approved"
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("2500000.00")
+    [latest, *_] = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit/decisions", "finance_reviewer"))
+    assert (latest["kind"], latest["outcome"]) == ("review", "raise")
+    assert "general_manager" in latest["decided_by"]
+    process = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process_id)
+    record_history("credit_review_raised_gm_approved", await handle.fetch_history())
