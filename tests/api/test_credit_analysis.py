@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import CreditAccount, Customer, Process
 from tests.api.test_credit_application_api import approve_all, body
+from tests.api.test_customer_record import ok
 from tests.support import Api, record_history
 from tests.workflows.test_credit_application import new_customer
 from tests.workflows.test_credit_review import credit_customer
@@ -24,11 +25,6 @@ P = "/api/v1"
 
 def analysis(grade: str, limit: str, **more: Any) -> dict[str, Any]:
     return {"grade": grade, "limit": limit, "reasoning": "近三年付款及时, 报表稳健"} | more
-
-
-async def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 async def test_an_application_without_its_papers_is_refused_and_nothing_starts(
