@@ -266,7 +266,7 @@ class AnalysisRequest(BaseModel):
 class CreditGrant(BaseModel):
     """What the store writes on final approval: the terms, and who granted them when (000 §13).
     With an analysis, what is granted is what the analysis set (its limit and security), not the
-    request; without one (every reviewer approved bare: they agreed to the request), the request."""
+    request; without one (histories saved before the analysis was required), the request."""
 
     process_id: str
     customer: CreditCustomer
@@ -281,7 +281,9 @@ class CreditGrant(BaseModel):
         return self.analysis.limit if self.analysis else self.form.limit
 
     def granted_collateral(self) -> str | None:
-        return self.analysis.security_text() if self.analysis else self.form.collateral
+        """The security the analysis requires; else what the customer offered (000 §13)."""
+        required = self.analysis.security_text() if self.analysis else None
+        return required or self.form.collateral
 
 
 class OverLimitInput(BaseModel):

@@ -1137,15 +1137,21 @@ class SingleChainHost(ApprovalHost):
         await self.kernel.rested()
         return self.view()
 
-    def form_decision(self, step: str, actor: Actor, comment: str | None) -> DecisionRequest:
+    def form_required(self, step: str) -> str | None:
+        """What a bare approval of `step` is told when the step is approved only with its form; a
+        workflow whose form became required later overrides it (saved histories approved bare)."""
+        return self.form_steps.get(step)
+
+    def form_decision(self, step: str, actor: Actor, comment: str | None, seat: int = 0) -> DecisionRequest:
         """The approval a form sent by its own update makes on `step`'s open seat (a score sheet, a
-        review form); a deputy's or delegate's decision names its principal, as the inbox's does."""
+        review form; `seat`: which, of a countersign's); a deputy's or delegate's decision names its
+        principal, as the inbox's does."""
         if self.approvals.current_step != step:
             raise refuse(f"the process is at step {self.approvals.current_step}, not {step}")
         seats = [s for s in self.approvals.open_seats if s.spec.step == step]
-        if not seats:
+        if len(seats) <= seat:
             raise refuse(f"no {step} task is open")
-        spec = seats[0].spec
+        spec = seats[seat].spec
         principal = (spec.delegated_by or spec.on_behalf_of) if spec.assignee == actor.username else None
         return DecisionRequest(
             task_id=spec.task_id,
@@ -1160,7 +1166,7 @@ class SingleChainHost(ApprovalHost):
     def validate_decide(self, request: DecisionRequest) -> None:
         self.approvals.refuse_decision_on_correction(request.task_id)
         self._require_open()
-        needs_form = self.form_steps.get(request.step)
+        needs_form = self.form_required(request.step)
         if needs_form is not None and request.outcome is Outcome.approve:
             raise ApplicationError(needs_form, type=errors.INVALID)
         self.approvals.validate(request)

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import Outcome
     from domain.credit_application import (
+        JOINT_REVIEW,
         AnalysisRequest,
         CreditAnalysis,
         CreditApplicationInput,
@@ -39,6 +40,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import PINNED, name_rule, pin_rule
+
+# issue 20 item 10: the joint review is approved with the reviewers' analysis (000 §13).
+ANALYSIS_REQUIRED = "credit-analysis-required"
 
 
 @workflow.defn(name="CreditApplication")
@@ -68,12 +72,14 @@ class CreditApplicationWorkflow(SingleChainHost):
         )
         self.resubmitted = False
         self.analyses: list[CreditAnalysis] = []  # every reviewer's analysis, in order (000 §13)
+        self.analysis_required = False  # set in run: histories saved before approved the joint review bare
 
     @workflow.run
     async def run(self, start: CreditApplicationInput) -> ProcessView:
         return await self.kernel.guard(self._run())
 
     async def _run(self) -> ProcessView:
+        self.analysis_required = workflow.patched(ANALYSIS_REQUIRED)
         # 新老划断: the application was checked against this version of the credit policy (its
         # ceiling decides whether the GM signs, 001 §3) and is decided under it to its end.
         name_rule(self.kernel, RuleVersionRef(rule=RuleKind.credit_policy, version=self.form.policy_version))
@@ -120,19 +126,29 @@ class CreditApplicationWorkflow(SingleChainHost):
 
     # --- the reviewers' analysis: their approval of the joint review (000 §13) ------------------
 
+    def form_required(self, step: str) -> str | None:
+        """000 §13 (经认真分析后…核定客户信用等级): a reviewer approves the joint review only with
+        their analysis — grade, limit, security, reasoning; returning or rejecting needs none."""
+        if step == JOINT_REVIEW.key and self.analysis_required:
+            return (
+                "the joint review is approved with the reviewer's analysis (000 §13): "
+                "POST /credit-applications/{id}/analysis"
+            )
+        return None
+
     def _analysis_decision(self, request: AnalysisRequest) -> DecisionRequest:
         """The reviewer's own seat of the joint review (a countersign: each role has its seat)."""
-        problem: ApplicationError | None = None
-        for seat in self.approvals.open_seats:
-            decision = self.form_decision("joint_review", request.actor, request.analysis.reasoning)
-            decision = decision.model_copy(update={"task_id": seat.spec.task_id})
+        seats = [s for s in self.approvals.open_seats if s.spec.step == JOINT_REVIEW.key]
+        problem: ApplicationError = refuse(f"no {JOINT_REVIEW.key} task is open")
+        for index in range(max(len(seats), 1)):
+            decision = self.form_decision(JOINT_REVIEW.key, request.actor, request.analysis.reasoning, index)
             try:
                 self.approvals.validate(decision)
             except ApplicationError as error:
                 problem = error
                 continue
             return decision
-        raise problem or refuse("no joint_review task is open")
+        raise problem
 
     @workflow.update
     async def analyse(self, request: AnalysisRequest) -> ProcessView:

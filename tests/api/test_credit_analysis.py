@@ -56,6 +56,8 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     started = await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id)), 201)
     process_id = started["process_id"]
     url = f"{P}/credit-applications/{process_id}/analysis"
+    bare = await api.decide("marketing_reviewer", process_id, "approve", "同意")  # no analysis: refused
+    assert bare.status_code == 422 and "000 §13" in bare.text, bare.text
     bad = analysis("C", "1000", security="guarantee")  # a guarantee required says which
     assert (await api.post(url, "marketing_reviewer", json=bad)).status_code == 422
     assert (await api.post(url, "business_vp", json=analysis("C", "1000"))).status_code == 403

@@ -42,6 +42,17 @@ async def approve_all(api: Api, process_id: str, *users: str) -> dict[str, Any]:
     return answer
 
 
+async def analyse_jointly(api: Api, process_id: str, limit: str, grade: str = "C") -> dict[str, Any]:
+    """Both reviewers approve the joint review with their analysis (000 §13), here the terms asked."""
+    answer: dict[str, Any] = {}
+    for user in ("marketing_reviewer", "finance_reviewer"):
+        analysis = {"grade": grade, "limit": limit, "reasoning": "结合信用记录认真分析"}
+        response = await api.post(f"{P}/credit-applications/{process_id}/analysis", user, json=analysis)
+        assert response.status_code == 200, response.text
+        answer = response.json()
+    return answer
+
+
 async def test_an_application_approved_jointly_sets_the_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -55,7 +66,7 @@ async def test_an_application_approved_jointly_sets_the_limit(
     again = await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id))
     assert again.status_code == 409  # one open application per customer
 
-    await approve_all(api, process["process_id"], "marketing_reviewer", "finance_reviewer")
+    await analyse_jointly(api, process["process_id"], "300000.00")
     done = await approve_all(api, process["process_id"], "business_vp", "chief_accountant")
     assert done["status"] == "approved"
 
@@ -87,7 +98,7 @@ async def test_above_the_ceiling_the_gm_approves_and_a_rejection_leaves_prepaid(
     started = await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id, limit="600000"))
     assert started.status_code == 201, started.text
     process_id = started.json()["process_id"]
-    await approve_all(api, process_id, "marketing_reviewer", "finance_reviewer")
+    await analyse_jointly(api, process_id, "600000.00")
     view = await approve_all(api, process_id, "business_vp", "chief_accountant")
     assert (view["status"], view["current_step"]) == ("running", "gm_approval")
     rejected = await api.decide("general_manager", process_id, "reject", "超出信用范围, 不同意")
@@ -151,7 +162,8 @@ async def test_granted_credit_then_a_delivery_over_the_limit_waits_for_the_gm(
     customer = await new_customer(sessions)
     started = await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id, limit="1000"))
     process_id = started.json()["process_id"]
-    await approve_all(api, process_id, "marketing_reviewer", "finance_reviewer", "business_vp", "chief_accountant")
+    await analyse_jointly(api, process_id, "1000.00")
+    await approve_all(api, process_id, "business_vp", "chief_accountant")
     credit = await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk")
     assert credit.status_code == 200, credit.text
     assert (credit.json()["settlement"], Decimal(credit.json()["limit"])) == ("periodic", Decimal("1000.00"))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import CreditDecision, CreditPolicy, Customer, GradingConfig, Process
-from tests.api.test_credit_application_api import approve_all
+from tests.api.test_credit_application_api import analyse_jointly, approve_all
 from tests.api.test_credit_application_api import body as credit_body
 from tests.inbox_support import add_user
 from tests.support import Api, record_history
@@ -270,7 +270,7 @@ async def test_a_credit_application_started_before_a_change_finishes_under_its_v
         f"{P}/credit-applications/{process_id}/resubmit", "sales_clerk", json=credit_body(customer.customer_id)
     )
     assert resubmitted.status_code == 200, resubmitted.text
-    await approve_all(api, process_id, "marketing_reviewer", "finance_reviewer")
+    await analyse_jointly(api, process_id, "300000.00")
     done = await approve_all(api, process_id, "business_vp", "chief_accountant")
     assert done["status"] == "approved"
     async with sessions() as session:

@@ -37,12 +37,15 @@ from domain.credit import (
     over_limit_workflow_id,
 )
 from domain.credit_application import (
+    AnalysisRequest,
+    CreditAnalysisIn,
     CreditApplicationForm,
     CreditApplicationInput,
     CreditResubmission,
     OverLimitView,
     credit_application_chain,
 )
+from domain.grading import Grade
 from domain.import_credit import Beyond, FollowUp
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
@@ -126,6 +129,23 @@ async def decide(
     return await handle.execute_update("decide", request, result_type=ProcessView)
 
 
+async def analyse(
+    handle: WorkflowHandle[Any, Any], username: str, limit: str, ceiling: Decimal = CEILING_C
+) -> ProcessView:
+    """A reviewer's analysis at the joint review (000 §13): grade C, the limit given."""
+    request = AnalysisRequest(
+        analysis=CreditAnalysisIn(grade=Grade.C, limit=Decimal(limit), reasoning="认真分析"),
+        actor=person(username),
+        ceiling=ceiling,
+    )
+    return await handle.execute_update("analyse", request, result_type=ProcessView)
+
+
+async def analyse_jointly(handle: WorkflowHandle[Any, Any], limit: str) -> ProcessView:
+    await analyse(handle, "marketing_reviewer", limit)
+    return await analyse(handle, "finance_reviewer", limit)
+
+
 async def approve_step(
     handle: WorkflowHandle[Any, Any], sessions: async_sessionmaker[AsyncSession], process_id: str, step: str
 ) -> ProcessView:
@@ -149,10 +169,13 @@ async def test_joint_review_and_both_leaders_grant_periodic_settlement(
     assert [t.role for t in tasks] == ["finance_reviewer", "marketing_reviewer"]  # 000 §13: both, in parallel
     assert all(t.due_at is not None for t in tasks)
 
-    # One approval is not enough: the step is a countersign (mode all).
-    view = await decide(handle, tasks[0], "finance_reviewer")
+    # A bare approval is refused: the reviewer approves with their analysis (000 §13).
+    with pytest.raises(WorkflowUpdateFailedError):
+        await decide(handle, tasks[0], "finance_reviewer")
+    # One analysis is not enough: the step is a countersign (mode all).
+    view = await analyse(handle, "finance_reviewer", "200000.00")
     assert view.current_step == "joint_review"
-    view = await decide(handle, tasks[1], "marketing_reviewer")
+    view = await analyse(handle, "marketing_reviewer", "200000.00")
     assert view.current_step == "leaders_approval"
     leaders = await open_tasks(sessions, view.process_id)
     assert [t.role for t in leaders] == ["business_vp", "chief_accountant"]
@@ -190,8 +213,7 @@ async def test_a_limit_above_the_grade_ceiling_needs_the_general_manager(
 ) -> None:
     customer = await new_customer(sessions)
     handle = await start_application(time_env.client, clock_worker.task_queue, customer, "800000.00")
-    view = await handle.execute_update("current", result_type=ProcessView)
-    view = await approve_step(handle, sessions, view.process_id, "joint_review")
+    view = await analyse_jointly(handle, "800000.00")
     view = await approve_step(handle, sessions, view.process_id, "leaders_approval")
     assert view.current_step == "gm_approval"  # 001 §3: beyond the credit range
     async with sessions() as session:
@@ -231,7 +253,7 @@ async def test_a_returned_application_resubmitted_above_the_ceiling_adds_the_gm_
         await handle.execute_update("resubmit", stranger, result_type=ProcessView)
     view = await handle.execute_update("resubmit", corrected, result_type=ProcessView)
     assert (view.status, view.current_step, view.round) == (ProcessStatus.running, "joint_review", 2)
-    view = await approve_step(handle, sessions, view.process_id, "joint_review")
+    view = await analyse_jointly(handle, "900000.00")
     view = await approve_step(handle, sessions, view.process_id, "leaders_approval")
     assert view.current_step == "gm_approval"  # the corrected limit is beyond grade C's ceiling
     view = await approve_step(handle, sessions, view.process_id, "gm_approval")
@@ -248,8 +270,7 @@ async def test_a_rejection_leaves_the_customer_prepaid(
 ) -> None:
     customer = await new_customer(sessions)
     handle = await start_application(time_env.client, clock_worker.task_queue, customer, "100000.00")
-    view = await handle.execute_update("current", result_type=ProcessView)
-    view = await approve_step(handle, sessions, view.process_id, "joint_review")
+    view = await analyse_jointly(handle, "100000.00")
     leaders = await open_tasks(sessions, view.process_id)
     view = await decide(handle, leaders[0], "business_vp", Outcome.reject)
     assert view.status is ProcessStatus.rejected
