@@ -136,7 +136,7 @@ class OnboardingWorkflow(SingleChainHost):
         problems += document_problems(
             request.application.documents,
             ONBOARDING_REQUIRED,
-            workflow.now().date(),
+            in_china(workflow.now()).date(),  # the China day (000 §6), as at the sign-off
             delegate=request.application.customer.delegate is not None,
         )
         if problems:

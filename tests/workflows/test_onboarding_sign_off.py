@@ -123,3 +123,28 @@ async def test_the_licence_expires_at_the_end_of_its_last_china_day(
         assert refused.status_code == 409, refused.text
         assert last_day.isoformat() in refused.json()["detail"]
         assert await customers_with(sessions, body["customer"]["credit_code"]) == 0
+
+
+async def test_a_resubmission_is_checked_on_the_china_day(
+    time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> None:
+    """The same China day at the resubmission: at 02:00 China time a licence valid until the day
+    before is refused, although the UTC date still reads as its last day."""
+    body = application()
+    now = (await time_env.get_current_time()).astimezone(UTC)
+    last_day = now.date() + timedelta(days=1)
+    licence = next(d for d in body["documents"] if d["type"] == "business_license")
+    licence["valid_until"] = last_day.isoformat()
+    async with running_api(time_env.client, sessions, task_queue, database_url) as api:
+        process_id = (await api.submit(body=body)).json()["process_id"]
+        returned = await api.decide("marketing_reviewer", process_id, "return", "请补充说明")
+        assert returned.json()["status"] == "returned", returned.text
+        sign_off = datetime.combine(last_day, time(18, 0), UTC)  # 02:00 China time, the day after
+        await time_env.sleep(sign_off - (await time_env.get_current_time()).astimezone(UTC))
+
+        url = f"/api/v1/onboarding/{process_id}/resubmit"
+        refused = await api.post(url, "sales_clerk", json=body)
+        assert refused.status_code == 422, refused.text
+        assert last_day.isoformat() in refused.text
+        state = (await api.get(f"/api/v1/processes/{process_id}", "sales_clerk")).json()
+        assert state["status"] == "returned"
