@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from temporalio.exceptions import ApplicationError
 
 from activities.data_errors import DATA_ERROR, REASON_LENGTH, storable
@@ -24,14 +25,22 @@ def refuse_visibly(problem: str | None) -> None:
         raise ApplicationError(storable(problem, REASON_LENGTH), type=DATA_ERROR, non_retryable=True)
 
 
-async def customer_applying(session: AsyncSession, customer_id: int, operation: CustomerOperation) -> Customer:
-    """The customer, locked, once its status still allows `operation`; else the step stops visibly."""
-    customer = await session.get(Customer, customer_id, with_for_update=True)
+def _applying(customer: Customer | None, customer_id: int, operation: CustomerOperation) -> Customer:
     if customer is None:
         refuse_visibly(f"customer {customer_id} no longer exists")
     assert customer is not None
     refuse_visibly(customer_problem(operation, customer.status, customer.destroyed_at))
     return customer
+
+
+async def customer_applying(session: AsyncSession, customer_id: int, operation: CustomerOperation) -> Customer:
+    """The customer, locked, once its status still allows `operation`; else the step stops visibly."""
+    return _applying(await session.get(Customer, customer_id, with_for_update=True), customer_id, operation)
+
+
+def customer_applying_in(session: Session, customer_id: int, operation: CustomerOperation) -> Customer:
+    """The same check inside a synchronous write (db.session.run_write)."""
+    return _applying(session.get(Customer, customer_id, with_for_update=True), customer_id, operation)
 
 
 async def ensure_credit_code_applying(session: AsyncSession, credit_code: str, operation: CustomerOperation) -> None:

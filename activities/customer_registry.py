@@ -17,6 +17,7 @@ from activities.data_errors import DATA_ERROR, fails_visibly_on_bad_data
 from activities.process_store import owning_unit
 from db.models import Customer, CustomerDocument, CustomerLink, Process
 from db.session import write_transaction
+from domain.china_time import in_china
 from domain.models import CustomerCreation, CustomerData, CustomerKind
 from domain.trade import PROCESS_TYPE as TRADE_PROCESS
 
@@ -68,7 +69,7 @@ def _new_customer(creation: CustomerCreation, unit: str, applicant: str) -> Cust
         registered_capital=data.registered_capital,
         card=data.model_dump(mode="json"),
         onboarding_process_id=creation.process_id,
-        trading_since=creation.approved_at.date(),
+        trading_since=in_china(creation.approved_at).date(),  # 001 §1: the China day
         created_at=creation.approved_at,
         created_by=creation.created_by,
         owner_person=applicant,

@@ -7,15 +7,18 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from activities.customer_gate import customer_applying_in
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import deliver
 from activities.process_store import ProcessSync, ProjectionStore, _insert
 from db.models import InvoiceRegisterEntry
 from db.session import run_write
-from domain.vat_invoices import InvoiceRow
+from domain.customer_gate import CustomerOperation
+from domain.vat_invoices import InvoiceRow, InvoiceStatus
 
 INVOICE_ENTRY = "invoice"  # the register's other entry is the customer's "certificate"
 
@@ -42,8 +45,25 @@ def write_invoice(session: Session, invoice: InvoiceRow) -> None:
     )
 
 
+def gate_the_issue(session: Session, invoice: InvoiceRow) -> None:
+    """The moment finance's issue is recorded re-checks the customer (domain/customer_gate.py,
+    `invoice`: every file on record, not a destroyed one, 000 §9 (三), 004 §6); a refusal writes
+    nothing and stops the process visibly. A later moment of an issued invoice passes."""
+    if invoice.status is not InvoiceStatus.issued:
+        return
+    recorded = session.scalar(
+        select(InvoiceRegisterEntry.status).where(
+            InvoiceRegisterEntry.process_id == invoice.process_id, InvoiceRegisterEntry.entry == INVOICE_ENTRY
+        )
+    )
+    if recorded != InvoiceStatus.issued.value:
+        customer_applying_in(session, invoice.customer_id, CustomerOperation.invoice)
+
+
 class VatInvoiceStore(ProjectionStore):
     def write_invoice_moment(self, session: Session, sync: VatInvoiceSync) -> list[Any]:
+        if sync.invoice is not None:
+            gate_the_issue(session, sync.invoice)
         new = self.write_moment(session, sync)
         if sync.invoice is not None:
             write_invoice(session, sync.invoice)

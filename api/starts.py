@@ -18,23 +18,31 @@ from activities.process_store import step_facts, unit_path
 from api.deps import release_session, request_session
 from api.errors import Conflict, Invalid, from_workflow
 from domain.approvals import ONBOARDING_CHAIN, ChainSpec
+from domain.credit_review import CREDIT_REVIEW_CHAIN
 from domain.deciders import ARTICLE, Undecidable, seated_chain
 from domain.models import Actor
 from domain.trade import PARTNER_CHAIN
 
 T = TypeVar("T")
 # Start inputs that leave their chain to the workflow (None: as declared).
-DECLARED_CHAINS: dict[str, ChainSpec] = {"Onboarding": ONBOARDING_CHAIN, "ExternalTrade": PARTNER_CHAIN}
+DECLARED_CHAINS: dict[str, ChainSpec] = {
+    "Onboarding": ONBOARDING_CHAIN,
+    "ExternalTrade": PARTNER_CHAIN,
+    "CreditReview": CREDIT_REVIEW_CHAIN,  # its applicant is the one who opens it by hand (`applicant=`)
+}
 
 
-async def with_deciders(workflow: str, arg: Any, session: AsyncSession | None = None) -> Any:
+async def with_deciders(
+    workflow: str, arg: Any, session: AsyncSession | None = None, applicant: Actor | None = None
+) -> Any:
     """The start input with every seat decidable by someone other than the applicant (a seat only
     the applicant holds goes one level up, domain/deciders.py); 422 naming the step when nobody
     could ever decide it, before anything is started. Every start that carries its chain and its
-    applicant (`applicant`, or a plan's `author`) passes here."""
+    applicant (`applicant`, or a plan's `author`, or one given by an input that names the applicant
+    by username only, e.g. a credit review opened by hand) passes here."""
     session = session or request_session()
     chain = getattr(arg, "chain", None) or DECLARED_CHAINS.get(workflow)
-    applicant = getattr(arg, "applicant", None) or getattr(arg, "author", None)
+    applicant = applicant or getattr(arg, "applicant", None) or getattr(arg, "author", None)
     if session is None or not isinstance(chain, ChainSpec) or not isinstance(applicant, Actor):
         return arg
     path = list(getattr(arg, "unit_path", None) or [])
@@ -67,10 +75,11 @@ async def start_process(
     task_queue: str,
     result_type: type[T],
     already_running: str | None = None,
+    applicant: Actor | None = None,
 ) -> T:
     """Start `workflow` and wait until it rests; 409 `already_running` if that id is open; 422 if
     a seat of its chain could never be decided (`with_deciders`)."""
-    arg = await with_deciders(workflow, arg)
+    arg = await with_deciders(workflow, arg, applicant=applicant)
     operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow,
         arg,

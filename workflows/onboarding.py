@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.process_store import ProcessStore, ProcessSync
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
+    from domain.china_time import in_china
     from domain.documents import ONBOARDING_REQUIRED, document_problems, expired_documents
     from domain.models import (
         CustomerCreation,
@@ -92,17 +93,18 @@ class OnboardingWorkflow(SingleChainHost):
 
     @decide.validator
     def validate_sign_off(self, request: DecisionRequest) -> None:
-        """The chain's checks, then 000 §6 once more at the sign-off: the general manager's approval
-        creates the customer, so every required document must still be in force that day
-        (domain.documents.expired_documents). In the validator only, which never runs on replay:
-        decisions accepted before this check replay as they ran."""
+        """The chain's checks, then 000 §6 once more at the sign-off: the approval that completes the
+        chain creates the customer, so every required document must still be in force that China day
+        (domain.documents.expired_documents). The completing step is the last of the running plan —
+        the general manager's, or a signer added after it. In the validator only, which never runs
+        on replay: decisions accepted before this check replay as they ran."""
         self.validate_decide(request)
-        if request.outcome is not Outcome.approve or request.step != self.approvals.chain.steps[-1].key:
+        if request.outcome is not Outcome.approve or request.step != self.approvals.plan[-1].key:
             return
         expired = expired_documents(
             self.application.documents,
             ONBOARDING_REQUIRED,
-            workflow.now().date(),
+            in_china(workflow.now()).date(),
             delegate=self.application.customer.delegate is not None,
         )
         if expired:
@@ -134,7 +136,7 @@ class OnboardingWorkflow(SingleChainHost):
         problems += document_problems(
             request.application.documents,
             ONBOARDING_REQUIRED,
-            workflow.now().date(),
+            in_china(workflow.now()).date(),  # the China day (000 §6), as at the sign-off
             delegate=request.application.customer.delegate is not None,
         )
         if problems:

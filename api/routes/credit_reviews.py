@@ -109,5 +109,6 @@ async def open_review(
         task_queue=request.app.state.task_queue,
         result_type=ProcessView,
         already_running=f"a credit review of customer {customer_id} was opened this second",
+        applicant=actor,  # 000 §5-§6: no review its opener alone could assess (domain/deciders.py)
     )
     return ProcessStateOut.model_validate(view.model_dump())

@@ -22,12 +22,14 @@ from activities.data_errors import DATA_ERROR
 from activities.grading_store import GradingStore
 from activities.ledger_store import LedgerStore
 from activities.trade_store import TradeStore
+from activities.vat_invoice_store import INVOICE_ENTRY, VatInvoiceStore, VatInvoiceSync
 from db.models import (
     CreditAccount,
     Customer,
     CustomerBalance,
     CustomerGrading,
     CustomerLedgerEntry,
+    InvoiceRegisterEntry,
 )
 from domain.credit import CreditCustomer, Settlement
 from domain.credit_application import CreditApplicationForm, CreditGrant
@@ -35,7 +37,9 @@ from domain.customer_record import ChangeApplication, RecordProcess
 from domain.grading import Grade, GradingApplied, Indicator, ScoreResult
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import CustomerCreation
+from domain.vat_invoices import InvoiceRow, InvoiceStatus, VatInvoiceInfo
 from tests.activities.test_credit_store import make_credit_customer
+from tests.api.test_depot_station_customers import VAT_FORM
 from tests.support import application
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -216,3 +220,53 @@ async def test_only_a_past_file_is_destroyed_when_the_approval_applies(
     async with sessions() as session:
         customer = await session.get(Customer, customer_id)
         assert customer is not None and customer.destroyed_at is None and customer.phone == "0371-65550000"
+
+
+def invoice_moment(customer_id: int, process_id: str, status: InvoiceStatus) -> VatInvoiceSync:
+    issued = status is not InvoiceStatus.requested
+    return VatInvoiceSync(
+        invoice=InvoiceRow(
+            process_id=process_id,
+            workflow_id=f"vat-invoice-{process_id}",
+            customer_id=customer_id,
+            unit_code="STATION-ZZ01",
+            certificate=VatInvoiceInfo.model_validate(VAT_FORM),
+            amount=Decimal("11300.00"),
+            status=status,
+            registered_by="station_manager",
+            registered_at=NOW,
+            invoice_no="04412345" if issued else None,
+            issued_by="finance_reviewer" if issued else None,
+            issued_at=NOW if issued else None,
+        )
+    )
+
+
+async def invoice_status(sessions: async_sessionmaker[AsyncSession], process_id: str) -> str | None:
+    async with sessions() as session:
+        query = select(InvoiceRegisterEntry.status).where(
+            InvoiceRegisterEntry.process_id == process_id, InvoiceRegisterEntry.entry == INVOICE_ENTRY
+        )
+        return await session.scalar(query)
+
+
+async def test_finance_issues_an_invoice_for_a_file_on_record_not_a_destroyed_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """000 §9 (三), 004 §6: a file destroyed while finance held the form gets no invoice; the issue
+    is not recorded and the process stops visibly. A suspended file still gets its invoice."""
+    store = VatInvoiceStore(sessions)
+    destroyed, suspended = await make_credit_customer(sessions), await make_credit_customer(sessions)
+    for customer_id in (destroyed, suspended):
+        process_id = f"vat-invoice-{uuid.uuid4()}"
+        await store.sync_vat_invoice(invoice_moment(customer_id, process_id, InvoiceStatus.requested))
+        if customer_id == destroyed:
+            await set_customer(sessions, customer_id, status="past", destroyed_at=NOW)
+            await refused(
+                store.sync_vat_invoice(invoice_moment(customer_id, process_id, InvoiceStatus.issued)), "destroyed"
+            )
+            assert await invoice_status(sessions, process_id) == "requested"
+        else:
+            await set_customer(sessions, customer_id, status="suspended")
+            await store.sync_vat_invoice(invoice_moment(customer_id, process_id, InvoiceStatus.issued))
+            assert await invoice_status(sessions, process_id) == "issued"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -69,3 +69,15 @@ async def test_the_shared_rules_refuse_at_once(sessions: async_sessionmaker[Asyn
     assert "documents its approval reviewed" in no_documents.value.message
     async with sessions() as session:
         assert await session.get(CustomerLink, empty.process_id) is None
+
+
+async def test_trade_starts_on_the_china_day_of_the_approval(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """001 §1 counts the first year from the China day the customer was approved: an approval at
+    01:30 China time (17:30 UTC the day before, as workflow.now() gives it) starts trade that China
+    day, not the UTC one."""
+    early = creation()
+    early.approved_at = datetime(2026, 3, 2, 1, 30, tzinfo=timezone(timedelta(hours=8))).astimezone(UTC)
+    customer_id = await CustomerRegistry(sessions).create_customer(early)
+    async with sessions() as session:
+        customer = await session.get(Customer, customer_id)
+        assert customer is not None and customer.trading_since == date(2026, 3, 2)

@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.models import Process, User, UserRole
 from domain.credit import CreditCustomer, ReviewOccasion, credit_review_workflow_id
 from domain.credit_review import risk_key
+from domain.deciders import ARTICLE
 from domain.models import ProcessView
+from domain.roles import Role
 from tests.support import Api
 from tests.workflows.test_credit_review import account, credit_customer
 
@@ -100,6 +104,39 @@ async def test_the_marketing_manager_opens_a_review_by_hand(
     assert form.status_code == 200, form.text
     assert (form.json()["requested_by"], form.json()["reason"]) == ("marketing_manager", body["reason"])
     assert form.json()["form"]["occasion"] == "manual"
+
+
+async def test_a_review_only_its_opener_could_assess_is_refused_and_starts_nothing(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """000 §5-§6 (issue 20 item 11) for a review opened by hand: the opener never decides their own
+    review, so when they are the only active marketing reviewer the assessment has no decider."""
+    customer = await credit_customer(sessions)
+    async with sessions.begin() as session:
+        manager = await session.scalar(select(User).where(User.username == "marketing_manager"))
+        assert manager is not None
+        session.add(UserRole(user_id=manager.id, role=Role.marketing_reviewer.value))
+        reviewers = select(UserRole.user_id).where(UserRole.role == Role.marketing_reviewer.value)
+        others = list(
+            await session.scalars(select(User.id).where(User.id.in_(reviewers), User.is_active, User.id != manager.id))
+        )
+        await session.execute(update(User).where(User.id.in_(others)).values(is_active=False))
+    try:
+        url = f"{P}/customers/{customer.customer_id}/credit-reviews"
+        refused = await api.post(url, "marketing_manager", json={"reason": "专项评审"})
+        assert refused.status_code == 422, refused.text
+        assert "assessment" in refused.text and ARTICLE in refused.text
+        async with sessions() as session:
+            started = select(func.count()).where(
+                Process.customer_id == customer.customer_id, Process.process_type == "credit_review"
+            )
+            assert await session.scalar(started) == 0
+    finally:
+        async with sessions.begin() as session:
+            await session.execute(update(User).where(User.id.in_(others)).values(is_active=True))
+            await session.execute(
+                delete(UserRole).where(UserRole.user_id == manager.id, UserRole.role == Role.marketing_reviewer.value)
+            )
 
 
 def _now() -> str:
