@@ -21,7 +21,7 @@ from any route's response model without `ChinaTime` fails tests/api/test_china_t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import PlainSerializer, WithJsonSchema
@@ -35,6 +35,12 @@ EXAMPLE = "2026-12-07T09:30:00+08:00"
 def in_china(value: datetime) -> datetime:
     """The same instant in China time; a naive value is UTC (how SQLite returns stored times)."""
     return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(CHINA)
+
+
+def china_day(value: datetime) -> date:
+    """The calendar day in China at that instant: the day a document's validity and a filing are
+    judged by (000 §6), not the UTC day, which lags by eight hours until 08:00."""
+    return in_china(value).date()
 
 
 def china_iso(value: datetime) -> str:

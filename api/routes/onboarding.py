@@ -17,6 +17,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from db.models import Customer
 from domain.approvals import ONBOARDING_CHAIN
+from domain.china_time import china_day
 from domain.documents import ONBOARDING_REQUIRED, document_problems
 from domain.models import (
     Actor,
@@ -44,7 +45,7 @@ def _check_documents(application: OnboardingApplication) -> None:
     problems += document_problems(
         application.documents,
         ONBOARDING_REQUIRED,
-        datetime.now(UTC).date(),
+        china_day(datetime.now(UTC)),
         delegate=application.customer.delegate is not None,
     )
     if problems:

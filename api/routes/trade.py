@@ -44,7 +44,7 @@ from api.params import Offset, PaymentNumber
 from api.starts import start_process
 from api.visibility import require_deal_handler
 from db.models import Customer, Process, TradeDeal, TradeTender
-from domain.china_time import ChinaTime
+from domain.china_time import ChinaTime, china_day
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
@@ -212,7 +212,7 @@ async def apply(
     approval for fuel-oil partners, a business scope naming naphtha for naphtha partners (422 names
     each problem). State-owned and state-controlled partners are flagged and listed first. The
     deal then waits for marketing's credit review."""
-    today = datetime.now(UTC).date()
+    today = china_day(datetime.now(UTC))
     partner = application.partner
     problems = partner_problems(application.documents, application.products, partner.business_scope, today)
     if problems:

@@ -37,7 +37,7 @@ from domain.approvals import (
     TOP_UP_CHAIN,
     ChainSpec,
 )
-from domain.china_time import ChinaTime
+from domain.china_time import ChinaTime, china_day
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
@@ -113,7 +113,7 @@ async def _start(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> ProcessStateOut:
-    problems = document_problems(application.documents, required_documents(application), datetime.now(UTC).date())
+    problems = document_problems(application.documents, required_documents(application), china_day(datetime.now(UTC)))
     if problems:
         raise Invalid(problems)
     code = application.customer.credit_code

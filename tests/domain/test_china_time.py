@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 
-from domain.china_time import ChinaTime, ChinaTimeDocument, china_times_in
+from domain.china_time import ChinaTime, ChinaTimeDocument, china_day, china_times_in
 
 
 class Answer(BaseModel):
@@ -31,3 +31,11 @@ def test_a_documents_aware_times_move_and_nothing_else_does() -> None:
         "steps": [{"at": "2026-12-07T01:30:00.123456+08:00", "by": "marketing_reviewer"}],
     }
     assert Answer(at=datetime.now(UTC), document=stored).model_dump(mode="json")["document"] == china_times_in(stored)
+
+
+def test_the_day_a_filing_is_judged_by_is_the_china_day() -> None:
+    """000 §6: a licence valid until 2026-03-01 has expired for a filing at 01:30 China time on
+    2026-03-02, although the UTC day is still 2026-03-01."""
+    assert china_day(datetime(2026, 3, 1, 17, 30, tzinfo=UTC)) == date(2026, 3, 2)
+    assert china_day(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)) == date(2026, 3, 1)
+    assert china_day(datetime(2026, 3, 1, 17, 30)) == date(2026, 3, 2)  # naive: UTC, as SQLite returns it
