@@ -38,6 +38,7 @@ class CreditApplicationStore:
             form = grant.form
             # 004 §4-§6 again when the credit applies: the customer may have stopped trading meanwhile.
             await customer_applying(session, form.customer_id, CustomerOperation.credit_application)
+            refuse_visibly(grant.ceiling_problem())  # 001 §3: beyond the grade's ceiling only with the GM
             now = datetime.now(UTC)
             account = await session.get(CreditAccount, form.customer_id)
             old_settlement = account.settlement if account else Settlement.prepaid.value

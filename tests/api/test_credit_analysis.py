@@ -53,6 +53,7 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     customer = await new_customer(sessions)
+    await _grade_on_file(sessions, customer.customer_id, "B")  # graded B (001 §1): analysed B below
     started = await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id)), 201)
     process_id = started["process_id"]
     url = f"{P}/credit-applications/{process_id}/analysis"
@@ -86,6 +87,37 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     assert [a["analysed_by"] for a in decision["form"]["analyses"]] == ["marketing_reviewer", "finance_reviewer"]
     assert decision["form"]["organisation_nature"] == "private"
     assert {d["kind"] for d in decision["form"]["documents"]} == {"registration", "financial_statement"}
+
+
+async def _grade_on_file(sessions: async_sessionmaker[AsyncSession], customer_id: int, grade: str) -> None:
+    async with sessions.begin() as session:
+        row = await session.get(Customer, customer_id)
+        assert row is not None
+        row.grade = grade
+
+
+async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions)  # first year: grade C on file (001 §1)
+    filed = body(customer.customer_id, limit="100000.00")
+    process_id = (await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=filed), 201))["process_id"]
+    url = f"{P}/credit-applications/{process_id}/analysis"
+    for grade in ("A", "B"):  # an A (or B) ceiling for a C customer would skip the GM (001 §3)
+        refused = await api.post(url, "marketing_reviewer", json=analysis(grade, "3000000.00"))
+        assert refused.status_code == 422 and "001 §1" in refused.text, refused.text
+        assert "business VP" in refused.text
+    view = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    assert view["current_step"] == "joint_review" and view["status"] == "running"
+    # nothing recorded: the reviewer's seat is still open for an analysis at its grade (or below),
+    # and above C's ceiling the GM joins (001 §3)
+    first = await ok(await api.post(url, "marketing_reviewer", json=analysis("C", "3000000.00")))
+    assert first["current_step"] == "joint_review"
+    await ok(await api.post(url, "finance_reviewer", json=analysis("C", "3000000.00")))
+    view = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert (view["status"], view["current_step"]) == ("running", "gm_approval")
+    async with sessions() as session:
+        assert await session.get(CreditAccount, customer.customer_id) is None
 
 
 async def test_an_analysed_limit_above_its_grades_ceiling_goes_to_the_gm(
