@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.customer_gate import customer_applying
+from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, record_notification
 from db.models import CreditAccount, CreditDecision

@@ -200,3 +200,40 @@ async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_ap
     process = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
     handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process_id)
     record_history("credit_review_raised_gm_approved", await handle.fetch_history())
+
+
+async def _set_status(sessions: async_sessionmaker[AsyncSession], customer_id: int, status: str) -> None:
+    async with sessions.begin() as session:
+        row = await session.get(Customer, customer_id)
+        assert row is not None
+        row.status = status
+
+
+async def test_a_review_raises_only_a_trading_customers_limit(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A raise grants more credit: refused (409, the status named) for a customer no longer trading,
+    when assessed and again when it applies; lowering stays open to every file (004 §4-§6)."""
+    customer = await credit_customer(sessions)  # grade B, 100,000
+    process_id = await _open_review(api, customer.customer_id)
+    await _set_status(sessions, customer.customer_id, "suspended")
+    assess = f"{P}/credit-reviews/{process_id}/assessment"
+    raise_ = {"outcome": "raise", "new_limit": "150000.00", "comment": "升级"}
+    refused = await api.post(assess, "marketing_reviewer", json=raise_)
+    assert refused.status_code == 409 and "suspended" in refused.text, refused.text
+    lower = {"outcome": "lower", "new_limit": "50000.00", "comment": "暂停期间降低额度"}
+    assert (await ok(await api.post(assess, "marketing_reviewer", json=lower)))["current_step"] == "approval"
+    assert (await approve_all(api, process_id, "business_vp", "chief_accountant"))["status"] == "approved"
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("50000.00")
+
+    await _set_status(sessions, customer.customer_id, "active")
+    process_id = await _open_review(api, customer.customer_id)
+    await ok(await api.post(f"{P}/credit-reviews/{process_id}/assessment", "marketing_reviewer", json=raise_))
+    await _set_status(sessions, customer.customer_id, "past")  # stopped trading before the leaders approve
+    for leader in ("business_vp", "chief_accountant"):
+        await api.decide(leader, process_id, "approve", "同意")
+    view = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    assert view["status"] != "approved"
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("50000.00")  # not raised
