@@ -109,7 +109,7 @@ GRADE_RANK = {Grade.C: 0, Grade.B: 1, Grade.A: 2}
 def grade_on_file(grade: str | None) -> Grade:
     """The customer's grade as filed; none (or unknown) is C, every new customer's first-year grade
     (001 §1 新客户第一年为C级)."""
-    return Grade(grade) if grade in Grade.__members__ else Grade.C
+    return Grade(grade) if grade is not None and grade in Grade.__members__ else Grade.C
 
 
 def analysis_grade_problem(analysed: Grade, on_file: Grade) -> str | None:
