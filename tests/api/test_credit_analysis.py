@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import CreditAccount, Customer, Process
+from tests.activities.test_customer_gate import set_customer
 from tests.api.test_credit_application_api import approve_all, body
 from tests.api.test_customer_record import ok
 from tests.support import Api, record_history
@@ -53,7 +54,7 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     customer = await new_customer(sessions)
-    await _grade_on_file(sessions, customer.customer_id, "B")  # graded B (001 §1): analysed B below
+    await set_customer(sessions, customer.customer_id, grade="B")  # graded B (001 §1): analysed B below
     started = await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id)), 201)
     process_id = started["process_id"]
     url = f"{P}/credit-applications/{process_id}/analysis"
@@ -87,13 +88,6 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     assert [a["analysed_by"] for a in decision["form"]["analyses"]] == ["marketing_reviewer", "finance_reviewer"]
     assert decision["form"]["organisation_nature"] == "private"
     assert {d["kind"] for d in decision["form"]["documents"]} == {"registration", "financial_statement"}
-
-
-async def _grade_on_file(sessions: async_sessionmaker[AsyncSession], customer_id: int, grade: str) -> None:
-    async with sessions.begin() as session:
-        row = await session.get(Customer, customer_id)
-        assert row is not None
-        row.grade = grade
 
 
 async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
@@ -202,13 +196,6 @@ async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_ap
     record_history("credit_review_raised_gm_approved", await handle.fetch_history())
 
 
-async def _set_status(sessions: async_sessionmaker[AsyncSession], customer_id: int, status: str) -> None:
-    async with sessions.begin() as session:
-        row = await session.get(Customer, customer_id)
-        assert row is not None
-        row.status = status
-
-
 async def test_a_review_raises_only_a_trading_customers_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -216,7 +203,7 @@ async def test_a_review_raises_only_a_trading_customers_limit(
     when assessed and again when it applies; lowering stays open to every file (004 §4-§6)."""
     customer = await credit_customer(sessions)  # grade B, 100,000
     process_id = await _open_review(api, customer.customer_id)
-    await _set_status(sessions, customer.customer_id, "suspended")
+    await set_customer(sessions, customer.customer_id, status="suspended")
     assess = f"{P}/credit-reviews/{process_id}/assessment"
     raise_ = {"outcome": "raise", "new_limit": "150000.00", "comment": "升级"}
     refused = await api.post(assess, "marketing_reviewer", json=raise_)
@@ -227,10 +214,10 @@ async def test_a_review_raises_only_a_trading_customers_limit(
     credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
     assert Decimal(credit["limit"]) == Decimal("50000.00")
 
-    await _set_status(sessions, customer.customer_id, "active")
+    await set_customer(sessions, customer.customer_id, status="active")
     process_id = await _open_review(api, customer.customer_id)
     await ok(await api.post(f"{P}/credit-reviews/{process_id}/assessment", "marketing_reviewer", json=raise_))
-    await _set_status(sessions, customer.customer_id, "past")  # stopped trading before the leaders approve
+    await set_customer(sessions, customer.customer_id, status="past")  # stopped trading before the leaders approve
     for leader in ("business_vp", "chief_accountant"):
         await api.decide(leader, process_id, "approve", "同意")
     view = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
