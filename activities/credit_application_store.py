@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.customer_gate import customer_applying
+from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, record_notification
 from db.models import CreditAccount, CreditDecision
@@ -38,6 +38,7 @@ class CreditApplicationStore:
             form = grant.form
             # 004 §4-§6 again when the credit applies: the customer may have stopped trading meanwhile.
             await customer_applying(session, form.customer_id, CustomerOperation.credit_application)
+            refuse_visibly(grant.ceiling_problem())  # 001 §3: beyond the grade's ceiling only with the GM
             now = datetime.now(UTC)
             account = await session.get(CreditAccount, form.customer_id)
             old_settlement = account.settlement if account else Settlement.prepaid.value

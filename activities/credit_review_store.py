@@ -27,9 +27,9 @@ from domain.credit_review import (
     ReviewForm,
     ReviewOutcome,
     RiskReviewDue,
+    review_operation,
     risk_key,
 )
-from domain.customer_gate import CustomerOperation
 from domain.ledger import ZERO, LedgerKind
 from domain.models import ProcessStatus
 from domain.roles import Role
@@ -142,7 +142,8 @@ class CreditReviewStore:
             )
             if seen is not None:
                 return
-            await customer_applying(session, applied.customer_id, CustomerOperation.credit_review)  # 004 §6
+            # 004 §6; a raise needs a trading customer (domain.credit_review.review_operation)
+            await customer_applying(session, applied.customer_id, review_operation(applied.assessment.outcome))
             account = await session.get(CreditAccount, applied.customer_id, with_for_update=True)
             now = datetime.now(UTC)
             old_settlement = account.settlement if account else None

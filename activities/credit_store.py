@@ -428,10 +428,14 @@ class CreditStore:
             if existing is not None:  # a retried activity: booked already
                 return existing
             await customer_applying(session, entry.customer_id, CustomerOperation.deliver)  # 004 §4-§6
-            settlement = await session.scalar(
-                select(CreditAccount.settlement).where(CreditAccount.customer_id == entry.customer_id)
+            account = await session.get(CreditAccount, entry.customer_id)
+            refuse_visibly(
+                ratification_problem(
+                    Settlement(account.settlement) if account else None,
+                    CreditHold(account.credit_hold) if account and account.credit_hold else None,
+                    bool(account and account.review_required),
+                )
             )
-            refuse_visibly(ratification_problem(Settlement(settlement) if settlement else None))
             booked = await book_entry(session, entry, approved_over_limit=True)
             assert booked.entry_id is not None
             return booked.entry_id

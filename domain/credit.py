@@ -254,20 +254,34 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
     return DrawRefusal.payment_before_goods, f"payment before goods (000 §13 先款后货); {figures}"
 
 
-def ratification_problem(settlement: Settlement | None) -> str | None:
+def ratification_problem(
+    settlement: Settlement | None, hold: CreditHold | None = None, blocked: bool = False
+) -> str | None:
     """Whether a delivery the general manager approved beyond the limit (001 §3) may still be booked.
 
     001 §3 lets the GM exceed a *credit* range; it puts nobody on credit. A prepaid customer (a
     station's 000 §9 (一) customer included) is put on credit only by the credit application of
     000 §13, so when the customer is prepaid at the moment the approval applies (credit withdrawn
     while the GM decided, or never granted) the delivery is not booked: it would be credit given
-    by a side door, a negative prepaid balance."""
-    if settlement is Settlement.periodic:
-        return None
-    return (
-        "the customer pays before goods (000 §9 (一), §13): a delivery beyond its funds needs credit "
-        "granted by a credit application, not the general manager's over-limit approval (001 §3)"
-    )
+    by a side door, a negative prepaid balance.
+
+    Nor when credit is held (`CreditHold`: an import's delivery beyond the limit awaits, or was
+    refused, the GM's ratification, 001 §3) or blocked for a credit review (high risk, 003 §6) at
+    that moment: the approval was given on the standing the GM saw; a hold or a block since then
+    stops every credit sale until its own decision, the approved one included."""
+    if settlement is not Settlement.periodic:
+        return (
+            "the customer pays before goods (000 §9 (一), §13): a delivery beyond its funds needs credit "
+            "granted by a credit application, not the general manager's over-limit approval (001 §3)"
+        )
+    if hold is not None:
+        return (
+            f"credit is held ({hold.value}): a delivery beyond the limit awaits or was refused the general "
+            "manager's ratification (001 §3); the approved delivery is not booked"
+        )
+    if blocked:
+        return "risk high: credit sales wait for the credit review (003 §6); the approved delivery is not booked"
+    return None
 
 
 # --- the processes of credit: names, ids and start inputs shared by the API and the workflows ------

@@ -102,6 +102,36 @@ def credit_application_chain(limit: Decimal, ceiling: Decimal) -> ChainSpec:
     return CREDIT_APPLICATION_GM_CHAIN if limit > ceiling else CREDIT_APPLICATION_CHAIN
 
 
+# 001 §1: A above B above C; a customer's grade is set by grading, approved by the business VP.
+GRADE_RANK = {Grade.C: 0, Grade.B: 1, Grade.A: 2}
+
+
+def grade_on_file(grade: str | None) -> Grade:
+    """The customer's grade as filed; none (or unknown) is C, every new customer's first-year grade
+    (001 §1 新客户第一年为C级)."""
+    return Grade(grade) if grade is not None and grade in Grade.__members__ else Grade.C
+
+
+def analysis_grade_problem(analysed: Grade, on_file: Grade) -> str | None:
+    """Why the reviewers' analysis may not set this grade (000 §13 核定客户信用等级 read with 001 §1
+    and §3). Reading: grades are set by grading and approved by the business VP (001 §1), so the
+    analysis may grade the customer at or below its grade on file (more cautious), never above —
+    above would hand out a higher grade's ceiling without the GM (001 §3)."""
+    if GRADE_RANK[analysed] <= GRADE_RANK[on_file]:
+        return None
+    return (
+        f"the analysis grades the customer {analysed.value}, above its grade on file {on_file.value}: "
+        "grades are set by grading, approved by the business VP (001 §1); "
+        "a higher ceiling without that needs the GM (001 §3)"
+    )
+
+
+def granting_ceiling(analysed_ceiling: Decimal, on_file_ceiling: Decimal) -> Decimal:
+    """The ceiling the leaders may grant up to without the GM (001 §3): the analysed grade's, never
+    above the ceiling of the grade on file when the application was filed (001 §1)."""
+    return min(analysed_ceiling, on_file_ceiling)
+
+
 class OrganisationNature(StrEnum):
     """企业性质 (000 §13 组织性质; 000 §2 sorts customers into state-owned units and social businesses)."""
 
@@ -276,9 +306,22 @@ class CreditGrant(BaseModel):
     decided_at: datetime
     analysis: CreditAnalysis | None = None
     analyses: list[CreditAnalysis] = Field(default_factory=list)
+    # issue 20 audit: whether the GM signed the special agreement (001 §3); older grants: False
+    gm_approved: bool = False
 
     def granted_limit(self) -> Decimal:
         return self.analysis.limit if self.analysis else self.form.limit
+
+    def ceiling_problem(self) -> str | None:
+        """Why this grant may not apply (001 §3): a limit above the ceiling of the grade on file
+        (or of a lower analysed grade) that the GM did not approve; None when it may."""
+        ceiling = granting_ceiling(self.analysis.ceiling, self.form.ceiling) if self.analysis else self.form.ceiling
+        if self.gm_approved or self.granted_limit() <= ceiling:
+            return None
+        return (
+            f"limit {self.granted_limit():.2f} is above the ceiling {ceiling:.2f} of the customer's grade "
+            f"{self.form.grade} on file: beyond the credit range, the GM approves (001 §3)"
+        )
 
     def granted_collateral(self) -> str | None:
         """The security the analysis requires; else what the customer offered (000 §13)."""

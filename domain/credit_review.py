@@ -19,6 +19,7 @@ from domain.approvals import ChainSpec, SignMode, StepSpec
 from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, ReviewOccasion, RiskLevel, Settlement
 from domain.credit_application import GM_SPECIAL_AGREEMENT
+from domain.customer_gate import CustomerOperation
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -42,6 +43,13 @@ class ReviewOutcome(StrEnum):
     lower_ = "lower"  # a lower limit and/or a shorter term (003 §6 控制发货量、缩短付款期限)
     raise_ = "raise"  # a higher limit (001 信用审核 升级评审); above the grade's ceiling the GM approves (001 §3)
     withdraw = "withdraw"  # back to payment before goods (000 §13 先款后货)
+
+
+def review_operation(outcome: ReviewOutcome) -> CustomerOperation:
+    """What a review's outcome does to the customer, for the gate (004 §4-§6): a raise grants more
+    credit, so it needs a trading customer (raise_credit); keeping, lowering or withdrawing is open
+    to every file on record (credit_review)."""
+    return CustomerOperation.raise_credit if outcome is ReviewOutcome.raise_ else CustomerOperation.credit_review
 
 
 class AssessmentIn(BaseModel):

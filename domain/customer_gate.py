@@ -52,6 +52,9 @@ class CustomerOperation(StrEnum):
     top_up = "top_up"  # prepaid funds (000 §9 (一))
     credit_application = "credit_application"  # 000 §13
     credit_review = "credit_review"  # 001 信用审核, 003 §6
+    # a review's raise (001 信用审核 升级): more credit is granted only to a trading customer, as an
+    # application is (000 §13); lowering or withdrawing stays open to every file (credit_review)
+    raise_credit = "raise_credit"
     grade = "grade"  # 001 §1
     complain = "complain"  # 000 §16
     visit_plan = "visit_plan"  # 000 §15
@@ -79,6 +82,7 @@ ALLOWED: dict[CustomerOperation, frozenset[str]] = {
     CustomerOperation.top_up: TRADING,
     CustomerOperation.credit_application: TRADING,
     CustomerOperation.credit_review: ON_FILE,
+    CustomerOperation.raise_credit: TRADING,
     CustomerOperation.grade: TRADING,
     CustomerOperation.complain: EVERY,
     CustomerOperation.visit_plan: frozenset({_S.prospect.value, _S.active.value}),

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import Outcome
     from domain.credit_application import (
+        GM_SPECIAL_AGREEMENT,
         JOINT_REVIEW,
         AnalysisRequest,
         CreditAnalysis,
@@ -33,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         OverLimitInput,
         OverLimitView,
         credit_application_chain,
+        granting_ceiling,
         over_limit_subject,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
@@ -113,6 +115,9 @@ class CreditApplicationWorkflow(SingleChainHost):
             decided_at=last.at,
             analysis=self.analyses[-1] if self.analyses else None,
             analyses=self.analyses,
+            gm_approved=any(
+                d.step == GM_SPECIAL_AGREEMENT.key and d.outcome is Outcome.approve for d in self.approvals.decisions
+            ),
         )
         await self.kernel.stored(lambda: store(CreditApplicationStore.grant_credit, grant))
 
@@ -157,15 +162,17 @@ class CreditApplicationWorkflow(SingleChainHost):
         chain when its limit is above the ceiling of the grade it set (001 §3)."""
         self.validate_analyse(request)
         decision = self._analysis_decision(request)
+        # never above the ceiling of the grade on file at filing without the GM (001 §1, §3)
+        ceiling = granting_ceiling(request.ceiling, self.form.ceiling)
         self.analyses.append(
             CreditAnalysis(
                 **request.analysis.model_dump(),
                 analysed_by=request.actor.username,
                 analysed_at=workflow.now(),
-                ceiling=request.ceiling,
+                ceiling=ceiling,
             )
         )
-        self._replan(request.analysis.limit, request.ceiling)
+        self._replan(request.analysis.limit, ceiling)
         self.kernel.main.move()
         await self.approvals.decide(decision)
         await self.kernel.rested()

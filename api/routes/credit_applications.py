@@ -35,11 +35,13 @@ from domain.credit_application import (
     CreditApplicationIn,
     CreditApplicationInput,
     CreditResubmission,
+    analysis_grade_problem,
     credit_application_chain,
     credit_paper_problems,
+    grade_on_file,
+    granting_ceiling,
 )
 from domain.customer_gate import CustomerOperation, ensure_customer_may
-from domain.grading import Grade
 from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import APPLICANT_ROLES, Role
 from domain.rule_change import RuleKind
@@ -80,7 +82,7 @@ async def _checked_form(
     problems += credit_paper_problems(body.organisation_nature, body.documents, datetime.now(CHINA).date())
     if problems:
         raise Invalid(problems)
-    grade = Grade(customer.grade) if customer.grade in Grade.__members__ else Grade.C
+    grade = grade_on_file(customer.grade)
     form = CreditApplicationForm(
         customer_id=customer.id,
         limit=body.limit,
@@ -183,13 +185,18 @@ async def analyse_credit_application(
     customer = await session.get(Customer, process.customer_id)
     if customer is not None:
         ensure_customer_may(CustomerOperation.credit_application, customer)
+    on_file = grade_on_file(customer.grade if customer is not None else None)
+    problem = analysis_grade_problem(body.grade, on_file)
+    if problem is not None:
+        raise Invalid([problem])
     pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
     policy = (
         await policy_version(session, pinned)
         if pinned is not None
         else await policy_in_force(session, datetime.now(CHINA).date())
     )
-    request = AnalysisRequest(analysis=body, actor=actor, ceiling=policy.limit_by_grade[body.grade])
+    ceiling = granting_ceiling(policy.limit_by_grade[body.grade], policy.limit_by_grade[on_file])
+    request = AnalysisRequest(analysis=body, actor=actor, ceiling=ceiling)
     view = await send_update(handle_for(temporal, process), "analyse", request, result_type=ProcessView)
     return ProcessStateOut.model_validate(view.model_dump())
 

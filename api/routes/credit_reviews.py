@@ -21,7 +21,14 @@ from api.starts import start_process
 from api.visibility import get_customer
 from db.models import CreditAccount, Customer, Process
 from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, Settlement, credit_review_workflow_id
-from domain.credit_review import CREDIT_REVIEW_CHAIN, AssessmentIn, AssessmentRequest, ManualReviewIn, ReviewFormView
+from domain.credit_review import (
+    CREDIT_REVIEW_CHAIN,
+    AssessmentIn,
+    AssessmentRequest,
+    ManualReviewIn,
+    ReviewFormView,
+    review_operation,
+)
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import Grade
 from domain.models import Actor, ProcessView
@@ -65,6 +72,8 @@ async def assess(
     step's holder, 422 for an outcome that does not fit the current terms."""
     process = await _review(session, actor, process_id)
     customer = await session.get(Customer, process.customer_id)
+    if customer is not None:  # a raise needs a trading customer (004 §4-§6)
+        ensure_customer_may(review_operation(body.outcome), customer)
     grade = customer.grade if customer is not None and customer.grade in Grade.__members__ else Grade.C.value
     policy = await policy_in_force(session, datetime.now(CHINA).date())
     request = AssessmentRequest(assessment=body, actor=actor, ceiling=policy.limit_by_grade[Grade(grade)])

@@ -25,14 +25,15 @@ from activities.trade_store import TradeStore
 from activities.vat_invoice_store import INVOICE_ENTRY, VatInvoiceStore, VatInvoiceSync
 from db.models import (
     CreditAccount,
+    CreditDecision,
     Customer,
     CustomerBalance,
     CustomerGrading,
     CustomerLedgerEntry,
     InvoiceRegisterEntry,
 )
-from domain.credit import CreditCustomer, Settlement
-from domain.credit_application import CreditApplicationForm, CreditGrant
+from domain.credit import CreditCustomer, CreditHold, Settlement
+from domain.credit_application import CreditAnalysis, CreditApplicationForm, CreditGrant
 from domain.customer_record import ChangeApplication, RecordProcess
 from domain.grading import Grade, GradingApplied, Indicator, ScoreResult
 from domain.ledger import LedgerEntry, LedgerKind
@@ -47,11 +48,19 @@ NOW = datetime.now(UTC)
 
 
 async def set_customer(sessions: async_sessionmaker[AsyncSession], customer_id: int, **values: Any) -> None:
+    await set_row(sessions, Customer, customer_id, **values)
+
+
+async def set_account(sessions: async_sessionmaker[AsyncSession], customer_id: int, **values: Any) -> None:
+    await set_row(sessions, CreditAccount, customer_id, **values)
+
+
+async def set_row(sessions: async_sessionmaker[AsyncSession], model: type[Any], key: int, **values: Any) -> None:
     async with sessions.begin() as session:
-        customer = await session.get(Customer, customer_id)
-        assert customer is not None
+        row = await session.get(model, key)
+        assert row is not None
         for name, value in values.items():
-            setattr(customer, name, value)
+            setattr(row, name, value)
 
 
 async def refused(step: Awaitable[Any], *words: str) -> None:
@@ -118,6 +127,32 @@ async def test_a_grade_applies_only_after_a_year_of_trade_and_to_an_active_custo
         assert customer is not None and customer.grade == "A"
 
 
+def credit_grant(
+    customer_id: int, limit: str, grade: str, *, decided_by: str, analysis: CreditAnalysis | None = None
+) -> CreditGrant:
+    """A grant as the application's last approver sends it; the grade's ceiling 500,000."""
+    form = CreditApplicationForm(
+        customer_id=customer_id,
+        limit=Decimal(limit),
+        term_days=30,
+        reason="月结",
+        collector="sales_clerk",
+        grade=grade,
+        ceiling=Decimal("500000.00"),
+        policy_version=1,
+    )
+    return CreditGrant(
+        process_id=f"credit-{uuid.uuid4()}",
+        customer=CreditCustomer(customer_id=customer_id, credit_code="x", name="x"),
+        form=form,
+        applicant="sales_clerk",
+        decided_by=decided_by,
+        decided_at=NOW,
+        analysis=analysis,
+        analyses=[analysis] if analysis else [],
+    )
+
+
 async def test_a_top_up_and_a_credit_grant_apply_only_to_a_trading_customer(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -126,24 +161,7 @@ async def test_a_top_up_and_a_credit_grant_apply_only_to_a_trading_customer(
     top_up = entry(customer_id, LedgerKind.receipt, "100.00", recorded_by="finance_reviewer")
     await refused(LedgerStore(sessions).book_receipt(top_up), "past")
     assert await count(sessions, CustomerLedgerEntry, customer_id) == 0
-    form = CreditApplicationForm(
-        customer_id=customer_id,
-        limit=Decimal("1000.00"),
-        term_days=30,
-        reason="月结",
-        collector="sales_clerk",
-        grade="B",
-        ceiling=Decimal("500000.00"),
-        policy_version=1,
-    )
-    grant = CreditGrant(
-        process_id=f"credit-{uuid.uuid4()}",
-        customer=CreditCustomer(customer_id=customer_id, credit_code="x", name="x"),
-        form=form,
-        applicant="sales_clerk",
-        decided_by="finance_reviewer",
-        decided_at=NOW,
-    )
+    grant = credit_grant(customer_id, "1000.00", "B", decided_by="finance_reviewer")
     await refused(CreditApplicationStore(sessions).grant_credit(grant), "past")
     assert await count(sessions, CreditAccount, customer_id) == 0
 
@@ -177,6 +195,48 @@ async def test_the_gms_over_limit_approval_never_puts_a_prepaid_customer_on_cred
     await refused(store.book_approved_delivery(over_limit(on_credit)), "suspended")
     await set_customer(sessions, on_credit, status="active")
     assert await store.book_approved_delivery(over_limit(on_credit))  # the 001 §3 ratification itself stands
+
+
+async def test_the_gms_over_limit_approval_is_not_booked_while_credit_is_held_or_blocked(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """001 §3, 003 §6: an ERP import put the customer's credit on hold (a ratification pending or
+    refused), or high risk blocked it for a review, while the GM decided: the approved delivery is
+    not booked when the approval applies (the process stops visibly), nothing is written."""
+    store = CreditStore(sessions)
+    customer_id = await make_credit_customer(sessions, limit=Decimal("50.00"))
+    for hold in (CreditHold.ratification, CreditHold.ratification_refused):
+        await set_account(sessions, customer_id, credit_hold=hold.value)
+        await refused(store.book_approved_delivery(over_limit(customer_id)), "held", hold.value, "001 §3")
+    await set_account(sessions, customer_id, credit_hold=None, review_required=True)
+    await refused(store.book_approved_delivery(over_limit(customer_id)), "003 §6")
+    assert await count(sessions, CustomerLedgerEntry, customer_id) == 0
+    await set_account(sessions, customer_id, review_required=False)
+    assert await store.book_approved_delivery(over_limit(customer_id))  # once the review decided
+
+
+async def test_a_grant_above_the_grade_on_files_ceiling_applies_only_with_the_gm(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """001 §1, §3: whatever grade an analysis carried, a limit above the ceiling of the customer's
+    grade on file at filing is granted only when the GM approved the special agreement."""
+    customer_id = await make_credit_customer(sessions)
+    graded_a = CreditAnalysis(
+        grade=Grade.A,
+        limit=Decimal("3000000.00"),
+        reasoning="A",
+        analysed_by="finance_reviewer",
+        analysed_at=NOW,
+        ceiling=Decimal("5000000.00"),
+    )
+    grant = credit_grant(customer_id, "100000.00", "C", decided_by="chief_accountant", analysis=graded_a)
+    store = CreditApplicationStore(sessions)
+    await refused(store.grant_credit(grant), "001 §3", "500000.00")
+    assert await count(sessions, CreditDecision, customer_id) == 0
+    await store.grant_credit(grant.model_copy(update={"gm_approved": True, "decided_by": "general_manager"}))
+    async with sessions() as session:
+        account = await session.get(CreditAccount, customer_id)
+        assert account is not None and account.credit_limit == Decimal("3000000.00")
 
 
 async def test_a_counterpart_suspended_on_file_does_not_become_the_awarded_customer(

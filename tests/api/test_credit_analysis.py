@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import CreditAccount, Customer, Process
+from tests.activities.test_customer_gate import set_customer
 from tests.api.test_credit_application_api import approve_all, body
 from tests.api.test_customer_record import ok
 from tests.support import Api, record_history
@@ -53,6 +54,7 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     customer = await new_customer(sessions)
+    await set_customer(sessions, customer.customer_id, grade="B")  # graded B (001 §1): analysed B below
     started = await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=body(customer.customer_id)), 201)
     process_id = started["process_id"]
     url = f"{P}/credit-applications/{process_id}/analysis"
@@ -86,6 +88,30 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     assert [a["analysed_by"] for a in decision["form"]["analyses"]] == ["marketing_reviewer", "finance_reviewer"]
     assert decision["form"]["organisation_nature"] == "private"
     assert {d["kind"] for d in decision["form"]["documents"]} == {"registration", "financial_statement"}
+
+
+async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions)  # first year: grade C on file (001 §1)
+    filed = body(customer.customer_id, limit="100000.00")
+    process_id = (await ok(await api.post(f"{P}/credit-applications", "sales_clerk", json=filed), 201))["process_id"]
+    url = f"{P}/credit-applications/{process_id}/analysis"
+    for grade in ("A", "B"):  # an A (or B) ceiling for a C customer would skip the GM (001 §3)
+        refused = await api.post(url, "marketing_reviewer", json=analysis(grade, "3000000.00"))
+        assert refused.status_code == 422 and "001 §1" in refused.text, refused.text
+        assert "business VP" in refused.text
+    view = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    assert view["current_step"] == "joint_review" and view["status"] == "running"
+    # nothing recorded: the reviewer's seat is still open for an analysis at its grade (or below),
+    # and above C's ceiling the GM joins (001 §3)
+    first = await ok(await api.post(url, "marketing_reviewer", json=analysis("C", "3000000.00")))
+    assert first["current_step"] == "joint_review"
+    await ok(await api.post(url, "finance_reviewer", json=analysis("C", "3000000.00")))
+    view = await approve_all(api, process_id, "business_vp", "chief_accountant")
+    assert (view["status"], view["current_step"]) == ("running", "gm_approval")
+    async with sessions() as session:
+        assert await session.get(CreditAccount, customer.customer_id) is None
 
 
 async def test_an_analysed_limit_above_its_grades_ceiling_goes_to_the_gm(
@@ -168,3 +194,33 @@ async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_ap
     process = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
     handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process_id)
     record_history("credit_review_raised_gm_approved", await handle.fetch_history())
+
+
+async def test_a_review_raises_only_a_trading_customers_limit(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A raise grants more credit: refused (409, the status named) for a customer no longer trading,
+    when assessed and again when it applies; lowering stays open to every file (004 §4-§6)."""
+    customer = await credit_customer(sessions)  # grade B, 100,000
+    process_id = await _open_review(api, customer.customer_id)
+    await set_customer(sessions, customer.customer_id, status="suspended")
+    assess = f"{P}/credit-reviews/{process_id}/assessment"
+    raise_ = {"outcome": "raise", "new_limit": "150000.00", "comment": "升级"}
+    refused = await api.post(assess, "marketing_reviewer", json=raise_)
+    assert refused.status_code == 409 and "suspended" in refused.text, refused.text
+    lower = {"outcome": "lower", "new_limit": "50000.00", "comment": "暂停期间降低额度"}
+    assert (await ok(await api.post(assess, "marketing_reviewer", json=lower)))["current_step"] == "approval"
+    assert (await approve_all(api, process_id, "business_vp", "chief_accountant"))["status"] == "approved"
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("50000.00")
+
+    await set_customer(sessions, customer.customer_id, status="active")
+    process_id = await _open_review(api, customer.customer_id)
+    await ok(await api.post(f"{P}/credit-reviews/{process_id}/assessment", "marketing_reviewer", json=raise_))
+    await set_customer(sessions, customer.customer_id, status="past")  # stopped trading before the leaders approve
+    for leader in ("business_vp", "chief_accountant"):
+        await api.decide(leader, process_id, "approve", "同意")
+    view = await ok(await api.get(f"{P}/processes/{process_id}", "auditor"))
+    assert view["status"] != "approved"
+    credit = await ok(await api.get(f"{P}/customers/{customer.customer_id}/credit", "sales_clerk"))
+    assert Decimal(credit["limit"]) == Decimal("50000.00")  # not raised

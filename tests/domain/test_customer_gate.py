@@ -40,6 +40,7 @@ REFUSED: dict[CustomerOperation, set[str]] = {
     Op.deliver: NOT_TRADING,
     Op.top_up: NOT_TRADING,
     Op.credit_application: NOT_TRADING,
+    Op.raise_credit: NOT_TRADING,
     Op.grade: NOT_TRADING,
 }
 
