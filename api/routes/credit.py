@@ -497,6 +497,16 @@ async def reverse_ledger_entry(
             booked, entry = await reverse_entry(writer, customer.id, entry_id, body.reason, actor.username, _today())
             money_in = entry.kind is LedgerKind.receipt
             collections = await _open_collections(writer, {customer.id}) if money_in else []
+            assert booked.entry_id is not None
+            answer = ReversalOut(
+                id=booked.entry_id,
+                **entry.model_dump(exclude={"process_id"}),
+                due_on=booked.due_on,
+                balance_after=booked.standing.balance,
+                standing=booked.standing,
+                reverses_id=entry_id,
+            )
+            await answer_in(writer, answer)  # the reversal and its key's answer commit together
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     except ReversalRefused as exc:
@@ -505,12 +515,4 @@ async def reverse_ledger_entry(
         raise Conflict("the entry is reversed already: an entry is reversed once") from None
     await _review_if_high(temporal, request.app.state.task_queue, customer, booked.risk)
     await _tell_collections(temporal, collections)
-    assert booked.entry_id is not None
-    return ReversalOut(
-        id=booked.entry_id,
-        **entry.model_dump(exclude={"process_id"}),
-        due_on=booked.due_on,
-        balance_after=booked.standing.balance,
-        standing=booked.standing,
-        reverses_id=entry_id,
-    )
+    return answer
