@@ -107,10 +107,11 @@ class CustomerRecordStore:
             customer = await session.get(Customer, change.customer_id, with_for_update=True)
             if customer is None:
                 return ChangeResult(applied=False, note=f"customer {change.customer_id} no longer exists")
-            if customer.destroyed_at is not None:
-                return ChangeResult(applied=False, note="the customer's file has been destroyed (004 §6)")
             if change.kind is RecordProcess.destruction:
                 return _destroy(session, customer, change)
+            problem = customer_problem(CustomerOperation.change_card, customer.status, customer.destroyed_at)
+            if problem is not None:  # the file was destroyed while the change waited (004 §6)
+                return ChangeResult(applied=False, note=problem)
             for field, value in change.changes.items():
                 old = getattr(customer, field)
                 new = from_json(field, value)
@@ -142,10 +143,10 @@ async def _record_survey(session: AsyncSession, change: ChangeApplication) -> Ch
         applied = existing.process_id == change.process_id
         return ChangeResult(applied=applied, note=None if applied else "the customer has its survey already")
     customer = await session.get(Customer, change.customer_id)
-    if customer is None or customer.destroyed_at is not None:
-        return ChangeResult(applied=False, note="the customer's file no longer exists (004 §6)")
+    if customer is None:
+        return ChangeResult(applied=False, note=f"customer {change.customer_id} no longer exists")
     problem = customer_problem(CustomerOperation.survey, customer.status, customer.destroyed_at)
-    if problem is not None:  # suspended, past or terminated while the unit head's approval waited
+    if problem is not None:  # suspended, past, terminated or destroyed while the unit head's approval waited
         return ChangeResult(applied=False, note=problem)
     form, surveyed_at = survey_of(change.changes)
     session.add(

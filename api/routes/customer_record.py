@@ -107,11 +107,6 @@ class SurveyOut(BaseModel):
     approved_at: ChinaTime | None = None
 
 
-def _not_destroyed(customer: Customer) -> None:
-    if customer.destroyed_at is not None:
-        raise Conflict(f"the file of customer {customer.id} was destroyed (004 §6): it changes no more")
-
-
 async def _start(
     request: Request,
     temporal: TemporalDep,
@@ -165,7 +160,6 @@ async def request_change(
     """A major change of the card goes to the owning unit's reviewer (000 §10 (四)); it changes the
     card only once approved, and the change log keeps old and new values."""
     customer = await get_customer(session, actor, customer_id, loans=False)
-    _not_destroyed(customer)
     ensure_customer_may(CustomerOperation.change_card, customer)
     start = {"changes": body.changes.as_values(), "reason": body.reason, "evidence": body.evidence}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.change)
@@ -188,7 +182,6 @@ async def change_status(
     """A manager moves the customer (004 §4-§6: suspended 交易中止, past 交易过去, terminated on
     dissolution), with the reason; the change log records who and why."""
     customer = await get_customer(session, actor, customer_id, loans=False)
-    _not_destroyed(customer)
     ensure_customer_may(CustomerOperation.change_status, customer)
     problem = status_problem(customer.status, body.status)
     if problem:
@@ -260,7 +253,6 @@ async def request_destruction(
     """Destroy a past customer's file, once the manager approves (004 §6); the row, its change log
     and the audit trail stay."""
     customer = await get_customer(session, actor, customer_id, loans=False)
-    _not_destroyed(customer)
     ensure_customer_may(CustomerOperation.destroy_file, customer)  # 004 §6: a past file only
     start = {"reason": body.reason}
     return await _start(request, temporal, session, actor, customer, start, RecordProcess.destruction)
@@ -280,7 +272,6 @@ async def record_survey(
     active customer; the surveyor's unit head approves it (the head above for a head's own survey),
     then it is recorded on the file and reported to the general manager. Nothing is recorded before."""
     customer = await get_customer(session, actor, customer_id, loans=False)
-    _not_destroyed(customer)
     ensure_customer_may(CustomerOperation.survey, customer)  # a survey opens a trading relationship
     if await session.get(CustomerSurvey, customer_id) is not None:
         raise Conflict(f"customer {customer_id} already has its transaction-start survey")
