@@ -77,6 +77,10 @@ class StepSpec(BaseModel):
     allow_return: bool = True
     cc: tuple[Role, ...] = ()  # 知会: roles copied when the step opens (notified, may read, no task)
     citation: str = ""
+    # The catalogue's rules a decision of this step applies (domain/rulebook.py), named in its audit
+    # rows. Not checked here (a history's chain must always load); scripts/traceability.py checks
+    # every declared chain against the catalogue.
+    rules: tuple[str, ...] = Field(default=(), max_length=20)
 
     @model_validator(mode="after")
     def _seats_declared(self) -> StepSpec:
