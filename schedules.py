@@ -20,6 +20,7 @@ from domain.borrowing import ReviewRound
 from domain.collection import ROUND_CRON, CollectionRoundInput
 from domain.credit_review import RoundInput, SweepInput
 from domain.development import MeetingRound
+from domain.rulebook import enforces
 
 COMPLAINT_STATS_SCHEDULE = "complaint-monthly-stats"
 # 002 rule 2 §27: statistics by the 10th; produced on the 1st at 08:00 China time, for the month before.
@@ -44,6 +45,7 @@ def grading_clock_schedule(task_queue: str) -> Schedule:
     )
 
 
+@enforces("004-4-register-review-february-august")
 def register_review_schedule(task_queue: str) -> Schedule:
     """The February/August review round: one review per unit (workflows/register_review.py)."""
     return Schedule(
@@ -61,6 +63,7 @@ BIG_CUSTOMER_MEETING_SCHEDULE = "big-customer-meeting"
 BIG_CUSTOMER_MEETING_CRON = "0 9 1 1,4,7,10 *"
 
 
+@enforces("000-15-quarterly-big-customer-meeting")
 def big_customer_meeting_schedule(task_queue: str) -> Schedule:
     """The quarterly meeting (workflows/development.py): the round opens the quarter's meeting once."""
     return Schedule(
@@ -118,6 +121,7 @@ def credit_risk_sweep_schedule(task_queue: str) -> Schedule:
     )
 
 
+@enforces("002-2-27-monthly-statistics")
 def complaint_stats_schedule(task_queue: str) -> Schedule:
     """The monthly complaint statistics (002 rule 2 §27), for the month before."""
     return Schedule(

@@ -17,6 +17,7 @@ from activities.process_store import ProcessSync, ProjectionStore
 from db.models import Complaint, ComplaintStats
 from db.session import run_write, write_transaction
 from domain.complaint_models import ComplaintProjection
+from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -100,6 +101,7 @@ class ComplaintStore(ProjectionStore):
         return sync.echo()  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn
+    @enforces("003-3-periodic-analysis", "003-4-timeliness-kpi")
     async def compute_monthly_stats(self, request: StatsRequest) -> dict[str, object]:
         """Counts by severity, category and unit, the on-time rate and the overdue list of a month."""
         month = request.month or previous_month(request.as_of or datetime.now(UTC))

@@ -27,6 +27,7 @@ from domain.customer_record import (
     RecordProcess,
     survey_of,
 )
+from domain.rulebook import enforces
 
 
 class ChangeResult(BaseModel):
@@ -56,6 +57,7 @@ def from_json(field: str, value: Any) -> Any:
     return value
 
 
+@enforces("000-10-major-changes-recorded")
 def log_change(
     session: AsyncSession,
     customer: Customer,

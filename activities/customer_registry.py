@@ -19,6 +19,7 @@ from db.models import Customer, CustomerDocument, CustomerLink, Process
 from db.session import write_transaction
 from domain.china_time import in_china
 from domain.models import CustomerCreation, CustomerData, CustomerKind
+from domain.rulebook import enforces
 from domain.trade import PROCESS_TYPE as TRADE_PROCESS
 
 # Kinds only one process may create: an external-trade customer comes from its tender award (000 §7 (六)).
@@ -55,6 +56,7 @@ NAMED = frozenset({"credit_code", "name", "kind", "address", "legal_representati
 CARD_COLUMNS = tuple(sorted((CustomerData.model_fields.keys() & Customer.__table__.columns.keys()) - NAMED))
 
 
+@enforces("000-10-card-for-every-customer")
 def _new_customer(creation: CustomerCreation, unit: str, applicant: str) -> Customer:
     """`applicant` looks after the customer (000 §10 (四): 业务员 responsible for the file) until a
     hand-over; `created_by` stays the approver whose decision created the record."""

@@ -71,6 +71,7 @@ from domain.customer_record import ChangeKind
 from domain.development import DEVELOPMENT_READERS
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
+from domain.rulebook import enforces
 from domain.visits import VISIT_SUPERVISORS
 
 COMPLAINT_PROCESS = "complaint"  # workflows.complaint.PROCESS_TYPE (workflow modules stay out of the API)
@@ -359,6 +360,7 @@ async def require_open_step(session: AsyncSession, who: Who, process_id: str) ->
 # --- customer files (003 §2, 004 §3) --------------------------------------------------------------
 
 
+@enforces("003-2-designated-person")
 def looked_after_by(username: str, customer: Any = Customer) -> ColumnElement[bool]:
     """The files `username` looks after (000 §10 (四), 002 rule 4 §12): the responsible person the
     file names (`owner_person`), and — until the file is first handed over — whoever it was created
@@ -379,6 +381,7 @@ def _outlet(unit: str) -> ColumnElement[bool]:
     return exists().where(OrgUnit.code == unit, OrgUnit.kind.in_(OUTLET_KINDS))
 
 
+@enforces("003-2-access-by-role")
 def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True) -> ColumnElement[bool]:
     """Oversight, head-office marketing and finance, the owning unit and the units above it; and,
     with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3). A clerk reads the
@@ -399,6 +402,7 @@ def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True)
     return or_(*conditions) if conditions else false()
 
 
+@enforces("002-1-read-only-loan")
 def on_loan_to(who: Who, customer: Any = Customer) -> ColumnElement[bool]:
     """An approved loan of the file to `who`, not yet returned: it lets them read, never write."""
     return exists().where(

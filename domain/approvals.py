@@ -265,6 +265,7 @@ CUSTOMER_CHANGE_HQ_CHAIN = ChainSpec(
             title="营销部经理批准 Marketing manager approval",
             role=Role.marketing_manager,
             citation="000 §10 (二)",
+            rules=("000-10-change-approved-by-keeper",),
         ),
     ),
 )
@@ -279,6 +280,7 @@ CUSTOMER_CHANGE_DEPOT_CHAIN = ChainSpec(
             role=Role.depot_manager,
             unit_scope=UnitScope.unit,
             citation="000 §5 (二)2",
+            rules=("000-10-change-approved-by-keeper",),
         ),
     ),
 )
@@ -293,6 +295,7 @@ CUSTOMER_CHANGE_STATION_CHAIN = ChainSpec(
             role=Role.station_manager,
             unit_scope=UnitScope.unit,
             citation="000 §5 (三)2",
+            rules=("000-10-change-approved-by-keeper",),
         ),
     ),
 )
@@ -308,6 +311,7 @@ CUSTOMER_DESTRUCTION_CHAIN = ChainSpec(
             title="主管经理批准销毁 Manager approves the destruction",
             role=Role.marketing_manager,
             citation="004 §6",
+            rules=("004-6-destroy-only-past-with-manager",),
         ),
     ),
 )
@@ -324,6 +328,7 @@ CUSTOMER_DESTRUCTION_VP_CHAIN = ChainSpec(
             title="主管副总批准销毁 Business VP approves the destruction",
             role=Role.business_vp,
             citation="004 §6",
+            rules=("004-6-destroy-only-past-with-manager",),
         ),
     ),
 )
@@ -362,18 +367,21 @@ BORROWING_LEADER = StepSpec(
     title="部门领导批准 The borrower's department leader approves",
     leader_level=1,
     citation="002 rule 1",
+    rules=("002-1-insider-department-leader",),
 )
 BORROWING_MANAGER = StepSpec(
     key="manager_approval",
     title="经理批准 The manager approves an outsider's reading",
     role=Role.marketing_manager,
     citation="002 rule 1",
+    rules=("002-1-outsider-manager-approval",),
 )
 BORROWING_FINANCE = StepSpec(
     key="finance_consent",
     title="财务资产部准许 Finance consent to read another unit's file",
     role=Role.finance_reviewer,
     citation="004 §3",
+    rules=("004-3-other-unit-file-needs-finance",),
 )
 BORROWING_CHAIN = ChainSpec(
     process_type="borrowing",
@@ -421,6 +429,7 @@ SURVEY_CHAIN = ChainSpec(
             leader_level=1,
             allow_return=False,
             citation="004 §4 (一)",
+            rules=("004-4-survey-approved-by-unit-head",),
         ),
     ),
 )

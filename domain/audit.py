@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.rulebook import enforces
+
 # "rule": the version of a rule the process runs under, pinned at its start (domain/rule_change.py)
 AuditKind = Literal["start", "update", "rule"]
 
@@ -75,5 +77,6 @@ def canonical(process_id: str, position: int, facts: AuditFacts, prev_hash: str 
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+@enforces("003-2-tamper-evident")
 def seal(process_id: str, position: int, facts: AuditFacts, prev_hash: str | None) -> str:
     return hashlib.sha256(canonical(process_id, position, facts, prev_hash)).hexdigest()

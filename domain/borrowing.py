@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from domain.approvals import ChainSpec
 from domain.models import Actor
 from domain.roles import UNIT_SCOPED_ROLES, Role
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -52,6 +53,7 @@ def loan_due(return_by: date) -> datetime:
     return datetime.combine(return_by, LOAN_DUE_TIME, tzinfo=CHINA)
 
 
+@enforces("002-1-return-checked-by-keeper")
 def may_record_return(actor: Actor, owner_unit: str, keeper: Role) -> bool:
     """The file's keeper takes it back: the keeping unit's manager, finance, or (head office) marketing."""
     if any(actor.has(role) for role in RETURN_RECORDERS):
@@ -81,6 +83,7 @@ class OutsiderReader(BaseModel):
     )
 
 
+@enforces("002-1-outsider-introduction-letter")
 def outsider_problem(outsider: OutsiderReader) -> str | None:
     """Why an outsider may not borrow: without their unit's introduction letter (002 rule 1)."""
     if not (outsider.introduction_letter or "").strip():
@@ -89,6 +92,7 @@ def outsider_problem(outsider: OutsiderReader) -> str | None:
     return None
 
 
+@enforces("002-1-loan-register")
 class BorrowingInput(BaseModel):
     """The start of one loan: frozen with the chain as configured when it was asked for."""
 

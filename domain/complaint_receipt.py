@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
 from domain.china_time import china_iso
+from domain.rulebook import enforces
 
 
 def earliest_receipt(now: datetime, calendar: WorkingCalendar, window_working_days: int) -> datetime:
@@ -27,6 +28,7 @@ def earliest_receipt(now: datetime, calendar: WorkingCalendar, window_working_da
     return datetime.combine(day, time(0), zone)
 
 
+@enforces("000-16-clock-from-receipt")
 def receipt_problem(
     received_at: datetime, now: datetime, calendar: WorkingCalendar, window_working_days: int
 ) -> str | None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import Int32, Moment, StoredText
 
 
@@ -54,6 +55,14 @@ class Remedy(StrEnum):
 DEADLINE_WORKING_DAYS: dict[Severity, int] = {Severity.ordinary: 1, Severity.major: 3, Severity.special: 3}
 EXTENDED_WORKING_DAYS = 7
 
+
+@enforces("000-16-ordinary-one-working-day", "000-16-major-three-working-days")
+def deadline_working_days(severity: Severity) -> int:
+    """000 §16 (三): the working days a complaint has from its receipt. Reading: a special case
+    starts with a larger incident's 3 days; only the leaders' approval extends it to 7."""
+    return DEADLINE_WORKING_DAYS[severity]
+
+
 # 001: the technical verdict within 1 working day, then the remedy within 1 working day.
 VERDICT_WORKING_DAYS = 1
 REMEDY_WORKING_DAYS = 1
@@ -80,24 +89,37 @@ EXTENSION_CHAIN = ChainSpec(
     citation="000 §16",
     steps=(
         StepSpec(
-            key="manager_extension", title="营销业务部经理审批延期", role=Role.marketing_manager, citation="000 §16"
+            key="manager_extension",
+            title="营销业务部经理审批延期",
+            role=Role.marketing_manager,
+            citation="000 §16",
+            rules=("000-16-special-seven-days-by-leaders",),
         ),
-        StepSpec(key="vp_extension", title="业务副总审批延期", role=Role.business_vp, citation="000 §16"),
+        StepSpec(
+            key="vp_extension",
+            title="业务副总审批延期",
+            role=Role.business_vp,
+            citation="000 §16",
+            rules=("000-16-special-seven-days-by-leaders",),
+        ),
     ),
 )
 
 
+@enforces("001-complaint-rush-production")
 def needs_rush_production(remedy: Remedy) -> bool:
     """001: a return report leads to marketing's re-production order, which production runs as a
     rush order; a compensation is finished by finance alone."""
     return remedy is Remedy.reproduction
 
 
+@enforces("001-complaint-remedy-one-working-day")
 def remedy_role(remedy: Remedy) -> Role:
     """001: re-production is marketing's rush order; compensation is paid by finance."""
     return Role.finance_reviewer if remedy is Remedy.compensation else Role.marketing_reviewer
 
 
+@enforces("002-2-15-complaint-record")
 class ComplaintRecord(BaseModel):
     """The complaint record of 002 rule 2 §15: customer, request, received time and number."""
 
@@ -112,6 +134,7 @@ class ComplaintRecord(BaseModel):
     contact: StoredText | None = Field(default=None, max_length=200)
 
 
+@enforces("000-16-cause-and-solution", "002-2-17-investigation-report")
 class InvestigationReport(BaseModel):
     """002 rule 2 §17: cause, course, responsible person, conclusion, countermeasure, prevention."""
 

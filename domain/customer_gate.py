@@ -32,6 +32,7 @@ from typing import Protocol
 
 from domain.customer_record import CustomerStatus
 from domain.errors import CONFLICT, Refused
+from domain.rulebook import enforces
 
 DESTROYED = "destroyed"
 
@@ -107,6 +108,7 @@ def gate_status(status: str, destroyed_at: datetime | None) -> str:
     return DESTROYED if destroyed_at is not None else status
 
 
+@enforces("004-4-nothing-new-unless-trading")
 def customer_problem(operation: CustomerOperation, status: str, destroyed_at: datetime | None = None) -> str | None:
     """Why `operation` may not happen to a customer in this status (004 §4-§6); None when it may."""
     now = gate_status(status, destroyed_at)

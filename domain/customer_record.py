@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.approvals import ChainSpec
 from domain.models import Actor
+from domain.rulebook import enforces
 from domain.text import Int32, StoredText, Username
 
 
@@ -41,6 +42,7 @@ STATUS_MOVES: dict[CustomerStatus, frozenset[CustomerStatus]] = {
 }
 
 
+@enforces("004-4-ended-customers-set-apart")
 def status_problem(current: str, new: CustomerStatus) -> str | None:
     """Why `current` cannot become `new` (004 §4-§6); None when it can."""
     try:
@@ -52,6 +54,7 @@ def status_problem(current: str, new: CustomerStatus) -> str | None:
     return None
 
 
+@enforces("000-10-leaver-hands-over")
 def leaver_problem(username: str, files: int) -> str | None:
     """000 §10 (四), 002 rule 4 §12: staff who leave hand every customer record over (人员调离时
     其客户资料由营销部接收). Read as: a user who still looks after customer files is not disabled
@@ -73,6 +76,7 @@ class ChangeKind(StrEnum):
     destruction = "destruction"  # 004 §6
 
 
+@enforces("000-10-card-fields", "001-summary-form-fields")
 class CardChanges(BaseModel):
     """The card fields a change request may change (000 §10 (三), 001 summary form), each with the
     limits of its column. Not changeable here: the credit code (the customer's identity), the owning
@@ -165,6 +169,7 @@ class FileDestructionRequest(BaseModel):
     reason: StoredText = Field(min_length=1, max_length=2000)
 
 
+@enforces("000-10-features-and-trade-situation")
 class SurveyForm(BaseModel):
     """交易开始调查书 (004 §4 (一)), with the features and trade situation 000 §10 (一) asks for."""
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.approvals import ChainSpec, StepSpec
 from domain.models import Actor
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import Fitted, Int32, StoredText, Username
 from domain.visits import MONTH_PATTERN
 
@@ -71,6 +72,7 @@ MEETING_CHAIN = ChainSpec(
             escalate_to=(Role.business_vp,),
             allow_return=False,
             citation="000 §15",
+            rules=("000-15-quarterly-big-customer-meeting",),
         ),
     ),
 )
@@ -136,6 +138,7 @@ DEVELOPMENT_PLAN_CHAIN = ChainSpec(
             role=Role.marketing_manager,
             escalate_to=(Role.business_vp,),
             citation="000 §12",
+            rules=("000-12-development-plan-approved",),
         ),
     ),
 )
@@ -151,6 +154,7 @@ DEVELOPMENT_PLAN_VP_CHAIN = ChainSpec(
             role=Role.business_vp,
             escalate_to=(Role.general_manager,),
             citation="000 §12",
+            rules=("000-12-development-plan-approved",),
         ),
     ),
 )
@@ -163,6 +167,7 @@ def development_plan_chain(requester_roles: frozenset[Role] = frozenset()) -> Ch
     return DEVELOPMENT_PLAN_CHAIN
 
 
+@enforces("000-12-development-targets-per-salesperson")
 class TargetIn(BaseModel):
     """One indicator of the plan, for one salesperson (000 §12 分解到具体销售人员): a customer on
     file or a prospect not yet on file."""
@@ -214,6 +219,7 @@ RESEARCH_NOTE_CHAIN = ChainSpec(
             role=Role.marketing_manager,
             escalate_to=(Role.business_vp,),
             citation="000 §15",
+            rules=("000-15-monthly-research",),
         ),
     ),
 )

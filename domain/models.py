@@ -18,6 +18,7 @@ from domain.china_time import ChinaTime
 from domain.credit_code import credit_code_problem
 from domain.documents import Document
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.taxpayer import TaxpayerCheck
 from domain.text import Fitted, Int32, StoredText, Username
 
@@ -77,6 +78,7 @@ def onboarding_kind_problem(kind: CustomerKind) -> str | None:
     return f"customer kind {kind.value}{origin} is not onboarded here: 000 §6 approves {allowed} customers only"
 
 
+@enforces("000-10-card-fields")
 class CustomerData(BaseModel):
     """The customer card (客户档案卡): 000 §10 fields plus the 001 summary form."""
 

@@ -19,6 +19,7 @@ from domain.approvals import ChainSpec, StepSpec
 from domain.calendar import WorkingCalendar
 from domain.models import Actor
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import Fitted, Int32, StoredText
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -66,6 +67,7 @@ class VisitReportIn(BaseModel):
     findings: StoredText = Field(default="", max_length=4000, description="problems, needs, competitor news")
 
 
+@enforces("002-7-report-after-the-visit")
 def future_visit_problem(visited_on: date, today: date) -> str | None:
     """002 rule 7: the report follows the visit ("拜访后"), so it tells of a visit already made: a
     visit dated after today (China time) cannot be reported yet."""
@@ -77,6 +79,7 @@ def future_visit_problem(visited_on: date, today: date) -> str | None:
     return None
 
 
+@enforces("002-7-report-within-two-days")
 def report_due_after(calendar: WorkingCalendar, visited_on: date) -> datetime:
     """002 rule 7: the report is due 2 working days after the visit. Read as the day the visit
     actually took place (the report's `visited_on`), not the day it was planned: a visit made early
@@ -99,6 +102,7 @@ VISIT_PLAN_CHAIN = ChainSpec(
             role=Role.marketing_manager,
             escalate_to=(Role.business_vp,),
             citation="000 §12",
+            rules=("002-7-visit-plan-approved-by-supervisor",),
         ),
     ),
 )
@@ -118,6 +122,7 @@ VISIT_REPORT_CHAIN = ChainSpec(
             escalate_to=(Role.marketing_manager,),
             allow_return=False,
             citation="002 rule 7",
+            rules=("002-7-report-within-two-days",),
         ),
     ),
 )

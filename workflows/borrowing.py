@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         may_record_return,
     )
     from domain.models import ProcessStatus, ProcessView, WithdrawRequest
+    from domain.rulebook import enforces
     from workflows.approval import (
         OUTCOME_STATUS,
         ApprovalChain,
@@ -119,6 +120,7 @@ class BorrowingWorkflow(SingleChainHost):
         self.kernel.outbox.notifications.append(note)
         await self.kernel.flush()
 
+    @enforces("002-1-overdue-pursued")
     async def _escalate(self, level: int, missed: datetime) -> None:
         """Overdue: the keeping unit's manager gets a 督办 task, the borrower a notice (002 rule 1)."""
         keeper = self.start.keeper

@@ -33,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
         VerdictRequest,
     )
     from domain.complaints import (
-        DEADLINE_WORKING_DAYS,
         ESCALATION_LADDER,
         EXTENDED_WORKING_DAYS,
         EXTENSION_CHAIN,
@@ -45,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ComplaintStage,
         Remedy,
         Severity,
+        deadline_working_days,
         needs_rush_production,
         remedy_role,
     )
@@ -59,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         TaskSpec,
     )
     from domain.roles import Role
+    from domain.rulebook import enforces
     from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of, write
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Outbox
@@ -135,9 +136,15 @@ class ComplaintWorkflow(ApprovalHost):
     async def run(self, start: ComplaintInput) -> ComplaintView:
         return await self.kernel.guard(self._run(start))
 
+    @enforces(
+        "000-16-marketing-owns-complaints",
+        "001-complaint-product-cause-to-technical",
+        "001-complaint-non-product-in-marketing",
+        "001-complaint-serious-to-vp",
+    )
     async def _run(self, start: ComplaintInput) -> ComplaintView:
         severity = self.record.severity
-        due = await self._deadline(self.record.received_at, DEADLINE_WORKING_DAYS[severity])
+        due = await self._deadline(self.record.received_at, deadline_working_days(severity))
         self.clock = DeadlineClock(
             due, levels=LEVELS, remind_before=REMIND_BEFORE, done=lambda: self.closed, paused=self._stopped
         )
@@ -189,6 +196,7 @@ class ComplaintWorkflow(ApprovalHost):
         self._post("reminder", Role.marketing_reviewer, self.handler, f"due at {china_iso(self.clock.due.deadline)}")
         await self.kernel.flush()
 
+    @enforces("000-16-no-shirking")
     async def _escalate_complaint(self, level: int, missed: datetime) -> None:
         """000 §16: past the deadline, overdue and one level up per missed period."""
         await self._escalate("complaint", level, missed)
@@ -264,6 +272,7 @@ class ComplaintWorkflow(ApprovalHost):
             due_provisional=due.provisional if due else False,
         )
 
+    @enforces("001-complaint-verdict-one-working-day", "001-complaint-remedy-one-working-day")
     async def _work_step(self, stage: ComplaintStage, role: Role, due_working_days: int | None = None) -> None:
         self.stage = stage
         own_due = await self._deadline(workflow.now(), due_working_days) if due_working_days is not None else None
@@ -315,6 +324,7 @@ class ComplaintWorkflow(ApprovalHost):
         return self.view()
 
     @workflow.update
+    @enforces("000-16-handler-named")
     async def investigate(self, request: InvestigateRequest) -> ComplaintView:
         """002 rule 2 §17: the investigation report; its author becomes the named handler."""
         return await self._complete(ComplaintStage.investigation, request.actor, request.report.model_dump())
@@ -350,6 +360,7 @@ class ComplaintWorkflow(ApprovalHost):
         self._check_work(ComplaintStage.rush_production, request.actor)
 
     @workflow.update
+    @enforces("001-complaint-reply-to-customer")
     async def reply(self, request: ReplyRequest) -> ComplaintView:
         """Closed only with a recorded resolution and customer reply (000 §16: nothing concealed)."""
         detail = {"resolution": request.resolution, "method": request.method.value, "reply": request.reply}
@@ -383,6 +394,7 @@ class ComplaintWorkflow(ApprovalHost):
         return self.view()
 
     @request_extension.validator
+    @enforces("000-16-special-seven-days-by-leaders")
     def _validate_extension(self, request: ExtensionRequest) -> None:
         if self.record.severity is not Severity.special:
             raise ApplicationError("only a special complaint can be extended (000 §16)", type=errors.INVALID)

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import SURVEY_REPORTED_TO, Outcome
     from domain.customer_record import ChangeApplication, CustomerChangeInput, RecordProcess
     from domain.models import ProcessStatus, ProcessView
+    from domain.rulebook import enforces
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
 
@@ -51,6 +52,7 @@ class CustomerChangeWorkflow(SingleChainHost):
     async def run(self, start: CustomerChangeInput) -> ProcessView:
         return await self.kernel.guard(self._run(start))
 
+    @enforces("004-4-survey-reported-to-chairman")
     async def _run(self, start: CustomerChangeInput) -> ProcessView:
         outcome = await self.approvals.run()
         if outcome is Outcome.approve:

@@ -52,6 +52,7 @@ from domain.development import (
 )
 from domain.models import Actor, ProcessView
 from domain.roles import APPLICANT_ROLES
+from domain.rulebook import enforces
 from domain.visits import MONTH_PATTERN
 
 router = APIRouter(tags=["development"])
@@ -334,6 +335,7 @@ async def get_development_plan(plan_id: RowId, session: SessionDep, actor: Curre
 
 
 @router.post("/development-plans/{plan_id}/results", response_model=PlanOut)
+@enforces("000-12-month-end-assessment")
 async def record_results(plan_id: RowId, body: ResultsIn, session: SessionDep, actor: CurrentActor) -> PlanOut:
     """月底考核兑现 (000 §12): the marketing department records each target's actual figure once the
     month has begun; a later call corrects it (the last assessment stands, with who and when)."""

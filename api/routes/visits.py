@@ -27,6 +27,7 @@ from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessView
 from domain.roles import APPLICANT_ROLES
+from domain.rulebook import enforces
 from domain.visits import (
     MONTH_PATTERN,
     PlannedVisit,
@@ -49,6 +50,7 @@ class VisitPlanStarted(ProcessStateOut):
 
 @router.post("/visit-plans", status_code=status.HTTP_201_CREATED, response_model=VisitPlanStarted)
 @idempotent
+@enforces("002-7-visit-plan-for-next-month")
 async def submit_visit_plan(
     body: VisitPlanIn, request: Request, session: SessionDep, temporal: TemporalDep, actor: Actor = Salesperson
 ) -> VisitPlanStarted:
@@ -160,6 +162,7 @@ def _late(visit: Visit, now: datetime) -> bool:
 
 
 @router.get("/visit-plans", response_model=list[VisitPlanOut])
+@enforces("002-7-visits-counted-for-assessment")
 async def list_visit_plans(
     session: SessionDep,
     actor: CurrentActor,
