@@ -136,6 +136,7 @@ async def test_a_closed_process_keeps_its_history_after_temporal_deleted_it(
     assert (await api.get(f"/api/v1/audit/processes/{process_id}", "depot_manager")).status_code == 404
 
 
+@pytest.mark.rule("003-2-tamper-evident")
 async def test_a_changed_or_deleted_row_fails_verification_and_is_named(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

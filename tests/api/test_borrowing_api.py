@@ -25,6 +25,13 @@ def _day(days: int) -> str:
     return (datetime.now(CHINA).date() + timedelta(days=days)).isoformat()
 
 
+@pytest.mark.rule(
+    "004-3-other-unit-file-needs-finance",
+    "002-1-loan-register",
+    "002-1-read-only-loan",
+    "002-1-return-checked-by-keeper",
+    "003-2-access-by-role",
+)
 async def test_borrower_reads_while_lent_and_not_after_return(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -98,6 +105,7 @@ async def _open_tasks(api: Api, user: str, process_id: str) -> list[dict[str, ob
     return [t for t in response.json()["items"] if t["process_id"] == process_id]
 
 
+@pytest.mark.rule("002-1-insider-department-leader")
 async def test_a_staff_member_borrows_through_their_department_leader(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -123,6 +131,7 @@ async def test_a_staff_member_borrows_through_their_department_leader(
     assert led.status_code == 200 and led.json()["current_step"] == "finance_consent", led.text
 
 
+@pytest.mark.rule("002-1-outsider-introduction-letter", "002-1-outsider-manager-approval", "002-1-loan-register")
 async def test_an_outsider_reads_only_with_a_letter_and_the_managers_approval(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

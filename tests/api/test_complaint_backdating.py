@@ -42,6 +42,7 @@ def test_the_window_counts_working_days(now: str, window: int, earliest: str) ->
     assert earliest_receipt(at(now), WorkingCalendar(), window) == at(earliest)
 
 
+@pytest.mark.rule("000-16-clock-from-receipt")
 def test_receipt_problems() -> None:
     now, calendar = at("2026-11-30 10:00"), WorkingCalendar()
     assert receipt_problem(at("2026-11-25 00:00"), now, calendar, 3) is None
@@ -54,6 +55,7 @@ def test_receipt_problems() -> None:
 
 
 @pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.rule("000-16-clock-from-receipt")
 async def test_the_api_accepts_the_window_and_refuses_older_or_future_receipts(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

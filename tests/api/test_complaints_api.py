@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
@@ -89,6 +90,13 @@ async def test_later_years_are_provisional_until_an_admin_enters_them(api: Api) 
     assert wrong_year.status_code == 422
 
 
+@pytest.mark.rule(
+    "000-16-marketing-owns-complaints",
+    "000-16-handler-named",
+    "000-16-ordinary-one-working-day",
+    "001-complaint-non-product-in-marketing",
+    "001-complaint-reply-to-customer",
+)
 async def test_register_a_complaint_and_close_it(api: Api) -> None:
     created = await api.post("/api/v1/complaints", "sales_clerk", json=COMPLAINT)
     assert created.status_code == 201, created.text
@@ -133,6 +141,7 @@ async def test_register_a_complaint_and_close_it(api: Api) -> None:
     assert any(n["kind"] == "escalation" for n in mine)
 
 
+@pytest.mark.rule("002-2-15-complaint-record")
 async def test_complaint_bad_input(api: Api) -> None:
     for change in (
         {"severity": "catastrophic"},
@@ -148,6 +157,7 @@ async def test_complaint_bad_input(api: Api) -> None:
     assert unknown.status_code == 404
 
 
+@pytest.mark.rule("003-3-periodic-analysis")
 async def test_monthly_statistics(api: Api) -> None:
     created = await api.post(
         "/api/v1/complaints",
@@ -166,6 +176,7 @@ async def test_monthly_statistics(api: Api) -> None:
     assert (await api.get("/api/v1/complaints/stats/2026-08", "station_manager")).status_code == 403
 
 
+@pytest.mark.rule("002-2-27-monthly-statistics")
 async def test_monthly_schedule_produces_last_months_statistics(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
     """The Temporal Schedule (1st of the month, 08:00 China time) runs the same stats workflow."""
     from datetime import UTC, datetime
@@ -201,6 +212,9 @@ async def test_monthly_schedule_produces_last_months_statistics(api: Api, sessio
         await handle.delete()
 
 
+@pytest.mark.rule(
+    "001-complaint-product-cause-to-technical", "001-complaint-rush-production", "001-complaint-remedy-one-working-day"
+)
 async def test_production_runs_the_rush_re_production_after_a_product_cause_return(api: Api) -> None:
     """001: technical verdict → return report → marketing's re-production order → production runs it
     as a rush order: production_dept's own inbox task, due in 1 working day (issue 20 item 12)."""
@@ -232,3 +246,77 @@ async def test_production_runs_the_rush_re_production_after_a_product_cause_retu
     detail = (await api.get(url, "auditor")).json()
     assert detail["details"]["rush_production"]["by"] == "production_dept"
     assert ("production_dept", "rush_production_done") in [(e["actor"], e["action"]) for e in detail["history"]]
+
+
+REPORT = {
+    "cause": "调度失误",
+    "course": "车辆未按计划出发",
+    "responsible_person": "调度 王五",
+    "conclusion": "内部调度原因",
+    "countermeasure": "当日补送",
+    "prevention": "调度复核制度",
+}
+REPLY = {"resolution": "已补送并致歉", "method": "phone", "reply": "电话回复客户"}
+
+
+@pytest.mark.rule("000-16-cause-and-solution", "002-2-17-investigation-report")
+async def test_an_investigation_lacking_a_part_of_the_report_is_refused_and_changes_nothing(api: Api) -> None:
+    """002 rule 2 §17 (000 §16 (二)): the report states cause, course, responsible person, conclusion,
+    countermeasure and prevention; without one of them the complaint stays at its investigation."""
+    process_id = (await api.post("/api/v1/complaints", "sales_clerk", json=COMPLAINT)).json()["process_id"]
+    url = f"/api/v1/complaints/{process_id}"
+    for part in REPORT:
+        for report in ({k: v for k, v in REPORT.items() if k != part}, {**REPORT, part: ""}):
+            refused = await api.post(f"{url}/investigation", "marketing_reviewer", json=report)
+            assert refused.status_code == 422 and part in refused.text, (part, refused.text)
+    detail = (await api.get(url, "auditor")).json()
+    assert (detail["stage"], detail["handler"]) == ("investigation", None) and "investigation" not in detail["details"]
+    assert "investigated" not in [e["action"] for e in detail["history"]]
+    task = await api.task_for("marketing_reviewer", process_id)
+    assert task["step"] == "investigation"
+
+
+@pytest.mark.rule("000-16-special-seven-days-by-leaders")
+async def test_only_a_special_complaint_is_extended_and_a_refusal_opens_nothing(api: Api) -> None:
+    """000 §16 (三): only a special case may go to the leaders for up to 7 working days; an ordinary
+    or major complaint's request is refused (422 naming the article) and no leader gets a task."""
+    for severity in ("ordinary", "major"):
+        body = {**COMPLAINT, "severity": severity, "received_at": None}
+        process_id = (await api.post("/api/v1/complaints", "sales_clerk", json=body)).json()["process_id"]
+        url = f"/api/v1/complaints/{process_id}"
+        refused = await api.post(f"{url}/extension", "marketing_reviewer", json={"reason": "需第三方检测"})
+        assert refused.status_code == 422 and "000 §16" in refused.text, refused.text
+        detail = (await api.get(url, "auditor")).json()
+        assert detail["extended"] is False and not any("extension" in e["action"] for e in detail["history"])
+        for leader in ("marketing_manager", "business_vp"):
+            tasks = (await api.get("/api/v1/tasks", leader, params={"process_id": process_id})).json()["items"]
+            assert tasks == [], (leader, tasks)
+
+
+async def _closed(api: Api, received_at: str | None) -> str:
+    """A non-product complaint, investigated and replied to at once; its process id."""
+    created = await api.post("/api/v1/complaints", "sales_clerk", json={**COMPLAINT, "received_at": received_at})
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/complaints/{created.json()['process_id']}"
+    assert (await api.post(f"{url}/investigation", "marketing_reviewer", json=REPORT)).status_code == 200
+    assert (await api.post(f"{url}/reply", "marketing_reviewer", json=REPLY)).json()["status"] == "closed"
+    return str(created.json()["process_id"])
+
+
+@pytest.mark.rule("003-4-timeliness-kpi")
+async def test_monthly_statistics_give_the_complaint_handling_timeliness(api: Api) -> None:
+    """003 §4 (三)2: the on-time rate of complaint handling is a performance indicator. A complaint
+    closed within its day counts as on time; one received in July 2026 and closed now does not."""
+    from activities.complaint_store import month_of
+
+    on_time = await _closed(api, None)
+    late = await _closed(api, "2026-07-15T10:00:00+08:00")
+    listed = {c["process_id"]: c for c in (await api.get("/api/v1/complaints", "auditor")).json()}
+    assert listed[on_time]["closed_on_time"] is True and listed[late]["closed_on_time"] is False
+    current = month_of(datetime.now(UTC))
+    for month in (current, "2026-07"):
+        assert (await api.post(f"/api/v1/complaints/stats/{month}", "marketing_manager")).status_code == 200
+    now = (await api.get(f"/api/v1/complaints/stats/{current}", "auditor")).json()
+    assert now["closed_on_time"] >= 1 and now["on_time_rate"] == round(now["closed_on_time"] / now["closed"], 4)
+    july = (await api.get("/api/v1/complaints/stats/2026-07", "auditor")).json()
+    assert (july["closed_on_time"], july["on_time_rate"]) == (0, 0.0) and july["closed"] >= 1

@@ -275,6 +275,7 @@ async def _written_for(sessions: async_sessionmaker[AsyncSession], cid: int, cod
 
 
 @pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.rule("004-4-nothing-new-unless-trading")
 async def test_every_route_refuses_every_status_its_operation_refuses(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

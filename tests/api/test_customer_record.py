@@ -68,6 +68,12 @@ async def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
+@pytest.mark.rule(
+    "001-summary-form-fields",
+    "000-10-change-approved-by-keeper",
+    "000-10-major-changes-recorded",
+    "003-2-access-by-role",
+)
 async def test_an_approved_card_change_shows_old_and_new_in_the_log_and_the_card(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -119,6 +125,7 @@ async def test_an_approved_card_change_shows_old_and_new_in_the_log_and_the_card
     record_history("customer_change_approved", history)
 
 
+@pytest.mark.rule("000-10-change-approved-by-keeper")
 async def test_a_rejected_change_changes_nothing(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     """A head-office file: marketing review → marketing manager; a rejection ends it unchanged."""
     customer_id = await make_customer(sessions, "MKT")
@@ -135,6 +142,7 @@ async def test_a_rejected_change_changes_nothing(api: Api, sessions: async_sessi
     assert await ok(await api.get(f"{P}/{customer_id}/changes", "auditor")) == []
 
 
+@pytest.mark.rule("000-10-card-fields")
 async def test_only_declared_fields_with_storable_values_may_change(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -154,6 +162,7 @@ async def test_only_declared_fields_with_storable_values_may_change(
     assert (await api.post(url, "legal_reviewer", json={"changes": {"fax": "1"}, "reason": "试"})).status_code == 403
 
 
+@pytest.mark.rule("004-4-ended-customers-set-apart", "000-10-major-changes-recorded")
 async def test_a_status_change_is_recorded_with_who_and_why(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -174,6 +183,7 @@ async def test_a_status_change_is_recorded_with_who_and_why(
     ]
 
 
+@pytest.mark.rule("000-10-leaver-hands-over", "003-2-designated-person")
 async def test_a_hand_over_moves_a_leavers_customers_each_recorded(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -200,6 +210,7 @@ async def test_a_hand_over_moves_a_leavers_customers_each_recorded(
         ]
 
 
+@pytest.mark.rule("004-6-destroy-only-past-with-manager")
 async def test_a_past_file_is_destroyed_only_after_the_managers_approval(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -234,6 +245,9 @@ async def test_a_past_file_is_destroyed_only_after_the_managers_approval(
     assert any(e["action"] == "decision" and e["actor"] == "marketing_manager" for e in history)
 
 
+@pytest.mark.rule(
+    "004-4-survey-approved-by-unit-head", "004-4-survey-reported-to-chairman", "000-10-features-and-trade-situation"
+)
 async def test_the_transaction_start_survey_is_approved_by_the_unit_head_then_reported(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -265,6 +279,7 @@ async def test_the_transaction_start_survey_is_approved_by_the_unit_head_then_re
     record_history("customer_survey_approved_reported", await handle.fetch_history())
 
 
+@pytest.mark.rule("004-4-survey-approved-by-unit-head")
 async def test_a_survey_the_unit_head_rejects_records_nothing(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -278,6 +293,7 @@ async def test_a_survey_the_unit_head_rejects_records_nothing(
     assert await ok(await api.get(url, "sales_clerk")) is None
 
 
+@pytest.mark.rule("000-10-change-approved-by-keeper", "004-6-destroy-only-past-with-manager")
 async def test_nobody_approves_their_own_request(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     """A depot manager's change of their own depot's file goes to head-office marketing; a
     destruction the marketing manager asks for goes to the business VP."""
@@ -292,6 +308,7 @@ async def test_nobody_approves_their_own_request(api: Api, sessions: async_sessi
     assert (await ok(await api.get(f"{P}/{customer_id}", "auditor")))["destroyed_at"] is None
 
 
+@pytest.mark.rule("004-6-destroy-only-past-with-manager")
 async def test_a_terminated_or_active_file_is_not_destroyed_at_filing_nor_at_approval(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -32,6 +32,9 @@ def months_ahead(count: int) -> str:
     return first.strftime("%Y-%m")
 
 
+@pytest.mark.rule(
+    "000-12-development-targets-per-salesperson", "000-12-development-plan-approved", "000-12-month-end-assessment"
+)
 async def test_development_plan_approved_by_the_manager_and_the_managers_own_by_the_vp(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -94,6 +97,7 @@ async def test_development_plan_approved_by_the_manager_and_the_managers_own_by_
     assert Decimal(assessed.json()["targets"][0]["actual"]) == 2
 
 
+@pytest.mark.rule("000-15-monthly-research")
 async def test_research_notes_approved_by_the_manager(api: Api) -> None:
     month = months_ahead(0)
     body = {
@@ -126,6 +130,7 @@ async def test_research_notes_approved_by_the_manager(api: Api) -> None:
     assert note["record_id"] not in [n["note_id"] for n in others]
 
 
+@pytest.mark.rule("000-15-quarterly-big-customer-meeting")
 async def test_meeting_minutes_close_the_managers_task(
     api: Api, temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -177,6 +182,7 @@ async def test_meeting_minutes_close_the_managers_task(
     assert [a["customer_id"] for a in read["attendees"]] == [customer.id, None]
 
 
+@pytest.mark.rule("000-15-quarterly-big-customer-meeting")
 async def test_schedule_fires_on_the_first_of_each_quarter(api: Api, temporal_env: WorkflowEnvironment) -> None:
     """000 §15 每季度: 1 January, April, July, October at 09:00 China time (not triggered here: its
     meeting id has no test token, and the test databases share one namespace)."""

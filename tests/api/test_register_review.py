@@ -45,6 +45,7 @@ async def run_round(client: Client, task_queue: str) -> list[str]:
     return opened
 
 
+@pytest.mark.rule("004-4-register-review-february-august")
 async def test_february_schedule_opens_one_task_per_unit_and_records_results(
     api: Api, temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -57,6 +57,7 @@ async def test_only_the_process_that_creates_a_customer_records_its_creation(
     assert "customer_created" in await actions_of(api, done["process_id"])
 
 
+@pytest.mark.rule("000-10-card-for-every-customer", "003-2-designated-person")
 async def test_the_customer_record_agrees_with_its_card_and_names_who_looks_after_it(api: Api) -> None:
     """Item 17: the card's business scope shows at the top level too, and the person responsible for
     the customer (000 §10 (四)) is the applicant who filed it, not the general manager who signed last."""

@@ -186,6 +186,7 @@ async def file_of(sessions: async_sessionmaker[AsyncSession], **responsible: str
     return customer.id
 
 
+@pytest.mark.rule("000-10-leaver-hands-over")
 async def test_a_user_who_still_looks_after_customers_is_disabled_only_after_the_hand_over(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -23,6 +23,12 @@ def this_month() -> tuple[str, date, date]:
     return today.strftime("%Y-%m"), today, last
 
 
+@pytest.mark.rule(
+    "002-7-visit-plan-for-next-month",
+    "002-7-visit-plan-approved-by-supervisor",
+    "002-7-report-after-the-visit",
+    "002-7-visits-counted-for-assessment",
+)
 async def test_plan_approved_then_visits_reported_and_counted(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -57,6 +57,7 @@ def test_every_operation_is_decided() -> None:
 
 @pytest.mark.parametrize("operation", list(CustomerOperation))
 @pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.rule("004-4-nothing-new-unless-trading")
 def test_every_operation_in_every_status(operation: CustomerOperation, status: str) -> None:
     refused = status in REFUSED[operation]
     assert customer_may(operation, Row(status)) is not refused

@@ -99,6 +99,7 @@ async def loan(
     yield Loan(time_env.client, clock_worker.task_queue, sessions)
 
 
+@pytest.mark.rule("002-1-overdue-pursued")
 async def test_lent_overdue_reminded_escalated_then_returned(
     loan: Loan, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -98,6 +98,7 @@ async def now_in_china(env: WorkflowEnvironment) -> datetime:
     return (await env.get_current_time()).astimezone(CHINA)
 
 
+@pytest.mark.rule("000-16-ordinary-one-working-day", "000-16-major-three-working-days")
 async def test_deadlines_across_national_day(time_env: WorkflowEnvironment, clock_worker: WorkerControl) -> None:
     """000 §16 on the 2026 calendar: ordinary 1 and major 3 working days from 2026-09-30 10:00."""
     received = datetime(2026, 9, 30, 10, tzinfo=CHINA)
@@ -120,6 +121,7 @@ async def test_closed_in_time_never_escalates(
     assert await notes(sessions, handle, "escalation") == []
 
 
+@pytest.mark.rule("000-16-no-shirking")
 async def test_overdue_climbs_the_ladder_once_per_level(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -162,6 +164,7 @@ async def test_overdue_climbs_the_ladder_once_per_level(
     record_history("complaint_escalated_three_levels", history)
 
 
+@pytest.mark.rule("001-complaint-serious-to-vp")
 async def test_escalation_fires_once_across_a_worker_restart(
     time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -199,6 +202,13 @@ async def test_year_without_schedule_gives_provisional_deadline(
     assert any("provisional" in (e.comment or "") for e in entries if e.action == "deadline_computed")
 
 
+@pytest.mark.rule(
+    "001-complaint-product-cause-to-technical",
+    "001-complaint-verdict-one-working-day",
+    "001-complaint-remedy-one-working-day",
+    "001-complaint-rush-production",
+    "000-16-handler-named",
+)
 async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -283,6 +293,7 @@ async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
     record_history("complaint_rush_production_escalated_then_done", history)
 
 
+@pytest.mark.rule("000-16-special-seven-days-by-leaders")
 async def test_special_case_extended_to_seven_days_by_leaders_level_by_level(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -41,6 +41,7 @@ def next_quarter_start(today: date) -> date:
     return date(today.year + 1, 1, 1) if month > 12 else date(today.year, month, 1)
 
 
+@pytest.mark.rule("000-15-quarterly-big-customer-meeting")
 async def test_quarter_meeting_escalates_without_minutes_then_minutes_close_it(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

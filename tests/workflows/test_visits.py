@@ -108,6 +108,7 @@ async def approve_plan(sessions: async_sessionmaker[AsyncSession], handle: Workf
     assert (await handle.execute_update("decide", approve, result_type=ProcessView)).status == "approved"
 
 
+@pytest.mark.rule("002-7-visit-plan-approved-by-supervisor", "002-7-report-within-two-days")
 async def test_plan_due_before_the_month_then_reports_due_two_working_days_after_each_visit(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -196,6 +197,7 @@ async def test_plan_due_before_the_month_then_reports_due_two_working_days_after
     assert second_visit.summary == "补交报告" and first_visit.findings == "竞品降价"
 
 
+@pytest.mark.rule("002-7-report-after-the-visit", "002-7-report-within-two-days")
 async def test_a_future_visit_is_not_reported_and_the_window_runs_from_the_actual_visit_day(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
