@@ -246,6 +246,16 @@ async def test_product_cause_verdict_and_remedy_each_within_a_working_day(
         result_type=ComplaintView,
     )
     assert state.stage == "remedy"
+    # 001: marketing orders the re-production within 1 working day of the verdict.
+    async with sessions() as session:
+        ordering = await session.scalar(
+            select(Task).where(Task.process_id == handle.result_run_id, Task.step == "remedy")
+        )
+    from domain.calendar import WorkingCalendar
+
+    assert ordering is not None and (ordering.role, ordering.assignee) == ("marketing_reviewer", "li_handler")
+    due = WorkingCalendar().add_working_days(ordering.created_at, 1).deadline  # counted from the task's opening
+    assert ordering.due_at is not None and abs(ordering.due_at - due) < timedelta(seconds=1)
     state = await handle.execute_update(
         "remedy",
         RemedyRequest(actor=actor("marketing_reviewer", "li_handler"), note="已下达加急重产订单 R-2026-118"),
