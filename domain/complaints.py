@@ -83,25 +83,17 @@ ESCALATION_LADDER: tuple[Role, ...] = (
 REPORT_AT_ONCE: frozenset[Severity] = frozenset({Severity.major, Severity.special})
 
 # 000 §16: a special case needs the leaders' approval, level by level, to extend to 7 days.
+EXTENDED_BY_LEADERS = ("000-16-special-seven-days-by-leaders",)
 EXTENSION_CHAIN = ChainSpec(
     process_type="complaint_extension",
     title="特殊投诉延期审批 Special complaint extension",
     citation="000 §16",
-    steps=(
-        StepSpec(
-            key="manager_extension",
-            title="营销业务部经理审批延期",
-            role=Role.marketing_manager,
-            citation="000 §16",
-            rules=("000-16-special-seven-days-by-leaders",),
-        ),
-        StepSpec(
-            key="vp_extension",
-            title="业务副总审批延期",
-            role=Role.business_vp,
-            citation="000 §16",
-            rules=("000-16-special-seven-days-by-leaders",),
-        ),
+    steps=tuple(
+        StepSpec(key=key, title=title, role=role, citation="000 §16", rules=EXTENDED_BY_LEADERS)
+        for key, title, role in (
+            ("manager_extension", "营销业务部经理审批延期", Role.marketing_manager),
+            ("vp_extension", "业务副总审批延期", Role.business_vp),
+        )
     ),
 )
 

@@ -36,6 +36,15 @@ COMPLAINT = {
     "description": "约定 9 月 30 日送达的柴油延误",
     "received_at": "2026-09-30T10:00:00+08:00",
 }
+REPORT = {
+    "cause": "调度失误",
+    "course": "车辆未按计划出发",
+    "responsible_person": "调度 王五",
+    "conclusion": "内部调度原因",
+    "countermeasure": "当日补送",
+    "prevention": "调度复核制度",
+}
+REPLY = {"resolution": "已补送并致歉", "method": "phone", "reply": "电话回复客户"}
 
 
 async def test_calendar_deadlines_on_known_dates(api: Api) -> None:
@@ -105,14 +114,7 @@ async def test_register_a_complaint_and_close_it(api: Api) -> None:
     process_id = body["process_id"]
     task = await api.task_for("marketing_reviewer", process_id)
     assert task["step"] == "investigation"
-    report = {
-        "cause": "调度失误",
-        "course": "车辆未按计划出发",
-        "responsible_person": "调度 王五",
-        "conclusion": "内部调度原因",
-        "countermeasure": "当日补送",
-        "prevention": "调度复核制度",
-    }
+    report = REPORT
     # Issue 10: a user who may not read the complaint gets 404; its registrar reads it but holds no step: 403.
     wrong = await api.post(f"/api/v1/complaints/{process_id}/investigation", "finance_reviewer", json=report)
     assert wrong.status_code == 404
@@ -246,17 +248,6 @@ async def test_production_runs_the_rush_re_production_after_a_product_cause_retu
     detail = (await api.get(url, "auditor")).json()
     assert detail["details"]["rush_production"]["by"] == "production_dept"
     assert ("production_dept", "rush_production_done") in [(e["actor"], e["action"]) for e in detail["history"]]
-
-
-REPORT = {
-    "cause": "调度失误",
-    "course": "车辆未按计划出发",
-    "responsible_person": "调度 王五",
-    "conclusion": "内部调度原因",
-    "countermeasure": "当日补送",
-    "prevention": "调度复核制度",
-}
-REPLY = {"resolution": "已补送并致歉", "method": "phone", "reply": "电话回复客户"}
 
 
 @pytest.mark.rule("000-16-cause-and-solution", "002-2-17-investigation-report")
