@@ -257,6 +257,10 @@ async def test_the_transaction_start_survey_is_approved_by_the_unit_head_then_re
     customer_id = await make_customer(sessions, "STATION-ZZ01", status="prospect")
     url = f"{P}/{customer_id}/survey"
     assert await ok(await api.get(url, "station_manager")) is None
+    for required in ("credit_standing", "trade_conditions"):  # 000 §10 (一): the trade situation
+        lacking = {k: v for k, v in SURVEY_FORM.items() if k != required}
+        refused = await api.post(url, "station_manager", json=lacking)
+        assert refused.status_code == 422 and required in refused.text, refused.text
     started = await ok(await api.post(url, "station_manager", json=SURVEY_FORM), 201)
     assert started["current_step"] == "unit_head" and started["status"] == "running"
     assert await ok(await api.get(url, "station_manager")) is None  # not before the unit head approves
