@@ -142,6 +142,7 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.marketing_reviewer,
             escalate_to=ONBOARDING_LADDER,
             citation="000 §6",
+            rules=("000-6-documents",),
         ),
         StepSpec(
             key="finance_recheck",
