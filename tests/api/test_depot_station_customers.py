@@ -109,7 +109,7 @@ async def test_each_missing_document_is_named(api: Api) -> None:
     assert any("general_taxpayer" in line for line in response.json()["detail"])
 
 
-@pytest.mark.rule("000-4-unified-tiered")
+@pytest.mark.rule("000-4-unified-tiered", "000-8-depot-office-reviews")
 async def test_a_unit_files_only_for_itself(api: Api) -> None:
     """000 §5 分级实施: DEPOT-KF's manager cannot file for DEPOT-ZZ, nor a station for another."""
     response = await api.post(f"{P}/depot-customers", "depot_manager_b", json=depot_application("DEPOT-ZZ"))
@@ -210,6 +210,36 @@ async def test_one_reject_rejects_the_joint_review(api: Api, sessions: Any) -> N
     async with sessions() as session:
         code = body["customer"]["credit_code"]
         assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+
+
+async def refused_and_nothing_started(api: Api, sessions: Any, body: dict[str, Any], article: str) -> None:
+    response = await api.post(f"{P}/station-customers", "sales_clerk", json=body)
+    assert response.status_code == 422, response.text
+    assert article in str(response.json()["detail"]), response.text
+    code = body["customer"]["credit_code"]
+    assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
+    async with sessions() as session:
+        assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+
+
+@pytest.mark.rule("000-9-station-customers-prepaid")
+async def test_a_station_files_prepaid_customers_only(api: Api, sessions: Any) -> None:
+    """000 §9 (一)-(二): a station's customers pay before goods, with or without VAT invoices."""
+    for vat in (False, True):
+        body = station_application(vat=vat) | {"prepaid": False}
+        await refused_and_nothing_started(api, sessions, body, "000 §9")
+    await refused_and_nothing_started(
+        api, sessions, station_application() | {"customer": card("depot_station")}, "000 §9"
+    )
+
+
+@pytest.mark.rule("000-9-vat-general-taxpayer")
+async def test_vat_invoices_need_a_proven_general_taxpayer(api: Api, sessions: Any) -> None:
+    """000 §9 (二) 一般纳税人证明: a customer not (or not known to be) a general taxpayer gets no VAT invoices."""
+    for flag in (False, None):
+        body = station_application() | {"customer": card("station_prepaid", general_taxpayer=flag)}
+        await refused_and_nothing_started(api, sessions, body, "000 §9 (二)")
+    assert (await api.post(f"{P}/station-customers", "sales_clerk", json=station_application())).status_code == 201
 
 
 async def prepaid_customer(api: Api) -> int:
