@@ -212,10 +212,13 @@ async def test_one_reject_rejects_the_joint_review(api: Api, sessions: Any) -> N
         assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
 
 
-async def refused_and_nothing_started(api: Api, sessions: Any, body: dict[str, Any], article: str) -> None:
-    response = await api.post(f"{P}/station-customers", "sales_clerk", json=body)
+async def refused_and_nothing_started(
+    api: Api, sessions: Any, body: dict[str, Any], named: str, route: str = "station-customers"
+) -> None:
+    """422 naming `named`; no process, no customer."""
+    response = await api.post(f"{P}/{route}", "sales_clerk", json=body)
     assert response.status_code == 422, response.text
-    assert article in str(response.json()["detail"]), response.text
+    assert named in str(response.json()["detail"]), response.text
     code = body["customer"]["credit_code"]
     assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
     async with sessions() as session:
@@ -334,14 +337,7 @@ async def test_the_tax_bureau_check_is_recorded_and_required(api: Api, sessions:
         ({"general_taxpayer": False}, "contradicts"),
     ]
     for customer, named in refusals:
-        body = depot_application(**customer)
-        response = await api.post(f"{P}/depot-customers", "sales_clerk", json=body)
-        assert response.status_code == 422, response.text
-        assert named in str(response.json()["detail"]), response.text
-        code = body["customer"]["credit_code"]
-        assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
-        async with sessions() as session:
-            assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+        await refused_and_nothing_started(api, sessions, depot_application(**customer), named, "depot-customers")
 
     check = taxpayer_check()
     body = depot_application(general_taxpayer=None, taxpayer_check=check)
