@@ -781,6 +781,7 @@ async def check(api: Api, route: tuple[str, str], recs: dict[str, Any], user: st
     return None
 
 
+@pytest.mark.rule("003-7-supervision-reads-everything", "000-4-unified-tiered")
 async def test_authorization_matrix(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     recs = await records(api, sessions)
     failures: list[str] = []
