@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -83,6 +83,23 @@ async def pinned_version(session: AsyncSession, process_id: str, rule: RuleKind)
     details = await session.scalar(query)
     version = ((details or {}).get("rule") or {}).get("version")
     return version if isinstance(version, int) else None
+
+
+async def pinned_versions(session: AsyncSession, process_id: str) -> list[RuleVersionRef]:
+    """Every rule version a process pinned at its start, in the order its audit record names them
+    (issue 21 §3: `GET /processes/{id}` shows them). A rule kind this code no longer knows is left out."""
+    query = (
+        select(AuditRecord.details)
+        .where(AuditRecord.process_id == process_id, AuditRecord.event_key.startswith("rule:"))
+        .order_by(AuditRecord.position)
+    )
+    refs = []
+    for details in await session.scalars(query):
+        try:
+            refs.append(RuleVersionRef.model_validate((details or {}).get("rule") or {}))
+        except ValidationError:
+            continue
+    return refs
 
 
 class RuleInForce(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.china_time import ChinaTime
 from domain.models import ProcessStatus
+from domain.rule_change import RuleVersionRef
 from domain.treatment import Treatment
 
 
@@ -102,6 +103,8 @@ class ProcessListOut(ProcessOut):
 
 class ProcessDetailOut(ProcessOut):
     open_tasks: list[TaskOut]
+    # The rule versions the process pinned at its start and runs under to its end (issue 21 §3)
+    rule_versions: list[RuleVersionRef] = Field(default_factory=list)
 
 
 class HistoryEntry(BaseModel):
@@ -113,6 +116,7 @@ class HistoryEntry(BaseModel):
     outcome: str | None = None
     comment: str | None = None
     round: int | None = None
+    rules: list[str] = Field(default_factory=list)  # the catalogue rules a step's decision applied (issue 21 §3)
 
 
 class DocumentOut(BaseModel):

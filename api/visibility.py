@@ -231,6 +231,7 @@ def holds_task(who: Who, task: Task) -> bool:
     return bool(task.unit_parents) and isinstance(who, Viewer) and task.unit_code in who.units_below
 
 
+@enforces("003-7-supervision-reads-everything")
 def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     """The condition on a process row under which `who` may read it (see the module docstring)."""
     actor = _actor(who)
@@ -381,7 +382,7 @@ def _outlet(unit: str) -> ColumnElement[bool]:
     return exists().where(OrgUnit.code == unit, OrgUnit.kind.in_(OUTLET_KINDS))
 
 
-@enforces("003-2-access-by-role")
+@enforces("000-5-marketing-customer-information", "003-2-access-by-role")
 def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True) -> ColumnElement[bool]:
     """Oversight, head-office marketing and finance, the owning unit and the units above it; and,
     with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3). A clerk reads the
@@ -484,6 +485,7 @@ def visit_plan_readable(who: Who, salesperson: Any) -> ColumnElement[bool]:
 OUTLET_KINDS = frozenset({"depot", "station"})
 
 
+@enforces("000-4-unified-tiered")
 async def require_acts_for_unit(session: AsyncSession, who: Who, unit: str) -> None:
     """403 unless `who` may file for `unit`: its own staff, or head office — a depot or a station
     (its manager, its clerk) acts only for itself, never for another (000 §5 分级实施)."""

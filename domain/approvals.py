@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from domain.roles import Role
+from domain.rulebook import enforces
 
 
 class SignMode(StrEnum):
@@ -142,6 +143,13 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.marketing_reviewer,
             escalate_to=ONBOARDING_LADDER,
             citation="000 §6",
+            rules=(
+                "000-6-qualification-review",
+                "000-6-documents",
+                "000-6-chain",
+                "000-6-return-or-reject",
+                "000-5-marketing-credit-investigation",
+            ),
         ),
         StepSpec(
             key="finance_recheck",
@@ -149,6 +157,7 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.finance_reviewer,
             escalate_to=ONBOARDING_LADDER[1:],
             citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject"),
         ),
         StepSpec(
             key="vp_consent",
@@ -156,9 +165,14 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.business_vp,
             escalate_to=ONBOARDING_LADDER[2:],
             citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject"),
         ),
         StepSpec(
-            key="gm_approval", title="总经理审批 General manager approval", role=Role.general_manager, citation="000 §6"
+            key="gm_approval",
+            title="总经理审批 General manager approval",
+            role=Role.general_manager,
+            citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject", "000-6-customer-after-gm-approval"),
         ),
     ),
 )
@@ -182,6 +196,7 @@ DEPOT_CUSTOMER_CHAIN = ChainSpec(
             unit_scope=UnitScope.unit,
             allow_return=False,
             citation="000 §8",
+            rules=("000-8-depot-manager-review", "000-4-unified-tiered"),
         ),
     ),
 )
@@ -200,6 +215,7 @@ STATION_VAT_CHAIN = ChainSpec(
             unit_scope=UnitScope.unit,
             allow_return=False,
             citation="000 §9 (三)",
+            rules=("000-9-joint-review",),
         ),
     ),
 )
@@ -234,6 +250,7 @@ TOP_UP_CHAIN = ChainSpec(
             role=Role.finance_reviewer,
             allow_return=False,
             citation="000 §9 (一)",
+            rules=("000-9-finance-confirms-funds",),
         ),
     ),
 )
@@ -334,6 +351,7 @@ CUSTOMER_DESTRUCTION_VP_CHAIN = ChainSpec(
 )
 
 
+@enforces("000-5-unit-keeps-own-customers")
 def customer_change_chain(unit_kind: str | None, requester_roles: frozenset[Role] = frozenset()) -> ChainSpec:
     """The chain for a change of a file owned by a unit of this kind (org_units.kind). A unit
     manager's own request goes to head-office marketing, the competent department (000 §5 (一)):

@@ -67,6 +67,7 @@ ONBOARDING_KINDS: frozenset[CustomerKind] = frozenset(
 )
 
 
+@enforces("000-6-allocation-customers")
 def onboarding_kind_problem(kind: CustomerKind) -> str | None:
     """Why onboarding cannot take a customer of this kind (000 §6 (一)); None when it can."""
     if kind in ONBOARDING_KINDS:

@@ -38,6 +38,7 @@ from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
+from domain.rulebook import enforces
 
 PROCESS_TYPE = "rule_change"
 CITATION = "001 信用管理措施 §1-§2; 001 §1"
@@ -88,6 +89,7 @@ RULE_CHANGE_CHAIN = ChainSpec(
 )
 
 
+@enforces("001-credit-3-vp-sets-credit-system", "001-credit-3-gm-approves-credit-system")
 class CreditPolicyChange(BaseModel):
     rule: Literal[RuleKind.credit_policy] = RuleKind.credit_policy
     payload: CreditPolicyIn

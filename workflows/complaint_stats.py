@@ -6,12 +6,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.complaint_store import ComplaintStore, StatsRequest
+    from domain.rulebook import enforces
     from workflows.approval import store
 
 
 @workflow.defn(name="ComplaintStats")
 class ComplaintStatsWorkflow:
     @workflow.run
+    @enforces("002-2-27-monthly-statistics")
     async def run(self, request: StatsRequest) -> dict[str, object]:
         if request.month is None and request.as_of is None:
             request = StatsRequest(as_of=workflow.now())

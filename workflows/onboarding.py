@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         ResubmitRequest,
         onboarding_kind_problem,
     )
+    from domain.rulebook import enforces
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
 
@@ -64,6 +65,7 @@ class OnboardingWorkflow(SingleChainHost):
     async def run(self, start: OnboardingInput) -> ProcessView:
         return await self.kernel.guard(self._run(start))
 
+    @enforces("000-6-customer-after-gm-approval")
     async def _run(self, start: OnboardingInput) -> ProcessView:
         resume_at: str | None = None
         while True:
@@ -92,6 +94,7 @@ class OnboardingWorkflow(SingleChainHost):
         return view
 
     @decide.validator
+    @enforces("000-6-customer-after-gm-approval")
     def validate_sign_off(self, request: DecisionRequest) -> None:
         """The chain's checks, then 000 §6 once more at the sign-off: the approval that completes the
         chain creates the customer, so every required document must still be in force that China day
@@ -126,6 +129,7 @@ class OnboardingWorkflow(SingleChainHost):
         return self.view()
 
     @resubmit.validator
+    @enforces("000-6-documents")
     def validate_resubmit(self, request: ResubmitRequest) -> None:
         """Only the applicant corrects a returned application, and only into a complete one of a kind
         onboarding is for (000 §6). The rules on the application itself sit in the validator only,

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import Actor, DecisionRequest, ProcessStatus, ProcessView, TaskClosure, TaskSpec
     from domain.roles import UNIT_SCOPED_ROLES, Role
+    from domain.rulebook import enforces
     from workflows.approval import ProcessRef, refuse, store, write
     from workflows.clock import Supervision
     from workflows.kernel import Kernel, Outbox
@@ -56,6 +57,7 @@ class RegisterReviewRoundWorkflow:
     """What the schedule starts: one review per unit with customers on its register (004 §4 (二))."""
 
     @workflow.run
+    @enforces("004-4-register-review-february-august")
     async def run(self, start: ReviewRound) -> list[str]:
         period = start.period or workflow.now().astimezone(CHINA_OFFSET).strftime("%Y-%m")
         units = await store(BorrowingStore.units_to_review, ReviewRound(period=period))

@@ -28,6 +28,7 @@ from domain.models import (
     onboarding_kind_problem,
 )
 from domain.roles import APPLICANT_ROLES
+from domain.rulebook import enforces
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding"])
 Applicant = Depends(require_any_role(*APPLICANT_ROLES))
@@ -38,6 +39,7 @@ def onboarding_workflow_id(credit_code: str) -> str:
     return f"onboarding-{credit_code}"
 
 
+@enforces("000-6-documents")
 def _check_documents(application: OnboardingApplication) -> None:
     """The kind onboarding is for (000 §6 (一)) and its nine documents (000 §6 (三))."""
     kind_problem = onboarding_kind_problem(application.customer.kind)

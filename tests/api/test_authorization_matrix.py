@@ -528,6 +528,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # the audit record (issue 10 §5): oversight only.
     ("GET", f"{P}/audit/verify"): Entry(RolesOnly(OVERSIGHT)),
     ("GET", f"{P}/audit/processes/{{process_id}}"): Entry(Reads("onboarding")),
+    # the rule catalogue (issue 21 §2): everyone reads it; its evidence is narrowed per reader (the feature tests).
+    ("GET", f"{P}/regulations/rules"): Entry(Anyone()),
+    ("GET", f"{P}/regulations/rules/{{rule_id}}"): Entry(Anyone(), params={"rule_id": "000-6-documents"}),
     ("GET", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"})), lambda r: {"username": "x_matrix", "password": "x"}),
     ("GET", f"{P}/users/audit"): Entry(RolesOnly(OVERSIGHT)),
@@ -778,6 +781,7 @@ async def check(api: Api, route: tuple[str, str], recs: dict[str, Any], user: st
     return None
 
 
+@pytest.mark.rule("003-7-supervision-reads-everything", "000-4-unified-tiered")
 async def test_authorization_matrix(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     recs = await records(api, sessions)
     failures: list[str] = []

@@ -69,6 +69,7 @@ async def ok(response: Any, code: int = 200) -> Any:
 
 
 @pytest.mark.rule(
+    "000-5-unit-keeps-own-customers",
     "001-summary-form-fields",
     "000-10-change-approved-by-keeper",
     "000-10-major-changes-recorded",
