@@ -423,8 +423,10 @@ def with_leader_level(step: StepSpec, level: int) -> StepSpec:
     return step.model_copy(update={"leader_level": min(level, 5)})
 
 
+@enforces("002-1-outsider-manager-approval")
 def borrowing_chain(leader_level: int = 1, outsider: bool = False) -> ChainSpec:
-    """002 rule 1 and 004 §3, frozen into the loan as it is asked for."""
+    """002 rule 1 and 004 §3, frozen into the loan as it is asked for: an outsider's reading adds the
+    manager's step after the leader's (the step is declared apart, not in `BORROWING_CHAIN`)."""
     leader = with_leader_level(BORROWING_LEADER, leader_level)
     steps = (leader, BORROWING_MANAGER, BORROWING_FINANCE) if outsider else (leader, BORROWING_FINANCE)
     return BORROWING_CHAIN.model_copy(update={"steps": steps})
