@@ -48,6 +48,7 @@ from domain.customer_gate import CustomerOperation
 from domain.grading import Grade
 from domain.ledger import ZERO, LedgerEntry, LedgerKind
 from domain.roles import Role
+from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # 003 §6: a customer turning high risk is told to finance and to the marketing manager.
@@ -199,6 +200,7 @@ async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue
     return overdue(deliveries, Decimal(receipts or 0), today)
 
 
+@enforces("003-6-high-risk-measures")
 async def refresh_risk(
     session: AsyncSession, customer_id: int, today: date, *, policy: CreditPolicyView | None = None
 ) -> RiskChange:
