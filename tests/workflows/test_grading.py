@@ -95,6 +95,7 @@ async def open_tasks(sessions: async_sessionmaker[AsyncSession], customer_id: in
         return list(rows)
 
 
+@pytest.mark.rule("001-1-scored-after-trade", "001-1-new-customer-is-c", "001-1-grades-a-b-c")
 async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_force(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
