@@ -233,8 +233,8 @@ class DrawRefusal(StrEnum):
 
 @enforces(
     "000-13-payment-before-goods",
-    "001-3-gm-delivery-beyond-limit",
-    "001-3-gm-ratifies-import-beyond-limit",
+    "001-credit-3-gm-delivery-beyond-limit",
+    "001-credit-3-gm-ratifies-import",
     "003-6-high-risk-measures",
 )
 def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, str] | None:

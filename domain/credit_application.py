@@ -67,7 +67,7 @@ GM_SPECIAL_AGREEMENT = StepSpec(
     due_working_days=APPLICATION_STEP_WORKING_DAYS,
     remind_before_hours=REMIND_BEFORE_HOURS,
     citation="001 信用管理措施 §3",
-    rules=("001-3-gm-beyond-credit-range",),
+    rules=("001-credit-3-gm-beyond-credit-range",),
 )
 
 CREDIT_APPLICATION_CHAIN = ChainSpec(
@@ -95,13 +95,13 @@ OVER_LIMIT_CHAIN = ChainSpec(
             remind_before_hours=REMIND_BEFORE_HOURS,
             allow_return=False,
             citation="001 信用管理措施 §3",
-            rules=("001-3-gm-delivery-beyond-limit",),
+            rules=("001-credit-3-gm-delivery-beyond-limit",),
         ),
     ),
 )
 
 
-@enforces("001-3-gm-beyond-credit-range")
+@enforces("001-credit-3-gm-beyond-credit-range")
 def credit_application_chain(limit: Decimal, ceiling: Decimal) -> ChainSpec:
     """The joint review and both leaders always; the GM too when the limit exceeds what the policy
     lets them grant for the customer's grade (001 §3; the grade feeds the ceiling, 001 §1)."""

@@ -85,7 +85,7 @@ class AssessmentRequest(BaseModel):
     ceiling: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
 
 
-@enforces("001-3-gm-beyond-credit-range")
+@enforces("001-credit-3-gm-beyond-credit-range")
 def needs_general_manager(assessment: AssessmentIn, ceiling: Decimal | None) -> bool:
     """001 §3: a limit raised above what the policy lets the leaders grant for the grade is a special
     agreement beyond the credit range — the general manager approves it, as for an application."""

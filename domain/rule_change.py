@@ -38,6 +38,7 @@ from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
+from domain.rulebook import enforces
 
 PROCESS_TYPE = "rule_change"
 CITATION = "001 信用管理措施 §1-§2; 001 §1"
@@ -93,6 +94,7 @@ class CreditPolicyChange(BaseModel):
     payload: CreditPolicyIn
 
 
+@enforces("001-1-grading-rule-yearly-review")
 class GradingRuleChange(BaseModel):
     rule: Literal[RuleKind.grading_rule] = RuleKind.grading_rule
     payload: GradingConfigIn

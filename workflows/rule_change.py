@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import Outcome
     from domain.models import ProcessView
     from domain.rule_change import RuleApproval, RuleChangeInput, RuleChangeView, RuleVersionRef
-    from domain.rulebook import enforces
     from workflows.approval import store
     from workflows.generic_approval import ApprovalWorkflow
 
@@ -26,7 +25,6 @@ class RuleChangeProcessView(ProcessView, RuleChangeView):
     pass
 
 
-@enforces("001-credit-policy-year-end", "001-1-grading-rule-yearly-review")
 @workflow.defn(name="RuleChange")
 class RuleChangeWorkflow(ApprovalWorkflow):
     @workflow.init

@@ -117,7 +117,7 @@ async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
         assert await session.get(CreditAccount, customer.customer_id) is None
 
 
-@pytest.mark.rule("001-3-gm-beyond-credit-range")
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_an_analysed_limit_above_its_grades_ceiling_goes_to_the_gm(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -162,7 +162,7 @@ async def _open_review(api: Api, customer_id: int) -> str:
     return str((await ok(opened, 201))["process_id"])
 
 
-@pytest.mark.rule("001-3-gm-beyond-credit-range")
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_approves(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

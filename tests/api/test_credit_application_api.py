@@ -91,7 +91,7 @@ async def test_an_application_approved_jointly_sets_the_limit(
     assert decision["process_id"] == process["process_id"]
 
 
-@pytest.mark.rule("001-3-gm-beyond-credit-range")
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_above_the_ceiling_the_gm_approves_and_a_rejection_leaves_prepaid(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -36,7 +36,7 @@ async def post(api: Api, customer_id: int, user: str, body: dict[str, Any]) -> A
     return await api.post(f"{P}/customers/{customer_id}/ledger", user, json=body)
 
 
-@pytest.mark.rule("001-3-gm-delivery-beyond-limit")
+@pytest.mark.rule("001-credit-3-gm-delivery-beyond-limit")
 async def test_receipts_reduce_outstanding_and_the_limit_holds(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -66,7 +66,7 @@ async def test_receipts_reduce_outstanding_and_the_limit_holds(
     assert [e["kind"] for e in second.json()["entries"]] == ["delivery"]
 
 
-@pytest.mark.rule("001-3-gm-delivery-beyond-limit")
+@pytest.mark.rule("001-credit-3-gm-delivery-beyond-limit")
 async def test_the_general_manager_approves_a_delivery_beyond_the_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -178,7 +178,6 @@ async def test_the_over_limit_list_names_customers_beyond_their_limit(
     assert mine and mine[0]["over_limit_by"] == "70.00" and mine[0]["outstanding"] == "120.00"
 
 
-@pytest.mark.rule("001-credit-policy-year-end")
 async def test_the_policy_is_versioned_through_an_approved_rule_change(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

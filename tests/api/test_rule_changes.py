@@ -174,7 +174,6 @@ async def test_a_rejected_change_never_applies(api: Api, sessions: async_session
     assert (item["status"], item["version"]) == ("rejected", None)
 
 
-@pytest.mark.rule("001-credit-policy-year-end")
 async def test_the_wrong_people_cannot_draft_approve_or_make_a_change_effective(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
