@@ -309,6 +309,12 @@ async def _due(session: AsyncSession, entry: LedgerEntry) -> date | None:
     return due_on(china_date(entry.occurred_at), settlement, term)
 
 
+@enforces(
+    "000-13-payment-before-goods",
+    "001-credit-3-gm-delivery-beyond-limit",
+    "001-credit-3-gm-ratifies-import",
+    "003-6-high-risk-measures",
+)
 async def book_entry(
     session: AsyncSession,
     entry: LedgerEntry,

@@ -231,12 +231,6 @@ class DrawRefusal(StrEnum):
     credit_held = "credit_held"  # an imported delivery beyond the limit awaits ratification (001 §3, CreditHold)
 
 
-@enforces(
-    "000-13-payment-before-goods",
-    "001-credit-3-gm-delivery-beyond-limit",
-    "001-credit-3-gm-ratifies-import",
-    "003-6-high-risk-measures",
-)
 def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, str] | None:
     """Whether a delivery of `amount` fits what the customer may take; None when it does."""
     if amount <= standing.available:
@@ -262,6 +256,7 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
     return DrawRefusal.payment_before_goods, f"payment before goods (000 §13 先款后货); {figures}"
 
 
+@enforces("000-13-payment-before-goods", "001-credit-3-gm-ratifies-import", "003-6-high-risk-measures")
 def ratification_problem(
     settlement: Settlement | None, hold: CreditHold | None = None, blocked: bool = False
 ) -> str | None:

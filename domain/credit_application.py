@@ -320,6 +320,7 @@ class CreditGrant(BaseModel):
     def granted_limit(self) -> Decimal:
         return self.analysis.limit if self.analysis else self.form.limit
 
+    @enforces("001-credit-3-gm-beyond-credit-range")
     def ceiling_problem(self) -> str | None:
         """Why this grant may not apply (001 §3): a limit above the ceiling of the grade on file
         (or of a lower analysed grade) that the GM did not approve; None when it may."""
