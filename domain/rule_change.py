@@ -95,6 +95,7 @@ class CreditPolicyChange(BaseModel):
     payload: CreditPolicyIn
 
 
+@enforces("001-1-grading-rule-yearly-review")
 class GradingRuleChange(BaseModel):
     rule: Literal[RuleKind.grading_rule] = RuleKind.grading_rule
     payload: GradingConfigIn

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         risk_key,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
+    from domain.rulebook import enforces
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.kernel import Kernel, Outbox
 
@@ -73,6 +74,7 @@ async def start_reviews(reviews: list[CreditReviewInput]) -> int:
     return sum(await asyncio.gather(*(start_review(r) for r in reviews)))
 
 
+@enforces("001-credit-review-twice-a-year")
 @workflow.defn(name="CreditReviewRound")
 class CreditReviewRoundWorkflow:
     """001 信用审核 每年两次: one review per credit customer, keyed by the half year (2027H1)."""
@@ -91,6 +93,7 @@ class CreditReviewRoundWorkflow:
         return opened
 
 
+@enforces("003-6-risk-assessment")
 @workflow.defn(name="CreditRiskSweep")
 class CreditRiskSweepWorkflow:
     """Daily (003 §6): the risk of every credit customer recomputed for the day (turning high blocks
