@@ -1,0 +1,153 @@
+"""Step deadlines as a versioned rule (issue 21 §3, 新老划断): how many working days each step of a
+declared chain has, and how long before its deadline its holders are reminded.
+
+The seeds lost most of these figures (the onboarding steps' days are configuration:
+`onboarding_step_working_days`), and 000 §16 (nobody may shirk) makes every step's time a company
+rule. A change is drafted and approved like every other rule (domain/rule_change.py); an approved
+version names one process type and the steps it times. READING: a version replaces the figures of
+the steps it names only; the other steps keep the chain as declared (with its configured days). No
+version for a process type: the chain as declared, as before versions existed.
+
+A process takes the version in force on the China day of its start (api/starts.py), keeps it to its
+end, and names it in its history (`rule_versions` on its chain, workflows/audit.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from domain.approvals import CHAINS, ChainSpec, VersionRef
+from domain.complaints import EXTENSION_CHAIN
+from domain.credit_application import CREDIT_APPLICATION_CHAIN, OVER_LIMIT_CHAIN
+from domain.credit_review import CREDIT_REVIEW_CHAIN
+from domain.development import (
+    DEVELOPMENT_PLAN_CHAIN,
+    DEVELOPMENT_PLAN_VP_CHAIN,
+    MEETING_CHAIN,
+    RESEARCH_NOTE_CHAIN,
+)
+from domain.grading import GRADING_CHAIN
+from domain.import_credit import PREPAID_OVERDRAWN_CHAIN, RATIFICATION_CHAIN
+from domain.text import StoredText
+from domain.trade import AWARD_CHAIN, CONTRACT_REVIEW_CHAIN, PARTNER_CHAIN, PAYMENT_CHAIN
+from domain.vat_invoices import VAT_INVOICE_CHAIN
+from domain.visits import VISIT_PLAN_CHAIN, VISIT_REPORT_CHAIN
+
+RULE = "step_deadlines"
+CITATION = "000 §16"
+MAX_STEPS = 20  # as many as a chain declares (`StepSpec.rules`' bound)
+
+# process type -> the step keys its declared chains name (a type may have variants, e.g. the
+# customer change per unit kind: their steps are one set). `declare` adds a chain declared elsewhere.
+DECLARED_STEPS: dict[str, set[str]] = {}
+
+
+def declare(chains: Iterable[ChainSpec]) -> None:
+    for chain in chains:
+        DECLARED_STEPS.setdefault(chain.process_type, set()).update(step.key for step in chain.steps)
+
+
+declare(CHAINS.values())
+declare(
+    (
+        EXTENSION_CHAIN,
+        CREDIT_APPLICATION_CHAIN,
+        OVER_LIMIT_CHAIN,
+        CREDIT_REVIEW_CHAIN,
+        DEVELOPMENT_PLAN_CHAIN,
+        DEVELOPMENT_PLAN_VP_CHAIN,
+        MEETING_CHAIN,
+        RESEARCH_NOTE_CHAIN,
+        GRADING_CHAIN,
+        PREPAID_OVERDRAWN_CHAIN,
+        RATIFICATION_CHAIN,
+        AWARD_CHAIN,
+        CONTRACT_REVIEW_CHAIN,
+        PARTNER_CHAIN,
+        PAYMENT_CHAIN,
+        VAT_INVOICE_CHAIN,
+        VISIT_PLAN_CHAIN,
+        VISIT_REPORT_CHAIN,
+    )
+)
+
+
+class StepTiming(BaseModel):
+    """One step's time: at most a quarter, as `StepSpec` bounds it (000 §15); at least a working
+    day (a step due the moment it opens has no time at all, and `with_step_deadlines` reads 0 as none)."""
+
+    due_working_days: int = Field(ge=1, le=130)
+    remind_before_hours: float | None = Field(default=None, ge=0, le=720)  # None: as declared
+
+
+StepKey = str
+
+
+class StepDeadlinesIn(BaseModel):
+    """A new version of one process type's step deadlines as drafted, in force from
+    `effective_from` once approved."""
+
+    effective_from: date
+    process_type: str = Field(min_length=1, max_length=40)
+    steps: dict[StepKey, StepTiming] = Field(min_length=1, max_length=MAX_STEPS)
+    reason: StoredText = Field(min_length=1, max_length=500)
+
+    @field_validator("process_type")
+    @classmethod
+    def _declared_type(cls, process_type: str) -> str:
+        problem = undeclared(process_type, ())
+        if problem is not None:
+            raise ValueError(problem)
+        return process_type
+
+    @field_validator("steps")
+    @classmethod
+    def _declared_steps(cls, steps: dict[StepKey, StepTiming], info: ValidationInfo) -> dict[StepKey, StepTiming]:
+        process_type = info.data.get("process_type")
+        problem = undeclared(process_type, steps) if process_type is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return steps
+
+
+def undeclared(process_type: str, steps: Iterable[str]) -> str | None:
+    """Why a version cannot time these steps: an unknown process type, or a step its chain lacks."""
+    declared = DECLARED_STEPS.get(process_type)
+    if declared is None:
+        return f"process type {process_type!r} has no declared chain whose steps could be timed ({CITATION})"
+    unknown = sorted(set(steps) - declared)
+    if unknown:
+        steps = ", ".join(sorted(declared))
+        return f"the {process_type} chain declares no step {', '.join(unknown)} (its steps: {steps}; {CITATION})"
+    return None
+
+
+class StepDeadlinesVersion(BaseModel):
+    """An approved version as a start applies it."""
+
+    version: int
+    effective_from: date
+    steps: dict[StepKey, StepTiming]
+
+    @property
+    def ref(self) -> VersionRef:
+        return VersionRef(rule=RULE, version=self.version, effective_from=self.effective_from)
+
+
+def timed(chain: ChainSpec, steps: Mapping[StepKey, StepTiming], ref: VersionRef) -> ChainSpec:
+    """The chain with the version's figures on the steps it names, and the version named on it."""
+    specs = tuple(
+        step.model_copy(update=_figures(steps[step.key])) if step.key in steps else step for step in chain.steps
+    )
+    named = tuple(r for r in chain.rule_versions if r.rule != ref.rule) + (ref,)
+    return chain.model_copy(update={"steps": specs, "rule_versions": named})
+
+
+def _figures(timing: StepTiming) -> dict[str, object]:
+    figures: dict[str, object] = {"due_working_days": timing.due_working_days}
+    if timing.remind_before_hours is not None:
+        figures["remind_before_hours"] = timing.remind_before_hours
+    return figures
