@@ -19,29 +19,26 @@ from datetime import date
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from domain.approvals import CHAINS, ChainSpec, VersionRef
-from domain.complaints import EXTENSION_CHAIN
-from domain.credit_application import CREDIT_APPLICATION_CHAIN, OVER_LIMIT_CHAIN
-from domain.credit_review import CREDIT_REVIEW_CHAIN
-from domain.development import (
-    DEVELOPMENT_PLAN_CHAIN,
-    DEVELOPMENT_PLAN_VP_CHAIN,
-    MEETING_CHAIN,
-    RESEARCH_NOTE_CHAIN,
+from domain import (
+    approvals,
+    complaints,
+    credit_application,
+    credit_review,
+    development,
+    grading,
+    import_credit,
+    vat_invoices,
+    visits,
 )
-from domain.grading import GRADING_CHAIN
-from domain.import_credit import PREPAID_OVERDRAWN_CHAIN, RATIFICATION_CHAIN
+from domain.approvals import BORROWING_CHAIN, BORROWING_MANAGER, ChainSpec, StepSpec, VersionRef
 from domain.text import StoredText
-from domain.trade import AWARD_CHAIN, CONTRACT_REVIEW_CHAIN, PARTNER_CHAIN, PAYMENT_CHAIN
-from domain.vat_invoices import VAT_INVOICE_CHAIN
-from domain.visits import VISIT_PLAN_CHAIN, VISIT_REPORT_CHAIN
 
 RULE = "step_deadlines"
 CITATION = "000 §16"
 MAX_STEPS = 20  # as many as a chain declares (`StepSpec.rules`' bound)
 
 # process type -> the step keys its declared chains name (a type may have variants, e.g. the
-# customer change per unit kind: their steps are one set). `declare` adds a chain declared elsewhere.
+# customer change per unit kind or the credit review the GM signs: their steps are one set).
 DECLARED_STEPS: dict[str, set[str]] = {}
 
 
@@ -50,29 +47,26 @@ def declare(chains: Iterable[ChainSpec]) -> None:
         DECLARED_STEPS.setdefault(chain.process_type, set()).update(step.key for step in chain.steps)
 
 
-declare(CHAINS.values())
+# Every chain a domain module declares, but two: a deal's chains are the trade workflow's own (its
+# start carries none, so no version could ever be pinned: domain/trade.py), and the month-end
+# collection's one deadline is the credit policy's `collection_working_days` (001 信用审核).
 declare(
-    (
-        EXTENSION_CHAIN,
-        CREDIT_APPLICATION_CHAIN,
-        OVER_LIMIT_CHAIN,
-        CREDIT_REVIEW_CHAIN,
-        DEVELOPMENT_PLAN_CHAIN,
-        DEVELOPMENT_PLAN_VP_CHAIN,
-        MEETING_CHAIN,
-        RESEARCH_NOTE_CHAIN,
-        GRADING_CHAIN,
-        PREPAID_OVERDRAWN_CHAIN,
-        RATIFICATION_CHAIN,
-        AWARD_CHAIN,
-        CONTRACT_REVIEW_CHAIN,
-        PARTNER_CHAIN,
-        PAYMENT_CHAIN,
-        VAT_INVOICE_CHAIN,
-        VISIT_PLAN_CHAIN,
-        VISIT_REPORT_CHAIN,
+    value
+    for module in (
+        approvals,
+        complaints,
+        credit_application,
+        credit_review,
+        development,
+        grading,
+        import_credit,
+        vat_invoices,
+        visits,
     )
+    for value in vars(module).values()
+    if isinstance(value, ChainSpec)
 )
+DECLARED_STEPS[BORROWING_CHAIN.process_type].add(BORROWING_MANAGER.key)  # an outsider's loan (002 rule 1)
 
 
 class StepTiming(BaseModel):
@@ -151,3 +145,22 @@ def _figures(timing: StepTiming) -> dict[str, object]:
     if timing.remind_before_hours is not None:
         figures["remind_before_hours"] = timing.remind_before_hours
     return figures
+
+
+def carried(rebuilt: ChainSpec, pinned: ChainSpec) -> ChainSpec:
+    """A chain a process rebuilds on its way (the GM's step added, 001 §3) keeps the figures of the
+    steps it shares with the chain pinned at the start, and names the same versions (新老划断: the
+    process finishes under them). A chain that pinned nothing is rebuilt as before, so histories
+    saved before versions existed replay unchanged. READING: a step the start chain lacked (the
+    GM's, added later) runs as declared."""
+    if not pinned.rule_versions:
+        return rebuilt
+    started = {step.key: step for step in pinned.steps}
+    steps = tuple(
+        step.model_copy(update=_kept(started[step.key])) if step.key in started else step for step in rebuilt.steps
+    )
+    return rebuilt.model_copy(update={"steps": steps, "rule_versions": pinned.rule_versions})
+
+
+def _kept(step: StepSpec) -> dict[str, object]:
+    return {"due_working_days": step.due_working_days, "remind_before_hours": step.remind_before_hours}
