@@ -98,8 +98,9 @@ async def start_process(
     already_running: str | None = None,
     applicant: Actor | None = None,
 ) -> T:
-    """Start `workflow` and wait until it rests; 409 `already_running` if that id is open; 422 if
-    a seat of its chain could never be decided (`with_deciders`)."""
+    """Start `workflow` and wait until it rests, its chain timed by the step deadlines in force
+    (`with_rule_versions`); 409 `already_running` if that id is open; 422 if a seat of its chain
+    could never be decided (`with_deciders`)."""
     arg = await with_deciders(workflow, await with_rule_versions(workflow, arg), applicant=applicant)
     operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow,
