@@ -9,27 +9,20 @@ the steps it names only; the other steps keep the chain as declared (with its co
 version for a process type: the chain as declared, as before versions existed.
 
 A process takes the version in force on the China day of its start (api/starts.py), keeps it to its
-end, and names it in its history (`rule_versions` on its chain, workflows/audit.py).
+end, and names it in its history (`rule_versions` on its chain, workflows/audit.py). Only starts that
+carry their chain through `start_process` pin: a process a schedule or a parent workflow starts (the
+grading clock's round, the risk sweep's credit review, the quarter's meeting, a visit's report) runs
+its chain as declared and its history names no version — truthfully, since none applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from importlib import import_module
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from domain import (
-    approvals,
-    complaints,
-    credit_application,
-    credit_review,
-    development,
-    grading,
-    import_credit,
-    vat_invoices,
-    visits,
-)
 from domain.approvals import BORROWING_CHAIN, BORROWING_MANAGER, ChainSpec, StepSpec, VersionRef
 from domain.text import StoredText
 
@@ -50,20 +43,21 @@ def declare(chains: Iterable[ChainSpec]) -> None:
 # Every chain a domain module declares, but two: a deal's chains are the trade workflow's own (its
 # start carries none, so no version could ever be pinned: domain/trade.py), and the month-end
 # collection's one deadline is the credit policy's `collection_working_days` (001 信用审核).
+CHAIN_MODULES = (
+    "approvals",
+    "complaints",
+    "credit_application",
+    "credit_review",
+    "development",
+    "grading",
+    "import_credit",
+    "vat_invoices",
+    "visits",
+)
 declare(
     value
-    for module in (
-        approvals,
-        complaints,
-        credit_application,
-        credit_review,
-        development,
-        grading,
-        import_credit,
-        vat_invoices,
-        visits,
-    )
-    for value in vars(module).values()
+    for module in CHAIN_MODULES
+    for value in vars(import_module(f"domain.{module}")).values()
     if isinstance(value, ChainSpec)
 )
 DECLARED_STEPS[BORROWING_CHAIN.process_type].add(BORROWING_MANAGER.key)  # an outsider's loan (002 rule 1)
