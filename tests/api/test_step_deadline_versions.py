@@ -146,6 +146,16 @@ async def test_a_note_filed_before_a_deadline_change_keeps_its_deadline(
     assert version.steps == {STEP: {"due_working_days": new_days, "remind_before_hours": 6.0}}
     [listed] = (await api.get(f"{P}/rule-changes", "auditor", params={"rule": "step_deadlines", "limit": 1})).json()
     assert (listed["status"], listed["version"]) == ("effective", version.version)
+    read = (await api.get(f"{P}/step-deadlines/{TYPE}", "sales_clerk")).json()  # everyone reads the rules
+    assert (read["version"], read["effective_from"], read["steps"]) == (
+        version.version,
+        today().isoformat(),
+        {STEP: {"due_working_days": new_days, "remind_before_hours": 6.0}},
+    )
+    yesterday = await api.get(f"{P}/step-deadlines/{TYPE}", "auditor", params={"on": str(today() - timedelta(1))})
+    assert yesterday.status_code == 200 and yesterday.json()["version"] != version.version  # not before its day
+    unknown = await api.get(f"{P}/step-deadlines/no_such_process", "auditor")
+    assert unknown.status_code == 404 and "000 §16" in unknown.text, unknown.text
 
     new = await file_note(api)
     new_task = await open_task(sessions, new["process_id"])
