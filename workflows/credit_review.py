@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.rulebook import enforces
+    from domain.step_deadlines import carried
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.kernel import Kernel, Outbox
 
@@ -225,8 +226,8 @@ class CreditReviewWorkflow(SingleChainHost):
         self.assessed_by = request.actor.username
         self.assessed_at = workflow.now()
         if needs_general_manager(request.assessment, request.ceiling):  # only a raise (new): no replay differs
-            self.approvals.chain = CREDIT_REVIEW_GM_CHAIN
-            self.approvals.plan = list(CREDIT_REVIEW_GM_CHAIN.steps)
+            self.approvals.chain = carried(CREDIT_REVIEW_GM_CHAIN, self.approvals.chain)  # deadlines as pinned
+            self.approvals.plan = list(self.approvals.chain.steps)
         self.kernel.main.move()
         await self.approvals.decide(decision)
         await self.kernel.rested()
