@@ -21,14 +21,19 @@ from temporalio import activity
 from activities.credit_store import policy_in_force
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.grading_store import config_in_force
-from db.models import AuditRecord, CreditPolicy, GradingConfig
+from db.models import AuditRecord, CreditPolicy, GradingConfig, StepDeadlineVersion
 from db.session import write_transaction
 from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
 from domain.rule_change import RuleApproval, RuleKind, RuleVersionRef, effective_from
+from domain.step_deadlines import StepDeadlinesIn, StepDeadlinesVersion
 
-VersionTable = type[CreditPolicy] | type[GradingConfig]
-TABLES: dict[RuleKind, VersionTable] = {RuleKind.credit_policy: CreditPolicy, RuleKind.grading_rule: GradingConfig}
+VersionTable = type[CreditPolicy] | type[GradingConfig] | type[StepDeadlineVersion]
+TABLES: dict[RuleKind, VersionTable] = {
+    RuleKind.credit_policy: CreditPolicy,
+    RuleKind.grading_rule: GradingConfig,
+    RuleKind.step_deadlines: StepDeadlineVersion,
+}
 NEXT_VERSION_ATTEMPTS = 3  # two approvals racing for the next number: the loser numbers again
 
 
@@ -50,9 +55,18 @@ def _grading_rule_columns(payload: BaseModel) -> dict[str, Any]:
     }
 
 
+def _step_deadlines_columns(payload: BaseModel) -> dict[str, Any]:
+    assert isinstance(payload, StepDeadlinesIn)
+    return {
+        "process_type": payload.process_type,
+        "steps": {key: timing.model_dump(mode="json") for key, timing in payload.steps.items()},
+    }
+
+
 COLUMNS: dict[RuleKind, Callable[[BaseModel], dict[str, Any]]] = {
     RuleKind.credit_policy: _credit_policy_columns,
     RuleKind.grading_rule: _grading_rule_columns,
+    RuleKind.step_deadlines: _step_deadlines_columns,
 }
 
 
@@ -72,6 +86,22 @@ IN_FORCE: dict[RuleKind, Callable[[AsyncSession, date], Awaitable[RuleVersionRef
     RuleKind.credit_policy: _credit_policy_in_force,
     RuleKind.grading_rule: _grading_rule_in_force,
 }
+
+
+async def step_deadlines_in_force(session: AsyncSession, process_type: str, on: date) -> StepDeadlinesVersion | None:
+    """The version of `process_type`'s step deadlines in force on `on` (the latest effective on or
+    before it; of two the same day, the later approved); None: none yet, the chain as declared.
+    Per process type, so it is not one of `IN_FORCE`'s company-wide rules."""
+    query = (
+        select(StepDeadlineVersion)
+        .where(StepDeadlineVersion.process_type == process_type, StepDeadlineVersion.effective_from <= on)
+        .order_by(StepDeadlineVersion.effective_from.desc(), StepDeadlineVersion.version.desc())
+        .limit(1)
+    )
+    row = await session.scalar(query)
+    if row is None:
+        return None
+    return StepDeadlinesVersion(version=row.version, effective_from=row.effective_from, steps=row.steps)
 
 
 async def pinned_version(session: AsyncSession, process_id: str, rule: RuleKind) -> int | None:

@@ -790,6 +790,24 @@ class CreditPolicy(Base):
     process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
+class StepDeadlineVersion(Base):
+    """A version of one process type's step deadlines (issue 21 §3; domain/step_deadlines.py), in
+    force from `effective_from` for processes started from that China day on. No row for a type:
+    its chain as declared. Approved versions only, each naming its rule-change process."""
+
+    __tablename__ = "step_deadline_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    process_type: Mapped[str] = mapped_column(String(40))
+    effective_from: Mapped[date] = mapped_column(Date)
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON)  # step key -> domain.step_deadlines.StepTiming
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_step_deadline_versions_in_force", "process_type", "effective_from"),)
+
+
 class CreditAccount(Base):
     """A customer's credit terms and risk (000 §13, 003 §6); no row means payment before goods.
     The balance itself stays in `customer_balances`: one running figure, one guarded UPDATE."""

@@ -6,6 +6,7 @@ approval-step mechanism in `workflows/approval.py`. New processes add a declarat
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
@@ -98,6 +99,15 @@ class StepSpec(BaseModel):
         return tuple(dict.fromkeys(ordered))
 
 
+class VersionRef(BaseModel):
+    """A version of a company rule a chain was shaped by (`domain.rule_change.RuleVersionRef`
+    narrows `rule` to its kinds; kept here so a chain can carry it without importing the rules)."""
+
+    rule: str = Field(max_length=40)
+    version: int
+    effective_from: date | None = None  # None: named by a form that carries only the number
+
+
 class ChainSpec(BaseModel):
     process_type: str = Field(max_length=40)
     title: str
@@ -106,6 +116,9 @@ class ChainSpec(BaseModel):
     resubmission: Resubmission = Resubmission.first_step
     leader_gap: LeaderGap = LeaderGap.skip
     urge_interval_minutes: int = Field(default=60, ge=1)  # 催办 at most once per interval
+    # 新老划断 (issue 21 §3): the rule versions pinned into this chain at the start (api/starts.py),
+    # each named in the process's history at its first moment (workflows/audit.py); () as declared.
+    rule_versions: tuple[VersionRef, ...] = ()
 
     def step(self, key: str) -> StepSpec:
         for spec in self.steps:

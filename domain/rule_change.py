@@ -33,12 +33,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.approvals import ChainSpec, StepSpec
+from domain.approvals import ChainSpec, StepSpec, VersionRef
 from domain.credit import CreditPolicyIn
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
 from domain.rulebook import enforces
+from domain.step_deadlines import CITATION as STEP_DEADLINES_CITATION
+from domain.step_deadlines import StepDeadlinesIn, declare
 
 PROCESS_TYPE = "rule_change"
 CITATION = "001 信用管理措施 §1-§2; 001 §1"
@@ -47,11 +49,13 @@ CITATION = "001 信用管理措施 §1-§2; 001 §1"
 class RuleKind(StrEnum):
     credit_policy = "credit_policy"  # 001 信用管理措施 §1-§2, 信用审核
     grading_rule = "grading_rule"  # 001 §1 weights and thresholds
+    step_deadlines = "step_deadlines"  # a chain's step deadlines (issue 21 §3; domain/step_deadlines.py)
 
 
 RULE_CITATION: dict[RuleKind, str] = {
     RuleKind.credit_policy: "001 信用管理措施 §1-§2",
     RuleKind.grading_rule: "001 §1",
+    RuleKind.step_deadlines: STEP_DEADLINES_CITATION,
 }
 
 # Who may draft a change: the marketing manager, whose department keeps both rules (001 §1,
@@ -87,6 +91,7 @@ RULE_CHANGE_CHAIN = ChainSpec(
         ),
     ),
 )
+declare((RULE_CHANGE_CHAIN,))  # its own steps' deadlines are a versioned rule too
 
 
 @enforces("001-credit-3-vp-sets-credit-system", "001-credit-3-gm-approves-credit-system")
@@ -95,12 +100,19 @@ class CreditPolicyChange(BaseModel):
     payload: CreditPolicyIn
 
 
+@enforces("001-1-grading-rule-yearly-review")
 class GradingRuleChange(BaseModel):
     rule: Literal[RuleKind.grading_rule] = RuleKind.grading_rule
     payload: GradingConfigIn
 
 
-RuleChangeIn = Annotated[CreditPolicyChange | GradingRuleChange, Field(discriminator="rule")]
+class StepDeadlinesChange(BaseModel):
+    rule: Literal[RuleKind.step_deadlines] = RuleKind.step_deadlines
+    payload: StepDeadlinesIn
+
+
+AnyRuleChange = CreditPolicyChange | GradingRuleChange | StepDeadlinesChange
+RuleChangeIn = Annotated[AnyRuleChange, Field(discriminator="rule")]
 
 
 class RuleChangeInput(ApprovalInput):
@@ -111,12 +123,10 @@ class RuleChangeInput(ApprovalInput):
     change: RuleChangeIn
 
 
-class RuleVersionRef(BaseModel):
+class RuleVersionRef(VersionRef):
     """A version of a rule, as a process that applies it names it."""
 
     rule: RuleKind
-    version: int
-    effective_from: date | None = None  # None: named by a form that carries only the number
 
 
 class RuleApproval(BaseModel):
@@ -143,7 +153,7 @@ def effective_from(requested: date, approved_on: date) -> date:
     return max(requested, approved_on)
 
 
-def draft_refusal(change: CreditPolicyChange | GradingRuleChange, today: date) -> str | None:
+def draft_refusal(change: AnyRuleChange, today: date) -> str | None:
     """A draft must look forward: a date already past would re-explain decisions taken under the
     version then in force."""
     requested = change.payload.effective_from
@@ -155,7 +165,7 @@ def draft_refusal(change: CreditPolicyChange | GradingRuleChange, today: date) -
     return None
 
 
-def rule_change_subject(change: CreditPolicyChange | GradingRuleChange, drafted_by: str) -> str:
+def rule_change_subject(change: AnyRuleChange, drafted_by: str) -> str:
     subject = f"{change.rule.value} 变更 from {change.payload.effective_from} ({drafted_by}): {change.payload.reason}"
     return subject[:200]
 

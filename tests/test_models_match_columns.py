@@ -347,6 +347,15 @@ STORED_IN: dict[str, Any] = {
     "CreditPolicyChange.payload": NESTED,
     "GradingRuleChange.rule": IN_HISTORY,
     "GradingRuleChange.payload": NESTED,
+    # step deadlines as a versioned rule (issue 21 §3)
+    "StepDeadlinesChange.rule": IN_HISTORY,
+    "StepDeadlinesChange.payload": NESTED,
+    "StepDeadlinesIn.effective_from": c["step_deadline_versions"].effective_from,
+    "StepDeadlinesIn.process_type": c["step_deadline_versions"].process_type,
+    "StepDeadlinesIn.steps": c["step_deadline_versions"].steps,
+    "StepDeadlinesIn.reason": c["step_deadline_versions"].reason,
+    "StepTiming.due_working_days": c["step_deadline_versions"].steps,
+    "StepTiming.remind_before_hours": c["step_deadline_versions"].steps,
 }
 
 
