@@ -28,6 +28,7 @@ from domain.rulebook import ENFORCERS, Rule, RuleKind, catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("domain", "db", "activities", "workflows", "api")  # domain first: a chain is found where it is declared
+MODULES = ("schedules",)  # the Temporal schedules: rules the clock enforces
 SKIPPED = {"api.main"}  # builds the app at import (settings); its routes are imported through api.routes
 RESULTS = ROOT / ".data" / "rule-results.json"
 MARKDOWN = ROOT / "docs" / "traceability.md"
@@ -51,6 +52,8 @@ def import_layers() -> None:
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
             if info.name not in SKIPPED:
                 importlib.import_module(info.name)
+    for name in MODULES:
+        importlib.import_module(name)
 
 
 def declared_chains() -> list[tuple[str, ChainSpec]]:
