@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.china_time import ChinaTime
 from domain.models import ProcessStatus
+from domain.rule_change import RuleVersionRef
 from domain.treatment import Treatment
 
 
@@ -102,6 +103,8 @@ class ProcessListOut(ProcessOut):
 
 class ProcessDetailOut(ProcessOut):
     open_tasks: list[TaskOut]
+    # the version of each rule the process pinned at its start and runs under to its end (issue 21 §3)
+    rules_applied: list[RuleVersionRef] = Field(default_factory=list)
 
 
 class HistoryEntry(BaseModel):

@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.credit import CreditPolicyIn
+from domain.documents import OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
@@ -46,11 +47,13 @@ CITATION = "001 信用管理措施 §1-§2; 001 §1"
 class RuleKind(StrEnum):
     credit_policy = "credit_policy"  # 001 信用管理措施 §1-§2, 信用审核
     grading_rule = "grading_rule"  # 001 §1 weights and thresholds
+    onboarding_documents = "onboarding_documents"  # 000 §6 the documents an applicant shows
 
 
 RULE_CITATION: dict[RuleKind, str] = {
     RuleKind.credit_policy: "001 信用管理措施 §1-§2",
     RuleKind.grading_rule: "001 §1",
+    RuleKind.onboarding_documents: "000 §6",
 }
 
 # Who may draft a change: the marketing manager, whose department keeps both rules (001 §1,
@@ -98,7 +101,13 @@ class GradingRuleChange(BaseModel):
     payload: GradingConfigIn
 
 
-RuleChangeIn = Annotated[CreditPolicyChange | GradingRuleChange, Field(discriminator="rule")]
+class OnboardingDocumentsChange(BaseModel):
+    rule: Literal[RuleKind.onboarding_documents] = RuleKind.onboarding_documents
+    payload: OnboardingDocumentsIn
+
+
+AnyRuleChange = CreditPolicyChange | GradingRuleChange | OnboardingDocumentsChange
+RuleChangeIn = Annotated[AnyRuleChange, Field(discriminator="rule")]
 
 
 class RuleChangeInput(ApprovalInput):
@@ -141,7 +150,7 @@ def effective_from(requested: date, approved_on: date) -> date:
     return max(requested, approved_on)
 
 
-def draft_refusal(change: CreditPolicyChange | GradingRuleChange, today: date) -> str | None:
+def draft_refusal(change: AnyRuleChange, today: date) -> str | None:
     """A draft must look forward: a date already past would re-explain decisions taken under the
     version then in force."""
     requested = change.payload.effective_from
@@ -153,7 +162,7 @@ def draft_refusal(change: CreditPolicyChange | GradingRuleChange, today: date) -
     return None
 
 
-def rule_change_subject(change: CreditPolicyChange | GradingRuleChange, drafted_by: str) -> str:
+def rule_change_subject(change: AnyRuleChange, drafted_by: str) -> str:
     subject = f"{change.rule.value} 变更 from {change.payload.effective_from} ({drafted_by}): {change.payload.reason}"
     return subject[:200]
 
@@ -187,3 +196,9 @@ def change_status(process_status: str, effective: date | None, today: date) -> C
     if process_status in (ChangeStatus.rejected.value, ChangeStatus.withdrawn.value):
         return ChangeStatus(process_status)
     return ChangeStatus.draft  # running (or stopped for a repair): nothing applies yet
+
+
+def documents_ref(pinned: RequiredDocuments) -> RuleVersionRef:
+    """The onboarding document list a process pinned, as its history names it (000 §6)."""
+    kind = RuleKind.onboarding_documents
+    return RuleVersionRef(rule=kind, version=pinned.version, effective_from=pinned.effective_from)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.rule_store import pinned_versions
 from api.audit import best_history
 from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for, send_update
@@ -105,6 +106,7 @@ async def get_process_detail(process_id: str, viewer: CurrentViewer, session: Se
     return ProcessDetailOut(
         **ProcessOut.model_validate(process).model_dump(),
         open_tasks=[TaskOut.model_validate(t) for t in tasks],
+        rules_applied=await pinned_versions(session, process_id),
     )
 
 
