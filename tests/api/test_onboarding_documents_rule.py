@@ -110,7 +110,8 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
     old, _ = await list_in_force(sessions)
     before = await api.submit(body=application())
     assert before.status_code == 201, before.text
-    returned = await api.submit(body=application())
+    to_return = application()
+    returned = await api.submit(body=to_return)
     assert returned.status_code == 201, returned.text
     returned_id = returned.json()["process_id"]
     assert (await api.decide("marketing_reviewer", returned_id, "return", "补充资料")).status_code == 200
@@ -120,7 +121,7 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
 
         done = await approve_onboarding(api, before.json()["process_id"])
         assert done["status"] == "approved" and done["customer_id"] is not None
-        resubmitted = await api.post(f"{P}/onboarding/{returned_id}/resubmit", "sales_clerk", json=application())
+        resubmitted = await api.post(f"{P}/onboarding/{returned_id}/resubmit", "sales_clerk", json=to_return)
         assert resubmitted.status_code == 200, resubmitted.text  # checked against the list it pinned
 
         processes = await count(sessions, Process)
