@@ -11,9 +11,11 @@ documents back before it ends, so every other test files applications as before.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,11 +23,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.rule_store import documents_in_force
-from db.models import OnboardingDocumentList, Process
+from db.models import Customer, CustomerGrading, OnboardingDocumentList, Process
 from domain.documents import DocumentType
 from tests.api.test_credit_application_api import approve_all
+from tests.api.test_credit_application_api import body as credit_body
 from tests.api.test_onboarding import approve_all as approve_onboarding
+from tests.api.test_rule_changes import far, same_numbers
 from tests.support import Api, application, record_history
+from tests.workflows.test_credit_application import new_customer as new_credit_customer
+from tests.workflows.test_credit_review import credit_customer
+from tests.workflows.test_grading import new_customer as new_graded_customer
 from workflows.grading import CHINA
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -204,3 +211,71 @@ async def test_the_what_if_is_refused_to_others_and_for_bad_candidates_and_chang
     too_long = await api.post(f"{P}/regulations/what-if", "auditor", json=change(documents, ahead, "理" * 501))
     assert too_long.status_code == 422, too_long.text
     assert [await count(sessions, model) for model in (Process, OnboardingDocumentList)] == counts
+
+
+async def test_the_what_if_of_a_credit_policy_names_the_customers_above_its_ceiling_or_term(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001 §3, 001 信用管理措施 §1-§2: a grade-B customer granted 100000.00 for 30 days, against a
+    candidate with a B ceiling of 50000.00 and a longest term of 20 days; another within both."""
+    over = await credit_customer(sessions, limit="100000.00", term_days=30)
+    within = await credit_customer(sessions, limit="1000.00", term_days=10)
+    applicant = await new_credit_customer(sessions)
+    filed = await api.post(f"{P}/credit-applications", "sales_clerk", json=credit_body(applicant.customer_id))
+    assert filed.status_code == 201, filed.text
+    candidate = await same_numbers(api, "credit_policy", far(40), "收紧 B 级")
+    candidate["payload"] |= {"max_term_days": 20}
+    candidate["payload"]["limit_by_grade"] |= {"B": "50000.00", "C": "50000.00"}
+    answer = await api.post(f"{P}/regulations/what-if", "business_vp", json=candidate)
+    assert answer.status_code == 200, answer.text
+    assert (await api.decide("finance_reviewer", filed.json()["process_id"], "reject", "测试结束")).status_code == 200
+    [asked] = [p for p in answer.json()["processes"] if p["process_id"] == filed.json()["process_id"]]
+    assert asked["would_fail"] == [  # asks 300000.00 for 30 days as a customer of grade C (001 §1: new)
+        "001 §3 (credit_policy candidate): limit 300000.00 exceeds the ceiling 50000.00 of grade C; above it "
+        "only the general manager grants",
+        "001 信用管理措施 §1-§2 (credit_policy candidate): term of 30 days exceeds the longest term of 20 days",
+    ]
+    customers = {c["customer_id"]: c["would_fail"] for c in answer.json()["customers"]}
+    assert customers[within.customer_id] == []
+    assert customers[over.customer_id] == [
+        "001 §3 (credit_policy candidate): limit 100000.00 exceeds the ceiling 50000.00 of grade B; above it "
+        "only the general manager grants",
+        "001 信用管理措施 §1-§2 (credit_policy candidate): term of 30 days exceeds the longest term of 20 days",
+    ]
+
+
+async def test_the_what_if_of_a_grading_rule_names_the_customers_it_would_grade_otherwise(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001 §1: a customer graded B on scores totalling 80 becomes A when the A threshold drops to 75."""
+    customer = await new_graded_customer(sessions, datetime.now(CHINA))
+    async with sessions.begin() as session:
+        row = await session.get(Customer, customer.id)
+        assert row is not None
+        row.grade = "B"
+        now = datetime.now(CHINA)
+        scores = {"contract_payment": "80", "year_end_receivables": "80", "contract_premium": "80"}
+        session.add(
+            CustomerGrading(
+                process_id=f"what-if-{uuid.uuid4()}",
+                customer_id=customer.id,
+                period="2025",
+                scores=scores | {"strategic_influence": "80"},
+                weighted_total=Decimal(80),
+                grade="B",
+                config_version=1,
+                scored_by="marketing_manager",
+                scored_at=now,
+                approved_by="business_vp",
+                approved_at=now,
+            )
+        )
+    candidate = await same_numbers(api, "grading_rule", far(40), "降低 A 级门槛")
+    candidate["payload"]["thresholds"] = {"A": "75", "B": "60"}
+    answer = await api.post(f"{P}/regulations/what-if", "auditor", json=candidate)
+    assert answer.status_code == 200, answer.text
+    customers = {c["customer_id"]: c["would_fail"] for c in answer.json()["customers"]}
+    assert customers[customer.id] == ["001 §1 (grading_rule candidate): the last scores (80.00) would grade A, not B"]
+    candidate["payload"]["thresholds"] = {"A": "85", "B": "70"}
+    unchanged = await api.post(f"{P}/regulations/what-if", "auditor", json=candidate)
+    assert {c["customer_id"]: c["would_fail"] for c in unchanged.json()["customers"]}[customer.id] == []
