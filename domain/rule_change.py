@@ -20,6 +20,12 @@ so no reader of the rule can ever meet it. An approved version is *effective* fr
 `effective_from`: the drafted date, or the day of the GM's approval when that date has passed
 (新老划断: nothing takes effect backwards). A future date waits.
 
+The onboarding document list (000 §6, issue 21 §3) is the third rule: the same drafters (the
+marketing department keeps the customer files, 000 §6), the same chain, its versions in
+`onboarding_document_lists`. READING: the seeds name no
+approver for the list either; a longer list is a company rule like the policy, and the issue asks
+for one mechanism.
+
 Running cases keep the version they started with: a process pins, at its start, the version in
 force then (`RuleVersionRef`), decides by it to its end, and its history names it
 (`rule_applied`, activities/audit_store.py).
