@@ -66,16 +66,8 @@ async def latest_filed(session: AsyncSession, process_ids: Sequence[str], field:
 
 
 def _process(row: Process, would_fail: list[str]) -> WhatIfProcess:
-    return WhatIfProcess(
-        process_id=row.process_id,
-        workflow_id=row.workflow_id,
-        process_type=row.process_type,
-        subject=row.subject,
-        customer_id=row.customer_id,
-        status=row.status,
-        current_step=row.current_step,
-        would_fail=would_fail,
-    )
+    listed = WhatIfProcess.model_validate(row, from_attributes=True)
+    return listed.model_copy(update={"would_fail": would_fail})
 
 
 async def _onboarding_documents(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:

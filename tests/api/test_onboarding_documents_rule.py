@@ -125,6 +125,8 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
 
     async with longer_list_in_force(api, sessions) as new:
         assert new > old and (await list_in_force(sessions))[0] == new
+        listed = await api.get(f"{P}/rule-changes", "sales_clerk", params={"rule": "onboarding_documents"})
+        assert (listed.json()[0]["status"], listed.json()[0]["version"]) == ("effective", new)  # newest first
 
         done = await approve_onboarding(api, before.json()["process_id"])
         assert done["status"] == "approved" and done["customer_id"] is not None
