@@ -42,6 +42,8 @@ from domain.what_if import (
 
 OPEN = tuple(s.value for s in ProcessStatus if s.is_open)
 FILED = ("submitted", "resubmitted")  # the audit actions that carry the application as filed
+# Never "passes" by default: a process filed before its audit record existed is named, not guessed.
+UNRECORDED = "{article}: the application is not in the process's audit record (filed before it existed): check by hand"
 
 
 async def open_processes(session: AsyncSession, process_type: str) -> list[Process]:
@@ -76,7 +78,11 @@ async def _onboarding_documents(session: AsyncSession, change: AnyRuleChange, an
     applications = await latest_filed(session, [r.process_id for r in rows], "application")
     candidate, on = change.payload.documents, change.payload.effective_from
     for row in rows:
-        documents = [Document.model_validate(d) for d in applications.get(row.process_id, {}).get("documents", [])]
+        filed = applications.get(row.process_id)
+        if filed is None:
+            answer.processes.append(_process(row, [UNRECORDED.format(article="000 §6")]))
+            continue
+        documents = [Document.model_validate(d) for d in filed.get("documents", [])]
         answer.processes.append(_process(row, onboarding_would_fail(documents, candidate, on)))
     failing = sum(1 for p in answer.processes if p.would_fail)
     answer.summary = (
@@ -97,8 +103,11 @@ async def _credit_policy(session: AsyncSession, change: AnyRuleChange, answer: W
     rows = await open_processes(session, APPLICATION_PROCESS)
     forms = await latest_filed(session, [r.process_id for r in rows], "form")
     for row in rows:
-        form = CreditApplicationForm.model_validate(forms[row.process_id]) if row.process_id in forms else None
-        asked = credit_would_fail(form.limit, form.term_days, grade_on_file(form.grade), candidate) if form else []
+        if row.process_id not in forms:
+            answer.processes.append(_process(row, [UNRECORDED.format(article="001 §3")]))
+            continue
+        form = CreditApplicationForm.model_validate(forms[row.process_id])
+        asked = credit_would_fail(form.limit, form.term_days, grade_on_file(form.grade), candidate)
         answer.processes.append(_process(row, asked))
     answer.summary = (
         f"{len(answer.customers)} customers on credit, {sum(1 for c in answer.customers if c.would_fail)} of them "
