@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install migrate seed run worker api test lint typecheck check bench clean
+.PHONY: install migrate seed run worker api test matrix lint typecheck check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,16 @@ worker: install
 api: install
 	$(VENV)/bin/uvicorn api.main:app --port $${API_PORT:-8000}
 
+# The whole suite, then the traceability check: every enforced rule has code naming it and a passing
+# test, and the committed matrix (docs/traceability.md) is the one this run produces (issue 21 §2).
 test: install
 	$(PY) -m pytest
+	$(PY) -m scripts.traceability --check
+
+# The tests that prove a rule, then docs/traceability.md and .json from their results.
+matrix: install
+	$(PY) -m pytest -q -m rule
+	$(PY) -m scripts.traceability --write
 
 lint: install
 	$(VENV)/bin/ruff check .

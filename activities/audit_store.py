@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from api.history import describe_notification, describe_rule_applied, describe_task_opened, describe_update
 from api.schemas import HistoryEntry
-from db.models import AuditHead, AuditRecord, CustomerLink, Task
+from db.models import AuditHead, AuditRecord, CustomerLink, RuleApplication, Task
 from domain.audit import AuditEntry, AuditFacts, seal
 from domain.china_time import china_iso
+from domain.rulebook import applications
 
 if TYPE_CHECKING:
     from activities.process_store import ProcessSync
@@ -67,6 +68,7 @@ TASKS = cast(Table, Task.__table__)
 HEADS = cast(Table, AuditHead.__table__)
 RECORDS = cast(Table, AuditRecord.__table__)
 LINKS = cast(Table, CustomerLink.__table__)
+APPLICATIONS = cast(Table, RuleApplication.__table__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class _Statements:
     head: Any  # the process's head, created at length 0 if new, locked (ON CONFLICT DO UPDATE)
     known: Any
     insert_records: Any
+    insert_applications: Any
     move_head: Any
     customer_link: Any
 
@@ -96,6 +99,7 @@ def _statements(dialect: str) -> _Statements:
             RECORDS.c.process_id == bindparam("pid"), RECORDS.c.event_key.in_(bindparam("keys", expanding=True))
         ),
         insert_records=insert(RECORDS),
+        insert_applications=insert(APPLICATIONS),
         move_head=update(HEADS)
         .where(HEADS.c.process_id == bindparam("pid"))
         .values(length=bindparam("new_length"), hash=bindparam("new_hash")),
@@ -128,7 +132,8 @@ def _act(entry: AuditEntry, process_type: str, tasks: dict[str, _TaskNow]) -> Au
     task = tasks.get(str(payload.get("task_id") or ""))
     shown = describe_update(entry.name, payload, entry.at, task.delegated_by if task else None)
     role = task.role if task and task.role else roles
-    return as_facts(entry.key, process_type, shown, role, update=entry.name, request=payload)
+    applied = {"rules": entry.rules} if entry.rules else {}  # issue 21 §3: covered by the row's hash
+    return as_facts(entry.key, process_type, shown, role, update=entry.name, request=payload, **applied)
 
 
 def _same_moment(a: datetime | None, b: datetime | None) -> bool:
@@ -214,8 +219,30 @@ def append(session: Session, process_id: str, facts: list[AuditFacts]) -> int:
         last = digest
     if rows:
         connection.execute(statements.insert_records, rows)
+        evidence = _evidence(rows)
+        if evidence:
+            connection.execute(statements.insert_applications, evidence)
         connection.execute(statements.move_head, {"pid": process_id, "new_length": length, "new_hash": last})
     return len(rows)
+
+
+def _evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rule_applications index of the new rows (issue 21 §2): written only with its audit row,
+    so a retried write, which appends no row, indexes nothing twice."""
+    return [
+        {
+            "rule_id": applied.rule_id,
+            "process_id": row["process_id"],
+            "process_type": row["process_type"],
+            "position": row["position"],
+            "event_key": row["event_key"],
+            "step": row["step"],
+            "version": applied.version,
+            "applied_at": row["occurred_at"],
+        }
+        for row in rows
+        for applied in applications(row["details"])
+    ]
 
 
 def record_moment(session: Session, sync: ProcessSync, process: ProcessProjection | None) -> None:

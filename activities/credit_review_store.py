@@ -33,6 +33,7 @@ from domain.credit_review import (
 from domain.ledger import ZERO, LedgerKind
 from domain.models import ProcessStatus
 from domain.roles import Role
+from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # 评审成果要及时通报办事处、财务部 (001 信用审核): finance by role, the customer's unit by its people.
@@ -131,6 +132,7 @@ class CreditReviewStore:
             term_days=account.term_days if account else 0,
         )
 
+    @enforces("001-credit-review-results-notified")
     @activity.defn
     @fails_visibly_on_bad_data
     async def apply_review(self, applied: ReviewApplied) -> None:

@@ -48,6 +48,7 @@ from domain.customer_gate import CustomerOperation
 from domain.grading import Grade
 from domain.ledger import ZERO, LedgerEntry, LedgerKind
 from domain.roles import Role
+from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # 003 §6: a customer turning high risk is told to finance and to the marketing manager.
@@ -199,6 +200,7 @@ async def _late(session: AsyncSession, customer_id: int, today: date) -> Overdue
     return overdue(deliveries, Decimal(receipts or 0), today)
 
 
+@enforces("003-6-high-risk-measures")
 async def refresh_risk(
     session: AsyncSession, customer_id: int, today: date, *, policy: CreditPolicyView | None = None
 ) -> RiskChange:
@@ -307,6 +309,12 @@ async def _due(session: AsyncSession, entry: LedgerEntry) -> date | None:
     return due_on(china_date(entry.occurred_at), settlement, term)
 
 
+@enforces(
+    "000-13-payment-before-goods",
+    "001-credit-3-gm-delivery-beyond-limit",
+    "001-credit-3-gm-ratifies-import",
+    "003-6-high-risk-measures",
+)
 async def book_entry(
     session: AsyncSession,
     entry: LedgerEntry,

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,18 +21,20 @@ from temporalio import activity
 from activities.credit_store import policy_in_force
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.grading_store import config_in_force
-from db.models import AuditRecord, CreditPolicy, GradingConfig, OnboardingDocumentList
+from db.models import AuditRecord, CreditPolicy, GradingConfig, OnboardingDocumentList, StepDeadlineVersion
 from db.session import write_transaction
 from domain.credit import CreditPolicyIn
 from domain.documents import DocumentType, OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
 from domain.rule_change import RuleApproval, RuleKind, RuleVersionRef, documents_ref, effective_from
+from domain.step_deadlines import StepDeadlinesIn, StepDeadlinesVersion
 
-VersionTable = type[CreditPolicy] | type[GradingConfig] | type[OnboardingDocumentList]
+VersionTable = type[CreditPolicy] | type[GradingConfig] | type[OnboardingDocumentList] | type[StepDeadlineVersion]
 TABLES: dict[RuleKind, VersionTable] = {
     RuleKind.credit_policy: CreditPolicy,
     RuleKind.grading_rule: GradingConfig,
     RuleKind.onboarding_documents: OnboardingDocumentList,
+    RuleKind.step_deadlines: StepDeadlineVersion,
 }
 NEXT_VERSION_ATTEMPTS = 3  # two approvals racing for the next number: the loser numbers again
 
@@ -60,10 +62,19 @@ def _onboarding_documents_columns(payload: BaseModel) -> dict[str, Any]:
     return {"documents": [d.value for d in payload.documents]}
 
 
+def _step_deadlines_columns(payload: BaseModel) -> dict[str, Any]:
+    assert isinstance(payload, StepDeadlinesIn)
+    return {
+        "process_type": payload.process_type,
+        "steps": {key: timing.model_dump(mode="json") for key, timing in payload.steps.items()},
+    }
+
+
 COLUMNS: dict[RuleKind, Callable[[BaseModel], dict[str, Any]]] = {
     RuleKind.credit_policy: _credit_policy_columns,
     RuleKind.grading_rule: _grading_rule_columns,
     RuleKind.onboarding_documents: _onboarding_documents_columns,
+    RuleKind.step_deadlines: _step_deadlines_columns,
 }
 
 
@@ -110,6 +121,22 @@ IN_FORCE: dict[RuleKind, Callable[[AsyncSession, date], Awaitable[RuleVersionRef
 }
 
 
+async def step_deadlines_in_force(session: AsyncSession, process_type: str, on: date) -> StepDeadlinesVersion | None:
+    """The version of `process_type`'s step deadlines in force on `on` (the latest effective on or
+    before it; of two the same day, the later approved); None: none yet, the chain as declared.
+    Per process type, so it is not one of `IN_FORCE`'s company-wide rules."""
+    query = (
+        select(StepDeadlineVersion)
+        .where(StepDeadlineVersion.process_type == process_type, StepDeadlineVersion.effective_from <= on)
+        .order_by(StepDeadlineVersion.effective_from.desc(), StepDeadlineVersion.version.desc())
+        .limit(1)
+    )
+    row = await session.scalar(query)
+    if row is None:
+        return None
+    return StepDeadlinesVersion(version=row.version, effective_from=row.effective_from, steps=row.steps)
+
+
 async def pinned_version(session: AsyncSession, process_id: str, rule: RuleKind) -> int | None:
     """The version of `rule` a process pinned at its start, as its audit record names it (None: a
     process started before versions were pinned)."""
@@ -122,15 +149,20 @@ async def pinned_version(session: AsyncSession, process_id: str, rule: RuleKind)
 
 
 async def pinned_versions(session: AsyncSession, process_id: str) -> list[RuleVersionRef]:
-    """Every rule version a process pinned at its start, as its audit record names them (issue 21
-    §3: `GET /processes/{id}` names them; empty for a process that pins none)."""
+    """Every rule version a process pinned at its start, in the order its audit record names them
+    (issue 21 §3: `GET /processes/{id}` shows them). A rule kind this code no longer knows is left out."""
     query = (
         select(AuditRecord.details)
-        .where(AuditRecord.process_id == process_id, AuditRecord.event_key.like("rule:%"))
+        .where(AuditRecord.process_id == process_id, AuditRecord.event_key.startswith("rule:"))
         .order_by(AuditRecord.position)
     )
-    named = [(details or {}).get("rule") for details in await session.scalars(query)]
-    return [RuleVersionRef.model_validate(ref) for ref in named if isinstance(ref, dict)]
+    refs = []
+    for details in await session.scalars(query):
+        try:
+            refs.append(RuleVersionRef.model_validate((details or {}).get("rule") or {}))
+        except ValidationError:
+            continue
+    return refs
 
 
 async def pinned_documents(session: AsyncSession, process_id: str) -> RequiredDocuments | None:

@@ -18,6 +18,7 @@ from activities.process_store import ProcessSync, ProjectionStore, _insert
 from db.models import InvoiceRegisterEntry
 from db.session import run_write
 from domain.customer_gate import CustomerOperation
+from domain.rulebook import enforces
 from domain.vat_invoices import InvoiceRow, InvoiceStatus
 
 INVOICE_ENTRY = "invoice"  # the register's other entry is the customer's "certificate"
@@ -29,6 +30,7 @@ class VatInvoiceSync(ProcessSync):
     invoice: InvoiceRow | None = None
 
 
+@enforces("000-9-invoice-register")
 def write_invoice(session: Session, invoice: InvoiceRow) -> None:
     values: dict[str, Any] = invoice.model_dump(mode="python")
     values["certificate"] = invoice.certificate.model_dump(mode="json")

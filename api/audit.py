@@ -34,6 +34,7 @@ def as_history(row: AuditRecord) -> HistoryEntry:
         outcome=row.outcome,
         comment=row.reason,
         round=(row.details or {}).get("round"),
+        rules=(row.details or {}).get("rules") or [],
     )
 
 

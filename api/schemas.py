@@ -103,8 +103,8 @@ class ProcessListOut(ProcessOut):
 
 class ProcessDetailOut(ProcessOut):
     open_tasks: list[TaskOut]
-    # the version of each rule the process pinned at its start and runs under to its end (issue 21 §3)
-    rules_applied: list[RuleVersionRef] = Field(default_factory=list)
+    # The rule versions the process pinned at its start and runs under to its end (issue 21 §3)
+    rule_versions: list[RuleVersionRef] = Field(default_factory=list)
 
 
 class HistoryEntry(BaseModel):
@@ -116,6 +116,7 @@ class HistoryEntry(BaseModel):
     outcome: str | None = None
     comment: str | None = None
     round: int | None = None
+    rules: list[str] = Field(default_factory=list)  # the catalogue rules a step's decision applied (issue 21 §3)
 
 
 class DocumentOut(BaseModel):

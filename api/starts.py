@@ -6,8 +6,10 @@ start is a start plus the `current` update. Sent together they cost one round tr
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -15,12 +17,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.process_store import step_facts, unit_path
+from activities.rule_store import step_deadlines_in_force
 from api.deps import release_session, request_session
 from api.errors import Conflict, Invalid, from_workflow
 from domain.approvals import ONBOARDING_CHAIN, ChainSpec
+from domain.china_time import china_day
 from domain.credit_review import CREDIT_REVIEW_CHAIN
 from domain.deciders import ARTICLE, Undecidable, seated_chain
 from domain.models import Actor
+from domain.step_deadlines import timed
 from domain.trade import PARTNER_CHAIN
 
 T = TypeVar("T")
@@ -66,6 +71,22 @@ async def with_deciders(
     return arg.model_copy(update={"chain": seated})
 
 
+async def with_rule_versions(workflow: str, arg: Any) -> Any:
+    """新老划断 (issue 21 §3): the start input with its chain timed by the step deadlines in force
+    on the China day of the start (domain/step_deadlines.py), the version named on the chain; the
+    process keeps it to its end. No version for its type, or a start that does not carry its chain
+    (a deal's chains are the workflow's own): the input as it is."""
+    session = request_session()
+    fields = type(arg).model_fields if isinstance(arg, BaseModel) else {}
+    chain = getattr(arg, "chain", None) or DECLARED_CHAINS.get(workflow)
+    if session is None or "chain" not in fields or not isinstance(chain, ChainSpec):
+        return arg
+    version = await step_deadlines_in_force(session, chain.process_type, china_day(datetime.now(UTC)))
+    if version is None:
+        return arg
+    return arg.model_copy(update={"chain": timed(chain, version.steps, version.ref)})
+
+
 async def start_process(
     client: Client,
     workflow: str,
@@ -77,9 +98,10 @@ async def start_process(
     already_running: str | None = None,
     applicant: Actor | None = None,
 ) -> T:
-    """Start `workflow` and wait until it rests; 409 `already_running` if that id is open; 422 if
-    a seat of its chain could never be decided (`with_deciders`)."""
-    arg = await with_deciders(workflow, arg, applicant=applicant)
+    """Start `workflow` and wait until it rests, its chain timed by the step deadlines in force
+    (`with_rule_versions`); 409 `already_running` if that id is open; 422 if a seat of its chain
+    could never be decided (`with_deciders`)."""
+    arg = await with_deciders(workflow, await with_rule_versions(workflow, arg), applicant=applicant)
     operation: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         workflow,
         arg,

@@ -71,6 +71,7 @@ from domain.customer_record import ChangeKind
 from domain.development import DEVELOPMENT_READERS
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, CUSTOMER_DESK, OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
+from domain.rulebook import enforces
 from domain.visits import VISIT_SUPERVISORS
 
 COMPLAINT_PROCESS = "complaint"  # workflows.complaint.PROCESS_TYPE (workflow modules stay out of the API)
@@ -230,6 +231,7 @@ def holds_task(who: Who, task: Task) -> bool:
     return bool(task.unit_parents) and isinstance(who, Viewer) and task.unit_code in who.units_below
 
 
+@enforces("003-7-supervision-reads-everything")
 def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     """The condition on a process row under which `who` may read it (see the module docstring)."""
     actor = _actor(who)
@@ -379,6 +381,7 @@ def _outlet(unit: str) -> ColumnElement[bool]:
     return exists().where(OrgUnit.code == unit, OrgUnit.kind.in_(OUTLET_KINDS))
 
 
+@enforces("000-5-marketing-customer-information")
 def customer_readable(who: Who, customer: Any = Customer, *, loans: bool = True) -> ColumnElement[bool]:
     """Oversight, head-office marketing and finance, the owning unit and the units above it; and,
     with `loans`, a borrower while the file is lent to them (002 rule 1, 004 §3). A clerk reads the
@@ -480,6 +483,7 @@ def visit_plan_readable(who: Who, salesperson: Any) -> ColumnElement[bool]:
 OUTLET_KINDS = frozenset({"depot", "station"})
 
 
+@enforces("000-4-unified-tiered")
 async def require_acts_for_unit(session: AsyncSession, who: Who, unit: str) -> None:
     """403 unless `who` may file for `unit`: its own staff, or head office — a depot or a station
     (its manager, its clerk) acts only for itself, never for another (000 §5 分级实施)."""

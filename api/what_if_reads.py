@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.rule_store import IN_FORCE
+from activities.what_if_deadlines import step_deadlines_what_if
 from db.models import AuditRecord, CreditAccount, Customer, CustomerGrading, Process
 from domain.approvals import ONBOARDING_CHAIN
 from domain.credit_application import APPLICATION_PROCESS, CreditApplicationForm, grade_on_file
@@ -30,6 +31,7 @@ from domain.rule_change import (
     GradingRuleChange,
     OnboardingDocumentsChange,
     RuleKind,
+    StepDeadlinesChange,
 )
 from domain.what_if import (
     WhatIfAnswer,
@@ -152,13 +154,12 @@ REACH: dict[RuleKind, Callable[[AsyncSession, AnyRuleChange, WhatIfAnswer], Awai
 
 
 async def what_if(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
-    """The reach of `change` if it applied from its date, against the version it would replace there."""
+    """The reach of `change` if it applied from its date, against the version it would replace there.
+    Step deadlines are per process type and answer on their own (activities/what_if_deadlines.py)."""
+    if isinstance(change, StepDeadlinesChange):
+        return await step_deadlines_what_if(session, change)
     on = change.payload.effective_from
     in_force = await IN_FORCE[change.rule](session, on)
     answer = WhatIfAnswer(rule=change.rule.value, effective_from=on, in_force_version=in_force.version)
-    reach = REACH.get(change.rule)
-    if reach is None:
-        answer.summary = f"no what-if is declared for the {change.rule.value} yet: nothing was compared"
-    else:
-        await reach(session, change, answer)
+    await REACH[change.rule](session, change, answer)
     return answer

@@ -474,6 +474,28 @@ class AuditRecord(Base):
     )
 
 
+class RuleApplication(Base):
+    """An index of the audit record (issue 21 §2-§3): each row names a catalogue rule an audit row
+    shows applied (a step's decision, or a pinned rule version), written with that row in the same
+    transaction. The audit row, sealed in its chain, is the evidence; this finds it by rule."""
+
+    __tablename__ = "rule_applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(80))
+    process_id: Mapped[str] = mapped_column(String(64))
+    process_type: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)  # the audit row's place in its process's chain
+    event_key: Mapped[str] = mapped_column(String(120))
+    step: Mapped[str | None] = mapped_column(String(60))
+    version: Mapped[int | None] = mapped_column(Integer)  # a pinned rule version
+    applied_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("rule_id", "process_id", "event_key", name="uq_rule_applications_row"),
+        Index("ix_rule_applications_rule_applied", "rule_id", "applied_at"),
+    )
+
+
 class AuditHead(Base):
     """The end of each process's chain: its length and last hash. Writers of a process lock this
     row (one writer at a time per process, none across processes), and a deleted last row shows as
@@ -781,6 +803,24 @@ class OnboardingDocumentList(Base):
     reason: Mapped[str] = mapped_column(String(500))
     # the rule-change process the general manager approved it in; None: seeded by migration 0024
     process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class StepDeadlineVersion(Base):
+    """A version of one process type's step deadlines (issue 21 §3; domain/step_deadlines.py), in
+    force from `effective_from` for processes started from that China day on. No row for a type:
+    its chain as declared. Approved versions only, each naming its rule-change process."""
+
+    __tablename__ = "step_deadline_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    process_type: Mapped[str] = mapped_column(String(40))
+    effective_from: Mapped[date] = mapped_column(Date)
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON)  # step key -> domain.step_deadlines.StepTiming
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_step_deadline_versions_in_force", "process_type", "effective_from"),)
 
 
 class CreditAccount(Base):

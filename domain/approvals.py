@@ -6,11 +6,13 @@ approval-step mechanism in `workflows/approval.py`. New processes add a declarat
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.roles import Role
+from domain.rulebook import enforces
 
 
 class SignMode(StrEnum):
@@ -97,6 +99,15 @@ class StepSpec(BaseModel):
         return tuple(dict.fromkeys(ordered))
 
 
+class VersionRef(BaseModel):
+    """A version of a company rule a chain was shaped by (`domain.rule_change.RuleVersionRef`
+    narrows `rule` to its kinds; kept here so a chain can carry it without importing the rules)."""
+
+    rule: str = Field(max_length=40)
+    version: int
+    effective_from: date | None = None  # None: named by a form that carries only the number
+
+
 class ChainSpec(BaseModel):
     process_type: str = Field(max_length=40)
     title: str
@@ -105,6 +116,9 @@ class ChainSpec(BaseModel):
     resubmission: Resubmission = Resubmission.first_step
     leader_gap: LeaderGap = LeaderGap.skip
     urge_interval_minutes: int = Field(default=60, ge=1)  # 催办 at most once per interval
+    # 新老划断 (issue 21 §3): the rule versions pinned into this chain at the start (api/starts.py),
+    # each named in the process's history at its first moment (workflows/audit.py); () as declared.
+    rule_versions: tuple[VersionRef, ...] = ()
 
     def step(self, key: str) -> StepSpec:
         for spec in self.steps:
@@ -142,6 +156,13 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.marketing_reviewer,
             escalate_to=ONBOARDING_LADDER,
             citation="000 §6",
+            rules=(
+                "000-6-qualification-review",
+                "000-6-documents",
+                "000-6-chain",
+                "000-6-return-or-reject",
+                "000-5-marketing-credit-investigation",
+            ),
         ),
         StepSpec(
             key="finance_recheck",
@@ -149,6 +170,7 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.finance_reviewer,
             escalate_to=ONBOARDING_LADDER[1:],
             citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject"),
         ),
         StepSpec(
             key="vp_consent",
@@ -156,9 +178,14 @@ ONBOARDING_CHAIN = ChainSpec(
             role=Role.business_vp,
             escalate_to=ONBOARDING_LADDER[2:],
             citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject"),
         ),
         StepSpec(
-            key="gm_approval", title="总经理审批 General manager approval", role=Role.general_manager, citation="000 §6"
+            key="gm_approval",
+            title="总经理审批 General manager approval",
+            role=Role.general_manager,
+            citation="000 §6",
+            rules=("000-6-chain", "000-6-return-or-reject", "000-6-customer-after-gm-approval"),
         ),
     ),
 )
@@ -182,6 +209,7 @@ DEPOT_CUSTOMER_CHAIN = ChainSpec(
             unit_scope=UnitScope.unit,
             allow_return=False,
             citation="000 §8",
+            rules=("000-8-depot-manager-review", "000-4-unified-tiered"),
         ),
     ),
 )
@@ -200,6 +228,7 @@ STATION_VAT_CHAIN = ChainSpec(
             unit_scope=UnitScope.unit,
             allow_return=False,
             citation="000 §9 (三)",
+            rules=("000-9-joint-review",),
         ),
     ),
 )
@@ -234,6 +263,7 @@ TOP_UP_CHAIN = ChainSpec(
             role=Role.finance_reviewer,
             allow_return=False,
             citation="000 §9 (一)",
+            rules=("000-9-finance-confirms-funds",),
         ),
     ),
 )
@@ -329,6 +359,7 @@ CUSTOMER_DESTRUCTION_VP_CHAIN = ChainSpec(
 )
 
 
+@enforces("000-5-unit-keeps-own-customers")
 def customer_change_chain(unit_kind: str | None, requester_roles: frozenset[Role] = frozenset()) -> ChainSpec:
     """The chain for a change of a file owned by a unit of this kind (org_units.kind). A unit
     manager's own request goes to head-office marketing, the competent department (000 §5 (一)):

@@ -31,6 +31,9 @@ class AuditEntry(BaseModel):
     kind: AuditKind
     name: str  # "submitted" for a start, else the update's name
     payload: dict[str, Any] = Field(default_factory=dict)  # the start input or update argument, as JSON
+    # The catalogue rules (domain/rulebook.py) a step's decision applied: the `StepSpec.rules` of the
+    # chain the process runs (issue 21 §3). Empty for other acts, and in payloads written before.
+    rules: list[str] = Field(default_factory=list)
 
     @property
     def key(self) -> str:

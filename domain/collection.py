@@ -54,6 +54,7 @@ def collection_chain(working_days: int) -> ChainSpec:
                 escalate_to=COLLECTION_LADDER,
                 allow_return=False,
                 citation="000 §13",
+                rules=("000-13-collected-by-month-end", "000-13-named-collector"),
             ),
         ),
     )

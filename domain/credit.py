@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.china_time import ChinaTime
 from domain.grading import Grade
 from domain.ledger import ZERO
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 Money = Decimal
@@ -146,6 +147,7 @@ def overdue(deliveries: Iterable[tuple[date, Money]], receipts_total: Money, tod
     return Overdue(amount=amount, days=(today - oldest).days if oldest else 0, oldest_due_on=oldest)
 
 
+@enforces("003-6-risk-levels")
 def risk_level(late: Overdue, limit: Money, rules: RiskRules) -> RiskLevel:
     """003 §6 (二): high when long overdue or a large share of the limit overdue; medium once overdue."""
     if late.amount <= ZERO:
@@ -254,6 +256,7 @@ def draw_refusal(standing: CreditStanding, amount: Money) -> tuple[DrawRefusal, 
     return DrawRefusal.payment_before_goods, f"payment before goods (000 §13 先款后货); {figures}"
 
 
+@enforces("000-13-payment-before-goods", "001-credit-3-gm-ratifies-import", "003-6-high-risk-measures")
 def ratification_problem(
     settlement: Settlement | None, hold: CreditHold | None = None, blocked: bool = False
 ) -> str | None:

@@ -26,6 +26,7 @@ from domain.grading import Grade
 from domain.ledger import LedgerEntry
 from domain.models import Actor, ProcessView
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import INT32_MAX, StoredText
 
 APPLICATION_PROCESS = "credit_application"
@@ -46,6 +47,7 @@ JOINT_REVIEW = StepSpec(
     remind_before_hours=REMIND_BEFORE_HOURS,
     escalate_to=(Role.marketing_manager, Role.business_vp),
     citation="000 §13 营销、财务资产部门结合已往信用记录经认真分析后…核定客户信用等级",
+    rules=("000-13-joint-analysis",),
 )
 LEADERS_APPROVAL = StepSpec(
     key="leaders_approval",
@@ -56,6 +58,7 @@ LEADERS_APPROVAL = StepSpec(
     remind_before_hours=REMIND_BEFORE_HOURS,
     escalate_to=(Role.general_manager,),
     citation="000 §13 报公司营销、财务主管领导批准后执行",
+    rules=("000-13-leaders-approve",),
 )
 GM_SPECIAL_AGREEMENT = StepSpec(
     key="gm_approval",
@@ -64,6 +67,7 @@ GM_SPECIAL_AGREEMENT = StepSpec(
     due_working_days=APPLICATION_STEP_WORKING_DAYS,
     remind_before_hours=REMIND_BEFORE_HOURS,
     citation="001 信用管理措施 §3",
+    rules=("001-credit-3-gm-beyond-credit-range",),
 )
 
 CREDIT_APPLICATION_CHAIN = ChainSpec(
@@ -91,11 +95,13 @@ OVER_LIMIT_CHAIN = ChainSpec(
             remind_before_hours=REMIND_BEFORE_HOURS,
             allow_return=False,
             citation="001 信用管理措施 §3",
+            rules=("001-credit-3-gm-delivery-beyond-limit",),
         ),
     ),
 )
 
 
+@enforces("001-credit-3-gm-beyond-credit-range")
 def credit_application_chain(limit: Decimal, ceiling: Decimal) -> ChainSpec:
     """The joint review and both leaders always; the GM too when the limit exceeds what the policy
     lets them grant for the customer's grade (001 §3; the grade feeds the ceiling, 001 §1)."""
@@ -112,6 +118,7 @@ def grade_on_file(grade: str | None) -> Grade:
     return Grade(grade) if grade is not None and grade in Grade.__members__ else Grade.C
 
 
+@enforces("000-13-analysis-within-grade")
 def analysis_grade_problem(analysed: Grade, on_file: Grade) -> str | None:
     """Why the reviewers' analysis may not set this grade (000 §13 核定客户信用等级 read with 001 §1
     and §3). Reading: grades are set by grading and approved by the business VP (001 §1), so the
@@ -165,6 +172,7 @@ class CreditPaper(BaseModel):
     valid_until: date | None = None
 
 
+@enforces("000-13-credit-papers")
 def credit_paper_problems(nature: OrganisationNature | None, papers: list[CreditPaper], today: date) -> list[str]:
     """Why an application's credit papers fall short of 000 §13 (由客户提供其组织性质、注册情况、财务报表
     等资信材料); empty when complete. Reading: at least one registration in force on `today` (with its
@@ -312,6 +320,7 @@ class CreditGrant(BaseModel):
     def granted_limit(self) -> Decimal:
         return self.analysis.limit if self.analysis else self.form.limit
 
+    @enforces("001-credit-3-gm-beyond-credit-range")
     def ceiling_problem(self) -> str | None:
         """Why this grant may not apply (001 §3): a limit above the ceiling of the grade on file
         (or of a lower analysed grade) that the GM did not approve; None when it may."""
@@ -323,6 +332,7 @@ class CreditGrant(BaseModel):
             f"{self.form.grade} on file: beyond the credit range, the GM approves (001 §3)"
         )
 
+    @enforces("000-13-collateral")
     def granted_collateral(self) -> str | None:
         """The security the analysis requires; else what the customer offered (000 §13)."""
         required = self.analysis.security_text() if self.analysis else None

@@ -22,6 +22,7 @@ from domain.credit_application import GM_SPECIAL_AGREEMENT
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 # The payment record of the form covers this many months before the review (001 信用审核: twice a
@@ -84,6 +85,7 @@ class AssessmentRequest(BaseModel):
     ceiling: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
 
 
+@enforces("001-credit-3-gm-beyond-credit-range")
 def needs_general_manager(assessment: AssessmentIn, ceiling: Decimal | None) -> bool:
     """001 §3: a limit raised above what the policy lets the leaders grant for the grade is a special
     agreement beyond the credit range — the general manager approves it, as for an application."""
@@ -260,6 +262,7 @@ CREDIT_REVIEW_CHAIN = ChainSpec(
             remind_before_hours=REMIND_BEFORE_HOURS,
             escalate_to=(Role.marketing_manager,),
             citation="001 信用审核",
+            rules=("001-credit-review-form",),
         ),
         StepSpec(
             key="approval",
@@ -270,6 +273,7 @@ CREDIT_REVIEW_CHAIN = ChainSpec(
             remind_before_hours=REMIND_BEFORE_HOURS,
             escalate_to=(Role.general_manager,),
             citation="000 §13",
+            rules=("000-13-leaders-approve",),
         ),
     ),
 )

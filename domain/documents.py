@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 
@@ -106,6 +107,7 @@ class Document(BaseModel):
     original: bool = False
 
 
+@enforces("000-6-delegate-power-of-attorney", "000-6-stamped-copies", "000-7-stamped-copies", "000-8-stamped-copies")
 def document_problems(
     documents: Iterable[Document],
     required: Iterable[DocumentType],

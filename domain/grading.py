@@ -19,6 +19,7 @@ from domain.approvals import ChainSpec, StepSpec
 from domain.china_time import ChinaTime
 from domain.models import Actor
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 
@@ -100,6 +101,7 @@ Score = Decimal
 Scores = dict[Indicator, Decimal]
 
 
+@enforces("001-1-four-indicators")
 class ScoreSheetIn(BaseModel):
     """The marketing manager's score sheet: every indicator 0-100 (001 §1)."""
 
@@ -139,6 +141,7 @@ def weighted_total(scores: Scores, weights: Weights) -> Decimal:
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@enforces("001-1-grades-a-b-c")
 def grade_for(total: Decimal, thresholds: Thresholds) -> Grade:
     if total >= thresholds.A:
         return Grade.A
@@ -169,6 +172,7 @@ def grading_clock_id(credit_code: str) -> str:
     return f"grading-clock-{credit_code}"
 
 
+@enforces("001-1-scored-after-trade")
 def first_grading_day(created: date) -> date:
     """001 §1: grade C for the whole first year; the first grading opens on the anniversary
     (29 February counts to 1 March)."""
@@ -178,6 +182,7 @@ def first_grading_day(created: date) -> date:
         return date(created.year + 1, 3, 1)
 
 
+@enforces("001-1-new-customer-is-c")
 def first_year_problem(trading_since: date, on: date) -> str | None:
     """001 §1 (P6 "new customers are graded C for their whole first year"): why a customer trading
     since `trading_since` may not be graded on `on`; None once a full year of trade has passed.
@@ -192,6 +197,7 @@ def first_year_problem(trading_since: date, on: date) -> str | None:
     )
 
 
+@enforces("001-1-year-end-regrading")
 def next_year_end_grading_day(opened_on: date) -> date:
     """P6 "re-reviewed at year end": the round after one opened on `opened_on` opens on 1 December,
     at least five months later (P6: scored after 6-12 months of trade). ASSUMPTION: the seed names
@@ -217,12 +223,14 @@ GRADING_CHAIN = ChainSpec(
             role=Role.marketing_manager,
             allow_return=False,
             citation="001 §1",
+            rules=("001-1-manager-scores",),
         ),
         StepSpec(
             key="vp_approval",
             title="业务副总审批 Business VP approves the grade",
             role=Role.business_vp,
             citation="001 §1",
+            rules=("001-1-vp-approves-grade",),
         ),
     ),
 )

@@ -83,6 +83,7 @@ RATIFICATION_CHAIN = ChainSpec(
             remind_before_hours=REMIND_BEFORE_HOURS,
             allow_return=False,
             citation="001 信用管理措施 §3",
+            rules=("001-credit-3-gm-ratifies-import",),
         ),
     ),
 )

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 ZERO = Decimal("0.00")
@@ -48,6 +49,7 @@ def balance(entries: Iterable[tuple[LedgerKind, Decimal]]) -> Decimal:
     return sum((signed(kind, amount) for kind, amount in entries), ZERO)
 
 
+@enforces("000-9-payment-before-goods")
 def draw_problem(confirmed: Decimal, amount: Decimal, credit_limit: Decimal = ZERO) -> str | None:
     """Why a draw of `amount` is refused against the confirmed balance; None when it may go ahead."""
     available = confirmed + credit_limit

@@ -18,6 +18,7 @@ from domain.china_time import ChinaTime
 from domain.credit_code import credit_code_problem
 from domain.documents import Document, RequiredDocuments
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.taxpayer import TaxpayerCheck
 from domain.text import Fitted, Int32, StoredText, Username
 
@@ -66,6 +67,7 @@ ONBOARDING_KINDS: frozenset[CustomerKind] = frozenset(
 )
 
 
+@enforces("000-6-allocation-customers")
 def onboarding_kind_problem(kind: CustomerKind) -> str | None:
     """Why onboarding cannot take a customer of this kind (000 §6 (一)); None when it can."""
     if kind in ONBOARDING_KINDS:

@@ -39,12 +39,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.approvals import ChainSpec, StepSpec
+from domain.approvals import ChainSpec, StepSpec, VersionRef
 from domain.credit import CreditPolicyIn
 from domain.documents import OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
+from domain.rulebook import enforces
+from domain.step_deadlines import CITATION as STEP_DEADLINES_CITATION
+from domain.step_deadlines import StepDeadlinesIn, declare
 
 PROCESS_TYPE = "rule_change"
 CITATION = "001 信用管理措施 §1-§2; 001 §1"
@@ -54,12 +57,14 @@ class RuleKind(StrEnum):
     credit_policy = "credit_policy"  # 001 信用管理措施 §1-§2, 信用审核
     grading_rule = "grading_rule"  # 001 §1 weights and thresholds
     onboarding_documents = "onboarding_documents"  # 000 §6 the documents an applicant shows
+    step_deadlines = "step_deadlines"  # a chain's step deadlines (issue 21 §3; domain/step_deadlines.py)
 
 
 RULE_CITATION: dict[RuleKind, str] = {
     RuleKind.credit_policy: "001 信用管理措施 §1-§2",
     RuleKind.grading_rule: "001 §1",
     RuleKind.onboarding_documents: "000 §6",
+    RuleKind.step_deadlines: STEP_DEADLINES_CITATION,
 }
 
 # Who may draft a change: the marketing manager, whose department keeps both rules (001 §1,
@@ -95,13 +100,16 @@ RULE_CHANGE_CHAIN = ChainSpec(
         ),
     ),
 )
+declare((RULE_CHANGE_CHAIN,))  # its own steps' deadlines are a versioned rule too
 
 
+@enforces("001-credit-3-vp-sets-credit-system", "001-credit-3-gm-approves-credit-system")
 class CreditPolicyChange(BaseModel):
     rule: Literal[RuleKind.credit_policy] = RuleKind.credit_policy
     payload: CreditPolicyIn
 
 
+@enforces("001-1-grading-rule-yearly-review")
 class GradingRuleChange(BaseModel):
     rule: Literal[RuleKind.grading_rule] = RuleKind.grading_rule
     payload: GradingConfigIn
@@ -112,7 +120,12 @@ class OnboardingDocumentsChange(BaseModel):
     payload: OnboardingDocumentsIn
 
 
-AnyRuleChange = CreditPolicyChange | GradingRuleChange | OnboardingDocumentsChange
+class StepDeadlinesChange(BaseModel):
+    rule: Literal[RuleKind.step_deadlines] = RuleKind.step_deadlines
+    payload: StepDeadlinesIn
+
+
+AnyRuleChange = CreditPolicyChange | GradingRuleChange | OnboardingDocumentsChange | StepDeadlinesChange
 RuleChangeIn = Annotated[AnyRuleChange, Field(discriminator="rule")]
 
 
@@ -124,12 +137,10 @@ class RuleChangeInput(ApprovalInput):
     change: RuleChangeIn
 
 
-class RuleVersionRef(BaseModel):
+class RuleVersionRef(VersionRef):
     """A version of a rule, as a process that applies it names it."""
 
     rule: RuleKind
-    version: int
-    effective_from: date | None = None  # None: named by a form that carries only the number
 
 
 class RuleApproval(BaseModel):

@@ -14,17 +14,19 @@ the suite starts with a rule nobody can look up. Tests name the rule they prove 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
 CATALOGUE = Path(__file__).with_name("rules.toml")
+MATRIX = Path(__file__).resolve().parent.parent / "docs" / "traceability.json"  # scripts/traceability.py
 RULE_ID = re.compile(r"^[0-9]{3}-[0-9a-z]+(-[0-9a-z]+)*$")  # the seed, the article, a few words
 
 T = TypeVar("T")
@@ -101,3 +103,77 @@ def enforces(*ids: str) -> Callable[[T], T]:
         return target
 
     return name
+
+
+# --- the matrix and the live evidence (issue 21 §2-§3) ------------------------------------------------
+
+
+class RuleTest(BaseModel):
+    """A test that names the rule, with its result in the run that generated the matrix."""
+
+    test: str
+    result: str
+
+
+class Trace(BaseModel):
+    """Where a rule is enforced and which tests prove it, as `make matrix` last generated them."""
+
+    enforced_in: list[str] = Field(default_factory=list)
+    tests: list[RuleTest] = Field(default_factory=list)
+
+
+def matrix(path: Path = MATRIX) -> dict[str, Trace]:
+    """The generated matrix (docs/traceability.json) by rule id; a missing file: no test known yet."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {row["id"]: Trace.model_validate(row) for row in raw.get("rules", [])}
+
+
+def trace_of(rule_id: str, traces: Mapping[str, Trace]) -> Trace:
+    """The matrix's trace of a rule; a rule the matrix does not know yet shows where the code running
+    now enforces it (ENFORCERS) and no test."""
+    return traces.get(rule_id) or Trace(enforced_in=list(ENFORCERS.get(rule_id, [])))
+
+
+def select_rules(
+    rules: Iterable[Rule], kind: RuleKind | None = None, article: str | None = None, q: str | None = None
+) -> list[Rule]:
+    """The catalogue narrowed: by kind, by article prefix ("000 §6" finds "000 §6 (一)"), and by a
+    text that the id, the Chinese text or the English gloss contains (case-insensitive)."""
+    needle = (q or "").strip().casefold()
+    return [
+        rule
+        for rule in rules
+        if (kind is None or rule.kind is kind)
+        and (not article or rule.article.startswith(article))
+        and (not needle or any(needle in field.casefold() for field in (rule.id, rule.text, rule.gloss)))
+    ]
+
+
+class Application(BaseModel):
+    """A rule applied by one audit row: named by a step's decision, or a pinned version of a rule."""
+
+    rule_id: str
+    version: int | None = None
+
+
+def applications(details: Mapping[str, Any]) -> list[Application]:
+    """The rules an audit row's details show applied: the rules a step's decision names (`rules`),
+    and a pinned version (`rule`, written by a `rule` audit entry) under every catalogue rule whose
+    `versioned` is that rule kind. Reading chosen: a pinned version is evidence of every rule it
+    versions, since the process runs under that version to its end (新老划断, issue 21 §3)."""
+    found = [Application(rule_id=rule_id) for rule_id in details.get("rules") or [] if isinstance(rule_id, str)]
+    pinned = details.get("rule")
+    if isinstance(pinned, Mapping) and pinned.get("rule"):
+        version = pinned.get("version")
+        found += [
+            Application(rule_id=rule.id, version=version if isinstance(version, int) else None)
+            for rule in catalogue().values()
+            if rule.versioned == pinned["rule"]
+        ]
+    once: dict[str, Application] = {}
+    for applied in found:  # a rule both named and pinned in one row is indexed once, named first
+        once.setdefault(applied.rule_id, applied)
+    return list(once.values())

@@ -17,6 +17,7 @@ from enum import StrEnum
 from domain.approvals import ChainSpec, StepSpec
 from domain.documents import Document, DocumentType, document_problems
 from domain.roles import Role
+from domain.rulebook import enforces
 
 PROCESS_TYPE = "external_trade"
 
@@ -81,6 +82,7 @@ def _excludes(clause: str, at: int) -> bool:
     return "除" in before and "外" in after
 
 
+@enforces("000-7-naphtha-scope")
 def scope_allows_naphtha(business_scope: str | None) -> bool:
     """000 §7 (四) item 8: the business licence's scope "明确允许经营石脑油". Read strictly: some clause
     names naphtha and no word of that clause excludes it, so "危险化学品经营(不含石脑油)" or
@@ -94,6 +96,7 @@ def scope_allows_naphtha(business_scope: str | None) -> bool:
     return False
 
 
+@enforces("000-7-documents", "000-7-fuel-oil-approval")
 def required_documents(products: Iterable[Product]) -> tuple[DocumentType, ...]:
     """000 §7 (四): items 1-6, plus item 7 (provincial fuel-oil approval) for fuel-oil partners."""
     extra = (DocumentType.fuel_oil_approval,) if Product.fuel_oil in set(products) else ()
@@ -114,6 +117,7 @@ def partner_problems(
     return problems
 
 
+@enforces("000-7-state-owned-first")
 def rank_key(direction: TradeDirection, preferred: bool, amount: Decimal, first_at: datetime) -> tuple[object, ...]:
     """Default ranking: state-owned/controlled bidders first (000 §7 (二)), then the better price
     for us (lowest when buying, highest when selling), then who bid first."""
@@ -154,6 +158,7 @@ PARTNER_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=MARKETING_LADDER,
             citation="000 §7 (四)",
+            rules=("000-7-chain", "000-7-marketing-screens", "000-7-documents", "000-5-marketing-credit-investigation"),
         ),
         StepSpec(
             key="vp_review",
@@ -163,6 +168,7 @@ PARTNER_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEADER_LADDER,
             citation="000 §7 (四)",
+            rules=("000-7-chain",),
         ),
         StepSpec(
             key="leadership_meeting",
@@ -172,6 +178,7 @@ PARTNER_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEADER_LADDER,
             citation="000 §7 (四)",
+            rules=("000-7-chain", "000-7-business-after-meeting"),
         ),
     ),
 )
@@ -192,6 +199,7 @@ AWARD_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEADER_LADDER,
             citation="000 §7 (五)",
+            rules=("000-7-award-by-procedure",),
         ),
     ),
 )
@@ -209,6 +217,7 @@ CONTRACT_REVIEW_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEGAL_LADDER,
             citation="003 §5",
+            rules=("003-5-legal-review-before-signing",),
         ),
     ),
 )
@@ -227,6 +236,7 @@ PAYMENT_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=FINANCE_LADDER,
             citation="000 §7 (八)",
+            rules=("000-7-payment-chain",),
         ),
         StepSpec(
             key="division_leader_approval",
@@ -236,6 +246,7 @@ PAYMENT_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEADER_LADDER,
             citation="000 §7 (八)",
+            rules=("000-7-payment-chain",),
         ),
         StepSpec(
             key="chief_accountant_approval",
@@ -245,6 +256,7 @@ PAYMENT_CHAIN = ChainSpec(
             due_working_days=TRADE_STEP_WORKING_DAYS,
             escalate_to=LEADER_LADDER,
             citation="000 §7 (八)",
+            rules=("000-7-payment-chain",),
         ),
     ),
 )

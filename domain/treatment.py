@@ -20,6 +20,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.grading import Grade
+from domain.rulebook import enforces
 
 
 class PriceTier(StrEnum):
@@ -76,6 +77,7 @@ def treatment_for(grade: str) -> Treatment:
     return TREATMENT_BY_GRADE[Grade(grade) if grade in Grade.__members__ else Grade.C]
 
 
+@enforces("000-11-shortage-priority")
 def supply_priority(grade: str) -> int:
     """000 §11: in a resource shortage higher grades are supplied first — sort customers by this
     (A before B before C; an unknown grade last)."""

@@ -17,6 +17,7 @@ from domain.documents import (
     DocumentType,
 )
 from domain.models import Actor, CustomerData, CustomerKind
+from domain.rulebook import enforces
 from domain.text import StoredText
 
 
@@ -81,6 +82,7 @@ DEPOT_KINDS = (CustomerKind.depot_social, CustomerKind.depot_station)
 STATION_KINDS = (CustomerKind.station_prepaid,)
 
 
+@enforces("000-8-social-documents", "000-8-station-documents", "000-9-vat-documents")
 def required_documents(application: UnitCustomerApplication) -> tuple[DocumentType, ...]:
     """000 §8 (一) social customers, §8 (二) stations buying at a depot, §9 (二) VAT-invoice customers;
     an ordinary prepaid station customer (§9 (一)) shows none."""
@@ -92,6 +94,7 @@ def required_documents(application: UnitCustomerApplication) -> tuple[DocumentTy
     return STATION_VAT_REQUIRED if application.vat_invoice is not None else ()
 
 
+@enforces("000-8-taxpayer-check", "000-8-no-business-without-taxpayer")
 def taxpayer_check_problems(application: UnitCustomerApplication, now: datetime) -> list[str]:
     """000 §8 (一): "向国税局查询是否为一般纳税人, 如果没有纳税资格则不予开展业务".
 

@@ -42,6 +42,7 @@ VAT_INVOICE_CHAIN = ChainSpec(
             role=Role.finance_reviewer,
             allow_return=False,
             citation="000 §9 (三)",
+            rules=("000-9-invoice-certificate-form", "000-9-invoice-register"),
         ),
     ),
 )

@@ -26,7 +26,7 @@ from scripts.temporal_dev import SQLITE_PRAGMAS, temporal_cli
 from search_attributes import ensure_search_attributes
 from temporal_client import DATA_CONVERTER
 
-pytest_plugins = ["tests.rule_plugin"]  # which rule each test proves (issue 21 §2)
+pytest_plugins = ["tests.rule_plugin", "pytester"]  # which rule each test proves (issue 21 §2)
 
 BIN = Path(sys.executable).parent
 _exit_status = 0

@@ -353,6 +353,15 @@ STORED_IN: dict[str, Any] = {
     "OnboardingDocumentsIn.effective_from": c["onboarding_document_lists"].effective_from,
     "OnboardingDocumentsIn.documents": c["onboarding_document_lists"].documents,
     "OnboardingDocumentsIn.reason": c["onboarding_document_lists"].reason,
+    # step deadlines as a versioned rule (issue 21 §3)
+    "StepDeadlinesChange.rule": IN_HISTORY,
+    "StepDeadlinesChange.payload": NESTED,
+    "StepDeadlinesIn.effective_from": c["step_deadline_versions"].effective_from,
+    "StepDeadlinesIn.process_type": c["step_deadline_versions"].process_type,
+    "StepDeadlinesIn.steps": c["step_deadline_versions"].steps,
+    "StepDeadlinesIn.reason": c["step_deadline_versions"].reason,
+    "StepTiming.due_working_days": c["step_deadline_versions"].steps,
+    "StepTiming.remind_before_hours": c["step_deadline_versions"].steps,
 }
 
 

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.repair import RepairOutcome, RepairRequest
     from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
+    from domain.rulebook import enforces
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Lane
 
@@ -511,6 +512,7 @@ class ApprovalChain:
                 return run, seat
         raise refuse(f"task {task_id} is not open in this process")
 
+    @enforces("000-4-unified-tiered")
     def _in_unit(self, spec: TaskSpec, actor: Actor) -> bool:
         """000 §5: a unit-scoped task is for holders in its unit (or, if declared, the units above)."""
         if spec.unit is None:
@@ -541,6 +543,7 @@ class ApprovalChain:
         if spec.claimed_by is not None and spec.claimed_by != actor.username:
             raise refuse(f"task {spec.task_id} is claimed by {spec.claimed_by}")
 
+    @enforces("000-6-distinct-signers")
     def _require_not_twice(self, username: str, run: StepRun, who: str = "") -> None:
         """One person never decides two steps of the same process, nor two seats of one step; the
         same step again (after a return or a resubmission) is theirs to decide again."""
@@ -637,6 +640,8 @@ class ApprovalChain:
             return record
         seat.decision = record
         self.decisions.append(record)
+        if run.step.rules:
+            self.kernel.outbox.name_rules(spec.task_id, run.step.rules)
         self._close(seat, "done", record)
         result = self._step_result(run, record, request.return_to)
         if result is None:  # a countersign still waiting for other seats

@@ -22,6 +22,7 @@ from temporalio.worker import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    from domain.approvals import ChainSpec
     from domain.audit import AuditEntry, AuditKind
     from workflows.kernel import Kernel
 
@@ -38,7 +39,9 @@ class _AuditInbound(WorkflowInboundInterceptor):
         super().__init__(next)
         self._seq = 0  # advances in replay exactly as it did the first time
 
-    def _record(self, kind: AuditKind, name: str, args: Any) -> AuditEntry | None:
+    def _record(
+        self, kind: AuditKind, name: str, args: Any, payload: dict[str, Any] | None = None
+    ) -> AuditEntry | None:
         kernel = Kernel.running()
         if kernel is None:  # a workflow without a process (the monthly statistics)
             return None
@@ -51,14 +54,22 @@ class _AuditInbound(WorkflowInboundInterceptor):
             at=workflow.now(),
             kind=kind,
             name=name,
-            payload=_payload(args),
+            payload=_payload(args) if payload is None else payload,
         )
         kernel.outbox.audit.append(entry)
         return entry
 
     async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
         self._record("start", "submitted", input.args)
+        self._name_rule_versions(input.args)
         return await super().execute_workflow(input)
+
+    def _name_rule_versions(self, args: Any) -> None:
+        """新老划断 (issue 21 §3): the rule versions pinned into the process's chain at its start
+        (api/starts.py) are named in its history with its first moment, for every workflow alike."""
+        chain = getattr(args[0], "chain", None) if args else None
+        for ref in chain.rule_versions if isinstance(chain, ChainSpec) else ():
+            self._record("rule", ref.rule, None, ref.model_dump(mode="json"))
 
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
         if input.update in READ_ONLY_UPDATES:

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.credit import collection_workflow_id
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
+    from domain.rulebook import enforces
     from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, write
     from workflows.kernel import Kernel, Outbox
 
@@ -45,6 +46,7 @@ PAGE = 200
 CHILDREN_PER_RUN = 1000  # then continue-as-new: the round's history stays small
 
 
+@enforces("000-13-collected-by-month-end")
 @workflow.defn(name="CreditCollectionRound")
 class CreditCollectionRoundWorkflow:
     """One collection per credit customer owing money, on the last working day of the month only."""

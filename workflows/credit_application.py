@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
     from domain.rule_change import RuleKind, RuleVersionRef
+    from domain.step_deadlines import carried
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import PINNED, name_rule, pin_rule
@@ -122,9 +123,13 @@ class CreditApplicationWorkflow(SingleChainHost):
         await self.kernel.stored(lambda: store(CreditApplicationStore.grant_credit, grant))
 
     def _replan(self, limit: Decimal, ceiling: Decimal) -> None:
-        """The GM step is in the chain exactly when the limit is above the ceiling (001 §3)."""
-        chain = credit_application_chain(limit, ceiling).model_copy(
-            update={"process_type": self.approvals.chain.process_type}
+        """The GM step is in the chain exactly when the limit is above the ceiling (001 §3); the
+        step deadlines pinned at the start stay (domain/step_deadlines.py)."""
+        chain = carried(
+            credit_application_chain(limit, ceiling).model_copy(
+                update={"process_type": self.approvals.chain.process_type}
+            ),
+            self.approvals.chain,
         )
         self.approvals.chain = chain
         self.approvals.plan = list(chain.steps)

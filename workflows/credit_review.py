@@ -46,6 +46,8 @@ with workflow.unsafe.imports_passed_through():
         risk_key,
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
+    from domain.rulebook import enforces
+    from domain.step_deadlines import carried
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
     from workflows.kernel import Kernel, Outbox
 
@@ -73,6 +75,7 @@ async def start_reviews(reviews: list[CreditReviewInput]) -> int:
     return sum(await asyncio.gather(*(start_review(r) for r in reviews)))
 
 
+@enforces("001-credit-review-twice-a-year")
 @workflow.defn(name="CreditReviewRound")
 class CreditReviewRoundWorkflow:
     """001 信用审核 每年两次: one review per credit customer, keyed by the half year (2027H1)."""
@@ -91,6 +94,7 @@ class CreditReviewRoundWorkflow:
         return opened
 
 
+@enforces("003-6-risk-assessment")
 @workflow.defn(name="CreditRiskSweep")
 class CreditRiskSweepWorkflow:
     """Daily (003 §6): the risk of every credit customer recomputed for the day (turning high blocks
@@ -222,8 +226,8 @@ class CreditReviewWorkflow(SingleChainHost):
         self.assessed_by = request.actor.username
         self.assessed_at = workflow.now()
         if needs_general_manager(request.assessment, request.ceiling):  # only a raise (new): no replay differs
-            self.approvals.chain = CREDIT_REVIEW_GM_CHAIN
-            self.approvals.plan = list(CREDIT_REVIEW_GM_CHAIN.steps)
+            self.approvals.chain = carried(CREDIT_REVIEW_GM_CHAIN, self.approvals.chain)  # deadlines as pinned
+            self.approvals.plan = list(self.approvals.chain.steps)
         self.kernel.main.move()
         await self.approvals.decide(decision)
         await self.kernel.rested()

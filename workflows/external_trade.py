@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TaskSpec,
     )
     from domain.roles import ROLE_TITLES, Role
+    from domain.rulebook import enforces
     from domain.trade import (
         AWARD_CHAIN,
         CONTRACT_REVIEW_CHAIN,
@@ -162,6 +163,7 @@ class ExternalTradeWorkflow(ApprovalHost):
     async def run(self, start: TradeInput) -> TradeView:
         return await self.kernel.guard(self._run(start))
 
+    @enforces("000-7-business-after-meeting")
     async def _run(self, start: TradeInput) -> TradeView:
         if await self.partner.run() is Outcome.approve:  # 000 §7 (四): "通过后方可开展业务"
             await self._deal()
@@ -171,6 +173,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.view()
 
+    @enforces("000-7-customer-after-award")
     async def _deal(self) -> None:
         self.stage = TradeStage.tender_opening
         await self._await_work("open_tender", "发布招标条件 Open the tender", MARKETING_ROLES)
@@ -206,6 +209,7 @@ class ExternalTradeWorkflow(ApprovalHost):
                 self._end(ProcessStatus.withdrawn, TradeStage.cancelled)
                 return None
 
+    @enforces("000-7-three-bidders")
     async def _bidding(self, tender: Tender) -> None:
         """Bids are taken until the deadline, a durable timer; then the tender closes on its own."""
         self.stage = TradeStage.bidding
@@ -252,6 +256,7 @@ class ExternalTradeWorkflow(ApprovalHost):
                 return False
             chain.round += 1
 
+    @enforces("000-7-award-by-procedure")
     async def _winner_reviewed(self, tender: Tender) -> bool:
         """000 §7 (四): only a partner who passed the credit review (marketing → business VP →
         leadership meeting) may be awarded; the top-ranked bidder who has not gets it now."""
@@ -303,6 +308,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         )
         self.customer_id = await self.kernel.stored(lambda: store(TradeStore.create_trade_customer, creation))
 
+    @enforces("000-7-finance-pays-and-settles")
     async def _run_payment(self, payment: Payment, chain: ApprovalChain, lane: Lane) -> None:
         """000 §7 (八): form → finance audit → division leader → chief accountant → paid → settled."""
         outcome = await chain.run()
@@ -619,6 +625,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         self._check_bid(request)
         self._require_credit_file(self.tenders[-1], request.bid)
 
+    @enforces("000-7-tender-published")
     def _check_bid(self, request: BidRequest) -> None:
         self._require_running()
         tender = self.tenders[-1] if self.tenders else None
@@ -744,6 +751,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         )
 
     @record_title_transfer.validator
+    @enforces("000-7-title-transfer")
     def validate_record_title_transfer(self, request: TitleTransferRequest) -> None:
         self._require_work("title_transfer", request.actor, "recording the title transfer")
         self._not_future(request.certificate.signed_on, "signed_on")
@@ -778,6 +786,7 @@ class ExternalTradeWorkflow(ApprovalHost):
         return self.view()
 
     @file_payment.validator
+    @enforces("000-7-payment-form")
     def validate_file_payment(self, request: PaymentFormRequest) -> None:
         self._require_running()
         if self.stage is not TradeStage.payment:

@@ -46,6 +46,14 @@ class Outbox:
     def close(self, closure: TaskClosure) -> None:
         self.closed.append(closure)
 
+    def name_rules(self, task_id: str, rules: tuple[str, ...]) -> None:
+        """The rules a decision on `task_id` applied, named on that update's audit entry (issue 21
+        §3): a payload field, no command, so saved histories replay."""
+        for entry in reversed(self.audit):
+            if entry.kind == "update" and entry.payload.get("task_id") == task_id:
+                entry.rules = list(rules)
+                return
+
     def as_fields(self) -> dict[str, Any]:
         """The outbox as the fields of a `ProcessSync` (and the syncs that extend it)."""
         return {

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         onboarding_kind_problem,
     )
     from domain.rule_change import documents_ref
+    from domain.rulebook import enforces
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import name_rule
@@ -68,6 +69,7 @@ class OnboardingWorkflow(SingleChainHost):
     async def run(self, start: OnboardingInput) -> ProcessView:
         return await self.kernel.guard(self._run(start))
 
+    @enforces("000-6-customer-after-gm-approval")
     async def _run(self, start: OnboardingInput) -> ProcessView:
         if start.required is not None:  # absent in processes filed before the list was versioned
             name_rule(self.kernel, documents_ref(start.required))
@@ -98,6 +100,7 @@ class OnboardingWorkflow(SingleChainHost):
         return view
 
     @decide.validator
+    @enforces("000-6-customer-after-gm-approval")
     def validate_sign_off(self, request: DecisionRequest) -> None:
         """The chain's checks, then 000 §6 once more at the sign-off: the approval that completes the
         chain creates the customer, so every required document must still be in force that China day
@@ -132,6 +135,7 @@ class OnboardingWorkflow(SingleChainHost):
         return self.view()
 
     @resubmit.validator
+    @enforces("000-6-documents")
     def validate_resubmit(self, request: ResubmitRequest) -> None:
         """Only the applicant corrects a returned application, and only into a complete one of a kind
         onboarding is for (000 §6). The rules on the application itself sit in the validator only,

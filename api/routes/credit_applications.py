@@ -45,6 +45,7 @@ from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import APPLICANT_ROLES, Role
 from domain.rule_change import RuleKind
+from domain.rulebook import enforces
 
 router = APIRouter(tags=["credit"])
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -55,6 +56,7 @@ Applicant = Depends(require_any_role(*APPLICANT_ROLES))
 OPEN = "open"
 
 
+@enforces("000-13-named-collector")
 async def _checked_form(
     session: AsyncSession, actor: Actor, body: CreditApplicationIn, pinned: int | None = None
 ) -> tuple[Customer, CreditApplicationForm]:

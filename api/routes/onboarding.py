@@ -29,6 +29,7 @@ from domain.models import (
     onboarding_kind_problem,
 )
 from domain.roles import APPLICANT_ROLES
+from domain.rulebook import enforces
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding"])
 Applicant = Depends(require_any_role(*APPLICANT_ROLES))
@@ -39,6 +40,7 @@ def onboarding_workflow_id(credit_code: str) -> str:
     return f"onboarding-{credit_code}"
 
 
+@enforces("000-6-documents")
 def _check_documents(application: OnboardingApplication, required: RequiredDocuments | None) -> None:
     """The kind onboarding is for (000 §6 (一)) and the documents of the list `required` (000 §6
     (三); None: the nine declared, for a process started before the list was versioned). Each

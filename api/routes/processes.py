@@ -106,7 +106,7 @@ async def get_process_detail(process_id: str, viewer: CurrentViewer, session: Se
     return ProcessDetailOut(
         **ProcessOut.model_validate(process).model_dump(),
         open_tasks=[TaskOut.model_validate(t) for t in tasks],
-        rules_applied=await pinned_versions(session, process_id),
+        rule_versions=await pinned_versions(session, process_id),
     )
 
 

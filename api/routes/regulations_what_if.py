@@ -34,7 +34,8 @@ async def regulations_what_if(body: RuleChangeIn, session: SessionDep, actor: Ac
     """The reach of a candidate change (the body of `POST /rule-changes`) if it applied from its date:
     for `onboarding_documents` every open onboarding and the documents of the candidate list it
     lacks; for `credit_policy` the customers and open applications above its ceilings or term; for
-    `grading_rule` the customers its weights and thresholds would grade otherwise. Nothing is
+    `grading_rule` the customers its weights and thresholds would grade otherwise; for
+    `step_deadlines` the open processes of its type already past a candidate deadline. Nothing is
     written and no process is started; a candidate that could not be drafted is refused (422)."""
     refusal = draft_refusal(body, datetime.now(CHINA).date())
     if refusal is not None:

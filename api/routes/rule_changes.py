@@ -10,14 +10,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.rule_store import TABLES
+from activities.rule_store import TABLES, step_deadlines_in_force
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
-from api.errors import Invalid
+from api.errors import Invalid, NotFound
 from api.idempotency import idempotent
 from api.params import Offset
 from api.schemas import ProcessStateOut
@@ -39,6 +39,7 @@ from domain.rule_change import (
     rule_change_workflow_id,
     rule_of,
 )
+from domain.step_deadlines import DECLARED_STEPS, StepTiming, undeclared
 
 router = APIRouter(tags=["rules"])
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -54,8 +55,8 @@ class RuleChangeOut(ProcessStateOut, RuleChangeView):
 async def draft_rule_change(
     body: RuleChangeIn, request: Request, temporal: TemporalDep, actor: Actor = Drafter
 ) -> RuleChangeOut:
-    """Draft a new version of a rule (`rule`: `credit_policy` | `grading_rule`, `payload`: that rule's
-    own model, with its `effective_from` and `reason`). Nothing changes until the business VP and
+    """Draft a new version of a rule (`rule`: `credit_policy` | `grading_rule` | `step_deadlines`,
+    `payload`: that rule's own model, with its `effective_from` and `reason`). Nothing changes until the business VP and
     then the general manager approve; the version is in force from its date, or from the day of
     approval if that date has passed. The drafter cannot sit on their own change (403)."""
     refusal = draft_refusal(body, datetime.now(CHINA).date())
@@ -125,3 +126,40 @@ async def list_rule_changes(
             )
         )
     return items
+
+
+class StepDeadlinesOut(BaseModel):
+    """The step deadlines a process of `process_type` started on `on` runs under (issue 21 §3)."""
+
+    process_type: str
+    on: date
+    version: int | None = Field(description="None: no version yet, the chain as declared and configured")
+    effective_from: date | None = None
+    steps: dict[str, StepTiming] = Field(
+        default_factory=dict, description="the steps the version times; the others as declared"
+    )
+
+
+@router.get("/step-deadlines/{process_type}", response_model=StepDeadlinesOut)
+async def read_step_deadlines(
+    session: SessionDep,
+    actor: CurrentActor,
+    process_type: Annotated[str, Path(max_length=40)],
+    on: Annotated[date | None, Query(description="the China day whose version is wanted; default today")] = None,
+) -> StepDeadlinesOut:
+    """The version of a declared chain's step deadlines in force on `on` (changed through
+    `POST /rule-changes`, `rule: step_deadlines`); read by everyone, like the other rules. 404 for a
+    process type no declared chain has."""
+    if process_type not in DECLARED_STEPS:
+        raise NotFound(undeclared(process_type, ()) or process_type)
+    day = on or datetime.now(CHINA).date()
+    version = await step_deadlines_in_force(session, process_type, day)
+    if version is None:
+        return StepDeadlinesOut(process_type=process_type, on=day, version=None)
+    return StepDeadlinesOut(
+        process_type=process_type,
+        on=day,
+        version=version.version,
+        effective_from=version.effective_from,
+        steps=version.steps,
+    )

@@ -48,6 +48,7 @@ from domain.china_time import ChinaTime, china_day
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessStatus
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.trade import FINANCE_ROLES, MARKETING_ROLES, PROCESS_TYPE, partner_problems
 from domain.trade_models import (
     BidIn,
@@ -205,6 +206,7 @@ async def _check_co_handlers(session: SessionDep, application: TradeApplication)
     summary="File a partner's credit application (000 §7 (四))",
 )
 @idempotent
+@enforces("000-7-marketing-screens")
 async def apply(
     application: TradeApplication, request: Request, session: SessionDep, temporal: TemporalDep, actor: Marketing
 ) -> TradeView:
@@ -231,6 +233,7 @@ async def apply(
 
 
 @router.get("/trade", response_model=list[TradeDealOut], summary="List deals, state-owned/controlled partners first")
+@enforces("000-7-state-owned-first")
 async def list_deals(
     actor: CurrentActor,
     session: SessionDep,

@@ -43,6 +43,7 @@ from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessView
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.unit_customers import (
     DEPOT_KINDS,
     STATION_KINDS,
@@ -133,6 +134,7 @@ async def _start(
 
 @router.post("/depot-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
 @idempotent
+@enforces("000-8-depot-office-reviews")
 async def file_depot_customer(
     application: UnitCustomerApplication,
     request: Request,
@@ -159,6 +161,7 @@ async def file_depot_customer(
 
 @router.post("/station-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
 @idempotent
+@enforces("000-9-station-customers-prepaid", "000-9-vat-general-taxpayer")
 async def file_station_customer(
     application: UnitCustomerApplication,
     request: Request,

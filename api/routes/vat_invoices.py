@@ -32,6 +32,7 @@ from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessView
 from domain.roles import Role
+from domain.rulebook import enforces
 from domain.text import StoredText
 from domain.unit_customers import VatInvoiceInfo
 from domain.vat_invoices import (
@@ -78,6 +79,7 @@ class VatInvoiceOut(BaseModel):
     "/customers/{customer_id}/vat-invoices", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut
 )
 @idempotent
+@enforces("000-9-invoice-certificate-form")
 async def request_vat_invoice(
     customer_id: RowId,
     body: VatInvoiceRequest,

@@ -1,7 +1,7 @@
 """the onboarding document list as a versioned rule
 
 Revision ID: 0024
-Revises: 0023
+Revises: 0026
 Create Date: 2026-12-07 04:00:00
 
 Issue 21 §3: the documents an applicant for onboarding shows (000 §6) change like the credit policy
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

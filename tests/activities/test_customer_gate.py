@@ -108,6 +108,7 @@ def graded(customer_id: int, at: datetime) -> GradingApplied:
     )
 
 
+@pytest.mark.rule("001-1-new-customer-is-c")
 async def test_a_grade_applies_only_after_a_year_of_trade_and_to_an_active_customer(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -170,6 +171,7 @@ def over_limit(customer_id: int) -> LedgerEntry:
     return entry(customer_id, LedgerKind.delivery, "70.00")
 
 
+@pytest.mark.rule("000-13-payment-before-goods")
 async def test_the_gms_over_limit_approval_never_puts_a_prepaid_customer_on_credit(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -197,6 +199,7 @@ async def test_the_gms_over_limit_approval_never_puts_a_prepaid_customer_on_cred
     assert await store.book_approved_delivery(over_limit(on_credit))  # the 001 §3 ratification itself stands
 
 
+@pytest.mark.rule("001-credit-3-gm-ratifies-import", "003-6-high-risk-measures")
 async def test_the_gms_over_limit_approval_is_not_booked_while_credit_is_held_or_blocked(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -215,6 +218,7 @@ async def test_the_gms_over_limit_approval_is_not_booked_while_credit_is_held_or
     assert await store.book_approved_delivery(over_limit(customer_id))  # once the review decided
 
 
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_a_grant_above_the_grade_on_files_ceiling_applies_only_with_the_gm(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -419,6 +419,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/regulations/what-if"): Entry(
         RolesOnly(frozenset({"marketing_manager", "admin", "business_vp", "general_manager", "auditor"}))
     ),
+    ("GET", f"{P}/step-deadlines/{{process_type}}"): Entry(Anyone(), params={"process_type": "onboarding"}),
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
     # issue 20: a ledger entry is corrected by finance's reversing entry, never edited
     ("POST", f"{P}/customers/{{customer_id}}/ledger/{{entry_id}}/reversal"): Entry(
@@ -532,6 +533,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # the audit record (issue 10 §5): oversight only.
     ("GET", f"{P}/audit/verify"): Entry(RolesOnly(OVERSIGHT)),
     ("GET", f"{P}/audit/processes/{{process_id}}"): Entry(Reads("onboarding")),
+    # the rule catalogue (issue 21 §2): everyone reads it; its evidence is narrowed per reader (the feature tests).
+    ("GET", f"{P}/regulations/rules"): Entry(Anyone()),
+    ("GET", f"{P}/regulations/rules/{{rule_id}}"): Entry(Anyone(), params={"rule_id": "000-6-documents"}),
     ("GET", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"}))),
     ("POST", f"{P}/users"): Entry(RolesOnly(frozenset({"admin"})), lambda r: {"username": "x_matrix", "password": "x"}),
     ("GET", f"{P}/users/audit"): Entry(RolesOnly(OVERSIGHT)),
@@ -782,6 +786,7 @@ async def check(api: Api, route: tuple[str, str], recs: dict[str, Any], user: st
     return None
 
 
+@pytest.mark.rule("003-7-supervision-reads-everything", "000-4-unified-tiered")
 async def test_authorization_matrix(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     recs = await records(api, sessions)
     failures: list[str] = []

@@ -37,6 +37,7 @@ async def september_round(client: Client, task_queue: str) -> CollectionRoundRes
     )
 
 
+@pytest.mark.rule("000-13-collected-by-month-end")
 async def test_collector_is_refused_while_unpaid_then_receipts_close_the_task(
     api: Api, temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

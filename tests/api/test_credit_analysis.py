@@ -28,6 +28,7 @@ def analysis(grade: str, limit: str, **more: Any) -> dict[str, Any]:
     return {"grade": grade, "limit": limit, "reasoning": "近三年付款及时, 报表稳健"} | more
 
 
+@pytest.mark.rule("000-13-credit-papers")
 async def test_an_application_without_its_papers_is_refused_and_nothing_starts(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -50,6 +51,7 @@ async def test_an_application_without_its_papers_is_refused_and_nothing_starts(
         assert await session.get(CreditAccount, customer.customer_id) is None
 
 
+@pytest.mark.rule("000-13-joint-analysis", "000-13-collateral")
 async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_it(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -90,6 +92,7 @@ async def test_the_analysis_sets_grade_limit_and_security_and_the_grant_applies_
     assert {d["kind"] for d in decision["form"]["documents"]} == {"registration", "financial_statement"}
 
 
+@pytest.mark.rule("000-13-analysis-within-grade")
 async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -114,6 +117,7 @@ async def test_the_analysis_may_not_grade_a_customer_above_its_grade_on_file(
         assert await session.get(CreditAccount, customer.customer_id) is None
 
 
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_an_analysed_limit_above_its_grades_ceiling_goes_to_the_gm(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -158,6 +162,7 @@ async def _open_review(api: Api, customer_id: int) -> str:
     return str((await ok(opened, 201))["process_id"])
 
 
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_a_periodic_review_raises_a_limit_and_beyond_the_ceiling_the_gm_approves(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -53,6 +53,7 @@ async def analyse_jointly(api: Api, process_id: str, limit: str, grade: str = "C
     return answer
 
 
+@pytest.mark.rule("000-13-leaders-approve")
 async def test_an_application_approved_jointly_sets_the_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -90,6 +91,7 @@ async def test_an_application_approved_jointly_sets_the_limit(
     assert decision["process_id"] == process["process_id"]
 
 
+@pytest.mark.rule("001-credit-3-gm-beyond-credit-range")
 async def test_above_the_ceiling_the_gm_approves_and_a_rejection_leaves_prepaid(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -130,6 +132,7 @@ async def test_a_returned_application_is_corrected_and_resubmitted(
     assert (resubmitted.json()["status"], resubmitted.json()["current_step"]) == ("running", "joint_review")
 
 
+@pytest.mark.rule("000-13-named-collector")
 async def test_what_is_refused_before_anything_starts(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     customer = await new_customer(sessions)
     url = f"{P}/credit-applications"

@@ -36,6 +36,7 @@ async def post(api: Api, customer_id: int, user: str, body: dict[str, Any]) -> A
     return await api.post(f"{P}/customers/{customer_id}/ledger", user, json=body)
 
 
+@pytest.mark.rule("001-credit-3-gm-delivery-beyond-limit")
 async def test_receipts_reduce_outstanding_and_the_limit_holds(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -65,6 +66,7 @@ async def test_receipts_reduce_outstanding_and_the_limit_holds(
     assert [e["kind"] for e in second.json()["entries"]] == ["delivery"]
 
 
+@pytest.mark.rule("001-credit-3-gm-delivery-beyond-limit")
 async def test_the_general_manager_approves_a_delivery_beyond_the_limit(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -88,6 +90,7 @@ async def test_the_general_manager_approves_a_delivery_beyond_the_limit(
     assert len(rows) == 1 and rows[0].process_id is not None and rows[0].reference == "OVER-1"
 
 
+@pytest.mark.rule("000-13-payment-before-goods")
 async def test_a_prepaid_customer_pays_before_goods(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     """000 §13 坚持先款后货: no credit account, no delivery beyond the receipts."""
     customer_id = await make_credit_customer(sessions, unit="DEPOT-ZZ")
@@ -121,6 +124,7 @@ async def test_twenty_concurrent_postings_neither_lose_nor_overdraw(
     assert count == 15
 
 
+@pytest.mark.rule("003-6-risk-levels", "003-6-high-risk-measures")
 async def test_long_overdue_turns_high_and_blocks_credit(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     """003 §6: overdue past the policy's threshold — high risk, finance and marketing told, credit sales
     wait for the review (409 credit_blocked); the customer shows in the credit lists."""

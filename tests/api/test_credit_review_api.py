@@ -35,6 +35,7 @@ async def risk_review(api: Api, sessions: async_sessionmaker[AsyncSession], cust
     return view.process_id
 
 
+@pytest.mark.rule("003-6-high-risk-measures")
 async def test_a_customer_turning_high_is_blocked_until_its_review_is_approved(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -68,6 +68,7 @@ async def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
+@pytest.mark.rule("000-5-unit-keeps-own-customers")
 async def test_an_approved_card_change_shows_old_and_new_in_the_log_and_the_card(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -79,6 +79,7 @@ async def started(response: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+@pytest.mark.rule("000-8-no-business-without-taxpayer")
 async def test_a_non_general_taxpayer_is_refused_at_the_depot(api: Api) -> None:
     """000 §8 (一): 如果没有纳税资格则不予开展业务 — the application ends there, with the reason."""
     for flag in (False, None):
@@ -90,6 +91,7 @@ async def test_a_non_general_taxpayer_is_refused_at_the_depot(api: Api) -> None:
         assert (await api.get(f"{P}/customers", "auditor", params={"q": code})).json() == []
 
 
+@pytest.mark.rule("000-8-social-documents", "000-9-vat-documents")
 async def test_each_missing_document_is_named(api: Api) -> None:
     body = depot_application()
     body["documents"] = documents(
@@ -107,6 +109,7 @@ async def test_each_missing_document_is_named(api: Api) -> None:
     assert any("general_taxpayer" in line for line in response.json()["detail"])
 
 
+@pytest.mark.rule("000-4-unified-tiered", "000-8-depot-office-reviews")
 async def test_a_unit_files_only_for_itself(api: Api) -> None:
     """000 §5 分级实施: DEPOT-KF's manager cannot file for DEPOT-ZZ, nor a station for another."""
     response = await api.post(f"{P}/depot-customers", "depot_manager_b", json=depot_application("DEPOT-ZZ"))
@@ -119,6 +122,7 @@ async def test_a_unit_files_only_for_itself(api: Api) -> None:
     assert response.status_code == 422, response.text
 
 
+@pytest.mark.rule("000-8-depot-manager-review", "000-5-marketing-customer-information")
 async def test_depot_customer_approved_by_that_depots_manager(api: Api) -> None:
     """000 §8: the manager of that depot reviews; the customer belongs to the depot; another depot's
     manager neither sees the application nor the customer (404)."""
@@ -144,10 +148,13 @@ async def test_depot_customer_approved_by_that_depots_manager(api: Api) -> None:
     assert mine.status_code == 200, mine.text
     assert mine.json()["unit_code"] == "DEPOT-ZZ"
     assert mine.json()["kind"] == "depot_social"
+    # Head-office marketing, the competent department, keeps every customer's information (000 §5 (一)).
+    assert (await api.get(f"{P}/customers/{customer_id}", "marketing_reviewer")).status_code == 200
     assert (await api.get(f"{P}/customers/{customer_id}", "depot_manager_b")).status_code == 404
     assert (await api.get(f"{P}/processes/{process_id}", "depot_manager_b")).status_code == 404
 
 
+@pytest.mark.rule("000-9-joint-review")
 async def test_station_vat_customer_needs_station_and_finance(api: Api, sessions: Any) -> None:
     """000 §9 (三): the station and finance review jointly, in parallel; both must approve, and the
     certificate form enters the invoice register."""
@@ -188,6 +195,7 @@ async def replays(api: Api, process_id: str, name: str) -> None:
     record_history(name, history)
 
 
+@pytest.mark.rule("000-9-joint-review")
 async def test_one_reject_rejects_the_joint_review(api: Api, sessions: Any) -> None:
     body = station_application()
     answer = await started(await api.post(f"{P}/station-customers", "sales_clerk", json=body))
@@ -204,6 +212,39 @@ async def test_one_reject_rejects_the_joint_review(api: Api, sessions: Any) -> N
         assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
 
 
+async def refused_and_nothing_started(
+    api: Api, sessions: Any, body: dict[str, Any], named: str, route: str = "station-customers"
+) -> None:
+    """422 naming `named`; no process, no customer."""
+    response = await api.post(f"{P}/{route}", "sales_clerk", json=body)
+    assert response.status_code == 422, response.text
+    assert named in str(response.json()["detail"]), response.text
+    code = body["customer"]["credit_code"]
+    assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
+    async with sessions() as session:
+        assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+
+
+@pytest.mark.rule("000-9-station-customers-prepaid")
+async def test_a_station_files_prepaid_customers_only(api: Api, sessions: Any) -> None:
+    """000 §9 (一)-(二): a station's customers pay before goods, with or without VAT invoices."""
+    for vat in (False, True):
+        body = station_application(vat=vat) | {"prepaid": False}
+        await refused_and_nothing_started(api, sessions, body, "000 §9")
+    await refused_and_nothing_started(
+        api, sessions, station_application() | {"customer": card("depot_station")}, "000 §9"
+    )
+
+
+@pytest.mark.rule("000-9-vat-general-taxpayer")
+async def test_vat_invoices_need_a_proven_general_taxpayer(api: Api, sessions: Any) -> None:
+    """000 §9 (二) 一般纳税人证明: a customer not (or not known to be) a general taxpayer gets no VAT invoices."""
+    for flag in (False, None):
+        body = station_application() | {"customer": card("station_prepaid", general_taxpayer=flag)}
+        await refused_and_nothing_started(api, sessions, body, "000 §9 (二)")
+    assert (await api.post(f"{P}/station-customers", "sales_clerk", json=station_application())).status_code == 201
+
+
 async def prepaid_customer(api: Api) -> int:
     answer = await started(await api.post(f"{P}/station-customers", "sales_clerk", json=station_application(vat=False)))
     assert answer["current_step"] == "station_review"
@@ -212,6 +253,7 @@ async def prepaid_customer(api: Api) -> int:
     return int(final.json()["customer_id"])
 
 
+@pytest.mark.rule("000-9-payment-before-goods", "000-9-finance-confirms-funds")
 async def test_a_prepaid_customer_draws_only_what_finance_confirmed(api: Api) -> None:
     """000 §9 (一) 先款后货: no draw before finance confirms the funds arrived; then up to them."""
     customer_id = await prepaid_customer(api)
@@ -257,6 +299,7 @@ async def test_a_prepaid_customer_draws_only_what_finance_confirmed(api: Api) ->
     await replays(api, top_up["process_id"], "prepaid_top_up_confirmed")
 
 
+@pytest.mark.rule("000-9-payment-before-goods")
 async def test_concurrent_draws_never_spend_the_same_money(api: Api) -> None:
     """The guarded UPDATE of the balance row: of ten concurrent draws of 100 against 500, five pass."""
     customer_id = await prepaid_customer(api)
@@ -280,6 +323,7 @@ async def test_concurrent_draws_never_spend_the_same_money(api: Api) -> None:
     assert ledger["balance"] == "0.00"
 
 
+@pytest.mark.rule("000-8-taxpayer-check", "000-8-no-business-without-taxpayer")
 async def test_the_tax_bureau_check_is_recorded_and_required(api: Api, sessions: Any) -> None:
     """000 §8 (一), issue 20 item 12: the depot checks with the tax bureau whether the company is a
     general taxpayer. The check records who, when, which source and the result; without it, with a
@@ -293,14 +337,7 @@ async def test_the_tax_bureau_check_is_recorded_and_required(api: Api, sessions:
         ({"general_taxpayer": False}, "contradicts"),
     ]
     for customer, named in refusals:
-        body = depot_application(**customer)
-        response = await api.post(f"{P}/depot-customers", "sales_clerk", json=body)
-        assert response.status_code == 422, response.text
-        assert named in str(response.json()["detail"]), response.text
-        code = body["customer"]["credit_code"]
-        assert (await api.get(f"{P}/processes", "auditor", params={"customer": code})).json() == []
-        async with sessions() as session:
-            assert await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is None
+        await refused_and_nothing_started(api, sessions, depot_application(**customer), named, "depot-customers")
 
     check = taxpayer_check()
     body = depot_application(general_taxpayer=None, taxpayer_check=check)

@@ -24,6 +24,7 @@ def power_of_attorney(**extra: object) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("kind", sorted(set(CustomerKind) - ONBOARDING_KINDS))
+@pytest.mark.rule("000-6-allocation-customers")
 async def test_onboarding_takes_allocation_customers_only(api: Api, kind: str) -> None:
     refused = await api.submit(body=application(kind=kind))
     assert refused.status_code == 422, refused.text
@@ -35,6 +36,7 @@ async def test_onboarding_takes_allocation_customers_only(api: Api, kind: str) -
         assert (await api.submit(body=application(kind=kind))).status_code == 201
 
 
+@pytest.mark.rule("000-6-delegate-power-of-attorney")
 async def test_a_delegate_brings_the_original_power_of_attorney(api: Api) -> None:
     body = application(delegate="李四")
     copy = {**body, "documents": [*body["documents"], power_of_attorney()]}

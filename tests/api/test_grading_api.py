@@ -35,6 +35,7 @@ RULE_2030: dict[str, Any] = {
 }
 
 
+@pytest.mark.rule("001-1-grading-rule-yearly-review")
 async def test_a_new_version_of_the_rule_is_approved_and_in_force_from_its_date(api: Api) -> None:
     """Issue 20 item 7: the rule is changed by a rule change (drafted, VP, GM), no longer by a PUT of
     an administrator alone; the version is in force from its date once the GM approved it."""
@@ -67,6 +68,7 @@ async def test_a_new_version_of_the_rule_is_approved_and_in_force_from_its_date(
     assert after["thresholds"] == {"A": "90", "B": "75"}
 
 
+@pytest.mark.rule("001-1-four-indicators", "001-1-manager-scores", "001-1-vp-approves-grade", "001-1-grades-a-b-c")
 async def test_regrading_scored_by_the_manager_and_approved_by_the_vp_sets_the_grade(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -120,6 +122,7 @@ async def test_the_daily_sweep_starts_a_clock_for_each_new_customer(
     assert again < swept or again == 0  # this customer is not swept twice
 
 
+@pytest.mark.rule("000-11-shortage-priority")
 async def test_customers_in_supply_priority_put_grade_a_first(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -144,6 +147,7 @@ async def test_customers_in_supply_priority_put_grade_a_first(
     assert (await api.get(f"{P}/customers", "marketing_manager", params={"sort": "grade"})).status_code == 422
 
 
+@pytest.mark.rule("001-1-new-customer-is-c", "001-1-scored-after-trade")
 async def test_a_customer_in_its_first_year_is_not_graded(api: Api, sessions: async_sessionmaker[AsyncSession]) -> None:
     """001 §1: a new customer is C for its whole first year, counted from the start of trading on its
     record; a grading asked before is 409 and starts nothing. Its clock opens the first round once

@@ -157,6 +157,7 @@ async def over_limit_import(api: Api, sessions: async_sessionmaker[AsyncSession]
     return customer_id, done.json()
 
 
+@pytest.mark.rule("001-credit-3-gm-ratifies-import")
 async def test_a_delivery_imported_beyond_the_limit_is_ratified_by_the_gm_and_credit_waits(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -193,6 +194,7 @@ async def test_a_delivery_imported_beyond_the_limit_is_ratified_by_the_gm_and_cr
     assert (await deliver(api, customer_id, "60.00")).status_code == 201  # credit resumes
 
 
+@pytest.mark.rule("001-credit-3-gm-ratifies-import")
 async def test_a_refused_ratification_keeps_credit_held_until_a_credit_review(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

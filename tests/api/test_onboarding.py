@@ -32,6 +32,7 @@ async def approve_all(api: Api, process_id: str) -> dict:
     return body
 
 
+@pytest.mark.rule("000-6-chain", "000-6-customer-after-gm-approval")
 async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
     body = application()
     started = await api.submit(body=body)
@@ -77,6 +78,7 @@ async def test_happy_path_creates_customer_with_trail(api: Api) -> None:
     assert detail["status"] == "approved" and detail["customer_id"] == customer_id and detail["open_tasks"] == []
 
 
+@pytest.mark.rule("000-6-qualification-review", "000-5-marketing-credit-investigation")
 async def test_each_step_lands_in_the_right_inbox_only(api: Api) -> None:
     process_id = (await api.submit()).json()["process_id"]
     for user in ("finance_reviewer", "business_vp", "general_manager", "auditor"):
@@ -87,6 +89,7 @@ async def test_each_step_lands_in_the_right_inbox_only(api: Api) -> None:
     assert task["subject"] == "郑州华豫石化贸易有限公司"
 
 
+@pytest.mark.rule("000-6-return-or-reject")
 async def test_reject_needs_a_reason_and_ends_the_process(api: Api) -> None:
     process_id = (await api.submit()).json()["process_id"]
     no_reason = await api.decide("marketing_reviewer", process_id, "reject")
@@ -102,6 +105,7 @@ async def test_reject_needs_a_reason_and_ends_the_process(api: Api) -> None:
     assert (await api.get("/api/v1/tasks", "finance_reviewer", params={"process_id": process_id})).json()["items"] == []
 
 
+@pytest.mark.rule("000-6-return-or-reject", "000-6-documents")
 async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> None:
     body = application()
     process_id = (await api.submit(body=body)).json()["process_id"]
@@ -211,6 +215,7 @@ async def test_two_approvers_racing_exactly_one_wins(api: Api, sessions) -> None
     assert len([e for e in history if e["action"] == "decision"]) == 1
 
 
+@pytest.mark.rule("000-6-distinct-signers")
 async def test_segregation_of_duties(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
     await _add_user(api, sessions, "clerk_and_reviewer", "sales_clerk", "marketing_reviewer")
     await _add_user(api, sessions, "two_hats", "marketing_reviewer", "finance_reviewer")
@@ -224,6 +229,7 @@ async def test_segregation_of_duties(api: Api, sessions) -> None:  # type: ignor
     assert second.status_code == 403 and "two steps" in second.json()["detail"]
 
 
+@pytest.mark.rule("000-6-documents", "000-6-delegate-power-of-attorney")
 async def test_incomplete_application_is_refused_and_starts_nothing(api: Api, sessions) -> None:  # type: ignore[no-untyped-def]
     code = random_credit_code()
     body = application(code, drop=("tax_registration", "legal_rep_id"))
@@ -268,6 +274,7 @@ async def test_only_clerks_file_and_tokens_are_checked(api: Api) -> None:
     assert malformed.status_code == 422
 
 
+@pytest.mark.rule("003-7-supervision-reads-everything")
 async def test_auditor_lists_and_filters_processes(api: Api) -> None:
     body = application()
     process_id = (await api.submit(body=body)).json()["process_id"]

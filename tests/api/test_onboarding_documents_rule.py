@@ -98,7 +98,7 @@ async def versions_named(api: Api, process_id: str) -> tuple[list[str], list[int
     named = [e["outcome"] for e in await history(api, process_id) if e["action"] == "rule_applied"]
     detail = await api.get(f"{P}/processes/{process_id}", "auditor")
     assert detail.status_code == 200, detail.text
-    applied = [r["version"] for r in detail.json()["rules_applied"] if r["rule"] == "onboarding_documents"]
+    applied = [r["version"] for r in detail.json()["rule_versions"] if r["rule"] == "onboarding_documents"]
     return named, applied
 
 
@@ -107,6 +107,7 @@ async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
         return await session.scalar(select(func.count()).select_from(model)) or 0
 
 
+@pytest.mark.rule("000-6-documents")
 async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_one_filed_after_needs_the_new(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -154,6 +155,7 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
     record_history("onboarding_pinned_documents", await handle.fetch_history())
 
 
+@pytest.mark.rule("000-6-documents")
 async def test_the_what_if_lists_exactly_the_open_processes_lacking_the_new_document(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -188,6 +190,7 @@ async def test_the_what_if_lists_exactly_the_open_processes_lacking_the_new_docu
         assert (await api.decide("marketing_reviewer", process_id, "reject", "测试结束")).status_code == 200
 
 
+@pytest.mark.rule("000-6-documents")
 async def test_the_what_if_is_refused_to_others_and_for_bad_candidates_and_changes_nothing(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

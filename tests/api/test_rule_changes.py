@@ -116,6 +116,7 @@ async def rule_changes(sessions: async_sessionmaker[AsyncSession]) -> int:
     return count or 0
 
 
+@pytest.mark.rule("001-credit-3-vp-sets-credit-system", "001-credit-3-gm-approves-credit-system")
 async def test_a_change_drafted_reviewed_and_approved_takes_effect_from_its_date(api: Api) -> None:
     """Drafted → VP → GM → effective from its (future) date; before the GM's approval the old
     version applies, on that date too; today's rule stays as it is until the date comes."""

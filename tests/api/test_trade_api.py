@@ -45,6 +45,7 @@ async def wait_for_stage(api: Api, process_id: str, stage: str) -> dict[str, Any
     raise AssertionError(f"deal never reached {stage}: {state['stage']}")
 
 
+@pytest.mark.rule("000-7-documents", "000-7-fuel-oil-approval", "000-7-naphtha-scope", "000-7-marketing-screens")
 async def test_partner_application_names_each_problem(api: Api) -> None:
     missing = await api.post(
         "/api/v1/trade", "sales_clerk", json=data.trade_application(drop=("hazardous_chemicals_trading_license",))
@@ -66,6 +67,7 @@ async def test_partner_application_names_each_problem(api: Api) -> None:
     assert (await api.post("/api/v1/trade", "finance_reviewer", json=data.trade_application())).status_code == 403
 
 
+@pytest.mark.rule("000-7-naphtha-scope")
 async def test_a_scope_that_excludes_naphtha_is_no_naphtha_licence(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -82,6 +84,7 @@ async def test_a_scope_that_excludes_naphtha_is_no_naphtha_licence(
         assert await session.scalar(deals) == before
 
 
+@pytest.mark.rule("000-7-state-owned-first")
 async def test_state_owned_partners_are_listed_first(api: Api) -> None:
     private = await ok(
         await api.post("/api/v1/trade", "sales_clerk", json=data.trade_application(ownership="private")), 201

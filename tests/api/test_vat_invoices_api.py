@@ -62,6 +62,7 @@ async def requested(api: Api, sessions: async_sessionmaker[AsyncSession], amount
     return url, await ok(await api.post(url, "station_manager", json={"amount": amount}), 201)
 
 
+@pytest.mark.rule("000-9-invoice-certificate-form")
 async def test_only_a_customer_approved_for_vat_invoices_by_its_own_station(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -81,6 +82,7 @@ async def test_only_a_customer_approved_for_vat_invoices_by_its_own_station(
     assert await invoices_and_processes(sessions, customer.id) == (0, 0)
 
 
+@pytest.mark.rule("000-9-invoice-register", "000-9-invoice-certificate-form")
 async def test_finance_issues_with_the_number_and_the_collection_is_recorded(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -23,6 +23,7 @@ from domain.grading import (
 from domain.treatment import supply_priority
 
 
+@pytest.mark.rule("001-1-grades-a-b-c")
 def test_weighted_total_and_grade_with_the_default_rule() -> None:
     scores = {i: Decimal(90) for i in Indicator} | {Indicator.contract_payment: Decimal(80)}
     total = weighted_total(scores, DEFAULT_WEIGHTS)  # 32 + 18 * 3
@@ -32,6 +33,7 @@ def test_weighted_total_and_grade_with_the_default_rule() -> None:
     assert grade_for(Decimal("69.99"), DEFAULT_THRESHOLDS) == "C"
 
 
+@pytest.mark.rule("001-1-scored-after-trade")
 def test_first_year_is_c_until_the_anniversary() -> None:
     assert first_grading_day(date(2026, 1, 5)) == date(2027, 1, 5)
     assert first_grading_day(date(2028, 2, 29)) == date(2029, 3, 1)
@@ -39,6 +41,7 @@ def test_first_year_is_c_until_the_anniversary() -> None:
     assert grading_period(date(2027, 12, 1)) == "2027"
 
 
+@pytest.mark.rule("001-1-year-end-regrading")
 def test_year_end_rounds_follow_the_first() -> None:
     """P6: after the anniversary round, one round at each year end, never within five months."""
     assert next_year_end_grading_day(date(2027, 1, 5)) == date(2027, 12, 1)
@@ -66,11 +69,13 @@ def test_a_rule_needs_four_weights_summing_to_100_and_ordered_thresholds() -> No
         )
 
 
+@pytest.mark.rule("000-11-shortage-priority")
 def test_in_a_shortage_higher_grades_come_first() -> None:
     """000 §11."""
     assert sorted(["C", "A", "?", "B"], key=supply_priority) == ["A", "B", "C", "?"]
 
 
+@pytest.mark.rule("001-1-new-customer-is-c")
 def test_a_customer_is_graded_only_after_a_full_year_of_trade() -> None:
     """001 §1: C for the whole first year, from the start of trading on the record."""
     since = date(2026, 1, 5)

@@ -6,6 +6,8 @@ import pytest
 
 from domain.trade import scope_allows_naphtha
 
+pytestmark = pytest.mark.rule("000-7-naphtha-scope")
+
 
 @pytest.mark.parametrize(
     "scope",

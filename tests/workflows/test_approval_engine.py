@@ -111,6 +111,7 @@ async def test_joint_review_station_and_finance_in_parallel(engine: Engine) -> N
     assert refusal.type == errors.FORBIDDEN and "STATION-ZZ01" in str(refusal)
 
 
+@pytest.mark.rule("000-9-joint-review")
 async def test_joint_review_needs_both(engine: Engine) -> None:
     spec = chain(step("joint_review", roles=(Role.depot_manager, Role.finance_reviewer), mode=SignMode.all))
     await engine.start(spec)
@@ -385,6 +386,7 @@ async def test_leader_gap_skips_or_goes_to_admin(engine: Engine) -> None:
     assert started.holders == ["admin"]
 
 
+@pytest.mark.rule("000-4-unified-tiered")
 async def test_unit_scope_depot_a_cannot_decide_depot_b(engine: Engine) -> None:
     """000 §5: a depot manager acts only for their depot — in the validator, not only the inbox."""
     spec = chain(step("depot_review", role=Role.depot_manager, unit_scope=UnitScope.unit))

@@ -167,6 +167,7 @@ def collected(task: Task, username: str = "sales_clerk", outcome: str = "approve
     )
 
 
+@pytest.mark.rule("000-13-collected-by-month-end", "000-13-named-collector")
 async def test_round_opens_a_collection_for_each_customer_owing_on_the_last_working_day(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -228,6 +229,7 @@ async def test_a_year_beyond_the_official_schedule_is_provisional(
     assert (result.is_last_working_day, result.provisional) == (True, True)
 
 
+@pytest.mark.rule("000-13-collected-by-month-end")
 async def test_uncollected_escalates_to_the_marketing_manager_then_the_business_vp(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

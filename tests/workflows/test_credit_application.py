@@ -158,6 +158,7 @@ async def approve_step(
     return view
 
 
+@pytest.mark.rule("000-13-joint-analysis", "000-13-leaders-approve")
 async def test_joint_review_and_both_leaders_grant_periodic_settlement(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

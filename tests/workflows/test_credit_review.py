@@ -131,6 +131,12 @@ async def approve_jointly(handle: WorkflowHandle[Any, Any], sessions: async_sess
     return view
 
 
+@pytest.mark.rule(
+    "001-credit-review-twice-a-year",
+    "001-credit-review-form",
+    "001-credit-review-results-notified",
+    "000-13-leaders-approve",
+)
 async def test_january_round_opens_a_review_per_credit_customer_and_keep_unblocks(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -229,6 +235,7 @@ async def test_january_round_opens_a_review_per_credit_customer_and_keep_unblock
     assert booked.entry_id is not None and booked.refusal is None
 
 
+@pytest.mark.rule("001-credit-review-form")
 async def test_lower_and_withdraw_change_the_terms_a_rejected_review_leaves_them(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -281,6 +288,7 @@ async def test_lower_and_withdraw_change_the_terms_a_rejected_review_leaves_them
     assert (await account(sessions, rejected.customer_id)).review_required  # blocked until a review is approved
 
 
+@pytest.mark.rule("003-6-risk-assessment", "003-6-high-risk-measures")
 async def test_the_daily_sweep_blocks_a_customer_long_overdue_and_opens_its_risk_review_once(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

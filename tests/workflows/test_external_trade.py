@@ -242,6 +242,13 @@ async def approve_payment(deal: Deal) -> TradeView:
 # --- the tests --------------------------------------------------------------------------------------
 
 
+@pytest.mark.rule(
+    "000-7-chain",
+    "000-7-state-owned-first",
+    "000-7-customer-after-award",
+    "000-7-payment-chain",
+    "000-7-finance-pays-and-settles",
+)
 async def test_full_path_partner_to_settled_payments(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -312,6 +319,7 @@ async def test_full_path_partner_to_settled_payments(
     assert replay.replay_failure is None
 
 
+@pytest.mark.rule("000-7-business-after-meeting")
 async def test_partner_documents_and_rejection(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -324,6 +332,7 @@ async def test_partner_documents_and_rejection(
         assert list(left) == []
 
 
+@pytest.mark.rule("000-7-three-bidders")
 async def test_two_bids_no_award_then_reopen_and_award(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -375,6 +384,7 @@ async def test_no_award_cancel_ends_the_deal(
     assert (await deal.state()).tenders[0].status == "cancelled"
 
 
+@pytest.mark.rule("000-7-tender-published")
 async def test_late_bid_is_refused(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -391,6 +401,7 @@ async def test_late_bid_is_refused(
     assert len(state.tenders[0].bids) == 3 and state.stage == "evaluation"
 
 
+@pytest.mark.rule("000-7-three-bidders")
 async def test_bid_revised_before_deadline_keeps_every_revision(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -414,6 +425,7 @@ async def test_bid_revised_before_deadline_keeps_every_revision(
         assert row is not None and len(row.bids[0]["revisions"]) == 2  # auditors see every revision
 
 
+@pytest.mark.rule("003-5-legal-review-before-signing")
 async def test_legal_return_and_re_review(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -437,6 +449,7 @@ async def test_legal_return_and_re_review(
     assert [(d.round, d.outcome) for d in state.contract.review_decisions] == [(1, "return"), (2, "approve")]
 
 
+@pytest.mark.rule("000-7-payment-form")
 async def test_payment_above_outstanding_is_refused(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -460,6 +473,7 @@ async def test_payment_above_outstanding_is_refused(
     assert (await deal.refused("record_payment", missing)).type == errors.NOT_FOUND
 
 
+@pytest.mark.rule("000-7-chain", "000-7-title-transfer", "000-7-payment-chain", "000-7-finance-pays-and-settles")
 async def test_wrong_roles_are_refused_at_each_step(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -634,6 +648,7 @@ async def test_winner_who_already_is_a_customer_is_reused(
         )
 
 
+@pytest.mark.rule("000-7-award-by-procedure")
 async def test_award_waits_for_the_winners_partner_review(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -679,6 +694,7 @@ async def test_award_waits_for_the_winners_partner_review(
     assert replay.replay_failure is None
 
 
+@pytest.mark.rule("000-7-award-by-procedure")
 async def test_winner_refused_in_partner_review_is_not_awarded(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -20,7 +20,15 @@ from temporalio.testing import WorkflowEnvironment
 from api.routes.grading import start_grading_clock
 from db.models import Customer, CustomerGrading, GradingConfig, Process, Task
 from domain import errors
-from domain.grading import Indicator, ScoreRequest, ScoreSheetIn, grading_clock_id, grading_workflow_id
+from domain.grading import (
+    GradingClockInput,
+    Indicator,
+    ScoreRequest,
+    ScoreSheetIn,
+    first_grading_day,
+    grading_clock_id,
+    grading_workflow_id,
+)
 from domain.models import DecisionRequest, ProcessView
 from tests.engine_support import person
 from tests.support import WorkerControl, random_credit_code, record_history
@@ -95,6 +103,7 @@ async def open_tasks(sessions: async_sessionmaker[AsyncSession], customer_id: in
         return list(rows)
 
 
+@pytest.mark.rule("001-1-scored-after-trade", "001-1-new-customer-is-c", "001-1-grades-a-b-c")
 async def test_grade_c_for_the_first_year_then_a_round_scored_with_the_rule_in_force(
     time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -179,3 +188,33 @@ async def test_the_clock_opens_no_round_for_a_customer_that_does_not_trade(
     assert await open_tasks(sessions, customer.id) == []
     skipped = client.get_workflow_handle(grading_clock_id(customer.credit_code), run_id=first_run)
     record_history("grading_clock_skipped_suspended", await skipped.fetch_history())
+
+
+@pytest.mark.rule("001-1-year-end-regrading", "001-1-scored-after-trade")
+async def test_after_the_anniversary_round_the_clock_waits_for_the_year_end_round(
+    time_env: WorkflowEnvironment, clock_worker: WorkerControl, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """001 §1 客户评级应每年末…重审: once the anniversary round has opened, the customer's clock sleeps
+    until the next year-end round (1 December, at least five months on), not another anniversary."""
+    now = (await time_env.get_current_time()).astimezone(CHINA)
+    customer = await new_customer(sessions, now - timedelta(days=364))
+    client = time_env.client
+    await start_grading_clock(client, clock_worker.task_queue, customer)
+    clock = client.get_workflow_handle(grading_clock_id(customer.credit_code))
+    first_run = (await clock.describe()).run_id
+    await time_env.sleep(timedelta(days=3))
+    await round_handle(client, customer.credit_code)  # the anniversary round opened
+    for _ in range(100):
+        described = await clock.describe()
+        if described.run_id != first_run:
+            break
+        await asyncio.sleep(0.1)
+    assert described.run_id != first_run and described.status == WorkflowExecutionStatus.RUNNING
+
+    history = await clock.fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    [next_clock] = await client.data_converter.decode(started.input.payloads, [GradingClockInput])
+    anniversary = first_grading_day(customer.trading_since)
+    year_end = date(anniversary.year + (1 if anniversary.month >= 7 else 0), 12, 1)
+    assert next_clock.next_grading_on == year_end
+    assert (year_end - anniversary).days >= 150 and year_end.month == 12

@@ -44,6 +44,7 @@ async def put_in_force(sessions: async_sessionmaker[AsyncSession], documents: li
     return version
 
 
+@pytest.mark.rule("000-6-documents", "000-6-customer-after-gm-approval")
 async def test_the_sign_off_and_a_resubmission_are_checked_against_the_pinned_list(
     time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
 ) -> None:
@@ -62,7 +63,7 @@ async def test_the_sign_off_and_a_resubmission_are_checked_against_the_pinned_li
         assert filed.status_code == 201, filed.text
         process_id = filed.json()["process_id"]
         detail = (await api.get(f"/api/v1/processes/{process_id}", "auditor")).json()
-        assert [(r["rule"], r["version"]) for r in detail["rules_applied"]] == [("onboarding_documents", pinned)]
+        assert [(r["rule"], r["version"]) for r in detail["rule_versions"]] == [("onboarding_documents", pinned)]
         for user in ("marketing_reviewer", "finance_reviewer", "business_vp"):
             assert (await api.decide(user, process_id, "approve")).status_code == 200
         await time_env.sleep(timedelta(days=2))

@@ -23,6 +23,7 @@ async def customers_with(sessions: async_sessionmaker[AsyncSession], credit_code
         return int(count or 0)
 
 
+@pytest.mark.rule("000-6-customer-after-gm-approval")
 async def test_a_licence_expired_under_review_stops_the_sign_off(
     time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
 ) -> None:
