@@ -102,6 +102,14 @@ async def versions_named(api: Api, process_id: str) -> tuple[list[str], list[int
     return named, applied
 
 
+async def pinned_evidence(api: Api, process_id: str) -> list[int | None]:
+    """The versions of the list the rule's live evidence shows the process pinned at its start."""
+    response = await api.get(f"{P}/regulations/rules/000-6-documents", "auditor", params={"limit": 500})
+    assert response.status_code == 200, response.text
+    evidence = response.json()["evidence"]
+    return [e["version"] for e in evidence if e["process_id"] == process_id and e["step"] is None]
+
+
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
     async with sessions() as session:
         return await session.scalar(select(func.count()).select_from(model)) or 0
@@ -146,10 +154,12 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
         assert after.status_code == 201, after.text
         after_id = after.json()["process_id"]
         assert await versions_named(api, after_id) == ([f"onboarding_documents v{new}"], [new])
+        assert await pinned_evidence(api, after_id) == [new]  # GET /regulations/rules/000-6-documents
         assert (await api.decide("marketing_reviewer", after_id, "reject", "测试结束")).status_code == 200
         assert (await api.decide("marketing_reviewer", returned_id, "reject", "测试结束")).status_code == 200
 
     assert await versions_named(api, before.json()["process_id"]) == ([f"onboarding_documents v{old}"], [old])
+    assert await pinned_evidence(api, before.json()["process_id"]) == [old]
     process = (await api.get(f"{P}/processes/{before.json()['process_id']}", "auditor")).json()
     handle = api.worker.client.get_workflow_handle(process["workflow_id"], run_id=process["process_id"])
     record_history("onboarding_pinned_documents", await handle.fetch_history())
