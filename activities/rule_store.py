@@ -21,17 +21,19 @@ from temporalio import activity
 from activities.credit_store import policy_in_force
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.grading_store import config_in_force
-from db.models import AuditRecord, CreditPolicy, GradingConfig, StepDeadlineVersion
+from db.models import AuditRecord, CreditPolicy, GradingConfig, OnboardingDocumentList, StepDeadlineVersion
 from db.session import write_transaction
 from domain.credit import CreditPolicyIn
+from domain.documents import DocumentType, OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
-from domain.rule_change import RuleApproval, RuleKind, RuleVersionRef, effective_from
+from domain.rule_change import RuleApproval, RuleKind, RuleVersionRef, documents_ref, effective_from
 from domain.step_deadlines import StepDeadlinesIn, StepDeadlinesVersion
 
-VersionTable = type[CreditPolicy] | type[GradingConfig] | type[StepDeadlineVersion]
+VersionTable = type[CreditPolicy] | type[GradingConfig] | type[OnboardingDocumentList] | type[StepDeadlineVersion]
 TABLES: dict[RuleKind, VersionTable] = {
     RuleKind.credit_policy: CreditPolicy,
     RuleKind.grading_rule: GradingConfig,
+    RuleKind.onboarding_documents: OnboardingDocumentList,
     RuleKind.step_deadlines: StepDeadlineVersion,
 }
 NEXT_VERSION_ATTEMPTS = 3  # two approvals racing for the next number: the loser numbers again
@@ -55,6 +57,11 @@ def _grading_rule_columns(payload: BaseModel) -> dict[str, Any]:
     }
 
 
+def _onboarding_documents_columns(payload: BaseModel) -> dict[str, Any]:
+    assert isinstance(payload, OnboardingDocumentsIn)
+    return {"documents": [d.value for d in payload.documents]}
+
+
 def _step_deadlines_columns(payload: BaseModel) -> dict[str, Any]:
     assert isinstance(payload, StepDeadlinesIn)
     return {
@@ -66,6 +73,7 @@ def _step_deadlines_columns(payload: BaseModel) -> dict[str, Any]:
 COLUMNS: dict[RuleKind, Callable[[BaseModel], dict[str, Any]]] = {
     RuleKind.credit_policy: _credit_policy_columns,
     RuleKind.grading_rule: _grading_rule_columns,
+    RuleKind.onboarding_documents: _onboarding_documents_columns,
     RuleKind.step_deadlines: _step_deadlines_columns,
 }
 
@@ -82,9 +90,34 @@ async def _grading_rule_in_force(session: AsyncSession, on: date) -> RuleVersion
     return RuleVersionRef(rule=RuleKind.grading_rule, version=row.version, effective_from=row.effective_from)
 
 
+async def documents_in_force(session: AsyncSession, on: date) -> RequiredDocuments:
+    """The onboarding document list (000 §6) in force on `on`: the latest effective on or before it;
+    of two effective the same day, the later version."""
+    query = (
+        select(OnboardingDocumentList)
+        .where(OnboardingDocumentList.effective_from <= on)
+        .order_by(OnboardingDocumentList.effective_from.desc(), OnboardingDocumentList.version.desc())
+        .limit(1)
+    )
+    row = await session.scalar(query)
+    if row is None:
+        raise LookupError(f"no onboarding document list is in force on {on}: migration 0024 seeds version 1")
+    return _required(row)
+
+
+def _required(row: OnboardingDocumentList) -> RequiredDocuments:
+    documents = tuple(DocumentType(d) for d in row.documents)
+    return RequiredDocuments(version=row.version, effective_from=row.effective_from, documents=documents)
+
+
+async def _onboarding_documents_in_force(session: AsyncSession, on: date) -> RuleVersionRef:
+    return documents_ref(await documents_in_force(session, on))
+
+
 IN_FORCE: dict[RuleKind, Callable[[AsyncSession, date], Awaitable[RuleVersionRef]]] = {
     RuleKind.credit_policy: _credit_policy_in_force,
     RuleKind.grading_rule: _grading_rule_in_force,
+    RuleKind.onboarding_documents: _onboarding_documents_in_force,
 }
 
 
@@ -130,6 +163,14 @@ async def pinned_versions(session: AsyncSession, process_id: str) -> list[RuleVe
         except ValidationError:
             continue
     return refs
+
+
+async def pinned_documents(session: AsyncSession, process_id: str) -> RequiredDocuments | None:
+    """The onboarding document list an onboarding pinned at its start (None: started before the
+    list was versioned, checked against the nine documents declared in domain/documents.py)."""
+    version = await pinned_version(session, process_id, RuleKind.onboarding_documents)
+    row = await session.get(OnboardingDocumentList, version) if version is not None else None
+    return _required(row) if row is not None else None
 
 
 class RuleInForce(BaseModel):

@@ -32,6 +32,7 @@ from api.routes import (
     processes,
     register_reviews,
     regulations,
+    regulations_what_if,
     rule_changes,
     tasks,
     trade,
@@ -108,6 +109,7 @@ def create_app(
         credit,  # issue 12 §1: credit standing, ledger, lists, policy, import (000 §13, 003 §6)
         vat_invoices,  # issue 20 item 8: VAT special invoices one by one (000 §9 (三))
         rule_changes,  # issue 20 item 7: rule changes drafted, VP, GM (001 信用管理措施 §1-§2, 001 §1)
+        regulations_what_if,  # issue 21 §4: the reach of a candidate rule change, nothing changed
         regulations,  # issue 21 §2-§3: the rule catalogue, its trace and its live evidence
     )
     for module in routers:

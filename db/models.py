@@ -790,6 +790,21 @@ class CreditPolicy(Base):
     process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
+class OnboardingDocumentList(Base):
+    """A version of the documents an applicant for onboarding shows (000 §6), in force from
+    `effective_from`; an onboarding pins the version in force at its start (domain/rule_change.py)."""
+
+    __tablename__ = "onboarding_document_lists"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    effective_from: Mapped[date] = mapped_column(Date, index=True)
+    documents: Mapped[list[str]] = mapped_column(JSON)  # domain.documents.DocumentType values, in order
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    # the rule-change process the general manager approved it in; None: seeded by migration 0024
+    process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
 class StepDeadlineVersion(Base):
     """A version of one process type's step deadlines (issue 21 §3; domain/step_deadlines.py), in
     force from `effective_from` for processes started from that China day on. No row for a type:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from domain.rulebook import enforces
 from domain.text import StoredText
@@ -184,3 +184,41 @@ def expired_documents(
     by_type = _by_type(documents)
     problems = (_expiry_problem(t, by_type[t], today) for t in _needed(required, delegate) if t in by_type)
     return [p for p in problems if p is not None]
+
+
+# --- issue 21 §3: the onboarding document list as a versioned rule (000 §6) -----------------------
+
+
+class OnboardingDocumentsIn(BaseModel):
+    """A new version of the onboarding document list (000 §6, rule `000-6-documents`) as drafted
+    (domain/rule_change.py), in force from `effective_from` once approved.
+
+    READING: the list is what every applicant shows; the delegate's original power of attorney
+    (000 §6 item 9) is asked of delegates only, on top of the list, so it is not a list member."""
+
+    effective_from: date
+    documents: list[DocumentType] = Field(min_length=1, max_length=len(DocumentType))
+    reason: StoredText = Field(min_length=1, max_length=500)
+
+    @field_validator("documents")
+    @classmethod
+    def _each_once_and_not_the_delegates(cls, documents: list[DocumentType]) -> list[DocumentType]:
+        if len(set(documents)) != len(documents):
+            raise ValueError("each document is listed once")
+        if DocumentType.power_of_attorney in documents:
+            raise ValueError("power_of_attorney is asked of a delegate only (000 §6 item 9), never of every applicant")
+        return documents
+
+
+class RequiredDocuments(BaseModel):
+    """The version of the onboarding document list a process pinned at its start (新老划断): it
+    checks the application, its resubmissions and the sign-off against these documents to its end."""
+
+    version: int
+    effective_from: date | None = None
+    documents: tuple[DocumentType, ...] = ONBOARDING_REQUIRED
+
+
+def pinned_list(pinned: RequiredDocuments | None) -> tuple[DocumentType, ...]:
+    """The list a process checks against; None: started before the list was versioned (000 §6 as declared)."""
+    return pinned.documents if pinned is not None else ONBOARDING_REQUIRED

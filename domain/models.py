@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from domain.approvals import ChainSpec, Outcome
 from domain.china_time import ChinaTime
 from domain.credit_code import credit_code_problem
-from domain.documents import Document
+from domain.documents import Document, RequiredDocuments
 from domain.roles import Role
 from domain.rulebook import enforces
 from domain.taxpayer import TaxpayerCheck
@@ -135,6 +135,9 @@ class OnboardingInput(BaseModel):
     unit_path: list[str] = Field(default_factory=list)  # the applicant's unit and those above it
     # The 000 §6 chain as configured when the application was filed (step deadlines); None: as declared.
     chain: ChainSpec | None = None
+    # The version of the 000 §6 document list in force when it was filed, checked to its end (新老划断;
+    # issue 21 §3); None: filed before the list was versioned, the nine documents declared.
+    required: RequiredDocuments | None = None
 
 
 class ApprovalInput(BaseModel):

@@ -20,6 +20,12 @@ so no reader of the rule can ever meet it. An approved version is *effective* fr
 `effective_from`: the drafted date, or the day of the GM's approval when that date has passed
 (新老划断: nothing takes effect backwards). A future date waits.
 
+The onboarding document list (000 §6, issue 21 §3) is the third rule: the same drafters (the
+marketing department keeps the customer files, 000 §6), the same chain, its versions in
+`onboarding_document_lists`. READING: the seeds name no
+approver for the list either; a longer list is a company rule like the policy, and the issue asks
+for one mechanism.
+
 Running cases keep the version they started with: a process pins, at its start, the version in
 force then (`RuleVersionRef`), decides by it to its end, and its history names it
 (`rule_applied`, activities/audit_store.py).
@@ -35,6 +41,7 @@ from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec, VersionRef
 from domain.credit import CreditPolicyIn
+from domain.documents import OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
@@ -49,12 +56,14 @@ CITATION = "001 信用管理措施 §1-§2; 001 §1"
 class RuleKind(StrEnum):
     credit_policy = "credit_policy"  # 001 信用管理措施 §1-§2, 信用审核
     grading_rule = "grading_rule"  # 001 §1 weights and thresholds
+    onboarding_documents = "onboarding_documents"  # 000 §6 the documents an applicant shows
     step_deadlines = "step_deadlines"  # a chain's step deadlines (issue 21 §3; domain/step_deadlines.py)
 
 
 RULE_CITATION: dict[RuleKind, str] = {
     RuleKind.credit_policy: "001 信用管理措施 §1-§2",
     RuleKind.grading_rule: "001 §1",
+    RuleKind.onboarding_documents: "000 §6",
     RuleKind.step_deadlines: STEP_DEADLINES_CITATION,
 }
 
@@ -106,12 +115,17 @@ class GradingRuleChange(BaseModel):
     payload: GradingConfigIn
 
 
+class OnboardingDocumentsChange(BaseModel):
+    rule: Literal[RuleKind.onboarding_documents] = RuleKind.onboarding_documents
+    payload: OnboardingDocumentsIn
+
+
 class StepDeadlinesChange(BaseModel):
     rule: Literal[RuleKind.step_deadlines] = RuleKind.step_deadlines
     payload: StepDeadlinesIn
 
 
-AnyRuleChange = CreditPolicyChange | GradingRuleChange | StepDeadlinesChange
+AnyRuleChange = CreditPolicyChange | GradingRuleChange | OnboardingDocumentsChange | StepDeadlinesChange
 RuleChangeIn = Annotated[AnyRuleChange, Field(discriminator="rule")]
 
 
@@ -199,3 +213,9 @@ def change_status(process_status: str, effective: date | None, today: date) -> C
     if process_status in (ChangeStatus.rejected.value, ChangeStatus.withdrawn.value):
         return ChangeStatus(process_status)
     return ChangeStatus.draft  # running (or stopped for a repair): nothing applies yet
+
+
+def documents_ref(pinned: RequiredDocuments) -> RuleVersionRef:
+    """The onboarding document list a process pinned, as its history names it (000 §6)."""
+    kind = RuleKind.onboarding_documents
+    return RuleVersionRef(rule=kind, version=pinned.version, effective_from=pinned.effective_from)

@@ -347,6 +347,12 @@ STORED_IN: dict[str, Any] = {
     "CreditPolicyChange.payload": NESTED,
     "GradingRuleChange.rule": IN_HISTORY,
     "GradingRuleChange.payload": NESTED,
+    # issue 21 §3: the onboarding document list (000 §6), one version row per approved change
+    "OnboardingDocumentsChange.rule": IN_HISTORY,
+    "OnboardingDocumentsChange.payload": NESTED,
+    "OnboardingDocumentsIn.effective_from": c["onboarding_document_lists"].effective_from,
+    "OnboardingDocumentsIn.documents": c["onboarding_document_lists"].documents,
+    "OnboardingDocumentsIn.reason": c["onboarding_document_lists"].reason,
     # step deadlines as a versioned rule (issue 21 §3)
     "StepDeadlinesChange.rule": IN_HISTORY,
     "StepDeadlinesChange.payload": NESTED,

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
     from domain.china_time import in_china
-    from domain.documents import ONBOARDING_REQUIRED, document_problems, expired_documents
+    from domain.documents import document_problems, expired_documents, pinned_list
     from domain.models import (
         CustomerCreation,
         DecisionRequest,
@@ -29,9 +29,11 @@ with workflow.unsafe.imports_passed_through():
         ResubmitRequest,
         onboarding_kind_problem,
     )
+    from domain.rule_change import documents_ref
     from domain.rulebook import enforces
     from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
     from workflows.kernel import Kernel, Outbox
+    from workflows.rule_versions import name_rule
 
 
 @workflow.defn(name="Onboarding")
@@ -60,6 +62,8 @@ class OnboardingWorkflow(SingleChainHost):
             kernel=self.kernel,
         )
         self.resubmitted = False
+        # 新老划断: the document list in force when the application was filed (000 §6), to the end
+        self.required = pinned_list(start.required)
 
     @workflow.run
     async def run(self, start: OnboardingInput) -> ProcessView:
@@ -67,6 +71,8 @@ class OnboardingWorkflow(SingleChainHost):
 
     @enforces("000-6-customer-after-gm-approval")
     async def _run(self, start: OnboardingInput) -> ProcessView:
+        if start.required is not None:  # absent in processes filed before the list was versioned
+            name_rule(self.kernel, documents_ref(start.required))
         resume_at: str | None = None
         while True:
             outcome = await self.approvals.run(resume_at)
@@ -106,7 +112,7 @@ class OnboardingWorkflow(SingleChainHost):
             return
         expired = expired_documents(
             self.application.documents,
-            ONBOARDING_REQUIRED,
+            self.required,
             in_china(workflow.now()).date(),
             delegate=self.application.customer.delegate is not None,
         )
@@ -139,7 +145,7 @@ class OnboardingWorkflow(SingleChainHost):
         problems = [kind_problem] if kind_problem else []
         problems += document_problems(
             request.application.documents,
-            ONBOARDING_REQUIRED,
+            self.required,
             in_china(workflow.now()).date(),  # the China day (000 §6), as at the sign-off
             delegate=request.application.customer.delegate is not None,
         )

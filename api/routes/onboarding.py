@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from activities.process_store import unit_path
+from activities.rule_store import documents_in_force, pinned_documents
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Conflict, Forbidden, Invalid
 from api.gateway import get_process, handle_for, send_update
@@ -18,7 +19,7 @@ from api.starts import start_process
 from db.models import Customer
 from domain.approvals import ONBOARDING_CHAIN
 from domain.china_time import china_day
-from domain.documents import ONBOARDING_REQUIRED, document_problems
+from domain.documents import RequiredDocuments, document_problems, pinned_list
 from domain.models import (
     Actor,
     OnboardingApplication,
@@ -40,16 +41,20 @@ def onboarding_workflow_id(credit_code: str) -> str:
 
 
 @enforces("000-6-documents")
-def _check_documents(application: OnboardingApplication) -> None:
-    """The kind onboarding is for (000 §6 (一)) and its nine documents (000 §6 (三))."""
+def _check_documents(application: OnboardingApplication, required: RequiredDocuments | None) -> None:
+    """The kind onboarding is for (000 §6 (一)) and the documents of the list `required` (000 §6
+    (三); None: the nine declared, for a process started before the list was versioned). Each
+    shortfall names the list's version, so the applicant knows which list refused them."""
     kind_problem = onboarding_kind_problem(application.customer.kind)
     problems = [kind_problem] if kind_problem else []
-    problems += document_problems(
+    shortfalls = document_problems(
         application.documents,
-        ONBOARDING_REQUIRED,
+        pinned_list(required),
         china_day(datetime.now(UTC)),
         delegate=application.customer.delegate is not None,
     )
+    version = f" (onboarding_documents v{required.version})" if required is not None else ""
+    problems += [f"000 §6{version}: {problem}" for problem in shortfalls]
     if problems:
         raise Invalid(problems)
 
@@ -64,8 +69,10 @@ async def submit_onboarding(
     settings: SettingsDep,
     actor: Actor = Applicant,
 ) -> ProcessStateOut:
-    """A sales clerk files the customer's archive data and the nine documents (000 §6, §10)."""
-    _check_documents(application)
+    """A sales clerk files the customer's archive data and the documents of the list in force today
+    (000 §6, §10); the process checks them against that version to its end (新老划断)."""
+    required = await documents_in_force(session, china_day(datetime.now(UTC)))
+    _check_documents(application, required)
     code = application.customer.credit_code
     if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
         raise Conflict(f"a customer with credit code {code} already exists")
@@ -77,6 +84,7 @@ async def submit_onboarding(
             applicant=actor,
             unit_path=await unit_path(session, actor.unit),
             chain=ONBOARDING_CHAIN.with_step_deadlines(settings.onboarding_step_working_days),
+            required=required,
         ),
         workflow_id=onboarding_workflow_id(code),
         task_queue=request.app.state.task_queue,
@@ -95,9 +103,10 @@ async def resubmit_onboarding(
     actor: CurrentActor,
     comment: Annotated[str | None, Query(max_length=2000, description="why it was corrected")] = None,
 ) -> ProcessStateOut:
-    """The applicant corrects a returned application; the chain restarts at marketing review."""
-    _check_documents(application)
+    """The applicant corrects a returned application against the list its process pinned at its
+    start; the chain restarts at marketing review."""
     process = await get_process(session, actor, process_id)
+    _check_documents(application, await pinned_documents(session, process.process_id))
     if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility.py)
         raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
     view = await send_update(

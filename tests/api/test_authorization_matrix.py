@@ -415,6 +415,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     # on their tasks (POST /tasks/{id}/decision)
     ("POST", f"{P}/rule-changes"): Entry(RolesOnly(frozenset({"marketing_manager", "admin"}))),
     ("GET", f"{P}/rule-changes"): Entry(Anyone()),  # how the rules everyone reads came to be
+    # issue 21 §4: the reach of a candidate change, for those who draft, decide or audit changes
+    ("POST", f"{P}/regulations/what-if"): Entry(
+        RolesOnly(frozenset({"marketing_manager", "admin", "business_vp", "general_manager", "auditor"}))
+    ),
     ("GET", f"{P}/step-deadlines/{{process_type}}"): Entry(Anyone(), params={"process_type": "onboarding"}),
     ("POST", f"{P}/ledger/imports"): Entry(RolesOnly(frozenset({"finance_reviewer"}))),
     # issue 20: a ledger entry is corrected by finance's reversing entry, never edited

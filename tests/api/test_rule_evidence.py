@@ -117,10 +117,20 @@ async def test_a_step_decision_names_its_rules_in_its_audit_row_and_is_their_evi
             select(AuditRecord.details).where(AuditRecord.process_id == second, AuditRecord.action == "decision")
         )
     assert details is not None and details["rules"] == list(REVIEW.rules)  # sealed in the row's hash
-    assert await applications_of(sessions, second) == [(rule, REVIEW.key, None, "decision") for rule in REVIEW.rules]
+    applied = await applications_of(sessions, second)
+    decided = [row for row in applied if row[3] == "decision"]
+    assert decided == [(rule, REVIEW.key, None, "decision") for rule in REVIEW.rules]
+    # and the document list pinned at its start (issue 21 §3): the version is evidence of the rule it versions
+    assert [row[:2] for row in applied if row[3] == "rule_applied"] == [(NAMED, None)]
 
-    newest = await evidence(api, "auditor", NAMED, limit=2)
-    assert [e["process_id"] for e in newest] == [second, first]  # most recent first
+    # most recent first: each process's decision, then the document list it pinned at its start
+    newest = await evidence(api, "auditor", NAMED, limit=4)
+    assert [(e["process_id"], e["step"]) for e in newest] == [
+        (second, REVIEW.key),
+        (second, None),
+        (first, REVIEW.key),
+        (first, None),
+    ]
     assert {k: newest[0][k] for k in ("process_type", "subject", "step", "version")} == {
         "process_type": "onboarding",
         "subject": "规则证据二号石化",
@@ -128,11 +138,11 @@ async def test_a_step_decision_names_its_rules_in_its_audit_row_and_is_their_evi
         "version": None,
     }
     assert datetime.fromisoformat(newest[0]["applied_at"]).utcoffset() == CHINA.utcoffset(datetime.now())
-    assert [e["process_id"] for e in await evidence(api, "auditor", NAMED, limit=1, offset=1)] == [first]
+    assert [e["process_id"] for e in await evidence(api, "auditor", NAMED, limit=1, offset=2)] == [first]
     assert await verified(api, first, second)
 
     detail = (await api.get(f"{P}/processes/{second}", "auditor")).json()
-    assert detail["rule_versions"] == []  # an onboarding pins no versioned rule
+    assert [r["rule"] for r in detail["rule_versions"]] == ["onboarding_documents"]  # pinned at its start
     await withdrawn(api, first, second)
 
 
@@ -212,6 +222,7 @@ async def test_a_retried_write_indexes_its_rules_once(api: Api, sessions: async_
     store = ProcessStore(sessions)
     for _ in range(3):  # the first attempt and two retries of the same write
         await store.sync_process(ProcessSync(audit=[entry]))
-    assert await applications_of(sessions, process_id) == [(NAMED, REVIEW.key, None, "decision")]
+    decided = [row for row in await applications_of(sessions, process_id) if row[3] == "decision"]
+    assert decided == [(NAMED, REVIEW.key, None, "decision")]  # the document list pinned at the start aside
     assert await verified(api, process_id)
     await withdrawn(api, process_id)

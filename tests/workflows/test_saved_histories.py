@@ -32,6 +32,7 @@ def test_histories_are_saved() -> None:
         "trade_step_escalated_three_levels",  # trade approval steps have deadlines (trade-step-deadlines)
         "complaint_rush_production_escalated_then_done",  # production_dept after a re-production order
         "onboarding_sign_off_refused_then_returned",  # 000 §6 checked again at the sign-off
+        "onboarding_pinned_documents",  # the 000 §6 list pinned at the start, named (issue 21 §3)
         "research_note_step_deadlines_pinned",  # started under a step_deadlines version (issue 21 §3)
     }
 

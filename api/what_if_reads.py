@@ -1,0 +1,165 @@
+"""The reads behind `POST /regulations/what-if` (issue 21 §4): who a candidate rule change would
+reach, found in what the project already stores, and compared by the pure rules of domain/what_if.py.
+Only SELECTs: nothing is written, no workflow is asked anything.
+
+Where an open process's application lives (documented choice): its audit record
+(activities/audit_store.py) holds the start input and every accepted resubmission as the process
+received them; the latest of them is the application the process decides on now. One query for all
+open processes, instead of one workflow query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.rule_store import IN_FORCE
+from activities.what_if_deadlines import step_deadlines_what_if
+from db.models import AuditRecord, CreditAccount, Customer, CustomerGrading, Process
+from domain.approvals import ONBOARDING_CHAIN
+from domain.credit_application import APPLICATION_PROCESS, CreditApplicationForm, grade_on_file
+from domain.documents import Document
+from domain.grading import Indicator
+from domain.models import ProcessStatus
+from domain.rule_change import (
+    AnyRuleChange,
+    CreditPolicyChange,
+    GradingRuleChange,
+    OnboardingDocumentsChange,
+    RuleKind,
+    StepDeadlinesChange,
+)
+from domain.what_if import (
+    WhatIfAnswer,
+    WhatIfCustomer,
+    WhatIfProcess,
+    credit_would_fail,
+    grading_would_fail,
+    onboarding_would_fail,
+)
+
+OPEN = tuple(s.value for s in ProcessStatus if s.is_open)
+FILED = ("submitted", "resubmitted")  # the audit actions that carry the application as filed
+# Never "passes" by default: a process filed before its audit record existed is named, not guessed.
+UNRECORDED = "{article}: the application is not in the process's audit record (filed before it existed): check by hand"
+
+
+async def open_processes(session: AsyncSession, process_type: str) -> list[Process]:
+    query = select(Process).where(Process.process_type == process_type, Process.status.in_(OPEN))
+    return list(await session.scalars(query.order_by(Process.started_at, Process.process_id)))
+
+
+async def latest_filed(session: AsyncSession, process_ids: Sequence[str], field: str) -> dict[str, dict[str, Any]]:
+    """Per process, `field` of the latest application it accepted: the start input or the last
+    resubmission, as its audit record holds them."""
+    query = (
+        select(AuditRecord.process_id, AuditRecord.details)
+        .where(AuditRecord.process_id.in_(process_ids), AuditRecord.action.in_(FILED))
+        .order_by(AuditRecord.position)
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for process_id, details in await session.execute(query):
+        filed = (details or {}).get("input") or (details or {}).get("request") or {}
+        if isinstance(filed.get(field), dict):
+            latest[process_id] = filed[field]
+    return latest
+
+
+def _process(row: Process, would_fail: list[str]) -> WhatIfProcess:
+    listed = WhatIfProcess.model_validate(row, from_attributes=True)
+    return listed.model_copy(update={"would_fail": would_fail})
+
+
+async def _onboarding_documents(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
+    assert isinstance(change, OnboardingDocumentsChange)
+    rows = await open_processes(session, ONBOARDING_CHAIN.process_type)
+    applications = await latest_filed(session, [r.process_id for r in rows], "application")
+    candidate, on = change.payload.documents, change.payload.effective_from
+    for row in rows:
+        filed = applications.get(row.process_id)
+        if filed is None:
+            answer.processes.append(_process(row, [UNRECORDED.format(article="000 §6")]))
+            continue
+        documents = [Document.model_validate(d) for d in filed.get("documents", [])]
+        answer.processes.append(_process(row, onboarding_would_fail(documents, candidate, on)))
+    failing = sum(1 for p in answer.processes if p.would_fail)
+    answer.summary = (
+        f"{len(rows)} open onboarding processes, {failing} of them lacking a document of the candidate list "
+        "(000 §6); they keep the list they pinned at their start and would meet this one only if filed anew. "
+        "No customer is touched: existing customers are not onboarded again."
+    )
+
+
+async def _credit_policy(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
+    assert isinstance(change, CreditPolicyChange)
+    candidate = change.payload
+    accounts = select(Customer, CreditAccount).join(CreditAccount, CreditAccount.customer_id == Customer.id)
+    for customer, account in await session.execute(accounts.order_by(Customer.id)):
+        grade = grade_on_file(customer.grade)
+        would_fail = credit_would_fail(account.credit_limit, account.term_days, grade, candidate)
+        answer.customers.append(WhatIfCustomer(customer_id=customer.id, name=customer.name, would_fail=would_fail))
+    rows = await open_processes(session, APPLICATION_PROCESS)
+    forms = await latest_filed(session, [r.process_id for r in rows], "form")
+    for row in rows:
+        if row.process_id not in forms:
+            answer.processes.append(_process(row, [UNRECORDED.format(article="001 §3")]))
+            continue
+        form = CreditApplicationForm.model_validate(forms[row.process_id])
+        asked = credit_would_fail(form.limit, form.term_days, grade_on_file(form.grade), candidate)
+        answer.processes.append(_process(row, asked))
+    answer.summary = (
+        f"{len(answer.customers)} customers on credit, {sum(1 for c in answer.customers if c.would_fail)} of them "
+        f"above the candidate's ceiling or term; {len(rows)} open credit applications, "
+        f"{sum(1 for p in answer.processes if p.would_fail)} asking more than it allows. Granted credit and "
+        "open applications keep the policy they were decided or filed under."
+    )
+
+
+async def _grading_rule(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
+    assert isinstance(change, GradingRuleChange)
+    last = select(CustomerGrading.customer_id, func.max(CustomerGrading.approved_at).label("at")).group_by(
+        CustomerGrading.customer_id
+    )
+    latest = last.subquery()
+    query = (
+        select(Customer, CustomerGrading)
+        .join(latest, latest.c.customer_id == Customer.id)
+        .join(
+            CustomerGrading,
+            (CustomerGrading.customer_id == latest.c.customer_id) & (CustomerGrading.approved_at == latest.c.at),
+        )
+        .order_by(Customer.id)
+    )
+    for customer, sheet in await session.execute(query):
+        scores = {Indicator(k): Decimal(v) for k, v in sheet.scores.items()}
+        would_fail = grading_would_fail(scores, grade_on_file(customer.grade), change.payload)
+        answer.customers.append(WhatIfCustomer(customer_id=customer.id, name=customer.name, would_fail=would_fail))
+    answer.summary = (
+        f"{len(answer.customers)} customers with an approved score sheet, "
+        f"{sum(1 for c in answer.customers if c.would_fail)} of them graded otherwise under the candidate (001 §1). "
+        "Customers never graded (first year, 001 §1: C) have no stored scores and are not listed; open grading "
+        "rounds keep the version they pinned."
+    )
+
+
+REACH: dict[RuleKind, Callable[[AsyncSession, AnyRuleChange, WhatIfAnswer], Awaitable[None]]] = {
+    RuleKind.onboarding_documents: _onboarding_documents,
+    RuleKind.credit_policy: _credit_policy,
+    RuleKind.grading_rule: _grading_rule,
+}
+
+
+async def what_if(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
+    """The reach of `change` if it applied from its date, against the version it would replace there.
+    Step deadlines are per process type and answer on their own (activities/what_if_deadlines.py)."""
+    if isinstance(change, StepDeadlinesChange):
+        return await step_deadlines_what_if(session, change)
+    on = change.payload.effective_from
+    in_force = await IN_FORCE[change.rule](session, on)
+    answer = WhatIfAnswer(rule=change.rule.value, effective_from=on, in_force_version=in_force.version)
+    await REACH[change.rule](session, change, answer)
+    return answer
