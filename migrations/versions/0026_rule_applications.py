@@ -1,7 +1,7 @@
 """rule applications: which catalogue rule each audit row shows applied
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-07 04:00:00
 
 Issue 21 §2-§3. An index of the audit record: for each audit row that names the rules a step's

@@ -1,6 +1,6 @@
 """the onboarding document list as a versioned rule
 
-Revision ID: 0024
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-07 04:00:00
 
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
