@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from domain.approvals import ChainSpec, StepSpec
@@ -51,7 +53,8 @@ def test_a_step_naming_a_rule_the_catalogue_lacks_is_reported(monkeypatch: pytes
 
 def test_the_catalogue_explains_every_rule_that_is_not_enforced() -> None:
     """A configuration rule says where it is configured, and that place exists: a setting, a versioned
-    rule (`rule_change:<kind>`) or a table; an out-of-scope rule gives its reason."""
+    rule (`rule_change:<kind>`), a table or a module's constant (`domain.treatment.TREATMENT_BY_GRADE`);
+    an out-of-scope rule gives its reason."""
     from db.models import Base
     from domain.rule_change import RuleKind as VersionedRule
 
@@ -61,10 +64,19 @@ def test_the_catalogue_explains_every_rule_that_is_not_enforced() -> None:
         if rule.kind is RuleKind.configuration:
             assert rule.configured_in is not None
             where = rule.configured_in.removeprefix("settings.")
-            assert any(part.strip() in places for part in where.split(",")), (rule.id, rule.configured_in)
+            parts = [part.strip() for part in where.split(",")]
+            assert any(part in places or _constant_exists(part) for part in parts), (rule.id, rule.configured_in)
         if rule.versioned is not None:
             assert rule.versioned in {k.value for k in VersionedRule}, rule.id
     assert known(*catalogue()) == tuple(catalogue())
+
+
+def _constant_exists(path: str) -> bool:
+    module, _, name = path.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except (ImportError, ValueError):
+        return False
 
 
 def test_the_plugin_refuses_a_test_naming_an_unknown_rule(pytester: pytest.Pytester) -> None:
