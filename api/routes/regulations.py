@@ -45,6 +45,7 @@ class EvidenceOut(BaseModel):
     process_id: str
     process_type: str
     subject: str
+    customer_id: int | None  # the customer the process concerns, once it has one
     step: str | None
     applied_at: ChinaTime
     version: int | None
@@ -82,17 +83,23 @@ async def get_rule(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
+    customer_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="only the processes of this customer")
+    ] = None,
 ) -> RuleEvidenceOut:
-    """The rule and its live evidence: the processes in which it was applied, most recent first."""
+    """The rule and its live evidence: the processes in which it was applied, most recent first
+    (`customer_id`: "prove it held for this customer")."""
     rule = catalogue().get(rule_id)
     if rule is None:
         raise NotFound(f"rule {rule_id} is not in the catalogue")
     applications = cast(
         Select[Any],
-        select(RuleApplication, Process.subject)
+        select(RuleApplication, Process.subject, Process.customer_id)
         .join(Process, Process.process_id == RuleApplication.process_id)
         .where(RuleApplication.rule_id == rule_id),
     )
+    if customer_id is not None:
+        applications = applications.where(Process.customer_id == customer_id)
     query = visible_processes(viewer, applications)
     query = query.order_by(
         RuleApplication.applied_at.desc(), RuleApplication.process_id.desc(), RuleApplication.position.desc()
@@ -103,10 +110,11 @@ async def get_rule(
             process_id=applied.process_id,
             process_type=applied.process_type,
             subject=subject,
+            customer_id=customer,
             step=applied.step,
             applied_at=applied.applied_at,
             version=applied.version,
         )
-        for applied, subject in rows
+        for applied, subject, customer in rows
     ]
     return RuleEvidenceOut(rule=_served([rule], viewer)[0], evidence=evidence)

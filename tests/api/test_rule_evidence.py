@@ -202,9 +202,12 @@ async def test_a_pinned_rule_version_is_named_by_the_process_and_is_evidence_of_
     assert (pinned["rule"], pinned["version"]) == ("grading_rule", version) and pinned["effective_from"]
     [newest] = await evidence(api, "auditor", VERSIONED, limit=1)
     assert (newest["process_id"], newest["step"], newest["version"]) == (process_id, None, version)
-    versioned = sorted(
-        r.id for r in rulebook.catalogue().values() if r.versioned == "grading_rule"
-    )  # VERSIONED among them
+    assert newest["customer_id"] == customer.id
+    # "prove it held for this customer": the evidence of one customer, and none of another
+    of_customer = await evidence(api, "auditor", VERSIONED, customer_id=customer.id)
+    assert {e["process_id"] for e in of_customer} == {process_id}
+    assert await evidence(api, "auditor", VERSIONED, customer_id=2**31 - 1) == []
+    versioned = sorted(r.id for r in rulebook.catalogue().values() if r.versioned == "grading_rule")
     expected = [(rule_id, None, version, "rule_applied") for rule_id in versioned]
     assert VERSIONED in versioned and sorted(await applications_of(sessions, process_id)) == expected
     assert await verified(api, process_id)
