@@ -131,6 +131,8 @@ def _act(entry: AuditEntry, process_type: str, tasks: dict[str, _TaskNow]) -> Au
         return as_facts(entry.key, process_type, shown, roles, input=payload)
     task = tasks.get(str(payload.get("task_id") or ""))
     shown = describe_update(entry.name, payload, entry.at, task.delegated_by if task else None)
+    if shown.step is None and entry.step is not None:  # a form's update names no step: its decision does
+        shown = shown.model_copy(update={"step": entry.step})
     role = task.role if task and task.role else roles
     applied = {"rules": entry.rules} if entry.rules else {}  # issue 21 §3: covered by the row's hash
     return as_facts(entry.key, process_type, shown, role, update=entry.name, request=payload, **applied)

@@ -36,6 +36,10 @@ class AuditEntry(BaseModel):
     # The catalogue rules (domain/rulebook.py) a step's decision applied: the `StepSpec.rules` of the
     # chain the process runs (issue 21 §3). Empty for other acts, and in payloads written before.
     rules: list[str] = Field(default_factory=list)
+    step: str | None = Field(default=None, max_length=60)  # the step those rules belong to
+    # The Temporal update that made the entry, so a decision inside it (an inbox decision or a form's
+    # — a score sheet, a review form) names its rules on the right entry; never leaves the workflow.
+    update_id: str | None = Field(default=None, exclude=True)
 
     @property
     def key(self) -> str:

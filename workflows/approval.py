@@ -641,7 +641,7 @@ class ApprovalChain:
         seat.decision = record
         self.decisions.append(record)
         if run.step.rules:
-            self.kernel.outbox.name_rules(spec.task_id, run.step.rules)
+            self.kernel.outbox.name_rules(spec.task_id, spec.step, run.step.rules)
         self._close(seat, "done", record)
         result = self._step_result(run, record, request.return_to)
         if result is None:  # a countersign still waiting for other seats

@@ -40,7 +40,7 @@ class _AuditInbound(WorkflowInboundInterceptor):
         self._seq = 0  # advances in replay exactly as it did the first time
 
     def _record(
-        self, kind: AuditKind, name: str, args: Any, payload: dict[str, Any] | None = None
+        self, kind: AuditKind, name: str, args: Any, payload: dict[str, Any] | None = None, update_id: str | None = None
     ) -> AuditEntry | None:
         kernel = Kernel.running()
         if kernel is None:  # a workflow without a process (the monthly statistics)
@@ -55,6 +55,7 @@ class _AuditInbound(WorkflowInboundInterceptor):
             kind=kind,
             name=name,
             payload=_payload(args) if payload is None else payload,
+            update_id=update_id,
         )
         kernel.outbox.audit.append(entry)
         return entry
@@ -74,7 +75,7 @@ class _AuditInbound(WorkflowInboundInterceptor):
     async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
         if input.update in READ_ONLY_UPDATES:
             return await super().handle_update_handler(input)
-        entry = self._record("update", input.update, input.args)
+        entry = self._record("update", input.update, input.args, update_id=input.id)
         try:
             return await super().handle_update_handler(input)
         except BaseException:

@@ -46,12 +46,16 @@ class Outbox:
     def close(self, closure: TaskClosure) -> None:
         self.closed.append(closure)
 
-    def name_rules(self, task_id: str, rules: tuple[str, ...]) -> None:
-        """The rules a decision on `task_id` applied, named on that update's audit entry (issue 21
-        §3): a payload field, no command, so saved histories replay."""
+    def name_rules(self, task_id: str, step: str, rules: tuple[str, ...]) -> None:
+        """The rules a decision on `task_id` applied, named on the audit entry of the update that
+        decided it (issue 21 §3) — the inbox's `decide`, or a form's own update (a score sheet, a
+        review form) whose payload names no task; a payload field, no command, so histories replay."""
+        update = workflow.current_update_info()
         for entry in reversed(self.audit):
-            if entry.kind == "update" and entry.payload.get("task_id") == task_id:
-                entry.rules = list(rules)
+            if entry.kind != "update":
+                continue
+            if (update is not None and entry.update_id == update.id) or entry.payload.get("task_id") == task_id:
+                entry.rules, entry.step = list(rules), step
                 return
 
     def as_fields(self) -> dict[str, Any]:

@@ -103,6 +103,10 @@ async def test_regrading_scored_by_the_manager_and_approved_by_the_vp_sets_the_g
     assert [(s["grade"], s["weighted_total"], s["scored_by"], s["approved_by"]) for s in sheets] == [
         ("B", "78.00", "marketing_manager", "business_vp")
     ]
+    # the score sheet (a form's own update) and the VP's decision name the rules their steps applied
+    for rule_id, step in (("001-1-manager-scores", "score"), ("001-1-vp-approves-grade", "vp_approval")):
+        found = await api.get(f"{P}/regulations/rules/{rule_id}", "auditor", params={"customer_id": customer.id})
+        assert [(e["process_id"], e["step"]) for e in found.json()["evidence"]] == [(process_id, step)], rule_id
 
 
 async def test_the_daily_sweep_starts_a_clock_for_each_new_customer(
