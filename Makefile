@@ -35,14 +35,15 @@ api: install
 
 # The whole suite, then the traceability check: every enforced rule has code naming it and a passing
 # test, and the committed matrix (docs/traceability.md) is the one this run produces (issue 21 §2).
+RULE_RESULTS := $(CURDIR)/.data/rule-results.json
 test: install
-	$(PY) -m pytest
-	$(PY) -m scripts.traceability --check
+	RULE_RESULTS=$(RULE_RESULTS) $(PY) -m pytest
+	$(PY) -m scripts.traceability --check --results $(RULE_RESULTS)
 
 # The tests that prove a rule, then docs/traceability.md and .json from their results.
 matrix: install
-	$(PY) -m pytest -q -m rule
-	$(PY) -m scripts.traceability --write
+	RULE_RESULTS=$(RULE_RESULTS) $(PY) -m pytest -q -m rule
+	$(PY) -m scripts.traceability --write --results $(RULE_RESULTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

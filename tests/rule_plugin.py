@@ -1,14 +1,17 @@
 """Which rule each test proves (issue 21 §2): `@pytest.mark.rule("000-6-documents", ...)`.
 
 A test (or a module's `pytestmark`) names the catalogue rules it proves. Collection fails when a
-test names a rule `domain/rules.toml` lacks. Each run writes, per marked test, the rules it names
-and its result to `.data/rule-results.json`; `scripts/traceability.py` turns that into the
-matrix (docs/traceability.md) and fails when an enforced rule has no passing test.
+test names a rule `domain/rules.toml` lacks. A run asked for it (`RULE_RESULTS=<path>`, set by
+`make test` and `make matrix`) writes, per marked test, the rules it names and its result there;
+`scripts/traceability.py` turns that into the matrix (docs/traceability.md) and fails when an
+enforced rule has no passing test. Other runs (one file, `-k`) write nothing, so they never
+replace the results of the whole suite with a part of them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,7 @@ import pytest
 
 from domain.rulebook import catalogue
 
-RESULTS = Path(__file__).resolve().parent.parent / ".data" / "rule-results.json"
-_results: dict[str, dict[str, Any]] = {}
+RESULTS_VARIABLE = "RULE_RESULTS"
 
 
 def rules_of(item: pytest.Item) -> list[str]:
@@ -31,6 +33,7 @@ def rules_of(item: pytest.Item) -> list[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the catalogue rules (domain/rules.toml) this test proves")
+    config.pluginmanager.register(_Recorder(), "rule-results")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,19 +51,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         outcome.get_result().user_properties.append(("rules", ids))  # travels with the report (xdist too)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    ids = dict(report.user_properties).get("rules")
-    if not ids:
-        return
-    entry = _results.setdefault(report.nodeid, {"rules": ids, "outcome": "passed"})
-    if report.failed:
-        entry["outcome"] = "failed"
-    elif report.skipped and entry["outcome"] == "passed":
-        entry["outcome"] = "skipped"
+class _Recorder:
+    """The results of one session (a pytester run inside the suite records its own, apart)."""
 
+    def __init__(self) -> None:
+        self.results: dict[str, dict[str, Any]] = {}
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes
-        return
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"tests": _results}, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ids = dict(report.user_properties).get("rules")
+        if not ids:
+            return
+        entry = self.results.setdefault(report.nodeid, {"rules": ids, "outcome": "passed"})
+        if report.failed:
+            entry["outcome"] = "failed"
+        elif report.skipped and entry["outcome"] == "passed":
+            entry["outcome"] = "skipped"
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        path = os.environ.get(RESULTS_VARIABLE)
+        if not path or hasattr(session.config, "workerinput"):  # not asked for; an xdist worker: the controller writes
+            return
+        results = Path(path)
+        results.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"tests": self.results}, indent=1, sort_keys=True, ensure_ascii=False)
+        results.write_text(text, encoding="utf-8")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from domain.roles import Role
 from domain.rulebook import Rule, RuleKind, UnknownRule, catalogue, enforces, known
 from scripts import traceability
 from settings import Settings
+from tests.rule_plugin import RESULTS_VARIABLE
 
 RULE = Rule(id="000-6-sample", article="000 §6", text="客户需提供资料", gloss="A sample rule.", kind=RuleKind.enforced)
 
@@ -79,7 +82,10 @@ def _constant_exists(path: str) -> bool:
         return False
 
 
-def test_the_plugin_refuses_a_test_naming_an_unknown_rule(pytester: pytest.Pytester) -> None:
+def test_the_plugin_refuses_a_test_naming_an_unknown_rule(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(RESULTS_VARIABLE, raising=False)  # this inner run's results are nobody's
     pytester.makepyfile(
         """
         import pytest
@@ -92,3 +98,36 @@ def test_the_plugin_refuses_a_test_naming_an_unknown_rule(pytester: pytest.Pytes
     result = pytester.runpytest_inprocess("-p", "tests.rule_plugin")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*999-0-nothing*"])
+
+
+def test_the_plugin_writes_each_marked_tests_result_only_when_asked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rule_id = next(iter(catalogue()))
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.rule("{rule_id}")
+        def test_holds():
+            pass
+
+        @pytest.mark.rule("{rule_id}")
+        def test_broken():
+            assert False
+
+        def test_unmarked():
+            pass
+        """
+    )
+    written = tmp_path / "results.json"
+    monkeypatch.delenv(RESULTS_VARIABLE, raising=False)
+    pytester.runpytest_inprocess("-p", "tests.rule_plugin")
+    assert not written.exists()  # a run nobody asked results of (one file, -k) replaces nothing
+    monkeypatch.setenv(RESULTS_VARIABLE, str(written))
+    pytester.runpytest_inprocess("-p", "tests.rule_plugin")
+    tests = json.loads(written.read_text(encoding="utf-8"))["tests"]
+    assert {nodeid.split("::")[1]: (t["rules"], t["outcome"]) for nodeid, t in tests.items()} == {
+        "test_holds": ([rule_id], "passed"),
+        "test_broken": ([rule_id], "failed"),
+    }
