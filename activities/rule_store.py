@@ -101,7 +101,7 @@ async def documents_in_force(session: AsyncSession, on: date) -> RequiredDocumen
     )
     row = await session.scalar(query)
     if row is None:
-        raise LookupError(f"no onboarding document list is in force on {on}: migration 0024 seeds version 1")
+        raise LookupError(f"no onboarding document list is in force on {on}: migration 0027 seeds version 1")
     return _required(row)
 
 

@@ -801,7 +801,7 @@ class OnboardingDocumentList(Base):
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column()
     reason: Mapped[str] = mapped_column(String(500))
-    # the rule-change process the general manager approved it in; None: seeded by migration 0024
+    # the rule-change process the general manager approved it in; None: seeded by migration 0027
     process_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 

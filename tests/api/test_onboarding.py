@@ -124,6 +124,9 @@ async def test_return_and_resubmit_restarts_at_marketing_review(api: Api) -> Non
     # Only the applicant resubmits, and only a complete application.
     assert (await api.post(f"/api/v1/onboarding/{process_id}/resubmit", "auditor", json=body)).status_code in (403, 404)
     incomplete = application(body["customer"]["credit_code"], drop=("bank_account_permit",))
+    # a reader who is not the applicant learns nothing of the pinned list: 403 before any check of it
+    stranger = await api.post(f"/api/v1/onboarding/{process_id}/resubmit", "auditor", json=incomplete)
+    assert stranger.status_code in (403, 404), stranger.text
     bad = await api.post(f"/api/v1/onboarding/{process_id}/resubmit", "sales_clerk", json=incomplete)
     assert bad.status_code == 422
     body["documents"][5]["number"] = "J4910000123401"
