@@ -125,7 +125,8 @@ def _act(entry: AuditEntry, process_type: str, tasks: dict[str, _TaskNow]) -> Au
     roles = ",".join(person.get("roles") or []) or None
     if entry.kind == "rule":
         shown = describe_rule_applied(payload, entry.at)
-        return as_facts(entry.key, process_type, shown, None, rule=payload)
+        named = {"rules": entry.rules} if entry.rules else {}  # the rules the process decides by it
+        return as_facts(entry.key, process_type, shown, None, rule=payload, **named)
     if entry.kind == "start":
         shown = HistoryEntry(at=entry.at, actor=person.get("username", "unknown"), action="submitted")
         return as_facts(entry.key, process_type, shown, roles, input=payload)

@@ -45,7 +45,7 @@ from domain.documents import OnboardingDocumentsIn, RequiredDocuments
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
-from domain.rulebook import enforces
+from domain.rulebook import enforces, known
 from domain.step_deadlines import CITATION as STEP_DEADLINES_CITATION
 from domain.step_deadlines import StepDeadlinesIn, declare
 
@@ -135,6 +135,22 @@ class RuleChangeInput(ApprovalInput):
 
     chain: ChainSpec = RULE_CHANGE_CHAIN
     change: RuleChangeIn
+
+
+# The catalogue rules a process decides by the version it pinned, by (rule, workflow type): the
+# evidence its `rule_applied` line gives (domain/rulebook.applications). A pin of a version holds
+# more values than the process uses — a credit application decides by the ceilings and terms, not
+# by the risk thresholds — and an audit row names only what the process applied.
+DECIDED_BY: dict[tuple[RuleKind, str], tuple[str, ...]] = {
+    (RuleKind.onboarding_documents, "Onboarding"): known("000-6-documents"),
+    (RuleKind.credit_policy, "CreditApplication"): known(
+        "001-credit-3-credit-range-ceilings", "001-credit-3-gm-beyond-credit-range", "000-13-settlement-term"
+    ),
+    (RuleKind.credit_policy, "OverLimitApproval"): known("001-credit-3-credit-range-ceilings"),
+    (RuleKind.grading_rule, "Grading"): known(
+        "001-1-grades-a-b-c", "001-1-grade-thresholds", "002-3-weighted-criteria"
+    ),
+}
 
 
 class RuleVersionRef(VersionRef):

@@ -161,18 +161,18 @@ class Application(BaseModel):
 
 def applications(details: Mapping[str, Any]) -> list[Application]:
     """The rules an audit row's details show applied: the rules a step's decision names (`rules`),
-    and a pinned version (`rule`, written by a `rule` audit entry) under every catalogue rule whose
-    `versioned` is that rule kind. Reading chosen: a pinned version is evidence of every rule it
-    versions, since the process runs under that version to its end (新老划断, issue 21 §3)."""
-    found = [Application(rule_id=rule_id) for rule_id in details.get("rules") or [] if isinstance(rule_id, str)]
+    and a pinned version (`rule`, written by a `rule` audit entry) under the rules the process named
+    as deciding by it (`rules` of that row, with the version) — or, for a row that names none (a pin
+    written before processes named them), under every catalogue rule whose `versioned` is that kind."""
+    named = [rule_id for rule_id in details.get("rules") or [] if isinstance(rule_id, str)]
     pinned = details.get("rule")
-    if isinstance(pinned, Mapping) and pinned.get("rule"):
-        version = pinned.get("version")
-        found += [
-            Application(rule_id=rule.id, version=version if isinstance(version, int) else None)
-            for rule in catalogue().values()
-            if rule.versioned == pinned["rule"]
-        ]
+    if not (isinstance(pinned, Mapping) and pinned.get("rule")):
+        found = [Application(rule_id=rule_id) for rule_id in named]
+    else:
+        number = pinned.get("version")
+        version = number if isinstance(number, int) else None
+        versioned = [rule.id for rule in catalogue().values() if rule.versioned == pinned["rule"]]
+        found = [Application(rule_id=rule_id, version=version) for rule_id in named or versioned]
     once: dict[str, Application] = {}
     for applied in found:  # a rule both named and pinned in one row is indexed once, named first
         once.setdefault(applied.rule_id, applied)

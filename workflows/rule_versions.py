@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.grading_store import CHINA
     from activities.rule_store import RuleInForce, RuleStore
     from domain.audit import AuditEntry
-    from domain.rule_change import RuleKind, RuleVersionRef
+    from domain.rule_change import DECIDED_BY, RuleKind, RuleVersionRef
     from workflows.approval import look_up
     from workflows.kernel import Kernel
 
@@ -22,7 +22,9 @@ PINNED = "rule-versions-pinned"
 
 
 def name_rule(kernel: Kernel, ref: RuleVersionRef) -> None:
-    """The version goes into the history with the process's next write, right after its start."""
+    """The version goes into the history with the process's next write, right after its start,
+    naming the catalogue rules this process decides by it (domain/rule_change.DECIDED_BY) — the
+    evidence of those rules, not of every rule whose values the version happens to hold."""
     info = workflow.info()
     seq = kernel.outbox.audit[-1].seq if kernel.outbox.audit else 0  # sorts after the start
     entry = AuditEntry(
@@ -33,6 +35,7 @@ def name_rule(kernel: Kernel, ref: RuleVersionRef) -> None:
         kind="rule",
         name=ref.rule.value,
         payload=ref.model_dump(mode="json"),
+        rules=list(DECIDED_BY.get((ref.rule, info.workflow_type), ())),
     )
     kernel.outbox.audit.append(entry)
 

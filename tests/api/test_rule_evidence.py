@@ -26,6 +26,7 @@ from db.models import AuditRecord, RuleApplication
 from domain import rulebook
 from domain.approvals import ONBOARDING_CHAIN
 from domain.audit import AuditEntry
+from domain.rule_change import DECIDED_BY, RuleKind
 from tests.api.test_rule_changes import established_customer, in_force
 from tests.inbox_support import add_user
 from tests.rulebook_support import NAMED, VERSIONED, catalogue_with_versioned_rule, sample_matrix
@@ -111,7 +112,9 @@ async def test_a_step_decision_names_its_rules_in_its_audit_row_and_is_their_evi
     history = (await api.get(f"{P}/processes/{second}/history", "auditor")).json()
     [decision] = [e for e in history if e["action"] == "decision"]
     assert (decision["step"], decision["rules"]) == (REVIEW.key, list(REVIEW.rules))
-    assert all(e["rules"] == [] for e in history if e is not decision)  # other acts apply no rule
+    [pinned] = [e for e in history if e["action"] == "rule_applied"]  # the document list it decides by
+    assert pinned["rules"] == [NAMED]
+    assert all(e["rules"] == [] for e in history if e is not decision and e is not pinned)  # the rest apply none
     async with sessions() as session:
         details = await session.scalar(
             select(AuditRecord.details).where(AuditRecord.process_id == second, AuditRecord.action == "decision")
@@ -188,7 +191,7 @@ async def test_auditors_read_where_each_rule_is_enforced_and_its_tests_last_resu
 
 
 @pytest.mark.usefixtures("versioned_catalogue")
-async def test_a_pinned_rule_version_is_named_by_the_process_and_is_evidence_of_the_rules_it_versions(
+async def test_a_pinned_rule_version_is_named_by_the_process_and_is_evidence_of_the_rules_it_decides_by(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     version = (await in_force(api, "grading_rule"))["version"]
@@ -200,16 +203,18 @@ async def test_a_pinned_rule_version_is_named_by_the_process_and_is_evidence_of_
     detail = (await api.get(f"{P}/processes/{process_id}", "auditor")).json()
     [pinned] = detail["rule_versions"]
     assert (pinned["rule"], pinned["version"]) == ("grading_rule", version) and pinned["effective_from"]
-    [newest] = await evidence(api, "auditor", VERSIONED, limit=1)
+    decided_by = DECIDED_BY[(RuleKind.grading_rule, "Grading")]
+    [newest] = await evidence(api, "auditor", decided_by[0], limit=1)
     assert (newest["process_id"], newest["step"], newest["version"]) == (process_id, None, version)
     assert newest["customer_id"] == customer.id
     # "prove it held for this customer": the evidence of one customer, and none of another
-    of_customer = await evidence(api, "auditor", VERSIONED, customer_id=customer.id)
+    of_customer = await evidence(api, "auditor", decided_by[0], customer_id=customer.id)
     assert {e["process_id"] for e in of_customer} == {process_id}
-    assert await evidence(api, "auditor", VERSIONED, customer_id=2**31 - 1) == []
-    versioned = sorted(r.id for r in rulebook.catalogue().values() if r.versioned == "grading_rule")
-    expected = [(rule_id, None, version, "rule_applied") for rule_id in versioned]
-    assert VERSIONED in versioned and sorted(await applications_of(sessions, process_id)) == expected
+    assert await evidence(api, "auditor", decided_by[0], customer_id=2**31 - 1) == []
+    # the rules the grading decides by, with the version; not every rule the grading rule versions
+    expected = sorted((rule_id, None, version, "rule_applied") for rule_id in decided_by)
+    assert sorted(await applications_of(sessions, process_id)) == expected
+    assert process_id not in {e["process_id"] for e in await evidence(api, "auditor", VERSIONED)}
     assert await verified(api, process_id)
     assert (await api.decide("marketing_manager", process_id, "reject", "测试结束")).status_code == 200
 
