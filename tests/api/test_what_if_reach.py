@@ -8,6 +8,8 @@ rounds), with why each cannot be judged.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +39,37 @@ async def ask(api: Api, user: str, candidate: dict[str, Any]) -> dict[str, Any]:
 
 def listed(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {p["process_id"]: p for p in body["processes"]}
+
+
+def bare_process(process_type: str, step: str, started_at: datetime, name: str) -> Process:
+    """An open process as the projection holds it, with nothing in its audit record."""
+    process_id = f"what-if-{name}-{uuid.uuid4()}"
+    return Process(
+        process_id=process_id,
+        workflow_id=f"{process_type}-{process_id}",
+        process_type=process_type,
+        status="running",
+        current_step=step,
+        subject=f"what-if {name}",
+        applicant="sales_clerk",
+        started_at=started_at,
+        updated_at=started_at,
+    )
+
+
+@asynccontextmanager
+async def stored(sessions: async_sessionmaker[AsyncSession], *rows: Process) -> AsyncIterator[list[str]]:
+    """`rows` stored one by one (in this order) for the test, deleted after it: their ids."""
+    ids = [row.process_id for row in rows]
+    async with sessions.begin() as session:
+        for row in rows:
+            session.add(row)
+            await session.flush()
+    try:
+        yield ids
+    finally:
+        async with sessions.begin() as session:
+            await session.execute(delete(Process).where(Process.process_id.in_(ids)))
 
 
 @pytest.mark.rule("003-7-supervision-reads-everything")
@@ -102,32 +135,16 @@ async def test_an_onboarding_the_record_cannot_read_is_said_apart_not_counted_as
     """An open onboarding whose application is not in its audit record (filed before the record
     existed): listed as unjudged, with no `would_fail`, and the summary says to check it by hand."""
     _, documents = await list_in_force(sessions)
-    now = datetime.now(UTC)
-    old = Process(
-        process_id=f"what-if-unrecorded-{uuid.uuid4()}",
-        workflow_id=f"onboarding-what-if-{uuid.uuid4()}",
-        process_type="onboarding",
-        status="running",
-        current_step="marketing_review",
-        subject="郑州老档案石化 (filed before the audit record)",
-        applicant="sales_clerk",
-        started_at=now,
-        updated_at=now,
-    )
-    async with sessions.begin() as session:
-        session.add(old)
-    try:
+    # filed before the audit record existed (say): its application is nowhere in the record
+    async with stored(sessions, bare_process("onboarding", "marketing_review", datetime.now(UTC), "old")) as [old]:
         body = await ask(api, "auditor", change([*documents, NEW.value], far(32)))
-        unrecorded = listed(body)[old.process_id]
+        unrecorded = listed(body)[old]
         assert (unrecorded["would_fail"], unrecorded["would_expire"]) == ([], [])
         assert unrecorded["unjudged"].startswith("000 §6: the application is not in the process's audit record")
         lacking = sum(1 for p in body["processes"] if p["would_fail"])
         unread = sum(1 for p in body["processes"] if p["unjudged"])
         assert f": {lacking} lacking a document" in body["summary"], body["summary"]
         assert f"{unread} could not be read from the record: check by hand" in body["summary"], body["summary"]
-    finally:
-        async with sessions.begin() as session:
-            await session.execute(delete(Process).where(Process.process_id == old.process_id))
 
 
 @pytest.mark.rule("001-credit-3-gm-delivery-beyond-limit")
@@ -180,23 +197,7 @@ async def test_processes_started_in_the_same_instant_are_answered_in_one_order(
     """Two open research notes started in the same instant, the later id stored first: the
     step-deadlines answer lists them by id after their start, whatever order the database keeps."""
     now = datetime.now(UTC).replace(microsecond=0)
-    ids = [f"what-if-tie-{n}-{uuid.uuid4()}" for n in ("b", "a")]  # stored b first
-    async with sessions.begin() as session:
-        for process_id in ids:
-            session.add(
-                Process(
-                    process_id=process_id,
-                    workflow_id=f"research-note-{process_id}",
-                    process_type="research_note",
-                    status="running",
-                    current_step="manager_approval",
-                    subject="what-if tie",
-                    applicant="sales_clerk",
-                    started_at=now,
-                    updated_at=now,
-                )
-            )
-            await session.flush()
+    later, earlier = (bare_process("research_note", "manager_approval", now, name) for name in ("b", "a"))
     candidate = {
         "rule": "step_deadlines",
         "payload": {
@@ -206,9 +207,6 @@ async def test_processes_started_in_the_same_instant_are_answered_in_one_order(
             "reason": "what-if order",
         },
     }
-    try:
+    async with stored(sessions, later, earlier) as ids:  # the later id stored first
         body = await ask(api, "auditor", candidate)
         assert [p["process_id"] for p in body["processes"] if p["process_id"] in ids] == sorted(ids)
-    finally:
-        async with sessions.begin() as session:
-            await session.execute(delete(Process).where(Process.process_id.in_(ids)))
