@@ -53,9 +53,11 @@ async def step_deadlines_what_if(session: AsyncSession, change: StepDeadlinesCha
     at = max(datetime.now(UTC), datetime.combine(payload.effective_from, time(), CHINA))
     in_force = await step_deadlines_in_force(session, payload.process_type, payload.effective_from)
     query = select(Process).where(Process.process_type == payload.process_type, Process.status.in_(OPEN))
-    processes = list(await session.scalars(query.order_by(Process.started_at)))
+    processes = list(await session.scalars(query.order_by(Process.started_at, Process.process_id)))
     tasks = await session.scalars(
-        select(Task).where(Task.process_id.in_([p.process_id for p in processes]), Task.status == "open")
+        select(Task)
+        .where(Task.process_id.in_([p.process_id for p in processes]), Task.status == "open")
+        .order_by(Task.created_at, Task.task_id)
     )
     open_tasks: dict[str, list[Task]] = {}
     for task in tasks:

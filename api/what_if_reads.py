@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.rule_store import IN_FORCE
 from activities.what_if_deadlines import step_deadlines_what_if
+from api.visibility import Viewer, customer_readable, visible_processes
 from db.models import AuditRecord, CreditAccount, Customer, CustomerGrading, Process
 from domain.approvals import ONBOARDING_CHAIN
 from domain.credit_application import APPLICATION_PROCESS, CreditApplicationForm, grade_on_file
@@ -34,12 +35,15 @@ from domain.rule_change import (
     StepDeadlinesChange,
 )
 from domain.what_if import (
+    ALSO_REACHED,
     WhatIfAnswer,
     WhatIfCustomer,
     WhatIfProcess,
     credit_would_fail,
     grading_would_fail,
+    onboarding_would_expire,
     onboarding_would_fail,
+    readable_only,
 )
 
 OPEN = tuple(s.value for s in ProcessStatus if s.is_open)
@@ -48,8 +52,11 @@ FILED = ("submitted", "resubmitted")  # the audit actions that carry the applica
 UNRECORDED = "{article}: the application is not in the process's audit record (filed before it existed): check by hand"
 
 
-async def open_processes(session: AsyncSession, process_type: str) -> list[Process]:
-    query = select(Process).where(Process.process_type == process_type, Process.status.in_(OPEN))
+IDS_PER_QUERY = 1000  # bound parameters per statement stay far below the drivers' limits
+
+
+async def open_processes(session: AsyncSession, *process_types: str) -> list[Process]:
+    query = select(Process).where(Process.process_type.in_(process_types), Process.status.in_(OPEN))
     return list(await session.scalars(query.order_by(Process.started_at, Process.process_id)))
 
 
@@ -69,9 +76,23 @@ async def latest_filed(session: AsyncSession, process_ids: Sequence[str], field:
     return latest
 
 
-def _process(row: Process, would_fail: list[str]) -> WhatIfProcess:
+def _process(row: Process, would_fail: list[str] | None = None, **judged: Any) -> WhatIfProcess:
     listed = WhatIfProcess.model_validate(row, from_attributes=True)
-    return listed.model_copy(update={"would_fail": would_fail})
+    return listed.model_copy(update={"would_fail": would_fail or [], **judged})
+
+
+def _unrecorded(row: Process, article: str) -> WhatIfProcess:
+    return _process(row, unjudged=UNRECORDED.format(article=article))
+
+
+async def _also_reached(session: AsyncSession, rule: RuleKind, answer: WhatIfAnswer) -> str:
+    """The open processes of the types that pin `rule` (or apply it later) beyond those judged,
+    listed with why they are not judged; the sentence the summary says of them."""
+    unjudged = ALSO_REACHED[rule]
+    rows = await open_processes(session, *unjudged)
+    answer.processes += [_process(row, unjudged=unjudged[row.process_type]) for row in rows]
+    by_type = ", ".join(f"{sum(1 for r in rows if r.process_type == t)} {t}" for t in unjudged)
+    return f" Also reached, not judged (see each one's `unjudged`): open {by_type}."
 
 
 async def _onboarding_documents(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
@@ -82,14 +103,20 @@ async def _onboarding_documents(session: AsyncSession, change: AnyRuleChange, an
     for row in rows:
         filed = applications.get(row.process_id)
         if filed is None:
-            answer.processes.append(_process(row, [UNRECORDED.format(article="000 §6")]))
+            answer.processes.append(_unrecorded(row, "000 §6"))
             continue
         documents = [Document.model_validate(d) for d in filed.get("documents", [])]
-        answer.processes.append(_process(row, onboarding_would_fail(documents, candidate, on)))
-    failing = sum(1 for p in answer.processes if p.would_fail)
+        lacking, expiring = (
+            onboarding_would_fail(documents, candidate),
+            onboarding_would_expire(documents, candidate, on),
+        )
+        answer.processes.append(_process(row, lacking, would_expire=expiring))
     answer.summary = (
-        f"{len(rows)} open onboarding processes, {failing} of them lacking a document of the candidate list "
-        "(000 §6); they keep the list they pinned at their start and would meet this one only if filed anew. "
+        f"{len(rows)} open onboarding processes: {sum(1 for p in answer.processes if p.would_fail)} lacking a "
+        f"document of the candidate list (000 §6); {sum(1 for p in answer.processes if p.would_expire)} holding a "
+        f"listed document out of force on {on.isoformat()} (000 §6 validity, a different rule); "
+        f"{sum(1 for p in answer.processes if p.unjudged)} could not be read from the record: check by hand. "
+        "They keep the list they pinned at their start and would meet this one only if filed anew. "
         "No customer is touched: existing customers are not onboarded again."
     )
 
@@ -106,7 +133,7 @@ async def _credit_policy(session: AsyncSession, change: AnyRuleChange, answer: W
     forms = await latest_filed(session, [r.process_id for r in rows], "form")
     for row in rows:
         if row.process_id not in forms:
-            answer.processes.append(_process(row, [UNRECORDED.format(article="001 §3")]))
+            answer.processes.append(_unrecorded(row, "001 §3"))
             continue
         form = CreditApplicationForm.model_validate(forms[row.process_id])
         asked = credit_would_fail(form.limit, form.term_days, grade_on_file(form.grade), candidate)
@@ -114,9 +141,11 @@ async def _credit_policy(session: AsyncSession, change: AnyRuleChange, answer: W
     answer.summary = (
         f"{len(answer.customers)} customers on credit, {sum(1 for c in answer.customers if c.would_fail)} of them "
         f"above the candidate's ceiling or term; {len(rows)} open credit applications, "
-        f"{sum(1 for p in answer.processes if p.would_fail)} asking more than it allows. Granted credit and "
-        "open applications keep the policy they were decided or filed under."
+        f"{sum(1 for p in answer.processes if p.would_fail)} asking more than it allows, "
+        f"{sum(1 for p in answer.processes if p.unjudged)} not read from the record: check by hand. Granted credit "
+        "and open applications keep the policy they were decided or filed under."
     )
+    answer.summary += await _also_reached(session, change.rule, answer)
 
 
 async def _grading_rule(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
@@ -132,7 +161,7 @@ async def _grading_rule(session: AsyncSession, change: AnyRuleChange, answer: Wh
             CustomerGrading,
             (CustomerGrading.customer_id == latest.c.customer_id) & (CustomerGrading.approved_at == latest.c.at),
         )
-        .order_by(Customer.id)
+        .order_by(Customer.id, CustomerGrading.id)
     )
     for customer, sheet in await session.execute(query):
         scores = {Indicator(k): Decimal(v) for k, v in sheet.scores.items()}
@@ -144,6 +173,7 @@ async def _grading_rule(session: AsyncSession, change: AnyRuleChange, answer: Wh
         "Customers never graded (first year, 001 §1: C) have no stored scores and are not listed; open grading "
         "rounds keep the version they pinned."
     )
+    answer.summary += await _also_reached(session, change.rule, answer)
 
 
 REACH: dict[RuleKind, Callable[[AsyncSession, AnyRuleChange, WhatIfAnswer], Awaitable[None]]] = {
@@ -153,9 +183,9 @@ REACH: dict[RuleKind, Callable[[AsyncSession, AnyRuleChange, WhatIfAnswer], Awai
 }
 
 
-async def what_if(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
-    """The reach of `change` if it applied from its date, against the version it would replace there.
-    Step deadlines are per process type and answer on their own (activities/what_if_deadlines.py)."""
+async def reach(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
+    """The whole reach of `change` if it applied from its date, against the version it would replace
+    there. Step deadlines are per process type and answer on their own (activities/what_if_deadlines.py)."""
     if isinstance(change, StepDeadlinesChange):
         return await step_deadlines_what_if(session, change)
     on = change.payload.effective_from
@@ -163,3 +193,30 @@ async def what_if(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
     answer = WhatIfAnswer(rule=change.rule.value, effective_from=on, in_force_version=in_force.version)
     await REACH[change.rule](session, change, answer)
     return answer
+
+
+async def _readable(session: AsyncSession, ids: list[Any], query: Callable[[list[Any]], Any]) -> set[Any]:
+    """Those of `ids` that `query(chunk)` selects, a chunk of ids per statement."""
+    found: set[Any] = set()
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        found.update(await session.scalars(query(ids[start : start + IDS_PER_QUERY])))
+    return found
+
+
+async def what_if(session: AsyncSession, viewer: Viewer, change: AnyRuleChange) -> WhatIfAnswer:
+    """The reach of `change` as `viewer` may see it: the processes and customers they may read listed
+    (api/visibility.py, the one rule of record-level reading; oversight reads all), the rest counted."""
+    answer = await reach(session, change)
+    if viewer.oversees:
+        return answer
+    processes = await _readable(
+        session,
+        [p.process_id for p in answer.processes],
+        lambda chunk: visible_processes(viewer, select(Process.process_id).where(Process.process_id.in_(chunk))),
+    )
+    customers = await _readable(
+        session,
+        [c.customer_id for c in answer.customers],
+        lambda chunk: select(Customer.id).where(Customer.id.in_(chunk), customer_readable(viewer)),
+    )
+    return readable_only(answer, processes, customers)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import SessionDep, require_any_role
 from api.errors import Invalid
+from api.visibility import viewer_for
 from api.what_if_reads import what_if
 from domain.models import Actor
 from domain.roles import Role
@@ -24,7 +25,8 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 # Who asks: whoever drafts a change (marketing manager, admin), whoever decides it (business VP,
 # general manager), and the auditor who checks that a change was approved knowing its reach. Not
-# every user: the answer lists open cases and customers' credit across every unit.
+# every user: the answer counts open cases and customers' credit across every unit, and lists those
+# the asker may read (api/visibility.py).
 ASKERS = (*DRAFTERS, Role.business_vp, Role.general_manager, Role.auditor)
 Asker = Depends(require_any_role(*ASKERS))
 
@@ -35,9 +37,10 @@ async def regulations_what_if(body: RuleChangeIn, session: SessionDep, actor: Ac
     for `onboarding_documents` every open onboarding and the documents of the candidate list it
     lacks; for `credit_policy` the customers and open applications above its ceilings or term; for
     `grading_rule` the customers its weights and thresholds would grade otherwise; for
-    `step_deadlines` the open processes of its type already past a candidate deadline. Nothing is
-    written and no process is started; a candidate that could not be drafted is refused (422)."""
+    `step_deadlines` the open processes of its type already past a candidate deadline. Only what the
+    asker may read is listed; the rest is counted (`unreadable_processes`, `unreadable_customers`).
+    Nothing is written and no process is started; a candidate that could not be drafted is refused (422)."""
     refusal = draft_refusal(body, datetime.now(CHINA).date())
     if refusal is not None:
         raise Invalid([refusal])
-    return await what_if(session, body)
+    return await what_if(session, await viewer_for(session, actor), body)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -165,38 +165,52 @@ async def test_a_process_filed_before_a_change_finishes_under_the_old_list_and_o
     record_history("onboarding_pinned_documents", await handle.fetch_history())
 
 
+def expiring_before(body: dict[str, Any], day: date) -> dict[str, Any]:
+    """`body` with its first document in force until the day before `day`, and not after."""
+    first = body["documents"][0] | {"valid_until": (day - timedelta(days=1)).isoformat()}
+    return body | {"documents": [first, *body["documents"][1:]]}
+
+
 @pytest.mark.rule("000-6-documents")
 async def test_the_what_if_lists_exactly_the_open_processes_lacking_the_new_document(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """One open process with the new document, one without, one closed without: the candidate list
-    touches both open ones and only the one without would fail; no customer is touched; and asking
-    changed nothing."""
+    """Open with the new document, open without it, open with every document but one expiring before
+    the effective date, closed without it: all three open ones are touched, exactly the one without
+    is lacking; the one expiring is told apart (000 §6 validity, another rule), not as lacking; no
+    customer is touched; and asking changed nothing."""
     version, documents = await list_in_force(sessions)
+    effective = datetime.now(CHINA).date() + timedelta(days=30)
     has_it = await api.submit(body=with_new_document(application()))
     lacks_it = await api.submit(body=application())
+    expiring = await api.submit(body=expiring_before(with_new_document(application()), effective))
     closed = await api.submit(body=application())
-    assert {r.status_code for r in (has_it, lacks_it, closed)} == {201}, (has_it.text, lacks_it.text, closed.text)
-    ids = {r.json()["process_id"] for r in (has_it, lacks_it, closed)}
+    filed = (has_it, lacks_it, expiring, closed)
+    assert {r.status_code for r in filed} == {201}, [r.text for r in filed]
+    ids = {r.json()["process_id"] for r in filed}
     assert (await api.decide("marketing_reviewer", closed.json()["process_id"], "reject", "不符合")).status_code == 200
     counts = [await count(sessions, model) for model in (Process, OnboardingDocumentList)]
 
-    candidate = change([*documents, NEW.value], (datetime.now(CHINA).date() + timedelta(days=30)).isoformat())
-    answer = await api.post(f"{P}/regulations/what-if", "general_manager", json=candidate)
+    candidate = change([*documents, NEW.value], effective.isoformat())
+    answer = await api.post(f"{P}/regulations/what-if", "auditor", json=candidate)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["rule"], body["in_force_version"], body["customers"]) == ("onboarding_documents", version, [])
-    assert "No customer is touched" in body["summary"]
+    assert "No customer is touched" in body["summary"] and "lacking a document" in body["summary"]
     mine = {p["process_id"]: p for p in body["processes"] if p["process_id"] in ids}
-    assert set(mine) == {has_it.json()["process_id"], lacks_it.json()["process_id"]}
-    failing = {pid for pid, p in mine.items() if p["would_fail"]}
-    assert failing == {lacks_it.json()["process_id"]}
+    open_ids = [r.json()["process_id"] for r in (has_it, lacks_it, expiring)]
+    assert set(mine) == set(open_ids)
+    assert {pid for pid, p in mine.items() if p["would_fail"]} == {lacks_it.json()["process_id"]}
     assert mine[lacks_it.json()["process_id"]]["would_fail"] == [
         f"000 §6 (onboarding_documents candidate): missing document: {NEW.value} (危险化学品经营许可证)"
     ]
+    assert {pid for pid, p in mine.items() if p["would_expire"]} == {expiring.json()["process_id"]}
+    [expired] = mine[expiring.json()["process_id"]]["would_expire"]
+    assert expired.startswith(f"000 §6 validity on {effective.isoformat()}: expired document: {documents[0]}")
+    assert [p["unjudged"] for p in mine.values()] == [None, None, None]
     assert [await count(sessions, model) for model in (Process, OnboardingDocumentList)] == counts
 
-    for process_id in (has_it.json()["process_id"], lacks_it.json()["process_id"]):
+    for process_id in open_ids:
         assert (await api.decide("marketing_reviewer", process_id, "reject", "测试结束")).status_code == 200
 
 
@@ -252,7 +266,7 @@ async def test_the_what_if_of_a_credit_policy_names_the_customers_above_its_ceil
     candidate = await same_numbers(api, "credit_policy", far(40), "收紧 B 级")
     candidate["payload"] |= {"max_term_days": 20}
     candidate["payload"]["limit_by_grade"] |= {"B": "50000.00", "C": "50000.00"}
-    answer = await api.post(f"{P}/regulations/what-if", "business_vp", json=candidate)
+    answer = await api.post(f"{P}/regulations/what-if", "auditor", json=candidate)  # reads every process
     assert answer.status_code == 200, answer.text
     assert (await api.decide("finance_reviewer", filed.json()["process_id"], "reject", "测试结束")).status_code == 200
     [asked] = [p for p in answer.json()["processes"] if p["process_id"] == filed.json()["process_id"]]
