@@ -12,7 +12,10 @@ A process takes the version in force on the China day of its start (api/starts.p
 end, and names it in its history (`rule_versions` on its chain, workflows/audit.py). Only starts that
 carry their chain through `start_process` pin: a process a schedule or a parent workflow starts (the
 grading clock's round, the risk sweep's credit review, the quarter's meeting, a visit's report) runs
-its chain as declared and its history names no version — truthfully, since none applied.
+its chain as declared and its history names no version — truthfully, since none applied. So a
+version is accepted (and reported in force) only for a type every start of which pins it
+(`RUN_AS_DECLARED` lists the others) and only for steps whose due the process does not set itself
+(`FIRST_STEP_DUE_SET_BY_PROCESS`): 422 naming the type or the step otherwise (000 §16).
 """
 
 from __future__ import annotations
