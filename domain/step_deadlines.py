@@ -49,7 +49,7 @@ RUN_AS_DECLARED: dict[str, str] = {
     "complaint_extension": "an extension's chain is the complaint workflow's own (workflows/complaint.py)",
     "visit_report": "a visit's report is started by its plan's workflow, not by a start that pins a version",
     "big_customer_meeting": "the quarter's meeting is started by a schedule, not by a start that pins a version",
-    "grading": "the grading clock starts the yearly round without a version, like no round opened by hand",
+    "grading": "the grading clock opens the yearly round without a version: only a round opened by hand could",
 }
 
 # Process types whose first step's due the workflow sets itself when it starts (`set_first_step_due`,
