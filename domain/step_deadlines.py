@@ -12,7 +12,10 @@ A process takes the version in force on the China day of its start (api/starts.p
 end, and names it in its history (`rule_versions` on its chain, workflows/audit.py). Only starts that
 carry their chain through `start_process` pin: a process a schedule or a parent workflow starts (the
 grading clock's round, the risk sweep's credit review, the quarter's meeting, a visit's report) runs
-its chain as declared and its history names no version — truthfully, since none applied.
+its chain as declared and its history names no version — truthfully, since none applied. So a
+version is accepted (and reported in force) only for a type every start of which pins it
+(`RUN_AS_DECLARED` lists the others) and only for steps whose due the process does not set itself
+(`FIRST_STEP_DUE_SET_BY_PROCESS`): 422 naming the type or the step otherwise (000 §16).
 """
 
 from __future__ import annotations
@@ -34,10 +37,38 @@ MAX_STEPS = 20  # as many as a chain declares (`StepSpec.rules`' bound)
 # customer change per unit kind or the credit review the GM signs: their steps are one set).
 DECLARED_STEPS: dict[str, set[str]] = {}
 
+# Process types a version could never reach, and why (000 §16: a version said to be in force must
+# be the one that applies). A hand list: which starts pin is a fact of the starts (api/starts.py
+# pins only an input that carries its chain, started through `start_process`), not of the
+# declarations; tests/domain/test_step_deadline_reach.py compares it with every start in the code.
+# READING of "every start pins": a type with one start that runs the chain as declared (the grading
+# clock's round) is not versioned at all, so a version never holds for some processes of a type
+# and silently not for others.
+RUN_AS_DECLARED: dict[str, str] = {
+    "credit_review": "a review's start carries no chain (CreditReviewInput): every review runs its chain as declared",
+    "complaint_extension": "an extension's chain is the complaint workflow's own (workflows/complaint.py)",
+    "visit_report": "a visit's report is started by its plan's workflow, not by a start that pins a version",
+    "big_customer_meeting": "the quarter's meeting is started by a schedule, not by a start that pins a version",
+    "grading": "the grading clock opens the yearly round without a version: only a round opened by hand could",
+}
+
+# Process types whose first step's due the workflow sets itself when it starts (`set_first_step_due`,
+# workflows/approval.py), and why: a version's figures for that step could never apply (000 §16).
+# tests/domain/test_step_deadline_reach.py keeps it equal to the workflows that set it.
+FIRST_STEP_DUE_SET_BY_PROCESS: dict[str, str] = {
+    "visit_plan": "the plan is due on the last working day before its month (000 §12)",
+    "development_plan": "the plan is due on the last working day before its month (000 §12)",
+    "big_customer_meeting": "the meeting is due on the last working day of its quarter (000 §15)",
+}
+# process type -> its steps whose due the process sets itself: the first step of each of its chains.
+DUE_SET_BY_PROCESS: dict[str, set[str]] = {}
+
 
 def declare(chains: Iterable[ChainSpec]) -> None:
     for chain in chains:
         DECLARED_STEPS.setdefault(chain.process_type, set()).update(step.key for step in chain.steps)
+        if chain.process_type in FIRST_STEP_DUE_SET_BY_PROCESS:
+            DUE_SET_BY_PROCESS.setdefault(chain.process_type, set()).add(chain.steps[0].key)
 
 
 # Every chain a domain module declares, but two: a deal's chains are the trade workflow's own (its
@@ -110,7 +141,25 @@ def undeclared(process_type: str, steps: Iterable[str]) -> str | None:
     if unknown:
         steps = ", ".join(sorted(declared))
         return f"the {process_type} chain declares no step {', '.join(unknown)} (its steps: {steps}; {CITATION})"
-    return None
+    return unversionable(process_type) or _set_by_process(process_type, steps)
+
+
+def unversionable(process_type: str) -> str | None:
+    """Why no version of this declared type could ever apply: no start of it pins one
+    (`RUN_AS_DECLARED`), or every step's due is set by the process itself; None if one could."""
+    why = RUN_AS_DECLARED.get(process_type)
+    if why is None and DECLARED_STEPS.get(process_type) == DUE_SET_BY_PROCESS.get(process_type):
+        fixed, reason = ", ".join(sorted(DUE_SET_BY_PROCESS[process_type])), FIRST_STEP_DUE_SET_BY_PROCESS[process_type]
+        why = f"the process sets the due of its every step ({fixed}) itself: {reason}"
+    return f"a {process_type} process never applies a step-deadlines version: {why} ({CITATION})" if why else None
+
+
+def _set_by_process(process_type: str, steps: Iterable[str]) -> str | None:
+    fixed = sorted(set(steps) & DUE_SET_BY_PROCESS.get(process_type, set()))
+    if not fixed:
+        return None
+    why = FIRST_STEP_DUE_SET_BY_PROCESS[process_type]
+    return f"the {process_type} process sets the due of step {', '.join(fixed)} itself: {why} ({CITATION})"
 
 
 class StepDeadlinesVersion(BaseModel):
@@ -126,7 +175,13 @@ class StepDeadlinesVersion(BaseModel):
 
 
 def timed(chain: ChainSpec, steps: Mapping[StepKey, StepTiming], ref: VersionRef) -> ChainSpec:
-    """The chain with the version's figures on the steps it names, and the version named on it."""
+    """The chain with the version's figures on the steps it names, and the version named on it.
+    A version none of whose figures the process could apply (a type no start pins, or only steps
+    whose due the process sets itself: a version approved before they were refused) leaves the
+    chain as it is and is not named: its history must not say a version applied that did not."""
+    steps = {key: timing for key, timing in steps.items() if key not in DUE_SET_BY_PROCESS.get(chain.process_type, ())}
+    if not steps or chain.process_type in RUN_AS_DECLARED:
+        return chain
     specs = tuple(
         step.model_copy(update=_figures(steps[step.key])) if step.key in steps else step for step in chain.steps
     )

@@ -39,7 +39,7 @@ from domain.rule_change import (
     rule_change_workflow_id,
     rule_of,
 )
-from domain.step_deadlines import DECLARED_STEPS, StepTiming, undeclared
+from domain.step_deadlines import StepTiming, undeclared
 
 router = APIRouter(tags=["rules"])
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -149,9 +149,10 @@ async def read_step_deadlines(
 ) -> StepDeadlinesOut:
     """The version of a declared chain's step deadlines in force on `on` (changed through
     `POST /rule-changes`, `rule: step_deadlines`); read by everyone, like the other rules. 404 for a
-    process type no declared chain has."""
-    if process_type not in DECLARED_STEPS:
-        raise NotFound(undeclared(process_type, ()) or process_type)
+    process type no declared chain has, or whose processes never apply a version (000 §16)."""
+    problem = undeclared(process_type, ())
+    if problem is not None:
+        raise NotFound(problem)
     day = on or datetime.now(CHINA).date()
     version = await step_deadlines_in_force(session, process_type, day)
     if version is None:

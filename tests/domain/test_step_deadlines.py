@@ -7,7 +7,10 @@ from datetime import date
 
 from domain.approvals import VersionRef
 from domain.credit_application import CREDIT_APPLICATION_CHAIN, CREDIT_APPLICATION_GM_CHAIN
+from domain.development import DEVELOPMENT_PLAN_CHAIN
+from domain.grading import GRADING_CHAIN
 from domain.step_deadlines import DECLARED_STEPS, StepTiming, carried, timed, undeclared
+from domain.visits import VISIT_PLAN_CHAIN
 
 REF = VersionRef(rule="step_deadlines", version=4, effective_from=date(2027, 1, 1))
 
@@ -37,3 +40,12 @@ def test_a_version_names_a_declared_process_type_and_its_steps() -> None:
     assert "ghost" in (undeclared("onboarding", ["ghost"]) or "")
     assert "manager_approval" in DECLARED_STEPS["borrowing"]  # an outsider's loan, built per request
     assert "external_trade" not in DECLARED_STEPS  # a deal's start carries no chain to pin
+
+
+def test_a_version_whose_figures_the_process_could_not_apply_is_neither_applied_nor_named() -> None:
+    """A version approved before such versions were refused (000 §16): the plan's month-bound due
+    and a grading round's declared chain stay as they are, and no history names the version."""
+    timing = StepTiming(due_working_days=40)
+    assert timed(VISIT_PLAN_CHAIN, {"manager_approval": timing}, REF) is VISIT_PLAN_CHAIN
+    assert timed(DEVELOPMENT_PLAN_CHAIN, {"manager_approval": timing}, REF) is DEVELOPMENT_PLAN_CHAIN
+    assert timed(GRADING_CHAIN, {"vp_approval": timing}, REF) is GRADING_CHAIN
