@@ -53,6 +53,7 @@ ROUTES: dict[tuple[str, str], CustomerOperation] = {
     ("GET", f"{V}/customers/{{customer_id}}/borrowings"): Op.read,
     ("GET", f"{V}/customers/{{customer_id}}/credit/decisions"): Op.read,
     ("GET", f"{V}/customers/{{customer_id}}/credit"): Op.read,
+    ("GET", f"{V}/regulations/rules/{{rule_id}}"): Op.read,  # a rule's evidence for one customer (issue 21)
     ("POST", f"{V}/complaints"): Op.complain,
     ("GET", f"{V}/customers/{{customer_id}}/vat-invoices"): Op.read,
     ("POST", f"{V}/customers/{{customer_id}}/vat-invoices"): Op.invoice,
