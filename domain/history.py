@@ -2,9 +2,9 @@
 
 The audit store (`activities/audit_store.py`) writes these rows into the append-only record that
 outlives Temporal's retention; the API (`api/history.py`) phrases Temporal's own events with the
-same functions while they exist, so both say the same thing of the same act. Reading: a history
-row states what happened and who did it, never what the reader may infer from it (STYLE.md "Every
-audit line states only what happened in that process").
+same functions while they exist, so both say the same thing of the same act: the record protected
+against tampering and loss that 003 §2 asks for, and the auditors' (003 §7) reading of it. Reading
+chosen: a row states only what happened in that process and who did it, nothing inferred.
 """
 
 from __future__ import annotations
