@@ -62,5 +62,11 @@ def test_every_top_level_module_has_its_place() -> None:
 
 
 def test_type_checking_and_function_level_imports_count() -> None:
-    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import api.schemas\ndef f():\n    from worker import x\n"
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    import api.schemas\n"
+        "def f():\n"
+        "    from worker import x\n"
+    )
     assert first_party_imports(source) == {"api", "worker"}
