@@ -48,6 +48,7 @@ matrix: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo  # layers and loops (pyproject.toml [tool.importlinter])
 
 typecheck: install
 	$(VENV)/bin/mypy .

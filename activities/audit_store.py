@@ -2,8 +2,8 @@
 
 A moment of a process becomes rows: the human acts the workflow named (`AuditEntry`), then what
 the moment itself shows happened — tasks opened, deadlines re-planned, notifications (reminders,
-escalations, CC), the customer created, the process closed. The text is rendered by the same
-functions as the Temporal-history view (`api/history.py`), so both read alike.
+escalations, CC), the customer created, the process closed. The text is phrased by the same
+functions as the Temporal-history view (`domain/history.py`), so both read alike.
 
 The chain is per process, not global: one global chain would make every writer of every process
 queue on one row on PostgreSQL, while a process's own writes already come one at a time (the
@@ -27,15 +27,20 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.history import describe_notification, describe_rule_applied, describe_task_opened, describe_update
-from api.schemas import HistoryEntry
 from db.models import AuditHead, AuditRecord, CustomerLink, RuleApplication, Task
 from domain.audit import AuditEntry, AuditFacts, seal
 from domain.china_time import china_iso
+from domain.history import (
+    HistoryEntry,
+    describe_notification,
+    describe_rule_applied,
+    describe_task_opened,
+    describe_update,
+)
 from domain.rulebook import applications
 
 if TYPE_CHECKING:
-    from activities.process_store import ProcessSync
+    from activities.process_sync import ProcessSync
     from domain.models import ProcessProjection
 
 SYSTEM = "system"

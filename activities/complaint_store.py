@@ -13,7 +13,8 @@ from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import NotificationSpec, deliver
-from activities.process_store import ProcessSync, ProjectionStore
+from activities.process_store import ProjectionStore
+from activities.process_sync import ProcessSync
 from db.models import Complaint, ComplaintStats
 from db.session import run_write, write_transaction
 from domain.complaint_models import ComplaintProjection

@@ -7,15 +7,14 @@ returned, the link recorded — instead of failing on the unique key or retrying
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.data_errors import DATA_ERROR, fails_visibly_on_bad_data
-from activities.process_store import owning_unit
-from db.models import Customer, CustomerDocument, CustomerLink, Process
+from db.models import Customer, CustomerDocument, CustomerLink, OrgUnit, Process, User
 from db.session import write_transaction
 from domain.china_time import in_china
 from domain.models import CustomerCreation, CustomerData, CustomerKind
@@ -103,6 +102,18 @@ async def _existing(session: AsyncSession, creation: CustomerCreation) -> int | 
     if created is not None:
         return created
     return await session.scalar(select(Customer.id).where(Customer.credit_code == creation.customer.credit_code))
+
+
+async def owning_unit(session: AsyncSession, process_id: str) -> str:
+    """The unit a customer created by `process_id` belongs to (000 §5, 004 §3): the process's
+    unit, else its applicant's, else the head office (the unit without a parent)."""
+    process = await session.get(Process, process_id)
+    unit = process.unit_code if process is not None else None
+    if unit is None and process is not None:
+        unit = await session.scalar(select(User.unit_code).where(User.username == process.applicant))
+    if unit is None:
+        unit = await session.scalar(select(func.min(OrgUnit.code)).where(OrgUnit.parent_code.is_(None)))
+    return unit or "HQ"
 
 
 async def create_customer(session: AsyncSession, creation: CustomerCreation) -> int:

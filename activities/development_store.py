@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.process_store import ProcessSync, ProjectionStore
+from activities.process_store import ProjectionStore
+from activities.process_sync import ProcessSync
 from db.models import BigCustomerMeeting, DevelopmentPlan, MeetingAttendee, ResearchNote
 from db.session import run_write
 from domain.development import DevelopmentKind, MeetingOpened, MinutesRecorded

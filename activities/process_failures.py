@@ -21,10 +21,9 @@ from activities.audit_store import append, as_facts
 from activities.data_errors import storable
 from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_store import _insert, add_notifications, apply_closures, put_tasks
-from api.history import describe_update
-from api.schemas import HistoryEntry
 from db.models import Process, Task
 from db.session import run_write
+from domain.history import HistoryEntry, describe_update
 from domain.models import ProcessStatus, TaskClosure, TaskSpec
 from domain.repair import RepairAction
 

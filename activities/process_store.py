@@ -8,19 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, partial
-from typing import Any, Self, cast
+from typing import Any, cast
 
-from pydantic import BaseModel, Field
-from sqlalchemy import Executable, Table, bindparam, func, select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.audit_store import record_moment
-from activities.calendar import CalendarActivities, StepDeadline
+from activities.calendar import CalendarActivities
+from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
+from activities.process_sync import ProcessSync
 from db.models import (
     Notification,
     OrgUnit,
@@ -33,7 +34,6 @@ from db.models import (
 )
 from db.session import run_write, write_transaction
 from domain.approvals import ChainSpec, UnitScope
-from domain.audit import AuditEntry
 from domain.deciders import StepFacts
 from domain.models import (
     Actor,
@@ -60,36 +60,6 @@ MUTABLE_TASK_FIELDS = (
     "overdue",
     "escalation_level",
 )
-
-
-class ProcessSync(BaseModel):
-    """Everything one moment of a process writes, in one transaction: the process row (None when it
-    did not move), the tasks opened or moved, the tasks closed, notifications and CC entries."""
-
-    process: ProcessProjection | None = None
-    tasks: list[TaskSpec] = Field(default_factory=list)
-    closed: list[TaskClosure] = Field(default_factory=list)
-    notifications: list[NotificationSpec] = Field(default_factory=list)
-    watchers: list[WatcherSpec] = Field(default_factory=list)
-    audit: list[AuditEntry] = Field(default_factory=list)  # the human acts of the moment
-    deadlines: list[StepDeadline] = Field(default_factory=list)  # steps opened: answered by the write
-
-    def projected_process(self) -> ProcessProjection | None:
-        """The process row this moment writes (a sync that carries it elsewhere says where)."""
-        return self.process
-
-    def step_due(self, shown: datetime | None) -> datetime | None:
-        """A step's due date that a row of its own copies: as the workflow showed it, else as this
-        write counted it (the write that opens a step dates it, `StepDeadline`)."""
-        if shown is not None:
-            return shown
-        return min((d.answer.deadline for d in self.deadlines if d.answer is not None), default=None)
-
-    def echo(self) -> Self:
-        """The moment as the activity answers it (a local activity's marker shows it in Temporal's
-        history): without the audit entries, which the database keeps, so the start input and
-        update arguments already in the history are not stored there twice."""
-        return self.model_copy(update={"audit": []})
 
 
 TASKS = cast(Table, Task.__table__)
@@ -228,18 +198,6 @@ async def unit_path(session: AsyncSession, unit: str | None) -> list[str]:
         path.append(unit)
         unit = await session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == unit))
     return path
-
-
-async def owning_unit(session: AsyncSession, process_id: str) -> str:
-    """The unit a customer created by `process_id` belongs to (000 §5, 004 §3): the process's
-    unit, else its applicant's, else the head office (the unit without a parent)."""
-    process = await session.get(Process, process_id)
-    unit = process.unit_code if process is not None else None
-    if unit is None and process is not None:
-        unit = await session.scalar(select(User.unit_code).where(User.username == process.applicant))
-    if unit is None:
-        unit = await session.scalar(select(func.min(OrgUnit.code)).where(OrgUnit.parent_code.is_(None)))
-    return unit or "HQ"
 
 
 async def _active_users(session: AsyncSession, usernames: list[str]) -> set[str]:
@@ -421,7 +379,5 @@ class ProcessStore(ProjectionStore):
     async def create_customer(self, creation: CustomerCreation) -> int:
         """Kept for callers of the old name: the one creation of activities/customer_registry.py
         (the same activity name, "create_customer"; the worker registers the registry's)."""
-        from activities.customer_registry import create_customer  # imports this module
-
         async with write_transaction(self.sessions) as session:
             return await create_customer(session, creation)

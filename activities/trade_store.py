@@ -18,12 +18,13 @@ from activities.customer_gate import ensure_credit_code_applying
 from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import NotificationSpec, deliver
-from activities.process_store import ProcessSync, ProjectionStore, write_process
-from api.schemas import HistoryEntry
+from activities.process_store import ProjectionStore, write_process
+from activities.process_sync import ProcessSync
 from db.models import TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
 from domain.audit import AuditFacts
 from domain.customer_gate import CustomerOperation
+from domain.history import HistoryEntry
 from domain.models import CustomerCreation, ProcessProjection
 from domain.trade_models import Tender, TenderClosure, TradeProjection
 

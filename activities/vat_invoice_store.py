@@ -14,7 +14,8 @@ from temporalio import activity
 from activities.customer_gate import customer_applying_in
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import deliver
-from activities.process_store import ProcessSync, ProjectionStore, _insert
+from activities.process_store import ProjectionStore, _insert
+from activities.process_sync import ProcessSync
 from db.models import InvoiceRegisterEntry
 from db.session import run_write
 from domain.customer_gate import CustomerOperation

@@ -11,7 +11,8 @@ from temporalio import activity
 
 from activities.calendar import load_calendar
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.process_store import ProcessSync, ProjectionStore
+from activities.process_store import ProjectionStore
+from activities.process_sync import ProcessSync
 from db.models import Visit, VisitPlan
 from db.session import run_write
 from domain.calendar import WorkingCalendar

@@ -16,9 +16,9 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.history import process_history
-from api.schemas import HistoryEntry
 from db.models import AuditHead, AuditRecord
 from domain.audit import AuditFacts, seal
+from domain.history import HistoryEntry
 
 Problem = Literal["content changed", "row missing", "order broken"]
 WALK_CHUNK = 2_000  # rows read per query: the walk's memory stays flat however long the record

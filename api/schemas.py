@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.china_time import ChinaTime
+from domain.history import HistoryEntry
 from domain.models import ProcessStatus
 from domain.rule_change import RuleVersionRef
 from domain.treatment import Treatment
@@ -105,18 +106,6 @@ class ProcessDetailOut(ProcessOut):
     open_tasks: list[TaskOut]
     # The rule versions the process pinned at its start and runs under to its end (issue 21 §3)
     rule_versions: list[RuleVersionRef] = Field(default_factory=list)
-
-
-class HistoryEntry(BaseModel):
-    at: ChinaTime
-    actor: str
-    on_behalf_of: str | None = None  # the actor acted as deputy or delegate of this person
-    action: str
-    step: str | None = None
-    outcome: str | None = None
-    comment: str | None = None
-    round: int | None = None
-    rules: list[str] = Field(default_factory=list)  # the catalogue rules a step's decision applied (issue 21 §3)
 
 
 class DocumentOut(BaseModel):

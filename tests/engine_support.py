@@ -13,9 +13,9 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api.history import build_history
-from api.schemas import HistoryEntry
 from db.models import Task
 from domain.approvals import ChainSpec, StepSpec
+from domain.history import HistoryEntry
 from domain.models import Actor, ApprovalInput, DecisionRequest, ProcessView
 from domain.roles import Role
 

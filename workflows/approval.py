@@ -20,15 +20,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import DeadlineAnswer, StepDeadline
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
     from domain import errors, search
     from domain.approvals import ChainSpec, LeaderGap, Outcome, SignMode, StepSpec, UnitScope
     from domain.china_time import china_iso
@@ -58,13 +57,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.repair import RepairOutcome, RepairRequest
     from domain.roles import OVERSIGHT_ROLES, UNIT_SCOPED_ROLES, Role
     from domain.rulebook import enforces
+    from workflows.activity_calls import look_up
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Lane
 
-A = TypeVar("A")
-R = TypeVar("R")
-
-STORE_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # A step's deadline is counted by the write that opens its tasks (issue 9): one local activity per
 # step opening instead of a calendar look-up and then the write. Histories recorded before it
 # replay the look-up.
@@ -73,33 +69,6 @@ DEADLINE_IN_WRITE = "deadline-in-write"
 # Histories recorded before it replay without the task.
 CORRECTION_TASK = "correction-task"
 CORRECTION_STEP = "correct_and_resubmit"
-
-
-async def store(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
-    """Run a database activity: short timeout, retried until the database answers."""
-    return await workflow.execute_activity_method(
-        method, arg, start_to_close_timeout=timedelta(seconds=30), retry_policy=STORE_RETRY
-    )
-
-
-async def write(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
-    """A process's one write per moment, as a local activity: it runs in the worker that runs the
-    workflow, its result (the write, echoed for the auditors' history) is a marker in the history,
-    and no server round trip stands between a decision and its answer. Idempotent, so a replay
-    after a crash that runs it again changes nothing. The steps it dated hand their deadlines to
-    the process's kernel, for their clocks."""
-    result = await look_up(method, arg)
-    kernel = Kernel.running()
-    if isinstance(result, ProcessSync) and result.deadlines and kernel is not None:
-        kernel.answered(result.deadlines)
-    return result
-
-
-async def look_up(method: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
-    """A read-only look-up as a local activity: a marker in the history, no server round trip."""
-    return await workflow.execute_local_activity_method(
-        method, arg, start_to_close_timeout=timedelta(seconds=30), retry_policy=STORE_RETRY
-    )
 
 
 def refuse(message: str, kind: str = errors.CONFLICT) -> ApplicationError:

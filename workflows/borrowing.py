@@ -32,15 +32,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import ProcessStatus, ProcessView, WithdrawRequest
     from domain.rulebook import enforces
-    from workflows.approval import (
-        OUTCOME_STATUS,
-        ApprovalChain,
-        ProcessRef,
-        SingleChainHost,
-        holders_of,
-        refuse,
-        write,
-    )
+    from workflows.activity_calls import write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, holders_of, refuse
     from workflows.clock import DeadlineClock
     from workflows.kernel import Kernel, Outbox
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.china_time import china_iso
     from domain.models import DecisionRequest, TaskClosure, TaskSpec, WatcherSpec
     from domain.roles import Role
+    from workflows.activity_calls import look_up
     from workflows.kernel import Outbox
 
 LOOKUP_RETRY_SECONDS = 10
@@ -34,14 +35,7 @@ LOOKUP_RETRY_SECONDS = 10
 async def working_day_deadline(query: DeadlineQuery) -> DeadlineAnswer:
     """A deadline on the working-day calendar, as a local activity: recorded in the history as a
     marker (a replay never recomputes it from calendar data changed since), no server round trip."""
-    from workflows.approval import STORE_RETRY  # circular at import time only
-
-    return await workflow.execute_local_activity_method(
-        CalendarActivities.working_day_deadline,
-        query,
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=STORE_RETRY,
-    )
+    return await look_up(CalendarActivities.working_day_deadline, query)
 
 
 async def sleep_until(moment: datetime, stop: Callable[[], bool]) -> bool:

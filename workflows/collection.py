@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     # the zone made outside the sandbox: a ZoneInfo made inside it is a restricted proxy
     from activities.collection_store import CollectionStore
     from activities.credit_store import CHINA
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import errors
     from domain.approvals import Outcome
     from domain.collection import (
@@ -39,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.credit import collection_workflow_id
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.rulebook import enforces
-    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, look_up, refuse, write
+    from workflows.activity_calls import look_up, write
+    from workflows.approval import ApprovalChain, ProcessRef, SingleChainHost, refuse
     from workflows.kernel import Kernel, Outbox
 
 PAGE = 200

@@ -60,7 +60,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.roles import Role
     from domain.rulebook import enforces
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of, write
+    from workflows.activity_calls import write
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of
     from workflows.clock import DeadlineClock, Supervision, deadline_query, working_day_deadline
     from workflows.kernel import Kernel, Outbox
 

@@ -7,7 +7,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.complaint_store import ComplaintStore, StatsRequest
     from domain.rulebook import enforces
-    from workflows.approval import store
+    from workflows.activity_calls import store
 
 
 @workflow.defn(name="ComplaintStats")

@@ -20,7 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit_application_store import CreditApplicationStore
     from activities.credit_hold import RatificationDecided
     from activities.credit_store import CreditStore
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import errors
     from domain.approvals import Outcome
     from domain.credit_application import (
@@ -40,7 +41,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DecisionRequest, ProcessStatus, ProcessView, WithdrawRequest
     from domain.rule_change import RuleKind, RuleVersionRef
     from domain.step_deadlines import carried
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import PINNED, name_rule, pin_rule
 

@@ -24,7 +24,8 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.credit_review_store import CreditReviewStore
     from activities.credit_store import CreditStore, RiskSweepRequest
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import errors
     from domain.approvals import Outcome
     from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, credit_review_workflow_id
@@ -48,7 +49,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.rulebook import enforces
     from domain.step_deadlines import carried
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
+    from workflows.activity_calls import look_up, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.kernel import Kernel, Outbox
 
 CHINA = timezone(timedelta(hours=8))  # Asia/Shanghai keeps no daylight saving time

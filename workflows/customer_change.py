@@ -15,12 +15,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_record import CustomerRecordStore
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain.approvals import SURVEY_REPORTED_TO, Outcome
     from domain.customer_record import ChangeApplication, CustomerChangeInput, RecordProcess
     from domain.models import ProcessStatus, ProcessView
     from domain.rulebook import enforces
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.kernel import Kernel, Outbox
 
 

@@ -38,16 +38,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.visits import PlanDueQuery
-    from workflows.approval import (
-        OUTCOME_STATUS,
-        ApprovalChain,
-        ProcessRef,
-        SingleChainHost,
-        look_up,
-        refuse,
-        store,
-        write,
-    )
+    from workflows.activity_calls import look_up, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse
     from workflows.kernel import Kernel, Outbox
 
 QUARTER_WORKING_DAYS = 130  # the longest a meeting's step counts: more than any quarter has

@@ -94,7 +94,8 @@ with workflow.unsafe.imports_passed_through():
         TradeView,
         WinnerReview,
     )
-    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef, holders_of
     from workflows.kernel import Kernel, Lane, Outbox
 
 # 000 §7 (四)/(五): a winning bidder who is not the reviewed partner gets the partner credit review

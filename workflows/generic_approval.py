@@ -9,10 +9,12 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain.approvals import Outcome
     from domain.models import ApprovalInput, ProcessStatus, ProcessView
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, write
+    from workflows.activity_calls import write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.kernel import Kernel, Outbox
 
 

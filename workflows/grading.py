@@ -21,7 +21,8 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     # the zone made outside the sandbox: a ZoneInfo made inside it is a restricted proxy
     from activities.grading_store import CHINA, SWEEP_BATCH, GradingStore
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import grading as rules
     from domain.approvals import Outcome
     from domain.grading import (
@@ -37,7 +38,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.models import DecisionRequest, ProcessStatus, ProcessView
     from domain.rule_change import RuleKind, RuleVersionRef
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, look_up, store, write
+    from workflows.activity_calls import look_up, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import PINNED, name_rule

@@ -14,7 +14,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.customer_registry import CustomerRegistry
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import errors
     from domain.approvals import ONBOARDING_CHAIN, Outcome
     from domain.china_time import in_china
@@ -31,7 +32,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rule_change import documents_ref
     from domain.rulebook import enforces
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.kernel import Kernel, Outbox
     from workflows.rule_versions import name_rule
 

@@ -19,7 +19,8 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.borrowing_store import BorrowingStore
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain import errors
     from domain.approvals import Outcome
     from domain.borrowing import (
@@ -36,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import Actor, DecisionRequest, ProcessStatus, ProcessView, TaskClosure, TaskSpec
     from domain.roles import UNIT_SCOPED_ROLES, Role
     from domain.rulebook import enforces
-    from workflows.approval import ProcessRef, refuse, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import ProcessRef, refuse
     from workflows.clock import Supervision
     from workflows.kernel import Kernel, Outbox
 

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.approvals import Outcome
     from domain.models import ProcessView
     from domain.rule_change import RuleApproval, RuleChangeInput, RuleChangeView, RuleVersionRef
-    from workflows.approval import store
+    from workflows.activity_calls import store
     from workflows.generic_approval import ApprovalWorkflow
 
 

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.rule_store import RuleInForce, RuleStore
     from domain.audit import AuditEntry
     from domain.rule_change import DECIDED_BY, RuleKind, RuleVersionRef
-    from workflows.approval import look_up
+    from workflows.activity_calls import look_up
     from workflows.kernel import Kernel
 
 # `workflow.patched` id of the processes that pin their rule versions at the start (issue 20 item 7)

@@ -18,12 +18,14 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.customer_registry import CustomerRegistry
     from activities.ledger_store import LedgerStore
-    from activities.process_store import ProcessStore, ProcessSync
+    from activities.process_store import ProcessStore
+    from activities.process_sync import ProcessSync
     from domain.approvals import Outcome
     from domain.ledger import LedgerEntry, LedgerKind
     from domain.models import CustomerCreation, ProcessStatus, ProcessView
     from domain.unit_customers import InvoiceRegistration, TopUpInput, UnitCustomerInput
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, store, write
+    from workflows.activity_calls import store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost
     from workflows.kernel import Kernel, Outbox
 
 

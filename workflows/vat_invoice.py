@@ -29,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
         VatInvoiceInput,
         may_record_collection,
     )
-    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse, write
+    from workflows.activity_calls import write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse
     from workflows.kernel import Kernel, Outbox
 
 

@@ -32,16 +32,8 @@ with workflow.unsafe.imports_passed_through():
         future_visit_problem,
         visit_workflow_id,
     )
-    from workflows.approval import (
-        OUTCOME_STATUS,
-        ApprovalChain,
-        ProcessRef,
-        SingleChainHost,
-        look_up,
-        refuse,
-        store,
-        write,
-    )
+    from workflows.activity_calls import look_up, store, write
+    from workflows.approval import OUTCOME_STATUS, ApprovalChain, ProcessRef, SingleChainHost, refuse
     from workflows.clock import sleep_until
     from workflows.kernel import Kernel, Outbox
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from api.audit import Verification, audit_rows, temporal_history, verify
 from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for
-from api.schemas import HistoryEntry
 from api.visibility import CurrentViewer, get_process
 from domain.china_time import ChinaTime
+from domain.history import HistoryEntry
 from domain.models import Actor
 from domain.roles import Role
 

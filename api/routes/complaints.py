@@ -19,7 +19,6 @@ from api.errors import Forbidden, Invalid, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import Offset
-from api.schemas import HistoryEntry
 from api.starts import start_process
 from api.visibility import complaint_readable, require_open_step
 from api.visibility import get_complaint as readable_complaint
@@ -38,6 +37,7 @@ from domain.complaint_models import (
 from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.history import HistoryEntry
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
 from domain.text import InCalendar, Int32, StoredText

@@ -19,9 +19,10 @@ from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for, send_update
 from api.params import Offset
 from api.routes.tasks import TaskActionOut, holders_of
-from api.schemas import HistoryEntry, ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
+from api.schemas import ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
 from api.visibility import CurrentViewer, get_process, visible_processes
 from db.models import Process, Task
+from domain.history import HistoryEntry
 from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
 from domain.repair import RepairAction, RepairOutcome, RepairRequest
 from domain.roles import Role

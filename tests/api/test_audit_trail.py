@@ -22,7 +22,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from activities.process_store import ProcessStore, ProcessSync
+from activities.process_store import ProcessStore
+from activities.process_sync import ProcessSync
 from db.models import AuditRecord, Process
 from domain.audit import AuditEntry
 from temporal_client import DATA_CONVERTER

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.process_store import ProcessStore, ProcessSync
+from activities.process_store import ProcessStore
+from activities.process_sync import ProcessSync
 from api.routes import regulations
 from db.models import AuditRecord, RuleApplication
 from domain import rulebook

@@ -1,20 +1,25 @@
 """History entries of the external-trade process (000 §7): who did what, when, with what and why.
 
-Read from the update and activity arguments in the Temporal event history (see `api/history.py`),
-so partner approval, bids and revisions, the tender's closing, the award, the contract and every
-payment appear as one history for auditors.
+Read from the update and activity arguments (the audit record's rows through `domain/history.py`,
+Temporal's event history through `api/history.py`), so partner approval, bids and revisions, the
+tender's closing, the award, the contract and every payment appear as one history for auditors.
+A phrase is what the row says; the caller adds when and who (`domain.history.phrased`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
-
-from api.schemas import HistoryEntry
+from typing import Any, NamedTuple
 
 Detail = tuple[str | None, str | None]  # outcome, comment
 Describe = Callable[[dict[str, Any]], Detail]
+
+
+class Phrase(NamedTuple):
+    action: str
+    step: str | None
+    outcome: str | None
+    comment: str | None
 
 
 def _leadership(arg: dict[str, Any]) -> Detail:
@@ -100,24 +105,23 @@ UPDATES: dict[str, tuple[str, str | None, Describe]] = {
 }
 
 
-def trade_update_entry(name: str, arg: dict[str, Any], actor: str, at: datetime) -> HistoryEntry | None:
+def trade_update_phrase(name: str, arg: dict[str, Any]) -> Phrase | None:
     if name not in UPDATES:
         return None
     action, step, describe = UPDATES[name]
     outcome, comment = describe(arg)
-    return HistoryEntry(at=at, actor=actor, action=action, step=step, outcome=outcome, comment=comment)
+    return Phrase(action, step, outcome, comment)
 
 
-def trade_activity_entry(name: str, arg: dict[str, Any], result: list[Any], at: datetime) -> HistoryEntry | None:
+def trade_activity_phrase(name: str, arg: dict[str, Any], result: list[Any]) -> Phrase | None:
+    """What the system did for a trade (its actor is the system)."""
     if name == "close_tender":  # the bidding deadline passed: the clock, not a person, closed the tender
         ranking = " > ".join(arg.get("proposed_ranking") or [])
         proposal = f"; proposed ranking {ranking}" if ranking else "; fewer than three bidders: no award"
         comment = f"tender #{arg.get('number')} closed with {arg.get('bidders')} bidders{proposal}"
-        return HistoryEntry(
-            at=at, actor="system", action="tender_closed", step="bidding", outcome=arg.get("status"), comment=comment
-        )
+        return Phrase("tender_closed", "bidding", arg.get("status"), comment)
     if name == "create_trade_customer":
         customer = arg.get("customer") or {}
         comment = f"customer #{result[0] if result else None}: {customer.get('name')} ({customer.get('credit_code')})"
-        return HistoryEntry(at=at, actor="system", action="customer_created", comment=comment)
+        return Phrase("customer_created", None, None, comment)
     return None
