@@ -11,17 +11,19 @@ open processes, instead of one workflow query each.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.rule_store import IN_FORCE
-from activities.what_if_deadlines import step_deadlines_what_if
+from activities.calendar import load_calendar
+from activities.rule_store import IN_FORCE, step_deadlines_in_force
 from api.visibility import Viewer, customer_readable, visible_processes
-from db.models import AuditRecord, CreditAccount, Customer, CustomerGrading, Process
+from db.models import AuditRecord, CreditAccount, Customer, CustomerGrading, Process, Task
 from domain.approvals import ONBOARDING_CHAIN
+from domain.china_time import CHINA
 from domain.credit_application import APPLICATION_PROCESS, CreditApplicationForm, grade_on_file
 from domain.documents import Document
 from domain.grading import Indicator
@@ -43,6 +45,7 @@ from domain.what_if import (
     grading_would_fail,
     onboarding_would_expire,
     onboarding_would_fail,
+    overdue_steps,
     readable_only,
 )
 
@@ -176,21 +179,49 @@ async def _grading_rule(session: AsyncSession, change: AnyRuleChange, answer: Wh
     answer.summary += await _also_reached(session, change.rule, answer)
 
 
+async def _step_deadlines(session: AsyncSession, change: AnyRuleChange, answer: WhatIfAnswer) -> None:
+    """The open processes of the candidate's type, each with the open steps that would already be past
+    their candidate deadline — dated from when each step's task opened, on the working-day calendar.
+    READING: "already" is judged at the later of now and the start of the candidate's effective day
+    (China time), the moment it could first apply; they keep the deadlines they started with."""
+    assert isinstance(change, StepDeadlinesChange)
+    payload = change.payload
+    in_force = await step_deadlines_in_force(session, payload.process_type, payload.effective_from)
+    answer.in_force_version = in_force.version if in_force is not None else None
+    rows = await open_processes(session, payload.process_type)
+    tasks = select(Task.process_id, Task.step, Task.created_at).where(
+        Task.process_id.in_([r.process_id for r in rows]), Task.status == "open"
+    )
+    opened: dict[str, list[tuple[str, datetime]]] = {}
+    for process_id, step, since in await session.execute(tasks.order_by(Task.created_at, Task.task_id)):
+        opened.setdefault(process_id, []).append((step, since))
+    calendar = await load_calendar(session)
+    at = max(datetime.now(UTC), datetime.combine(payload.effective_from, time(), CHINA))
+    for row in rows:
+        answer.processes.append(
+            _process(row, overdue_steps(calendar, opened.get(row.process_id, []), payload.steps, at))
+        )
+    answer.summary = (
+        f"{len(rows)} open {payload.process_type} processes; {sum(1 for p in answer.processes if p.would_fail)} "
+        "would already be overdue under the candidate deadlines (they keep the deadlines they started with)"
+    )
+
+
 REACH: dict[RuleKind, Callable[[AsyncSession, AnyRuleChange, WhatIfAnswer], Awaitable[None]]] = {
     RuleKind.onboarding_documents: _onboarding_documents,
     RuleKind.credit_policy: _credit_policy,
     RuleKind.grading_rule: _grading_rule,
+    RuleKind.step_deadlines: _step_deadlines,
 }
 
 
 async def reach(session: AsyncSession, change: AnyRuleChange) -> WhatIfAnswer:
     """The whole reach of `change` if it applied from its date, against the version it would replace
-    there. Step deadlines are per process type and answer on their own (activities/what_if_deadlines.py)."""
-    if isinstance(change, StepDeadlinesChange):
-        return await step_deadlines_what_if(session, change)
+    there (step deadlines, versioned per process type, name theirs in their own reader)."""
     on = change.payload.effective_from
-    in_force = await IN_FORCE[change.rule](session, on)
-    answer = WhatIfAnswer(rule=change.rule.value, effective_from=on, in_force_version=in_force.version)
+    answer = WhatIfAnswer(rule=change.rule.value, effective_from=on)
+    if change.rule in IN_FORCE:
+        answer.in_force_version = (await IN_FORCE[change.rule](session, on)).version
     await REACH[change.rule](session, change, answer)
     return answer
 

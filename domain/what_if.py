@@ -8,18 +8,21 @@ article). Nothing changes: running processes keep the version they pinned at the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from domain.calendar import WorkingCalendar
+from domain.china_time import china_iso, in_china
 from domain.credit import CreditPolicyIn
 from domain.credit_application import OVER_LIMIT_PROCESS
 from domain.credit_review import CREDIT_REVIEW_CHAIN
 from domain.documents import DOCUMENT_TITLES, Document, DocumentType, expired_documents
 from domain.grading import GRADING_CHAIN, Grade, GradingConfigIn, Scores, grade_for, weighted_total
-from domain.rule_change import RuleKind
+from domain.rule_change import RULE_CITATION, RuleKind
+from domain.step_deadlines import StepTiming
 
 
 class WhatIfProcess(BaseModel):
@@ -155,3 +158,22 @@ def readable_only(answer: WhatIfAnswer, processes: set[str], customers: set[int]
             "summary": summary,
         }
     )
+
+
+def overdue_steps(
+    calendar: WorkingCalendar, opened: Iterable[tuple[str, datetime]], steps: Mapping[str, StepTiming], at: datetime
+) -> list[str]:
+    """Each open step (`opened`: its key and when its task opened) the candidate times that would be
+    past its candidate deadline at `at`, on the working-day calendar, named once."""
+    reasons: dict[str, str] = {}
+    for step, since in opened:
+        timing = steps.get(step)
+        if timing is None or step in reasons:
+            continue
+        due = calendar.add_working_days(in_china(since), timing.due_working_days).deadline
+        if due < at:
+            reasons[step] = (
+                f"step {step} would be overdue: due {china_iso(due)} under {timing.due_working_days} "
+                f"working days ({RULE_CITATION[RuleKind.step_deadlines]})"
+            )
+    return list(reasons.values())

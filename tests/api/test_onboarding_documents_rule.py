@@ -239,7 +239,7 @@ async def test_the_what_if_is_refused_to_others_and_for_bad_candidates_and_chang
         assert drafted.status_code == 422, (bad, drafted.text)
     too_long = await api.post(f"{P}/regulations/what-if", "auditor", json=change(documents, ahead, "理" * 501))
     assert too_long.status_code == 422, too_long.text
-    deadlines = {  # step deadlines answer through their own reader (activities/what_if_deadlines.py)
+    deadlines = {  # step deadlines answer through the same reach (api/what_if_reads.py)
         "rule": "step_deadlines",
         "payload": {
             "effective_from": ahead,

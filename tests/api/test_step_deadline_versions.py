@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.calendar import load_calendar
 from activities.rule_store import pinned_version, step_deadlines_in_force
-from activities.what_if_deadlines import step_deadlines_what_if
+from api.what_if_reads import reach
 from db.models import Process, StepDeadlineVersion, Task
 from domain.china_time import china_day, china_iso
 from domain.rule_change import PROCESS_TYPE, RuleKind, StepDeadlinesChange
@@ -196,8 +196,8 @@ async def test_what_if_lists_the_open_notes_already_overdue_under_a_candidate(
         )
 
     async with sessions() as session:
-        tight = await step_deadlines_what_if(session, candidate(5))
-        generous = await step_deadlines_what_if(session, candidate(130))
+        tight = await reach(session, candidate(5))
+        generous = await reach(session, candidate(130))
         calendar = await load_calendar(session)
     reached = {p.process_id: p for p in tight.processes}
     assert {stale["process_id"], fresh["process_id"]} <= set(reached)
