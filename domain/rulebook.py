@@ -122,12 +122,19 @@ class Trace(BaseModel):
     tests: list[RuleTest] = Field(default_factory=list)
 
 
-def matrix(path: Path = MATRIX) -> dict[str, Trace]:
-    """The generated matrix (docs/traceability.json) by rule id; a missing file: no test known yet."""
+def matrix(path: Path = MATRIX) -> Mapping[str, Trace]:
+    """The generated matrix (docs/traceability.json) by rule id; a missing file: no test known yet.
+    Read once per version of the file (130 KB), not once per request."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        stamp = path.stat().st_mtime_ns
     except FileNotFoundError:
         return {}
+    return _read_matrix(path, stamp)
+
+
+@cache
+def _read_matrix(path: Path, stamp: int) -> Mapping[str, Trace]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
     return {row["id"]: Trace.model_validate(row) for row in raw.get("rules", [])}
 
 
