@@ -6,8 +6,7 @@ they pinned at their start (新老划断)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends
 
@@ -15,13 +14,13 @@ from api.deps import SessionDep, require_any_role
 from api.errors import Invalid
 from api.visibility import viewer_for
 from api.what_if_reads import what_if
+from domain.china_time import china_day
 from domain.models import Actor
 from domain.roles import Role
 from domain.rule_change import DRAFTERS, RuleChangeIn, draft_refusal
 from domain.what_if import WhatIfAnswer
 
 router = APIRouter(prefix="/regulations", tags=["rules"])
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # Who asks: whoever drafts a change (marketing manager, admin), whoever decides it (business VP,
 # general manager), and the auditor who checks that a change was approved knowing its reach. Not
@@ -40,7 +39,7 @@ async def regulations_what_if(body: RuleChangeIn, session: SessionDep, actor: Ac
     `step_deadlines` the open processes of its type already past a candidate deadline. Only what the
     asker may read is listed; the rest is counted (`unreadable_processes`, `unreadable_customers`).
     Nothing is written and no process is started; a candidate that could not be drafted is refused (422)."""
-    refusal = draft_refusal(body, datetime.now(CHINA).date())
+    refusal = draft_refusal(body, china_day(datetime.now(UTC)))
     if refusal is not None:
         raise Invalid([refusal])
     return await what_if(session, await viewer_for(session, actor), body)

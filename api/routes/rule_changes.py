@@ -55,10 +55,11 @@ class RuleChangeOut(ProcessStateOut, RuleChangeView):
 async def draft_rule_change(
     body: RuleChangeIn, request: Request, temporal: TemporalDep, actor: Actor = Drafter
 ) -> RuleChangeOut:
-    """Draft a new version of a rule (`rule`: `credit_policy` | `grading_rule` | `step_deadlines`,
-    `payload`: that rule's own model, with its `effective_from` and `reason`). Nothing changes until the business VP and
-    then the general manager approve; the version is in force from its date, or from the day of
-    approval if that date has passed. The drafter cannot sit on their own change (403)."""
+    """Draft a new version of a rule (`rule`: `credit_policy` | `grading_rule` | `onboarding_documents` |
+    `step_deadlines`, `payload`: that rule's own model, with its `effective_from` and `reason`). Nothing
+    changes until the business VP and then the general manager approve; the version is in force from
+    its date, or from the day of approval if that date has passed. The drafter cannot sit on their own
+    change (403)."""
     refusal = draft_refusal(body, datetime.now(CHINA).date())
     if refusal is not None:
         raise Invalid([refusal])
