@@ -103,12 +103,16 @@ async def start_application(
         unit_path=["MKT"],
         chain=credit_application_chain(filed.limit, filed.ceiling),
     )
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         "CreditApplication",
         start,
         id=credit_application_workflow_id(customer.credit_code, uuid.uuid4().hex[:12]),
         task_queue=task_queue,
     )
+    # as a reviewer does: act once the joint review's tasks are in the inboxes (an analysis sent
+    # while the process is still opening its first step is refused, "at step None")
+    await handle.execute_update("current", result_type=ProcessView)
+    return handle
 
 
 async def open_tasks(sessions: async_sessionmaker[AsyncSession], process_id: str) -> list[Task]:
