@@ -69,12 +69,12 @@ class ApprovalChain:
         notices = Notices(context)
         self.deadlines = StepDeadlines(context, board, notices)
         self.walker = walker = ChainWalker(chain, context, board, seats, self.deadlines, notices)
-        self.correction_task = correction = Correction(context, board)
+        self.corrections = correction = Correction(context, board)
         self.add_signers = AddSigners(context, board, guards, seats, walker)
-        self.desk = DecisionDesk(context, board, guards, notices, correction, walker, self.add_signers)
-        self.handing = HandOver(context, board, guards, seats)
+        self.decision_desk = DecisionDesk(context, board, guards, notices, correction, walker, self.add_signers)
+        self.hand_overs = HandOver(context, board, guards, seats)
         self.urging = Urging(context, board, walker, notices)
-        self.read = ReadModel(board, supervision, correction)
+        self.read_model = ReadModel(board, supervision, correction)
 
     # --- what the chain acts for, and the walk's state (settable where workflows set it) ---------
 
@@ -148,7 +148,7 @@ class ApprovalChain:
 
     @property
     def correction(self) -> TaskSpec | None:
-        return self.correction_task.spec
+        return self.corrections.spec
 
     # --- the read model ----------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class ApprovalChain:
 
     @property
     def current_step(self) -> str | None:
-        return self.read.current_step
+        return self.read_model.current_step
 
     @property
     def open_seats(self) -> list[SeatTask]:
@@ -166,26 +166,26 @@ class ApprovalChain:
 
     @property
     def open_tasks(self) -> list[TaskSpec]:
-        return self.read.open_tasks
+        return self.read_model.open_tasks
 
     @property
     def open_task_ids(self) -> list[str]:
-        return self.read.open_task_ids
+        return self.read_model.open_task_ids
 
     @property
     def holders(self) -> list[str]:
-        return self.read.holders
+        return self.read_model.holders
 
     @property
     def due_at(self) -> datetime | None:
-        return self.read.due_at
+        return self.read_model.due_at
 
     @property
     def waiting_for_decision(self) -> bool:
-        return self.read.waiting_for_decision
+        return self.read_model.waiting_for_decision
 
     def owns(self, task_id: str) -> bool:
-        return self.read.owns(task_id)
+        return self.read_model.owns(task_id)
 
     # --- the walk ----------------------------------------------------------------------------
 
@@ -201,33 +201,33 @@ class ApprovalChain:
     def cancel(self) -> None:
         """Withdrawal: open tasks are cancelled, the chain ends without an outcome."""
         self.walker.cancelled = True
-        self.correction_task.close("cancelled", "withdrawn")
+        self.corrections.close("cancelled", "withdrawn")
 
     def ask_for_correction(self) -> None:
-        self.correction_task.ask(self.walker.round)
+        self.corrections.ask(self.walker.round)
 
     def close_correction(self, status: str, comment: str) -> None:
-        self.correction_task.close(status, comment)
+        self.corrections.close(status, comment)
 
     # --- step actions ------------------------------------------------------------------------
 
     def validate(self, request: DecisionRequest) -> None:
-        self.desk.validate(request)
+        self.decision_desk.validate(request)
 
     def refuse_decision_on_correction(self, task_id: str) -> None:
-        self.correction_task.refuse_decision(task_id)
+        self.corrections.refuse_decision(task_id)
 
     async def decide(self, request: DecisionRequest) -> DecisionRecord | None:
-        return await self.desk.decide(request)
+        return await self.decision_desk.decide(request)
 
     def settle(self, outcome: Outcome, comment: str) -> DecisionRecord | None:
-        return self.desk.settle(outcome, comment)
+        return self.decision_desk.settle(outcome, comment)
 
     def validate_hand_over(self, request: HandOverRequest) -> None:
-        self.handing.validate(request)
+        self.hand_overs.validate(request)
 
     async def hand_over(self, request: HandOverRequest) -> None:
-        await self.handing.hand_over(request)
+        await self.hand_overs.hand_over(request)
 
     def validate_add_signer(self, request: AddSignerRequest) -> None:
         self.add_signers.validate(request)
@@ -236,10 +236,10 @@ class ApprovalChain:
         await self.add_signers.add(request)
 
     def validate_claim(self, request: ClaimRequest) -> None:
-        self.handing.validate_claim(request)
+        self.hand_overs.validate_claim(request)
 
     async def claim(self, request: ClaimRequest) -> None:
-        await self.handing.claim(request)
+        await self.hand_overs.claim(request)
 
     def validate_urge(self, request: UrgeRequest) -> None:
         self.urging.validate(request)
