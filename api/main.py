@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api import errors
+from api import docs_pages, errors
 from api.deps import ActorCache
 from api.limits import RequestLimits
 from api.routes import (
@@ -80,9 +80,12 @@ def create_app(
         version="0.1.0",
         description="Regulation-driven customer approvals (客户管理办法) on Temporal workflows.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs_pages.py serves /docs and /redoc with local assets
+        redoc_url=None,
         openapi_tags=[{"name": trade.TAG, "description": trade.__doc__}],
     )
     errors.install(app)
+    docs_pages.install(app)
     routers = (
         auth,
         health,
