@@ -58,6 +58,7 @@ from domain.credit import (
     Settlement,
 )
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.examples import PAST_MOMENT, examples
 from domain.import_credit import Beyond, FollowUp
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessStatus
@@ -80,6 +81,10 @@ PageLimit = Annotated[int, Query(ge=1, le=500, description="rows per page")]
 
 class LedgerPostIn(BaseModel):
     """A ledger posting: goods delivered or money received; `occurred_at` may lie in the past (an ERP fact)."""
+
+    model_config = examples(
+        {"kind": "receipt", "amount": "120000.00", "reference": "ICBC-20250318-00871", "occurred_at": PAST_MOMENT}
+    )
 
     kind: LedgerKind
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
@@ -469,6 +474,8 @@ async def _answer_for(
 
 
 class ReversalIn(BaseModel):
+    model_config = examples({"reason": "银行回单金额录入错误, 冲正后重新入账"})
+
     reason: StoredText = Field(min_length=1, max_length=500, description="why the entry was wrong (audited)")
 
 
