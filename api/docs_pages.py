@@ -31,33 +31,31 @@ def install(app: FastAPI) -> None:
     app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS_DIR)), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
 
-    def assets(request: Request) -> str:
-        return f"{request.scope.get('root_path', '')}{ASSETS_URL}"
+    def urls(request: Request) -> tuple[str, str, str]:
+        """The schema, the assets and the OAuth2 redirect, under the app's root path (behind a proxy)."""
+        root = request.scope.get("root_path", "")
+        return f"{root}{openapi_url}", f"{root}{ASSETS_URL}", f"{root}{OAUTH2_REDIRECT_URL}"
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
+        schema, assets, redirect = urls(request)
+        parameters = {**(app.swagger_ui_parameters or {}), **SWAGGER_UI_PARAMETERS}
         return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=schema,
             title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
-            swagger_js_url=f"{assets(request)}/swagger-ui-bundle.js",
-            swagger_css_url=f"{assets(request)}/swagger-ui.css",
-            swagger_favicon_url=f"{assets(request)}/favicon.png",
-            swagger_ui_parameters={**(app.swagger_ui_parameters or {}), **SWAGGER_UI_PARAMETERS},
+            oauth2_redirect_url=redirect,
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon.png",
+            swagger_ui_parameters=parameters,
         )
 
     async def oauth2_redirect(_request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{assets(request)}/redoc.standalone.js",
-            redoc_favicon_url=f"{assets(request)}/favicon.png",
-            with_google_fonts=False,
-        )
+        schema, assets, _ = urls(request)
+        page = {"openapi_url": schema, "title": f"{app.title} - ReDoc", "redoc_favicon_url": f"{assets}/favicon.png"}
+        return get_redoc_html(**page, redoc_js_url=f"{assets}/redoc.standalone.js", with_google_fonts=False)
 
     app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
     app.add_route(OAUTH2_REDIRECT_URL, oauth2_redirect, include_in_schema=False)
