@@ -113,7 +113,7 @@ class CreditPolicyChange(BaseModel):
                 "effective_from": FUTURE_DAY,
                 "limit_by_grade": {"A": "5000000.00", "B": "2000000.00", "C": "500000.00"},
                 "max_term_days": 60,
-                "risk": {"high_overdue_days": 90, "high_overdue_share": "0.5", "medium_overdue_days": 30},
+                "risk": {"high_overdue_days": 90, "high_overdue_share": "0.50", "medium_overdue_days": 30},
                 "collection_working_days": 5,
                 "reason": "年度信用政策调整 (总经理办公会决定)",
             },
@@ -132,10 +132,10 @@ class GradingRuleChange(BaseModel):
             "payload": {
                 "effective_from": FUTURE_DAY,
                 "weights": {
-                    "contract_payment": "40",
-                    "year_end_receivables": "30",
-                    "contract_premium": "15",
-                    "strategic_influence": "15",
+                    "contract_payment": "40.00",
+                    "year_end_receivables": "30.00",
+                    "contract_premium": "15.00",
+                    "strategic_influence": "15.00",
                 },
                 "thresholds": {"A": "85.00", "B": "70.00"},
                 "reason": "提高回款指标权重",

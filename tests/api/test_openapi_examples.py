@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -98,6 +99,24 @@ def test_each_example_is_accepted_by_its_operations_model(body: JsonBody) -> Non
 def test_the_example_credit_codes_are_valid() -> None:
     assert credit_code_problem(CREDIT_CODE) is None
     assert credit_code_problem(PARTNER_CREDIT_CODE) is None
+
+
+def _values(tree: Any, key: str) -> list[Any]:
+    """Every value stored under `key` anywhere in a JSON tree."""
+    if isinstance(tree, dict):
+        return [v for k, v in tree.items() if k == key] + [x for v in tree.values() for x in _values(v, key)]
+    if isinstance(tree, list):
+        return [x for v in tree for x in _values(v, key)]
+    return []
+
+
+def test_the_examples_documents_are_still_valid_and_their_credit_codes_check() -> None:
+    """A "Try it out" years from now still files documents in force (000 §6 validity)."""
+    examples = [example for body in BODIES for example in body.examples]
+    valid_until = [day for example in examples for day in _values(example, "valid_until") if day]
+    assert valid_until and min(date.fromisoformat(day) for day in valid_until) > date.today()
+    codes = [code for example in examples for code in _values(example, "credit_code")]
+    assert codes and [credit_code_problem(code) for code in codes] == [None] * len(codes)
 
 
 def example_of(label: str) -> dict[str, Any]:
