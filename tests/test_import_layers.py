@@ -24,6 +24,7 @@ PACKAGES = frozenset({"domain", "db", "activities", "workflows", "api", "scripts
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "settings": frozenset({"domain"}),
     "temporal_client": frozenset(),
+    "discovery": frozenset(),  # imports the package it is handed (worker, API), none by name
     "search_attributes": frozenset({"domain"}),
     "schedules": frozenset({"domain", "db", "activities", "settings", "temporal_client"}),
     "worker": frozenset(
