@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.credit_policy import credit_standing, policy_in_force
 from activities.credit_risk import CHINA, RiskChange, china_date, refresh_risk
 from activities.ledger_store import _insert
+from activities.ledger_store import _row as ledger_row
 from db.models import CreditAccount, CustomerBalance, CustomerLedgerEntry
 from domain.credit import CreditStanding, DrawRefusal, Settlement, draw_refusal, due_on
 from domain.ledger import ZERO, LedgerEntry, LedgerKind
@@ -64,19 +65,11 @@ def _usable_limit(customer_id: int) -> Any:
 def _row(
     entry: LedgerEntry, due: date | None, import_id: int | None, reverses_id: int | None = None
 ) -> CustomerLedgerEntry:
-    return CustomerLedgerEntry(
-        customer_id=entry.customer_id,
-        kind=entry.kind.value,
-        amount=entry.amount,
-        reference=entry.reference,
-        occurred_at=entry.occurred_at,
-        recorded_by=entry.recorded_by,
-        process_id=entry.process_id,
-        created_at=datetime.now(UTC),
-        due_on=due,
-        import_id=import_id,
-        reverses_id=reverses_id,
-    )
+    """The ledger's row of `entry` (activities/ledger_store.py), with its due date, its import and the
+    entry it reverses."""
+    row = ledger_row(entry)
+    row.due_on, row.import_id, row.reverses_id = due, import_id, reverses_id
+    return row
 
 
 async def _due(session: AsyncSession, entry: LedgerEntry) -> date | None:

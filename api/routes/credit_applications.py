@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.credit_store import policy_in_force, policy_version
+from activities.credit_policy import policy_in_force, policy_version
 from activities.process_store import unit_path
 from activities.rule_store import pinned_version
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
