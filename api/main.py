@@ -23,11 +23,13 @@ from temporal_client import connect
 
 
 def route_modules() -> list[ModuleType]:
-    """Every module of `api/routes/` that exposes `router`, in name order (discovery.py): a new
-    process's route module is mounted without a line here. The order cannot change which route
-    answers a request: no two modules serve a path and method both could match
-    (tests/test_contributing_recipe.py)."""
-    return [module for module in modules_of("api.routes") if isinstance(getattr(module, "router", None), APIRouter)]
+    """Every module of `api/routes/` that exposes `router` (discovery.py): a new process's route
+    module is mounted without a line here. Mounted in reverse name order, the order in which the
+    former hand list had the two pairs of modules that share a path with different methods, so a
+    405's `Allow` names the same methods as before; no two modules serve one method on paths a request
+    could match both of (tests/test_contributing_recipe.py)."""
+    modules = [module for module in modules_of("api.routes") if isinstance(getattr(module, "router", None), APIRouter)]
+    return modules[::-1]
 
 
 def create_app(
