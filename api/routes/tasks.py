@@ -17,7 +17,7 @@ from activities.process_store import deputy_of
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import AppError, Forbidden
 from api.gateway import send_update
-from api.inbox import (
+from api.services.inbox import (
     PAGE_DEFAULT,
     PAGE_MAX,
     InboxQuery,

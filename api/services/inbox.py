@@ -3,7 +3,7 @@ counts per process type), and the task lookups and requests every action on a ta
 
 The routes of api/routes/tasks.py (and future web pages, issue 23) call these functions, so a
 route keeps only its parameters, dependencies and response models. Who may read or hold a task is
-decided in api/visibility.py, called from here as the routes did."""
+decided in the visibility package (`api.visibility`), called from here as the routes did."""
 
 from __future__ import annotations
 
