@@ -44,8 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 # Benchmarks run the demo configuration explicitly (api.main builds its app, and reads settings, on import).
 os.environ.setdefault("APP_ENV", "demo")
 
-from api.services.inbox import InboxQuery, InboxSort, inbox_page
 from api.main import create_app
+from api.services.inbox import InboxQuery, InboxSort, inbox_page
 from api.visibility import viewer_for
 from db.migrate import upgrade
 from db.models import OrgUnit, Task, User
