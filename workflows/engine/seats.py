@@ -7,6 +7,8 @@ The owner of `signers`: who was named for which step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -28,11 +30,12 @@ class SeatResolver:
         """The people named for a step (by the workflow, or as an added signer)."""
         return self.signers.get(step_key, [])
 
-    async def resolve(self, step: StepSpec, leader_gap: LeaderGap) -> tuple[list[Seat], str | None]:
+    async def resolve(self, step: StepSpec, leader_gap: Callable[[], LeaderGap]) -> tuple[list[Seat], str | None]:
         """Who sits on the step: roles need no look-up; people (leaders, named signers, every holder,
         deputies of the absent) are resolved against the organisation when the step opens. A leader
         level with nobody at it goes to the administrator, or is skipped (no seats), as the chain
-        declares (`leader_gap`)."""
+        declares (`leader_gap`, read after the look-up: a re-plan during it, e.g. an analysis at a
+        前加签 step, decides with the chain as it then is, as the engine always has)."""
         if not (step.named or step.leader_level or step.every_holder):
             return [Seat(role=role) for role in step.seat_roles], None
         scoped = step.unit_scope is not UnitScope.none
@@ -50,7 +53,7 @@ class SeatResolver:
         answer: SeatAnswer = await look_up(ProcessStore.resolve_seats, query)
         if answer.seats or (step.leader_level is None and not step.signers):
             return answer.seats or [Seat(role=role) for role in step.seat_roles], answer.note
-        if leader_gap is LeaderGap.admin:
+        if leader_gap() is LeaderGap.admin:
             return [Seat(role=Role.admin, note=answer.note)], answer.note
         return [], answer.note
 

@@ -81,7 +81,7 @@ class ChainWalker:
     async def run_step(self, step: StepSpec) -> StepResult | None:
         """Open the step, wait for its result (running the 前加签 steps added meanwhile), close it."""
         context, outbox = self.context, self.context.outbox
-        seats, note = await self.seats.resolve(step, self.chain.leader_gap)
+        seats, note = await self.seats.resolve(step, lambda: self.chain.leader_gap)
         if not seats:  # a leader level with nobody at it, declared to be skipped
             self.notices.notify_step(step, f"skipped: {note}")
             return StepResult(Outcome.approve)
