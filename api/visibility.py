@@ -240,8 +240,6 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     me = actor.username
     held = aliased(Task)
     open_task = aliased(Task)
-    watcher = aliased(ProcessWatcher)
-    roles = [r.value for r in actor.roles]
     conditions: list[ColumnElement[bool]] = [
         process.applicant == me,
         exists().where(
@@ -259,10 +257,7 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
             open_task.status == "open",
             role_task_for(who, open_task),
         ),
-        exists().where(
-            watcher.process_id == process.process_id,
-            or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
-        ),
+        copied_to(who, process),
         exists().where(TradeHandler.process_id == process.process_id, TradeHandler.username == me),
     ]
     if any(actor.has(role) for role in COMPLAINT_DESK):
@@ -273,6 +268,15 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
         if not isinstance(below, list) or below:
             conditions.append(process.unit_code.in_(below))
     return or_(*conditions)
+
+
+def copied_to(who: Who, process: Any = Process) -> ColumnElement[bool]:
+    """抄送/知会: `who` is copied on the process, by name or by a role they hold (a reader of it)."""
+    actor = _actor(who)
+    watcher = aliased(ProcessWatcher)
+    roles = [r.value for r in actor.roles]
+    me = watcher.username == actor.username
+    return exists().where(watcher.process_id == process.process_id, or_(me, watcher.role.in_(roles)) if roles else me)
 
 
 def visible_processes(who: Who, query: Select[Any]) -> Select[Any]:
