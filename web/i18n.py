@@ -74,6 +74,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.open": ("待办", "Open"),
     "status.done": ("已办", "Done"),
     "status.cancelled": ("已取消", "Cancelled"),
+    "action.submitted": ("提交申请", "submitted"),
+    "action.resubmitted": ("重新提交", "resubmitted"),
+    "action.decision": ("审批", "decided"),
+    "action.withdrawn": ("撤回", "withdrew"),
+    "action.urged": ("催办", "urged"),
+    "action.claimed": ("认领", "claimed"),
+    "action.released": ("释放认领", "released"),
     "after.decision": (
         "已提交。流程 {subject} 现在：{status}{step}",
         "Submitted. Process {subject} is now: {status}{step}",
@@ -114,6 +121,11 @@ class Messages:
     def status(self, status: str) -> str:
         key = f"status.{status}"
         return self.t(key) if key in MESSAGES else status
+
+    def action(self, action: str) -> str:
+        """A history line's action (domain/history.py); one not in the table by its own word."""
+        key = f"action.{action}"
+        return self.t(key) if key in MESSAGES else action
 
     def outcome(self, outcome: str | None) -> str:
         key = f"outcome.{outcome}"

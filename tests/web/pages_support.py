@@ -14,9 +14,9 @@ CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
 class Browser:
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, base_url: str = "http://test") -> None:
         self.api = api
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url="http://test", timeout=60)
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url=base_url, timeout=60)
         self.csrf = ""
 
     async def get(self, url: str, **kw: Any) -> httpx.Response:
