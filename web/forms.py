@@ -13,7 +13,7 @@ CsrfField = Field(default="", max_length=200, description="the page's CSRF token
 
 
 class SignInForm(BaseModel):
-    username: StoredText = Field(max_length=200, description="over 80 characters (users.username) opens no account")
+    username: StoredText = Field(max_length=80)  # users.username
     password: str = Field(max_length=1000)
     csrf_token: str = CsrfField
 
