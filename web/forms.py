@@ -28,7 +28,8 @@ class DecisionForm(BaseModel):
 
 class LocaleForm(BaseModel):
     locale: Literal["zh", "en"]  # web/i18n.py LOCALES
-    next: str = Field(default="/", max_length=500, pattern=r"^/([^/\\].*)?$")  # back to a page of this site only (not //host)
+    # back to a page of this site only: a path, never `//host` or `/\\host`
+    next: str = Field(default="/", max_length=500, pattern=r"^/([^/\\].*)?$")
     csrf_token: str = CsrfField
 
 

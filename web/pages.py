@@ -132,10 +132,9 @@ async def workbench(
     calendar = await load_calendar(session, settings.office_hours())
     now = datetime.now(UTC)
     rows = [(row, due_label(m, calendar, row, now), m.waited(row.since, now)) for row in listing.rows]
-    context = {"viewer": viewer, "tab": tab, "tabs": list(Tab), "listing": listing, "rows": rows}
-    context["notice"] = await _after_decision(session, viewer, after, m)
+    notice = await _after_decision(session, viewer, after, m)
     name = "_workbench.html" if is_htmx(request) else "workbench.html"
-    return render(request, name, m, **context)
+    return render(request, name, m, viewer=viewer, tab=tab, tabs=list(Tab), listing=listing, rows=rows, notice=notice)
 
 
 # --- a task ----------------------------------------------------------------------------------------
