@@ -1,9 +1,9 @@
 """The web workbench's pages (issue 23, first slice): sign-in and sign-out, the workbench tabs
 待办 / 已办 / 我发起的 / 抄送我的, a task's page with approve / reject / return, the language switch.
 
-Each page is a few lines over the services the API calls: the password check (api/sign_in.py),
-the inbox and lists (api/inbox.py, api/workbench.py), visibility (api/visibility.py), the
-history (api/audit.py) and the decision update (api/decisions.py). No rule is written here."""
+Each page is a few lines over the services the API calls: the password check (api/services/sign_in.py),
+the inbox and lists (api/services/inbox.py, api/services/workbench.py), visibility (api/visibility), the
+history (api/audit.py) and the decision update (api/services/decisions.py). No rule is written here."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from sqlalchemy import select, update
 
 from activities.calendar import load_calendar
 from api.audit import best_history
-from api.decisions import decide_task
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import AppError, NotFound, Unauthorized
 from api.gateway import handle_for
-from api.inbox import InboxQuery, holders_of, inbox_page
-from api.sign_in import TooManyFailures, authenticate
+from api.services.decisions import decide_task
+from api.services.inbox import InboxQuery, holders_of, inbox_page
+from api.services.sign_in import TooManyFailures, authenticate
+from api.services.workbench import Row, Tab, page
 from api.visibility import Viewer, get_process, get_task
-from api.workbench import Row, Tab, page
 from db.models import Task, User
 from domain.approvals import CHAINS
 from domain.calendar import WorkingCalendar
@@ -141,7 +141,7 @@ async def workbench(
 
 
 async def _task_context(session: SessionDep, temporal: TemporalDep, viewer: Viewer, task_id: str) -> dict[str, Any]:
-    """The case around a task: 404 (NotFound) unless api/visibility.py lets the viewer read it."""
+    """The case around a task: 404 (NotFound) unless api/visibility lets the viewer read it."""
     task = await get_task(session, viewer, task_id)
     process = await get_process(session, viewer, task.process_id)
     history = await best_history(session, handle_for(temporal, process), process.process_id)
@@ -194,7 +194,7 @@ async def decide(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    """The API's own decision (api/decisions.py); a refusal is shown in words beside the form, and
+    """The API's own decision (api/services/decisions.py); a refusal is shown in words beside the form, and
     after an accepted decision the next task of the inbox opens (or the workbench, saying where
     the process went)."""
     m = await messages_for(session, viewer.username)

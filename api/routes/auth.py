@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import CurrentActor, SessionDep, SettingsDep
 from api.schemas import MeOut, TokenOut
 from api.security import create_token
-from api.sign_in import authenticate
+from api.services.sign_in import authenticate
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

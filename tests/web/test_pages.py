@@ -96,7 +96,7 @@ async def test_a_secure_cookie_when_settings_say_so(
 async def test_sign_in_uses_the_api_throttle(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """The page's wrong password counts as the API's does (api/sign_in.py): one failure row per try."""
+    """The page's wrong password counts as the API's does (api/services/sign_in.py): one failure row per try."""
     username = await add_user(sessions, "sales_clerk")
     browser = open_browser(api, browsers)
     await browser.get("/login")

@@ -1,8 +1,8 @@
-"""The workbench's four lists (issue 23): 待办 my open tasks (the inbox, api/inbox.py), 已办 the
+"""The workbench's four lists (issue 23): 待办 my open tasks (the inbox, api/services/inbox.py), 已办 the
 tasks I decided, 我发起的 the processes I applied for, 抄送我的 the processes I am copied on.
 
 Each list is a keyset page, newest first, over (moment, id) — never an offset — and each has a
-count. Which records are mine is api/visibility.py's rule; this module only orders and pages them,
+count. Which records are mine is api/visibility's rule; this module only orders and pages them,
 so a future API route and the web page call the same functions."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Invalid
-from api.inbox import InboxQuery, inbox_page
+from api.services.inbox import InboxQuery, inbox_page
 from api.visibility import Viewer, copied_to, visible_processes
 from db.models import Process, Task
 

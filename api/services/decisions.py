@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.gateway import send_update
-from api.inbox import decision_request, decision_update_id, open_task
 from api.schemas import ProcessStateOut
+from api.services.inbox import decision_request, decision_update_id, open_task
 from api.visibility import Viewer
 from domain.approvals import Outcome
 
