@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from importlib import import_module
 
-from domain.approvals import CHAINS
+from domain.approvals import ChainSpec
 from domain.china_time import in_china
 from domain.roles import ROLE_TITLES, Role
+from domain.step_deadlines import CHAIN_MODULES
 
 LOCALES = ("zh", "en")
 DEFAULT = "zh"
@@ -81,6 +83,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.urged": ("催办", "urged"),
     "action.claimed": ("认领", "claimed"),
     "action.released": ("释放认领", "released"),
+    "type.complaint": ("客户投诉处理", "Customer complaint"),
+    "type.credit_collection": ("月末应收账款清收", "Month-end collection"),
+    "type.external_trade": ("对外贸易业务", "External trade"),
+    "type.register_review": ("客户档案登记簿审查", "Register review"),
+    "type.rule_change": ("制度规则变更", "Rule change"),
     "after.decision": (
         "已提交。流程 {subject} 现在：{status}{step}",
         "Submitted. Process {subject} is now: {status}{step}",
@@ -94,6 +101,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.csrf": ("表单已失效，请刷新页面后重试", "The form has expired: reload the page and try again"),
     "error.back": ("返回工作台", "Back to the workbench"),
 }
+
+# Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
+# process type's (its first chain's) and each step's. A type no chain declares is in MESSAGES.
+_CHAINS = [
+    value
+    for module in CHAIN_MODULES
+    for value in vars(import_module(f"domain.{module}")).values()
+    if isinstance(value, ChainSpec)
+]
+TYPE_TITLES: dict[str, str] = {}
+STEP_TITLES: dict[tuple[str, str], str] = {}
+for _chain in _CHAINS:
+    TYPE_TITLES.setdefault(_chain.process_type, _chain.title)
+    for _step in _chain.steps:
+        STEP_TITLES.setdefault((_chain.process_type, _step.key), _step.title)
 
 _BILINGUAL = re.compile(r"\s+(?=[A-Za-z][\x00-\x7f]*$)")  # "营销业务部资质审核 Qualification review"
 
@@ -132,17 +154,17 @@ class Messages:
         return self.t(key) if key in MESSAGES else (outcome or "")
 
     def process_type(self, process_type: str) -> str:
-        chain = CHAINS.get(process_type)
-        return self.pick(chain.title) if chain else process_type
+        if process_type in TYPE_TITLES:
+            return self.pick(TYPE_TITLES[process_type])
+        key = f"type.{process_type}"
+        return self.t(key) if key in MESSAGES else process_type
 
     def step(self, process_type: str, step: str | None) -> str:
         """A step's declared title; a step of no declared chain (e.g. a complaint stage) by its key."""
-        chain = CHAINS.get(process_type)
         if step is None:
             return ""
-        if chain is not None and chain.has_step(step):
-            return self.pick(chain.step(step).title)
-        return step
+        title = STEP_TITLES.get((process_type, step))
+        return self.pick(title) if title else step
 
     def role(self, role: str) -> str:
         if role not in Role.__members__:

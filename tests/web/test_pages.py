@@ -49,6 +49,14 @@ async def task_row(sessions: async_sessionmaker[AsyncSession], process_id: str) 
         return task
 
 
+async def reviewing_a_new_onboarding(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> tuple[str, Task, Browser]:
+    """A fresh onboarding waiting for the marketing reviewer, who is signed in in a browser of their own."""
+    pid, task, reviewer = await reviewing_a_new_onboarding(api, browsers, sessions)
+    return pid, task, reviewer
+
+
 async def test_sign_in_by_cookie_and_out(api: Api, browsers: list[Browser]) -> None:
     browser = open_browser(api, browsers)
     first = await browser.http.get("/")
@@ -109,10 +117,7 @@ async def test_sign_in_uses_the_api_throttle(
 async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    pid = await submitted(api)
-    task = await task_row(sessions, pid)
-    browser = open_browser(api, browsers)
-    await browser.sign_in("marketing_reviewer")
+    pid, task, browser = await reviewing_a_new_onboarding(api, browsers, sessions)
     refused = await browser.post(f"/tasks/{task.task_id}/decision", {"outcome": "approve"}, csrf=False)
     assert refused.status_code == 403 and "表单已失效" in refused.text
     forged_form = {"outcome": "approve", "csrf_token": "0" * 64}
@@ -189,10 +194,7 @@ async def test_the_workbench_pages_its_lists(api: Api, browsers: list[Browser]) 
 async def test_the_task_page_for_the_right_and_the_wrong_user(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    pid = await submitted(api)
-    task = await task_row(sessions, pid)
-    reviewer = open_browser(api, browsers)
-    await reviewer.sign_in("marketing_reviewer")
+    pid, task, reviewer = await reviewing_a_new_onboarding(api, browsers, sessions)
     page = await reviewer.get(f"/tasks/{task.task_id}")
     assert page.status_code == 200
     assert "郑州华豫石化贸易有限公司" in page.text and "提交申请" in page.text  # the timeline starts at the filing
@@ -214,10 +216,7 @@ async def test_the_task_page_for_the_right_and_the_wrong_user(
 async def test_a_decision_through_the_page_reaches_the_workflow(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    pid = await submitted(api)
-    task = await task_row(sessions, pid)
-    reviewer = open_browser(api, browsers)
-    await reviewer.sign_in("marketing_reviewer")
+    pid, task, reviewer = await reviewing_a_new_onboarding(api, browsers, sessions)
     await reviewer.get(f"/tasks/{task.task_id}")
 
     # The API refuses a reject without a reason (422): the words appear beside the form.
