@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from activities.calendar import load_calendar
 from api.audit import best_history
@@ -104,7 +106,7 @@ def due_label(m: Messages, calendar: WorkingCalendar, row: Row, now: datetime) -
     return m.t("due.left", n=left) if left else m.t("due.today")
 
 
-async def _after_decision(session: SessionDep, viewer: Viewer, process_id: str | None, m: Messages) -> str | None:
+async def _after_decision(session: AsyncSession, viewer: Viewer, process_id: str | None, m: Messages) -> str | None:
     """What a decision led to, read back as the decider may see it: the process's status and step."""
     if not process_id:
         return None
@@ -140,7 +142,7 @@ async def workbench(
 # --- a task ----------------------------------------------------------------------------------------
 
 
-async def _task_context(session: SessionDep, temporal: TemporalDep, viewer: Viewer, task_id: str) -> dict[str, Any]:
+async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer, task_id: str) -> dict[str, Any]:
     """The case around a task: 404 (NotFound) unless api/visibility lets the viewer read it."""
     task = await get_task(session, viewer, task_id)
     process = await get_process(session, viewer, task.process_id)

@@ -117,6 +117,7 @@ async def test_a_reviewer_approves_from_the_workbench(
                 await page.locator("a.open-task").first.click()
                 await page.wait_for_url(f"{origin}/tasks/**")
                 assert "郑州华豫石化贸易有限公司" in await page.locator("h1").inner_text()
+                await page.screenshot(path=str(tmp_path / "task.png"), full_page=True)
 
                 await page.get_by_label("同意").check()
                 await page.get_by_label("意见说明").fill("资质齐全，同意")
