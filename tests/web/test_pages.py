@@ -53,7 +53,10 @@ async def reviewing_a_new_onboarding(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> tuple[str, Task, Browser]:
     """A fresh onboarding waiting for the marketing reviewer, who is signed in in a browser of their own."""
-    pid, task, reviewer = await reviewing_a_new_onboarding(api, browsers, sessions)
+    pid = await submitted(api)
+    task = await task_row(sessions, pid)
+    reviewer = open_browser(api, browsers)
+    await reviewer.sign_in("marketing_reviewer")
     return pid, task, reviewer
 
 
@@ -285,3 +288,17 @@ async def test_the_language_is_remembered_per_user(
 
     assert (await browser.post("/locale", {"locale": "fr"})).status_code == 422
     assert (await browser.post("/locale", {"locale": "zh", "next": "//elsewhere.example"})).status_code == 422
+
+
+async def test_a_return_with_its_reason_through_the_page(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    pid, task, reviewer = await reviewing_a_new_onboarding(api, browsers, sessions)
+    await reviewer.get(f"/tasks/{task.task_id}")
+    form = {"outcome": "return", "comment": "营业执照复印件不清晰"}
+    assert (await reviewer.post(f"/tasks/{task.task_id}/decision", form)).status_code == 303
+    process = (await api.get(f"{P}/processes/{pid}", "sales_clerk")).json()
+    assert process["status"] == "returned"
+    history = (await api.get(f"{P}/processes/{pid}/history", "sales_clerk")).json()
+    [returned] = [e for e in history if e["action"] == "decision"]
+    assert returned["outcome"] == "return" and returned["comment"].startswith("营业执照复印件不清晰")
