@@ -70,6 +70,9 @@ def create_app(
     for module in route_modules():
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    from web import mount as mount_web  # issue 23: the web workbench at `/`, a layer above the API
+
+    mount_web(app)
     return app
 
 

@@ -181,7 +181,8 @@ def mounted_routes() -> list[tuple[str, set[str], str]]:
     for route in app.routes:
         for context in getattr(route, "effective_route_contexts", lambda: [])():
             original = context.original_route
-            if isinstance(original, APIRoute):
+            # the API's routes; the web pages at `/` (web/, issue 23) are mounted by web.mount, not discovered
+            if isinstance(original, APIRoute) and context.path.startswith("/api/v1/"):
                 found.append((context.path, set(context.methods or ()), original.endpoint.__module__))
     return found
 

@@ -58,6 +58,7 @@ from api.visibility.plans import development_readable, meeting_readable, visit_p
 from api.visibility.processes import (
     can_read_task,
     complaint_readable,
+    copied_to,
     get_complaint,
     get_process,
     get_task,
@@ -77,6 +78,7 @@ __all__ = [
     "Who",
     "can_read_task",
     "complaint_readable",
+    "copied_to",
     "customer_readable",
     "descendants",
     "development_readable",

@@ -29,8 +29,6 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     me = actor.username
     held = aliased(Task)
     open_task = aliased(Task)
-    watcher = aliased(ProcessWatcher)
-    roles = [r.value for r in actor.roles]
     conditions: list[ColumnElement[bool]] = [
         process.applicant == me,
         exists().where(
@@ -48,10 +46,7 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
             open_task.status == "open",
             role_task_for(who, open_task),
         ),
-        exists().where(
-            watcher.process_id == process.process_id,
-            or_(watcher.username == me, watcher.role.in_(roles)) if roles else watcher.username == me,
-        ),
+        copied_to(who, process),
         exists().where(TradeHandler.process_id == process.process_id, TradeHandler.username == me),
     ]
     if any(actor.has(role) for role in COMPLAINT_DESK):
@@ -59,6 +54,15 @@ def process_readable(who: Who, process: Any = Process) -> ColumnElement[bool]:
     if any(actor.has(role) for role in UNIT_SCOPED_ROLES):  # 000 §5: unit and below
         conditions += of_my_units(who, process.unit_code)
     return or_(*conditions)
+
+
+def copied_to(who: Who, process: Any = Process) -> ColumnElement[bool]:
+    """抄送/知会: `who` is copied on the process, by name or by a role they hold (a reader of it)."""
+    actor = actor_of(who)
+    watcher = aliased(ProcessWatcher)
+    roles = [r.value for r in actor.roles]
+    me = watcher.username == actor.username
+    return exists().where(watcher.process_id == process.process_id, or_(me, watcher.role.in_(roles)) if roles else me)
 
 
 def visible_processes(who: Who, query: Select[Any]) -> Select[Any]:
