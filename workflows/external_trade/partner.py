@@ -1,0 +1,108 @@
+"""Inbox decisions on the deal's chains, and the leadership meeting's decision on a partner
+(000 §7 (四): marketing → business VP → the company leadership meeting, with its minutes).
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain import errors
+    from domain.models import (
+        DecisionRequest,
+    )
+    from domain.trade import (
+        LEADERSHIP_STEP,
+    )
+    from domain.trade_models import (
+        LeadershipDecisionRequest,
+        LeadershipRecord,
+        TradeStage,
+        TradeView,
+    )
+    from workflows.external_trade.base import (
+        DealBase,
+        refuse,
+    )
+
+
+class PartnerSteps(DealBase):
+    """Decisions on any chain of the deal, and the leadership meeting."""
+
+    @workflow.update
+    async def decide(self, request: DecisionRequest) -> TradeView:
+        """Inbox decisions on any of the deal's chains: partner, award, contract review, payments."""
+        self.validate_decide(request)
+        chain = self._owning_chain(request.task_id)
+        assert chain is not None
+        chain.lane.move()
+        await chain.decide(request)
+        await self.kernel.rested(chain.lane)
+        return self.view()
+
+    @decide.validator
+    def validate_decide(self, request: DecisionRequest) -> None:
+        self._require_running()
+        chain = self._owning_chain(request.task_id)
+        if chain is None:
+            work = next((w for w in self.work.values() if w.spec.task_id == request.task_id), None)
+            if work is not None:
+                raise refuse(f"task {request.task_id} is the work step {work.spec.step}: record it at its endpoint")
+            raise refuse(f"task {request.task_id} is not open in this process")
+        leadership_task = request.task_id in chain.open_task_ids
+        if chain is self.reviewing and leadership_task and chain.current_step == LEADERSHIP_STEP:
+            raise refuse(
+                "the leadership meeting's collective decision is recorded with its date, attendees and minutes: "
+                f"POST /api/v1/trade/{self.ref.process_id}/leadership-decision",
+                errors.INVALID,
+            )
+        chain.validate(request)
+
+    @workflow.update
+    async def leadership_decision(self, request: LeadershipDecisionRequest) -> TradeView:
+        """000 §7 (四): the company leadership meeting's decision, kept with its minutes."""
+        self.validate_leadership_decision(request)
+        decision = self._leadership_request(request)
+        self.main.move()
+        record = LeadershipRecord(**request.decision.model_dump(), by=request.actor.username, at=workflow.now())
+        winner = next((code for code, chain in self.winner_reviews.items() if chain is self.reviewing), None)
+        if winner is None:
+            self.leadership = record
+        else:
+            self.winner_files[winner].leadership = record
+        await self.reviewing.decide(decision)
+        await self.kernel.rested(self.main)
+        return self.view()
+
+    @leadership_decision.validator
+    def validate_leadership_decision(self, request: LeadershipDecisionRequest) -> None:
+        self._require_running()
+        review = self.reviewing
+        if (
+            self.stage is not TradeStage.partner_review
+            or review.current_step != LEADERSHIP_STEP
+            or not review.waiting_for_decision
+        ):
+            step = review.current_step if self.stage is TradeStage.partner_review else self.stage.value
+            raise refuse(f"the leadership meeting decides after the business VP's review; the deal is at {step}")
+        meeting = request.decision
+        self._not_future(meeting.meeting_date, "meeting_date")
+        reviewed = self._china_today(review.decisions[-1].at)
+        if meeting.meeting_date < reviewed:
+            raise refuse(
+                f"the meeting ({meeting.meeting_date}) cannot precede the business VP's review ({reviewed})",
+                errors.INVALID,
+            )
+        review.validate(self._leadership_request(request))
+
+    def _leadership_request(self, request: LeadershipDecisionRequest) -> DecisionRequest:
+        task_ids = self.reviewing.open_task_ids
+        assert task_ids
+        meeting = request.decision
+        return DecisionRequest(
+            task_id=task_ids[0],
+            step=LEADERSHIP_STEP,
+            outcome=meeting.outcome,
+            comment=f"{meeting.comment} (领导班子会议 {meeting.meeting_date}, 纪要 {meeting.minutes_ref})",
+            actor=request.actor,
+        )

@@ -1,0 +1,195 @@
+"""What marketing records in a tender (000 §7 (五)): opening it, the bids, the ranking, and the
+decision on a tender without award. Each is an Update validated before anything is written.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import errors
+    from domain.china_time import china_iso
+    from domain.models import (
+        Actor,
+    )
+    from domain.rulebook import enforces
+    from domain.trade import (
+        MARKETING_ROLES,
+        is_preferred,
+        partner_problems,
+    )
+    from domain.trade_models import (
+        Bid,
+        BidIn,
+        BidRequest,
+        BidRevision,
+        Evaluation,
+        EvaluationRequest,
+        NoAwardDecision,
+        NoAwardDecisionRequest,
+        Tender,
+        TenderIn,
+        TenderRequest,
+        TenderStatus,
+        TradeView,
+    )
+    from workflows.external_trade.base import refuse
+    from workflows.external_trade.tender import TenderSteps
+
+
+class TenderUpdates(TenderSteps):
+    """The Updates of the tender: open, bid, rank, re-open or cancel."""
+
+    def _new_tender(self, body: TenderIn, actor: Actor) -> None:
+        self.tenders.append(
+            Tender(
+                number=len(self.tenders) + 1,
+                status=TenderStatus.bidding,
+                conditions=body.conditions,
+                invited_range=body.invited_range,
+                bidding_deadline=body.bidding_deadline,
+                opened_by=actor.username,
+                opened_at=workflow.now(),
+            )
+        )
+
+    @workflow.update
+    async def open_tender(self, request: TenderRequest) -> TradeView:
+        """000 §7 (五): conditions published to a defined range, bids until the deadline."""
+        self.validate_open_tender(request)
+        return await self._complete(
+            "open_tender", request.actor, partial(self._new_tender, request.tender, request.actor)
+        )
+
+    @open_tender.validator
+    def validate_open_tender(self, request: TenderRequest) -> None:
+        self._require_work("open_tender", request.actor, "opening the tender")
+        self._future_deadline(request.tender.bidding_deadline)
+
+    @workflow.update
+    async def submit_bid(self, request: BidRequest) -> TradeView:
+        """A bid before the deadline; the same bidder (credit code) bidding again revises its bid."""
+        self._check_bid(request)
+        tender, body, now = self.tenders[-1], request.bid, workflow.now()
+        bid = tender.bid_of(body.bidder.credit_code)
+        revision = BidRevision(
+            revision=len(bid.revisions) + 1 if bid else 1,
+            amount=body.amount,
+            unit_price=body.unit_price,
+            quantity=body.quantity,
+            terms=body.terms,
+            by=request.actor.username,
+            at=now,
+        )
+        if bid is None:
+            tender.bids.append(
+                Bid(
+                    bidder=body.bidder,
+                    ownership=body.ownership,
+                    preferred=is_preferred(body.ownership),
+                    documents=body.documents,
+                    revisions=[revision],
+                )
+            )
+        else:
+            bid.bidder, bid.ownership, bid.preferred = body.bidder, body.ownership, is_preferred(body.ownership)
+            bid.documents = body.documents or bid.documents
+            bid.revisions.append(revision)
+        await self.kernel.flush()
+        return self.view()
+
+    @submit_bid.validator
+    def validate_submit_bid(self, request: BidRequest) -> None:
+        """The handler's checks, and the bidder's credit file: that one in the validator only, which
+        never runs on replay, so bids accepted before the rule replay as they ran."""
+        self._check_bid(request)
+        self._require_credit_file(self.tenders[-1], request.bid)
+
+    @enforces("000-7-tender-published")
+    def _check_bid(self, request: BidRequest) -> None:
+        self._require_running()
+        tender = self.tenders[-1] if self.tenders else None
+        if tender is None:
+            raise refuse(f"no tender is open for bids: the tender is not opened yet (stage {self.stage.value})")
+        if tender.status is not TenderStatus.bidding or workflow.now() >= tender.bidding_deadline:
+            raise refuse(
+                f"bidding closed at {china_iso(tender.bidding_deadline)}: late bids are refused (000 §7 (五)); "
+                f"tender #{tender.number} is {tender.status.value}"
+            )
+        self._require_role(request.actor, MARKETING_ROLES, "recording a bid")
+
+    def _require_credit_file(self, tender: Tender, body: BidIn) -> None:
+        """A bidder who may win needs the credit file its partner review examines (000 §7 (四)); the
+        deal's own partner was reviewed on its file already."""
+        code = body.bidder.credit_code
+        if code == self.application.partner.credit_code:
+            return
+        earlier = tender.bid_of(code)
+        documents = body.documents or (earlier.documents if earlier else [])
+        today = workflow.now().date()
+        problems = partner_problems(documents, self.application.products, body.bidder.business_scope, today)
+        if problems:
+            raise ApplicationError(
+                "the bidder's credit file for the partner review (000 §7 (四)): " + "; ".join(problems),
+                problems,
+                type=errors.INVALID,
+            )
+
+    @workflow.update
+    async def no_award_decision(self, request: NoAwardDecisionRequest) -> TradeView:
+        """Fewer than three bidders, or the award refused: marketing re-opens the tender or cancels."""
+        self.validate_no_award_decision(request)
+        return await self._complete("no_award_decision", request.actor, partial(self._apply_no_award, request))
+
+    @no_award_decision.validator
+    def validate_no_award_decision(self, request: NoAwardDecisionRequest) -> None:
+        self._require_work("no_award_decision", request.actor, "deciding on a tender without award")
+        if request.decision.decision == "reopen":
+            self._future_deadline(request.decision.bidding_deadline)
+
+    def _apply_no_award(self, request: NoAwardDecisionRequest) -> None:
+        body, tender = request.decision, self.tenders[-1]
+        tender.no_award_decision = NoAwardDecision(
+            decision=body.decision, reason=body.reason, by=request.actor.username, at=workflow.now()
+        )
+        if body.decision == "cancel":
+            tender.status = TenderStatus.cancelled
+            return
+        assert body.bidding_deadline is not None
+        again = TenderIn(
+            conditions=body.conditions or tender.conditions,
+            invited_range=body.invited_range or tender.invited_range,
+            bidding_deadline=body.bidding_deadline,
+        )
+        self._new_tender(again, request.actor)
+
+    @workflow.update
+    async def evaluate(self, request: EvaluationRequest) -> TradeView:
+        """Marketing's ranking of the bids (default: state-owned/controlled first, then price)."""
+        self.validate_evaluate(request)
+        tender = self.tenders[-1]
+        codes = request.evaluation.ranking or [r.credit_code for r in tender.proposed_ranking]
+        evaluation = Evaluation(
+            ranking=self._ranked(tender, codes),
+            rationale=request.evaluation.rationale,
+            follows_proposal=codes == [r.credit_code for r in tender.proposed_ranking],
+            by=request.actor.username,
+            at=workflow.now(),
+        )
+        return await self._complete("evaluation", request.actor, partial(tender.evaluations.append, evaluation))
+
+    @evaluate.validator
+    def validate_evaluate(self, request: EvaluationRequest) -> None:
+        self._require_work("evaluation", request.actor, "ranking the bids")
+        ranking = request.evaluation.ranking
+        if ranking is None:
+            return
+        codes = {bid.bidder.credit_code for bid in self.tenders[-1].bids}
+        problems = [f"unknown bidder {code}" for code in ranking if code not in codes]
+        problems += [f"bidder {code} is ranked twice" for code in set(ranking) if ranking.count(code) > 1]
+        problems += [f"bidder {code} is missing from the ranking" for code in sorted(codes - set(ranking))]
+        if problems:
+            raise ApplicationError("; ".join(problems), problems, type=errors.INVALID)
