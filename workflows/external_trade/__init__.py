@@ -72,6 +72,8 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
         self.contract_review = None
         self.payments = []
         self.payment_lanes = {}
+        self.payment_forms = {}
+        self.form_replies = {}
         self.work = {}
 
     # --- the deal ---------------------------------------------------------------------------------
@@ -109,6 +111,7 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
         self.stage = TradeStage.payment
         await self._rest(self.main)
         await workflow.wait_condition(lambda: self.stage is TradeStage.completed)
+        await self._payment_forms_ended()
 
     async def _create_customer(self, winner: Bid) -> None:
         """000 §7 (六): "通过招标确定合作后, 创建客户" — the onboarding's customer creation."""

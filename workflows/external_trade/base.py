@@ -9,20 +9,17 @@ sub-process of 000 §7: the partner review and inbox decisions (`partner.py`), t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import ChainSpec
     from domain.china_time import china_iso
-    from domain.models import Actor, ProcessStatus, TaskClosure, TaskSpec
-    from domain.roles import ROLE_TITLES, Role
-    from domain.trade import MARKETING_ROLES, PROCESS_TYPE, outstanding_amount
+    from domain.models import Actor, ProcessStatus
+    from domain.trade import outstanding_amount
     from domain.trade_models import (
         Contract,
         LeadershipRecord,
@@ -36,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
         WinnerReview,
     )
     from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef
+    from workflows.external_trade.payment_form import FormMirror, PaymentFormReply
+    from workflows.external_trade.work import WorkDesk, approval_of, refuse
     from workflows.kernel import Kernel, Lane
 
 # 000 §7 (四)/(五): a winning bidder who is not the reviewed partner gets the partner credit review
@@ -49,21 +48,7 @@ CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) a
 ZERO = Decimal("0")
 
 
-@dataclass
-class WorkStep:
-    """A non-approval step in someone's inbox (open the tender, draft the contract, pay, ...)."""
-
-    spec: TaskSpec
-    roles: tuple[Role, ...]
-    lane: Lane
-    done: bool = False
-
-
-def refuse(message: str, kind: str = errors.CONFLICT) -> ApplicationError:
-    return ApplicationError(message, type=kind)
-
-
-class DealBase(ApprovalHost):
+class DealBase(WorkDesk, ApprovalHost):
     """The deal's state (set by the workflow's `__init__`) and the helpers every part uses."""
 
     application: TradeApplication
@@ -86,8 +71,9 @@ class DealBase(ApprovalHost):
     contract: Contract | None
     contract_review: ApprovalChain | None
     payments: list[Payment]
-    payment_lanes: dict[int, ApprovalChain]
-    work: dict[str, WorkStep]
+    payment_lanes: dict[int, ApprovalChain]  # a deal's forms in lanes of its own (before the children)
+    payment_forms: dict[int, FormMirror]  # each form's child workflow, as the deal mirrors it
+    form_replies: dict[str, PaymentFormReply]  # the children's answers, until their act takes them
 
     def view(self) -> TradeView:
         raise NotImplementedError
@@ -97,79 +83,16 @@ class DealBase(ApprovalHost):
     def _chain(self, spec: ChainSpec, applicant: str, lane: Lane, what: str) -> ApprovalChain:
         if not workflow.patched(STEP_DEADLINES_PATCH):
             spec = spec.with_step_deadlines(None)  # the chain as declared before its steps had deadlines
-        ref = ProcessRef(
-            process_id=self.ref.process_id,
-            workflow_id=self.ref.workflow_id,
-            process_type=PROCESS_TYPE,
-            subject=f"{what}: {self.ref.subject}",
-            applicant=applicant,
-        )
+        ref = approval_of(self.ref, applicant, what)
         return ApprovalChain(chain=spec, process=ref, kernel=self.kernel, lane=lane)
-
-    async def _await_work(
-        self, key: str, title: str, roles: tuple[Role, ...], lane: Lane | None = None, step: str | None = None
-    ) -> None:
-        """Open an inbox task, rest, and wait until its update did the work."""
-        marketing = roles == MARKETING_ROLES
-        spec = TaskSpec(
-            task_id=str(workflow.uuid4()),
-            process_id=self.ref.process_id,
-            workflow_id=self.ref.workflow_id,
-            process_type=PROCESS_TYPE,
-            step=step or key,
-            step_title=title,
-            role=roles[0],
-            assignee=self.applicant if marketing else None,  # the deal's marketing handler
-            subject=self.ref.subject,
-            created_at=workflow.now(),
-        )
-        work = WorkStep(spec, roles, lane or self.main)
-        self.work[key] = work
-        self.kernel.outbox.put_task(spec)
-        await self._rest(work.lane)
-        await workflow.wait_condition(lambda: work.done)
-        del self.work[key]
-
-    def _require_work(self, key: str, actor: Actor, action: str) -> WorkStep:
-        self._require_running()
-        work = self.work.get(key)
-        if work is None or work.done:
-            raise refuse(f"{action} does not fit now: the deal is at stage {self.stage.value}")
-        self._require_role(actor, work.roles, action)
-        return work
-
-    @staticmethod
-    def _require_role(actor: Actor, roles: tuple[Role, ...], action: str) -> None:
-        if not any(actor.has(role) for role in roles):
-            wanted = ", ".join(f"{r.value} ({ROLE_TITLES[r]})" for r in roles)
-            raise refuse(f"{action} needs one of the roles {wanted}; {actor.username} holds none", errors.FORBIDDEN)
-
-    def _require_running(self) -> None:
-        if self.status is not ProcessStatus.running:
-            raise refuse(f"the deal is {self.status.value}")
 
     def _require_open(self) -> None:
         self._require_running()
 
     async def _complete(self, key: str, actor: Actor, apply: Callable[[], None]) -> TradeView:
-        """Record a work step's result (already validated), close its task, answer once the lane rests."""
-        work = self.work[key]
-        work.lane.move()
-        apply()
-        work.done = True
-        closure = TaskClosure(
-            task_id=work.spec.task_id, status="done", decided_by=actor.username, decided_at=workflow.now()
-        )
-        self.kernel.outbox.close(closure)  # written with whatever opens next, in one sync
-        await self.kernel.rested(work.lane)
+        """Record a work step's result, close its task, answer once the lane rests."""
+        await self._finish_work(key, actor, apply)
         return self.view()
-
-    def _end(self, status: ProcessStatus, stage: TradeStage) -> None:
-        self.status, self.stage = status, stage
-
-    async def _rest(self, lane: Lane) -> None:
-        """The lane now waits for a human (or has ended): write, then answer pending updates."""
-        await self.kernel.rest(lane)
 
     # --- lanes and chains -------------------------------------------------------------------------
 
@@ -183,6 +106,7 @@ class DealBase(ApprovalHost):
             and workflow.now() >= tender.bidding_deadline
         )
         lanes = [self.main, *(chain.lane for chain in self.payment_lanes.values())]
+        lanes += [form.lane for form in self.payment_forms.values()]
         return not closing and self.kernel.in_flight == 0 and all(lane.settled for lane in lanes)
 
     def _chains(self) -> list[ApprovalChain]:

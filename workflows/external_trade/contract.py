@@ -12,10 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import Outcome
     from domain.rulebook import enforces
-    from domain.trade import (
-        CONTRACT_REVIEW_CHAIN,
-        MARKETING_ROLES,
-    )
+    from domain.trade import CONTRACT_REVIEW_CHAIN, MARKETING_ROLES
     from domain.trade_models import (
         ContractDraft,
         ContractRequest,
@@ -26,10 +23,8 @@ with workflow.unsafe.imports_passed_through():
         TradeStage,
         TradeView,
     )
-    from workflows.external_trade.base import (
-        DealBase,
-        refuse,
-    )
+    from workflows.external_trade.base import DealBase
+    from workflows.external_trade.work import refuse
 
 
 class ContractSteps(DealBase):

@@ -8,31 +8,28 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import errors
-    from domain.models import (
-        DecisionRequest,
-    )
-    from domain.trade import (
-        LEADERSHIP_STEP,
-    )
+    from domain.models import DecisionRequest
+    from domain.trade import LEADERSHIP_STEP
     from domain.trade_models import (
         LeadershipDecisionRequest,
         LeadershipRecord,
         TradeStage,
         TradeView,
     )
-    from workflows.external_trade.base import (
-        DealBase,
-        refuse,
-    )
+    from workflows.external_trade.payment_forms import PaymentForms
+    from workflows.external_trade.work import refuse
 
 
-class PartnerSteps(DealBase):
+class PartnerSteps(PaymentForms):
     """Decisions on any chain of the deal, and the leadership meeting."""
 
     @workflow.update
     async def decide(self, request: DecisionRequest) -> TradeView:
         """Inbox decisions on any of the deal's chains: partner, award, contract review, payments."""
         self.validate_decide(request)
+        form = self._form_owning(request.task_id)
+        if form is not None:  # a payment form's task: its child decides (payment_forms.py)
+            return await self._form_act(form, self._new_act(decide=request))
         chain = self._owning_chain(request.task_id)
         assert chain is not None
         chain.lane.move()
@@ -43,6 +40,8 @@ class PartnerSteps(DealBase):
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
         self._require_running()
+        if self._form_owning(request.task_id) is not None:
+            return  # the form's child checks the decision against its chain
         chain = self._owning_chain(request.task_id)
         if chain is None:
             work = next((w for w in self.work.values() if w.spec.task_id == request.task_id), None)

@@ -1,5 +1,7 @@
-"""The payment forms of a deal (000 §7 (八)): each form runs in its own lane — finance audit →
-division leader → chief accountant, then paid and settled — while the deal goes on.
+"""The payment forms of a deal (000 §7 (八)): filed by marketing up to the contract's outstanding
+amount, each approved by finance → division leader → chief accountant, then paid and settled while
+the deal goes on. A form runs as a child workflow (`payment_forms.py`); a deal that filed forms
+before runs them in lanes of its own, as it did.
 """
 
 from __future__ import annotations
@@ -11,18 +13,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import errors
-    from domain.approvals import Outcome
     from domain.china_time import china_iso
-    from domain.models import (
-        Actor,
-        ProcessStatus,
-    )
+    from domain.models import Actor, ProcessStatus
     from domain.rulebook import enforces
-    from domain.trade import (
-        FINANCE_ROLES,
-        MARKETING_ROLES,
-        PAYMENT_CHAIN,
-    )
+    from domain.trade import MARKETING_ROLES, PAYMENT_CHAIN
     from domain.trade_models import (
         Payment,
         PaymentFormRequest,
@@ -34,35 +28,19 @@ with workflow.unsafe.imports_passed_through():
         TradeStage,
         TradeView,
     )
-    from workflows.approval import ApprovalChain
-    from workflows.external_trade.base import (
-        DealBase,
-        refuse,
-    )
+    from workflows.external_trade.payment_form import payment_work_key
+    from workflows.external_trade.payment_forms import PAYMENT_FORM_CHILD_PATCH, PaymentForms
+    from workflows.external_trade.work import refuse
     from workflows.kernel import Lane
 
 
-class PaymentSteps(DealBase):
-    """Payment approval forms, one lane each, up to the contract's amount."""
+class PaymentSteps(PaymentForms):
+    """Payment approval forms up to the contract's amount, each a child workflow (or a lane)."""
 
-    @enforces("000-7-finance-pays-and-settles")
-    async def _run_payment(self, payment: Payment, chain: ApprovalChain, lane: Lane) -> None:
-        """000 §7 (八): form → finance audit → division leader → chief accountant → paid → settled."""
-        outcome = await chain.run()
-        if outcome is not Outcome.approve:
-            payment.status = PaymentStatus.rejected  # this form only; the deal goes on
-        else:
-            payment.status = PaymentStatus.approved
-            n = payment.number
-            title = f"#{n} {payment.amount}"
-            await self._await_work(f"payment_{n}:paid", f"支付货款 Pay {title}", FINANCE_ROLES, lane, "record_payment")
-            await self._await_work(
-                f"payment_{n}:settlement", f"入库结算 Inbound settlement {title}", FINANCE_ROLES, lane, "settlement"
-            )
-            assert self.contract is not None
-            if self._total(PaymentStatus.settled) >= self.contract.current.amount:
-                self._end(ProcessStatus.approved, TradeStage.completed)
-        await self._rest(lane)
+    def _payment_settled(self, payment: Payment) -> None:
+        assert self.contract is not None
+        if self._total(PaymentStatus.settled) >= self.contract.current.amount:
+            self._end(ProcessStatus.approved, TradeStage.completed)
 
     @workflow.update
     async def file_payment(self, request: PaymentFormRequest) -> TradeView:
@@ -76,6 +54,10 @@ class PaymentSteps(DealBase):
             by=request.actor.username,
             at=workflow.now(),
         )
+        if workflow.patched(PAYMENT_FORM_CHILD_PATCH):
+            self.payments.append(payment)
+            await self._start_payment_form(payment, request.actor.username)
+            return self.view()
         lane = Lane()
         chain = self._chain(PAYMENT_CHAIN, request.actor.username, lane, f"付款 #{number} {payment.amount}")
         self.payments.append(payment)
@@ -110,30 +92,25 @@ class PaymentSteps(DealBase):
         if not 1 <= number <= len(self.payments):
             raise refuse(f"payment {number} not found", errors.NOT_FOUND)
         payment = self.payments[number - 1]
-        if f"payment_{number}:{step}" not in self.work:
+        if payment_work_key(number, step) not in self.work:
             raise refuse(f"{action} does not fit now: payment {number} is {payment.status.value}")
-        self._require_work(f"payment_{number}:{step}", actor, action)
+        self._require_work(payment_work_key(number, step), actor, action)
 
-    async def _advance_payment(
-        self, number: int, step: str, actor: Actor, record: PaymentRecord | Settlement, status: PaymentStatus
-    ) -> TradeView:
-        payment = self.payments[number - 1]
-
-        def apply() -> None:
-            if isinstance(record, Settlement):
-                payment.settlement = record
-            else:
-                payment.payment = record
-            payment.status = status
-
-        return await self._complete(f"payment_{number}:{step}", actor, apply)
+    async def _advance_payment(self, number: int, actor: Actor, record: PaymentRecord | Settlement) -> TradeView:
+        form = self.payment_forms.get(number)
+        if form is None:  # a form of a deal that ran its forms in lanes
+            await self._record_on_form(self.payments[number - 1], actor, record)
+            return self.view()
+        if isinstance(record, Settlement):
+            return await self._form_act(form, self._new_act(settlement=record, actor=actor))
+        return await self._form_act(form, self._new_act(paid=record, actor=actor))
 
     @workflow.update
     async def record_payment(self, request: PaymentPaidRequest) -> TradeView:
         """Finance pays the approved form."""
         self.validate_record_payment(request)
         record = PaymentRecord(**request.paid.model_dump(), by=request.actor.username, at=workflow.now())
-        return await self._advance_payment(request.number, "paid", request.actor, record, PaymentStatus.paid)
+        return await self._advance_payment(request.number, request.actor, record)
 
     @record_payment.validator
     def validate_record_payment(self, request: PaymentPaidRequest) -> None:
@@ -146,7 +123,7 @@ class PaymentSteps(DealBase):
         """Finance, with marketing, settles the inbound refined oil 入库结算 (000 §7 (八))."""
         self.validate_record_settlement(request)
         record = Settlement(**request.settlement.model_dump(), by=request.actor.username, at=workflow.now())
-        return await self._advance_payment(request.number, "settlement", request.actor, record, PaymentStatus.settled)
+        return await self._advance_payment(request.number, request.actor, record)
 
     @record_settlement.validator
     def validate_record_settlement(self, request: SettlementRequest) -> None:

@@ -6,12 +6,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.trade_store import TradeStore, TradeSync
-    from domain.models import (
-        ProcessStatus,
-    )
-    from domain.trade import (
-        PROCESS_TYPE,
-    )
+    from domain.models import DecisionRecord, ProcessStatus
+    from domain.trade import PROCESS_TYPE
     from domain.trade_models import (
         PaymentStatus,
         TradeProjection,
@@ -21,9 +17,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_calls import write
     from workflows.approval import holders_of
-    from workflows.external_trade.base import (
-        DealBase,
-    )
+    from workflows.external_trade.base import DealBase
     from workflows.kernel import Outbox
 
 
@@ -50,6 +44,7 @@ class DealReading(DealBase):
     @workflow.query
     def view(self) -> TradeView:
         tasks = [task for chain in self._chains() for task in chain.open_tasks]
+        tasks += [task for form in self.payment_forms.values() for task in form.chain_tasks]
         tasks += [w.spec for w in self.work.values() if not w.done]
         return TradeView(
             process_id=self.ref.process_id,
@@ -75,9 +70,7 @@ class DealReading(DealBase):
         contract = self.contract
         if contract is not None and self.contract_review is not None:
             contract = contract.model_copy(update={"review_decisions": list(self.contract_review.decisions)})
-        payments = [
-            p.model_copy(update={"decisions": list(self.payment_lanes[p.number].decisions)}) for p in self.payments
-        ]
+        payments = [p.model_copy(update={"decisions": self._payment_decisions(p.number)}) for p in self.payments]
         return TradeState(
             **self.view().model_dump(),
             workflow_id=self.ref.workflow_id,
@@ -97,6 +90,10 @@ class DealReading(DealBase):
             paid_total=self._total(PaymentStatus.paid, PaymentStatus.settled),
             settled_total=self._total(PaymentStatus.settled),
         )
+
+    def _payment_decisions(self, number: int) -> list[DecisionRecord]:
+        form = self.payment_forms.get(number)
+        return list(form.decisions if form is not None else self.payment_lanes[number].decisions)
 
     # --- projections ------------------------------------------------------------------------------
 

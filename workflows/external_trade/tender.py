@@ -13,9 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.trade_store import TradeStore
     from domain.approvals import Outcome
-    from domain.models import (
-        ProcessStatus,
-    )
+    from domain.models import ProcessStatus
     from domain.rulebook import enforces
     from domain.trade import (
         AWARD_CHAIN,
@@ -34,10 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WinnerReview,
     )
     from workflows.activity_calls import store
-    from workflows.external_trade.base import (
-        WINNER_REVIEW_PATCH,
-        DealBase,
-    )
+    from workflows.external_trade.base import WINNER_REVIEW_PATCH, DealBase
 
 
 class TenderSteps(DealBase):

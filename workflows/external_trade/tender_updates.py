@@ -12,15 +12,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.china_time import china_iso
-    from domain.models import (
-        Actor,
-    )
+    from domain.models import Actor
     from domain.rulebook import enforces
-    from domain.trade import (
-        MARKETING_ROLES,
-        is_preferred,
-        partner_problems,
-    )
+    from domain.trade import MARKETING_ROLES, is_preferred, partner_problems
     from domain.trade_models import (
         Bid,
         BidIn,
@@ -36,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         TenderStatus,
         TradeView,
     )
-    from workflows.external_trade.base import refuse
     from workflows.external_trade.tender import TenderSteps
+    from workflows.external_trade.work import refuse
 
 
 class TenderUpdates(TenderSteps):
