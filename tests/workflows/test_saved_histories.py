@@ -34,6 +34,9 @@ def test_histories_are_saved() -> None:
         "onboarding_sign_off_refused_then_returned",  # 000 §6 checked again at the sign-off
         "onboarding_pinned_documents",  # the 000 §6 list pinned at the start, named (issue 21 §3)
         "research_note_step_deadlines_pinned",  # started under a step_deadlines version (issue 21 §3)
+        "trade_payments_in_lanes_settled",  # payment forms in lanes of the deal, before the children
+        "trade_payment_forms_as_children",  # each payment form a child (trade-payment-form-child, issue 22)
+        "trade_payment_form_child_settled",  # the child of one form: approved, paid, settled
     }
 
 
