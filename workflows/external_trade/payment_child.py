@@ -36,6 +36,14 @@ with workflow.unsafe.imports_passed_through():
 
 DEAL_SYNCED = "payment_form_synced"  # the deal's signals (payment_forms.py)
 DEAL_REPLIED = "payment_form_replied"
+# An act on the form's chain: the field of `PaymentFormAct` -> the chain's check and its action.
+CHAIN_ACTS = {
+    "decide": ("validate", "decide"),
+    "hand_over": ("validate_hand_over", "hand_over"),
+    "add_signer": ("validate_add_signer", "add_signer"),
+    "claim": ("validate_claim", "claim"),
+    "urge": ("validate_urge", "urge"),
+}
 
 
 @dataclass
@@ -107,32 +115,15 @@ class PaymentFormWorkflow(PaymentWalk):
         await self.deal.signal(DEAL_REPLIED, reply)
 
     async def _act(self, act: PaymentFormAct) -> None:
-        chain = self.chain
         if act.paid is not None or act.settlement is not None:
             assert act.actor is not None
             await self._record_on_form(self.payment, act.actor, act.paid or act.settlement)  # type: ignore[arg-type]
             return
-        if act.decide is not None:
-            chain.validate(act.decide)
-        elif act.hand_over is not None:
-            chain.validate_hand_over(act.hand_over)
-        elif act.add_signer is not None:
-            chain.validate_add_signer(act.add_signer)
-        elif act.claim is not None:
-            chain.validate_claim(act.claim)
-        elif act.urge is not None:
-            chain.validate_urge(act.urge)
+        name, request = next((name, getattr(act, name)) for name in CHAIN_ACTS if getattr(act, name) is not None)
+        check, run = CHAIN_ACTS[name]
+        getattr(self.chain, check)(request)  # the chain's own checks, as the deal's validator ran them before
         self.main.move()
-        if act.decide is not None:
-            await chain.decide(act.decide)
-        elif act.hand_over is not None:
-            await chain.hand_over(act.hand_over)
-        elif act.add_signer is not None:
-            await chain.add_signer(act.add_signer)
-        elif act.claim is not None:
-            await chain.claim(act.claim)
-        elif act.urge is not None:
-            await chain.urge(act.urge)
+        await getattr(self.chain, run)(request)
         await self.kernel.rested(self.main)
 
     @workflow.signal

@@ -53,8 +53,7 @@ class PaymentForms(PaymentWalk, DealBase):
             applicant=self.applicant,
             filed_by=filed_by,
         )
-        form.pending += 1
-        form.lane.move()
+        self._awaiting(form)
         form.handle = await workflow.start_child_workflow(
             PaymentFormWorkflow.run, start, id=payment_form_id(self.ref.workflow_id, payment.number)
         )
@@ -66,11 +65,16 @@ class PaymentForms(PaymentWalk, DealBase):
     async def _form_act(self, form: FormMirror, act: PaymentFormAct) -> TradeView:
         """Hand an accepted act to the form's child; answer once it rests again, or with its refusal."""
         assert form.handle is not None
-        form.pending += 1
-        form.lane.move()
+        self._awaiting(form)
         await form.handle.signal(PaymentFormWorkflow.act, act)
         await self._form_answer(form, act.request_id)
         return self.view()
+
+    @staticmethod
+    def _awaiting(form: FormMirror) -> None:
+        """An answer of the form is awaited: a read-your-writes waits for it too."""
+        form.pending += 1
+        form.lane.move()
 
     async def _form_answer(self, form: FormMirror, request_id: str) -> None:
         await workflow.wait_condition(lambda: request_id in self.form_replies)
