@@ -8,6 +8,7 @@ mirrored from each write the child hands it — and hands each act on a form to 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
@@ -143,50 +144,45 @@ class PaymentForms(PaymentWalk, DealBase):
 
     # --- step actions on a form's tasks (the deal's own tasks: as every process) -------------------
 
+    async def _step_action(self, name: str, request: Any, on_deal: Callable[[], Awaitable[Any]]) -> Any:
+        """A step action on a task: the deal's chains act as in every process, a form's child on its own."""
+        form = self._form_owning(request.task_id)
+        if form is None:
+            return await on_deal()
+        self._require_open()
+        return await self._form_act(form, self._new_act(**{name: request}))
+
+    def _check_step_action(self, request: Any, on_deal: Callable[[], None]) -> None:
+        self._require_open()
+        if self._form_owning(request.task_id) is None:
+            on_deal()  # a form's child checks its chain's tasks itself
+
     @workflow.update
     async def hand_over(self, request: HandOverRequest) -> Any:
         """委托 / 转办 of an open task."""
-        form = self._form_owning(request.task_id)
-        if form is None:
-            return await ApprovalHost.hand_over(self, request)
-        self.validate_hand_over(request)
-        return await self._form_act(form, self._new_act(hand_over=request))
+        return await self._step_action("hand_over", request, lambda: ApprovalHost.hand_over(self, request))
 
     @hand_over.validator
     def validate_hand_over(self, request: HandOverRequest) -> None:
-        self._require_open()
-        if self._form_owning(request.task_id) is None:
-            ApprovalHost.validate_hand_over(self, request)
+        self._check_step_action(request, lambda: ApprovalHost.validate_hand_over(self, request))
 
     @workflow.update
     async def add_signer(self, request: AddSignerRequest) -> Any:
         """加签 before or after the current step."""
-        form = self._form_owning(request.task_id)
-        if form is None:
-            return await ApprovalHost.add_signer(self, request)
-        self.validate_add_signer(request)
-        return await self._form_act(form, self._new_act(add_signer=request))
+        return await self._step_action("add_signer", request, lambda: ApprovalHost.add_signer(self, request))
 
     @add_signer.validator
     def validate_add_signer(self, request: AddSignerRequest) -> None:
-        self._require_open()
-        if self._form_owning(request.task_id) is None:
-            ApprovalHost.validate_add_signer(self, request)
+        self._check_step_action(request, lambda: ApprovalHost.validate_add_signer(self, request))
 
     @workflow.update
     async def claim(self, request: ClaimRequest) -> Any:
         """Claim (or release) a role task."""
-        form = self._form_owning(request.task_id)
-        if form is None:
-            return await ApprovalHost.claim(self, request)
-        self.validate_claim(request)
-        return await self._form_act(form, self._new_act(claim=request))
+        return await self._step_action("claim", request, lambda: ApprovalHost.claim(self, request))
 
     @claim.validator
     def validate_claim(self, request: ClaimRequest) -> None:
-        self._require_open()
-        if self._form_owning(request.task_id) is None:
-            ApprovalHost.validate_claim(self, request)
+        self._check_step_action(request, lambda: ApprovalHost.validate_claim(self, request))
 
     def _waiting_forms(self) -> list[FormMirror]:
         return [form for form in self.payment_forms.values() if form.waiting and not form.ended]
