@@ -73,7 +73,8 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
         self.payments = []
         self.payment_lanes = {}
         self.payment_forms = {}
-        self.form_replies = {}
+        self.contract_child = None
+        self.child_replies = {}
         self.work = {}
 
     # --- the deal ---------------------------------------------------------------------------------

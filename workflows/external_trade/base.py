@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         WinnerReview,
     )
     from workflows.approval import ApprovalChain, ApprovalHost, ProcessRef
-    from workflows.external_trade.payment_form import FormMirror, PaymentFormReply
+    from workflows.external_trade.child_messages import ChildMirror, ChildReply
     from workflows.external_trade.work import WorkDesk, approval_of, refuse
     from workflows.kernel import Kernel, Lane
 
@@ -72,8 +72,9 @@ class DealBase(WorkDesk, ApprovalHost):
     contract_review: ApprovalChain | None
     payments: list[Payment]
     payment_lanes: dict[int, ApprovalChain]  # a deal's forms in lanes of its own (before the children)
-    payment_forms: dict[int, FormMirror]  # each form's child workflow, as the deal mirrors it
-    form_replies: dict[str, PaymentFormReply]  # the children's answers, until their act takes them
+    payment_forms: dict[int, ChildMirror]  # each form's child workflow, as the deal mirrors it
+    contract_child: ChildMirror | None  # the contract's child workflow, while it runs
+    child_replies: dict[str, ChildReply]  # the children's answers, until their act takes them
 
     def view(self) -> TradeView:
         raise NotImplementedError
@@ -106,7 +107,7 @@ class DealBase(WorkDesk, ApprovalHost):
             and workflow.now() >= tender.bidding_deadline
         )
         lanes = [self.main, *(chain.lane for chain in self.payment_lanes.values())]
-        lanes += [form.lane for form in self.payment_forms.values()]
+        lanes += [child.lane for child in self._children()]
         return not closing and self.kernel.in_flight == 0 and all(lane.settled for lane in lanes)
 
     def _chains(self) -> list[ApprovalChain]:
@@ -114,6 +115,11 @@ class DealBase(WorkDesk, ApprovalHost):
         if self.contract_review is not None:
             chains.append(self.contract_review)
         return chains + list(self.payment_lanes.values())
+
+    def _children(self) -> list[ChildMirror]:
+        """The deal's sub-processes run as child workflows, in the order of the deal's steps."""
+        contract = [self.contract_child] if self.contract_child is not None else []
+        return [*contract, *self.payment_forms.values()]
 
     def _owning_chain(self, task_id: str) -> ApprovalChain | None:
         return next((chain for chain in self._chains() if chain.owns(task_id)), None)

@@ -27,9 +27,9 @@ class PartnerSteps(PaymentForms):
     async def decide(self, request: DecisionRequest) -> TradeView:
         """Inbox decisions on any of the deal's chains: partner, award, contract review, payments."""
         self.validate_decide(request)
-        form = self._form_owning(request.task_id)
-        if form is not None:  # a payment form's task: its child decides (payment_forms.py)
-            return await self._form_act(form, self._new_act(decide=request))
+        child = self._child_owning(request.task_id)
+        if child is not None:  # a payment form's or the contract's task: its child decides (children.py)
+            return await self._child_act(child, self._new_act(decide=request))
         chain = self._owning_chain(request.task_id)
         assert chain is not None
         chain.lane.move()
@@ -40,8 +40,8 @@ class PartnerSteps(PaymentForms):
     @decide.validator
     def validate_decide(self, request: DecisionRequest) -> None:
         self._require_running()
-        if self._form_owning(request.task_id) is not None:
-            return  # the form's child checks the decision against its chain
+        if self._child_owning(request.task_id) is not None:
+            return  # the child checks the decision against its chain
         chain = self._owning_chain(request.task_id)
         if chain is None:
             work = next((w for w in self.work.values() if w.spec.task_id == request.task_id), None)

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         TradeStage,
         TradeView,
     )
-    from workflows.external_trade.payment_form import payment_work_key
+    from workflows.external_trade.payment_form import PaymentFormAct, payment_work_key
     from workflows.external_trade.payment_forms import PAYMENT_FORM_CHILD_PATCH, PaymentForms
     from workflows.external_trade.work import refuse
     from workflows.kernel import Lane
@@ -102,8 +102,8 @@ class PaymentSteps(PaymentForms):
             await self._record_on_form(self.payments[number - 1], actor, record)
             return self.view()
         if isinstance(record, Settlement):
-            return await self._form_act(form, self._new_act(settlement=record, actor=actor))
-        return await self._form_act(form, self._new_act(paid=record, actor=actor))
+            return await self._child_act(form, self._new_act(PaymentFormAct, settlement=record, actor=actor))
+        return await self._child_act(form, self._new_act(PaymentFormAct, paid=record, actor=actor))
 
     @workflow.update
     async def record_payment(self, request: PaymentPaidRequest) -> TradeView:

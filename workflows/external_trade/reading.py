@@ -44,7 +44,7 @@ class DealReading(DealBase):
     @workflow.query
     def view(self) -> TradeView:
         tasks = [task for chain in self._chains() for task in chain.open_tasks]
-        tasks += [task for form in self.payment_forms.values() for task in form.chain_tasks]
+        tasks += [task for child in self._children() for task in child.chain_tasks]
         tasks += [w.spec for w in self.work.values() if not w.done]
         return TradeView(
             process_id=self.ref.process_id,
