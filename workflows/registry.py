@@ -15,6 +15,7 @@ from workflows.development import (
     DevelopmentApprovalWorkflow,
 )
 from workflows.external_trade import ExternalTradeWorkflow
+from workflows.external_trade.contract_child import ContractWorkflow
 from workflows.external_trade.payment_child import PaymentFormWorkflow
 from workflows.generic_approval import ApprovalWorkflow
 from workflows.grading import GradingClockSweepWorkflow, GradingClockWorkflow, GradingWorkflow
@@ -55,4 +56,5 @@ WORKFLOWS: list[type] = [
     VatInvoiceWorkflow,  # issue 20 item 8: one VAT special invoice, issued and collected (000 §9 (三))
     RuleChangeWorkflow,  # issue 20 item 7: who sets the rules (001 信用管理措施 §1-§2, 001 §1)
     PaymentFormWorkflow,  # issue 22: one external-trade payment form, a child of its deal (000 §7 (八))
+    ContractWorkflow,  # issue 22: an external-trade deal's contract, a child of its deal (000 §7 (六)-(七))
 ]

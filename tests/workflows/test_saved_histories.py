@@ -35,8 +35,10 @@ def test_histories_are_saved() -> None:
         "onboarding_pinned_documents",  # the 000 §6 list pinned at the start, named (issue 21 §3)
         "research_note_step_deadlines_pinned",  # started under a step_deadlines version (issue 21 §3)
         "trade_payments_in_lanes_settled",  # payment forms in lanes of the deal, before the children
-        "trade_payment_forms_as_children",  # each payment form a child (trade-payment-form-child, issue 22)
+        "trade_payment_forms_as_children",  # payment forms as children, the contract in line (both patches met)
         "trade_payment_form_child_settled",  # the child of one form: approved, paid, settled
+        "trade_contract_as_child",  # the contract a child (trade-contract-child, issue 22)
+        "trade_contract_child_returned_then_signed",  # the contract's child: legal return, re-review, signed
     }
 
 

@@ -30,14 +30,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import store
     from workflows.approval import ProcessRef
     from workflows.external_trade.base import STEP_DEADLINES_PATCH, WINNER_REVIEW_PATCH
-    from workflows.external_trade.contract import ContractSteps
+    from workflows.external_trade.contract import CONTRACT_CHILD_PATCH, ContractSteps
     from workflows.external_trade.partner import PartnerSteps
+    from workflows.external_trade.payment_forms import PAYMENT_FORM_CHILD_PATCH
     from workflows.external_trade.payments import PaymentSteps
     from workflows.external_trade.reading import DealReading
     from workflows.external_trade.tender_updates import TenderUpdates
     from workflows.kernel import Kernel
 
-__all__ = ["STEP_DEADLINES_PATCH", "WINNER_REVIEW_PATCH", "ExternalTradeWorkflow"]
+__all__ = [
+    "CONTRACT_CHILD_PATCH",
+    "PAYMENT_FORM_CHILD_PATCH",
+    "STEP_DEADLINES_PATCH",
+    "WINNER_REVIEW_PATCH",
+    "ExternalTradeWorkflow",
+]
 
 
 @workflow.defn(name="ExternalTrade")
@@ -102,13 +109,10 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
             return
         await self._create_customer(winner)
         self.contract = Contract(counterpart_credit_code=winner.bidder.credit_code, counterpart_name=winner.bidder.name)
-        if not await self._contract_approved():
+        in_child = workflow.patched(CONTRACT_CHILD_PATCH)
+        if not await (self._contract_in_child() if in_child else self._walk_contract()):
             self._end(ProcessStatus.rejected, TradeStage.rejected)
             return
-        self.stage = TradeStage.contract_signing
-        await self._await_work("contract_signing", "签订业务合同 Sign the contract", MARKETING_ROLES)
-        self.stage = TradeStage.title_transfer
-        await self._await_work("title_transfer", "签订物权转移证明 Title-transfer certificate", MARKETING_ROLES)
         self.stage = TradeStage.payment
         await self._rest(self.main)
         await workflow.wait_condition(lambda: self.stage is TradeStage.completed)

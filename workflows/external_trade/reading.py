@@ -39,7 +39,10 @@ class DealReading(DealBase):
             TradeStage.award_approval: self.award_chains.get(len(self.tenders)),
             TradeStage.contract_review: self.contract_review,
         }.get(self.stage)
-        return (chain.current_step if chain else None) or self.stage.value
+        step = chain.current_step if chain else None
+        if self.stage is TradeStage.contract_review and self.contract_child is not None:
+            step = self.contract_child.current_step  # legal's review runs in the contract's child
+        return step or self.stage.value
 
     @workflow.query
     def view(self) -> TradeView:
@@ -68,8 +71,11 @@ class DealReading(DealBase):
             for t in self.tenders
         ]
         contract = self.contract
-        if contract is not None and self.contract_review is not None:
-            contract = contract.model_copy(update={"review_decisions": list(self.contract_review.decisions)})
+        review = self.contract_child.decisions if self.contract_child is not None else None
+        if self.contract_review is not None:
+            review = self.contract_review.decisions
+        if contract is not None and review is not None:
+            contract = contract.model_copy(update={"review_decisions": list(review)})
         payments = [p.model_copy(update={"decisions": self._payment_decisions(p.number)}) for p in self.payments]
         return TradeState(
             **self.view().model_dump(),
