@@ -151,7 +151,7 @@ class DealChild(WorkDesk):
             "seq": seq,
             "decisions": list(chain.decisions) if chain else [],
             "chain_tasks": tasks,
-            "owned": [t.task_id for t in tasks] + (list(chain.closed_task_ids) if chain else []),
+            "owned": [t.task_id for t in tasks],  # the deal keeps every task it ever saw open
             "waiting": chain.waiting_for_decision if chain else False,
             "current_step": chain.current_step if chain else None,
             "ended": self._ended(),

@@ -74,7 +74,7 @@ class ChildSync(BaseModel):
     seq: int
     decisions: list[DecisionRecord]  # of the child's approval chain
     chain_tasks: list[TaskSpec]
-    owned: list[str]  # every task the chain opened: a decision on one belongs to the child
+    owned: list[str]  # the chain's open tasks: a decision on one, even once closed, belongs to the child
     waiting: bool  # an approval step waits for a decision (what 催办 nudges)
     current_step: str | None
     ended: bool  # the child's last write: its sub-process is over
