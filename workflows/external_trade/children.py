@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from domain.models import AddSignerRequest, CalendarChanged, ClaimRequest, HandOverRequest, UrgeRequest
@@ -41,11 +42,14 @@ class DealChildren(DealBase):
             applicant=self.applicant,
         )
 
-    async def _start_child(self, mirror: ChildMirror, run: Any, start: ChildStart) -> None:
+    def _child_id(self, name: str) -> str:
+        return child_id(self.ref.workflow_id, name)
+
+    async def _start_child(self, mirror: ChildMirror, starting: Awaitable[ChildWorkflowHandle[Any, Any]]) -> None:
         """Start the child (its first write may arrive before the start's answer) and wait for its rest."""
         self._awaiting(mirror)
-        mirror.handle = await workflow.start_child_workflow(run, start, id=child_id(self.ref.workflow_id, start.name))
-        await self._child_answer(mirror, started_id(start.name))
+        mirror.handle = await starting
+        await self._child_answer(mirror, started_id(mirror.name))
 
     def _child_owning(self, task_id: str) -> ChildMirror | None:
         return next((child for child in self._children() if task_id in child.owned), None)

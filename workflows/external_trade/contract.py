@@ -55,7 +55,9 @@ class ContractSteps(ContractWalk, DealChildren):
         child = ChildMirror(name=CONTRACT, moves_main=True)
         self.contract_child = child
         start = ContractStart(**self._child_start(CONTRACT).model_dump(), contract=self.contract)
-        await self._start_child(child, ContractWorkflow.run, start)
+        await self._start_child(
+            child, workflow.start_child_workflow(ContractWorkflow.run, start, id=self._child_id(CONTRACT))
+        )
         assert child.handle is not None
         outcome = ContractOutcome.model_validate(await child.handle)
         self.contract = outcome.contract

@@ -33,7 +33,9 @@ class PaymentForms(PaymentWalk, DealChildren):
         form = ChildMirror(name=name)
         self.payment_forms[payment.number] = form  # before the start: its first write may arrive with it
         start = PaymentFormStart(**self._child_start(name).model_dump(), payment=payment, filed_by=filed_by)
-        await self._start_child(form, PaymentFormWorkflow.run, start)
+        await self._start_child(
+            form, workflow.start_child_workflow(PaymentFormWorkflow.run, start, id=self._child_id(name))
+        )
 
     async def _payment_forms_ended(self) -> None:
         """The deal ends after its forms' children (each ends once rejected or settled)."""
