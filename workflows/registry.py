@@ -17,6 +17,7 @@ from workflows.development import (
 from workflows.external_trade import ExternalTradeWorkflow
 from workflows.external_trade.contract_child import ContractWorkflow
 from workflows.external_trade.payment_child import PaymentFormWorkflow
+from workflows.external_trade.tender_child import TenderWorkflow
 from workflows.generic_approval import ApprovalWorkflow
 from workflows.grading import GradingClockSweepWorkflow, GradingClockWorkflow, GradingWorkflow
 from workflows.onboarding import OnboardingWorkflow
@@ -57,4 +58,5 @@ WORKFLOWS: list[type] = [
     RuleChangeWorkflow,  # issue 20 item 7: who sets the rules (001 信用管理措施 §1-§2, 001 §1)
     PaymentFormWorkflow,  # issue 22: one external-trade payment form, a child of its deal (000 §7 (八))
     ContractWorkflow,  # issue 22: an external-trade deal's contract, a child of its deal (000 §7 (六)-(七))
+    TenderWorkflow,  # issue 22: an external-trade deal's tender, a child of its deal (000 §7 (四)-(五))
 ]

@@ -40,13 +40,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.external_trade.payment_forms import PAYMENT_FORM_CHILD_PATCH
     from workflows.external_trade.payments import PaymentSteps
     from workflows.external_trade.reading import DealReading
-    from workflows.external_trade.tender_updates import TenderUpdates
+    from workflows.external_trade.tender_updates import TENDER_CHILD_PATCH, TenderUpdates
     from workflows.kernel import Kernel
 
 __all__ = [
     "CONTRACT_CHILD_PATCH",
     "PAYMENT_FORM_CHILD_PATCH",
     "STEP_DEADLINES_PATCH",
+    "TENDER_CHILD_PATCH",
     "WINNER_REVIEW_PATCH",
     "ExternalTradeWorkflow",
 ]
@@ -86,6 +87,7 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
         self.payment_lanes = {}
         self.payment_forms = {}
         self.contract_child = None
+        self.tender_child = None
         self.child_replies = {}
         self.work = {}
 
@@ -109,7 +111,8 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
     async def _deal(self) -> None:
         self.stage = TradeStage.tender_opening
         await self._await_work("open_tender", "发布招标条件 Open the tender", MARKETING_ROLES)
-        winner = await self._select_counterpart()
+        in_child = workflow.patched(TENDER_CHILD_PATCH)
+        winner = await (self._tender_in_child() if in_child else self._select_counterpart())
         if winner is None:
             return
         await self._create_customer(winner)
@@ -125,8 +128,7 @@ class ExternalTradeWorkflow(PartnerSteps, TenderUpdates, ContractSteps, PaymentS
 
     async def _create_customer(self, winner: Bid) -> None:
         """000 §7 (六): "通过招标确定合作后, 创建客户" — the onboarding's customer creation."""
-        tender = self.tenders[-1]
-        approval = self.award_chains[tender.number].decisions[-1]
+        approval = self._award_approval()
         same_as_partner = winner.bidder.credit_code == self.application.partner.credit_code
         documents = winner.documents or (self.application.documents if same_as_partner else [])
         if workflow.patched(WINNER_REVIEW_PATCH):  # the documents the partner review examined

@@ -73,7 +73,8 @@ class DealBase(WorkDesk, ApprovalHost):
     payments: list[Payment]
     payment_lanes: dict[int, ApprovalChain]  # a deal's forms in lanes of its own (before the children)
     payment_forms: dict[int, ChildMirror]  # each form's child workflow, as the deal mirrors it
-    contract_child: ChildMirror | None  # the contract's child workflow, while it runs
+    contract_child: ChildMirror | None  # the contract's child workflow
+    tender_child: ChildMirror | None  # the tender's child workflow
     child_replies: dict[str, ChildReply]  # the children's answers, until their act takes them
 
     def view(self) -> TradeView:
@@ -118,8 +119,17 @@ class DealBase(WorkDesk, ApprovalHost):
 
     def _children(self) -> list[ChildMirror]:
         """The deal's sub-processes run as child workflows, in the order of the deal's steps."""
-        contract = [self.contract_child] if self.contract_child is not None else []
-        return [*contract, *self.payment_forms.values()]
+        children = [self.tender_child, self.contract_child]
+        return [*(child for child in children if child is not None), *self.payment_forms.values()]
+
+    def _child_at_stage(self) -> ChildMirror | None:
+        """The child running the approval the deal's stage waits for, if a child runs it."""
+        if self.stage is TradeStage.contract_review:
+            return self.contract_child
+        tender = self.tender_child
+        if self.stage in (TradeStage.partner_review, TradeStage.award_approval) and tender and not tender.ended:
+            return tender
+        return None
 
     def _owning_chain(self, task_id: str) -> ApprovalChain | None:
         return next((chain for chain in self._chains() if chain.owns(task_id)), None)

@@ -16,7 +16,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import StepDeadline
-    from domain.models import CalendarChanged, ProcessStatus
+    from domain.approvals import ChainSpec
+    from domain.models import CalendarChanged, DecisionRequest, ProcessStatus
     from domain.trade import PROCESS_TYPE
     from workflows.approval import ApprovalChain, ProcessRef
     from workflows.external_trade.child_messages import (
@@ -29,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         OpenWork,
         started_id,
     )
-    from workflows.external_trade.work import WorkDesk
-    from workflows.kernel import Kernel, Outbox
+    from workflows.external_trade.work import WorkDesk, approval_of, refuse
+    from workflows.kernel import Kernel, Lane, Outbox
 
 R = TypeVar("R")
 DEAL_REPLIED = "child_replied"  # the deal's signal for a child's answers (children.py)
@@ -110,21 +111,43 @@ class DealChild(WorkDesk):
             reply = ChildReply(request_id=act.request_id)
         await self.deal.signal(DEAL_REPLIED, reply)
 
+    def _chains(self) -> list[ApprovalChain]:
+        """The child's approval chains (override when it has more than one)."""
+        return [self.chain] if self.chain is not None else []
+
+    def _chain(self, spec: ChainSpec, applicant: str, lane: Lane, what: str) -> ApprovalChain:
+        """An approval of the child, in the deal's process (a child starts with every step's deadline)."""
+        return ApprovalChain(chain=spec, process=approval_of(self.ref, applicant, what), kernel=self.kernel, lane=lane)
+
+    def _check_decision(self, chain: ApprovalChain, request: DecisionRequest) -> None:
+        """What the deal refuses before the chain's own checks (override)."""
+
     async def _act(self, act: ChildAct) -> None:
-        """An act on the child's approval chain (a child handles its own work steps first)."""
-        assert self.chain is not None
+        """An act on one of the child's approval chains (a child handles its own acts first)."""
         name, request = next((name, getattr(act, name)) for name in CHAIN_ACTS if getattr(act, name) is not None)
         check, run = CHAIN_ACTS[name]
-        getattr(self.chain, check)(request)  # the chain's own checks, as the deal's validator ran them before
+        if name == "urge":
+            chains = [chain for chain in self._chains() if chain.waiting_for_decision]
+        else:
+            owner = next((chain for chain in self._chains() if chain.owns(request.task_id)), None)
+            if owner is None:
+                raise refuse(f"task {request.task_id} is not open in this process")
+            chains = [owner]
+        for chain in chains:
+            if name == "decide":
+                self._check_decision(chain, request)
+            getattr(chain, check)(request)  # the chain's own checks, as the deal's validator ran them before
         self.main.move()
-        await getattr(self.chain, run)(request)
+        for chain in chains:
+            await getattr(chain, run)(request)
         await self.kernel.rested(self.main)
 
     @workflow.signal
     async def calendar_changed(self, change: CalendarChanged) -> None:
         """The deal passes on a new year's schedule: the chain's provisional deadlines re-plan."""
         async with self.kernel.busy():
-            if self.chain is not None and await self.chain.replan(change):
+            moved = [await chain.replan(change) for chain in self._chains()]
+            if any(moved):
                 await self.kernel.flush()
 
     # --- writes, made by the deal -----------------------------------------------------------------
@@ -132,6 +155,10 @@ class DealChild(WorkDesk):
     @workflow.signal
     def written(self, answer: ChildWritten) -> None:
         self.answered[answer.seq] = answer.deadlines
+
+    def _current_chain_step(self) -> str | None:
+        """The step of the approval under way, for the deal's `current_step` (override)."""
+        return self.chain.current_step if self.chain is not None else None
 
     def _ended(self) -> bool:
         """The sub-process is over: this write is the child's last (override)."""
@@ -144,16 +171,16 @@ class DealChild(WorkDesk):
     async def _write(self, outbox: Outbox) -> None:
         """Hand the moment to the deal, which writes it with the process; wait for its answer."""
         self.seq += 1
-        seq, chain = self.seq, self.chain
-        tasks = chain.open_tasks if chain else []
+        seq, chain, chains = self.seq, self.chain, self._chains()
+        tasks = [task for each in chains for task in each.open_tasks]
         fields = {
             "name": self.name,
             "seq": seq,
             "decisions": list(chain.decisions) if chain else [],
             "chain_tasks": tasks,
             "owned": [t.task_id for t in tasks],  # the deal keeps every task it ever saw open
-            "waiting": chain.waiting_for_decision if chain else False,
-            "current_step": chain.current_step if chain else None,
+            "waiting": any(each.waiting_for_decision for each in chains),
+            "current_step": self._current_chain_step(),
             "ended": self._ended(),
             "work": [OpenWork(key=k, spec=w.spec, roles=list(w.roles)) for k, w in self.work.items() if not w.done],
             "named": outbox.named if isinstance(outbox, NamingOutbox) else [],

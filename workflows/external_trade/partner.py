@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -17,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
         TradeView,
     )
     from workflows.external_trade.payment_forms import PaymentForms
+    from workflows.external_trade.tender import leadership_request
+    from workflows.external_trade.tender_child import TenderAct
     from workflows.external_trade.work import refuse
 
 
@@ -61,9 +65,12 @@ class PartnerSteps(PaymentForms):
     async def leadership_decision(self, request: LeadershipDecisionRequest) -> TradeView:
         """000 §7 (四): the company leadership meeting's decision, kept with its minutes."""
         self.validate_leadership_decision(request)
-        decision = self._leadership_request(request)
-        self.main.move()
         record = LeadershipRecord(**request.decision.model_dump(), by=request.actor.username, at=workflow.now())
+        child = self._child_at_stage()
+        if child is not None:  # a winner's review in the tender's child
+            return await self._child_act(child, self._new_act(TenderAct, leadership=request, record=record))
+        decision = leadership_request(self.reviewing, request)
+        self.main.move()
         winner = next((code for code, chain in self.winner_reviews.items() if chain is self.reviewing), None)
         if winner is None:
             self.leadership = record
@@ -76,32 +83,29 @@ class PartnerSteps(PaymentForms):
     @leadership_decision.validator
     def validate_leadership_decision(self, request: LeadershipDecisionRequest) -> None:
         self._require_running()
-        review = self.reviewing
-        if (
-            self.stage is not TradeStage.partner_review
-            or review.current_step != LEADERSHIP_STEP
-            or not review.waiting_for_decision
-        ):
-            step = review.current_step if self.stage is TradeStage.partner_review else self.stage.value
+        step, waiting, reviewed_at = self._review_under_way()
+        if self.stage is not TradeStage.partner_review or step != LEADERSHIP_STEP or not waiting:
+            step = step if self.stage is TradeStage.partner_review else self.stage.value
             raise refuse(f"the leadership meeting decides after the business VP's review; the deal is at {step}")
         meeting = request.decision
         self._not_future(meeting.meeting_date, "meeting_date")
-        reviewed = self._china_today(review.decisions[-1].at)
+        assert reviewed_at is not None
+        reviewed = self._china_today(reviewed_at)
         if meeting.meeting_date < reviewed:
             raise refuse(
                 f"the meeting ({meeting.meeting_date}) cannot precede the business VP's review ({reviewed})",
                 errors.INVALID,
             )
-        review.validate(self._leadership_request(request))
+        if self._child_at_stage() is None:  # a child checks its own chain
+            self.reviewing.validate(leadership_request(self.reviewing, request))
 
-    def _leadership_request(self, request: LeadershipDecisionRequest) -> DecisionRequest:
-        task_ids = self.reviewing.open_task_ids
-        assert task_ids
-        meeting = request.decision
-        return DecisionRequest(
-            task_id=task_ids[0],
-            step=LEADERSHIP_STEP,
-            outcome=meeting.outcome,
-            comment=f"{meeting.comment} (领导班子会议 {meeting.meeting_date}, 纪要 {meeting.minutes_ref})",
-            actor=request.actor,
-        )
+    def _review_under_way(self) -> tuple[str | None, bool, datetime | None]:
+        """The partner review under way: its step, whether it waits, when its last decision was made."""
+        child = self._child_at_stage()
+        if child is None:
+            review = self.reviewing
+            last = review.decisions[-1].at if review.decisions else None
+            return review.current_step, review.waiting_for_decision, last
+        files = [review for review in self.winner_files.values() if review.passed is None]
+        last = files[-1].decisions[-1].at if files and files[-1].decisions else None
+        return child.current_step, child.waiting, last

@@ -18,10 +18,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_calls import write
     from workflows.approval import holders_of
     from workflows.external_trade.base import DealBase
+    from workflows.external_trade.tender import TenderWalk
     from workflows.kernel import Outbox
 
 
-class DealReading(DealBase):
+class DealReading(TenderWalk, DealBase):
     """The read model of the deal and its one write per moment."""
 
     @workflow.update
@@ -40,8 +41,9 @@ class DealReading(DealBase):
             TradeStage.contract_review: self.contract_review,
         }.get(self.stage)
         step = chain.current_step if chain else None
-        if self.stage is TradeStage.contract_review and self.contract_child is not None:
-            step = self.contract_child.current_step  # legal's review runs in the contract's child
+        child = self._child_at_stage()
+        if child is not None:
+            step = child.current_step  # the approval under way runs in the child
         return step or self.stage.value
 
     @workflow.query
@@ -64,12 +66,6 @@ class DealReading(DealBase):
 
     @workflow.query
     def state(self) -> TradeState:
-        tenders = [
-            t.model_copy(update={"award_decisions": list(self.award_chains[t.number].decisions)})
-            if t.number in self.award_chains
-            else t
-            for t in self.tenders
-        ]
         contract = self.contract
         review = self.contract_child.decisions if self.contract_child is not None else None
         if self.contract_review is not None:
@@ -86,11 +82,8 @@ class DealReading(DealBase):
             preferred=self.application.preferred,
             partner_decisions=list(self.partner.decisions),
             leadership=self.leadership,
-            winner_reviews=[
-                review.model_copy(update={"decisions": list(self.winner_reviews[code].decisions)})
-                for code, review in self.winner_files.items()
-            ],
-            tenders=tenders,
+            winner_reviews=self._winner_reviews_shown(),
+            tenders=self._tenders_shown(),
             contract=contract,
             payments=payments,
             paid_total=self._total(PaymentStatus.paid, PaymentStatus.settled),

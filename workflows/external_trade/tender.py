@@ -6,37 +6,76 @@ A tender that ends without award is re-opened or cancelled by marketing (`tender
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.trade_store import TradeStore
-    from domain.approvals import Outcome
-    from domain.models import ProcessStatus
+    from domain.approvals import ChainSpec, Outcome
+    from domain.models import Actor, DecisionRequest, ProcessStatus
     from domain.rulebook import enforces
     from domain.trade import (
         AWARD_CHAIN,
+        LEADERSHIP_STEP,
         MARKETING_ROLES,
         MIN_BIDDERS,
         PARTNER_CHAIN,
+        is_preferred,
         rank_key,
     )
     from domain.trade_models import (
         Bid,
+        BidIn,
+        BidRevision,
+        LeadershipDecisionRequest,
+        NoAwardDecision,
+        NoAwardDecisionRequest,
         RankedBid,
         Tender,
         TenderClosure,
+        TenderIn,
         TenderStatus,
+        TradeApplication,
         TradeStage,
         WinnerReview,
     )
     from workflows.activity_calls import store
-    from workflows.external_trade.base import WINNER_REVIEW_PATCH, DealBase
+    from workflows.approval import ApprovalChain
+    from workflows.external_trade.base import WINNER_REVIEW_PATCH
+    from workflows.external_trade.work import WorkDesk
+    from workflows.kernel import Lane
 
 
-class TenderSteps(DealBase):
+class TenderWalk(WorkDesk):
     """The tender rounds of a deal, until one is awarded or marketing cancels."""
+
+    application: TradeApplication
+    tenders: list[Tender]
+    award_chains: dict[int, ApprovalChain]
+    winner_reviews: dict[str, ApprovalChain]  # winners reviewed in this deal (000 §7 (四)), by credit code
+    winner_files: dict[str, WinnerReview]
+    reviewing: ApprovalChain  # the partner review under way
+
+    _chain: Callable[[ChainSpec, str, Lane, str], ApprovalChain]  # the host's (the deal's, or a child's)
+
+    def _tenders_shown(self) -> list[Tender]:
+        """The tenders with their award decisions, as the deal's state shows them."""
+        return [
+            t.model_copy(update={"award_decisions": list(self.award_chains[t.number].decisions)})
+            if t.number in self.award_chains
+            else t
+            for t in self.tenders
+        ]
+
+    def _winner_reviews_shown(self) -> list[WinnerReview]:
+        return [
+            review.model_copy(update={"decisions": list(self.winner_reviews[code].decisions)})
+            if code in self.winner_reviews
+            else review
+            for code, review in self.winner_files.items()
+        ]
 
     async def _select_counterpart(self) -> Bid | None:
         """000 §7 (五): tender rounds until one is awarded; None when marketing cancels."""
@@ -76,6 +115,11 @@ class TenderSteps(DealBase):
             closed_at=tender.closed_at,
             proposed_ranking=[r.credit_code for r in tender.proposed_ranking],
         )
+        await self._close_tender(closure)
+
+    async def _close_tender(self, closure: TenderClosure) -> None:
+        """The tender's row closes with its bidders and proposed ranking, by the deal (the tender's
+        child asks its deal to: the deal's history shows the closing, as it always did)."""
         await self.kernel.stored(lambda: store(TradeStore.close_tender, closure))
 
     async def _evaluate_and_award(self, tender: Tender) -> bool:
@@ -120,6 +164,54 @@ class TenderSteps(DealBase):
         review.passed = await chain.run() is Outcome.approve
         return review.passed
 
+    def _new_tender(self, body: TenderIn, actor: Actor) -> None:
+        self.tenders.append(
+            Tender(
+                number=len(self.tenders) + 1,
+                status=TenderStatus.bidding,
+                conditions=body.conditions,
+                invited_range=body.invited_range,
+                bidding_deadline=body.bidding_deadline,
+                opened_by=actor.username,
+                opened_at=workflow.now(),
+            )
+        )
+
+    def _apply_no_award(self, request: NoAwardDecisionRequest) -> None:
+        body, tender = request.decision, self.tenders[-1]
+        tender.no_award_decision = NoAwardDecision(
+            decision=body.decision, reason=body.reason, by=request.actor.username, at=workflow.now()
+        )
+        if body.decision == "cancel":
+            tender.status = TenderStatus.cancelled
+            return
+        assert body.bidding_deadline is not None
+        again = TenderIn(
+            conditions=body.conditions or tender.conditions,
+            invited_range=body.invited_range or tender.invited_range,
+            bidding_deadline=body.bidding_deadline,
+        )
+        self._new_tender(again, request.actor)
+
+    def _record_bid(self, body: BidIn, revision: BidRevision) -> None:
+        """A bid, or the same bidder's (credit code) revision of it, in the tender open for bids."""
+        tender = self.tenders[-1]
+        bid = tender.bid_of(body.bidder.credit_code)
+        if bid is None:
+            tender.bids.append(
+                Bid(
+                    bidder=body.bidder,
+                    ownership=body.ownership,
+                    preferred=is_preferred(body.ownership),
+                    documents=body.documents,
+                    revisions=[revision],
+                )
+            )
+        else:
+            bid.bidder, bid.ownership, bid.preferred = body.bidder, body.ownership, is_preferred(body.ownership)
+            bid.documents = body.documents or bid.documents
+            bid.revisions.append(revision)
+
     def _proposal(self, tender: Tender) -> list[str]:
         direction = self.application.direction
         ordered = sorted(tender.bids, key=lambda b: rank_key(direction, b.preferred, b.current.amount, b.current.at))
@@ -141,3 +233,17 @@ class TenderSteps(DealBase):
                 )
             )
         return ranked
+
+
+def leadership_request(review: ApprovalChain, request: LeadershipDecisionRequest) -> DecisionRequest:
+    """000 §7 (四): the leadership meeting's decision, as the decision on the review's meeting step."""
+    task_ids = review.open_task_ids
+    assert task_ids
+    meeting = request.decision
+    return DecisionRequest(
+        task_id=task_ids[0],
+        step=LEADERSHIP_STEP,
+        outcome=meeting.outcome,
+        comment=f"{meeting.comment} (领导班子会议 {meeting.meeting_date}, 纪要 {meeting.minutes_ref})",
+        actor=request.actor,
+    )

@@ -1,5 +1,8 @@
 """What marketing records in a tender (000 §7 (五)): opening it, the bids, the ranking, and the
 decision on a tender without award. Each is an Update validated before anything is written.
+
+A deal started after `TENDER_CHILD_PATCH` runs its tender as a child workflow (`tender_child.py`)
+once marketing opened it; a deal whose history ran it in line replays that way.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.china_time import china_iso
-    from domain.models import Actor
+    from domain.models import DecisionRecord, ProcessStatus
     from domain.rulebook import enforces
-    from domain.trade import MARKETING_ROLES, is_preferred, partner_problems
+    from domain.trade import MARKETING_ROLES, partner_problems
     from domain.trade_models import (
         Bid,
         BidIn,
@@ -22,33 +25,76 @@ with workflow.unsafe.imports_passed_through():
         BidRevision,
         Evaluation,
         EvaluationRequest,
-        NoAwardDecision,
         NoAwardDecisionRequest,
         Tender,
-        TenderIn,
+        TenderClosure,
         TenderRequest,
         TenderStatus,
+        TradeStage,
         TradeView,
     )
-    from workflows.external_trade.tender import TenderSteps
+    from workflows.external_trade.child_messages import ChildMirror
+    from workflows.external_trade.children import DealChildren
+    from workflows.external_trade.tender import TenderWalk
+    from workflows.external_trade.tender_child import (
+        TENDER,
+        TenderAct,
+        TenderOutcome,
+        TenderStart,
+        TenderSync,
+        TenderWorkflow,
+    )
     from workflows.external_trade.work import refuse
 
+# Issue 22: the tender is a child workflow with its own history. Deals that opened their tender
+# before run it in line, and replay so.
+TENDER_CHILD_PATCH = "trade-tender-child"
 
-class TenderUpdates(TenderSteps):
-    """The Updates of the tender: open, bid, rank, re-open or cancel."""
 
-    def _new_tender(self, body: TenderIn, actor: Actor) -> None:
-        self.tenders.append(
-            Tender(
-                number=len(self.tenders) + 1,
-                status=TenderStatus.bidding,
-                conditions=body.conditions,
-                invited_range=body.invited_range,
-                bidding_deadline=body.bidding_deadline,
-                opened_by=actor.username,
-                opened_at=workflow.now(),
-            )
+class TenderUpdates(TenderWalk, DealChildren):
+    """The Updates of the tender: open, bid, rank, re-open or cancel; the tender's child."""
+
+    async def _tender_in_child(self) -> Bid | None:
+        """The tender as a child workflow; the deal's main line rests where the child rests."""
+        child = ChildMirror(name=TENDER, moves_main=True)
+        self.tender_child = child
+        start = TenderStart(
+            **self._child_start(TENDER).model_dump(), application=self.application, tenders=self.tenders
         )
+        await self._start_child(
+            child, workflow.start_child_workflow(TenderWorkflow.run, start, id=self._child_id(TENDER))
+        )
+        assert child.handle is not None
+        winner = TenderOutcome.model_validate(await child.handle).winner
+        if winner is None:
+            self._end(ProcessStatus.withdrawn, TradeStage.cancelled)
+        return winner
+
+    @workflow.signal
+    async def tender_synced(self, sync: TenderSync) -> None:
+        """The tender's moment: mirrored here, written with the process in one transaction, answered."""
+        child = self.tender_child
+        assert child is not None
+        self._absorb(child, sync)
+        child.ended = sync.ended
+        self.tenders, self.stage = sync.tenders, sync.stage
+        self.winner_files = {review.credit_code: review for review in sync.winner_reviews}
+        await self._write_for(child, sync)
+
+    @workflow.signal
+    async def tender_closing(self, closure: TenderClosure) -> None:
+        """The tender's child closed a round at its deadline: its row is written by the deal."""
+        await self._close_tender(closure)
+        child = self.tender_child
+        assert child is not None and child.handle is not None
+        await child.handle.signal(TenderWorkflow.tender_closed, closure.number)
+
+    def _award_approval(self) -> DecisionRecord:
+        """The business VP's approval of the award the customer is created on (000 §7 (六))."""
+        tender = self.tenders[-1]
+        if self.tender_child is not None:
+            return tender.award_decisions[-1]
+        return self.award_chains[tender.number].decisions[-1]
 
     @workflow.update
     async def open_tender(self, request: TenderRequest) -> TradeView:
@@ -67,31 +113,20 @@ class TenderUpdates(TenderSteps):
     async def submit_bid(self, request: BidRequest) -> TradeView:
         """A bid before the deadline; the same bidder (credit code) bidding again revises its bid."""
         self._check_bid(request)
-        tender, body, now = self.tenders[-1], request.bid, workflow.now()
-        bid = tender.bid_of(body.bidder.credit_code)
+        body = request.bid
+        earlier = self.tenders[-1].bid_of(body.bidder.credit_code)
         revision = BidRevision(
-            revision=len(bid.revisions) + 1 if bid else 1,
+            revision=len(earlier.revisions) + 1 if earlier else 1,
             amount=body.amount,
             unit_price=body.unit_price,
             quantity=body.quantity,
             terms=body.terms,
             by=request.actor.username,
-            at=now,
+            at=workflow.now(),
         )
-        if bid is None:
-            tender.bids.append(
-                Bid(
-                    bidder=body.bidder,
-                    ownership=body.ownership,
-                    preferred=is_preferred(body.ownership),
-                    documents=body.documents,
-                    revisions=[revision],
-                )
-            )
-        else:
-            bid.bidder, bid.ownership, bid.preferred = body.bidder, body.ownership, is_preferred(body.ownership)
-            bid.documents = body.documents or bid.documents
-            bid.revisions.append(revision)
+        if self.tender_child is not None:
+            return await self._child_act(self.tender_child, self._new_act(TenderAct, bid=body, revision=revision))
+        self._record_bid(body, revision)
         await self.kernel.flush()
         return self.view()
 
@@ -136,6 +171,8 @@ class TenderUpdates(TenderSteps):
     async def no_award_decision(self, request: NoAwardDecisionRequest) -> TradeView:
         """Fewer than three bidders, or the award refused: marketing re-opens the tender or cancels."""
         self.validate_no_award_decision(request)
+        if self.tender_child is not None:
+            return await self._child_act(self.tender_child, self._new_act(TenderAct, no_award=request))
         return await self._complete("no_award_decision", request.actor, partial(self._apply_no_award, request))
 
     @no_award_decision.validator
@@ -143,22 +180,6 @@ class TenderUpdates(TenderSteps):
         self._require_work("no_award_decision", request.actor, "deciding on a tender without award")
         if request.decision.decision == "reopen":
             self._future_deadline(request.decision.bidding_deadline)
-
-    def _apply_no_award(self, request: NoAwardDecisionRequest) -> None:
-        body, tender = request.decision, self.tenders[-1]
-        tender.no_award_decision = NoAwardDecision(
-            decision=body.decision, reason=body.reason, by=request.actor.username, at=workflow.now()
-        )
-        if body.decision == "cancel":
-            tender.status = TenderStatus.cancelled
-            return
-        assert body.bidding_deadline is not None
-        again = TenderIn(
-            conditions=body.conditions or tender.conditions,
-            invited_range=body.invited_range or tender.invited_range,
-            bidding_deadline=body.bidding_deadline,
-        )
-        self._new_tender(again, request.actor)
 
     @workflow.update
     async def evaluate(self, request: EvaluationRequest) -> TradeView:
@@ -173,6 +194,9 @@ class TenderUpdates(TenderSteps):
             by=request.actor.username,
             at=workflow.now(),
         )
+        if self.tender_child is not None:
+            act = self._new_act(TenderAct, evaluation=evaluation, actor=request.actor)
+            return await self._child_act(self.tender_child, act)
         return await self._complete("evaluation", request.actor, partial(tender.evaluations.append, evaluation))
 
     @evaluate.validator
