@@ -10,10 +10,11 @@ paid and settled. Every approval runs through `ApprovalChain`, one instance per 
 
 This module is the deal as the regulation lists its steps; each sub-process is a part of its own
 (`partner.py`, `tender.py` and `tender_updates.py`, `contract.py`, `payments.py`, `reading.py`,
-all over the shared state and helpers of `base.py`). The contract and each payment form live in
-child workflows of the deal (`contract_child.py`, `payment_child.py`; `child_messages.py` says how
-a deal and its children talk), behind `CONTRACT_CHILD_PATCH` and `PAYMENT_FORM_CHILD_PATCH`: deals
-that reached them before run them in line, as they did. The deal stays the process: every Update
+all over the shared state and helpers of `base.py`). The tender, the contract and each payment
+form live in child workflows of the deal (`tender_child.py`, `contract_child.py`, `payment_child.py`;
+`child_messages.py` says how a deal and its children talk), behind `TENDER_CHILD_PATCH`,
+`CONTRACT_CHILD_PATCH` and `PAYMENT_FORM_CHILD_PATCH`: deals that reached them before run them in
+line, as they did. The deal stays the process: every Update
 and task is the deal's, and the deal makes every write, so the API, the inbox and the audit record
 read the same either way.
 
