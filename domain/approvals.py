@@ -1,7 +1,7 @@
 """Declarative approval chains: the steps a regulation prescribes and the role each step needs.
 
 A workflow never hard-codes who approves what; it runs a `ChainSpec` through the one
-approval-step mechanism in `workflows/approval.py`. New processes add a declaration here.
+approval-step mechanism in `workflows/engine/`. New processes add a declaration here.
 """
 
 from __future__ import annotations

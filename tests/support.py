@@ -83,11 +83,21 @@ class WorkerControl:
         self.worker, self._task = None, None
 
 
+# Tokens signed in earlier tests of this worker, by (database and settings, user, password). A sign-in costs one
+# Argon2 computation (64 MiB, ~0.15 s of both cores); about three per API test made sign-ins the
+# suite's largest single cost. A reused token is first checked (`GET /auth/me`): a password reset
+# or a deactivation in another test makes it fail, and the user signs in again as before.
+_SIGNED_IN: dict[tuple[str, str, str], str] = {}
+
+
 class Api:
     """The real FastAPI app over ASGI, with a token per demo user."""
 
-    def __init__(self, client: httpx.AsyncClient, worker: WorkerControl, app: Any = None) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, worker: WorkerControl, app: Any = None, token_scope: str = ""
+    ) -> None:
         self.client, self.worker, self.app = client, worker, app
+        self.token_scope = token_scope  # apps sharing it accept each other's tokens
         self._tokens: dict[str, str] = {}
 
     def from_address(self, address: str) -> httpx.AsyncClient:
@@ -97,10 +107,22 @@ class Api:
 
     async def headers(self, username: str, password: str = "demo") -> dict[str, str]:
         if username not in self._tokens:
-            response = await self.client.post("/api/v1/auth/token", data={"username": username, "password": password})
-            assert response.status_code == 200, response.text
-            self._tokens[username] = response.json()["access_token"]
+            self._tokens[username] = await self._signed_in(username, password)
         return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    async def _signed_in(self, username: str, password: str) -> str:
+        """A token of an earlier test if it still opens this app (checked, never trusted), else a sign-in."""
+        key = (self.token_scope, username, password)
+        cached = _SIGNED_IN.get(key)
+        if cached is not None:
+            check = await self.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {cached}"})
+            if check.status_code == 200 and check.json()["username"] == username:
+                return cached
+        response = await self.client.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        _SIGNED_IN[key] = token
+        return token
 
     async def get(self, url: str, user: str, **kw: Any) -> httpx.Response:
         return await self.client.get(url, headers=await self.headers(user), **kw)
@@ -142,7 +164,8 @@ async def running_api(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
-                yield Api(http, worker, app)
+                # a token is reused only by an app of the same database and the same settings
+                yield Api(http, worker, app, f"{database_url} {sorted(settings_.items())!r}")
     finally:
         await worker.stop()
 

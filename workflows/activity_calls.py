@@ -1,6 +1,6 @@
 """How a workflow calls its activities: a database write or look-up retried until the database answers.
 
-Below the engine (`workflows/approval.py`) and the clock (`workflows/clock.py`), which both call
+Below the engine (`workflows/engine/`) and the clock (`workflows/clock.py`), which both call
 through it, so neither imports the other for it; every process workflow calls its stores with it.
 """
 

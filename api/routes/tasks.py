@@ -17,7 +17,9 @@ from activities.process_store import deputy_of
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import AppError, Forbidden
 from api.gateway import send_update
-from api.inbox import (
+from api.routes.users import find_actor
+from api.schemas import InboxOut, ProcessStateOut, TaskOut
+from api.services.inbox import (
     PAGE_DEFAULT,
     PAGE_MAX,
     InboxQuery,
@@ -31,8 +33,6 @@ from api.inbox import (
     open_task,
     tasks_to_act_on,
 )
-from api.routes.users import find_actor
-from api.schemas import InboxOut, ProcessStateOut, TaskOut
 from api.visibility import CurrentViewer, Viewer, get_task
 from db.models import Task
 from domain.approvals import Outcome
