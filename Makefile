@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install migrate seed run worker api test matrix lint typecheck check bench clean
+.PHONY: install migrate seed run worker api test matrix lint typecheck check bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,16 @@ api: install
 # (TEST_WORKERS=0: one process). Measured on this 2-core machine: 625 s in one process, 399 s on two.
 RULE_RESULTS := $(CURDIR)/.data/rule-results.json
 TEST_WORKERS ?= auto
-test: install
+test: install browser
 	RULE_RESULTS=$(RULE_RESULTS) $(PY) -m pytest -n $(TEST_WORKERS)
 	$(PY) -m scripts.traceability --check --results $(RULE_RESULTS)
+
+# tests/browser drive Debian's chromium (never a browser download): installed here when missing. If it
+# cannot be, those tests fail loudly; SKIP_BROWSER_TESTS=1 skips them on a local machine without it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed: the browser tests (tests/browser) will fail"
+	@command -v chromium >/dev/null 2>&1 && echo "browser tests: $$(chromium --version 2>/dev/null)" || true
 
 # The tests that prove a rule, then docs/traceability.md and .json from their results.
 matrix: install

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # Argon2 costs ~64 MiB a hash: at most this many run at once per API process.
     password_hashing_slots: int = Field(default=4, ge=1, le=64)
     password_min_length: int = Field(default=12, ge=8, le=128)
+    # The web pages' session cookie is sent over HTTPS only (Secure) when true: set it where the app is served by HTTPS.
+    web_cookie_secure: bool = False
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each

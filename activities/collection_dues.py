@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.credit_store import REVERSED
+from activities.credit_risk import REVERSED
 from activities.ledger_store import _insert
 from db.models import CreditCollectionDue, CustomerLedgerEntry
 from domain.collection import CollectionDue, RecordedDue, allocate, carried

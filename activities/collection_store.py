@@ -18,7 +18,8 @@ from temporalio import activity
 
 from activities.calendar import load_calendar
 from activities.collection_dues import month_received, record_dues
-from activities.credit_store import REVERSED, policy_in_force
+from activities.credit_policy import policy_in_force
+from activities.credit_risk import REVERSED
 from db.models import CreditAccount, Customer, CustomerBalance, CustomerLedgerEntry
 from db.session import write_transaction
 from domain.calendar import WorkingCalendar

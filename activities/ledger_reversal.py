@@ -2,7 +2,7 @@
 kind linked to the original (`customer_ledger.reverses_id`, unique: once only), booked without the
 credit guard (it undoes a booking, it draws nothing), with an admin-audit row, in one transaction.
 
-Reading chosen: the reversed pair drops out of the overdue reckoning (activities/credit_store._late),
+Reading chosen: the reversed pair drops out of the overdue reckoning (activities/credit_risk._late),
 and a delivery's reversal counts as money in for a month-end collection, a receipt's reversal as
 money not received (activities/collection_store.collection_status)."""
 
@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.credit_store import Booked, book_entry
+from activities.credit_booking import Booked, book_entry
 from db.models import AdminAudit, CustomerLedgerEntry
 from domain.ledger import OPPOSITE, LedgerEntry, LedgerKind, reversal_problem, reversal_reference
 

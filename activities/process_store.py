@@ -18,7 +18,6 @@ from temporalio import activity
 
 from activities.audit_store import record_moment
 from activities.calendar import CalendarActivities
-from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver
 from activities.process_sync import ProcessSync
@@ -32,12 +31,11 @@ from db.models import (
     User,
     UserRole,
 )
-from db.session import run_write, write_transaction
+from db.session import run_write
 from domain.approvals import ChainSpec, UnitScope
 from domain.deciders import StepFacts
 from domain.models import (
     Actor,
-    CustomerCreation,
     ProcessProjection,
     Seat,
     SeatAnswer,
@@ -373,11 +371,3 @@ class ProcessStore(ProjectionStore):
     async def unit_path(self, unit: str | None) -> UnitPath:
         async with self.sessions() as session:
             return UnitPath(units=await unit_path(session, unit))
-
-    @activity.defn
-    @fails_visibly_on_bad_data
-    async def create_customer(self, creation: CustomerCreation) -> int:
-        """Kept for callers of the old name: the one creation of activities/customer_registry.py
-        (the same activity name, "create_customer"; the worker registers the registry's)."""
-        async with write_transaction(self.sessions) as session:
-            return await create_customer(session, creation)

@@ -1,32 +1,60 @@
-"""Every activity the worker runs, bound to its dependencies."""
+"""Every activity the worker runs, found where it is written and bound to its dependencies.
+
+An activity is an `@activity.defn` method of a class in a module of `activities/` (or a plain
+`@activity.defn` function there): discovery.py finds it, and the class is built once with the
+dependencies its constructor names (`sessions`, `channels`, `calendar`, `hours`), so a new process's
+store registers itself. A constructor asking for anything else fails the worker's start, naming it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
 
-from activities.borrowing_store import BorrowingStore
 from activities.calendar import CalendarActivities
-from activities.collection_store import CollectionStore
-from activities.complaint_store import ComplaintStore
-from activities.credit_application_store import CreditApplicationStore
-from activities.credit_review_store import CreditReviewStore
-from activities.credit_store import CreditStore
-from activities.customer_record import CustomerRecordStore
-from activities.customer_registry import CustomerRegistry
-from activities.development_store import DevelopmentStore
-from activities.grading_store import GradingStore
-from activities.ledger_store import LedgerStore
-from activities.notifications import Channel, Notifier, WebhookChannel
-from activities.process_failures import FailureStore
-from activities.process_store import ProcessStore
-from activities.rule_store import RuleStore
-from activities.trade_store import TradeStore
-from activities.vat_invoice_store import VatInvoiceStore
-from activities.visit_store import VisitStore
+from activities.notifications import Channel, WebhookChannel
+from discovery import defined_in, modules_of
 from domain.calendar import OfficeHours
+
+
+def is_activity(value: object) -> bool:
+    return callable(value) and activity._Definition.from_callable(value) is not None
+
+
+def activity_classes(package: str = "activities") -> Iterator[type]:
+    """The classes of `package` that declare activity methods of their own, in module name order."""
+    for module in modules_of(package):
+        for value in defined_in(module):
+            if isinstance(value, type) and any(is_activity(member) for member in vars(value).values()):
+                yield value
+
+
+def activity_functions(package: str = "activities") -> Iterator[Callable[..., Any]]:
+    """Plain `@activity.defn` functions at the top of a module of `package`."""
+    for module in modules_of(package):
+        for value in defined_in(module):
+            if not isinstance(value, type) and callable(value) and is_activity(value):
+                yield value
+
+
+def build(cls: type, dependencies: dict[str, object]) -> object:
+    """`cls` with the dependencies its constructor names; a parameter with a default it may go without."""
+    given: dict[str, object] = {}
+    for name, parameter in list(inspect.signature(cls).parameters.items()):
+        if name in dependencies:
+            given[name] = dependencies[name]
+        elif parameter.default is inspect.Parameter.empty:
+            raise TypeError(f"{cls.__name__} needs {name!r}: the worker provides only {sorted(dependencies)}")
+    return cls(**given)
+
+
+def bound_activities(instance: object) -> list[Callable[..., Any]]:
+    """The activity methods `instance`'s class declares itself, bound to it, in declaration order."""
+    return [getattr(instance, name) for name, member in vars(type(instance)).items() if is_activity(member)]
 
 
 def build_activities(
@@ -36,60 +64,13 @@ def build_activities(
 ) -> list[Callable[..., Any]]:
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
     calendar = CalendarActivities(sessions, office_hours)  # also dates the steps each write opens
-    store = ProcessStore(sessions, channels, calendar)
-    complaints = ComplaintStore(sessions, channels, calendar)
-    trade = TradeStore(sessions, channels, calendar)
-    visits = VisitStore(sessions, channels, calendar)
-    development = DevelopmentStore(sessions, channels, calendar)
-    borrowing = BorrowingStore(sessions, channels, calendar)
-    failures = FailureStore(sessions, channels)
-    return [
-        trade.project_trade,
-        trade.close_tender,
-        trade.create_trade_customer,
-        store.sync_process,
-        store.resolve_seats,
-        store.unit_path,
-        CustomerRegistry(sessions).create_customer,
-        failures.mark_process_failed,
-        failures.record_repair,
-        calendar.working_day_deadline,
-        Notifier(sessions, channels).notify,
-        complaints.sync_complaint,
-        complaints.compute_monthly_stats,
-        GradingStore(sessions).grading_config,  # issue 12 §2 (001 §1)
-        GradingStore(sessions).apply_grading,
-        GradingStore(sessions).customers_without_clock,
-        GradingStore(sessions).mark_clocks_started,
-        GradingStore(sessions).grading_problem,  # issue 20 §1.1-2: the clock skips a round it may not open
-        visits.sync_visit_plan,  # issue 12 §3 (000 §12, 002 rule 7)
-        visits.sync_visit,
-        visits.record_report,
-        visits.plan_due_working_days,
-        development.sync_meeting,  # issue 12 §3 (000 §12, §15)
-        development.open_meeting,
-        development.record_minutes,
-        development.sync_development,
-        CustomerRecordStore(sessions).apply_record_change,  # issue 11 §3
-        borrowing.sync_borrowing,  # issue 11 §3: borrowing (002 rule 1, 004 §3)
-        borrowing.units_to_review,  # issue 11 §3: register reviews (004 §4)
-        borrowing.open_review,
-        borrowing.record_review,
-        LedgerStore(sessions).book_receipt,  # issue 11 §2 (000 §9)
-        LedgerStore(sessions).register_invoice_certificate,
-        CollectionStore(sessions).collection_month_end,  # issue 12 §1: month-end collection (000 §13)
-        CollectionStore(sessions).collection_working_days,
-        CollectionStore(sessions).collections_due,
-        CollectionStore(sessions).collection_status,
-        CreditStore(sessions).book_approved_delivery,  # issue 12 §1: credit (000 §13, 001 §3, 003 §6)
-        CreditStore(sessions).refresh_risks,
-        CreditStore(sessions).settle_ratification,  # issue 20: the GM ratifies imported deliveries (001 §3)
-        CreditReviewStore(sessions, channels).prepare_form,  # issue 12 §1: credit reviews (001 信用审核, 003 §6)
-        CreditReviewStore(sessions, channels).apply_review,
-        CreditReviewStore(sessions, channels).periodic_customers,
-        CreditReviewStore(sessions, channels).reviews_due,
-        CreditApplicationStore(sessions, channels).grant_credit,  # issue 12 §1: credit application (000 §13)
-        VatInvoiceStore(sessions, channels, calendar).sync_vat_invoice,  # issue 20 item 8 (000 §9 (三))
-        RuleStore(sessions).rule_in_force,  # issue 20 item 7: rule changes and pinned versions
-        RuleStore(sessions).apply_approved_change,
-    ]
+    dependencies: dict[str, object] = {
+        "sessions": sessions,
+        "channels": channels,
+        "calendar": calendar,
+        "hours": office_hours,
+    }
+    found: list[Callable[..., Any]] = []
+    for cls in activity_classes():
+        found += bound_activities(calendar if cls is CalendarActivities else build(cls, dependencies))
+    return found + list(activity_functions())

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.credit_store import policy_in_force
+from activities.credit_policy import policy_in_force
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.grading_store import config_in_force
 from db.models import AuditRecord, CreditPolicy, GradingConfig, OnboardingDocumentList, StepDeadlineVersion

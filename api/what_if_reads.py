@@ -236,7 +236,7 @@ async def _readable(session: AsyncSession, ids: list[Any], query: Callable[[list
 
 async def what_if(session: AsyncSession, viewer: Viewer, change: AnyRuleChange) -> WhatIfAnswer:
     """The reach of `change` as `viewer` may see it: the processes and customers they may read listed
-    (api/visibility.py, the one rule of record-level reading; oversight reads all), the rest counted."""
+    (api/visibility/, the one rule of record-level reading; oversight reads all), the rest counted."""
     answer = await reach(session, change)
     if viewer.oversees:
         return answer

@@ -11,7 +11,7 @@ depot or station manager of one of 124 units (the demo depots and stations a fai
 named for a person (a deputy, a delegate, a leader); some role tasks claimed; due dates from ten
 days ago to thirty days ahead, one in six without a deadline, the past ones flagged overdue.
 
-Then, for several demo users, it times the real inbox query (`api.inbox.inbox_page`, the
+Then, for several demo users, it times the real inbox query (`api.services.inbox.inbox_page`, the
 function the route calls, each call in a fresh session like a request) and the same through the
 ASGI app with httpx (token auth, the org-units lookup, JSON): the first page, deep pages reached
 by following `next_cursor`, and the filters. A page is 50 tasks. Prints p50 / p95 / p99 in ms per
@@ -44,8 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 # Benchmarks run the demo configuration explicitly (api.main builds its app, and reads settings, on import).
 os.environ.setdefault("APP_ENV", "demo")
 
-from api.inbox import InboxQuery, InboxSort, inbox_page
 from api.main import create_app
+from api.services.inbox import InboxQuery, InboxSort, inbox_page
 from api.visibility import viewer_for
 from db.migrate import upgrade
 from db.models import OrgUnit, Task, User

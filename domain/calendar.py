@@ -98,3 +98,14 @@ class WorkingCalendar:
             probe += timedelta(days=1)
         deadline = datetime.combine(day, begin.timetz().replace(tzinfo=None), self._zone)
         return Deadline(deadline=deadline, provisional=bool(unknown), unknown_years=tuple(sorted(unknown)))
+
+    def working_days_left(self, now: datetime, due: datetime) -> int:
+        """The countdown an inbox shows ("还剩 2 个工作日"): the working days after today, up to and
+        including the due day, both in office time; 0 when it is due today or has passed (whether
+        it is overdue is the task's own flag, set by the step clock)."""
+        today, due_day = now.astimezone(self._zone).date(), due.astimezone(self._zone).date()
+        left = 0
+        while today < due_day:
+            today += timedelta(days=1)
+            left += self.is_working_day(today)
+        return left

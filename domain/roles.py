@@ -54,7 +54,7 @@ COMPLAINT_DESK = frozenset({Role.marketing_reviewer, Role.marketing_manager, Rol
 
 # Head-office marketing (the archive's custodian) and finance read every customer file; anyone else
 # reads the files of their own unit and the units below it (003 §2, 004 §3). A clerk is not of this
-# desk: they read the files they look after (000 §10; api/visibility.py `looked_after_by`).
+# desk: they read the files they look after (000 §10; api/visibility/ `looked_after_by`).
 CUSTOMER_DESK = frozenset(
     {Role.marketing_reviewer, Role.marketing_manager, Role.finance_reviewer, Role.chief_accountant}
 )

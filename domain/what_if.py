@@ -138,7 +138,7 @@ ALSO_REACHED: dict[RuleKind, dict[str, str]] = {
 
 
 def readable_only(answer: WhatIfAnswer, processes: set[str], customers: set[int]) -> WhatIfAnswer:
-    """The answer as an asker who reads only `processes` and `customers` may see it (api/visibility.py):
+    """The answer as an asker who reads only `processes` and `customers` may see it (api/visibility/):
     the others counted, never listed — no id, subject or customer of a record they may not read."""
     shown = [p for p in answer.processes if p.process_id in processes]
     known = [c for c in answer.customers if c.customer_id in customers]

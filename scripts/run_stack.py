@@ -73,6 +73,7 @@ def main() -> None:
     )
     print(
         "\nCustomer approvals is running:\n"
+        f"  Workbench      http://127.0.0.1:{settings.api_port}/  (web pages: sign in as a demo user)\n"
         f"  API            http://127.0.0.1:{settings.api_port}/api/v1  (docs: http://127.0.0.1:{settings.api_port}/docs)\n"
         f"  Temporal UI    {ui}\n"
         f"  Temporal       {env.get('TEMPORAL_ADDRESS', settings.temporal_address)}\n"

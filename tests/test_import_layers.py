@@ -11,19 +11,23 @@ type checker (under `TYPE_CHECKING`), one inside a function, one inside a workfl
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
+from grimp import ImportGraph
 from importlinter.cli import lint_imports
+from importlinter.contracts.layers import LayersContract
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = frozenset({"domain", "db", "activities", "workflows", "api", "scripts", "migrations"})
+PACKAGES = frozenset({"domain", "db", "activities", "workflows", "api", "web", "scripts", "migrations"})
 
 # import-linter reads packages only; the modules at the top of the tree are checked here: what each
 # may import, by the same layering (a module named nowhere below fails the last test).
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "settings": frozenset({"domain"}),
     "temporal_client": frozenset(),
+    "discovery": frozenset(),  # imports the package it is handed (worker, API), none by name
     "search_attributes": frozenset({"domain"}),
     "schedules": frozenset({"domain", "db", "activities", "settings", "temporal_client"}),
     "worker": frozenset(
@@ -70,3 +74,29 @@ def test_type_checking_and_function_level_imports_count() -> None:
         "    from worker import x\n"
     )
     assert first_party_imports(source) == {"api", "worker"}
+
+
+def services_contract_kept(imports: list[tuple[str, str]]) -> bool:
+    """The declared `services-below-routes` contract, judged on a small graph of these imports."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    spec = {c["id"]: c for c in contracts["contracts"]}["services-below-routes"]
+    graph = ImportGraph()
+    for package in ("api.routes", "api.services", "api.visibility"):
+        graph.add_module(package)
+    for module in ("api.routes.credit", "api.services.credit", "api.visibility.customers"):
+        graph.add_module(module)
+    for importer, imported in imports:
+        graph.add_import(importer=importer, imported=imported)
+    contract = LayersContract(
+        name=spec["name"], session_options={"root_packages": ["api"]}, contract_options={"layers": spec["layers"]}
+    )
+    return contract.check(graph, verbose=False).kept
+
+
+def test_routes_call_services_and_services_never_import_routes() -> None:
+    """Issue 23: a route and a page call the same service; a service asks api.visibility, never a route."""
+    assert services_contract_kept(
+        [("api.routes.credit", "api.services.credit"), ("api.services.credit", "api.visibility.customers")]
+    )
+    assert not services_contract_kept([("api.services.credit", "api.routes.credit")])
+    assert not services_contract_kept([("api.visibility.customers", "api.services.credit")])

@@ -362,6 +362,17 @@ STORED_IN: dict[str, Any] = {
     "StepDeadlinesIn.reason": c["step_deadline_versions"].reason,
     "StepTiming.due_working_days": c["step_deadline_versions"].steps,
     "StepTiming.remind_before_hours": c["step_deadline_versions"].steps,
+    # the web workbench's forms (web/forms.py, issue 23)
+    "SignInForm.username": c["users"].username,
+    "SignInForm.password": NotStored("checked against the user's Argon2 hash"),
+    "SignInForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "DecisionForm.outcome": c["tasks"].outcome,
+    "DecisionForm.comment": c["tasks"].comment,
+    "DecisionForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "LocaleForm.locale": c["users"].locale,
+    "LocaleForm.next": NotStored("a page of this site to go back to"),
+    "LocaleForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "CsrfOnlyForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

@@ -20,7 +20,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     # the zone made outside the sandbox: a ZoneInfo made inside it is a restricted proxy
     from activities.collection_store import CollectionStore
-    from activities.credit_store import CHINA
+    from activities.credit_risk import CHINA
     from activities.process_store import ProcessStore
     from activities.process_sync import ProcessSync
     from domain import errors

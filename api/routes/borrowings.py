@@ -4,7 +4,7 @@ the borrowing register of a file.
 The borrower's department leader approves (002 rule 1), the manager too for an outsider, who reads
 only with their unit's introduction letter (422 without); reading another unit's file needs
 finance's consent last (004 §3, `borrowing_chain`). Once lent, the borrower reads the file through
-api/visibility.py's `on_loan_to` until its keeper records the return. A file the user keeps already
+api/visibility/'s `on_loan_to` until its keeper records the return. A file the user keeps already
 needs no loan for themself (409); they may still file an outsider's reading of it.
 """
 

@@ -248,7 +248,7 @@ async def produce_stats(
 
 
 async def _complaint(session: SessionDep, actor: Actor, process_id: str) -> Complaint:
-    """The complaint if `actor` may read it, else 404 (api/visibility.py)."""
+    """The complaint if `actor` may read it, else 404 (api/visibility/)."""
     return await readable_complaint(session, actor, process_id)
 
 

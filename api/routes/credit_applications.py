@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.credit_store import policy_in_force, policy_version
+from activities.credit_policy import policy_in_force, policy_version
 from activities.process_store import unit_path
 from activities.rule_store import pinned_version
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
@@ -149,7 +149,7 @@ async def resubmit_credit_application(
 ) -> ProcessStateOut:
     """The applicant corrects a returned application; the chain starts again at the joint review."""
     process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility.py)
+    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
         raise Forbidden(f"only the applicant {process.applicant} resubmits this application")
     if process.process_type != APPLICATION_PROCESS:
         raise Conflict(f"process {process_id} is not a credit application")

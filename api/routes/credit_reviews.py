@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request, status
 from temporalio.service import RPCError
 
-from activities.credit_store import policy_in_force
+from activities.credit_policy import policy_in_force
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, NotFound, from_workflow
 from api.gateway import get_process, handle_for, send_update

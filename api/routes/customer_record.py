@@ -1,7 +1,7 @@
 """P8 the customer record (000 §10, 001, 004 §4-§6): card changes by approval with their change
 log, status changes, hand-over, destruction of a past file, the transaction-start survey.
 
-Who reads is api/visibility.py's `customer_readable` (404 otherwise); who acts is a smaller set of
+Who reads is api/visibility/'s `customer_readable` (404 otherwise); who acts is a smaller set of
 roles (403): marketing, which keeps the files, and the managers of the owning depot or station.
 Status changes and hand-overs are decided by a manager with a reason, not by a chain: the
 regulations give them to the manager (004 §6 主管经理, 000 §10 (四) 营销部将其客户资料接收), and

@@ -1,5 +1,5 @@
 """Customers created by approved onboarding or a trade award, with their documents and approval
-trail; who reads which file is api/visibility.py's `customer_readable`."""
+trail; who reads which file is api/visibility/'s `customer_readable`."""
 
 from __future__ import annotations
 

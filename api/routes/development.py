@@ -1,188 +1,46 @@
 """P9 market development (000 §5 (一)6, §12, §15): the quarterly big-customer meetings and their
 minutes, the monthly development plan with its targets and month-end results, and the monthly
-research notes."""
+research notes. The work is done by api/services/development.py and api/services/meetings.py."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
 
-from activities.process_store import unit_path
-from api.customer_gate import ensure_customers_may
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import RowId
 from api.schemas import ProcessStateOut
-from api.starts import start_process
-from api.visibility import customer_readable, development_readable, meeting_readable
-from db.models import (
-    BigCustomerMeeting,
-    Customer,
-    DevelopmentPlan,
-    DevelopmentTarget,
-    ResearchNote,
-    User,
-)
-from domain.china_time import ChinaTime
-from domain.customer_gate import CustomerOperation
-from domain.development import (
-    DEVELOPMENT_DESK,
-    INVITED_GRADES,
-    RESEARCH_NOTE_CHAIN,
-    DevelopmentInput,
-    DevelopmentKind,
-    DevelopmentPlanIn,
-    MinutesIn,
-    MinutesRequest,
-    ResearchNoteIn,
-    ResultsIn,
-    development_plan_chain,
-    development_workflow_id,
-)
-from domain.models import Actor, ProcessView
+from api.services import development, meetings
+from api.services.development import NoteOut, PlanOut, StartedOut
+from api.services.meetings import MeetingDetailOut, MeetingOut
+from domain.development import DEVELOPMENT_DESK, DevelopmentPlanIn, MinutesIn, ResearchNoteIn, ResultsIn
+from domain.models import Actor
 from domain.roles import APPLICANT_ROLES
-from domain.rulebook import enforces
 from domain.visits import MONTH_PATTERN
 
 router = APIRouter(tags=["development"])
-CHINA = ZoneInfo("Asia/Shanghai")
 Desk = Depends(require_any_role(*DEVELOPMENT_DESK))
 Salesperson = Depends(require_any_role(*APPLICANT_ROLES))
 MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 
-def this_month() -> str:
-    return datetime.now(CHINA).strftime("%Y-%m")
-
-
-async def readable_customers(session: AsyncSession, actor: Actor, ids: list[int]) -> dict[int, str]:
-    """The names of `ids`; 422 naming any the actor cannot find."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(Customer.id, Customer.name).where(Customer.id.in_(wanted), customer_readable(actor))
-    )
-    names = dict(rows.tuples().all())
-    unknown = [i for i in wanted if i not in names]
-    if unknown:
-        raise Invalid([f"customer {i} not found" for i in unknown])
-    return names
-
-
-class StartedOut(ProcessStateOut):
-    record_id: int
-
-
-async def start_development(
-    temporal: Client, request: Request, start: DevelopmentInput, workflow_id: str
-) -> StartedOut:
-    """A plan or a note goes to its approval (one workflow type for both, 000 §12, §15)."""
-    view = await start_process(
-        temporal,
-        "DevelopmentApproval",
-        start,
-        workflow_id=workflow_id,
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-    )
-    return StartedOut(**ProcessStateOut.model_validate(view.model_dump()).model_dump(), record_id=start.record_id)
-
-
 # --- the quarterly big-customer meeting (000 §15, §5 (一)6) ----------------------------------------
-
-
-class AttendeeOut(BaseModel):
-    name: str
-    organisation: str
-    customer_id: int | None
-
-
-class InviteeOut(BaseModel):
-    customer_id: int
-    name: str
-    grade: str
-
-
-class MeetingOut(BaseModel):
-    meeting_id: int
-    quarter: str
-    status: str
-    workflow_id: str
-    due_at: ChinaTime | None
-    held_on: date | None
-    minutes: str | None
-    follow_ups: str | None
-    recorded_by: str | None
-    recorded_at: ChinaTime | None
-    attendees: list[AttendeeOut]
-
-
-class MeetingDetailOut(MeetingOut):
-    suggested_invitees: list[InviteeOut]  # P6: the A and B customers, while the meeting is open
-
-
-def meeting_out(meeting: BigCustomerMeeting) -> dict[str, Any]:
-    return {
-        "meeting_id": meeting.id,
-        "quarter": meeting.quarter,
-        "status": meeting.status,
-        "workflow_id": meeting.workflow_id,
-        "due_at": meeting.due_at,
-        "held_on": meeting.held_on,
-        "minutes": meeting.minutes,
-        "follow_ups": meeting.follow_ups,
-        "recorded_by": meeting.recorded_by,
-        "recorded_at": meeting.recorded_at,
-        "attendees": [
-            AttendeeOut(name=a.name, organisation=a.organisation, customer_id=a.customer_id) for a in meeting.attendees
-        ],
-    }
-
-
-async def readable_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> BigCustomerMeeting:
-    meeting = await session.scalar(
-        select(BigCustomerMeeting).where(BigCustomerMeeting.id == meeting_id, meeting_readable(actor))
-    )
-    if meeting is None:
-        raise NotFound(f"big-customer meeting {meeting_id} not found")
-    return meeting
 
 
 @router.get("/big-customer-meetings", response_model=list[MeetingOut])
 async def list_meetings(session: SessionDep, actor: CurrentActor) -> list[MeetingOut]:
     """The quarterly big-customer meetings (000 §15), newest first: for the marketing department,
     the leaders and oversight (000 §5 (一)6); nobody else sees any."""
-    query = select(BigCustomerMeeting).where(meeting_readable(actor)).order_by(BigCustomerMeeting.id.desc())
-    return [MeetingOut(**meeting_out(m)) for m in await session.scalars(query.limit(200))]
+    return await meetings.list_meetings(session, actor)
 
 
 @router.get("/big-customer-meetings/{meeting_id}", response_model=MeetingDetailOut)
 async def get_meeting(meeting_id: RowId, session: SessionDep, actor: CurrentActor) -> MeetingDetailOut:
     """A meeting with its minutes and attendees; while open, the A and B customers as suggested
     invitees (grade drives treatment, P6)."""
-    meeting = await readable_meeting(session, actor, meeting_id)
-    invitees: list[InviteeOut] = []
-    if meeting.recorded_at is None:
-        rows = await session.execute(
-            select(Customer.id, Customer.name, Customer.grade)
-            .where(Customer.grade.in_(INVITED_GRADES), customer_readable(actor))
-            .order_by(Customer.grade, Customer.name)
-            .limit(200)
-        )
-        invitees = [InviteeOut(customer_id=i, name=n, grade=g) for i, n, g in rows.tuples()]
-    return MeetingDetailOut(**meeting_out(meeting), suggested_invitees=invitees)
+    return await meetings.meeting_detail(session, actor, meeting_id)
 
 
 @router.post("/big-customer-meetings/{meeting_id}/minutes", response_model=ProcessStateOut)
@@ -190,74 +48,10 @@ async def record_minutes(
     meeting_id: RowId, body: MinutesIn, session: SessionDep, temporal: TemporalDep, actor: CurrentActor
 ) -> ProcessStateOut:
     """The meeting's minutes and attendees (000 §15): they close the marketing manager's task."""
-    meeting = await readable_meeting(session, actor, meeting_id)
-    if meeting.status != "running":
-        raise Conflict(f"the meeting of {meeting.quarter} is {meeting.status}: its minutes are recorded")
-    await readable_customers(session, actor, [a.customer_id for a in body.attendees if a.customer_id is not None])
-    handle = temporal.get_workflow_handle(meeting.workflow_id)
-    request = MinutesRequest(minutes=body, actor=actor)
-    view = await send_update(handle, "record_minutes", request, result_type=ProcessView)
-    return ProcessStateOut.model_validate(view.model_dump())
+    return await meetings.record_minutes(session, temporal, actor, meeting_id, body)
 
 
 # --- the monthly development plan (000 §12) --------------------------------------------------------
-
-
-class TargetOut(BaseModel):
-    target_id: int
-    salesperson: str
-    customer_id: int | None
-    prospect: str | None
-    indicator: str
-    target: Decimal
-    actual: Decimal | None
-
-
-class PlanOut(BaseModel):
-    plan_id: int
-    month: str
-    author: str
-    focus: str
-    status: str
-    workflow_id: str
-    decided_by: str | None
-    assessed_by: str | None
-    assessed_at: ChinaTime | None
-    targets: list[TargetOut]
-
-
-def plan_out(plan: DevelopmentPlan) -> PlanOut:
-    return PlanOut(
-        plan_id=plan.id,
-        month=plan.month,
-        author=plan.author,
-        focus=plan.focus,
-        status=plan.status,
-        workflow_id=plan.workflow_id,
-        decided_by=plan.decided_by,
-        assessed_by=plan.assessed_by,
-        assessed_at=plan.assessed_at,
-        targets=[
-            TargetOut(
-                target_id=t.id,
-                salesperson=t.salesperson,
-                customer_id=t.customer_id,
-                prospect=t.prospect,
-                indicator=t.indicator,
-                target=t.target,
-                actual=t.actual,
-            )
-            for t in plan.targets
-        ],
-    )
-
-
-def plan_readable(actor: Actor) -> Any:
-    """A plan's readers, and each salesperson it sets a target for (000 §12 分解到具体销售人员)."""
-    targeted = DevelopmentPlan.id.in_(
-        select(DevelopmentTarget.plan_id).where(DevelopmentTarget.salesperson == actor.username)
-    )
-    return development_readable(actor, DevelopmentPlan.author, DevelopmentPlan.unit_code, targeted)
 
 
 @router.post("/development-plans", status_code=status.HTTP_201_CREATED, response_model=StartedOut)
@@ -267,128 +61,28 @@ async def submit_development_plan(
 ) -> StartedOut:
     """Next month's development plan (000 §12): drafted by the marketing department, approved by its
     manager before the month starts (the manager's own plan by the business VP)."""
-    if body.month < this_month():
-        raise Invalid([f"month {body.month} has ended: a plan is for the coming month (000 §12)"])
-    targets = [t.customer_id for t in body.targets if t.customer_id is not None]
-    await readable_customers(session, actor, targets)
-    await ensure_customers_may(session, CustomerOperation.develop, targets)  # 004 §4-§6
-    people = list(dict.fromkeys(t.salesperson for t in body.targets))
-    known = set(await session.scalars(select(User.username).where(User.username.in_(people))))
-    if unknown := [p for p in people if p not in known]:
-        raise Invalid([f"salesperson {p} not found" for p in unknown])
-    plan = DevelopmentPlan(
-        month=body.month,
-        author=actor.username,
-        unit_code=actor.unit,
-        focus=body.focus,
-        workflow_id="",
-        status="running",
-        submitted_at=datetime.now(UTC),
-    )
-    session.add(plan)
-    await session.flush()
-    plan.workflow_id = development_workflow_id(DevelopmentKind.plan, plan.id, uuid.uuid4().hex[:12])
-    session.add_all(
-        DevelopmentTarget(
-            plan_id=plan.id,
-            salesperson=t.salesperson,
-            customer_id=t.customer_id,
-            prospect=t.prospect,
-            indicator=t.indicator,
-            target=t.target,
-        )
-        for t in body.targets
-    )
-    await session.flush()
-    start = DevelopmentInput(
-        kind=DevelopmentKind.plan,
-        record_id=plan.id,
-        month=body.month,
-        author=actor,
-        unit_path=await unit_path(session, actor.unit),
-        subject=f"{body.month} 市场开发计划书 {actor.username}",
-        due_before_month=True,
-        chain=development_plan_chain(frozenset(actor.roles)),
-    )
-    return await start_development(temporal, request, start, plan.workflow_id)
+    return await development.submit_plan(session, temporal, request.app.state.task_queue, actor, body)
 
 
 @router.get("/development-plans", response_model=list[PlanOut])
 async def list_development_plans(session: SessionDep, actor: CurrentActor, month: MonthQuery = None) -> list[PlanOut]:
     """The development plans the user may read (000 §12), newest first."""
-    query = select(DevelopmentPlan).where(plan_readable(actor))
-    if month:
-        query = query.where(DevelopmentPlan.month == month)
-    return [plan_out(p) for p in await session.scalars(query.order_by(DevelopmentPlan.id.desc()).limit(200))]
-
-
-async def readable_plan(session: AsyncSession, actor: Actor, plan_id: int) -> DevelopmentPlan:
-    plan = await session.scalar(select(DevelopmentPlan).where(DevelopmentPlan.id == plan_id, plan_readable(actor)))
-    if plan is None:
-        raise NotFound(f"development plan {plan_id} not found")
-    return plan
+    return await development.list_plans(session, actor, month)
 
 
 @router.get("/development-plans/{plan_id}", response_model=PlanOut)
 async def get_development_plan(plan_id: RowId, session: SessionDep, actor: CurrentActor) -> PlanOut:
-    return plan_out(await readable_plan(session, actor, plan_id))
+    return await development.get_plan(session, actor, plan_id)
 
 
 @router.post("/development-plans/{plan_id}/results", response_model=PlanOut)
-@enforces("000-12-month-end-assessment")
 async def record_results(plan_id: RowId, body: ResultsIn, session: SessionDep, actor: CurrentActor) -> PlanOut:
     """月底考核兑现 (000 §12): the marketing department records each target's actual figure once the
     month has begun; a later call corrects it (the last assessment stands, with who and when)."""
-    plan = await readable_plan(session, actor, plan_id)
-    if not any(actor.has(role) for role in DEVELOPMENT_DESK):
-        raise Forbidden("the marketing department assesses the plan (000 §12)")
-    if plan.status != "approved":
-        raise Conflict(f"the plan is {plan.status}, not approved: nothing to assess")
-    if plan.month > this_month():
-        raise Conflict(f"the month {plan.month} has not begun: assessed at its end (000 §12)")
-    targets = {t.id: t for t in plan.targets}
-    if unknown := [r.target_id for r in body.results if r.target_id not in targets]:
-        raise Invalid([f"target {i} is not a target of plan {plan_id}" for i in unknown])
-    for result in body.results:
-        targets[result.target_id].actual = result.actual
-    plan.assessed_by, plan.assessed_at = actor.username, datetime.now(UTC)
-    await session.flush()
-    return plan_out(plan)
+    return await development.record_results(session, actor, plan_id, body)
 
 
 # --- the monthly research notes (000 §15, §12) -----------------------------------------------------
-
-
-class NoteOut(BaseModel):
-    note_id: int
-    month: str
-    author: str
-    area: str
-    findings: str
-    customers_contacted: int
-    potential_customers: list[dict[str, Any]]
-    status: str
-    workflow_id: str
-    decided_by: str | None
-
-
-def note_out(note: ResearchNote) -> NoteOut:
-    return NoteOut(
-        note_id=note.id,
-        month=note.month,
-        author=note.author,
-        area=note.area,
-        findings=note.findings,
-        customers_contacted=note.customers_contacted,
-        potential_customers=note.potential_customers,
-        status=note.status,
-        workflow_id=note.workflow_id,
-        decided_by=note.decided_by,
-    )
-
-
-def note_readable(actor: Actor) -> Any:
-    return development_readable(actor, ResearchNote.author, ResearchNote.unit_code)
 
 
 @router.post("/research-notes", status_code=status.HTTP_201_CREATED, response_model=StartedOut)
@@ -403,48 +97,16 @@ async def submit_research_notes(
 ) -> StartedOut:
     """A month's research notes (000 §15 一般每月开展客户调研), for the marketing manager's approval
     within `research_note_working_days` (assumption 3)."""
-    if body.month > this_month():
-        raise Invalid([f"month {body.month} has not begun: notes record research done (000 §15)"])
-    note = ResearchNote(
-        month=body.month,
-        author=actor.username,
-        unit_code=actor.unit,
-        area=body.area,
-        findings=body.findings,
-        customers_contacted=body.customers_contacted,
-        potential_customers=[p.model_dump() for p in body.potential_customers],
-        workflow_id="",
-        status="running",
-        submitted_at=datetime.now(UTC),
-    )
-    session.add(note)
-    await session.flush()
-    note.workflow_id = development_workflow_id(DevelopmentKind.note, note.id, uuid.uuid4().hex[:12])
-    await session.flush()
-    start = DevelopmentInput(
-        kind=DevelopmentKind.note,
-        record_id=note.id,
-        month=body.month,
-        author=actor,
-        unit_path=await unit_path(session, actor.unit),
-        subject=f"{body.month} 客户调研 {body.area} {actor.username}",
-        chain=RESEARCH_NOTE_CHAIN.with_step_deadlines(settings.research_note_working_days),
-    )
-    return await start_development(temporal, request, start, note.workflow_id)
+    task_queue, working_days = request.app.state.task_queue, settings.research_note_working_days
+    return await development.submit_note(session, temporal, task_queue, actor, body, working_days)
 
 
 @router.get("/research-notes", response_model=list[NoteOut])
 async def list_research_notes(session: SessionDep, actor: CurrentActor, month: MonthQuery = None) -> list[NoteOut]:
     """The research notes the user may read (000 §15), newest first."""
-    query = select(ResearchNote).where(note_readable(actor))
-    if month:
-        query = query.where(ResearchNote.month == month)
-    return [note_out(n) for n in await session.scalars(query.order_by(ResearchNote.id.desc()).limit(200))]
+    return await development.list_notes(session, actor, month)
 
 
 @router.get("/research-notes/{note_id}", response_model=NoteOut)
 async def get_research_notes(note_id: RowId, session: SessionDep, actor: CurrentActor) -> NoteOut:
-    note = await session.scalar(select(ResearchNote).where(ResearchNote.id == note_id, note_readable(actor)))
-    if note is None:
-        raise NotFound(f"research notes {note_id} not found")
-    return note_out(note)
+    return await development.get_note(session, actor, note_id)

@@ -1,5 +1,5 @@
 """Notifications addressed to me, or to a role I hold about a process I may read (the embedded
-channel of record; the rule is in api/visibility.py)."""
+channel of record; the rule is in api/visibility/)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ async def resubmit_onboarding(
     """The applicant corrects a returned application against the list its process pinned at its
     start; the chain restarts at marketing review."""
     process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility.py)
+    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
         raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
     _check_documents(application, await pinned_documents(session, process.process_id))
     view = await send_update(

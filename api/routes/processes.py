@@ -17,10 +17,10 @@ from activities.rule_store import pinned_versions
 from api.audit import best_history
 from api.deps import SessionDep, TemporalDep, require_any_role
 from api.gateway import handle_for, send_update
-from api.inbox import holders_of
 from api.params import Offset
 from api.routes.tasks import TaskActionOut
 from api.schemas import ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
+from api.services.inbox import holders_of
 from api.visibility import CurrentViewer, get_process, visible_processes
 from db.models import Process, Task
 from domain.examples import examples

@@ -2,7 +2,7 @@
 its keeper confirms each, suspends it or moves it to past (004 §4 (四), §6).
 
 The reviews are opened by a Temporal Schedule (schedules.py). Who reads a review is who may read
-its process (api/visibility.py); who decides is the holder of its open task (403 otherwise), and
+its process (api/visibility/); who decides is the holder of its open task (403 otherwise), and
 the workflow checks the role and unit again (000 §5).
 """
 

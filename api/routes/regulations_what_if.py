@@ -25,7 +25,7 @@ router = APIRouter(prefix="/regulations", tags=["rules"])
 # Who asks: whoever drafts a change (marketing manager, admin), whoever decides it (business VP,
 # general manager), and the auditor who checks that a change was approved knowing its reach. Not
 # every user: the answer counts open cases and customers' credit across every unit, and lists those
-# the asker may read (api/visibility.py).
+# the asker may read (api/visibility/).
 ASKERS = (*DRAFTERS, Role.business_vp, Role.general_manager, Role.auditor)
 Asker = Depends(require_any_role(*ASKERS))
 

@@ -17,7 +17,10 @@ from activities.process_store import deputy_of
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import AppError, Forbidden
 from api.gateway import send_update
-from api.inbox import (
+from api.routes.users import find_actor
+from api.schemas import InboxOut, ProcessStateOut, TaskOut
+from api.services.decisions import decide_task
+from api.services.inbox import (
     PAGE_DEFAULT,
     PAGE_MAX,
     InboxQuery,
@@ -31,8 +34,6 @@ from api.inbox import (
     open_task,
     tasks_to_act_on,
 )
-from api.routes.users import find_actor
-from api.schemas import InboxOut, ProcessStateOut, TaskOut
 from api.visibility import CurrentViewer, Viewer, get_task
 from db.models import Task
 from domain.approvals import Outcome
@@ -170,16 +171,8 @@ async def decide(
     The update id derives from the task and the approver, so a double click is applied once;
     a second approver racing on the same task is refused by the workflow with 409.
     """
-    actor = viewer.actor
-    task = await open_task(session, viewer, task_id)
-    request = decision_request(task, actor, decision.outcome, decision.comment, decision.return_to, decision.cc)
-    # Every workflow's `decide` answers with at least process_id, status and current_step.
-    return await send_update(
-        _handle(temporal, task),
-        "decide",
-        request,
-        update_id=decision_update_id(task_id, actor),
-        result_type=ProcessStateOut,
+    return await decide_task(
+        session, viewer, temporal, task_id, decision.outcome, decision.comment, decision.return_to, decision.cc
     )
 
 

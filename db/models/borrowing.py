@@ -14,7 +14,7 @@ from db.models.base import Base
 
 class Borrowing(Base):
     """借阅登记: one loan of a customer file, from request to return (002 rule 1, 004 §3). While
-    `status` is `lent` the borrower reads the file (api/visibility.py); never writes it."""
+    `status` is `lent` the borrower reads the file (api/visibility/); never writes it."""
 
     __tablename__ = "borrowings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

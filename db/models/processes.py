@@ -82,6 +82,7 @@ class Task(Base):
         Index("ix_tasks_inbox_role_age", *_ROLE_PINS, "created_at", "task_id"),
         Index("ix_tasks_inbox_assignee_age", "status", "assignee", "created_at", "task_id"),
         Index("ix_tasks_provisional", "status", "due_provisional"),
+        Index("ix_tasks_decided_by", "decided_by", "decided_at", "task_id"),  # 已办: the workbench (migration 0028)
     )
 
 

@@ -36,6 +36,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column()
     # Set when the password is reset: a token issued before it is refused (api/deps.py).
     tokens_valid_from: Mapped[datetime | None] = mapped_column()
+    # The web pages' language (web/i18n.py LOCALES): None is the default, Chinese (issue 23).
+    locale: Mapped[str | None] = mapped_column(String(8))
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
 

@@ -115,6 +115,7 @@ async def test_a_receipt_posted_through_the_api_closes_the_open_collection(
     customer = await credit_customer(sessions, Decimal("300.00"))
     await september_round(client, api.worker.task_queue)
     handle = client.get_workflow_handle(collection_workflow_id(customer.credit_code, "2026-09"))
+    await handle.execute_update("current", result_type=ProcessView)  # the collector's task is in the inbox
     part = {"kind": "receipt", "amount": "100.00", "reference": f"R-{uuid.uuid4().hex[:8]}"}
     url = f"{P}/customers/{customer.id}/ledger"
     posted = await api.post(url, "finance_reviewer", json=part | {"occurred_at": "2026-11-02T10:00:00+08:00"})

@@ -22,7 +22,7 @@ from domain.step_deadlines import (
 from workflows.registry import WORKFLOWS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*ROOT.glob("workflows/*.py"), *ROOT.glob("api/**/*.py"), ROOT / "schedules.py"]
+SOURCES = [*ROOT.glob("workflows/**/*.py"), *ROOT.glob("api/**/*.py"), ROOT / "schedules.py"]
 OTHER_STARTS = {"start_child_workflow", "execute_child_workflow", "start_workflow", "ScheduleActionStartWorkflow"}
 
 # Every declared process type and the workflow that runs its chain. A new chain must be added here,

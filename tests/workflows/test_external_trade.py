@@ -175,13 +175,17 @@ class Deal:
 
 
 async def start(
-    env: WorkflowEnvironment, worker: WorkerControl, sessions: async_sessionmaker[AsyncSession], **application: Any
+    env: WorkflowEnvironment,
+    worker: WorkerControl,
+    sessions: async_sessionmaker[AsyncSession],
+    workflow_id: str | None = None,  # a deal saved as a history runs under its name (its children's ids derive)
+    **application: Any,
 ) -> Deal:
     app = TradeApplication.model_validate(data.trade_application(**application))
     handle = await env.client.start_workflow(
         "ExternalTrade",
         TradeInput(application=app, applicant=actor("sales_clerk")),
-        id=f"trade-{uuid.uuid4()}",
+        id=workflow_id or f"trade-{uuid.uuid4()}",
         task_queue=worker.task_queue,
     )
     deal = Deal(env, handle, sessions)
@@ -189,8 +193,10 @@ async def start(
     return deal
 
 
-async def approved_partner(env: WorkflowEnvironment, worker: WorkerControl, sessions: Any) -> Deal:
-    deal = await start(env, worker, sessions)
+async def approved_partner(
+    env: WorkflowEnvironment, worker: WorkerControl, sessions: Any, workflow_id: str | None = None
+) -> Deal:
+    deal = await start(env, worker, sessions, workflow_id)
     for user, _ in PARTNER_STEPS:
         await deal.decide(user)
     view = await deal.leadership()

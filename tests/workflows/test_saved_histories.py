@@ -34,6 +34,13 @@ def test_histories_are_saved() -> None:
         "onboarding_sign_off_refused_then_returned",  # 000 §6 checked again at the sign-off
         "onboarding_pinned_documents",  # the 000 §6 list pinned at the start, named (issue 21 §3)
         "research_note_step_deadlines_pinned",  # started under a step_deadlines version (issue 21 §3)
+        "trade_payments_in_lanes_settled",  # payment forms in lanes of the deal, before the children
+        "trade_payment_forms_as_children",  # payment forms as children, the contract in line (both patches met)
+        "trade_payment_form_child_settled",  # the child of one form: approved, paid, settled
+        "trade_contract_as_child",  # the contract a child (trade-contract-child), the tender in line
+        "trade_contract_child_returned_then_signed",  # the contract's child: legal return, re-review, signed
+        "trade_tender_as_child",  # the tender a child (trade-tender-child, issue 22), then the contract
+        "trade_tender_child_reviewed_winner_awarded",  # the tender's child: bids, closing, winner review, award
     }
 
 

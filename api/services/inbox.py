@@ -3,7 +3,7 @@ counts per process type), and the task lookups and requests every action on a ta
 
 The routes of api/routes/tasks.py (and future web pages, issue 23) call these functions, so a
 route keeps only its parameters, dependencies and response models. Who may read or hold a task is
-decided in api/visibility.py, called from here as the routes did."""
+decided in the visibility package (`api.visibility`), called from here as the routes did."""
 
 from __future__ import annotations
 
@@ -288,7 +288,7 @@ def in_office_time(when: datetime | None, timezone: str) -> datetime | None:
 
 
 async def open_task(session: AsyncSession, viewer: Viewer, task_id: str) -> Task:
-    """The task to act on: 404 if unknown, or open and not readable by this actor (api/visibility.py);
+    """The task to act on: 404 if unknown, or open and not readable by this actor (api/visibility/);
     409 if no longer open (a lost race says so, naming the decider only to readers). Whether a
     reader may act on it is the workflow's judgement (wrong role, wrong unit: 403 with its reason)."""
     task = await session.scalar(select(Task).where(Task.task_id == task_id))

@@ -1,0 +1,189 @@
+"""Every word the web pages show, in Chinese (the default) and English: one message table, and
+the domain's own declarations for what the domain already names (step and process titles are
+declared bilingual in domain/approvals.py, role titles in domain/roles.py).
+
+Dates are China time, `YYYY-MM-DD HH:mm` (domain/china_time.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from importlib import import_module
+
+from domain.approvals import ChainSpec
+from domain.china_time import in_china
+from domain.roles import ROLE_TITLES, Role
+from domain.step_deadlines import CHAIN_MODULES
+
+LOCALES = ("zh", "en")
+DEFAULT = "zh"
+
+# key: (中文, English). `{name}` placeholders are filled by `Messages.t`.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("客户管理审批工作台", "Customer approvals workbench"),
+    "nav.workbench": ("工作台", "Workbench"),
+    "nav.sign_out": ("退出", "Sign out"),
+    "nav.language": ("English", "中文"),
+    "sign_in.title": ("登录", "Sign in"),
+    "sign_in.username": ("用户名", "Username"),
+    "sign_in.password": ("密码", "Password"),
+    "sign_in.submit": ("登录", "Sign in"),
+    "sign_in.wrong": ("用户名或密码错误", "Wrong username or password"),
+    "sign_in.throttled": ("登录失败次数过多，请 {wait} 秒后再试", "Too many failed sign-ins: try again in {wait} s"),
+    "tab.todo": ("待办", "To do"),
+    "tab.done": ("已办", "Done"),
+    "tab.mine": ("我发起的", "My applications"),
+    "tab.cc": ("抄送我的", "Copied to me"),
+    "list.empty": ("没有记录", "Nothing here"),
+    "list.more": ("下一页", "Next page"),
+    "col.type": ("流程类型", "Process type"),
+    "col.subject": ("客户 / 事项", "Customer / subject"),
+    "col.step": ("步骤", "Step"),
+    "col.status": ("状态", "Status"),
+    "col.due": ("截止时间", "Due"),
+    "col.waiting": ("已等待", "Waiting"),
+    "col.since": ("时间", "When"),
+    "due.overdue": ("已超期", "Overdue"),
+    "due.left": ("还剩 {n} 个工作日", "{n} working days left"),
+    "due.today": ("今日到期", "Due today"),
+    "waiting.days": ("{n} 天", "{n} d"),
+    "waiting.hours": ("{n} 小时", "{n} h"),
+    "waiting.minutes": ("{n} 分钟", "{n} min"),
+    "task.case": ("案件", "Case"),
+    "task.applicant": ("申请人", "Applicant"),
+    "task.started": ("发起时间", "Started"),
+    "task.current": ("当前步骤", "Current step"),
+    "task.holders": ("办理人", "Held by"),
+    "task.timeline": ("审批记录", "Decisions so far"),
+    "task.ahead": ("后续步骤", "Steps ahead"),
+    "task.decide": ("审批", "Decide"),
+    "task.outcome": ("审批意见", "Decision"),
+    "task.comment": ("意见说明", "Comment"),
+    "task.comment_hint": ("驳回或退回时必填", "Required to reject or return"),
+    "task.submit": ("提交", "Submit"),
+    "task.closed": ("此任务已办结", "This task is closed"),
+    "task.open_link": ("办理", "Open"),
+    "outcome.approve": ("同意", "Approve"),
+    "outcome.reject": ("驳回", "Reject"),
+    "outcome.return": ("退回", "Return"),
+    "status.running": ("审批中", "Running"),
+    "status.approved": ("已通过", "Approved"),
+    "status.rejected": ("已驳回", "Rejected"),
+    "status.withdrawn": ("已撤回", "Withdrawn"),
+    "status.returned": ("已退回", "Returned"),
+    "status.closed": ("已办结", "Closed"),
+    "status.failed": ("已停止 (待修复)", "Stopped (awaiting repair)"),
+    "status.open": ("待办", "Open"),
+    "status.done": ("已办", "Done"),
+    "status.cancelled": ("已取消", "Cancelled"),
+    "action.submitted": ("提交申请", "submitted"),
+    "action.resubmitted": ("重新提交", "resubmitted"),
+    "action.decision": ("审批", "decided"),
+    "action.withdrawn": ("撤回", "withdrew"),
+    "action.urged": ("催办", "urged"),
+    "action.claimed": ("认领", "claimed"),
+    "action.released": ("释放认领", "released"),
+    "type.complaint": ("客户投诉处理", "Customer complaint"),
+    "type.credit_collection": ("月末应收账款清收", "Month-end collection"),
+    "type.external_trade": ("对外贸易业务", "External trade"),
+    "type.register_review": ("客户档案登记簿审查", "Register review"),
+    "type.rule_change": ("制度规则变更", "Rule change"),
+    "after.decision": (
+        "已提交。流程 {subject} 现在：{status}{step}",
+        "Submitted. Process {subject} is now: {status}{step}",
+    ),
+    "after.none": ("没有其他待办", "No other task is waiting"),
+    "error.title": ("出错了", "Something went wrong"),
+    "error.403": ("无权执行此操作", "You may not do this"),
+    "error.404": ("找不到该记录，或您无权查看", "Not found, or not yours to see"),
+    "error.409": ("当前状态不允许此操作", "Not possible in the current state"),
+    "error.422": ("请检查填写内容", "Please check what you entered"),
+    "error.csrf": ("表单已失效，请刷新页面后重试", "The form has expired: reload the page and try again"),
+    "error.back": ("返回工作台", "Back to the workbench"),
+}
+
+# Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
+# process type's (its first chain's) and each step's. A type no chain declares is in MESSAGES.
+_CHAINS = [
+    value
+    for module in CHAIN_MODULES
+    for value in vars(import_module(f"domain.{module}")).values()
+    if isinstance(value, ChainSpec)
+]
+TYPE_TITLES: dict[str, str] = {}
+STEP_TITLES: dict[tuple[str, str], str] = {}
+for _chain in _CHAINS:
+    TYPE_TITLES.setdefault(_chain.process_type, _chain.title)
+    for _step in _chain.steps:
+        STEP_TITLES.setdefault((_chain.process_type, _step.key), _step.title)
+
+_BILINGUAL = re.compile(r"\s+(?=[A-Za-z][\x00-\x7f]*$)")  # "营销业务部资质审核 Qualification review"
+
+
+def bilingual(title: str) -> tuple[str, str]:
+    """A domain title declared as "中文 English" split in two (either half the whole when undeclared)."""
+    parts = _BILINGUAL.split(title, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (title, title)
+
+
+class Messages:
+    """The words of one page in one language."""
+
+    def __init__(self, locale: str | None) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT
+        self._index = LOCALES.index(self.locale)
+
+    def t(self, key: str, **values: object) -> str:
+        text = MESSAGES[key][self._index]
+        return text.format(**values) if values else text
+
+    def pick(self, title: str) -> str:
+        return bilingual(title)[self._index]
+
+    def status(self, status: str) -> str:
+        key = f"status.{status}"
+        return self.t(key) if key in MESSAGES else status
+
+    def action(self, action: str) -> str:
+        """A history line's action (domain/history.py); one not in the table by its own word."""
+        key = f"action.{action}"
+        return self.t(key) if key in MESSAGES else action
+
+    def outcome(self, outcome: str | None) -> str:
+        key = f"outcome.{outcome}"
+        return self.t(key) if key in MESSAGES else (outcome or "")
+
+    def process_type(self, process_type: str) -> str:
+        if process_type in TYPE_TITLES:
+            return self.pick(TYPE_TITLES[process_type])
+        key = f"type.{process_type}"
+        return self.t(key) if key in MESSAGES else process_type
+
+    def step(self, process_type: str, step: str | None) -> str:
+        """A step's declared title; a step of no declared chain (e.g. a complaint stage) by its key."""
+        if step is None:
+            return ""
+        title = STEP_TITLES.get((process_type, step))
+        return self.pick(title) if title else step
+
+    def role(self, role: str) -> str:
+        if role not in Role.__members__:
+            return role
+        return ROLE_TITLES[Role(role)] if self.locale == "zh" else role.replace("_", " ")
+
+    def holder(self, holder: str) -> str:
+        """`role@unit`, a role, or a username (domain.models.holder_of)."""
+        role, _, unit = holder.partition("@")
+        return f"{self.role(role)} ({unit})" if unit else self.role(role)
+
+    @staticmethod
+    def when(moment: datetime | None) -> str:
+        return in_china(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+    def waited(self, since: datetime, now: datetime) -> str:
+        minutes = max(0, int((now - in_china(since)).total_seconds() // 60))
+        if minutes >= 24 * 60:
+            return self.t("waiting.days", n=minutes // (24 * 60))
+        if minutes >= 60:
+            return self.t("waiting.hours", n=minutes // 60)
+        return self.t("waiting.minutes", n=minutes)
