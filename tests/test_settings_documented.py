@@ -29,9 +29,12 @@ def documented() -> dict[str, str]:
 
 
 def shown(default: object) -> str:
-    """A default as the README writes it: unset for None, the checkout as `<repo>`, times as HH:MM."""
+    """A default as the README writes it: unset for None, the checkout as `<repo>`, times as HH:MM,
+    booleans as the environment spells them."""
     if default is None:
         return "unset"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
     if isinstance(default, time):
         return f"`{default.strftime('%H:%M')}`"
     if isinstance(default, Path):
