@@ -23,7 +23,7 @@
         animation: false,
         maintainAspectRatio: false,
         plugins: { legend: { display: round } },
-        scales: round ? {} : { y: { beginAtZero: true } }
+        scales: round ? {} : { y: { beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
   });
