@@ -6,18 +6,18 @@ keeps the company-wide figures of other tests' rows apart."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Complaint, CreditAccount, Customer
 from domain.dashboard import month_window
+from tests.activities.test_credit_store import make_credit_customer
 from tests.inbox_support import Rows, add_unit, add_user, uid
-from tests.support import random_credit_code
 
 
 @dataclass
@@ -64,39 +64,14 @@ async def add_complaint(
 async def add_customer(
     sessions: async_sessionmaker[AsyncSession], unit: str, grade: str, risk: str | None, status: str = "active"
 ) -> None:
-    now = datetime.now(UTC)
+    """A customer of `unit`; with `risk`, on credit terms at that risk level (003 §6)."""
+    limit = None if risk is None else Decimal("100000.00")
+    customer_id = await make_credit_customer(sessions, unit=unit, limit=limit, grade=grade)
     async with sessions.begin() as session:
-        customer = Customer(
-            credit_code=random_credit_code(),
-            name="看板测试石化",
-            kind="allocation_self_sale",
-            status=status,
-            grade=grade,
-            address="郑州",
-            legal_representative="王",
-            phone="0371-1",
-            card={},
-            onboarding_process_id=f"dashboard-test-{uuid.uuid4()}",
-            trading_since=now.date(),
-            created_at=now,
-            created_by="sales_clerk",
-            unit_code=unit,
-        )
-        session.add(customer)
-        await session.flush()
+        await session.execute(update(Customer).where(Customer.id == customer_id).values(status=status))
         if risk is not None:
-            session.add(
-                CreditAccount(
-                    customer_id=customer.id,
-                    settlement="periodic",
-                    credit_limit=Decimal("100000.00"),
-                    term_days=30,
-                    risk_level=risk,
-                    overdue_amount=Decimal("0.00"),
-                    overdue_days=0,
-                    review_required=False,
-                    updated_at=now,
-                )
+            await session.execute(
+                update(CreditAccount).where(CreditAccount.customer_id == customer_id).values(risk_level=risk)
             )
 
 
