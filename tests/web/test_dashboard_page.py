@@ -86,3 +86,13 @@ async def test_a_clerk_sees_no_link_and_is_refused(browser: Browser, world: Worl
 async def test_the_dashboard_needs_a_sign_in(browser: Browser) -> None:
     response = await browser.get("/dashboard")
     assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+async def test_the_dashboard_in_english(browser: Browser, world: World) -> None:
+    await browser.sign_in(world.manager_b)
+    switched = await browser.post("/locale", {"locale": "en", "next": "/dashboard"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/dashboard"
+    page = (await browser.get("/dashboard")).text
+    assert "Overdue tasks by unit and step" in page and "Active customers by credit risk" in page
+    assert table(page, "risks") == [["Low", "1"]] and table(page, "complaints") == [["1", "1", "1", "100.0%"]]
+    assert [world.unit_b, world.kind, "review", "1"] in table(page, "overdue")
