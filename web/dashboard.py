@@ -5,6 +5,7 @@ Who may open it is `api.visibility.reads_dashboard`, the API's own rule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
-from api.services.dashboard import Dashboard, dashboard
+from api.services.dashboard import Dashboard, KeyCount, dashboard
 from api.visibility import Viewer, reads_dashboard
 from web.i18n import Messages
 from web.render import messages_for, render, templates
@@ -31,10 +32,16 @@ class Table:
     key: str
     caption: str
     headings: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
     chart: str = "bar"
+    rows: list[list[Any]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+
+    def add(self, cells: list[Any], label: str, value: float) -> None:
+        """A row of the table, and its bar or slice in the chart."""
+        self.rows.append(cells)
+        self.labels.append(label)
+        self.values.append(value)
 
     def chart_data(self) -> dict[str, Any]:
         return {
@@ -46,60 +53,61 @@ class Table:
         }
 
 
-def _unit(m: Messages, code: str | None) -> str:
-    return code or m.t("dashboard.no_unit")
+def _open_cases(m: Messages, figures: Dashboard) -> Table:
+    table = Table("open-cases", m.t("dashboard.open_cases"), [m.t("col.type"), m.t("dashboard.count")])
+    for row in figures.open_cases:
+        kind = m.process_type(row.process_type)
+        table.add([kind, row.count], kind, row.count)
+    return table
 
 
-def _hours(m: Messages, hours: float | None) -> str:
-    return m.t("dashboard.hours", n=hours) if hours is not None else ""
+def _overdue(m: Messages, figures: Dashboard) -> Table:
+    headings = [m.t("dashboard.unit"), m.t("col.type"), m.t("col.step"), m.t("dashboard.count")]
+    table = Table("overdue", m.t("dashboard.overdue"), headings)
+    for row in figures.overdue_tasks:
+        unit, step = row.unit_code or m.t("dashboard.no_unit"), m.step(row.process_type, row.step)
+        table.add([unit, m.process_type(row.process_type), step, row.count], f"{unit} · {step}", row.count)
+    return table
+
+
+def _decision_times(m: Messages, figures: Dashboard) -> Table:
+    headings = [m.t("col.type"), m.t("col.step"), m.t("dashboard.decided"), m.t("dashboard.average")]
+    table = Table("decision-times", m.t("dashboard.decision_times", month=figures.month), headings)
+    for row in figures.decision_times:
+        step, hours = m.step(row.process_type, row.step), row.average_hours or 0
+        table.add([m.process_type(row.process_type), step, row.decided, m.t("dashboard.hours", n=hours)], step, hours)
+    return table
+
+
+def _complaints(m: Messages, figures: Dashboard) -> Table:
+    """One row of counts; the chart: the closed ones on time and late."""
+    c = figures.complaints
+    headings = [m.t("dashboard.received"), m.t("dashboard.closed"), m.t("dashboard.on_time"), m.t("dashboard.rate")]
+    table = Table("complaints", m.t("dashboard.complaints", month=c.month), headings, "doughnut")
+    rate = f"{c.on_time_rate:.1%}" if c.on_time_rate is not None else m.t("dashboard.no_rate")
+    table.rows.append([c.received, c.closed, c.closed_on_time, rate])
+    table.labels = [m.t("dashboard.on_time"), m.t("dashboard.late")]
+    table.values = [c.closed_on_time, c.closed - c.closed_on_time]
+    return table
+
+
+def _customers(m: Messages, key: str, heading: str, counts: list[KeyCount], word: Callable[[str], str]) -> Table:
+    table = Table(key, m.t(f"dashboard.{key}"), [m.t(heading), m.t("dashboard.count")], "pie")
+    for row in counts:
+        table.add([word(row.key), row.count], word(row.key), row.count)
+    return table
 
 
 def tables(m: Messages, figures: Dashboard) -> list[Table]:
     """The dashboard's figures in the reader's language, each a table and its chart."""
-    cases = Table("open-cases", m.t("dashboard.open_cases"), [m.t("col.type"), m.t("dashboard.count")])
-    for row in figures.open_cases:
-        cases.rows.append([m.process_type(row.process_type), row.count])
-    late = Table(
-        "overdue",
-        m.t("dashboard.overdue"),
-        [m.t("dashboard.unit"), m.t("col.type"), m.t("col.step"), m.t("dashboard.count")],
-    )
-    for late_row in figures.overdue_tasks:
-        step = m.step(late_row.process_type, late_row.step)
-        late.rows.append([_unit(m, late_row.unit_code), m.process_type(late_row.process_type), step, late_row.count])
-        late.labels.append(f"{_unit(m, late_row.unit_code)} · {step}")
-        late.values.append(late_row.count)
-    times = Table(
-        "decision-times",
-        m.t("dashboard.decision_times", month=figures.month),
-        [m.t("col.type"), m.t("col.step"), m.t("dashboard.decided"), m.t("dashboard.average")],
-    )
-    for time in figures.decision_times:
-        step = m.step(time.process_type, time.step)
-        times.rows.append([m.process_type(time.process_type), step, time.decided, _hours(m, time.average_hours)])
-        times.labels.append(step)
-        times.values.append(time.average_hours or 0)
-    c = figures.complaints
-    rate = f"{c.on_time_rate:.1%}" if c.on_time_rate is not None else m.t("dashboard.no_rate")
-    complaints = Table(
-        "complaints",
-        m.t("dashboard.complaints", month=c.month),
-        [m.t("dashboard.received"), m.t("dashboard.closed"), m.t("dashboard.on_time"), m.t("dashboard.rate")],
-        [[c.received, c.closed, c.closed_on_time, rate]],
-        "doughnut",
-    )
-    complaints.labels = [m.t("dashboard.on_time"), m.t("dashboard.late")]
-    complaints.values = [c.closed_on_time, c.closed - c.closed_on_time]
-    grades = Table("grades", m.t("dashboard.grades"), [m.t("dashboard.grade"), m.t("dashboard.count")], chart="pie")
-    for grade in figures.customers_by_grade:
-        grades.rows.append([grade.key, grade.count])
-    risks = Table("risks", m.t("dashboard.risks"), [m.t("dashboard.risk"), m.t("dashboard.count")], chart="pie")
-    for risk in figures.customers_by_risk:
-        risks.rows.append([m.t(f"dashboard.risk.{risk.key}"), risk.count])
-    for table in (cases, grades, risks):
-        table.labels = [str(row[0]) for row in table.rows]
-        table.values = [row[-1] for row in table.rows]
-    return [cases, late, times, complaints, grades, risks]
+    return [
+        _open_cases(m, figures),
+        _overdue(m, figures),
+        _decision_times(m, figures),
+        _complaints(m, figures),
+        _customers(m, "grades", "dashboard.grade", figures.customers_by_grade, str),
+        _customers(m, "risks", "dashboard.risk", figures.customers_by_risk, lambda key: m.t(f"dashboard.risk.{key}")),
+    ]
 
 
 def scope_of(m: Messages, viewer: Viewer, figures: Dashboard) -> str:
