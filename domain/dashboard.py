@@ -1,5 +1,5 @@
-"""The managers' dashboard's arithmetic (issue 23 "Managers"): which month "this month" is, and how a
-step's decision time is averaged. Pure: the queries are api/services/dashboard.py's.
+"""The managers' dashboard's arithmetic (issue 23 "Managers"): which month "this month" is, and in
+what unit a step's decision time is told. Pure: the queries are api/services/dashboard.py's.
 
 Readings chosen:
 - "This month" is the calendar month in China time (Asia/Shanghai, UTC+8), like the monthly
@@ -12,7 +12,6 @@ Readings chosen:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from domain.china_time import in_china
@@ -26,12 +25,6 @@ def month_window(now: datetime) -> tuple[str, datetime, datetime]:
     return f"{start:%Y-%m}", start.astimezone(UTC), following.astimezone(UTC)
 
 
-def hours_between(start: datetime, end: datetime) -> float:
-    """Elapsed hours; a naive time is UTC (how SQLite hands stored times back)."""
-    return (in_china(end) - in_china(start)).total_seconds() / 3600
-
-
-def average_hours(spans: Iterable[tuple[datetime, datetime]]) -> float | None:
-    """The mean of the spans' lengths in hours, to one decimal; None for no span."""
-    hours = [hours_between(start, end) for start, end in spans]
-    return round(sum(hours) / len(hours), 1) if hours else None
+def in_hours(seconds: float) -> float:
+    """A span given in seconds, in hours to one decimal."""
+    return round(seconds / 3600, 1)

@@ -8,7 +8,7 @@ count is `api.visibility.dashboard_scope` (a depot or station manager: their uni
   inbox's own overdue filter). A task's unit is its seat's (`tasks.unit_code`) or, for a
   head-office seat, the unit of the case it serves;
 - average decision time per step this month: tasks decided this China-time month, from their
-  creation to their decision (domain/dashboard.py);
+  creation to their decision, in calendar hours (domain/dashboard.py);
 - complaint on-time rate: of the complaints received this month (the month of the monthly
   statistics, 002 rule 2 §27), the share of the closed ones closed by their deadline
   (`domain.complaints.closed_in_time`, 000 §16, 003 §4);
@@ -23,8 +23,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Float, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from api.services.inbox import overdue_now
 from api.visibility import Viewer, dashboard_scope, sees_whole_company
@@ -33,7 +35,7 @@ from domain.china_time import ChinaTime
 from domain.complaints import on_time_rate
 from domain.credit import RiskLevel
 from domain.customer_record import CustomerStatus
-from domain.dashboard import average_hours, month_window
+from domain.dashboard import in_hours, month_window
 from domain.grading import Grade
 from domain.models import ProcessStatus
 
@@ -119,17 +121,39 @@ async def overdue_tasks(session: AsyncSession, viewer: Viewer, now: datetime) ->
     return sorted(rows, key=lambda row: (-row.count, row.unit_code or "", row.process_type, row.step))
 
 
+class epoch_seconds(FunctionElement[float]):
+    """A stored time as seconds since a fixed origin, so that an average of differences is computed
+    where the rows are: SQLite's `julianday` in days (times 86,400), PostgreSQL's `EXTRACT(EPOCH ...)`.
+    One construct, each database its own spelling (like `api.visibility.unindexed`)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds)
+def _epoch(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _julian(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"(julianday({compiler.process(element.clauses, **kw)}) * 86400.0)"
+
+
 async def decision_times(session: AsyncSession, viewer: Viewer, start: datetime, end: datetime) -> list[DecisionTime]:
-    """Averaged in Python: a difference of two times is written differently by each database."""
-    query = _tasks_in_scope(viewer, Task.process_type, Task.step, Task.created_at, Task.decided_at).where(
-        Task.decided_at >= start, Task.decided_at < end
+    """Per step, the tasks decided in [start, end) and their mean time from creation to decision,
+    averaged by the database (`epoch_seconds`), in hours (`domain.dashboard.in_hours`)."""
+    seconds = func.avg(epoch_seconds(Task.decided_at) - epoch_seconds(Task.created_at))
+    query = (
+        _tasks_in_scope(viewer, Task.process_type, Task.step, func.count(), seconds)
+        .where(Task.decided_at >= start, Task.decided_at < end)
+        .group_by(Task.process_type, Task.step)
     )
-    spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
-    for kind, step, created, decided_at in await session.execute(query):
-        spans.setdefault((kind, step), []).append((created, decided_at))
+    rows = (await session.execute(query)).all()
     return [
-        DecisionTime(process_type=kind, step=step, decided=len(found), average_hours=average_hours(found))
-        for (kind, step), found in sorted(spans.items())
+        DecisionTime(process_type=kind, step=step, decided=n, average_hours=in_hours(float(mean)))
+        for kind, step, n, mean in sorted(rows, key=lambda row: (row[0], row[1]))
     ]
 
 
