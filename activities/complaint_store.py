@@ -18,6 +18,7 @@ from activities.process_sync import ProcessSync
 from db.models import Complaint, ComplaintStats
 from db.session import run_write, write_transaction
 from domain.complaint_models import ComplaintProjection
+from domain.complaints import closed_in_time, on_time_rate
 from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -51,9 +52,7 @@ class StatsRequest(BaseModel):
 def write_complaint(session: Session, projection: ComplaintProjection) -> None:
     """The complaint row; an older projection of the run never overwrites a newer one."""
     view, record = projection.view, projection.record
-    closed_on_time = None
-    if view.closed_at is not None and view.due_at is not None:
-        closed_on_time = view.closed_at <= view.due_at
+    closed_on_time = closed_in_time(view.closed_at, view.due_at)
     values = {
         "workflow_id": projection.workflow_id,
         "customer_id": record.customer_id,
@@ -118,7 +117,7 @@ class ComplaintStore(ProjectionStore):
                 "by_unit": dict(Counter(r.unit_code or "-" for r in rows)),
                 "closed": len(closed),
                 "closed_on_time": len(on_time),
-                "on_time_rate": round(len(on_time) / len(closed), 4) if closed else None,
+                "on_time_rate": on_time_rate(len(closed), len(on_time)),
                 "overdue": [
                     {
                         "process_id": r.process_id,

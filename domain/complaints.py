@@ -5,6 +5,7 @@ Declared once as data: deadlines per severity, the escalation ladder, the extens
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -62,6 +63,22 @@ def deadline_working_days(severity: Severity) -> int:
     """000 §16 (三): the working days a complaint has from its receipt. Reading: a special case
     starts with a larger incident's 3 days; only the leaders' approval extends it to 7."""
     return DEADLINE_WORKING_DAYS[severity]
+
+
+def closed_in_time(closed_at: datetime | None, due_at: datetime | None) -> bool | None:
+    """000 §16 (三), 003 §4 (timeliness is a KPI): a complaint is closed on time when it is closed
+    (resolved and the customer answered) no later than its deadline — the one the workflow holds
+    at the close: 1 working day for an ordinary complaint, 3 for a larger incident, up to 7 when the
+    leaders approved an extension. None while it is open: an open complaint is neither."""
+    if closed_at is None or due_at is None:
+        return None
+    return closed_at <= due_at
+
+
+def on_time_rate(closed: int, on_time: int) -> float | None:
+    """The share of closed complaints closed on time (`closed_in_time`), to 4 places; None when
+    none is closed (no rate, rather than 0 % or 100 %)."""
+    return round(on_time / closed, 4) if closed else None
 
 
 # 001: the technical verdict within 1 working day, then the remedy within 1 working day.

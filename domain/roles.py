@@ -80,3 +80,22 @@ CREDIT_DESK = frozenset(
         Role.admin,
     }
 )
+
+# Who opens the managers' dashboard (issue 23 "Managers"): the managers (marketing, depot, station),
+# the leaders above them (000 §4: business VP, general manager, chief accountant) and the auditors
+# (003 §7). Reading chosen: the system administrator keeps the system, not the business, so is not
+# among them; the leadership meeting is a body whose secretary records minutes, not a manager.
+DASHBOARD_READERS = frozenset(
+    {
+        Role.marketing_manager,
+        Role.depot_manager,
+        Role.station_manager,
+        Role.business_vp,
+        Role.general_manager,
+        Role.chief_accountant,
+        Role.auditor,
+    }
+)
+# Of them, the head-office managers, the leaders and the auditors see the whole company's figures;
+# a depot or station manager those of their unit and the units below it (000 §5 分级实施).
+DASHBOARD_COMPANY_WIDE = DASHBOARD_READERS - UNIT_SCOPED_ROLES

@@ -37,7 +37,7 @@ async def api_without_temporal(sessions: async_sessionmaker[AsyncSession], datab
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=60) as http:
-            yield Api(http, cast(Any, None), token_scope=database_url)
+            yield Api(http, cast(Any, None), app, token_scope=database_url)
 
 
 async def add_unit(sessions: async_sessionmaker[AsyncSession], parent: str | None = "HQ", kind: str = "depot") -> str:

@@ -40,7 +40,8 @@ callers that only have an `Actor` get the same rule with the units below as a re
 This package is the one public entry point: routes, services and pages import from `api.visibility`,
 never from its modules, which split the rules by concern — `viewer` (who asks, the units below
 theirs), `tasks` (which tasks are mine), `processes` (processes and what belongs to one: tasks,
-complaints, deals, notifications), `customers` (customer files, the VAT register, filing for a unit)
+complaints, deals, notifications), `dashboard` (who opens the managers' dashboard, whose
+figures it counts), `customers` (customer files, the VAT register, filing for a unit)
 and `plans` (visit plans, meetings, development plans and research notes).
 """
 
@@ -54,6 +55,7 @@ from api.visibility.customers import (
     on_loan_to,
     require_acts_for_unit,
 )
+from api.visibility.dashboard import dashboard_scope, reads_dashboard, sees_whole_company
 from api.visibility.plans import development_readable, meeting_readable, visit_plan_readable
 from api.visibility.processes import (
     can_read_task,
@@ -80,6 +82,7 @@ __all__ = [
     "complaint_readable",
     "copied_to",
     "customer_readable",
+    "dashboard_scope",
     "descendants",
     "development_readable",
     "get_complaint",
@@ -98,7 +101,9 @@ __all__ = [
     "require_acts_for_unit",
     "require_deal_handler",
     "require_open_step",
+    "reads_dashboard",
     "role_task_for",
+    "sees_whole_company",
     "task_is_mine",
     "task_readable",
     "unindexed",

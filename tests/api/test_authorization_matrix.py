@@ -56,6 +56,10 @@ CREDIT_DESK = frozenset(  # domain/roles.py CREDIT_DESK: who reads the credit li
     {"finance_reviewer", "chief_accountant", "marketing_reviewer", "marketing_manager"}
     | {"business_vp", "general_manager", "auditor", "admin"}
 )
+DASHBOARD = frozenset(  # domain/roles.py DASHBOARD_READERS: managers, leaders, auditors (issue 23)
+    {"marketing_manager", "depot_manager", "depot_manager_b", "station_manager", "station_manager_b"}
+    | {"business_vp", "general_manager", "chief_accountant", "auditor"}
+)
 
 # Who reads each record the matrix creates (see `records`): the relations of api/visibility.py.
 READERS: dict[str, frozenset[str]] = {
@@ -559,6 +563,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/users/{{username}}/password"): Entry(
         RolesOnly(frozenset({"admin"})), lambda r: {"password": "x"}, {"username": "x"}
     ),
+    # the managers' dashboard (issue 23): managers, leaders, auditors (domain/roles.py DASHBOARD_READERS)
+    ("GET", f"{P}/dashboard"): Entry(RolesOnly(DASHBOARD)),
     # the web workbench (issue 23): cookie sessions, not bearer tokens
     ("GET", "/login"): Entry(Public()),
     ("POST", "/login"): Entry(WebPage(403)),
@@ -567,6 +573,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/"): Entry(WebPage(303)),
     ("GET", "/tasks/{task_id}"): Entry(WebPage(303)),
     ("POST", "/tasks/{task_id}/decision"): Entry(WebPage(403)),
+    ("GET", "/dashboard"): Entry(WebPage(303)),
 }
 
 

@@ -1,0 +1,58 @@
+"""The managers' dashboard in a real browser (issue 23 "Managers"): Debian's Chromium draws the
+charts with the vendored Chart.js, and asks no host but the app for anything. The harness is the
+workbench's (tests/browser/test_workbench_in_chromium.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
+
+FIGURES = ("open-cases", "overdue", "decision-times", "complaints", "grades", "risks")
+
+
+async def test_a_manager_sees_the_dashboard_drawn(
+    temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
+) -> None:
+    from playwright.async_api import async_playwright
+
+    executable = chromium()
+    async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
+        filed = await api.submit()  # one open onboarding: a bar to draw
+        assert filed.status_code == 201, filed.text
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = await browser.new_page(viewport={"width": 1280, "height": 800})
+                asked: list[str] = []
+                page.on("request", lambda request: asked.append(request.url))
+                await page.goto(f"{origin}/login")
+                await page.get_by_label("用户名").fill("marketing_manager")
+                await page.get_by_label("密码").fill("demo")
+                await page.get_by_role("button", name="登录").click()
+                await page.wait_for_url(f"{origin}/")
+
+                await page.locator("#nav-dashboard").click()
+                await page.wait_for_url(f"{origin}/dashboard")
+                drawn = await page.evaluate(
+                    "keys => keys.map(key => { const chart = Chart.getChart('chart-' + key);"
+                    " return chart ? [chart.config.type, chart.canvas.width > 0] : null; })",
+                    list(FIGURES),
+                )
+                assert drawn == [["bar", True]] * 3 + [["doughnut", True], ["pie", True], ["pie", True]]
+                cases = await page.locator("#table-open-cases tbody").inner_text()
+                assert "配置客户资信审批" in cases, cases  # the onboarding, by its declared title
+                await page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+                await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+                await page.screenshot(path=str(tmp_path / "dashboard-phone.png"), full_page=True)
+            finally:
+                await browser.close()
+
+        assert f"{origin}/static/vendor/chartjs/chart.umd.js" in asked
+        assert asked and all(url.startswith(origin) for url in asked), [u for u in asked if not u.startswith(origin)]
