@@ -98,8 +98,13 @@ async def test_a_secure_cookie_when_settings_say_so(
             await browser.get("/login")
             response = await browser.post("/login", {"username": "marketing_reviewer", "password": "demo"})
             assert response.status_code == 303
-            session_cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("cw_session=")]
+            # a Secure cookie is named `__Host-…` (issue 23 review): Path=/, no Domain, this host only
+            cookies = response.headers.get_list("set-cookie")
+            session_cookie = [c for c in cookies if c.startswith("__Host-cw_session=")]
             assert session_cookie and "secure" in session_cookie[0].lower()
+            assert "path=/" in session_cookie[0].lower() and "domain" not in session_cookie[0].lower()
+            assert not [c for c in cookies if c.startswith(("cw_session=", "cw_csrf="))]
+            assert (await browser.get("/")).status_code == 200  # the prefixed cookies open the pages
         finally:
             await browser.close()
 
