@@ -1,0 +1,168 @@
+"""Refusals and malformed requests on the pages (issue 23 review): always a page or an htmx fragment in
+the user's language naming what is wrong, never JSON or internal text — with Temporal unreachable
+too. Under /api/ the answers stay JSON."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from db.models import Task, User
+from scripts.temporal_dev import temporal_cli
+from settings import Settings
+from temporal_client import DATA_CONVERTER
+from tests.inbox_support import add_user
+from tests.support import Api
+from tests.web.pages_support import Browser
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+P = "/api/v1"
+HTMX = {"HX-Request": "true"}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browsers(api: Api) -> AsyncIterator[list[Browser]]:
+    opened: list[Browser] = []
+    yield opened
+    for browser in opened:
+        await browser.close()
+
+
+async def signed_in(api: Api, browsers: list[Browser], username: str) -> Browser:
+    browser = Browser(api)
+    browsers.append(browser)
+    await browser.sign_in(username)
+    return browser
+
+
+async def open_task(api: Api, sessions: async_sessionmaker[AsyncSession]) -> Task:
+    pid = (await api.submit()).json()["process_id"]
+    async with sessions() as session:
+        task = await session.scalar(select(Task).where(Task.process_id == pid, Task.status == "open"))
+    assert task is not None
+    return task
+
+
+def in_words(response: httpx.Response, *words: str) -> None:
+    """An HTML answer saying `words`, with nothing of the API's JSON or of a traceback."""
+    assert response.headers["content-type"].startswith("text/html"), response.text
+    for word in words:
+        assert word in response.text, response.text
+    assert '{"error"' not in response.text and '"detail"' not in response.text and "Traceback" not in response.text
+
+
+async def a_client_of_a_stopped_server() -> Client:
+    """A real client whose Temporal server went away after it connected: its calls fail as in production."""
+    server = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(), data_converter=DATA_CONVERTER, ui=False
+    )
+    client = server.client
+    await server.shutdown()
+    return client
+
+
+async def test_temporal_unreachable_during_a_decision(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> None:
+    """The same database, an app whose Temporal server stopped (nobody listens on its port): 503 in words."""
+    task = await open_task(api, sessions)
+    dead = await a_client_of_a_stopped_server()
+    settings = Settings(app_env="demo", database_url=database_url, task_queue=task_queue)
+    app = create_app(settings, temporal=dead, sessions=sessions)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=120) as http:
+            browser = Browser(Api(http, api.worker, app))
+            browsers.append(browser)
+            await browser.sign_in("marketing_reviewer")
+            await browser.get(f"/tasks/{task.task_id}")
+            form = {"outcome": "approve", "comment": "资质齐全"}
+            refused = await browser.post(f"/tasks/{task.task_id}/decision", form)
+            assert refused.status_code == 503
+            in_words(refused, "审批引擎暂时不可用", 'id="decision-error"')
+            assert "workflow call failed" not in refused.text and "RPC" not in refused.text
+            fragment = await browser.post(f"/tasks/{task.task_id}/decision", form, headers=HTMX)
+            assert fragment.status_code == 503 and "<html" not in fragment.text
+            in_words(fragment, "审批引擎暂时不可用")
+    async with sessions() as session:
+        assert await session.scalar(select(Task.status).where(Task.task_id == task.task_id)) == "open"
+
+
+async def test_a_malformed_decision_is_named_in_words(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    task = await open_task(api, sessions)
+    reviewer = await signed_in(api, browsers, "marketing_reviewer")
+    await reviewer.get(f"/tasks/{task.task_id}")
+    url = f"/tasks/{task.task_id}/decision"
+    in_words(await reviewer.post(url, {"outcome": "maybe"}), "请检查填写内容", "审批意见")
+    too_long = await reviewer.post(url, {"outcome": "reject", "comment": "很" * 2001})
+    assert too_long.status_code == 422
+    in_words(too_long, "意见说明（最多 2000 字）")
+    fragment = await reviewer.post(url, {"outcome": "maybe"}, headers=HTMX)
+    assert fragment.status_code == 422 and "<html" not in fragment.text
+    assert fragment.headers["HX-Retarget"] == "#form-error"
+    in_words(fragment, "审批意见")
+    long_id = await reviewer.get(f"/tasks/{'x' * 65}")
+    assert long_id.status_code == 422
+    in_words(long_id, "任务编号")
+    async with sessions() as session:
+        assert await session.scalar(select(Task.status).where(Task.task_id == task.task_id)) == "open"
+
+
+async def test_bad_queries_and_forms_are_pages_in_the_users_language(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await add_user(sessions, "sales_clerk")
+    browser = await signed_in(api, browsers, username)
+    bad_tab = await browser.get("/?tab=nope")
+    assert bad_tab.status_code == 422
+    in_words(bad_tab, "标签页")
+    bad_cursor = await browser.get("/?cursor=bad")
+    assert bad_cursor.status_code == 422
+    in_words(bad_cursor, "请检查填写内容")
+    unknown = await browser.get("/no-such-page")
+    assert unknown.status_code == 404
+    in_words(unknown, "找不到该记录")
+
+    async with sessions.begin() as session:
+        await session.execute(update(User).where(User.username == username).values(locale="en"))
+    english = await browser.get("/?tab=nope")
+    assert english.status_code == 422
+    in_words(english, "Please check what you entered", "the tab")
+
+    # The API keeps its JSON.
+    api_answer = await api.get(f"{P}/tasks?limit=nope", username)
+    assert api_answer.status_code == 422 and api_answer.json()["error"]
+
+
+async def test_next_is_a_printable_path_of_this_site(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await add_user(sessions, "sales_clerk")
+    browser = await signed_in(api, browsers, username)
+    for elsewhere in ("/\t/evil.com", "//evil.com", "/\\evil.com", "/\x00", "https://evil.com"):
+        refused = await browser.post("/locale", {"locale": "en", "next": elsewhere}, headers=HTMX)
+        assert refused.status_code == 422 and "HX-Redirect" not in refused.headers
+        in_words(refused, "返回页面")
+    async with sessions() as session:
+        assert await session.scalar(select(User.locale).where(User.username == username)) is None
+    kept = await browser.post("/locale", {"locale": "en", "next": "/?tab=mine"}, headers=HTMX)
+    assert kept.headers["HX-Redirect"] == "/?tab=mine"
+
+
+async def test_an_over_long_username_at_sign_in(api: Api, browsers: list[Browser]) -> None:
+    browser = Browser(api)
+    browsers.append(browser)
+    await browser.get("/login")
+    refused = await browser.post("/login", {"username": "u" * 81, "password": "demo"})
+    assert refused.status_code == 422 and "cw_session" not in browser.http.cookies
+    in_words(refused, "用户名（最多 80 字）")
