@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from temporalio.service import RPCError
 
 from api.errors import AppError
 from web.i18n import Messages
@@ -46,18 +47,21 @@ async def _invalid_input(request: Request, exc: Exception) -> Response:
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
-    """A service's refusal outside a page's own handling (e.g. a bad cursor): its status in words."""
-    status = exc.status_code if isinstance(exc, AppError | HTTPException) else 500
+    """A service's refusal outside a page's own handling (e.g. a bad cursor), or Temporal unreachable
+    while a page reads a history from it (503): its status in words, never the internal text."""
+    status = exc.status_code if isinstance(exc, AppError | HTTPException) else 503 if isinstance(exc, RPCError) else 500
     m = Messages(await language_of(request))
     return error_page(request, m, status, m.error(status))
 
 
 def _for_pages(app: FastAPI, exc_class: type[Exception], handler: Handler) -> None:
-    """`handler` for the pages; the handler installed before it (the API's) for /api/."""
+    """`handler` for the pages; for /api/ the handler installed before it (the API's), or none."""
     previous = app.exception_handlers.get(exc_class)
 
     async def scoped(request: Request, exc: Exception) -> Response:
-        if previous is not None and request.url.path.startswith(API_PREFIX):
+        if request.url.path.startswith(API_PREFIX):
+            if previous is None:
+                raise exc
             answer = previous(request, exc)
             return await answer if isinstance(answer, Awaitable) else answer
         return await handler(request, exc)
@@ -74,3 +78,4 @@ def mount(app: FastAPI) -> None:
     _for_pages(app, RequestValidationError, _invalid_input)
     _for_pages(app, AppError, _refused)
     _for_pages(app, HTTPException, _refused)
+    _for_pages(app, RPCError, _refused)
