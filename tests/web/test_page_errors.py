@@ -4,11 +4,8 @@ too. Under /api/ the answers stay JSON."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -21,26 +18,11 @@ from settings import Settings
 from temporal_client import DATA_CONVERTER
 from tests.inbox_support import add_user
 from tests.support import Api
-from tests.web.pages_support import Browser
+from tests.web.pages_support import Browser, open_browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def browsers(api: Api) -> AsyncIterator[list[Browser]]:
-    opened: list[Browser] = []
-    yield opened
-    for browser in opened:
-        await browser.close()
-
-
-async def signed_in(api: Api, browsers: list[Browser], username: str) -> Browser:
-    browser = Browser(api)
-    browsers.append(browser)
-    await browser.sign_in(username)
-    return browser
 
 
 async def open_task(api: Api, sessions: async_sessionmaker[AsyncSession]) -> Task:
@@ -51,8 +33,9 @@ async def open_task(api: Api, sessions: async_sessionmaker[AsyncSession]) -> Tas
     return task
 
 
-def in_words(response: httpx.Response, *words: str) -> None:
-    """An HTML answer saying `words`, with nothing of the API's JSON or of a traceback."""
+def in_words(response: httpx.Response, status: int, *words: str) -> None:
+    """An HTML answer of `status` saying `words`, with nothing of the API's JSON or of a traceback."""
+    assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("text/html"), response.text
     for word in words:
         assert word in response.text, response.text
@@ -86,12 +69,11 @@ async def test_temporal_unreachable_during_a_decision(
             await browser.get(f"/tasks/{task.task_id}")
             form = {"outcome": "approve", "comment": "资质齐全"}
             refused = await browser.post(f"/tasks/{task.task_id}/decision", form)
-            assert refused.status_code == 503
-            in_words(refused, "审批引擎暂时不可用", 'id="decision-error"')
+            in_words(refused, 503, "审批引擎暂时不可用", 'id="decision-error"')
             assert "workflow call failed" not in refused.text and "RPC" not in refused.text
             fragment = await browser.post(f"/tasks/{task.task_id}/decision", form, headers=HTMX)
-            assert fragment.status_code == 503 and "<html" not in fragment.text
-            in_words(fragment, "审批引擎暂时不可用")
+            in_words(fragment, 503, "审批引擎暂时不可用")
+            assert "<html" not in fragment.text
     async with sessions() as session:
         assert await session.scalar(select(Task.status).where(Task.task_id == task.task_id)) == "open"
 
@@ -103,17 +85,14 @@ async def test_a_malformed_decision_is_named_in_words(
     reviewer = await signed_in(api, browsers, "marketing_reviewer")
     await reviewer.get(f"/tasks/{task.task_id}")
     url = f"/tasks/{task.task_id}/decision"
-    in_words(await reviewer.post(url, {"outcome": "maybe"}), "请检查填写内容", "审批意见")
+    in_words(await reviewer.post(url, {"outcome": "maybe"}), 422, "请检查填写内容", "审批意见")
     too_long = await reviewer.post(url, {"outcome": "reject", "comment": "很" * 2001})
-    assert too_long.status_code == 422
-    in_words(too_long, "意见说明（最多 2000 字）")
+    in_words(too_long, 422, "意见说明（最多 2000 字）")
     fragment = await reviewer.post(url, {"outcome": "maybe"}, headers=HTMX)
-    assert fragment.status_code == 422 and "<html" not in fragment.text
-    assert fragment.headers["HX-Retarget"] == "#form-error"
-    in_words(fragment, "审批意见")
+    in_words(fragment, 422, "审批意见")
+    assert "<html" not in fragment.text and fragment.headers["HX-Retarget"] == "#form-error"
     long_id = await reviewer.get(f"/tasks/{'x' * 65}")
-    assert long_id.status_code == 422
-    in_words(long_id, "任务编号")
+    in_words(long_id, 422, "任务编号")
     async with sessions() as session:
         assert await session.scalar(select(Task.status).where(Task.task_id == task.task_id)) == "open"
 
@@ -124,20 +103,16 @@ async def test_bad_queries_and_forms_are_pages_in_the_users_language(
     username = await add_user(sessions, "sales_clerk")
     browser = await signed_in(api, browsers, username)
     bad_tab = await browser.get("/?tab=nope")
-    assert bad_tab.status_code == 422
-    in_words(bad_tab, "标签页")
+    in_words(bad_tab, 422, "标签页")
     bad_cursor = await browser.get("/?cursor=bad")
-    assert bad_cursor.status_code == 422
-    in_words(bad_cursor, "请检查填写内容")
+    in_words(bad_cursor, 422, "请检查填写内容")
     unknown = await browser.get("/no-such-page")
-    assert unknown.status_code == 404
-    in_words(unknown, "找不到该记录")
+    in_words(unknown, 404, "找不到该记录")
 
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.username == username).values(locale="en"))
     english = await browser.get("/?tab=nope")
-    assert english.status_code == 422
-    in_words(english, "Please check what you entered", "the tab")
+    in_words(english, 422, "Please check what you entered", "the tab")
 
     # The API keeps its JSON.
     api_answer = await api.get(f"{P}/tasks?limit=nope", username)
@@ -151,8 +126,8 @@ async def test_next_is_a_printable_path_of_this_site(
     browser = await signed_in(api, browsers, username)
     for elsewhere in ("/\t/evil.com", "//evil.com", "/\\evil.com", "/\x00", "https://evil.com"):
         refused = await browser.post("/locale", {"locale": "en", "next": elsewhere}, headers=HTMX)
-        assert refused.status_code == 422 and "HX-Redirect" not in refused.headers
-        in_words(refused, "返回页面")
+        in_words(refused, 422, "返回页面")
+        assert "HX-Redirect" not in refused.headers
     async with sessions() as session:
         assert await session.scalar(select(User.locale).where(User.username == username)) is None
     kept = await browser.post("/locale", {"locale": "en", "next": "/?tab=mine"}, headers=HTMX)
@@ -160,9 +135,8 @@ async def test_next_is_a_printable_path_of_this_site(
 
 
 async def test_an_over_long_username_at_sign_in(api: Api, browsers: list[Browser]) -> None:
-    browser = Browser(api)
-    browsers.append(browser)
+    browser = open_browser(api, browsers)
     await browser.get("/login")
     refused = await browser.post("/login", {"username": "u" * 81, "password": "demo"})
-    assert refused.status_code == 422 and "cw_session" not in browser.http.cookies
-    in_words(refused, "用户名（最多 80 字）")
+    in_words(refused, 422, "用户名（最多 80 字）")
+    assert "cw_session" not in browser.http.cookies

@@ -5,34 +5,17 @@ remembered per user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import LoginAttempt, Process, Task, User
 from tests.inbox_support import add_user
 from tests.support import Api
-from tests.web.pages_support import Browser, count_of
+from tests.web.pages_support import Browser, count_of, open_browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def browsers(api: Api) -> AsyncIterator[list[Browser]]:
-    opened: list[Browser] = []
-    yield opened
-    for browser in opened:
-        await browser.close()
-
-
-def open_browser(api: Api, browsers: list[Browser]) -> Browser:
-    browser = Browser(api)
-    browsers.append(browser)
-    return browser
 
 
 async def submitted(api: Api) -> str:

@@ -5,36 +5,19 @@ user ends it, and signed-in pages are neither cached nor framed."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Task, User, WebSession
 from tests.inbox_support import add_user
 from tests.support import Api
-from tests.web.pages_support import Browser
+from tests.web.pages_support import Browser, open_browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def browsers(api: Api) -> AsyncIterator[list[Browser]]:
-    opened: list[Browser] = []
-    yield opened
-    for browser in opened:
-        await browser.close()
-
-
-async def signed_in(api: Api, browsers: list[Browser], username: str) -> Browser:
-    browser = Browser(api)
-    browsers.append(browser)
-    await browser.sign_in(username)
-    return browser
 
 
 async def with_cookies(api: Api, cookies: dict[str, str]) -> httpx.Response:
@@ -84,8 +67,7 @@ async def test_the_token_of_the_sign_in_page_is_refused_after_sign_in(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     username = await add_user(sessions, "sales_clerk")
-    browser = Browser(api)
-    browsers.append(browser)
+    browser = open_browser(api, browsers)
     await browser.get("/login")
     before, nonce_before = browser.csrf, browser.http.cookies["cw_csrf"]
     assert (await browser.post("/login", {"username": username, "password": "demo"})).status_code == 303
