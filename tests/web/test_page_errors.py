@@ -140,3 +140,19 @@ async def test_an_over_long_username_at_sign_in(api: Api, browsers: list[Browser
     refused = await browser.post("/login", {"username": "u" * 81, "password": "demo"})
     in_words(refused, 422, "用户名（最多 80 字）")
     assert "cw_session" not in browser.http.cookies
+
+
+async def test_a_decision_lost_to_a_colleague_on_a_task_no_longer_visible(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Refused (409: a colleague decided first) and the task then out of this user's sight (404): a page in
+    words, not the API's JSON (web/pages.py decide)."""
+    task = await open_task(api, sessions)
+    colleague = await add_user(sessions, "marketing_reviewer")
+    late = await signed_in(api, browsers, colleague)
+    assert (await late.get(f"/tasks/{task.task_id}")).status_code == 200
+    first = await api.post(f"{P}/tasks/{task.task_id}/decision", "marketing_reviewer", json={"outcome": "approve"})
+    assert first.status_code == 200, first.text
+    for headers in ({}, HTMX):
+        refused = await late.post(f"/tasks/{task.task_id}/decision", {"outcome": "approve"}, headers=headers)
+        in_words(refused, 404, "当前状态不允许此操作")
