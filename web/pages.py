@@ -73,7 +73,7 @@ async def login(
         error = m.t("sign_in.throttled", wait=refused.wait)
         return render(request, "login.html", m, 429, error=error, username=form.username)
     response = RedirectResponse("/", status_code=303)
-    await sign_in(session, response, settings, user.username)
+    await sign_in(session, request, response, settings, user.username)
     return response
 
 

@@ -96,8 +96,20 @@ def _cookie(response: Response, settings: Settings, name: str, value: str, max_a
     )
 
 
-async def sign_in(session: AsyncSession, response: Response, settings: Settings, username: str) -> None:
-    """A new session row and its cookie, and a fresh CSRF nonce (a token seen before sign-in is worth nothing after)."""
+async def _end(session: AsyncSession, request: Request) -> None:
+    """The session this browser's cookie names ends now (if it was still open)."""
+    session_id = session_id_of(request)
+    if session_id is not None:
+        ended = update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+        await session.execute(ended.values(ended_at=datetime.now(UTC)))
+
+
+async def sign_in(
+    session: AsyncSession, request: Request, response: Response, settings: Settings, username: str
+) -> None:
+    """A new session row and its cookie (the browser's earlier session, if any, ends), and a fresh
+    CSRF nonce (a token seen before sign-in is worth nothing after)."""
+    await _end(session, request)
     secret = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.add(WebSession(id=_session_id(secret), username=username, created_at=now, last_seen_at=now))
@@ -108,10 +120,7 @@ async def sign_in(session: AsyncSession, response: Response, settings: Settings,
 
 async def sign_out(session: AsyncSession, request: Request, response: Response, settings: Settings) -> None:
     """The session ends server-side (a copy of the cookie is refused from now on), then in this browser."""
-    session_id = session_id_of(request)
-    if session_id is not None:
-        ended = update(WebSession).where(WebSession.id == session_id, WebSession.ended_at.is_(None))
-        await session.execute(ended.values(ended_at=datetime.now(UTC)))
+    await _end(session, request)
     response.delete_cookie(
         cookie_name(settings, SESSION_COOKIE),
         path="/",

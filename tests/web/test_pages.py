@@ -64,9 +64,13 @@ async def test_sign_in_by_cookie_and_out(api: Api, browsers: list[Browser]) -> N
     # The cookie opens pages only: the API still wants its bearer token.
     assert (await browser.http.get(f"{P}/tasks")).status_code == 401
 
+    copied = browser.http.cookies["cw_session"]
     out = await browser.post("/logout", {})
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert (await browser.http.get("/")).status_code == 303
+    # the cookie copied before sign-out, sent again: the session ended server-side
+    replayed = await browser.http.get("/", cookies={"cw_session": copied})
+    assert replayed.status_code == 303 and replayed.headers["location"] == "/login"
 
 
 async def test_a_secure_cookie_when_settings_say_so(

@@ -117,3 +117,11 @@ async def test_signed_in_pages_are_not_cached_nor_framed(api: Api, browsers: lis
         assert page.headers["x-frame-options"] == "DENY"
         policy = page.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+
+
+async def test_a_new_sign_in_ends_the_browsers_earlier_session(api: Api, browsers: list[Browser]) -> None:
+    browser = await signed_in(api, browsers, "marketing_reviewer")
+    earlier = {"cw_session": browser.http.cookies["cw_session"]}
+    await browser.sign_in("sales_clerk")
+    assert browser.http.cookies["cw_session"] != earlier["cw_session"]
+    assert (await with_cookies(api, earlier)).status_code == 303
