@@ -70,8 +70,9 @@ class Settings(BaseSettings):
     # Argon2 costs ~64 MiB a hash: at most this many run at once per API process.
     password_hashing_slots: int = Field(default=4, ge=1, le=64)
     password_min_length: int = Field(default=12, ge=8, le=128)
-    # The web pages' session cookie is sent over HTTPS only (Secure) when true: set it where the app is served by HTTPS.
-    web_cookie_secure: bool = False
+    # The web pages' cookies are sent over HTTPS only (Secure, named `__Host-…`) when true. Unset, it is
+    # true outside demo mode and false in demo mode (plain http on a laptop); see `_secure_cookies_outside_demo`.
+    web_cookie_secure: bool | None = None
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -87,6 +88,13 @@ class Settings(BaseSettings):
     @property
     def demo_mode(self) -> bool:
         return self.app_env == "demo"
+
+    @model_validator(mode="after")
+    def _secure_cookies_outside_demo(self) -> Settings:
+        """A session cookie sent over plain http can be read on the way: Secure unless demo mode or said otherwise."""
+        if self.web_cookie_secure is None:
+            self.web_cookie_secure = not self.demo_mode
+        return self
 
     @model_validator(mode="after")
     def _no_weak_secret_in_production(self) -> Settings:

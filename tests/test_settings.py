@@ -67,3 +67,14 @@ def test_demo_seed_refuses_to_run_outside_demo_mode() -> None:
         timeout=120,
     )
     assert result.returncode != 0 and "demo mode" in result.stderr
+
+
+def test_web_cookies_are_secure_outside_demo_mode_unless_said_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23 review: a session cookie over plain http can be read on the way."""
+    monkeypatch.delenv("WEB_COOKIE_SECURE", raising=False)
+    assert Settings(_env_file=None, app_env="production", jwt_secret=STRONG).web_cookie_secure is True  # type: ignore[call-arg]
+    assert Settings(_env_file=None, app_env="demo").web_cookie_secure is False  # type: ignore[call-arg]
+    plain = Settings(_env_file=None, app_env="production", jwt_secret=STRONG, web_cookie_secure=False)  # type: ignore[call-arg]
+    assert plain.web_cookie_secure is False
+    monkeypatch.setenv("WEB_COOKIE_SECURE", "true")
+    assert Settings(_env_file=None, app_env="demo").web_cookie_secure is True  # type: ignore[call-arg]

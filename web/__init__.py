@@ -1,19 +1,31 @@
 """The web workbench (issue 23): server-rendered pages at `/` over the API's own services.
 
 The top layer beside `api/`: it imports `api` services, `domain`, `db` and `activities`, never
-`workflows/` (pyproject.toml [tool.importlinter]). `mount` is the one call api/main.py makes."""
+`workflows/` (pyproject.toml [tool.importlinter]). `mount` is the one call api/main.py makes.
+
+Errors on a page's address are pages in the user's language (a malformed form or query, a refusal,
+an unknown address); under /api/ the API keeps its JSON answers (api/errors.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from temporalio.service import RPCError
 
+from api.errors import AppError
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
 from web.pages import router
-from web.render import HERE, is_htmx, render
-from web.session import CsrfRefused, SignInNeeded
+from web.render import HERE, error_page, is_htmx, render
+from web.session import CsrfRefused, SignInNeeded, language_of
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+API_PREFIX = "/api/"
 
 
 async def _sign_in_first(request: Request, exc: Exception) -> Response:
@@ -23,8 +35,39 @@ async def _sign_in_first(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> Response:
-    m = Messages(None)
+    m = Messages(await language_of(request))
     return render(request, "error.html", m, 403, message=m.t("error.csrf"))
+
+
+async def _invalid_input(request: Request, exc: Exception) -> Response:
+    """Each field a form or an address got wrong, named in words (never pydantic's JSON)."""
+    assert isinstance(exc, RequestValidationError)
+    names = [str(error["loc"][-1]) for error in exc.errors() if error.get("loc")]
+    m = Messages(await language_of(request))
+    return error_page(request, m, 422, m.fields(names))
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """A service's refusal outside a page's own handling (e.g. a bad cursor), or Temporal unreachable
+    while a page reads a history from it (503): its status in words, never the internal text."""
+    status = exc.status_code if isinstance(exc, AppError | HTTPException) else 503 if isinstance(exc, RPCError) else 500
+    m = Messages(await language_of(request))
+    return error_page(request, m, status, m.error(status))
+
+
+def _for_pages(app: FastAPI, exc_class: type[Exception], handler: Handler) -> None:
+    """`handler` for the pages; for /api/ the handler installed before it (the API's), or none."""
+    previous = app.exception_handlers.get(exc_class)
+
+    async def scoped(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(API_PREFIX):
+            if previous is None:
+                raise exc
+            answer = previous(request, exc)
+            return await answer if isinstance(answer, Awaitable) else answer
+        return await handler(request, exc)
+
+    app.add_exception_handler(exc_class, scoped)
 
 
 def mount(app: FastAPI) -> None:
@@ -34,3 +77,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
+    _for_pages(app, RequestValidationError, _invalid_input)
+    _for_pages(app, AppError, _refused)
+    _for_pages(app, HTTPException, _refused)
+    _for_pages(app, RPCError, _refused)

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from domain.approvals import Outcome
 from domain.text import StoredText
+
+# A path of this site: printable ASCII without space or backslash, starting with one `/` and with no
+# `//` anywhere — never `//host`, `/\\host` or `/<TAB>/host` (browsers drop the tab and read `//host`).
+_SAME_SITE_PATH = re.compile(r"/[!-\[\]-~]*")
+
+
+def same_site_path(value: str) -> str:
+    if not _SAME_SITE_PATH.fullmatch(value) or "//" in value:
+        raise ValueError("not a path of this site")
+    return value
+
+
+SameSitePath = Annotated[str, AfterValidator(same_site_path)]
 
 CsrfField = Field(default="", max_length=200, description="the page's CSRF token (web/session.py)")
 
@@ -28,8 +42,8 @@ class DecisionForm(BaseModel):
 
 class LocaleForm(BaseModel):
     locale: Literal["zh", "en"]  # web/i18n.py LOCALES
-    # back to a page of this site only: a path, never `//host` or `/\\host`
-    next: str = Field(default="/", max_length=500, pattern=r"^/([^/\\].*)?$")
+    # back to a page of this site only (same_site_path)
+    next: SameSitePath = Field(default="/", max_length=500)
     csrf_token: str = CsrfField
 
 

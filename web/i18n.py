@@ -98,6 +98,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.404": ("找不到该记录，或您无权查看", "Not found, or not yours to see"),
     "error.409": ("当前状态不允许此操作", "Not possible in the current state"),
     "error.422": ("请检查填写内容", "Please check what you entered"),
+    "error.400": ("请求无效", "The request is not valid"),
+    "error.401": ("请先登录", "Please sign in first"),
+    "error.413": ("提交的内容过大", "What you sent is too large"),
+    "error.429": ("操作过于频繁，请稍后再试", "Too many attempts: try again later"),
+    "error.500": ("系统出错，请稍后再试", "Something failed on our side: try again later"),
+    "error.503": ("审批引擎暂时不可用，请稍后再试", "The approval engine is unavailable, try again"),
+    "error.fields": ("请检查填写内容：{fields}", "Please check what you entered: {fields}"),
+    "field.outcome": ("审批意见", "the decision"),
+    "field.comment": ("意见说明（最多 2000 字）", "the comment (at most 2000 characters)"),
+    "field.username": ("用户名（最多 80 字）", "the username (at most 80 characters)"),
+    "field.password": ("密码", "the password"),
+    "field.locale": ("语言", "the language"),
+    "field.next": ("返回页面", "the page to return to"),
+    "field.tab": ("标签页", "the tab"),
+    "field.cursor": ("翻页位置", "the page position"),
+    "field.after": ("流程编号", "the process id"),
+    "field.task_id": ("任务编号", "the task id"),
+    "field.lang": ("语言", "the language"),
     "error.csrf": ("表单已失效，请刷新页面后重试", "The form has expired: reload the page and try again"),
     "error.back": ("返回工作台", "Back to the workbench"),
     # the managers' dashboard (web/dashboard.py)
@@ -175,6 +193,16 @@ class Messages:
 
     def pick(self, title: str) -> str:
         return bilingual(title)[self._index]
+
+    def error(self, status: int) -> str:
+        """What a refusal of this HTTP status means; a status without words of its own as a failure (500)."""
+        key = f"error.{status}"
+        return self.t(key if key in MESSAGES else ("error.500" if status >= 500 else "error.400"))
+
+    def fields(self, names: list[str]) -> str:
+        """The fields a form or an address got wrong, named in words ("请检查填写内容：意见说明…")."""
+        named = [self.t(f"field.{name}") if f"field.{name}" in MESSAGES else name for name in names]
+        return self.t("error.fields", fields=", ".join(dict.fromkeys(named)))
 
     def status(self, status: str) -> str:
         key = f"status.{status}"

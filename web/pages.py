@@ -73,14 +73,16 @@ async def login(
         error = m.t("sign_in.throttled", wait=refused.wait)
         return render(request, "login.html", m, 429, error=error, username=form.username)
     response = RedirectResponse("/", status_code=303)
-    sign_in(response, settings, user.username)
+    await sign_in(session, request, response, settings, user.username)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-async def logout(form: Annotated[CsrfOnlyForm, Form()], settings: SettingsDep) -> Response:
+async def logout(
+    request: Request, form: Annotated[CsrfOnlyForm, Form()], session: SessionDep, settings: SettingsDep
+) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    sign_out(response, settings)
+    await sign_out(session, request, response, settings)
     return response
 
 
@@ -167,7 +169,15 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
 
 
 def _not_found(request: Request, m: Messages, refused: AppError) -> Response:
-    return render(request, "error.html", m, refused.status_code, message=m.t("error.404"))
+    return render(request, "error.html", m, refused.status_code, message=m.error(refused.status_code))
+
+
+def refusal_words(m: Messages, refused: AppError) -> str:
+    """A refusal in the user's words; a rule's own reason (it names the article) follows a 4xx, but
+    never the internal text of a failure (a 5xx: e.g. the RPC error of an unreachable Temporal)."""
+    if refused.status_code >= 500:
+        return m.error(refused.status_code)
+    return f"{m.error(refused.status_code)}: {words(refused.detail)}"
 
 
 @router.get("/tasks/{task_id}")
@@ -205,8 +215,11 @@ async def decide(
     except AppError as refused:
         if isinstance(refused, NotFound):
             return _not_found(request, m, refused)
-        error = f"{m.t(f'error.{refused.status_code}')}: {words(refused.detail)}"
-        context = await _task_context(session, temporal, viewer, task_id)
+        error = refusal_words(m, refused)
+        try:
+            context = await _task_context(session, temporal, viewer, task_id)
+        except AppError as unreadable:  # the task vanished from the viewer's sight meanwhile
+            return render(request, "error.html", m, unreadable.status_code, message=error)
         name = "_decision.html" if is_htmx(request) else "task.html"
         return render(request, name, m, refused.status_code, error=error, comment=form.comment or "", **context)
     following = await inbox_page(session, viewer, InboxQuery(limit=1, with_counts=False))

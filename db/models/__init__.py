@@ -21,6 +21,7 @@ from db.models.trade import TradeDeal, TradeHandler, TradeTender
 from db.models.unit_customers import CustomerBalance, CustomerLedgerEntry, InvoiceRegisterEntry
 from db.models.users import AdminAudit, IdempotencyKey, LoginAttempt, OrgUnit, OutOfOffice, User, UserRole
 from db.models.visits import Visit, VisitPlan
+from db.models.web_sessions import WebSession
 from db.models.working_calendar import CalendarChange, CalendarDay, CalendarYear
 
 __all__ = [
@@ -75,4 +76,5 @@ __all__ = [
     "UserRole",
     "Visit",
     "VisitPlan",
+    "WebSession",
 ]

@@ -105,6 +105,12 @@ async def test_a_reviewer_approves_from_the_workbench(
                 page = await browser.new_page(viewport={"width": 1280, "height": 800})
                 asked: list[str] = []
                 page.on("request", lambda request: asked.append(request.url))
+                # htmx must work under the pages' Content-Security-Policy (script-src 'self'): its
+                # requests carry HX-Request, and the console reports no blocked script.
+                by_htmx: list[str] = []
+                page.on("request", lambda r: by_htmx.append(r.url) if r.headers.get("hx-request") == "true" else None)
+                console: list[str] = []
+                page.on("console", lambda message: console.append(message.text))
 
                 await page.goto(f"{origin}/")
                 assert page.url == f"{origin}/login"
@@ -127,6 +133,10 @@ async def test_a_reviewer_approves_from_the_workbench(
                 assert "审批中" in notice and "财务资产部复核" in notice
                 assert (await page.locator("#tab-todo .count").inner_text()).strip() == "0"
                 await page.screenshot(path=str(tmp_path / "after-approval.png"))
+                assert [url for url in by_htmx if url.endswith("/decision")], by_htmx
+                assert not [text for text in console if "Content Security Policy" in text], console
+                framed = await page.request.get(f"{origin}/")
+                assert "script-src 'self'" in framed.headers["content-security-policy"]
             finally:
                 await browser.close()
 

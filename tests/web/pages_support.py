@@ -46,3 +46,16 @@ def count_of(page: str, tab: str) -> int:
     found = re.search(rf'id="tab-{tab}".*?data-count="(\d+)"', page, re.S)
     assert found, f"no tab {tab}"
     return int(found[1])
+
+
+def open_browser(api: Api, browsers: list[Browser]) -> Browser:
+    """A browser of its own, closed after the test (the `browsers` fixture of tests/web/conftest.py)."""
+    browser = Browser(api)
+    browsers.append(browser)
+    return browser
+
+
+async def signed_in(api: Api, browsers: list[Browser], username: str) -> Browser:
+    browser = open_browser(api, browsers)
+    await browser.sign_in(username)
+    return browser

@@ -5,34 +5,17 @@ remembered per user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import LoginAttempt, Process, Task, User
 from tests.inbox_support import add_user
 from tests.support import Api
-from tests.web.pages_support import Browser, count_of
+from tests.web.pages_support import Browser, count_of, open_browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def browsers(api: Api) -> AsyncIterator[list[Browser]]:
-    opened: list[Browser] = []
-    yield opened
-    for browser in opened:
-        await browser.close()
-
-
-def open_browser(api: Api, browsers: list[Browser]) -> Browser:
-    browser = Browser(api)
-    browsers.append(browser)
-    return browser
 
 
 async def submitted(api: Api) -> str:
@@ -81,9 +64,13 @@ async def test_sign_in_by_cookie_and_out(api: Api, browsers: list[Browser]) -> N
     # The cookie opens pages only: the API still wants its bearer token.
     assert (await browser.http.get(f"{P}/tasks")).status_code == 401
 
+    copied = browser.http.cookies["cw_session"]
     out = await browser.post("/logout", {})
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert (await browser.http.get("/")).status_code == 303
+    # the cookie copied before sign-out, sent again: the session ended server-side
+    replayed = await browser.http.get("/", cookies={"cw_session": copied})
+    assert replayed.status_code == 303 and replayed.headers["location"] == "/login"
 
 
 async def test_a_secure_cookie_when_settings_say_so(
@@ -98,8 +85,13 @@ async def test_a_secure_cookie_when_settings_say_so(
             await browser.get("/login")
             response = await browser.post("/login", {"username": "marketing_reviewer", "password": "demo"})
             assert response.status_code == 303
-            session_cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("cw_session=")]
+            # a Secure cookie is named `__Host-…` (issue 23 review): Path=/, no Domain, this host only
+            cookies = response.headers.get_list("set-cookie")
+            session_cookie = [c for c in cookies if c.startswith("__Host-cw_session=")]
             assert session_cookie and "secure" in session_cookie[0].lower()
+            assert "path=/" in session_cookie[0].lower() and "domain" not in session_cookie[0].lower()
+            assert not [c for c in cookies if c.startswith(("cw_session=", "cw_csrf="))]
+            assert (await browser.get("/")).status_code == 200  # the prefixed cookies open the pages
         finally:
             await browser.close()
 
@@ -179,6 +171,24 @@ async def test_the_tabs_and_their_counts(
     # htmx asks for the tabs and the list alone.
     fragment = await reviewer.get("/?tab=done", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="tab-done"' in fragment.text
+
+    # 已办 counts the reviewer's own decisions only.
+    async with sessions() as session:
+        decided = await session.scalar(select(func.count()).where(Task.decided_by == "marketing_reviewer"))
+    assert count_of(done.text, "done") == decided
+
+    # The wrong users: another unit's manager, and a colleague of the reviewer's role who decided
+    # nothing — neither sees a count nor a row of these lists.
+    for username in (
+        await add_user(sessions, "depot_manager", unit="DEPOT-KF"),
+        await add_user(sessions, "marketing_reviewer"),
+    ):
+        stranger = open_browser(api, browsers)
+        await stranger.sign_in(username)
+        for tab in ("done", "mine", "cc"):
+            listed = await stranger.get(f"/?tab={tab}")
+            assert count_of(listed.text, tab) == 0, (username, tab)
+            assert "郑州华豫石化贸易有限公司" not in listed.text and 'class="empty"' in listed.text
 
 
 async def test_the_workbench_pages_its_lists(api: Api, browsers: list[Browser]) -> None:
@@ -261,6 +271,14 @@ async def test_htmx_decision_opens_the_next_task(
     assert response.status_code == 200
     assert response.headers["HX-Redirect"].startswith("/tasks/")  # `second` at least is still waiting
     assert (await task_row(sessions, second)).status == "open"
+    # the NEXT task opens — one still open and the reviewer's — not the one just decided
+    opened = response.headers["HX-Redirect"].removeprefix("/tasks/").split("?", 1)[0]
+    assert opened != task.task_id and f"after={first}" in response.headers["HX-Redirect"]
+    async with sessions() as session:
+        assert await session.scalar(select(Task.status).where(Task.task_id == task.task_id)) == "done"
+        assert await session.scalar(select(Task.status).where(Task.task_id == opened)) == "open"
+    page = await reviewer.get(f"/tasks/{opened}")
+    assert page.status_code == 200 and 'name="outcome" value="approve"' in page.text
 
 
 async def test_the_language_is_remembered_per_user(
@@ -302,3 +320,24 @@ async def test_a_return_with_its_reason_through_the_page(
     history = (await api.get(f"{P}/processes/{pid}/history", "sales_clerk")).json()
     [returned] = [e for e in history if e["action"] == "decision"]
     assert returned["outcome"] == "return" and returned["comment"].startswith("营业执照复印件不清晰")
+
+
+async def test_markup_in_a_subject_is_shown_as_text(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    from tests.support import application
+
+    marked = "<script>alert(1)</script>华豫<b>石化</b>"
+    response = await api.submit(body=application(name=marked))
+    assert response.status_code == 201, response.text
+    task = await task_row(sessions, response.json()["process_id"])
+    reviewer = open_browser(api, browsers)
+    await reviewer.sign_in("marketing_reviewer")
+    page = await reviewer.get(f"/tasks/{task.task_id}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "<b>石化</b>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    clerk = open_browser(api, browsers)
+    await clerk.sign_in("sales_clerk")
+    mine = await clerk.get("/?tab=mine")
+    assert "<script>alert(1)</script>" not in mine.text and "&lt;script&gt;" in mine.text
