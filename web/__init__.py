@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from web.audit import router as audit_router
 from web.i18n import Messages
 from web.pages import router
 from web.render import HERE, is_htmx, render
@@ -29,6 +30,7 @@ async def _csrf_refused(request: Request, exc: Exception) -> Response:
 def mount(app: FastAPI) -> None:
     """The pages, their stylesheet and the vendored htmx (web/static/vendor/htmx/SOURCE)."""
     app.include_router(router)
+    app.include_router(audit_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
