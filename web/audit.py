@@ -154,36 +154,47 @@ def _temporal_ui(request: Request, workflow_id: str, run_id: str) -> str:
     return f"http://{host}:{settings.temporal_ui_port}/namespaces/{namespace}/workflows/{workflow_id}/{run_id}/history"
 
 
-async def _case(
-    session: AsyncSession, temporal: Client, viewer: Viewer, m: Messages, process_id: str
-) -> tuple[Process, ProcessAuditOut, list[TimelineRow]]:
-    """The case as the API reads it for this viewer; NotFound unless api/visibility lets them read it."""
-    process = await get_process(session, viewer, process_id)
-    record = await read_process_audit(session, viewer, temporal, process_id)
-    return process, record, timeline(m, process.process_type, record.records)
+@dataclass(frozen=True)
+class Case:
+    m: Messages
+    process: Process
+    record: ProcessAuditOut
+    rows: list[TimelineRow]
+
+
+async def _open_case(
+    request: Request, session: AsyncSession, temporal: Client, viewer: Viewer, process_id: str
+) -> Case | Response:
+    """The case as the API reads it for this viewer, or the 404 page unless api/visibility lets
+    them read it (the API's own answer)."""
+    m = await messages_for(session, viewer.username)
+    try:
+        process = await get_process(session, viewer, process_id)
+        record = await read_process_audit(session, viewer, temporal, process_id)
+    except NotFound:
+        return render(request, "error.html", m, 404, viewer=viewer, message=m.t("error.404"))
+    return Case(m, process, record, timeline(m, process.process_type, record.records))
 
 
 @router.get("/processes/{process_id}")
 async def case_page(
     process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
 ) -> Response:
-    m = await messages_for(session, viewer.username)
-    try:
-        process, record, rows = await _case(session, temporal, viewer, m, process_id)
-    except NotFound:
-        return render(request, "error.html", m, 404, viewer=viewer, message=m.t("error.404"))
+    case = await _open_case(request, session, temporal, viewer, process_id)
+    if isinstance(case, Response):
+        return case
     may_verify = any(viewer.actor.has(role) for role in VERIFIERS)
     return render(
         request,
         "audit_case.html",
-        m,
+        case.m,
         viewer=viewer,
-        process=process,
-        record=record,
-        rows=rows,
-        rules=rules_applied(rows),
-        verification=await verify(session, process.process_id) if may_verify else None,
-        temporal_ui=_temporal_ui(request, process.workflow_id, process.process_id),
+        process=case.process,
+        record=case.record,
+        rows=case.rows,
+        rules=rules_applied(case.rows),
+        verification=await verify(session, process_id) if may_verify else None,
+        temporal_ui=_temporal_ui(request, case.process.workflow_id, process_id),
     )
 
 
@@ -191,9 +202,7 @@ async def case_page(
 async def case_export(
     process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
 ) -> Response:
-    m = await messages_for(session, viewer.username)
-    try:
-        _, _, rows = await _case(session, temporal, viewer, m, process_id)
-    except NotFound:
-        return render(request, "error.html", m, 404, viewer=viewer, message=m.t("error.404"))
-    return _csv(timeline_csv(m, rows), f"{process_id}.csv")
+    case = await _open_case(request, session, temporal, viewer, process_id)
+    if isinstance(case, Response):
+        return case
+    return _csv(timeline_csv(case.m, case.rows), f"{process_id}.csv")
