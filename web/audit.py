@@ -1,4 +1,4 @@
-"""The auditors' pages (issue 23): search processes, read one case, export both as CSV.
+"""The auditors' pages (issue 23): search processes, read one case, export both as CSV or Excel.
 
 Each is a few lines over the services the API calls: the search is GET /api/v1/processes's
 (api/services/processes.py), the case GET /api/v1/audit/processes/{id}'s (api/services/audit_case.py),
@@ -29,7 +29,8 @@ from api.visibility import Viewer, get_process
 from db.models import Process
 from domain.china_time import CHINA
 from domain.models import ProcessStatus
-from web.audit_rows import TimelineRow, listed, rules_applied, search_csv, timeline, timeline_csv
+from web.audit_rows import TimelineRow, listed, rules_applied, search_table, timeline, timeline_table
+from web.exports import FORMATS, Format, Table
 from web.i18n import Messages
 from web.render import messages_for, render
 from web.session import WebViewer
@@ -130,20 +131,21 @@ async def search_page(request: Request, viewer: WebViewer, session: SessionDep, 
     )
 
 
-def _csv(content: bytes, name: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
+def _file(table: Table, fmt: Format, name: str) -> Response:
+    write, media_type = FORMATS[fmt]
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    return Response(write(table), media_type=media_type, headers=headers)
 
 
-@router.get("/export.csv", response_class=Response)
-async def search_export(viewer: WebViewer, session: SessionDep, search: Search) -> Response:
+@router.get("/export.{fmt}", response_class=Response)
+async def search_export(fmt: Format, viewer: WebViewer, session: SessionDep, search: Search) -> Response:
     """The filtered list from its first row, up to EXPORT_ROWS (the page number is not a filter)."""
     m = await messages_for(session, viewer.username)
     if search.errors:
         return Response("; ".join(m.t(message) for message in search.errors.values()), status_code=422)
     filters = replace(search.filters, limit=EXPORT_ROWS, offset=0)
     found = await search_processes(session, viewer, filters)
-    return _csv(search_csv(m, listed(found, datetime.now(UTC))), "processes.csv")
+    return _file(search_table(m, listed(found, datetime.now(UTC))), fmt, "processes")
 
 
 def _temporal_ui(request: Request, workflow_id: str, run_id: str) -> str:
@@ -198,11 +200,11 @@ async def case_page(
     )
 
 
-@router.get("/processes/{process_id}/timeline.csv", response_class=Response)
+@router.get("/processes/{process_id}/timeline.{fmt}", response_class=Response)
 async def case_export(
-    process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
+    process_id: CaseId, fmt: Format, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
 ) -> Response:
     case = await _open_case(request, session, temporal, viewer, process_id)
     if isinstance(case, Response):
         return case
-    return _csv(timeline_csv(case.m, case.rows), f"{process_id}.csv")
+    return _file(timeline_table(case.m, case.rows), fmt, process_id)

@@ -1,15 +1,8 @@
 """What the auditors' pages show, as rows in the reader's language: the search result and one
-case's timeline, rendered by the templates and written to CSV from the same rows (issue 23).
-
-CSV is UTF-8 with a byte-order mark: Excel reads a file without one in the system's code page and
-garbles Chinese. A cell that begins like a formula (`=`, `+`, `-`, `@`, a tab or a carriage return)
-is prefixed with an apostrophe so a spreadsheet shows it as text and never runs it (OWASP "CSV
-injection"): names and reasons are typed by users."""
+case's timeline, rendered by the templates and exported (web/exports.py) from the same rows (issue 23)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from datetime import datetime
@@ -18,10 +11,8 @@ from api.schemas import ProcessListOut
 from api.services.audit_case import AuditRecordOut
 from domain.china_time import in_china
 from domain.rulebook import Rule, catalogue
+from web.exports import Table
 from web.i18n import Messages
-
-BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -76,24 +67,11 @@ def rules_applied(rows: Iterable[TimelineRow]) -> list[Rule]:
     return [rules[rule_id] for rule_id in named if rule_id in rules]
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
-def csv_bytes(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_cell(name) for name in header])
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return (BOM + out.getvalue()).encode("utf-8")
-
-
-def search_csv(m: Messages, rows: list[ListedProcess]) -> bytes:
+def search_table(m: Messages, rows: list[ListedProcess]) -> Table:
     keys = ["id", "type", "subject", "credit_code", "status", "step", "applicant", "unit", "holders", "started", "due"]
-    return csv_bytes(
+    return Table(
         [m.t(f"audit.col.{key}") for key in keys] + [m.t("due.overdue")],
-        (
+        [
             [
                 row.process.process_id,
                 m.process_type(row.process.process_type),
@@ -109,13 +87,10 @@ def search_csv(m: Messages, rows: list[ListedProcess]) -> bytes:
                 m.t("audit.yes") if row.overdue else "",
             ]
             for row in rows
-        ),
+        ],
     )
 
 
-def timeline_csv(m: Messages, rows: list[TimelineRow]) -> bytes:
+def timeline_table(m: Messages, rows: list[TimelineRow]) -> Table:
     keys = ["position", "at", "actor", "role", "on_behalf_of", "action", "step", "outcome", "reason", "rules"]
-    return csv_bytes(
-        [m.t(f"audit.col.{key}") for key in keys],
-        ([*astuple(r)[:-1], " ".join(r.rules)] for r in rows),
-    )
+    return Table([m.t(f"audit.col.{key}") for key in keys], [[*astuple(r)[:-1], " ".join(r.rules)] for r in rows])

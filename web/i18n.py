@@ -155,6 +155,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "audit.temporal.open": ("在 Temporal UI 中查看", "Open in the Temporal UI"),
     "audit.export_timeline": ("导出记录 CSV", "Export the record as CSV"),
+    "audit.export_xlsx": ("导出 Excel", "Export Excel"),
+    "audit.export_timeline_xlsx": ("导出记录 Excel", "Export the record as Excel"),
 }
 
 # Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a

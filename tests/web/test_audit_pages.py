@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from openpyxl import load_workbook
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +28,7 @@ from web.i18n import Messages
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
 BOM = b"\xef\xbb\xbf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -134,6 +136,13 @@ async def test_the_search_export_is_a_csv_excel_opens(api: Api, browser_of: Any)
     assert [row[:3] for row in rows] == [[pid, "配置客户资信审批", name]]
     assert rows[0][4] == "审批中" and len(rows[0]) == len(header)
 
+    # The same list as an Excel file: openpyxl opens it, the header row and the one process.
+    excel = await auditor.get("/audit/export.xlsx", params={"customer": name})
+    assert excel.status_code == 200 and excel.headers["content-type"].startswith(XLSX)
+    sheet = load_workbook(io.BytesIO(excel.content)).active
+    assert sheet is not None
+    assert [list(row[:3]) for row in sheet.iter_rows(values_only=True)] == [header[:3], [pid, "配置客户资信审批", name]]
+
 
 async def test_the_case_page_shows_the_apis_history_rules_chain_and_temporal(
     api: Api, browser_of: Any, sessions: async_sessionmaker[AsyncSession]
@@ -166,6 +175,16 @@ async def test_the_case_page_shows_the_apis_history_rules_chain_and_temporal(
     decisions = [r for r in rows if r[5] == m.action("decision")]
     assert [r[3] for r in decisions][:1] == [m.role("marketing_reviewer")]
 
+    # As Excel: one row per recorded act, the decisions with who decided and why.
+    excel = await auditor.get(f"/audit/processes/{pid}/timeline.xlsx")
+    assert excel.status_code == 200 and excel.headers["content-type"].startswith(XLSX)
+    sheet = load_workbook(io.BytesIO(excel.content)).active
+    assert sheet is not None
+    header_row, *excel_rows = list(sheet.iter_rows(values_only=True))
+    assert list(header_row) == header and len(excel_rows) == len(history)
+    excel_decisions = [(r[2], r[8]) for r in excel_rows if r[5] == m.action("decision")]
+    assert excel_decisions == [(e["actor"], e["comment"]) for e in history if e["action"] == "decision"]
+
     # In English, the same case in English words.
     english = await browser_of("auditor")
     await english.post("/locale", {"locale": "en", "next": f"/audit/processes/{pid}"})
@@ -178,7 +197,8 @@ async def test_the_case_page_shows_the_apis_history_rules_chain_and_temporal(
     stranger = await browser_of("depot_manager_b")
     hidden = await stranger.get(f"/audit/processes/{pid}")
     assert hidden.status_code == 404 and "找不到该记录" in hidden.text and "郑州华豫" not in hidden.text
-    assert (await stranger.get(f"/audit/processes/{pid}/timeline.csv")).status_code == 404
+    for fmt in ("csv", "xlsx"):
+        assert (await stranger.get(f"/audit/processes/{pid}/timeline.{fmt}")).status_code == 404
 
 
 async def test_the_applicant_reads_the_case_without_the_chain_check(api: Api, browser_of: Any) -> None:
