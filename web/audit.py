@@ -31,13 +31,15 @@ from domain.china_time import CHINA
 from domain.models import ProcessStatus
 from web.audit_rows import TimelineRow, listed, rules_applied, search_table, timeline, timeline_table
 from web.exports import FORMATS, Format, Table
-from web.i18n import Messages
+from web.i18n import MESSAGES, TYPE_TITLES, Messages
 from web.render import messages_for, render
 from web.session import WebViewer
 
 router = APIRouter(prefix="/audit", include_in_schema=False, default_response_class=HTMLResponse)
 
 PAGE_ROWS = 50
+# every process type the pages name (a declared chain's, or one in the message table)
+PROCESS_TYPES = sorted(set(TYPE_TITLES) | {key.removeprefix("type.") for key in MESSAGES if key.startswith("type.")})
 EXPORT_ROWS = 10_000  # one export's ceiling: a narrower filter exports the rest
 
 
@@ -124,6 +126,7 @@ async def search_page(request: Request, viewer: WebViewer, session: SessionDep, 
         search=search,
         rows=rows,
         statuses=list(ProcessStatus),
+        process_types=PROCESS_TYPES,
         errors={key: m.t(message) for key, message in search.errors.items()},
         next_page=search.query(page=search.page + 1) if len(found) > PAGE_ROWS else None,
         previous_page=search.query(page=search.page - 1) if search.page else None,
