@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api import errors
+from api import docs_pages, errors
 from api.deps import ActorCache
 from api.limits import RequestLimits
 from api.routes import trade
@@ -64,9 +64,12 @@ def create_app(
         version="0.1.0",
         description="Regulation-driven customer approvals (客户管理办法) on Temporal workflows.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs_pages.py serves /docs and /redoc with local assets
+        redoc_url=None,
         openapi_tags=[{"name": trade.TAG, "description": trade.__doc__}],
     )
     errors.install(app)
+    docs_pages.install(app)
     for module in route_modules():
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)

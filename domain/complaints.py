@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.examples import examples
 from domain.roles import Role
 from domain.rulebook import enforces
 from domain.text import Int32, Moment, StoredText
@@ -129,6 +130,18 @@ class ComplaintRecord(BaseModel):
 @enforces("000-16-cause-and-solution", "002-2-17-investigation-report")
 class InvestigationReport(BaseModel):
     """002 rule 2 §17: cause, course, responsible person, conclusion, countermeasure, prevention."""
+
+    model_config = examples(
+        {
+            "cause": "储罐脱水不及时, 油品含水超标",
+            "course": "抽检同批次留样, 化验含水量 0.08%",
+            "responsible_person": "张伟",
+            "conclusion": "油品质量原因, 投诉属实",
+            "countermeasure": "为客户调换同等数量合格油品",
+            "prevention": "储罐每日脱水并记录",
+            "product_cause": True,
+        }
+    )
 
     cause: StoredText = Field(min_length=1, max_length=2000)
     course: StoredText = Field(min_length=1, max_length=5000)

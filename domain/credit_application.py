@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.approvals import ChainSpec, SignMode, StepSpec
 from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, CreditStanding
+from domain.examples import CREDIT_CODE, examples
 from domain.grading import Grade
 from domain.ledger import LedgerEntry
 from domain.models import Actor, ProcessView
@@ -196,6 +197,21 @@ def credit_paper_problems(nature: OrganisationNature | None, papers: list[Credit
 class CreditApplicationIn(BaseModel):
     """`POST /credit-applications`: what the sales desk files for a customer (000 §13)."""
 
+    model_config = examples(
+        {
+            "customer_id": 1,
+            "limit": "300000.00",
+            "term_days": 30,
+            "collateral": "房产抵押 (郑州市金水区花园路 88 号)",
+            "reason": "合作三年, 按月结算, 无逾期记录",
+            "organisation_nature": "private",
+            "documents": [
+                {"kind": "registration", "title": "营业执照", "number": CREDIT_CODE, "issued_on": "2015-04-20"},
+                {"kind": "financial_statement", "title": "2024 年度资产负债表", "period": "2024"},
+            ],
+        }
+    )
+
     customer_id: int = Field(ge=1, le=INT32_MAX)
     limit: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="the credit limit asked for (yuan)")
     term_days: int = Field(ge=1, le=366, description="days after a delivery its payment falls due")
@@ -264,6 +280,16 @@ class CreditAnalysisIn(BaseModel):
     """`POST /credit-applications/{id}/analysis`: a reviewer's analysis at the joint review (000 §13
     营销、财务资产部门…经认真分析后…核定客户信用等级): the credit grade and limit they set, the
     security they require, and why. It approves the reviewer's seat of the step."""
+
+    model_config = examples(
+        {
+            "grade": "B",
+            "limit": "300000.00",
+            "security": "collateral",
+            "security_description": "房产抵押, 评估价值 80 万元",
+            "reasoning": "近三年回款及时, 资产负债率 45%, 核定 B 级",
+        }
+    )
 
     grade: Grade
     limit: Decimal = Field(gt=0, max_digits=18, decimal_places=2)

@@ -20,6 +20,7 @@ from domain.china_time import ChinaTime
 from domain.credit import CreditCustomer, ReviewOccasion, RiskLevel, Settlement
 from domain.credit_application import GM_SPECIAL_AGREEMENT
 from domain.customer_gate import CustomerOperation
+from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.rulebook import enforces
@@ -55,6 +56,8 @@ def review_operation(outcome: ReviewOutcome) -> CustomerOperation:
 
 class AssessmentIn(BaseModel):
     """The marketing reviewer's decision on the review form (`POST /credit-reviews/{id}/assessment`)."""
+
+    model_config = examples({"outcome": "lower", "new_limit": "200000.00", "comment": "近两个月回款延迟, 下调信用额度"})
 
     outcome: ReviewOutcome
     new_limit: Decimal | None = Field(default=None, ge=0, lt=Decimal("1e16"), max_digits=18, decimal_places=2)
@@ -141,6 +144,8 @@ class ReviewFormView(BaseModel):
 
 class ManualReviewIn(BaseModel):
     """`POST /customers/{id}/credit-reviews`: why the marketing manager opens a review now."""
+
+    model_config = examples({"reason": "客户涉及诉讼, 需重新评估信用"})
 
     reason: StoredText = Field(min_length=1, max_length=500)
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.approvals import ChainSpec
+from domain.examples import examples
 from domain.models import Actor
 from domain.rulebook import enforces
 from domain.text import Int32, StoredText, Username
@@ -143,6 +144,14 @@ DESTROYED_FIELDS = (
 class CardChangeRequest(BaseModel):
     """`POST /customers/{id}/changes`: a major change of the card, to be approved (000 §10 (四))."""
 
+    model_config = examples(
+        {
+            "changes": {"address": "河南省郑州市郑东新区商务外环路 16 号", "phone": "0371-65558888"},
+            "reason": "公司办公地址迁移",
+            "evidence": "变更后的营业执照 (2030 年 5 月换发)",
+        }
+    )
+
     changes: CardChanges
     reason: StoredText = Field(min_length=1, max_length=2000)
     evidence: StoredText | None = Field(default=None, max_length=2000, description="what proves the change")
@@ -151,12 +160,18 @@ class CardChangeRequest(BaseModel):
 class CustomerStatusChange(BaseModel):
     """`POST /customers/{id}/status`: a manager moves the customer, saying why (004 §4-§6)."""
 
+    model_config = examples({"status": "suspended", "reason": "连续两个季度无业务往来, 暂停合作"})
+
     status: CustomerStatus
     reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class CustomerHandOver(BaseModel):
     """`POST /customers/hand-over`: a leaver's customers to a colleague (000 §10 (四), 002 rule 4 §12)."""
+
+    model_config = examples(
+        {"from_user": "sales_clerk", "to_user": "marketing_reviewer", "reason": "业务员岗位调整, 客户移交"}
+    )
 
     from_user: Username
     to_user: Username
@@ -166,12 +181,28 @@ class CustomerHandOver(BaseModel):
 class FileDestructionRequest(BaseModel):
     """`POST /customers/{id}/destruction`: destroy a past customer's file (004 §6)."""
 
+    model_config = examples({"reason": "客户注销已满五年, 档案保管期满"})
+
     reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 @enforces("000-10-features-and-trade-situation")
 class SurveyForm(BaseModel):
     """交易开始调查书 (004 §4 (一)), with the features and trade situation 000 §10 (一) asks for."""
+
+    model_config = examples(
+        {
+            "direction": "buy",
+            "products": "0 号柴油, 92 号汽油",
+            "development_potential": "在建物流园区, 用油量将增长",
+            "business_direction": "城市配送车队",
+            "cooperation_attitude": "积极",
+            "reputation": "当地口碑良好",
+            "credit_standing": "近三年无逾期付款记录",
+            "trade_conditions": "月结 30 天, 到库自提",
+            "expected_monthly_tonnes": "300.00",
+        }
+    )
 
     direction: str = Field(pattern=r"^(buy|sell|both)$", description="we buy from, sell to, or both")
     products: StoredText = Field(min_length=1, max_length=200)

@@ -21,6 +21,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.examples import FUTURE_MONTH, PAST_DAY, examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.rulebook import enforces
@@ -86,6 +87,18 @@ class AttendeeIn(BaseModel):
 
 class MinutesIn(BaseModel):
     """The meeting's record (000 §15): when, who came, what was said, what follows."""
+
+    model_config = examples(
+        {
+            "held_on": PAST_DAY,
+            "attendees": [
+                {"name": "王建国", "organisation": "郑州华豫石化贸易有限公司", "customer_id": 1},
+                {"name": "刘振华", "organisation": "本公司营销业务部"},
+            ],
+            "minutes": "通报一季度供应情况, 听取大客户对配送时效的意见",
+            "follow_ups": "营销业务部两周内反馈配送改进方案",
+        }
+    )
 
     held_on: date
     attendees: list[AttendeeIn] = Field(min_length=1, max_length=200)
@@ -188,6 +201,21 @@ class TargetIn(BaseModel):
 class DevelopmentPlanIn(BaseModel):
     """Next month's development plan (000 §12)."""
 
+    model_config = examples(
+        {
+            "month": FUTURE_MONTH,
+            "focus": "开发郑州航空港区物流企业客户",
+            "targets": [
+                {
+                    "salesperson": "sales_clerk",
+                    "prospect": "郑州航空港顺达物流有限公司",
+                    "indicator": "签约销量 (吨)",
+                    "target": "200.00",
+                }
+            ],
+        }
+    )
+
     month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM")
     focus: StoredText = Field(min_length=1, max_length=4000, description="筛选月度开发的重点")
     targets: list[TargetIn] = Field(min_length=1, max_length=200)
@@ -200,6 +228,8 @@ class ResultIn(BaseModel):
 
 class ResultsIn(BaseModel):
     """月底考核兑现 (000 §12): the actual figure of each target at month end."""
+
+    model_config = examples({"results": [{"target_id": 1, "actual": "180.00"}]})
 
     results: list[ResultIn] = Field(min_length=1, max_length=200)
 
@@ -232,6 +262,16 @@ class PotentialCustomerIn(BaseModel):
 
 class ResearchNoteIn(BaseModel):
     """A month's market research (000 §15 一般每月开展客户调研; §12 调研和走访)."""
+
+    model_config = examples(
+        {
+            "month": FUTURE_MONTH,
+            "area": "郑州航空港经济综合实验区",
+            "findings": "区内物流企业 40 余家, 多数从社会加油站加油, 有集中采购意向",
+            "customers_contacted": 12,
+            "potential_customers": [{"name": "郑州航空港顺达物流有限公司", "note": "车队 60 辆, 月用油约 200 吨"}],
+        }
+    )
 
     month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM")
     area: StoredText = Field(min_length=1, max_length=200, description="the market area surveyed")

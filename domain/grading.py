@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.china_time import ChinaTime
+from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.rulebook import enforces
@@ -104,6 +105,18 @@ Scores = dict[Indicator, Decimal]
 @enforces("001-1-four-indicators")
 class ScoreSheetIn(BaseModel):
     """The marketing manager's score sheet: every indicator 0-100 (001 §1)."""
+
+    model_config = examples(
+        {
+            "scores": {
+                "contract_payment": "92.00",
+                "year_end_receivables": "85.50",
+                "contract_premium": "78.00",
+                "strategic_influence": "88.00",
+            },
+            "comment": "全年合同按期回款, 年末应收账款较低",
+        }
+    )
 
     scores: dict[Indicator, Decimal] = Field(description="0-100 per indicator, all four")
     comment: StoredText | None = Field(default=None, max_length=2000)

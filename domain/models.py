@@ -17,6 +17,7 @@ from domain.approvals import ChainSpec, Outcome
 from domain.china_time import ChinaTime
 from domain.credit_code import credit_code_problem
 from domain.documents import Document, RequiredDocuments
+from domain.examples import CUSTOMER_CARD, ONBOARDING_DOCUMENTS, examples
 from domain.roles import Role
 from domain.rulebook import enforces
 from domain.taxpayer import TaxpayerCheck
@@ -125,6 +126,8 @@ class CustomerData(BaseModel):
 
 
 class OnboardingApplication(BaseModel):
+    model_config = examples({"customer": CUSTOMER_CARD, "documents": ONBOARDING_DOCUMENTS})
+
     customer: CustomerData
     documents: list[Document]
 

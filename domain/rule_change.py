@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field
 from domain.approvals import ChainSpec, StepSpec, VersionRef
 from domain.credit import CreditPolicyIn
 from domain.documents import OnboardingDocumentsIn, RequiredDocuments
+from domain.examples import FUTURE_DAY, ONBOARDING_DOCUMENTS, examples
 from domain.grading import GradingConfigIn
 from domain.models import ApprovalInput
 from domain.roles import Role
@@ -105,22 +106,76 @@ declare((RULE_CHANGE_CHAIN,))  # its own steps' deadlines are a versioned rule t
 
 @enforces("001-credit-3-vp-sets-credit-system", "001-credit-3-gm-approves-credit-system")
 class CreditPolicyChange(BaseModel):
+    model_config = examples(
+        {
+            "rule": "credit_policy",
+            "payload": {
+                "effective_from": FUTURE_DAY,
+                "limit_by_grade": {"A": "5000000.00", "B": "2000000.00", "C": "500000.00"},
+                "max_term_days": 60,
+                "risk": {"high_overdue_days": 90, "high_overdue_share": "0.50", "medium_overdue_days": 30},
+                "collection_working_days": 5,
+                "reason": "年度信用政策调整 (总经理办公会决定)",
+            },
+        }
+    )
+
     rule: Literal[RuleKind.credit_policy] = RuleKind.credit_policy
     payload: CreditPolicyIn
 
 
 @enforces("001-1-grading-rule-yearly-review")
 class GradingRuleChange(BaseModel):
+    model_config = examples(
+        {
+            "rule": "grading_rule",
+            "payload": {
+                "effective_from": FUTURE_DAY,
+                "weights": {
+                    "contract_payment": "40.00",
+                    "year_end_receivables": "30.00",
+                    "contract_premium": "15.00",
+                    "strategic_influence": "15.00",
+                },
+                "thresholds": {"A": "85.00", "B": "70.00"},
+                "reason": "提高回款指标权重",
+            },
+        }
+    )
+
     rule: Literal[RuleKind.grading_rule] = RuleKind.grading_rule
     payload: GradingConfigIn
 
 
 class OnboardingDocumentsChange(BaseModel):
+    model_config = examples(
+        {
+            "rule": "onboarding_documents",
+            "payload": {
+                "effective_from": FUTURE_DAY,
+                "documents": [d["type"] for d in ONBOARDING_DOCUMENTS if d["type"] != "organization_code"],
+                "reason": "三证合一后不再单独要求组织机构代码证",
+            },
+        }
+    )
+
     rule: Literal[RuleKind.onboarding_documents] = RuleKind.onboarding_documents
     payload: OnboardingDocumentsIn
 
 
 class StepDeadlinesChange(BaseModel):
+    model_config = examples(
+        {
+            "rule": "step_deadlines",
+            "payload": {
+                "effective_from": FUTURE_DAY,
+                "process_type": "onboarding",
+                "steps": {"marketing_review": {"due_working_days": 2, "remind_before_hours": 4}},
+                "reason": "资质审核时限缩短为 2 个工作日",
+            },
+        }
+    )
+
     rule: Literal[RuleKind.step_deadlines] = RuleKind.step_deadlines
     payload: StepDeadlinesIn
 

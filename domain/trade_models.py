@@ -14,6 +14,17 @@ from pydantic import BaseModel, Field, field_validator
 from domain.approvals import Outcome
 from domain.china_time import ChinaTime
 from domain.documents import Document
+from domain.examples import (
+    CREDIT_CODE,
+    CUSTOMER_CARD,
+    FUTURE_DAY,
+    FUTURE_MOMENT,
+    ONBOARDING_DOCUMENTS,
+    PARTNER_CREDIT_CODE,
+    PAST_DAY,
+    PAST_MOMENT,
+    examples,
+)
 from domain.models import Actor, CustomerData, DecisionRecord, ProcessProjection, ProcessStatus
 from domain.text import Int32, Moment, StoredText, Username
 from domain.trade import Ownership, Product, TradeDirection, is_preferred
@@ -62,6 +73,23 @@ class PaymentStatus(StrEnum):
 class TradeApplication(BaseModel):
     """Marketing's credit file on a partner: the 000 §10 card and the 000 §7 (四) documents."""
 
+    model_config = examples(
+        {
+            "partner": {
+                **CUSTOMER_CARD,
+                "name": "河南中原石油化工销售有限公司",
+                "credit_code": PARTNER_CREDIT_CODE,
+                "kind": "external_trade",
+            },
+            "ownership": "state_controlled",
+            "direction": "purchase",
+            "products": ["refined_oil"],
+            "documents": ONBOARDING_DOCUMENTS,
+            "purpose": "采购 92 号汽油 5000 吨, 2030 年第三季度分批提货",
+            "co_handlers": ["marketing_manager"],
+        }
+    )
+
     partner: CustomerData
     ownership: Ownership
     direction: TradeDirection
@@ -99,6 +127,16 @@ class TradeInput(BaseModel):
 class LeadershipDecisionIn(BaseModel):
     """The company leadership meeting's collective decision (000 §7 (四)), recorded from its minutes."""
 
+    model_config = examples(
+        {
+            "meeting_date": PAST_DAY,
+            "attendees": ["刘振华", "陈国强", "赵丽"],
+            "minutes_ref": "领导班子会议纪要〔2025〕12号",
+            "outcome": "approve",
+            "comment": "同意与该公司开展外贸业务",
+        }
+    )
+
     meeting_date: date
     attendees: list[Annotated[StoredText, Field(max_length=100)]] = Field(
         min_length=2, max_length=50, description="names of the leaders present (at least two)"
@@ -126,6 +164,14 @@ class LeadershipDecisionRequest(BaseModel):
 class TenderIn(BaseModel):
     """000 §7 (五): trading conditions published to a defined range of bidders, with a deadline."""
 
+    model_config = examples(
+        {
+            "conditions": "92 号汽油 5000 吨, 国 VI 标准, 到库价含税",
+            "invited_range": "省内具有成品油批发资质的国有控股企业",
+            "bidding_deadline": FUTURE_MOMENT,
+        }
+    )
+
     conditions: StoredText = Field(min_length=1, max_length=5000)
     invited_range: StoredText = Field(min_length=1, max_length=2000, description="who is invited to bid")
     bidding_deadline: Moment
@@ -138,6 +184,18 @@ class TenderRequest(BaseModel):
 
 class BidIn(BaseModel):
     """A bid recorded by marketing on the bidder's behalf; the card lets the winner become a customer."""
+
+    model_config = examples(
+        {
+            "bidder": {**CUSTOMER_CARD, "kind": "external_trade"},
+            "ownership": "private",
+            "amount": "42500000.00",
+            "unit_price": "8500.00",
+            "quantity": "5000 吨",
+            "terms": "到库交货, 款到发货",
+            "documents": ONBOARDING_DOCUMENTS,
+        }
+    )
 
     bidder: CustomerData
     ownership: Ownership
@@ -156,6 +214,10 @@ class BidRequest(BaseModel):
 class NoAwardDecisionIn(BaseModel):
     """Marketing's decision on a tender without award: re-open (new deadline) or cancel the deal."""
 
+    model_config = examples(
+        {"decision": "reopen", "reason": "有效投标不足三家, 重新招标", "bidding_deadline": FUTURE_MOMENT}
+    )
+
     decision: Literal["reopen", "cancel"]
     reason: StoredText = Field(min_length=1, max_length=2000)
     bidding_deadline: Moment | None = None
@@ -169,6 +231,8 @@ class NoAwardDecisionRequest(BaseModel):
 
 
 class EvaluationIn(BaseModel):
+    model_config = examples({"ranking": [CREDIT_CODE], "rationale": "报价最低且资质齐全"})
+
     ranking: list[Annotated[StoredText, Field(max_length=18)]] | None = Field(
         default=None,
         max_length=100,
@@ -183,6 +247,16 @@ class EvaluationRequest(BaseModel):
 
 
 class ContractIn(BaseModel):
+    model_config = examples(
+        {
+            "contract_no": "HY-WM-2030-018",
+            "amount": "42500000.00",
+            "goods": "92 号汽油 (国 VI) 5000 吨",
+            "payment_terms": "合同签订后 5 个工作日内预付 30%, 提货前付清余款",
+            "delivery_terms": "郑州油库自提, 2030 年 7 月至 9 月分三批",
+        }
+    )
+
     contract_no: StoredText = Field(min_length=1, max_length=64)
     amount: Money = Field(gt=0, max_digits=18, decimal_places=2)
     goods: StoredText = Field(min_length=1, max_length=500)
@@ -197,6 +271,8 @@ class ContractRequest(BaseModel):
 
 
 class SigningIn(BaseModel):
+    model_config = examples({"signed_on": PAST_DAY, "our_signatory": "刘振华", "counterpart_signatory": "王建国"})
+
     signed_on: date
     our_signatory: StoredText = Field(min_length=1, max_length=100)
     counterpart_signatory: StoredText = Field(min_length=1, max_length=100)
@@ -209,6 +285,8 @@ class SigningRequest(BaseModel):
 
 class TitleTransferIn(BaseModel):
     """000 §7 (七): the title-transfer certificate 物权转移证明 signed with the counterpart."""
+
+    model_config = examples({"certificate_no": "QS-2030-0042", "signed_on": PAST_DAY, "note": "第一批 1500 吨货权转移"})
 
     certificate_no: StoredText = Field(min_length=1, max_length=64)
     signed_on: date
@@ -223,6 +301,16 @@ class TitleTransferRequest(BaseModel):
 class PaymentFormIn(BaseModel):
     """000 §7 (八): the payment approval form 付款审批单, per the contract's payment terms."""
 
+    model_config = examples(
+        {
+            "amount": "12750000.00",
+            "due_date": FUTURE_DAY,
+            "bank_name": "中国工商银行郑州花园路支行",
+            "bank_account": "1702020109024567890",
+            "instalment_note": "预付款 30%",
+        }
+    )
+
     amount: Money = Field(gt=0, max_digits=18, decimal_places=2)
     due_date: date
     bank_name: StoredText = Field(min_length=1, max_length=200)
@@ -236,6 +324,8 @@ class PaymentFormRequest(BaseModel):
 
 
 class PaymentPaidIn(BaseModel):
+    model_config = examples({"paid_at": PAST_MOMENT, "reference": "ICBC-20250318-00871"})
+
     paid_at: Moment
     reference: StoredText = Field(min_length=1, max_length=100, description="bank transfer reference")
 
@@ -248,6 +338,10 @@ class PaymentPaidRequest(BaseModel):
 
 class SettlementIn(BaseModel):
     """000 §7 (八): finance, together with marketing, settles the inbound refined oil 入库结算."""
+
+    model_config = examples(
+        {"settled_on": PAST_DAY, "receipt_no": "RK-2025-0318", "marketing_confirmed_by": "李娜", "quantity": "1500 吨"}
+    )
 
     settled_on: date
     receipt_no: StoredText = Field(min_length=1, max_length=64, description="inbound (warehouse) receipt number")

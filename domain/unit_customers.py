@@ -16,6 +16,7 @@ from domain.documents import (
     Document,
     DocumentType,
 )
+from domain.examples import CREDIT_CODE, CUSTOMER_CARD, ONBOARDING_DOCUMENTS, PAST_MOMENT, examples
 from domain.models import Actor, CustomerData, CustomerKind
 from domain.rulebook import enforces
 from domain.text import StoredText
@@ -33,6 +34,32 @@ class VatInvoiceInfo(BaseModel):
 
 class UnitCustomerApplication(BaseModel):
     """A depot office (000 §8) or a gas station (000 §9) files a customer of its own unit."""
+
+    model_config = examples(
+        {
+            "unit": "DEPOT-ZZ",
+            "customer": {
+                **CUSTOMER_CARD,
+                "kind": "depot_social",
+                "general_taxpayer": True,
+                "taxpayer_check": {
+                    "checked_by": "张伟",
+                    "checked_at": PAST_MOMENT,
+                    "source": "国家税务总局河南省税务局网站",
+                    "reference": "一般纳税人资格查询 2025-03-18",
+                    "general_taxpayer": True,
+                },
+            },
+            "documents": ONBOARDING_DOCUMENTS,
+            "prepaid": False,
+            "vat_invoice": {
+                "invoice_title": "郑州华豫石化贸易有限公司",
+                "taxpayer_id": CREDIT_CODE,
+                "address_phone": "河南省郑州市金水区花园路 88 号 0371-65550000",
+                "bank_account": "中国工商银行郑州花园路支行 1702020109024567890",
+            },
+        }
+    )
 
     unit: StoredText = Field(min_length=1, max_length=40, description="the depot or station the customer belongs to")
     customer: CustomerData
@@ -61,6 +88,8 @@ class InvoiceRegistration(BaseModel):
 
 class LedgerMoveIn(BaseModel):
     """A top-up to be confirmed by finance, or a draw against the confirmed balance (000 §9 (一))."""
+
+    model_config = examples({"amount": "50000.00", "reference": "ICBC-20250318-00871"})
 
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
     reference: StoredText = Field(min_length=1, max_length=100, description="bank slip or delivery note")

@@ -22,6 +22,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec, StepSpec
+from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -58,6 +59,8 @@ class InvoiceStatus(StrEnum):
 
 class VatInvoiceRequest(BaseModel):
     """`POST /customers/{id}/vat-invoices`: one invoice's certificate form (增值税专用发票证明单)."""
+
+    model_config = examples({"amount": "85000.00"})
 
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="价税合计 of this invoice")
 

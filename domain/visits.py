@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.calendar import WorkingCalendar
+from domain.examples import FUTURE_DAY, FUTURE_MONTH, PAST_DAY, examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.rulebook import enforces
@@ -48,6 +49,13 @@ class VisitIn(BaseModel):
 class VisitPlanIn(BaseModel):
     """Next month's visits of one salesperson (000 §12)."""
 
+    model_config = examples(
+        {
+            "month": FUTURE_MONTH,
+            "visits": [{"customer_id": 1, "planned_on": FUTURE_DAY, "purpose": "了解三季度用油计划, 回访投诉处理结果"}],
+        }
+    )
+
     month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM")
     visits: list[VisitIn] = Field(min_length=1, max_length=100)
 
@@ -61,6 +69,14 @@ class VisitPlanIn(BaseModel):
 
 class VisitReportIn(BaseModel):
     """The visit report (002 rule 7): when, what was discussed, what was found."""
+
+    model_config = examples(
+        {
+            "visited_on": PAST_DAY,
+            "summary": "拜访郑州华豫石化, 与李娜经理沟通三季度用油计划",
+            "findings": "客户计划新增 10 台配送车, 月用油量预计增加 50 吨",
+        }
+    )
 
     visited_on: date
     summary: StoredText = Field(min_length=1, max_length=4000)

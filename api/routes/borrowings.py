@@ -41,6 +41,7 @@ from domain.borrowing import (
 )
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.examples import FUTURE_DAY, examples
 from domain.models import ProcessView
 from domain.text import StoredText
 
@@ -48,6 +49,18 @@ router = APIRouter(tags=["borrowings"])
 
 
 class BorrowingIn(BaseModel):
+    model_config = examples(
+        {
+            "purpose": "审计组核查 2024 年度客户准入资料",
+            "return_by": FUTURE_DAY,
+            "outsider": {
+                "name": "周敏",
+                "organisation": "河南中审会计师事务所",
+                "introduction_letter": "中审函〔2025〕31号",
+            },
+        }
+    )
+
     purpose: StoredText = Field(min_length=1, max_length=500, description="借阅用途 (002 rule 1)")
     return_by: date = Field(description="归还时间: the day the file comes back (002 rule 1)")
     outsider: OutsiderReader | None = Field(
@@ -57,6 +70,8 @@ class BorrowingIn(BaseModel):
 
 
 class ReturnIn(BaseModel):
+    model_config = examples({"note": "档案完好, 已归还"})
+
     note: StoredText | None = Field(default=None, max_length=500, description="e.g. the file's condition")
 
 

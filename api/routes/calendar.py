@@ -20,6 +20,7 @@ from db.models import CalendarChange, CalendarDay, CalendarYear, Complaint, Task
 from domain.calendar import official_last_year
 from domain.china_time import ChinaTime
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
+from domain.examples import examples
 from domain.models import Actor, CalendarChanged, ProcessStatus
 from domain.roles import Role
 from domain.text import FIRST_YEAR, LAST_YEAR, StoredText, fit
@@ -43,12 +44,22 @@ class DeadlineOut(BaseModel):
 class YearSchedule(BaseModel):
     """A later year's official schedule (国务院办公厅 notice): holidays and make-up working days."""
 
+    model_config = examples(
+        {
+            "source": "国办发明电〔2029〕7号",
+            "holidays": ["2030-01-01", "2030-10-01", "2030-10-02"],
+            "workdays": ["2030-09-29"],
+        }
+    )
+
     source: StoredText = Field(min_length=1, max_length=300, description="e.g. the State Council notice number")
     holidays: list[date] = Field(default_factory=list)
     workdays: list[date] = Field(default_factory=list, description="make-up working days (调休), often weekends")
 
 
 class DayEntry(BaseModel):
+    model_config = examples({"is_working_day": False, "note": "年终盘点, 公司停业一天"})
+
     is_working_day: bool
     note: StoredText = Field(min_length=1, max_length=200, description="why: e.g. company closure for stock-taking")
 

@@ -37,6 +37,7 @@ from domain.complaint_models import (
 from domain.complaint_receipt import receipt_problem
 from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.examples import examples
 from domain.history import HistoryEntry
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
@@ -63,6 +64,18 @@ StatsReader = Annotated[Actor, Depends(require_any_role(*COMPLAINT_DESK, Role.ge
 
 
 class ComplaintIn(BaseModel):
+    model_config = examples(
+        {
+            "customer_name": "郑州华豫石化贸易有限公司",
+            "channel": "phone",
+            "category": "product_quality",
+            "severity": "ordinary",
+            "description": "3 月 15 日提取的 0 号柴油有浑浊现象",
+            "customer_request": "退换该批次油品",
+            "contact": "李娜 13803710000",
+        }
+    )
+
     customer_id: Int32 | None = None
     customer_name: StoredText | None = Field(default=None, min_length=1, max_length=200)
     channel: Channel
@@ -101,21 +114,35 @@ class ComplaintDetailOut(ComplaintOut):
 
 
 class VerdictIn(BaseModel):
+    model_config = examples({"remedy": "reproduction", "verdict": "经技术部鉴定为产品质量原因, 安排重新生产调换"})
+
     remedy: Remedy
     verdict: StoredText = Field(min_length=1, max_length=3000)
 
 
 class RemedyIn(BaseModel):
+    model_config = examples({"note": "已安排 20 吨合格 0 号柴油调换, 3 月 20 日送达"})
+
     note: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ReplyIn(BaseModel):
+    model_config = examples(
+        {
+            "resolution": "调换问题油品并致歉",
+            "method": "written",
+            "reply": "贵司反映的油品质量问题已查实, 我司已调换全部问题油品, 深表歉意。",
+        }
+    )
+
     resolution: StoredText = Field(min_length=1, max_length=3000)
     method: ReplyMethod
     reply: StoredText = Field(min_length=1, max_length=3000)
 
 
 class ExtensionIn(BaseModel):
+    model_config = examples({"reason": "需第三方检测机构出具化验报告, 申请延期"})
+
     reason: StoredText = Field(min_length=1, max_length=2000)
 
 

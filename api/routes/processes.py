@@ -21,6 +21,7 @@ from api.schemas import ProcessDetailOut, ProcessListOut, ProcessOut, ProcessSta
 from api.services.processes import ProcessFilters, search_processes
 from api.visibility import CurrentViewer, get_process
 from db.models import Task
+from domain.examples import examples
 from domain.history import HistoryEntry
 from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
 from domain.repair import RepairAction, RepairOutcome, RepairRequest
@@ -31,10 +32,14 @@ router = APIRouter(prefix="/processes", tags=["processes"])
 
 
 class WithdrawIn(BaseModel):
+    model_config = examples({"reason": "客户决定暂缓合作, 撤回申请"})
+
     reason: StoredText = Field(min_length=1, max_length=2000)
 
 
 class UrgeIn(BaseModel):
+    model_config = examples({"comment": "客户下周开始提货, 请尽快审批"})
+
     comment: StoredText | None = Field(default=None, max_length=500)
 
 
@@ -127,6 +132,8 @@ async def urge(
 
 
 class RepairIn(BaseModel):
+    model_config = examples({"action": "resume", "reason": "已更正重复的客户编码, 重试写入"})
+
     action: RepairAction
     reason: StoredText = Field(min_length=1, max_length=500)
 

@@ -22,6 +22,7 @@ from db.models import Process, RegisterReview
 from domain.borrowing import ReviewDecision, ReviewResult
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
+from domain.examples import examples
 from domain.text import Int32, StoredText
 
 router = APIRouter(prefix="/register-reviews", tags=["register reviews"])
@@ -45,6 +46,8 @@ class ReviewLineIn(BaseModel):
 
 
 class ReviewResultsIn(BaseModel):
+    model_config = examples({"results": [{"customer_id": 1, "result": "confirm"}], "comment": "二月份客户名册复核完毕"})
+
     results: list[ReviewLineIn] = Field(
         default_factory=list, max_length=5000, description="customers not named are confirmed"
     )

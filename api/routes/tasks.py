@@ -38,6 +38,7 @@ from api.visibility import CurrentViewer, Viewer, get_task
 from db.models import Task
 from domain.approvals import Outcome
 from domain.china_time import ChinaTime
+from domain.examples import examples
 from domain.models import (
     AddSignerRequest,
     ClaimRequest,
@@ -95,6 +96,8 @@ async def read_task(task_id: str, viewer: CurrentViewer, session: SessionDep) ->
 
 
 class DecisionIn(BaseModel):
+    model_config = examples({"outcome": "approve", "comment": "资质文件齐全, 同意准入", "cc": ["marketing_manager"]})
+
     outcome: Outcome
     comment: StoredText | None = Field(default=None, max_length=2000)
     return_to: StoredText | None = Field(
@@ -106,11 +109,15 @@ class DecisionIn(BaseModel):
 
 
 class HandOverIn(BaseModel):
+    model_config = examples({"to": "marketing_manager", "comment": "出差期间请代为审核"})
+
     to: Username = Field(description="username")
     comment: StoredText | None = Field(default=None, max_length=2000)
 
 
 class AddSignerIn(BaseModel):
+    model_config = examples({"signer": "legal_reviewer", "position": "before", "reason": "合同条款需法务部门先行审核"})
+
     signer: Username = Field(description="username")
     position: SignerPosition
     reason: StoredText = Field(min_length=1, max_length=2000)
@@ -132,6 +139,10 @@ class BulkItem(BaseModel):
 
 
 class BulkDecisionIn(BaseModel):
+    model_config = examples(
+        {"decisions": [{"task_id": "3f1c9a52-6a0e-4f0b-9d6b-2b1e7c4d8a10", "outcome": "approve", "comment": "同意"}]}
+    )
+
     decisions: list[BulkItem] = Field(min_length=1, max_length=BULK_MAX)
 
 

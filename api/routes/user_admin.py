@@ -26,6 +26,7 @@ from api.visibility import looked_after_by
 from db.models import AdminAudit, Customer, OrgUnit, User, UserRole
 from domain.china_time import ChinaTime
 from domain.customer_record import leaver_problem
+from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import StoredText
@@ -49,6 +50,16 @@ class UserOut(BaseModel):
 
 
 class UserIn(BaseModel):
+    model_config = examples(
+        {
+            "username": "zhang_wei",
+            "full_name": "张伟",
+            "password": "Hy-2030-pass-word",
+            "unit": "HQ",
+            "roles": ["sales_clerk"],
+        }
+    )
+
     username: str = Field(pattern=USERNAME_PATTERN)
     full_name: StoredText = Field(default="", max_length=200)
     password: str = Field(max_length=PASSWORD_MAX, description="at least PASSWORD_MIN_LENGTH characters")
@@ -57,14 +68,20 @@ class UserIn(BaseModel):
 
 
 class RolesIn(BaseModel):
+    model_config = examples({"roles": ["marketing_reviewer", "sales_clerk"]})
+
     roles: list[Role] = Field(max_length=len(Role))
 
 
 class UnitIn(BaseModel):
+    model_config = examples({"unit": "DEPOT-ZZ"})
+
     unit: StoredText | None = Field(max_length=40)
 
 
 class PasswordIn(BaseModel):
+    model_config = examples({"password": "Hy-2030-new-pass"})
+
     password: str = Field(max_length=PASSWORD_MAX, description="at least PASSWORD_MIN_LENGTH characters")
 
 

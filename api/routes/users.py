@@ -21,6 +21,7 @@ from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.params import RowId
 from db.models import OutOfOffice, User
 from domain.china_time import ChinaTime, china_iso
+from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
 from domain.text import Moment, StoredText
@@ -48,6 +49,15 @@ async def find_actor(session: AsyncSession, username: str) -> Actor:
 
 
 class OutOfOfficeIn(BaseModel):
+    model_config = examples(
+        {
+            "deputy": "marketing_manager",
+            "starts_at": "2030-06-10T09:00:00+08:00",
+            "ends_at": "2030-06-14T17:30:00+08:00",
+            "reason": "赴北京参加培训",
+        }
+    )
+
     deputy: StoredText = Field(min_length=1, max_length=80, description="username of the stand-in")
     starts_at: Moment
     ends_at: Moment

@@ -30,6 +30,7 @@ from api.visibility import get_customer, get_vat_invoice
 from db.models import InvoiceRegisterEntry
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.examples import examples
 from domain.models import Actor, ProcessView
 from domain.roles import Role
 from domain.rulebook import enforces
@@ -51,6 +52,8 @@ CollectionRecorder = Depends(require_any_role(Role.station_manager, Role.finance
 
 
 class IssueIn(BaseModel):
+    model_config = examples({"invoice_no": "41002500001234"})
+
     invoice_no: StoredText = Field(min_length=1, max_length=40, description="发票号码")
 
 

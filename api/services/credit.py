@@ -32,6 +32,7 @@ from db.session import write_transaction
 from domain.china_time import ChinaTime
 from domain.credit import CreditPolicyView, CreditStanding, DrawRefusal, RiskLevel, Settlement
 from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.examples import PAST_MOMENT, examples
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor
 from domain.roles import Role
@@ -46,6 +47,10 @@ LEDGER_OPERATION = {LedgerKind.delivery: CustomerOperation.deliver, LedgerKind.r
 
 class LedgerPostIn(BaseModel):
     """A ledger posting: goods delivered or money received; `occurred_at` may lie in the past (an ERP fact)."""
+
+    model_config = examples(
+        {"kind": "receipt", "amount": "120000.00", "reference": "ICBC-20250318-00871", "occurred_at": PAST_MOMENT}
+    )
 
     kind: LedgerKind
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
@@ -106,6 +111,8 @@ class CreditCustomerPage(BaseModel):
 
 
 class ReversalIn(BaseModel):
+    model_config = examples({"reason": "银行回单金额录入错误, 冲正后重新入账"})
+
     reason: StoredText = Field(min_length=1, max_length=500, description="why the entry was wrong (audited)")
 
 
