@@ -83,6 +83,7 @@ async def test_search_filters_and_scope(api: Api, browser_of: Any, sessions: asy
         return listed_ids(page.text)
 
     assert await found() == {running, rejected}
+    assert 'id="nav-audit"' in (await auditor.get("/")).text  # the workbench leads auditors here
     assert await found(customer=process.subject_key or "") == {running}  # the credit code
     assert await found(status="rejected") == {rejected}
     assert await found(status="running", process_type="onboarding") == {running}
@@ -168,8 +169,17 @@ async def test_the_case_page_shows_the_apis_history_rules_chain_and_temporal(
     header, *rows = csv_rows(exported.content)
     m = Messages(None)
     assert header[:3] == ["序号", "时间", "办理人"]
-    assert [(r[2], r[5], r[8], r[9].split()) for r in rows] == [
-        (e["actor"], m.action(e["action"]), e["comment"] or "", e["rules"]) for e in history
+    assert [(r[2], r[4], r[5], r[6], r[7], r[8], r[9].split()) for r in rows] == [
+        (
+            e["actor"],
+            e["on_behalf_of"] or "",
+            m.action(e["action"]),
+            m.step("onboarding", e["step"]),
+            m.outcome(e["outcome"]) if e["outcome"] else "",
+            e["comment"] or "",
+            e["rules"],
+        )
+        for e in history
     ]
     assert [r[1] for r in rows] == [m.when(datetime.fromisoformat(e["at"])) for e in history]
     decisions = [r for r in rows if r[5] == m.action("decision")]
