@@ -157,6 +157,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.export_timeline": ("导出记录 CSV", "Export the record as CSV"),
     "audit.export_xlsx": ("导出 Excel", "Export Excel"),
     "audit.export_timeline_xlsx": ("导出记录 Excel", "Export the record as Excel"),
+    "action.task_opened": ("生成待办", "task opened"),
+    "action.rule_applied": ("锁定规则版本", "rule version pinned"),
+    "action.returned": ("退回申请人", "returned to the applicant"),
+    "action.urge": ("发送催办通知", "urge sent"),
+    "action.customer_created": ("客户建档", "customer created"),
+    "action.closed": ("流程结束", "process closed"),
+    "action.store_failed": ("数据写入被拒", "write refused"),
 }
 
 # Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
