@@ -92,5 +92,5 @@ def search_table(m: Messages, rows: list[ListedProcess]) -> Table:
 
 
 def timeline_table(m: Messages, rows: list[TimelineRow]) -> Table:
-    keys = ["position", "at", "actor", "role", "on_behalf_of", "action", "step", "outcome", "reason", "rules"]
+    keys = ["position", "at", "actor", "role", "on_behalf_of", "action", "at_step", "outcome", "reason", "rules"]
     return Table([m.t(f"audit.col.{key}") for key in keys], [[*astuple(r)[:-1], " ".join(r.rules)] for r in rows])

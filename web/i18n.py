@@ -132,6 +132,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.col.role": ("角色", "Role"),
     "audit.col.on_behalf_of": ("代理 / 受托于", "On behalf of"),
     "audit.col.action": ("操作", "What"),
+    "audit.col.at_step": ("步骤", "Step"),
     "audit.col.outcome": ("结果", "Outcome"),
     "audit.col.reason": ("意见 / 理由", "Why"),
     "audit.col.rules": ("适用规则", "Rules applied"),
