@@ -4,14 +4,12 @@ the audit record, withdraw, urge."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from activities.rule_store import pinned_versions
 from api.audit import best_history
@@ -20,9 +18,9 @@ from api.gateway import handle_for, send_update
 from api.params import Offset
 from api.routes.tasks import TaskActionOut
 from api.schemas import ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
-from api.services.inbox import holders_of
-from api.visibility import CurrentViewer, get_process, visible_processes
-from db.models import Process, Task
+from api.services.processes import ProcessFilters, search_processes
+from api.visibility import CurrentViewer, get_process
+from db.models import Task
 from domain.examples import examples
 from domain.history import HistoryEntry
 from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
@@ -45,31 +43,6 @@ class UrgeIn(BaseModel):
     comment: StoredText | None = Field(default=None, max_length=500)
 
 
-async def _waiting(session: AsyncSession, processes: list[Process]) -> list[ProcessListOut]:
-    """Each process with who it waits for and its earliest open due date: one query for the page."""
-    open_tasks: dict[str, list[Task]] = defaultdict(list)
-    if processes:
-        rows = await session.scalars(
-            select(Task)
-            .where(Task.process_id.in_([p.process_id for p in processes]), Task.status == "open")
-            .order_by(Task.created_at, Task.task_id)
-        )
-        for task in rows:
-            open_tasks[task.process_id].append(task)
-    out = []
-    for process in processes:
-        tasks = open_tasks.get(process.process_id, [])
-        dues = [t.due_at for t in tasks if t.due_at is not None]
-        out.append(
-            ProcessListOut(
-                **ProcessOut.model_validate(process).model_dump(),
-                holders=holders_of(tasks),
-                due_at=min(dues) if dues else None,
-            )
-        )
-    return out
-
-
 @router.get("", response_model=list[ProcessListOut])
 async def list_processes(
     viewer: CurrentViewer,
@@ -85,23 +58,18 @@ async def list_processes(
     offset: Offset = 0,
 ) -> list[ProcessListOut]:
     """Processes I may read, newest first, each with its current holders and earliest due date."""
-    query = visible_processes(viewer, select(Process))
-    if mine:
-        query = query.where(Process.applicant == viewer.username)
-    if process_type:
-        query = query.where(Process.process_type == process_type)
-    if status:
-        query = query.where(Process.status == status.value)
-    if customer:
-        query = query.where(or_(Process.subject_key == customer.upper(), Process.subject.contains(customer)))
-    if applicant:
-        query = query.where(Process.applicant == applicant)
-    if started_from:
-        query = query.where(Process.started_at >= started_from)
-    if started_to:
-        query = query.where(Process.started_at <= started_to)
-    query = query.order_by(Process.started_at.desc(), Process.process_id.desc()).limit(limit).offset(offset)
-    return await _waiting(session, list(await session.scalars(query)))
+    filters = ProcessFilters(
+        mine=mine,
+        process_type=process_type,
+        status=status,
+        customer=customer,
+        applicant=applicant,
+        started_from=started_from,
+        started_to=started_to,
+        limit=limit,
+        offset=offset,
+    )
+    return await search_processes(session, viewer, filters)
 
 
 @router.get("/{process_id}", response_model=ProcessDetailOut)

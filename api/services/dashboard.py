@@ -4,7 +4,7 @@ count is `api.visibility.dashboard_scope` (a depot or station manager: their uni
 
 - open cases per process type: processes still running or returned to their applicant
   (`ProcessStatus.is_open`), by the unit the process acts for;
-- overdue tasks per unit and step: open tasks late now (`api.services.inbox.overdue_now`, the
+- overdue tasks per unit and step: open tasks late now (`api.services.inbox.overdue_task`, the
   inbox's own overdue filter). A task's unit is its seat's (`tasks.unit_code`) or, for a
   head-office seat, the unit of the case it serves;
 - average decision time per step this month: tasks decided this China-time month, from their
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from api.services.inbox import overdue_now
+from api.services.inbox import overdue_task
 from api.visibility import Viewer, dashboard_scope, sees_whole_company
 from db.models import Complaint, CreditAccount, Customer, Process, Task
 from domain.china_time import ChinaTime
@@ -114,7 +114,7 @@ async def overdue_tasks(session: AsyncSession, viewer: Viewer, now: datetime) ->
     unit = _task_unit()
     query = (
         _tasks_in_scope(viewer, unit, Task.process_type, Task.step, func.count())
-        .where(Task.status == "open", overdue_now(now))
+        .where(Task.status == "open", overdue_task(Task, now))
         .group_by(unit, Task.process_type, Task.step)
     )
     rows = [OverdueCount(unit_code=u, process_type=k, step=s, count=n) for u, k, s, n in await session.execute(query)]

@@ -185,9 +185,10 @@ def _segments(query: InboxQuery, cursor: _Cursor | None) -> list[_Segment]:
     return [_Segment(where, ("created_at", "task_id"), descending=True)]
 
 
-def overdue_now(now: datetime) -> ColumnElement[bool]:
-    """A task late at `now`: flagged by the clock, or past due and the clock not yet there."""
-    return or_(Task.overdue.is_(True), Task.due_at < now)
+def overdue_task(task: Any, now: datetime) -> ColumnElement[bool]:
+    """A late task: flagged by the clock, or past due and the clock not yet there (`task`: `Task` or
+    an alias of it)."""
+    return or_(task.overdue.is_(True), task.due_at < now)
 
 
 def inbox_filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
@@ -204,7 +205,7 @@ def inbox_filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]
     if query.due_before is not None:
         conditions.append(Task.due_at < query.due_before)
     if query.overdue is True:
-        conditions.append(overdue_now(now))
+        conditions.append(overdue_task(Task, now))
     elif query.overdue is False:
         conditions.append(and_(Task.overdue.is_(False), or_(Task.due_at.is_(None), Task.due_at >= now)))
     if query.q:
