@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # The web pages' cookies are sent over HTTPS only (Secure, named `__Host-…`) when true. Unset, it is
     # true outside demo mode and false in demo mode (plain http on a laptop); see `_secure_cookies_outside_demo`.
     web_cookie_secure: bool | None = None
+    # The address people open the pages at: the approval form's QR code (web/approval_form.py) holds
+    # the absolute address of the case page under it.
+    web_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$", max_length=200)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each

@@ -578,6 +578,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/export.{fmt}"): Entry(WebPage(303), params={"fmt": "csv"}),
     ("GET", "/audit/processes/{process_id}"): Entry(WebPage(303)),
     ("GET", "/audit/processes/{process_id}/timeline.{fmt}"): Entry(WebPage(303), params={"fmt": "xlsx"}),
+    ("GET", "/audit/processes/{process_id}/form.pdf"): Entry(WebPage(303)),
 }
 
 
