@@ -373,6 +373,10 @@ STORED_IN: dict[str, Any] = {
     "LocaleForm.next": NotStored("a page of this site to go back to"),
     "LocaleForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "CsrfOnlyForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "CalendarDayForm.day": c["calendar_days"].day,
+    "CalendarDayForm.is_working_day": c["calendar_days"].is_working_day,
+    "CalendarDayForm.note": c["calendar_days"].note,
+    "CalendarDayForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

@@ -8,20 +8,18 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, union
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from sqlalchemy import delete, select
 
 from activities.calendar import load_calendar
 from api.deps import SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Invalid
-from api.gateway import signal_all
-from db.models import CalendarChange, CalendarDay, CalendarYear, Complaint, Task
+from api.services.calendar import DayEntry, DayOut, notify_provisional, record_change, set_calendar_day, year_days
+from db.models import CalendarChange, CalendarDay, CalendarYear
 from domain.calendar import official_last_year
 from domain.china_time import ChinaTime
 from domain.complaints import DEADLINE_WORKING_DAYS, Severity
 from domain.examples import examples
-from domain.models import Actor, CalendarChanged, ProcessStatus
+from domain.models import Actor
 from domain.roles import Role
 from domain.text import FIRST_YEAR, LAST_YEAR, StoredText, fit
 
@@ -55,20 +53,6 @@ class YearSchedule(BaseModel):
     source: StoredText = Field(min_length=1, max_length=300, description="e.g. the State Council notice number")
     holidays: list[date] = Field(default_factory=list)
     workdays: list[date] = Field(default_factory=list, description="make-up working days (调休), often weekends")
-
-
-class DayEntry(BaseModel):
-    model_config = examples({"is_working_day": False, "note": "年终盘点, 公司停业一天"})
-
-    is_working_day: bool
-    note: StoredText = Field(min_length=1, max_length=200, description="why: e.g. company closure for stock-taking")
-
-
-class DayOut(BaseModel):
-    day: date
-    is_working_day: bool
-    source: str  # official | admin | weekend-only (provisional)
-    note: str | None = None
 
 
 def provisional_message(unknown_years: list[int]) -> str | None:
@@ -114,49 +98,10 @@ async def deadline(
 @router.get("/days", response_model=list[DayOut])
 async def days_of_year(session: SessionDep, year: Annotated[int, Query(ge=2004, le=2100)]) -> list[DayOut]:
     """Every non-ordinary day of a year: holidays, make-up working days, closures, and their source."""
-    calendar = await load_calendar(session)
-    notes = {d.day: d.note for d in await session.scalars(select(CalendarDay))}
-    out: list[DayOut] = []
-    day = date(year, 1, 1)
-    while day.year == year:
-        working = calendar.is_working_day(day)
-        if working != (day.weekday() < 5) or day in notes:
-            if day in calendar.overrides:
-                source = "admin"
-            elif year <= official_last_year() or calendar.is_known_year(year):
-                source = "official"
-            else:
-                source = "weekend-only (provisional)"
-            out.append(DayOut(day=day, is_working_day=working, source=source, note=notes.get(day)))
-        day = date.fromordinal(day.toordinal() + 1)
-    return out
-
-
-async def _audit(session: SessionDep, actor: Actor, action: str, detail: dict[str, object]) -> None:
-    session.add(CalendarChange(changed_by=actor.username, changed_at=datetime.now(UTC), action=action, detail=detail))
+    return await year_days(session, year)
 
 
 REPLANNED_HEADER = "X-Processes-Notified"
-
-
-async def notify_provisional(
-    session: AsyncSession, temporal: Client, response: Response, years: list[int], actor: Actor
-) -> None:
-    """After the change is committed: every running process holding a provisional deadline gets the
-    signal `calendar_changed` and re-plans it (the workflow asks for the deadline again, moves its
-    timer and records old and new deadline). A process that ended meanwhile is skipped."""
-    await session.commit()  # the workflows read the calendar: they must see the change
-    runs = await session.execute(
-        union(
-            select(Task.workflow_id, Task.process_id).where(Task.status == "open", Task.due_provisional.is_(True)),
-            select(Complaint.workflow_id, Complaint.process_id).where(
-                Complaint.due_provisional.is_(True), Complaint.status != ProcessStatus.closed.value
-            ),
-        )
-    )
-    signal = CalendarChanged(years=years, changed_by=actor.username)
-    notified, _skipped = await signal_all(temporal, list(runs.tuples()), "calendar_changed", signal)
-    response.headers[REPLANNED_HEADER] = str(notified)
 
 
 @router.put("/years/{year}", response_model=list[DayOut])
@@ -204,8 +149,8 @@ async def maintain_year(
         session.add(CalendarYear(year=year, source=schedule.source, updated_by=actor.username, updated_at=now))
     else:
         entry.source, entry.updated_by, entry.updated_at = schedule.source, actor.username, now
-    await _audit(session, actor, "maintain_year", {"year": year, **schedule.model_dump(mode="json")})
-    await notify_provisional(session, temporal, response, [year], actor)
+    await record_change(session, actor, "maintain_year", {"year": year, **schedule.model_dump(mode="json")})
+    response.headers[REPLANNED_HEADER] = str(await notify_provisional(session, temporal, [year], actor))
     return await days_of_year(session, year)
 
 
@@ -216,26 +161,9 @@ async def set_day(
     """A company closure (or an extra working day) that overrides the official schedule.
 
     Running processes with a provisional deadline are told at once (header `X-Processes-Notified`)."""
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Invalid(f"day must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
-    now = datetime.now(UTC)
-    row = await session.get(CalendarDay, day)
-    if row is None:
-        session.add(
-            CalendarDay(
-                day=day, is_working_day=entry.is_working_day, note=entry.note, updated_by=actor.username, updated_at=now
-            )
-        )
-    else:
-        row.is_working_day, row.note, row.updated_by, row.updated_at = (
-            entry.is_working_day,
-            entry.note,
-            actor.username,
-            now,
-        )
-    await _audit(session, actor, "set_day", {"day": day.isoformat(), **entry.model_dump()})
-    await notify_provisional(session, temporal, response, [day.year], actor)
-    return DayOut(day=day, is_working_day=entry.is_working_day, source="admin", note=entry.note)
+    answer, notified = await set_calendar_day(session, temporal, actor, day, entry)
+    response.headers[REPLANNED_HEADER] = str(notified)
+    return answer
 
 
 @router.get("/changes")

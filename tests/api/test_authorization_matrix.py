@@ -579,6 +579,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/processes/{process_id}"): Entry(WebPage(303)),
     ("GET", "/audit/processes/{process_id}/timeline.{fmt}"): Entry(WebPage(303), params={"fmt": "xlsx"}),
     ("GET", "/audit/processes/{process_id}/form.pdf"): Entry(WebPage(303)),
+    ("GET", "/admin/calendar"): Entry(WebPage(303)),
+    ("POST", "/admin/calendar/days"): Entry(WebPage(403)),
 }
 
 
