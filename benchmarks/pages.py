@@ -110,7 +110,7 @@ async def run(args: argparse.Namespace) -> None:
                 if answer.status_code != 200:
                     print(f"  {address:<58} HTTP {answer.status_code}")
                     continue
-                samples = await timed(lambda a=address: browser.get(a), args.samples)  # type: ignore[misc]
+                samples = await timed(lambda a=address, b=browser: b.get(a), args.samples)  # type: ignore[misc]
                 every.extend(samples)
                 print(f"  {address:<58} {percentiles(samples)}")
             await browser.aclose()
