@@ -36,11 +36,9 @@ def file_onboarding(client: httpx.Client) -> str:
 
 def approve(client: httpx.Client, username: str, process_id: str, comment: str) -> None:
     headers = login(client, username)
-    tasks = client.get("/api/v1/tasks", params={"process_id": process_id}, headers=headers).json()["items"]
-    decided = client.post(
-        f"/api/v1/tasks/{tasks[0]['task_id']}/decision", json={"outcome": "approve", "comment": comment}, headers=headers
-    )
-    decided.raise_for_status()
+    task = open_task(client, username, process_id)
+    decision = {"outcome": "approve", "comment": comment}
+    client.post(f"/api/v1/tasks/{task}/decision", json=decision, headers=headers).raise_for_status()
 
 
 def open_task(client: httpx.Client, username: str, process_id: str) -> str:
