@@ -23,7 +23,6 @@ from scripts.demo_onboarding import demo_application, login
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-VIEWPORT = {"width": 1280, "height": 800}
 
 
 def file_onboarding(client: httpx.Client) -> str:
@@ -79,7 +78,7 @@ def take(app: str, out: Path, shots: dict[str, tuple[str, str]]) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             for name, (username, address) in shots.items():
-                page = browser.new_context(viewport=VIEWPORT).new_page()
+                page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                 sign_in(page, app, username)
                 for language in ("zh", "en"):
                     page.goto(f"{app}{address}")
