@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 os.environ.setdefault("APP_ENV", "demo")
 
@@ -143,8 +143,10 @@ async def measure_user(
     await page.aclose()
 
 
-async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+async def seeded(args: argparse.Namespace, prefix: str) -> tuple[str, AsyncEngine, async_sessionmaker[AsyncSession]]:
+    """A fresh database (its url, engine and sessions) with the demo users, the units, the tasks, the
+    processes and the customers `args` asks for (the pages benchmark's too: benchmarks/pages.py)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     url = app_database(args.database, workdir)
     upgrade(url)
     engine = make_engine(url)
@@ -164,6 +166,11 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.database}: {args.tasks:,} open tasks, {args.closed:,} closed, {args.customers:,} customers "
         f"seeded in {time.perf_counter() - began:.1f} s"
     )
+    return url, engine, sessions
+
+
+async def run(args: argparse.Namespace) -> None:
+    url, engine, sessions = await seeded(args, "bench-dashboard-")
     app = create_app(Settings(app_env="demo", database_url=url), temporal=object(), sessions=sessions)  # type: ignore[arg-type]
     async with (
         app.router.lifespan_context(app),
@@ -174,14 +181,19 @@ async def run(args: argparse.Namespace) -> None:
     await engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description: str | None) -> argparse.ArgumentParser:
+    """The database's size and the samples (the pages benchmark's too)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--tasks", type=int, default=100_000, help="open tasks")
     parser.add_argument("--closed", type=int, default=30_000, help="done or cancelled tasks besides")
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=50, help="timed calls per user and way in")
-    asyncio.run(run(parser.parse_args()))
+    return parser
+
+
+def main() -> None:
+    asyncio.run(run(arguments(__doc__).parse_args()))
 
 
 if __name__ == "__main__":

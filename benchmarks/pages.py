@@ -19,12 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
 from temporalio.service import RPCError, RPCStatusCode
 
 os.environ.setdefault("APP_ENV", "demo")
@@ -32,12 +28,8 @@ os.environ.setdefault("APP_ENV", "demo")
 from api.main import create_app
 from api.services.inbox import InboxQuery, inbox_page
 from api.visibility import viewer_for
-from benchmarks.dashboard import seed_customers, seed_processes, signed_in
-from benchmarks.inbox import actor_of, app_database, percentiles, seed_tasks, seed_units, timed
-from db.migrate import upgrade
-from db.models import User
-from db.session import make_engine, make_sessionmaker
-from scripts.seed_demo import seed
+from benchmarks.dashboard import arguments, seeded, signed_in
+from benchmarks.inbox import actor_of, percentiles, timed
 from settings import Settings
 
 
@@ -78,26 +70,8 @@ async def pages_of(sessions: Any) -> dict[str, list[str]]:
 
 
 async def run(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
-    url = app_database(args.database, workdir)
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    await seed(sessions)
-    units = await seed_units(sessions)
-    async with sessions() as session:
-        users = list(await session.scalars(select(User.username)))
-    began = time.perf_counter()
-    await seed_tasks(sessions, args.tasks, args.closed, units, users)
-    await seed_processes(sessions, (args.tasks + args.closed) // 3 + 1, units)
-    await seed_customers(sessions, args.customers, units)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("VACUUM ANALYZE" if args.database == "postgresql" else "ANALYZE"))
-    print(
-        f"{args.database}: {args.tasks:,} open tasks, {args.closed:,} closed, {args.customers:,} customers "
-        f"seeded in {time.perf_counter() - began:.1f} s; server time per page, ms:"
-    )
+    url, engine, sessions = await seeded(args, "bench-pages-")
+    print("server time per page, ms:")
     settings = Settings(app_env="demo", database_url=url)
     app = create_app(settings, temporal=RetiredTemporal(), sessions=sessions)  # type: ignore[arg-type]
     every: list[float] = []
@@ -119,13 +93,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--tasks", type=int, default=100_000, help="open tasks")
-    parser.add_argument("--closed", type=int, default=30_000, help="done or cancelled tasks besides")
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--samples", type=int, default=50, help="timed requests per page")
-    asyncio.run(run(parser.parse_args()))
+    asyncio.run(run(arguments(__doc__).parse_args()))
 
 
 if __name__ == "__main__":
