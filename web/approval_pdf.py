@@ -26,7 +26,7 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 MARGIN = 15 * mm
 QR_SIZE = 34 * mm
 # step, who, role, when, outcome, opinion, on whose behalf: 180 mm, A4's width less the margins
-COLUMNS_MM = (27, 25, 25, 25, 16, 42, 20)
+COLUMNS_MM = (26, 25, 24, 25, 18, 42, 20)
 
 TEXT = ParagraphStyle("text", fontName=FONT, fontSize=8.5, leading=11, wordWrap="CJK")
 LABEL = ParagraphStyle("label", parent=TEXT, textColor=colors.HexColor("#555555"))
