@@ -12,6 +12,7 @@ from importlib import import_module
 
 from domain.approvals import ChainSpec
 from domain.china_time import in_china
+from domain.documents import DOCUMENT_TITLES, DocumentType
 from domain.roles import ROLE_TITLES, Role
 from domain.step_deadlines import CHAIN_MODULES
 
@@ -219,6 +220,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.customer_created": ("客户建档", "customer created"),
     "action.closed": ("流程结束", "process closed"),
     "action.store_failed": ("数据写入被拒", "write refused"),
+    # the approver's task page: the case, every task action, bulk approve, bell, search (web/task_actions.py)
+    "case.customer": ("客户档案", "Customer"),
+    "case.application": ("客户档案（申请中，尚未建档）", "Customer (applied for, no file yet)"),
+    "case.name": ("客户名称", "Name"),
+    "case.credit_code": ("统一社会信用代码", "Credit code"),
+    "case.kind": ("客户类别", "Kind"),
+    "case.unit": ("所属单位", "Unit"),
+    "case.grade": ("客户等级", "Grade"),
+    "case.ungraded": ("尚未评级", "Not graded yet"),
+    "case.standing": ("信用状况", "Credit standing"),
+    "case.standing_line": (
+        "额度 {limit}，可用 {available}，逾期 {overdue} 元 / {days} 天，风险 {risk}",
+        "limit {limit}, available {available}, overdue {overdue} / {days} days, risk {risk}",
+    ),
+    "case.blocked": ("停止赊销 (003 §6)", "credit sales stopped (003 §6)"),
+    "case.documents": ("证照资料", "Documents"),
+    "case.doc_number": ("编号", "Number"),
+    "case.valid_until": ("有效期至", "Valid until"),
+    "case.no_expiry": ("长期", "No expiry"),
+    "case.expired": ("已过期 ({date})", "Expired ({date})"),
+    "case.in_force": ("有效", "In force"),
+    "case.no_holder": ("到达时确定", "Decided when the step opens"),
+    "kind.allocation_self_sale": ("配置自销", "Allocation self-sale"),
+    "kind.allocation_settlement": ("配置结算", "Allocation settlement"),
+    "kind.external_trade": ("外采外销", "External trade"),
+    "kind.depot_social": ("油库社会客户", "Depot social customer"),
+    "kind.depot_station": ("油库供应加油站", "Station supplied by a depot"),
+    "kind.station_prepaid": ("加油站预付款客户", "Station prepaid customer"),
 }
 
 # Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
@@ -316,3 +345,14 @@ class Messages:
         if minutes >= 60:
             return self.t("waiting.hours", n=minutes // 60)
         return self.t("waiting.minutes", n=minutes)
+
+    def kind(self, kind: str) -> str:
+        """A customer's kind (domain.models.CustomerKind) in words."""
+        key = f"kind.{kind}"
+        return self.t(key) if key in MESSAGES else kind
+
+    def document(self, doc_type: str) -> str:
+        """A document's title (domain.documents.DOCUMENT_TITLES); in English its key in words."""
+        if doc_type not in DocumentType.__members__:
+            return doc_type
+        return DOCUMENT_TITLES[DocumentType(doc_type)] if self.locale == "zh" else doc_type.replace("_", " ")

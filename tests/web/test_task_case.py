@@ -1,0 +1,78 @@
+"""The approver's task page shows the whole case (issue 23 "Approvers"): the customer card with its
+documents and their validity (an expired one in red, with its date), and who holds each seat of
+the steps ahead — as the right user, never to the wrong one. Both databases, real Temporal."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Task
+from tests.support import Api, application
+from tests.web.pages_support import Browser, open_browser, signed_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def open_task_of(sessions: async_sessionmaker[AsyncSession], process_id: str) -> Task:
+    async with sessions() as session:
+        task = await session.scalar(select(Task).where(Task.process_id == process_id, Task.status == "open"))
+        assert task is not None
+        return task
+
+
+async def filed_with_an_expired_extra(api: Api) -> tuple[str, dict[str, object], str]:
+    """An onboarding whose required documents are in force, with an extra document already expired."""
+    body = application()
+    lapsed = (date.today() - timedelta(days=3)).isoformat()
+    body["documents"].append(  # type: ignore[attr-defined]
+        {"type": "fuel_oil_approval", "number": "SWT-2023-77", "issuer": "河南省商务厅", "valid_until": lapsed}
+    )
+    response = await api.submit(body=body)
+    assert response.status_code == 201, response.text
+    return response.json()["process_id"], body, lapsed
+
+
+async def test_the_task_page_shows_the_customer_card_and_who_holds_the_seats_ahead(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    pid, body, lapsed = await filed_with_an_expired_extra(api)
+    task = await open_task_of(sessions, pid)
+    reviewer = await signed_in(api, browsers, "marketing_reviewer")
+    page = (await reviewer.get(f"/tasks/{task.task_id}")).text
+    customer = body["customer"]
+    assert isinstance(customer, dict)
+    assert 'id="customer-card"' in page and "客户档案（申请中，尚未建档）" in page
+    assert customer["credit_code"] in page and "配置自销" in page and "尚未评级" in page
+    assert "营业执照" in page and "NO-BUSINE-001" in page  # the documents, by their Chinese titles
+    # the lapsed one in red, with its date; the others in force
+    assert f'<span class="error" data-expired="{lapsed}">已过期 ({lapsed})</span>' in page
+    assert page.count('class="expired"') == 1 and "有效" in page
+    # the chain ahead names the people who hold its seats today
+    ahead = page.split('class="ahead"', 1)[1].split("</ol>", 1)[0]
+    for holder in ("finance_reviewer", "business_vp", "general_manager"):
+        assert holder in ahead
+
+    english = await signed_in(api, browsers, "marketing_reviewer")
+    await english.post("/locale", {"locale": "en", "next": "/"})
+    shown = (await english.get(f"/tasks/{task.task_id}")).text
+    assert "Customer (applied for, no file yet)" in shown and f"Expired ({lapsed})" in shown
+    assert "business license" in shown and "Allocation self-sale" in shown
+    await english.post("/locale", {"locale": "zh", "next": "/"})
+
+
+async def test_the_wrong_user_sees_no_card(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    pid, body, _ = await filed_with_an_expired_extra(api)
+    task = await open_task_of(sessions, pid)
+    other = open_browser(api, browsers)
+    await other.sign_in("station_manager_b")
+    hidden = await other.get(f"/tasks/{task.task_id}")
+    customer = body["customer"]
+    assert isinstance(customer, dict)
+    assert hidden.status_code == 404 and customer["credit_code"] not in hidden.text
+    assert "customer-card" not in hidden.text
