@@ -24,6 +24,7 @@ from web.i18n import Messages
 from web.pages import router
 from web.render import HERE, error_page, is_htmx, render
 from web.session import CsrfRefused, SignInNeeded, language_of
+from web.task_actions import router as task_actions_router
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 API_PREFIX = "/api/"
@@ -76,6 +77,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(dashboard_router)
     app.include_router(audit_router)
+    app.include_router(task_actions_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

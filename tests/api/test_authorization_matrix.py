@@ -578,6 +578,12 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/export.{fmt}"): Entry(WebPage(303), params={"fmt": "csv"}),
     ("GET", "/audit/processes/{process_id}"): Entry(WebPage(303)),
     ("GET", "/audit/processes/{process_id}/timeline.{fmt}"): Entry(WebPage(303), params={"fmt": "xlsx"}),
+    # the approver's task actions (web/task_actions.py)
+    ("POST", "/tasks/{task_id}/delegate"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/transfer"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/add-signer"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/claim"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/unclaim"): Entry(WebPage(403)),
 }
 
 
