@@ -24,7 +24,7 @@ from api.gateway import handle_for
 from api.services.decisions import decide_task
 from api.services.inbox import InboxQuery, holders_of, inbox_page
 from api.services.sign_in import TooManyFailures, authenticate
-from api.services.task_case import customer_card, steps_ahead
+from api.services.task_case import customer_card, steps_ahead, steps_before
 from api.services.workbench import Row, Tab, page
 from api.visibility import Viewer, get_process, get_task
 from db.models import Task, User
@@ -161,6 +161,7 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
         "holders": holders_of(open_tasks),
         "ahead": await steps_ahead(session, process),
         "card": await customer_card(session, temporal, viewer, process),
+        "earlier": steps_before(process),
         "viewer": viewer,
     }
 
@@ -208,7 +209,9 @@ async def decide(
     the process went)."""
     m = await messages_for(session, viewer.username)
     try:
-        state = await decide_task(session, viewer, temporal, task_id, form.outcome, form.comment)
+        state = await decide_task(
+            session, viewer, temporal, task_id, form.outcome, form.comment, form.return_to or None, form.cc
+        )
     except AppError as refused:
         if isinstance(refused, NotFound):
             return _not_found(request, m, refused)

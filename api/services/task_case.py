@@ -131,6 +131,15 @@ async def customer_card(
     )
 
 
+def steps_before(process: Process) -> list[StepSpec]:
+    """The chain's steps before the current one: where a return may send the case besides the
+    applicant (the workflow refuses any other, workflows/engine/decisions.py)."""
+    chain = CHAINS.get(process.process_type)
+    if chain is None or not process.current_step or not chain.has_step(process.current_step):
+        return []
+    return list(chain.steps[: chain.index(process.current_step)])
+
+
 async def steps_ahead(session: AsyncSession, process: Process) -> list[StepAhead]:
     """The chain's steps after the current one, each with who holds its seats today (the filing's
     own look-up, activities.process_store.step_facts: active holders in the step's scope other than

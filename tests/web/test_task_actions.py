@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Task
+from db.models import ProcessWatcher, Task
 from tests.inbox_support import add_user
 from tests.support import Api
 from tests.web.pages_support import Browser, signed_in
@@ -131,3 +131,24 @@ async def test_add_a_signer_through_the_page_a_reason_required(
     assert added.status_code == 303, added.text
     history = (await api.get(f"{P}/processes/{pid}/history", "auditor")).json()
     assert any("金额较大，请经理复核" in (entry.get("comment") or "") for entry in history), history
+
+
+async def test_return_to_a_chosen_earlier_step_and_copy_someone_through_the_page(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    pid = await filed(api)
+    assert (await api.decide("marketing_reviewer", pid, "approve", "资质齐全")).status_code == 200
+    task = await open_task(sessions, pid)
+    finance = await signed_in(api, browsers, "finance_reviewer")
+    page = await finance.get(f"/tasks/{task.task_id}")
+    assert '<option value="marketing_review">' in page.text  # the earlier step offered, not the later ones
+    assert 'value="gm_approval"' not in page.text.split('id="return-to"', 1)[1].split("</select>", 1)[0]
+
+    form = {"outcome": "return", "comment": "请资质审核复核开户许可证", "return_to": "marketing_review"}
+    sent = await finance.post(f"/tasks/{task.task_id}/decision", {**form, "cc": "marketing_manager, business_vp"})
+    assert sent.status_code == 303, sent.text
+    process = (await api.get(f"{P}/processes/{pid}", "auditor")).json()
+    assert process["current_step"] == "marketing_review" and process["status"] == "running"
+    async with sessions() as session:
+        copied = await session.scalars(select(ProcessWatcher.username).where(ProcessWatcher.process_id == pid))
+        assert {"marketing_manager", "business_vp"} <= set(copied)
