@@ -373,6 +373,17 @@ STORED_IN: dict[str, Any] = {
     "LocaleForm.next": NotStored("a page of this site to go back to"),
     "LocaleForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "CsrfOnlyForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # the approver's task actions (web/task_actions.py, issue 23)
+    "DecisionForm.return_to": NotStored("must name an earlier step of the chain, or the decision is refused"),
+    "DecisionForm.cc": c["process_watchers"].username,
+    "HandOverForm.to": c["tasks"].assignee,
+    "HandOverForm.comment": c["tasks"].comment,
+    "HandOverForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "AddSignerForm.signer": c["tasks"].assignee,
+    "AddSignerForm.position": NotStored("read as AddSignerIn.position: decides where the added step goes"),
+    "AddSignerForm.reason": c["tasks"].comment,
+    "AddSignerForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "ClaimForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

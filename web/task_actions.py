@@ -24,6 +24,7 @@ from api.routes.tasks import AddSignerIn, HandOverIn
 from api.services import task_actions as actions
 from api.visibility import Viewer
 from domain.models import HandOverKind
+from domain.text import StoredText
 from web.forms import CsrfField
 from web.i18n import Messages
 from web.pages import _task_context, go, refusal_words
@@ -39,17 +40,17 @@ Body = TypeVar("Body", bound=BaseModel)
 class HandOverForm(BaseModel):
     """As HandOverIn; an empty field is let through here so the API's model names it beside the field."""
 
-    to: str = Field(default="", max_length=80)  # users.username
-    comment: str = Field(default="", max_length=2000)
+    to: StoredText = Field(default="", max_length=80)  # users.username
+    comment: StoredText = Field(default="", max_length=2000)
     csrf_token: str = CsrfField
 
 
 class AddSignerForm(BaseModel):
     """As AddSignerIn (its reason is required: refused beside the field when empty)."""
 
-    signer: str = Field(default="", max_length=80)  # users.username
-    position: str = Field(default="before", max_length=10)
-    reason: str = Field(default="", max_length=2000)
+    signer: StoredText = Field(default="", max_length=80)  # users.username
+    position: StoredText = Field(default="before", max_length=10)
+    reason: StoredText = Field(default="", max_length=2000)
     csrf_token: str = CsrfField
 
 
