@@ -384,6 +384,9 @@ STORED_IN: dict[str, Any] = {
     "AddSignerForm.reason": c["tasks"].comment,
     "AddSignerForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "ClaimForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "BulkApproveForm.task_id": c["tasks"].task_id,
+    "BulkApproveForm.comment": c["tasks"].comment,
+    "BulkApproveForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

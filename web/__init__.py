@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from api.errors import AppError
 from web.audit import router as audit_router
+from web.bulk_approve import router as bulk_approve_router
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
 from web.pages import router
@@ -78,6 +79,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_router)
     app.include_router(audit_router)
     app.include_router(task_actions_router)
+    app.include_router(bulk_approve_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

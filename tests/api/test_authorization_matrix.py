@@ -584,6 +584,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/tasks/{task_id}/add-signer"): Entry(WebPage(403)),
     ("POST", "/tasks/{task_id}/claim"): Entry(WebPage(403)),
     ("POST", "/tasks/{task_id}/unclaim"): Entry(WebPage(403)),
+    ("POST", "/tasks/approve-selected"): Entry(WebPage(403)),
 }
 
 
