@@ -26,9 +26,7 @@ async def filed(api: Api) -> str:
 
 async def open_task_id(sessions: async_sessionmaker[AsyncSession], process_id: str) -> str:
     async with sessions() as session:
-        task_id = await session.scalar(
-            select(Task.task_id).where(Task.process_id == process_id, Task.status == "open")
-        )
+        task_id = await session.scalar(select(Task.task_id).where(Task.process_id == process_id, Task.status == "open"))
         assert task_id is not None
         return task_id
 
