@@ -387,6 +387,8 @@ STORED_IN: dict[str, Any] = {
     "BulkApproveForm.task_id": c["tasks"].task_id,
     "BulkApproveForm.comment": c["tasks"].comment,
     "BulkApproveForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "MarkReadForm.notification_id": c["notification_reads"].notification_id,
+    "MarkReadForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

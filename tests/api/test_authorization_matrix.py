@@ -585,6 +585,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/tasks/{task_id}/claim"): Entry(WebPage(403)),
     ("POST", "/tasks/{task_id}/unclaim"): Entry(WebPage(403)),
     ("POST", "/tasks/approve-selected"): Entry(WebPage(403)),
+    ("GET", "/notifications"): Entry(WebPage(303)),
+    ("GET", "/notifications/bell"): Entry(WebPage(303)),
+    ("POST", "/notifications/read"): Entry(WebPage(403)),
+    ("GET", "/search"): Entry(WebPage(303)),
 }
 
 
