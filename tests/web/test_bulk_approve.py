@@ -12,23 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Task
 from tests.support import Api
+from tests.web.approver_support import filed, open_task
 from tests.web.pages_support import Browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-async def filed(api: Api) -> str:
-    response = await api.submit()
-    assert response.status_code == 201, response.text
-    pid: str = response.json()["process_id"]
-    return pid
-
-
-async def open_task_id(sessions: async_sessionmaker[AsyncSession], process_id: str) -> str:
-    async with sessions() as session:
-        task_id = await session.scalar(select(Task.task_id).where(Task.process_id == process_id, Task.status == "open"))
-        assert task_id is not None
-        return task_id
 
 
 async def status_of(sessions: async_sessionmaker[AsyncSession], task_id: str) -> str | None:
@@ -46,11 +33,11 @@ async def test_bulk_approve_from_the_list_each_answered_on_its_own(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     first, second = await filed(api), await filed(api)
-    mine = [await open_task_id(sessions, pid) for pid in (first, second)]
+    mine = [(await open_task(sessions, pid)).task_id for pid in (first, second)]
     # a task past the reviewer's step: not theirs to decide
     later = await filed(api)
     assert (await api.decide("marketing_reviewer", later, "approve")).status_code == 200
-    not_mine = await open_task_id(sessions, later)
+    not_mine = (await open_task(sessions, later)).task_id
 
     reviewer = await signed_in(api, browsers, "marketing_reviewer")
     listing = await reviewer.get("/?tab=todo")

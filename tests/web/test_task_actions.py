@@ -9,28 +9,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import ProcessWatcher, Task
+from db.models import ProcessWatcher
 from tests.inbox_support import add_user
 from tests.support import Api
+from tests.web.approver_support import filed, open_task
 from tests.web.pages_support import Browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 P = "/api/v1"
 HTMX = {"HX-Request": "true"}
-
-
-async def filed(api: Api) -> str:
-    response = await api.submit()
-    assert response.status_code == 201, response.text
-    pid: str = response.json()["process_id"]
-    return pid
-
-
-async def open_task(sessions: async_sessionmaker[AsyncSession], process_id: str) -> Task:
-    async with sessions() as session:
-        task = await session.scalar(select(Task).where(Task.process_id == process_id, Task.status == "open"))
-        assert task is not None
-        return task
 
 
 async def history_actions(api: Api, process_id: str) -> list[str]:

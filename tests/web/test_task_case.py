@@ -5,23 +5,21 @@ the steps ahead — as the right user, never to the wrong one. Both databases, r
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Task
+from api.routes.users import find_actor
+from api.services.task_case import customer_card
+from api.visibility import viewer_for
+from db.models import CustomerDocument, Process
+from tests.activities.test_credit_store import make_credit_customer
 from tests.support import Api, application
+from tests.web.approver_support import filed, open_task
 from tests.web.pages_support import Browser, open_browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-async def open_task_of(sessions: async_sessionmaker[AsyncSession], process_id: str) -> Task:
-    async with sessions() as session:
-        task = await session.scalar(select(Task).where(Task.process_id == process_id, Task.status == "open"))
-        assert task is not None
-        return task
 
 
 async def filed_with_an_expired_extra(api: Api) -> tuple[str, dict[str, object], str]:
@@ -31,16 +29,14 @@ async def filed_with_an_expired_extra(api: Api) -> tuple[str, dict[str, object],
     body["documents"].append(  # type: ignore[attr-defined]
         {"type": "fuel_oil_approval", "number": "SWT-2023-77", "issuer": "河南省商务厅", "valid_until": lapsed}
     )
-    response = await api.submit(body=body)
-    assert response.status_code == 201, response.text
-    return response.json()["process_id"], body, lapsed
+    return await filed(api, body), body, lapsed
 
 
 async def test_the_task_page_shows_the_customer_card_and_who_holds_the_seats_ahead(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     pid, body, lapsed = await filed_with_an_expired_extra(api)
-    task = await open_task_of(sessions, pid)
+    task = await open_task(sessions, pid)
     reviewer = await signed_in(api, browsers, "marketing_reviewer")
     page = (await reviewer.get(f"/tasks/{task.task_id}")).text
     customer = body["customer"]
@@ -68,7 +64,7 @@ async def test_the_wrong_user_sees_no_card(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     pid, body, _ = await filed_with_an_expired_extra(api)
-    task = await open_task_of(sessions, pid)
+    task = await open_task(sessions, pid)
     other = open_browser(api, browsers)
     await other.sign_in("station_manager_b")
     hidden = await other.get(f"/tasks/{task.task_id}")
@@ -76,3 +72,25 @@ async def test_the_wrong_user_sees_no_card(
     assert isinstance(customer, dict)
     assert hidden.status_code == 404 and customer["credit_code"] not in hidden.text
     assert "customer-card" not in hidden.text
+
+
+async def test_a_filed_customer_card_has_its_grade_credit_standing_and_a_lapsed_document(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A case about a customer on file: the file's card (grade, credit standing) and its documents,
+    read through api/visibility — the wrong unit's manager gets no card at all."""
+    customer_id = await make_credit_customer(sessions, unit="DEPOT-ZZ", limit=Decimal("100000.00"), grade="A")
+    lapsed = date.today() - timedelta(days=10)
+    async with sessions.begin() as session:
+        session.add(
+            CustomerDocument(customer_id=customer_id, type="business_license", number="ZZ-LAPSED-1", valid_until=lapsed)
+        )
+    process = Process(process_id="not-stored", process_type="grading", customer_id=customer_id, unit_code="DEPOT-ZZ")
+    async with sessions() as session:
+        manager = await viewer_for(session, await find_actor(session, "depot_manager"))
+        card = await customer_card(session, api.app.state.temporal, manager, process)
+        assert card is not None and card.filed and card.grade == "A" and card.unit_code == "DEPOT-ZZ"
+        assert card.standing is not None and card.standing.limit == Decimal("100000.00")
+        assert [(d.number, d.expired, d.valid_until) for d in card.documents] == [("ZZ-LAPSED-1", True, lapsed)]
+        other = await viewer_for(session, await find_actor(session, "depot_manager_b"))
+        assert await customer_card(session, api.app.state.temporal, other, process) is None
