@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Exists, Select, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.visibility import Who, notification_readable
@@ -16,6 +17,7 @@ from api.visibility.viewer import actor_of
 from db.models import Notification, NotificationRead
 
 BELL_PAGE = 50
+MARK_CHUNK = 500
 
 
 def readable(who: Who, process_id: str | None = None, kind: str | None = None) -> Select[Notification]:
@@ -59,7 +61,13 @@ async def mark_read(session: AsyncSession, who: Who, ids: Sequence[int] | None =
     if ids is not None:
         query = query.where(Notification.id.in_(list(ids)))
     marked = list(await session.scalars(query))
-    now = datetime.now(UTC)
-    session.add_all(NotificationRead(notification_id=i, username=username, read_at=now) for i in marked)
-    await session.flush()
+    if marked:
+        now = datetime.now(UTC)
+        rows = [{"notification_id": i, "username": username, "read_at": now} for i in marked]
+        # a double click, or two tabs at once: the second mark of a notification changes nothing
+        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+            NotificationRead
+        )
+        for start in range(0, len(rows), MARK_CHUNK):  # bound the statement's parameters
+            await session.execute(insert.values(rows[start : start + MARK_CHUNK]).on_conflict_do_nothing())
     return len(marked)
