@@ -160,7 +160,7 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
         "history": [entry for entry in history if entry.action != "task_opened"],
         "holders": holders_of(open_tasks),
         "ahead": await steps_ahead(session, process),
-        "card": await customer_card(session, temporal, viewer, process),
+        "card": await customer_card(session, viewer, process),
         "earlier": steps_before(process),
         "viewer": viewer,
     }

@@ -11,24 +11,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
-from temporalio.service import RPCError
 
 from activities.credit_policy import credit_standing
 from activities.process_store import step_facts, unit_path
 from api.errors import AppError, NotFound
-from api.gateway import handle_for
 from api.routes.users import find_actor
 from api.services.credit import today
 from api.visibility import Viewer, get_customer
-from db.models import Customer, Process
+from db.models import AuditRecord, Customer, Process
 from domain.approvals import CHAINS, StepSpec
 from domain.credit import CreditStanding
 from domain.documents import Document
-from domain.models import OnboardingInput
-from temporal_client import DATA_CONVERTER
+from domain.models import OnboardingApplication
 
 
 @dataclass(frozen=True)
@@ -92,34 +89,38 @@ async def _filed_customer(session: AsyncSession, viewer: Viewer, customer_id: in
     )
 
 
-async def _application(temporal: Client, process: Process) -> OnboardingInput | None:
-    """The onboarding as filed: the input of the workflow's first event. Reading chosen: the card
-    shows the filing, not a resubmission's corrections (those are in the timeline's comments)."""
-    try:
-        async for event in handle_for(temporal, process).fetch_history_events():
-            if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-                return None
-            payloads = list(event.workflow_execution_started_event_attributes.input.payloads)
-            [start] = DATA_CONVERTER.payload_converter.from_payloads(payloads[:1], [OnboardingInput])
-            return start if isinstance(start, OnboardingInput) else None
-    except RPCError:  # Temporal no longer holds the run (retention) or is unreachable: no card
-        return None
+FILINGS = ("submitted", "resubmitted")  # the acts whose request carries the application (domain/history.py)
+
+
+async def _application(session: AsyncSession, process: Process) -> OnboardingApplication | None:
+    """The onboarding as last filed: the application of its latest filing act in the audit record
+    (the start's input, or a resubmission's request: workflows/audit.py records both in full), so
+    the card outlives Temporal's retention and reads no workflow history."""
+    records = await session.scalars(
+        select(AuditRecord.details)
+        .where(AuditRecord.process_id == process.process_id, AuditRecord.action.in_(FILINGS))
+        .order_by(AuditRecord.position.desc())
+    )
+    for details in records:
+        sent = details.get("input") or details.get("request") or {}
+        try:
+            return OnboardingApplication.model_validate(sent.get("application"))
+        except ValidationError:  # a record of another shape: look further back
+            continue
     return None
 
 
-async def customer_card(
-    session: AsyncSession, temporal: Client, viewer: Viewer, process: Process
-) -> CustomerCard | None:
+async def customer_card(session: AsyncSession, viewer: Viewer, process: Process) -> CustomerCard | None:
     """The customer the process is about, if the viewer may read it; None when there is none."""
     if process.customer_id is not None:
         return await _filed_customer(session, viewer, process.customer_id)
     if process.process_type != "onboarding":
         return None
-    start = await _application(temporal, process)
-    if start is None:
+    application = await _application(session, process)
+    if application is None:
         return None
-    customer = start.application.customer
-    documents: list[Document] = start.application.documents
+    customer = application.customer
+    documents: list[Document] = application.documents
     return CustomerCard(
         name=customer.name,
         credit_code=customer.credit_code,

@@ -88,9 +88,30 @@ async def test_a_filed_customer_card_has_its_grade_credit_standing_and_a_lapsed_
     process = Process(process_id="not-stored", process_type="grading", customer_id=customer_id, unit_code="DEPOT-ZZ")
     async with sessions() as session:
         manager = await viewer_for(session, await find_actor(session, "depot_manager"))
-        card = await customer_card(session, api.app.state.temporal, manager, process)
+        card = await customer_card(session, manager, process)
         assert card is not None and card.filed and card.grade == "A" and card.unit_code == "DEPOT-ZZ"
         assert card.standing is not None and card.standing.limit == Decimal("100000.00")
         assert [(d.number, d.expired, d.valid_until) for d in card.documents] == [("ZZ-LAPSED-1", True, lapsed)]
         other = await viewer_for(session, await find_actor(session, "depot_manager_b"))
-        assert await customer_card(session, api.app.state.temporal, other, process) is None
+        assert await customer_card(session, other, process) is None
+
+
+async def test_after_a_resubmission_the_card_shows_the_corrected_application(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    pid, body, lapsed = await filed_with_an_expired_extra(api)
+    assert (await api.decide("marketing_reviewer", pid, "return", "燃料油批文已过期, 请更新")).status_code == 200
+    renewed = (date.today() + timedelta(days=200)).isoformat()
+    documents = body["documents"]
+    assert isinstance(documents, list)
+    documents[-1] = {**documents[-1], "number": "SWT-2026-01", "valid_until": renewed}
+    again = await api.post(
+        f"/api/v1/onboarding/{pid}/resubmit", "sales_clerk", json=body, params={"comment": "已更新批文"}
+    )
+    assert again.status_code == 200, again.text
+    task = await open_task(sessions, pid)
+    reviewer = await signed_in(api, browsers, "marketing_reviewer")
+    card = (await reviewer.get(f"/tasks/{task.task_id}")).text.split('id="customer-card"', 1)[1]
+    card = card.split("</section>", 1)[0]
+    assert "SWT-2026-01" in card and renewed in card
+    assert "SWT-2023-77" not in card and 'class="expired"' not in card
