@@ -18,6 +18,8 @@ from tests.activities.test_credit_store import make_credit_customer
 from tests.support import Api, application
 from tests.web.approver_support import filed, open_task
 from tests.web.pages_support import Browser, open_browser, signed_in
+from web.i18n import Messages
+from web.render import templates
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -92,6 +94,8 @@ async def test_a_filed_customer_card_has_its_grade_credit_standing_and_a_lapsed_
         assert card is not None and card.filed and card.grade == "A" and card.unit_code == "DEPOT-ZZ"
         assert card.standing is not None and card.standing.limit == Decimal("100000.00")
         assert [(d.number, d.expired, d.valid_until) for d in card.documents] == [("ZZ-LAPSED-1", True, lapsed)]
+        shown = templates.get_template("_case_card.html").render(m=Messages("en"), card=card)
+        assert "limit 100000.00" in shown and "risk Low" in shown and f"Expired ({lapsed.isoformat()})" in shown
         other = await viewer_for(session, await find_actor(session, "depot_manager_b"))
         assert await customer_card(session, other, process) is None
 
