@@ -25,7 +25,7 @@ SameSitePath = Annotated[str, AfterValidator(same_site_path)]
 
 
 def usernames(value: object) -> object:
-    """ "a, b c" (one field) as ["a", "b", "c"]; a repeated field's list as sent."""
+    """One field "a, b c" read as ["a", "b", "c"]; a repeated field's list as sent."""
     if isinstance(value, str):
         return [name for name in re.split(r"[\s,，;；]+", value) if name]
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
