@@ -377,6 +377,22 @@ STORED_IN: dict[str, Any] = {
     "CalendarDayForm.is_working_day": c["calendar_days"].is_working_day,
     "CalendarDayForm.note": c["calendar_days"].note,
     "CalendarDayForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # the approver's task actions (web/task_actions.py, issue 23)
+    "DecisionForm.return_to": NotStored("must name an earlier step of the chain, or the decision is refused"),
+    "DecisionForm.cc": c["process_watchers"].username,
+    "HandOverForm.to": c["tasks"].assignee,
+    "HandOverForm.comment": c["tasks"].comment,
+    "HandOverForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "AddSignerForm.signer": c["tasks"].assignee,
+    "AddSignerForm.position": NotStored("read as AddSignerIn.position: decides where the added step goes"),
+    "AddSignerForm.reason": c["tasks"].comment,
+    "AddSignerForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "ClaimForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "BulkApproveForm.task_id": c["tasks"].task_id,
+    "BulkApproveForm.comment": c["tasks"].comment,
+    "BulkApproveForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "MarkReadForm.notification_id": c["notification_reads"].notification_id,
+    "MarkReadForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

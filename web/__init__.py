@@ -21,11 +21,15 @@ from api.errors import AppError
 from web.admin_calendar import router as admin_calendar_router
 from web.approval_form import router as approval_form_router
 from web.audit import router as audit_router
+from web.bulk_approve import router as bulk_approve_router
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
+from web.notifications import router as notifications_router
 from web.pages import router
 from web.render import HERE, error_page, is_htmx, render
+from web.search import router as search_router
 from web.session import CsrfRefused, SignInNeeded, language_of
+from web.task_actions import router as task_actions_router
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 API_PREFIX = "/api/"
@@ -80,6 +84,10 @@ def mount(app: FastAPI) -> None:
     app.include_router(audit_router)
     app.include_router(approval_form_router)
     app.include_router(admin_calendar_router)
+    app.include_router(task_actions_router)
+    app.include_router(bulk_approve_router)
+    app.include_router(notifications_router)
+    app.include_router(search_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from domain.approvals import Outcome
-from domain.text import StoredText
+from domain.text import StoredText, Username
 
 # A path of this site: printable ASCII without space or backslash, starting with one `/` and with no
 # `//` anywhere — never `//host`, `/\\host` or `/<TAB>/host` (browsers drop the tab and read `//host`).
@@ -22,6 +22,16 @@ def same_site_path(value: str) -> str:
 
 
 SameSitePath = Annotated[str, AfterValidator(same_site_path)]
+
+
+def usernames(value: object) -> object:
+    """One field "a, b c" read as ["a", "b", "c"]; a repeated field's list as sent."""
+    if isinstance(value, str):
+        return [name for name in re.split(r"[\s,，;；]+", value) if name]
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return usernames(value[0])
+    return value
+
 
 CsrfField = Field(default="", max_length=200, description="the page's CSRF token (web/session.py)")
 
@@ -37,6 +47,10 @@ class DecisionForm(BaseModel):
 
     outcome: Outcome
     comment: StoredText | None = Field(default=None, max_length=2000)
+    # with outcome return: an earlier step's key; empty: to the applicant
+    return_to: StoredText | None = Field(default=None, max_length=60)
+    # 抄送: usernames separated by commas or spaces, as the API's `cc` (at most 20)
+    cc: Annotated[list[Username], BeforeValidator(usernames)] = Field(default_factory=list, max_length=20)
     csrf_token: str = CsrfField
 
 

@@ -12,6 +12,7 @@ from importlib import import_module
 
 from domain.approvals import ChainSpec
 from domain.china_time import in_china
+from domain.documents import DOCUMENT_TITLES, DocumentType
 from domain.roles import ROLE_TITLES, Role
 from domain.step_deadlines import CHAIN_MODULES
 
@@ -274,6 +275,81 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.customer_created": ("客户建档", "customer created"),
     "action.closed": ("流程结束", "process closed"),
     "action.store_failed": ("数据写入被拒", "write refused"),
+    # the approver's task page: the case, every task action, bulk approve, bell, search (web/task_actions.py)
+    "case.customer": ("客户档案", "Customer"),
+    "case.application": ("客户档案（申请中，尚未建档）", "Customer (applied for, no file yet)"),
+    "case.name": ("客户名称", "Name"),
+    "case.credit_code": ("统一社会信用代码", "Credit code"),
+    "case.kind": ("客户类别", "Kind"),
+    "case.unit": ("所属单位", "Unit"),
+    "case.grade": ("客户等级", "Grade"),
+    "case.ungraded": ("尚未评级", "Not graded yet"),
+    "case.standing": ("信用状况", "Credit standing"),
+    "case.standing_line": (
+        "额度 {limit}，可用 {available}，逾期 {overdue} 元 / {days} 天，风险 {risk}",
+        "limit {limit}, available {available}, overdue {overdue} / {days} days, risk {risk}",
+    ),
+    "case.blocked": ("停止赊销 (003 §6)", "credit sales stopped (003 §6)"),
+    "case.documents": ("证照资料", "Documents"),
+    "case.doc_number": ("编号", "Number"),
+    "case.valid_until": ("有效期至", "Valid until"),
+    "case.no_expiry": ("长期", "No expiry"),
+    "case.expired": ("已过期 ({date})", "Expired ({date})"),
+    "case.in_force": ("有效", "In force"),
+    "case.no_holder": ("到达时确定", "Decided when the step opens"),
+    "action.title": ("其他操作", "Other actions"),
+    "action.claim": ("认领", "Claim"),
+    "action.claim_hint": (
+        "此任务属于 {role} 岗位的所有人，认领后只由您办理",
+        "This task is for every {role}: claim it to hold it alone",
+    ),
+    "action.claimed_by_me": ("您已认领此任务", "You claimed this task"),
+    "action.unclaim": ("释放认领", "Release"),
+    "action.hand_over": ("委托 / 转办", "Delegate / transfer"),
+    "action.to": ("交给 (用户名)", "To (username)"),
+    "action.delegate": ("委托 (办后交回我)", "Delegate (comes back to me)"),
+    "action.transfer": ("转办", "Transfer"),
+    "action.add_signer": ("加签", "Add a signer"),
+    "action.signer": ("加签人 (用户名)", "Signer (username)"),
+    "action.position": ("加签位置", "Where"),
+    "action.position.before": ("前加签 (先由其审批)", "Before me (they decide first)"),
+    "action.position.after": ("后加签 (本步骤之后)", "After this step"),
+    "action.reason": ("理由", "Reason"),
+    "action.note": ("委托 / 转办说明", "Note for the colleague"),
+    "action.required": ("必填", "required"),
+    "decision.return_to": ("发回步骤（默认发回申请人）", "Send back to (default: the applicant)"),
+    "decision.to_applicant": ("申请人", "The applicant"),
+    "decision.cc": ("抄送", "Copy to"),
+    "decision.cc_hint": ("用户名，以逗号或空格分隔", "usernames, separated by commas or spaces"),
+    "field.return_to": ("发回步骤", "send back to"),
+    "field.q": ("搜索内容（最多 200 字）", "the search (at most 200 characters)"),
+    "field.notification_id": ("通知编号", "the notification"),
+    "field.to": ("交给 (用户名，最多 80 字)", "to (a username, at most 80 characters)"),
+    "field.signer": ("加签人 (用户名，最多 80 字)", "signer (a username, at most 80 characters)"),
+    "field.reason": ("理由（最多 2000 字）", "the reason (at most 2000 characters)"),
+    "field.cc": ("抄送 (最多 20 个用户名)", "copy to (at most 20 usernames)"),
+    "bulk.select": ("选择", "Select"),
+    "bulk.comment": ("批量意见", "Comment for all"),
+    "bulk.approve": ("批量同意所选", "Approve the selected"),
+    "bulk.title": ("批量审批结果", "Bulk approval results"),
+    "bulk.approved": ("已同意", "approved"),
+    "bulk.refused": ("未通过：{why}", "refused: {why}"),
+    "bulk.none": ("请先勾选要同意的任务", "Tick the tasks to approve first"),
+    "bell.title": ("通知", "Notifications"),
+    "bell.unread": ("{n} 条未读", "{n} unread"),
+    "bell.mark_all": ("全部标为已读", "Mark all as read"),
+    "bell.mark_one": ("标为已读", "Mark as read"),
+    "search.label": ("客户名称或统一社会信用代码", "Customer name or credit code"),
+    "search.submit": ("搜索", "Search"),
+    "search.header": ("查找客户或流程", "Find a customer or process"),
+    "search.processes": ("流程", "Processes"),
+    "search.customers": ("客户", "Customers"),
+    "kind.allocation_self_sale": ("配置自销", "Allocation self-sale"),
+    "kind.allocation_settlement": ("配置结算", "Allocation settlement"),
+    "kind.external_trade": ("外采外销", "External trade"),
+    "kind.depot_social": ("油库社会客户", "Depot social customer"),
+    "kind.depot_station": ("油库供应加油站", "Station supplied by a depot"),
+    "kind.station_prepaid": ("加油站预付款客户", "Station prepaid customer"),
 }
 
 # Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
@@ -371,3 +447,14 @@ class Messages:
         if minutes >= 60:
             return self.t("waiting.hours", n=minutes // 60)
         return self.t("waiting.minutes", n=minutes)
+
+    def kind(self, kind: str) -> str:
+        """A customer's kind (domain.models.CustomerKind) in words."""
+        key = f"kind.{kind}"
+        return self.t(key) if key in MESSAGES else kind
+
+    def document(self, doc_type: str) -> str:
+        """A document's title (domain.documents.DOCUMENT_TITLES); in English its key in words."""
+        if doc_type not in DocumentType.__members__:
+            return doc_type
+        return DOCUMENT_TITLES[DocumentType(doc_type)] if self.locale == "zh" else doc_type.replace("_", " ")

@@ -24,10 +24,10 @@ from api.gateway import handle_for
 from api.services.decisions import decide_task
 from api.services.inbox import InboxQuery, holders_of, inbox_page
 from api.services.sign_in import TooManyFailures, authenticate
+from api.services.task_case import customer_card, steps_ahead, steps_before
 from api.services.workbench import Row, Tab, page
 from api.visibility import Viewer, get_process, get_task
 from db.models import Task, User
-from domain.approvals import CHAINS
 from domain.calendar import WorkingCalendar
 from web.forms import CsrfOnlyForm, DecisionForm, LocaleForm, SignInForm
 from web.i18n import Messages
@@ -154,16 +154,14 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
             select(Task).where(Task.process_id == process.process_id, Task.status == "open").order_by(Task.created_at)
         )
     )
-    chain = CHAINS.get(process.process_type)
-    ahead: list[Any] = []
-    if chain is not None and process.current_step and chain.has_step(process.current_step):
-        ahead = list(chain.steps[chain.index(process.current_step) + 1 :])
     return {
         "task": task,
         "process": process,
         "history": [entry for entry in history if entry.action != "task_opened"],
         "holders": holders_of(open_tasks),
-        "ahead": ahead,
+        "ahead": await steps_ahead(session, process),
+        "card": await customer_card(session, viewer, process),
+        "earlier": steps_before(process),
         "viewer": viewer,
     }
 
@@ -211,7 +209,9 @@ async def decide(
     the process went)."""
     m = await messages_for(session, viewer.username)
     try:
-        state = await decide_task(session, viewer, temporal, task_id, form.outcome, form.comment)
+        state = await decide_task(
+            session, viewer, temporal, task_id, form.outcome, form.comment, form.return_to or None, form.cc
+        )
     except AppError as refused:
         if isinstance(refused, NotFound):
             return _not_found(request, m, refused)

@@ -7,14 +7,15 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, select
 
 from api.audit import best_history
 from api.deps import CurrentActor, SessionDep, TemporalDep
 from api.params import Offset, RowId
 from api.schemas import CustomerDetailOut, CustomerOut
-from api.visibility import customer_readable, visible_processes
+from api.services.customers import customers_matching
 from api.visibility import get_customer as readable_customer
+from api.visibility import visible_processes
 from db.models import Customer, Process
 from domain.grading import Grade
 from domain.treatment import supply_priority, treatment_for
@@ -42,9 +43,7 @@ async def list_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[Customer]:
-    query = select(Customer).where(customer_readable(actor))
-    if q:
-        query = query.where(or_(Customer.credit_code == q.upper(), Customer.name.contains(q)))
+    query = customers_matching(actor, q)
     if grade is not None:
         query = query.where(Customer.grade == grade.value)
     order = (SUPPLY_PRIORITY, Customer.id) if sort is CustomerSort.supply_priority else (Customer.id,)

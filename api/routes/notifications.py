@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from api.deps import CurrentActor, SessionDep
-from api.visibility import notification_readable
+from api.services.notifications import readable
 from db.models import Notification
 from domain.china_time import ChinaTime
 
@@ -39,9 +38,4 @@ async def my_notifications(
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Notification]:
-    query = select(Notification).where(notification_readable(actor))
-    if process_id:
-        query = query.where(Notification.process_id == process_id)
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+    return list(await session.scalars(readable(actor, process_id, kind).limit(limit)))

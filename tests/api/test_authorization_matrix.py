@@ -581,6 +581,17 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/processes/{process_id}/form.pdf"): Entry(WebPage(303)),
     ("GET", "/admin/calendar"): Entry(WebPage(303)),
     ("POST", "/admin/calendar/days"): Entry(WebPage(403)),
+    # the approver's task actions (web/task_actions.py)
+    ("POST", "/tasks/{task_id}/delegate"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/transfer"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/add-signer"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/claim"): Entry(WebPage(403)),
+    ("POST", "/tasks/{task_id}/unclaim"): Entry(WebPage(403)),
+    ("POST", "/tasks/approve-selected"): Entry(WebPage(403)),
+    ("GET", "/notifications"): Entry(WebPage(303)),
+    ("GET", "/notifications/bell"): Entry(WebPage(303)),
+    ("POST", "/notifications/read"): Entry(WebPage(403)),
+    ("GET", "/search"): Entry(WebPage(303)),
 }
 
 

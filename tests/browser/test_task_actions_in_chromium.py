@@ -1,0 +1,70 @@
+"""An approver's task actions in a real browser (issue 23 "Approvers"): claim the role task, try to
+reject without a reason and read the refusal beside the field, then approve — every request to the
+app alone. The harness (Debian's Chromium, uvicorn, a database of the test's own) is the
+workbench test's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
+
+
+async def test_claim_then_a_reject_without_reason_is_refused_beside_the_field_then_approve(
+    temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
+) -> None:
+    from playwright.async_api import async_playwright
+
+    executable = chromium()
+    async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
+        filed = await api.submit()
+        assert filed.status_code == 201, filed.text
+        process_id = filed.json()["process_id"]
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = await browser.new_page(viewport={"width": 1280, "height": 800})
+                asked: list[str] = []
+                page.on("request", lambda request: asked.append(request.url))
+
+                await page.goto(f"{origin}/login")
+                await page.get_by_label("用户名").fill("marketing_reviewer")
+                await page.get_by_label("密码").fill("demo")
+                await page.get_by_role("button", name="登录").click()
+                await page.wait_for_url(f"{origin}/")
+                await page.locator("#nav-bell").wait_for()  # the bell, loaded by htmx under the CSP
+                await page.locator("a.open-task").first.click()
+                await page.wait_for_url(f"{origin}/tasks/**")
+                assert "郑州华豫石化贸易有限公司" in await page.locator("#customer-card").inner_text()
+
+                await page.locator("#claim-task").click()
+                await page.locator("#unclaim-task").wait_for()
+                task = await api.task_for("marketing_reviewer", process_id)
+                assert task["claimed_by"] == "marketing_reviewer"
+
+                await page.get_by_role("radio", name="驳回").check()
+                await page.get_by_label("意见说明").fill("")
+                await page.locator("#submit-decision").click()
+                error = page.locator("#decision-error")
+                await error.wait_for()
+                assert "请检查填写内容" in await error.inner_text()
+                # beside the field: the comment box names the error as its description
+                assert await page.locator("#comment").get_attribute("aria-describedby") == "decision-error"
+                assert (await api.task_for("marketing_reviewer", process_id))["status"] == "open"
+
+                await page.get_by_role("radio", name="同意").check()
+                await page.get_by_label("意见说明").fill("资质齐全，同意")
+                await page.locator("#submit-decision").click()
+                await page.wait_for_url(f"{origin}/?after={process_id}")
+            finally:
+                await browser.close()
+
+        state = (await api.get(f"/api/v1/processes/{process_id}", "auditor")).json()
+        assert state["current_step"] == "finance_recheck"
+        assert asked and all(url.startswith(origin) for url in asked), [u for u in asked if not u.startswith(origin)]
