@@ -12,6 +12,7 @@ from importlib import import_module
 
 from domain.approvals import ChainSpec
 from domain.china_time import in_china
+from domain.documents import DOCUMENT_TITLES, DocumentType
 from domain.roles import ROLE_TITLES, Role
 from domain.step_deadlines import CHAIN_MODULES
 
@@ -219,7 +220,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.customer_created": ("客户建档", "customer created"),
     "action.closed": ("流程结束", "process closed"),
     "action.store_failed": ("数据写入被拒", "write refused"),
+    # the applicant's pages (web/apply.py)
+    "nav.apply": ("客户开户申请", "File an onboarding"),
+    "apply.onboarding.title": ("配置客户开户申请 (000 §6)", "Onboarding application (000 §6)"),
+    "apply.onboarding.checklist": (
+        "须提交以下证照（开户证照清单第 {version} 版，今日有效）",
+        "The documents below are required (onboarding document list, version {version}, in force today)",
+    ),
+    "apply.customer": ("客户档案", "Customer card"),
+    "apply.field.name": ("客户名称", "Customer name"),
+    "apply.field.credit_code": ("统一社会信用代码", "Unified social credit code"),
+    "apply.field.kind": ("客户类别", "Customer kind"),
+    "apply.field.address": ("地址", "Address"),
+    "apply.field.legal_representative": ("法定代表人", "Legal representative"),
+    "apply.field.phone": ("电话", "Phone"),
+    "apply.field.postcode": ("邮政编码", "Postcode"),
+    "apply.field.delegate": ("委托代理人（如有）", "Delegate (if any)"),
+    "apply.kind.allocation_self_sale": ("配置自销客户", "Allocation self-sale customer"),
+    "apply.kind.allocation_settlement": ("配置结算客户", "Allocation settlement customer"),
+    "apply.documents": ("证照", "Documents"),
+    "apply.delegate_only": ("仅委托代理人办理时提交", "only when a delegate acts"),
+    "apply.doc.number": ("证照编号", "Number"),
+    "apply.doc.issuer": ("发证机关", "Issuer"),
+    "apply.doc.valid_until": ("有效期至", "Valid until"),
+    "apply.doc.stamped": ("复印件加盖公章", "Copy bears the company seal"),
+    "apply.doc.original": ("提交原件", "Original handed over"),
+    "apply.submit": ("提交申请", "Submit the application"),
+    "apply.credit_code.ok": ("统一社会信用代码校验通过", "The credit code is valid"),
+    "apply.credit_code.bad": ("统一社会信用代码有误", "The credit code is not valid"),
+    "field.credit_code": ("统一社会信用代码（18 位）", "the credit code (18 characters)"),
 }
+# Each document's name: the domain's Chinese title (domain/documents.py), in English here.
+MESSAGES.update(
+    {
+        f"doc.{doc_type.value}": (DOCUMENT_TITLES[doc_type], english)
+        for doc_type, english in {
+            DocumentType.business_license: "Business licence",
+            DocumentType.tax_registration: "Tax registration certificate",
+            DocumentType.oil_wholesale_certificate: "Oil wholesale certificate",
+            DocumentType.hazardous_chemicals_certificate: "Hazardous chemicals certificate",
+            DocumentType.organization_code: "Organisation code certificate",
+            DocumentType.bank_account_permit: "Bank account permit",
+            DocumentType.general_taxpayer: "VAT general taxpayer status",
+            DocumentType.invoicing_info: "Invoicing information",
+            DocumentType.legal_rep_id: "Copy of the legal representative's ID",
+            DocumentType.power_of_attorney: "Original power of attorney",
+            DocumentType.hazardous_chemicals_trading_license: "Hazardous chemicals trading licence",
+            DocumentType.fuel_oil_approval: "Fuel oil trading approval (provincial commerce department)",
+            DocumentType.invoicing_certificate: "Invoicing certificate",
+            DocumentType.invoicing_power_of_attorney: "Invoicing power of attorney",
+            DocumentType.oil_business_license: "Oil products business licence",
+        }.items()
+    }
+)
 
 # Every chain the domain declares (the modules the step-deadline rule reads), for its titles: a
 # process type's (its first chain's) and each step's. A type no chain declares is in MESSAGES.

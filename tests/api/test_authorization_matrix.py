@@ -578,6 +578,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/export.{fmt}"): Entry(WebPage(303), params={"fmt": "csv"}),
     ("GET", "/audit/processes/{process_id}"): Entry(WebPage(303)),
     ("GET", "/audit/processes/{process_id}/timeline.{fmt}"): Entry(WebPage(303), params={"fmt": "xlsx"}),
+    ("GET", "/apply/onboarding"): Entry(WebPage(303)),
+    ("POST", "/apply/onboarding"): Entry(WebPage(403)),
+    ("GET", "/apply/credit-code"): Entry(WebPage(303)),
 }
 
 
