@@ -12,10 +12,10 @@ from temporalio.client import Client
 
 from activities.process_store import unit_path
 from activities.rule_store import documents_in_force, pinned_documents
-from api.errors import Conflict, Forbidden, Invalid
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.gateway import get_process, handle_for, send_update
 from api.starts import start_process
-from db.models import Customer
+from db.models import Customer, Process
 from domain.approvals import ONBOARDING_CHAIN
 from domain.china_time import china_day
 from domain.documents import RequiredDocuments, document_problems, pinned_list
@@ -102,9 +102,7 @@ async def resubmit_onboarding(
 ) -> ProcessView:
     """The applicant corrects a returned application against the list its process pinned at its
     start; the chain restarts at marketing review."""
-    process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
-        raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
+    process = await _applicants_process(session, actor, process_id)
     check_documents(application, await pinned_documents(session, process.process_id))
     return await send_update(
         handle_for(temporal, process),
@@ -112,3 +110,23 @@ async def resubmit_onboarding(
         ResubmitRequest(actor=actor, application=application, comment=comment),
         result_type=ProcessView,
     )
+
+
+async def _applicants_process(session: AsyncSession, actor: Actor, process_id: str) -> Process:
+    """The onboarding `actor` filed: 404 unless they may read it (api/visibility), 403 unless theirs."""
+    process = await get_process(session, actor, process_id)
+    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
+        raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
+    return process
+
+
+async def correction_of(
+    session: AsyncSession, temporal: Client, actor: Actor, process_id: str
+) -> tuple[OnboardingApplication, RequiredDocuments | None]:
+    """What the applicant filed last (the workflow's `filed` query) and the list it is checked
+    against (pinned at its start): the correction form of a returned application starts from them."""
+    process = await _applicants_process(session, actor, process_id)
+    if process.process_type != ONBOARDING_CHAIN.process_type:
+        raise NotFound(f"process {process_id} is not an onboarding")
+    filed = await handle_for(temporal, process).query("filed", result_type=OnboardingApplication)
+    return filed, await pinned_documents(session, process.process_id)
