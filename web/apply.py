@@ -1,34 +1,38 @@
 """The applicant's pages (issue 23, "Applicants"): file an onboarding (000 §6) with the document
-checklist of the list in force today, the credit code checked as it is typed.
+checklist of the list in force today, the credit code checked as it is typed; correct and resubmit
+a returned one, the form pre-filled with what was filed, against the list its process pinned.
 
 Every rule is the API's: the list is read by the service POST /api/v1/onboarding uses, the form is
-validated as that route's body (domain.models.OnboardingApplication), filed by the same service
-(api/services/onboarding.py), refused by the same role check (api/deps.require_any_role), and the
-credit code is checked by GB 32100-2015's check (domain/credit_code.py) the body applies."""
+validated as that route's body (domain.models.OnboardingApplication), filed and resubmitted by the
+same services (api/services/onboarding.py), refused by the same role check
+(api/deps.require_any_role), and the credit code is checked by GB 32100-2015's check
+(domain/credit_code.py) the body applies."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import AppError, Conflict, Invalid
-from api.services.onboarding import checklist_today, file_onboarding
+from api.services.onboarding import checklist_today, correction_of, file_onboarding, resubmit_onboarding
 from api.visibility import Viewer
 from domain.credit_code import credit_code_problem, normalised
-from domain.documents import DocumentType, RequiredDocuments
-from domain.models import ONBOARDING_KINDS, OnboardingApplication
+from domain.documents import DocumentType, RequiredDocuments, pinned_list
+from domain.models import ONBOARDING_KINDS, OnboardingApplication, ProcessView, ResubmitRequest
 from domain.roles import APPLICANT_ROLES
 from web.apply_form import (
     CARD_BOUNDS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
+    form_values,
     invalid_fields,
+    max_lengths,
     refused_fields,
 )
 from web.i18n import Messages
@@ -38,6 +42,8 @@ from web.session import Csrf, WebViewer
 
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
 applicant = require_any_role(*APPLICANT_ROLES)
+COMMENT_BOUND = max_lengths(ResubmitRequest, ("comment",))["comment"] or 0
+File = Callable[[OnboardingApplication], Awaitable[ProcessView]]
 
 
 def files_applications(viewer: Viewer) -> bool:
@@ -48,29 +54,29 @@ def files_applications(viewer: Viewer) -> bool:
 templates.env.globals["files_applications"] = files_applications
 
 
-def checklist_rows(required: RequiredDocuments) -> list[DocumentType]:
+def checklist_rows(required: RequiredDocuments | None) -> list[DocumentType]:
     """The list's documents, then the delegate's original power of attorney (000 §6 item 9), asked
     of a delegate only: filled in when the card names one."""
-    return [*required.documents, DocumentType.power_of_attorney]
+    return [*pinned_list(required), DocumentType.power_of_attorney]
 
 
-async def _form_page(
+def _form_page(
     request: Request,
-    session: AsyncSession,
     m: Messages,
     viewer: Viewer,
+    required: RequiredDocuments | None,
+    action: str,
     status: int = 200,
     values: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
 ) -> Response:
-    required = await checklist_today(session)
     return render(
         request,
         "apply_onboarding.html",
         m,
         status,
         viewer=viewer,
-        required=required,
+        version=required.version if required is not None else None,
         rows=checklist_rows(required),
         kinds=sorted(kind.value for kind in ONBOARDING_KINDS),
         values=values or {"kind": "allocation_self_sale"},
@@ -78,13 +84,42 @@ async def _form_page(
         form_level=FORM_LEVEL,
         card_bounds=CARD_BOUNDS,
         document_bounds=DOCUMENT_BOUNDS,
+        action=action,
+        correcting=action != "/apply/onboarding",
+        comment_bound=COMMENT_BOUND,
     )
+
+
+async def _filed_from_form(
+    request: Request, m: Messages, viewer: Viewer, required: RequiredDocuments | None, file: File
+) -> Response:
+    """The form as the API's body, handed to `file`; a refusal re-shows the form as typed, each
+    reason beside the field or document it concerns, and nothing is started or changed."""
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    rows = checklist_rows(required)
+    body, filed = application_body(form, rows)
+    again = request.url.path
+
+    try:
+        application = OnboardingApplication.model_validate(body)
+    except ValidationError as invalid:
+        return _form_page(request, m, viewer, required, again, 422, form, invalid_fields(invalid, filed))
+    try:
+        view = await file(application)
+    except Invalid as refused:
+        problems = refused.detail if isinstance(refused.detail, list) else [str(refused.detail)]
+        return _form_page(request, m, viewer, required, again, 422, form, refused_fields(problems, rows))
+    except AppError as refused:
+        errors = {"credit_code" if isinstance(refused, Conflict) else FORM_LEVEL: [refusal_words(m, refused)]}
+        return _form_page(request, m, viewer, required, again, refused.status_code, form, errors)
+    return go(request, f"/?tab=mine&after={view.process_id}")
 
 
 @router.get("/onboarding")
 async def onboarding_form(request: Request, viewer: WebViewer, session: SessionDep) -> Response:
     await applicant(viewer.actor)
-    return await _form_page(request, session, await messages_for(session, viewer.username), viewer)
+    m = await messages_for(session, viewer.username)
+    return _form_page(request, m, viewer, await checklist_today(session), "/apply/onboarding")
 
 
 @router.get("/credit-code")
@@ -103,31 +138,54 @@ async def credit_code_check(
 
 @router.post("/onboarding", dependencies=[Csrf])
 async def file_onboarding_page(
+    request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep, settings: SettingsDep
+) -> Response:
+    """Filed as POST /api/v1/onboarding files it."""
+    await applicant(viewer.actor)
+    m = await messages_for(session, viewer.username)
+    queue = request.app.state.task_queue
+
+    async def file(application: OnboardingApplication) -> ProcessView:
+        return await file_onboarding(session, temporal, settings, queue, viewer.actor, application)
+
+    return await _filed_from_form(request, m, viewer, await checklist_today(session), file)
+
+
+@router.get("/onboarding/{process_id}/resubmit")
+async def correction_form(
+    process_id: Annotated[str, Path(max_length=64)],
     request: Request,
     viewer: WebViewer,
     session: SessionDep,
     temporal: TemporalDep,
-    settings: SettingsDep,
 ) -> Response:
-    """Filed as POST /api/v1/onboarding files it; a refusal re-shows the form as typed, each reason
-    beside the field or document it concerns, and nothing is started."""
-    await applicant(viewer.actor)
+    """The returned application as last filed, to correct: 404 unless the viewer may read the case,
+    403 unless they filed it (the API's resubmission rule)."""
     m = await messages_for(session, viewer.username)
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    rows = checklist_rows(await checklist_today(session))
-    body, filed = application_body(form, rows)
-    try:
-        application = OnboardingApplication.model_validate(body)
-    except ValidationError as invalid:
-        return await _form_page(request, session, m, viewer, 422, form, invalid_fields(invalid, filed))
-    try:
-        queue = request.app.state.task_queue
-        view = await file_onboarding(session, temporal, settings, queue, viewer.actor, application)
-    except Invalid as refused:
-        problems = refused.detail if isinstance(refused.detail, list) else [str(refused.detail)]
-        return await _form_page(request, session, m, viewer, 422, form, refused_fields(problems, rows))
-    except AppError as refused:
-        where = "credit_code" if isinstance(refused, Conflict) else FORM_LEVEL
-        errors = {where: [refusal_words(m, refused)]}
-        return await _form_page(request, session, m, viewer, refused.status_code, form, errors)
-    return go(request, f"/?tab=mine&after={view.process_id}")
+    filed, required = await correction_of(session, temporal, viewer.actor, process_id)
+    return _form_page(request, m, viewer, required, request.url.path, values=form_values(filed))
+
+
+@router.post("/onboarding/{process_id}/resubmit", dependencies=[Csrf])
+async def resubmit_page(
+    process_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> Response:
+    """Resubmitted as POST /api/v1/onboarding/{id}/resubmit resubmits it; the chain restarts."""
+    m = await messages_for(session, viewer.username)
+    _, required = await correction_of(session, temporal, viewer.actor, process_id)
+    form = await request.form()
+    comment = form.get("comment")
+    note = comment.strip() or None if isinstance(comment, str) else None
+    if note is not None and len(note) > COMMENT_BOUND:
+        values = {key: value for key, value in form.items() if isinstance(value, str)}
+        errors = {"comment": [m.t("apply.comment.too_long", n=COMMENT_BOUND)]}
+        return _form_page(request, m, viewer, required, request.url.path, 422, values, errors)
+
+    async def file(application: OnboardingApplication) -> ProcessView:
+        return await resubmit_onboarding(session, temporal, viewer.actor, process_id, application, note)
+
+    return await _filed_from_form(request, m, viewer, required, file)

@@ -11,11 +11,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from domain.documents import Document, DocumentType
-from domain.models import CustomerData
+from domain.models import CustomerData, OnboardingApplication
 
 # The card's fields the form asks for (000 §10); the API takes more, all optional.
 CUSTOMER_FIELDS = ("name", "credit_code", "kind", "address", "legal_representative", "phone", "postcode", "delegate")
 FORM_LEVEL = "form"  # a refusal that concerns no one field
+FLAGS = {"stamped": "stamped_copy", "original": "original"}  # checkbox → Document field
 
 
 def max_lengths(model: type[BaseModel], names: Sequence[str]) -> dict[str, int | None]:
@@ -43,8 +44,7 @@ def _document(form: Mapping[str, Any], doc_type: DocumentType) -> dict[str, Any]
         "number": _filled(form, f"{key}-number"),
         "issuer": _filled(form, f"{key}-issuer"),
         "valid_until": _filled(form, f"{key}-valid_until"),
-        "stamped_copy": form.get(f"{key}-stamped") == "on",
-        "original": form.get(f"{key}-original") == "on",
+        **{field: form.get(f"{key}-{box}") == "on" for box, field in FLAGS.items()},
     }
 
 
@@ -57,6 +57,18 @@ def application_body(form: Mapping[str, Any], rows: Sequence[DocumentType]) -> t
     customer = {name: value for name in CUSTOMER_FIELDS if (value := _filled(form, name)) is not None}
     filed = [doc_type for doc_type in rows if _filled(form, f"{doc_type.value}-number") is not None]
     return {"customer": customer, "documents": [_document(form, t) for t in filed]}, filed
+
+
+def form_values(application: OnboardingApplication) -> dict[str, str]:
+    """The form's fields filled with an application as filed (`application_body` the other way)."""
+    card = application.customer.model_dump(mode="json")
+    values = {name: str(card[name]) for name in CUSTOMER_FIELDS if card.get(name) is not None}
+    for doc in application.documents:
+        key = doc.type.value
+        filled = {"number": doc.number, "issuer": doc.issuer, "valid_until": doc.valid_until}
+        values |= {f"{key}-{name}": str(value) for name, value in filled.items() if value is not None}
+        values |= {f"{key}-{name}": "on" for name in ("stamped", "original") if getattr(doc, FLAGS[name])}
+    return values
 
 
 def _field_of(loc: tuple[int | str, ...], filed: Sequence[DocumentType]) -> str:

@@ -249,6 +249,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "apply.credit_code.ok": ("统一社会信用代码校验通过", "The credit code is valid"),
     "apply.credit_code.bad": ("统一社会信用代码有误", "The credit code is not valid"),
     "field.credit_code": ("统一社会信用代码（18 位）", "the credit code (18 characters)"),
+    "apply.onboarding.declared": ("须提交以下证照（000 §6 所列）", "These documents are required (000 §6)"),
+    "apply.correction.title": ("修改并重新提交开户申请 (000 §6)", "Correct and resubmit the onboarding (000 §6)"),
+    "apply.correction.comment": ("修改说明", "What was corrected"),
+    "apply.comment.too_long": ("修改说明最多 {n} 字", "At most {n} characters"),
+    "apply.case.correct": ("修改并重新提交", "Correct and resubmit"),
+    "apply.case.actions": ("申请人操作", "The applicant's actions"),
+    "apply.case.urge": ("催办", "Urge"),
+    "apply.case.urge_comment": ("催办说明（可选）", "Note to the holders (optional)"),
+    "apply.case.withdraw": ("撤回申请", "Withdraw the application"),
+    "apply.case.withdraw_reason": ("撤回原因", "Why it is withdrawn"),
+    "field.reason": ("撤回原因（最多 2000 字）", "the reason (at most 2000 characters)"),
 }
 # Each document's name: the domain's Chinese title (domain/documents.py), in English here.
 MESSAGES.update(
