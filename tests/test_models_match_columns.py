@@ -373,6 +373,11 @@ STORED_IN: dict[str, Any] = {
     "LocaleForm.next": NotStored("a page of this site to go back to"),
     "LocaleForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "CsrfOnlyForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # the applicant's case page (web/apply_cases.py): as WithdrawIn and UrgeIn
+    "WithdrawForm.reason": c["tasks"].comment,
+    "WithdrawForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "UrgeForm.comment": c["notifications"].body,
+    "UrgeForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 
