@@ -43,6 +43,7 @@ from web.session import Csrf, WebViewer
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
 applicant = require_any_role(*APPLICANT_ROLES)
 COMMENT_BOUND = max_lengths(ResubmitRequest, ("comment",))["comment"] or 0
+CaseId = Annotated[str, Path(max_length=64)]  # processes.process_id
 File = Callable[[OnboardingApplication], Awaitable[ProcessView]]
 
 
@@ -153,11 +154,7 @@ async def file_onboarding_page(
 
 @router.get("/onboarding/{process_id}/resubmit")
 async def correction_form(
-    process_id: Annotated[str, Path(max_length=64)],
-    request: Request,
-    viewer: WebViewer,
-    session: SessionDep,
-    temporal: TemporalDep,
+    process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
 ) -> Response:
     """The returned application as last filed, to correct: 404 unless the viewer may read the case,
     403 unless they filed it (the API's resubmission rule)."""
@@ -168,11 +165,7 @@ async def correction_form(
 
 @router.post("/onboarding/{process_id}/resubmit", dependencies=[Csrf])
 async def resubmit_page(
-    process_id: Annotated[str, Path(max_length=64)],
-    request: Request,
-    viewer: WebViewer,
-    session: SessionDep,
-    temporal: TemporalDep,
+    process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
 ) -> Response:
     """Resubmitted as POST /api/v1/onboarding/{id}/resubmit resubmits it; the chain restarts."""
     m = await messages_for(session, viewer.username)

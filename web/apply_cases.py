@@ -7,9 +7,11 @@ workflow's own check, its refusal shown in words beside the form."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +25,7 @@ from api.visibility import Viewer, get_process
 from domain.approvals import ONBOARDING_CHAIN
 from domain.models import ProcessStatus
 from domain.text import StoredText
+from web.apply import CaseId
 from web.forms import CsrfField
 from web.i18n import Messages
 from web.pages import case_context, go, refusal_words
@@ -30,7 +33,6 @@ from web.render import messages_for, render
 from web.session import Csrf, WebViewer
 
 router = APIRouter(prefix="/apply/cases", include_in_schema=False, default_response_class=HTMLResponse)
-CaseId = Annotated[str, Path(max_length=64)]
 
 
 class WithdrawForm(BaseModel):
@@ -76,6 +78,25 @@ async def case_page(
     return await _case_page(request, session, temporal, viewer, m, process_id)
 
 
+async def _acted(
+    request: Request,
+    session: AsyncSession,
+    temporal: Client,
+    viewer: Viewer,
+    process_id: str,
+    action: str,
+    act: Callable[[], Awaitable[object]],
+) -> Response:
+    """The case again after `act`; its refusal in words beside the action's form, nothing changed."""
+    m = await messages_for(session, viewer.username)
+    try:
+        await act()
+    except AppError as refused:
+        errors = {action: refusal_words(m, refused)}
+        return await _case_page(request, session, temporal, viewer, m, process_id, refused.status_code, errors)
+    return go(request, f"/apply/cases/{process_id}")
+
+
 @router.post("/{process_id}/withdraw", dependencies=[Csrf])
 async def withdraw(
     process_id: CaseId,
@@ -85,13 +106,8 @@ async def withdraw(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    m = await messages_for(session, viewer.username)
-    try:
-        await withdraw_process(session, temporal, viewer, process_id, form.reason)
-    except AppError as refused:
-        errors = {"withdraw": refusal_words(m, refused)}
-        return await _case_page(request, session, temporal, viewer, m, process_id, refused.status_code, errors)
-    return go(request, f"/apply/cases/{process_id}")
+    act = partial(withdraw_process, session, temporal, viewer, process_id, form.reason)
+    return await _acted(request, session, temporal, viewer, process_id, "withdraw", act)
 
 
 @router.post("/{process_id}/urge", dependencies=[Csrf])
@@ -103,10 +119,5 @@ async def urge(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> Response:
-    m = await messages_for(session, viewer.username)
-    try:
-        await urge_process(session, temporal, viewer, process_id, form.comment, None, ProcessStateOut)
-    except AppError as refused:
-        errors = {"urge": refusal_words(m, refused)}
-        return await _case_page(request, session, temporal, viewer, m, process_id, refused.status_code, errors)
-    return go(request, f"/apply/cases/{process_id}")
+    act = partial(urge_process, session, temporal, viewer, process_id, form.comment, None, ProcessStateOut)
+    return await _acted(request, session, temporal, viewer, process_id, "urge", act)
