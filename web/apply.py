@@ -10,7 +10,7 @@ same services (api/services/onboarding.py), refused by the same role check
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -24,7 +24,7 @@ from api.visibility import Viewer
 from domain.credit_code import credit_code_problem, normalised
 from domain.documents import DocumentType, RequiredDocuments, pinned_list
 from domain.models import ONBOARDING_KINDS, OnboardingApplication, ProcessView, ResubmitRequest
-from domain.roles import APPLICANT_ROLES
+from domain.roles import APPLICANT_ROLES, Role
 from web.apply_form import (
     CARD_BOUNDS,
     DOCUMENT_BOUNDS,
@@ -47,12 +47,13 @@ CaseId = Annotated[str, Path(max_length=64)]  # processes.process_id
 File = Callable[[OnboardingApplication], Awaitable[ProcessView]]
 
 
-def files_applications(viewer: Viewer) -> bool:
-    """Whether the header offers the applicant's pages: the API's applicant roles (domain/roles.py)."""
-    return any(viewer.actor.has(role) for role in APPLICANT_ROLES)
+def holds_any(roles: Iterable[Role]) -> Callable[[Viewer], bool]:
+    """Whether the header offers a form: the roles the API lets file it (a refusal is the API's own)."""
+    wanted = frozenset(roles)
+    return lambda viewer: any(viewer.actor.has(role) for role in wanted)
 
 
-templates.env.globals["files_applications"] = files_applications
+templates.env.globals["files_applications"] = holds_any(APPLICANT_ROLES)
 
 
 def checklist_rows(required: RequiredDocuments | None) -> list[DocumentType]:

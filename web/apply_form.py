@@ -73,6 +73,8 @@ def form_values(application: OnboardingApplication) -> dict[str, str]:
 
 def _field_of(loc: tuple[int | str, ...], filed: Sequence[DocumentType]) -> str:
     """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`."""
+    if len(loc) == 1 and isinstance(loc[0], str):  # a flat form's field (e.g. the complaint's)
+        return loc[0]
     if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
         return str(loc[1])
     if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):

@@ -586,6 +586,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/apply/cases/{process_id}"): Entry(WebPage(303)),
     ("POST", "/apply/cases/{process_id}/withdraw"): Entry(WebPage(403)),
     ("POST", "/apply/cases/{process_id}/urge"): Entry(WebPage(403)),
+    ("GET", "/apply/complaint"): Entry(WebPage(303)),
+    ("POST", "/apply/complaint"): Entry(WebPage(403)),
 }
 
 
