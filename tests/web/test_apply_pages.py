@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Process, Task
 from domain.documents import DOCUMENT_TITLES, ONBOARDING_REQUIRED
+from tests.api.test_onboarding_documents_rule import NEW, longer_list_in_force
 from tests.support import Api, application, random_credit_code
 from tests.web.pages_support import Browser, open_browser
 
@@ -126,3 +127,27 @@ async def test_only_an_applicant_files_and_only_with_the_forms_token(
     forged = await clerk_browser.post(FORM, form_of(application(code)), csrf=False)
     assert forged.status_code == 403
     assert await processes_of(sessions, code) == 0
+
+
+async def test_a_new_form_asks_for_the_list_in_force_today_a_correction_for_the_pinned_one(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Rules are versioned (000 §6, 新老划断): a list approved today changes the new form at once; a
+    case filed before it is corrected against the list it pinned."""
+    earlier = await api.submit()
+    assert earlier.status_code == 201, earlier.text
+    process_id = earlier.json()["process_id"]
+    assert (await api.decide("marketing_reviewer", process_id, "return", "补充开票信息")).status_code == 200
+    browser = await clerk(api, browsers)
+    new_row = f'id="doc-{NEW.value}"'
+    async with longer_list_in_force(api, sessions) as version:
+        page = await browser.get(FORM)
+        assert new_row in page.text and f"第 {version} 版" in page.text
+        code = random_credit_code()
+        refused = await browser.post(FORM, form_of(application(code)))
+        assert refused.status_code == 422 and f'id="error-{NEW.value}"' in refused.text
+        assert f"onboarding_documents v{version}" in refused.text
+        assert await processes_of(sessions, code) == 0
+        correction = await browser.get(f"/apply/onboarding/{process_id}/resubmit")
+        assert correction.status_code == 200 and new_row not in correction.text
+    assert new_row not in (await browser.get(FORM)).text
