@@ -21,6 +21,7 @@ from api.errors import AppError
 from web.apply import router as apply_router
 from web.apply_cases import router as apply_cases_router
 from web.apply_complaint import router as apply_complaint_router
+from web.apply_credit import router as apply_credit_router
 from web.audit import router as audit_router
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
@@ -82,6 +83,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_router)
     app.include_router(apply_cases_router)
     app.include_router(apply_complaint_router)
+    app.include_router(apply_credit_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

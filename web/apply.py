@@ -105,7 +105,9 @@ async def _filed_from_form(
     try:
         application = OnboardingApplication.model_validate(body)
     except ValidationError as invalid:
-        return _form_page(request, m, viewer, required, again, 422, form, invalid_fields(invalid, filed))
+        return _form_page(
+            request, m, viewer, required, again, 422, form, invalid_fields(invalid, [t.value for t in filed])
+        )
     try:
         view = await file(application)
     except Invalid as refused:

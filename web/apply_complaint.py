@@ -16,7 +16,7 @@ from api.services.complaint_filing import CUSTOMER_FACING, ComplaintIn, register
 from api.visibility import Viewer
 from domain.complaints import Category, Channel, Severity
 from web.apply import holds_any
-from web.apply_form import FORM_LEVEL, invalid_fields, max_lengths
+from web.apply_form import FORM_LEVEL, filled, invalid_fields, max_lengths
 from web.i18n import Messages
 from web.pages import go, refusal_words
 from web.render import messages_for, render, templates
@@ -67,7 +67,7 @@ async def register_complaint_page(
     await registrar(viewer.actor)
     m = await messages_for(session, viewer.username)
     form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    answers = {name: form[name].strip() for name in (*TEXTS, *CHOICES) if form.get(name, "").strip()}
+    answers = filled(form, (*TEXTS, *CHOICES))
     try:
         body = ComplaintIn.model_validate(answers)
     except ValidationError as invalid:

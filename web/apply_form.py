@@ -5,7 +5,7 @@ refusal is shown. A document row is named by its type: `<type>-number`, `<type>-
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,7 @@ from domain.models import CustomerData, OnboardingApplication
 # The card's fields the form asks for (000 §10); the API takes more, all optional.
 CUSTOMER_FIELDS = ("name", "credit_code", "kind", "address", "legal_representative", "phone", "postcode", "delegate")
 FORM_LEVEL = "form"  # a refusal that concerns no one field
+PAPER_FIELDS = ("title", "number", "issuer", "issued_on", "period", "valid_until")  # inputs of a document row
 FLAGS = {"stamped": "stamped_copy", "original": "original"}  # checkbox → Document field
 
 
@@ -30,6 +31,11 @@ def max_lengths(model: type[BaseModel], names: Sequence[str]) -> dict[str, int |
 
 CARD_BOUNDS = max_lengths(CustomerData, CUSTOMER_FIELDS)
 DOCUMENT_BOUNDS = max_lengths(Document, ("number", "issuer"))
+
+
+def filled(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """The answers given among `names`, without surrounding spaces (an empty answer is none)."""
+    return {name: value for name in names if (value := _filled(form, name)) is not None}
 
 
 def _filled(form: Mapping[str, Any], name: str) -> str | None:
@@ -54,7 +60,7 @@ Body = dict[str, Any]
 def application_body(form: Mapping[str, Any], rows: Sequence[DocumentType]) -> tuple[Body, list[DocumentType]]:
     """The API body the form describes, and the document type of each of its `documents` in order.
     A row without a number is a document not filed (the checklist then names it missing)."""
-    customer = {name: value for name in CUSTOMER_FIELDS if (value := _filled(form, name)) is not None}
+    customer = filled(form, CUSTOMER_FIELDS)
     filed = [doc_type for doc_type in rows if _filled(form, f"{doc_type.value}-number") is not None]
     return {"customer": customer, "documents": [_document(form, t) for t in filed]}, filed
 
@@ -71,20 +77,21 @@ def form_values(application: OnboardingApplication) -> dict[str, str]:
     return values
 
 
-def _field_of(loc: tuple[int | str, ...], filed: Sequence[DocumentType]) -> str:
+def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
     """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`."""
     if len(loc) == 1 and isinstance(loc[0], str):  # a flat form's field (e.g. the complaint's)
         return loc[0]
     if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
         return str(loc[1])
     if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):
-        row = filed[loc[1]].value
-        return f"{row}-{loc[2]}" if loc[2] in ("number", "issuer", "valid_until") else row
+        row = filed[loc[1]]
+        return f"{row}-{loc[2]}" if loc[2] in PAPER_FIELDS else row
     return FORM_LEVEL
 
 
-def invalid_fields(error: ValidationError, filed: Sequence[DocumentType]) -> dict[str, list[str]]:
-    """Each refusal of the body's validation beside the field it concerns."""
+def invalid_fields(error: ValidationError, filed: Sequence[str]) -> dict[str, list[str]]:
+    """Each refusal of the body's validation beside the field it concerns; `filed` names the row of
+    each of the body's `documents` in order."""
     fields: dict[str, list[str]] = {}
     for problem in error.errors():
         fields.setdefault(_field_of(tuple(problem["loc"]), filed), []).append(problem["msg"])

@@ -588,6 +588,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/cases/{process_id}/urge"): Entry(WebPage(403)),
     ("GET", "/apply/complaint"): Entry(WebPage(303)),
     ("POST", "/apply/complaint"): Entry(WebPage(403)),
+    ("GET", "/apply/credit"): Entry(WebPage(303)),
+    ("POST", "/apply/credit"): Entry(WebPage(403)),
 }
 
 
