@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import AppError, Conflict, Invalid
@@ -25,18 +24,18 @@ from domain.credit_code import credit_code_problem, normalised
 from domain.documents import DocumentType, RequiredDocuments, pinned_list
 from domain.models import ONBOARDING_KINDS, OnboardingApplication, ProcessView, ResubmitRequest
 from domain.roles import APPLICANT_ROLES, Role
+from web.apply_flow import Errors, answers, file_answers, form_page
 from web.apply_form import (
     CARD_BOUNDS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
     form_values,
-    invalid_fields,
     max_lengths,
     refused_fields,
 )
 from web.i18n import Messages
-from web.pages import go, refusal_words
+from web.pages import refusal_words
 from web.render import messages_for, render, templates
 from web.session import Csrf, WebViewer
 
@@ -70,20 +69,19 @@ def _form_page(
     action: str,
     status: int = 200,
     values: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: Errors | None = None,
 ) -> Response:
-    return render(
+    return form_page(
         request,
         "apply_onboarding.html",
         m,
+        viewer,
         status,
-        viewer=viewer,
+        values or {"kind": "allocation_self_sale"},
+        errors or {},
         version=required.version if required is not None else None,
         rows=checklist_rows(required),
         kinds=sorted(kind.value for kind in ONBOARDING_KINDS),
-        values=values or {"kind": "allocation_self_sale"},
-        errors=errors or {},
-        form_level=FORM_LEVEL,
         card_bounds=CARD_BOUNDS,
         document_bounds=DOCUMENT_BOUNDS,
         action=action,
@@ -97,26 +95,20 @@ async def _filed_from_form(
 ) -> Response:
     """The form as the API's body, handed to `file`; a refusal re-shows the form as typed, each
     reason beside the field or document it concerns, and nothing is started or changed."""
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    form = await answers(request)
     rows = checklist_rows(required)
     body, filed = application_body(form, rows)
-    again = request.url.path
 
-    try:
-        application = OnboardingApplication.model_validate(body)
-    except ValidationError as invalid:
-        return _form_page(
-            request, m, viewer, required, again, 422, form, invalid_fields(invalid, [t.value for t in filed])
-        )
-    try:
-        view = await file(application)
-    except Invalid as refused:
-        problems = refused.detail if isinstance(refused.detail, list) else [str(refused.detail)]
-        return _form_page(request, m, viewer, required, again, 422, form, refused_fields(problems, rows))
-    except AppError as refused:
-        errors = {"credit_code" if isinstance(refused, Conflict) else FORM_LEVEL: [refusal_words(m, refused)]}
-        return _form_page(request, m, viewer, required, again, refused.status_code, form, errors)
-    return go(request, f"/?tab=mine&after={view.process_id}")
+    def show(status: int, errors: Errors) -> Response:
+        return _form_page(request, m, viewer, required, request.url.path, status, form, errors)
+
+    def beside(refused: AppError) -> Errors:
+        """000 §6's shortfalls beside their documents; a second onboarding beside the credit code."""
+        if isinstance(refused, Invalid):
+            return refused_fields(refused.detail if isinstance(refused.detail, list) else [str(refused.detail)], rows)
+        return {"credit_code" if isinstance(refused, Conflict) else FORM_LEVEL: [refusal_words(m, refused)]}
+
+    return await file_answers(request, m, OnboardingApplication, body, [t.value for t in filed], show, file, beside)
 
 
 @router.get("/onboarding")
@@ -173,13 +165,11 @@ async def resubmit_page(
     """Resubmitted as POST /api/v1/onboarding/{id}/resubmit resubmits it; the chain restarts."""
     m = await messages_for(session, viewer.username)
     _, required = await correction_of(session, temporal, viewer.actor, process_id)
-    form = await request.form()
-    comment = form.get("comment")
-    note = comment.strip() or None if isinstance(comment, str) else None
+    form = await answers(request)
+    note = form.get("comment", "").strip() or None
     if note is not None and len(note) > COMMENT_BOUND:
-        values = {key: value for key, value in form.items() if isinstance(value, str)}
         errors = {"comment": [m.t("apply.comment.too_long", n=COMMENT_BOUND)]}
-        return _form_page(request, m, viewer, required, request.url.path, 422, values, errors)
+        return _form_page(request, m, viewer, required, request.url.path, 422, form, errors)
 
     async def file(application: OnboardingApplication) -> ProcessView:
         return await resubmit_onboarding(session, temporal, viewer.actor, process_id, application, note)

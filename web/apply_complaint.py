@@ -4,22 +4,17 @@ the same roles, the same body (ComplaintIn), the same checks; each refusal besid
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep, require_any_role
-from api.errors import AppError
 from api.services.complaint_filing import CUSTOMER_FACING, ComplaintIn, register_complaint
-from api.visibility import Viewer
+from domain.complaint_models import ComplaintView
 from domain.complaints import Category, Channel, Severity
 from web.apply import holds_any
-from web.apply_form import FORM_LEVEL, filled, invalid_fields, max_lengths
-from web.i18n import Messages
-from web.pages import go, refusal_words
-from web.render import messages_for, render, templates
+from web.apply_flow import Errors, answers, file_answers, page_of
+from web.apply_form import filled, max_lengths
+from web.render import messages_for, templates
 from web.session import Csrf, WebViewer
 
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
@@ -30,27 +25,7 @@ BOUNDS = max_lengths(ComplaintIn, TEXTS)
 templates.env.globals["registers_complaints"] = holds_any(CUSTOMER_FACING)
 
 
-def _complaint_page(
-    request: Request,
-    m: Messages,
-    viewer: Viewer,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> Response:
-    return render(
-        request,
-        "apply_complaint.html",
-        m,
-        status,
-        viewer=viewer,
-        choices=CHOICES,
-        texts=TEXTS,
-        bounds=BOUNDS,
-        values=values or {},
-        errors=errors or {},
-        form_level=FORM_LEVEL,
-    )
+_complaint_page = page_of("apply_complaint.html", choices=CHOICES, texts=TEXTS, bounds=BOUNDS)
 
 
 @router.get("/complaint")
@@ -66,14 +41,13 @@ async def register_complaint_page(
     """Registered as POST /api/v1/complaints registers it; a refusal re-shows the form as typed."""
     await registrar(viewer.actor)
     m = await messages_for(session, viewer.username)
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    answers = filled(form, (*TEXTS, *CHOICES))
-    try:
-        body = ComplaintIn.model_validate(answers)
-    except ValidationError as invalid:
-        return _complaint_page(request, m, viewer, 422, form, invalid_fields(invalid, []))
-    try:
-        view = await register_complaint(session, temporal, settings, request.app.state.task_queue, viewer.actor, body)
-    except AppError as refused:
-        return _complaint_page(request, m, viewer, refused.status_code, form, {FORM_LEVEL: [refusal_words(m, refused)]})
-    return go(request, f"/?tab=mine&after={view.process_id}")
+    form = await answers(request)
+    queue = request.app.state.task_queue
+
+    def show(status: int, errors: Errors) -> Response:
+        return _complaint_page(request, m, viewer, status, form, errors)
+
+    async def file(body: ComplaintIn) -> ComplaintView:
+        return await register_complaint(session, temporal, settings, queue, viewer.actor, body)
+
+    return await file_answers(request, m, ComplaintIn, dict(filled(form, (*TEXTS, *CHOICES))), [], show, file)

@@ -10,18 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 
 from api.deps import SessionDep, TemporalDep
-from api.errors import AppError
 from api.services.credit_filing import file_credit_application
-from api.visibility import Viewer
 from domain.credit_application import CreditApplicationIn, CreditPaper, CreditPaperKind, OrganisationNature
+from domain.models import ProcessView
 from web.apply import applicant
-from web.apply_form import FORM_LEVEL, filled, invalid_fields, max_lengths
-from web.i18n import Messages
-from web.pages import go, refusal_words
-from web.render import messages_for, render
+from web.apply_flow import Errors, answers, file_answers, page_of
+from web.apply_form import filled, max_lengths
+from web.render import messages_for
 from web.session import Csrf, WebViewer
 
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
@@ -49,28 +46,13 @@ def credit_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     return body, [paper["kind"] for paper in papers]
 
 
-def _credit_page(
-    request: Request,
-    m: Messages,
-    viewer: Viewer,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> Response:
-    return render(
-        request,
-        "apply_credit.html",
-        m,
-        status,
-        viewer=viewer,
-        natures=list(OrganisationNature),
-        papers=PAPERS,
-        bounds=BOUNDS,
-        paper_bounds=PAPER_BOUNDS,
-        values=values or {},
-        errors=errors or {},
-        form_level=FORM_LEVEL,
-    )
+_credit_page = page_of(
+    "apply_credit.html",
+    natures=list(OrganisationNature),
+    papers=PAPERS,
+    bounds=BOUNDS,
+    paper_bounds=PAPER_BOUNDS,
+)
 
 
 @router.get("/credit")
@@ -78,7 +60,7 @@ async def credit_form(
     request: Request,
     viewer: WebViewer,
     session: SessionDep,
-    customer: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    customer: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # customers.id
 ) -> Response:
     await applicant(viewer.actor)
     values = {"customer_id": str(customer)} if customer else None
@@ -90,15 +72,14 @@ async def file_credit_page(request: Request, viewer: WebViewer, session: Session
     """Filed as POST /api/v1/credit-applications files it; a refusal re-shows the form as typed."""
     await applicant(viewer.actor)
     m = await messages_for(session, viewer.username)
-    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    form = await answers(request)
     body, filed = credit_body(form)
-    try:
-        application = CreditApplicationIn.model_validate(body)
-    except ValidationError as invalid:
-        return _credit_page(request, m, viewer, 422, form, invalid_fields(invalid, filed))
-    try:
-        queue = request.app.state.task_queue
-        view = await file_credit_application(session, temporal, queue, viewer.actor, application)
-    except AppError as refused:
-        return _credit_page(request, m, viewer, refused.status_code, form, {FORM_LEVEL: [refusal_words(m, refused)]})
-    return go(request, f"/?tab=mine&after={view.process_id}")
+    queue = request.app.state.task_queue
+
+    def show(status: int, errors: Errors) -> Response:
+        return _credit_page(request, m, viewer, status, form, errors)
+
+    async def file(application: CreditApplicationIn) -> ProcessView:
+        return await file_credit_application(session, temporal, queue, viewer.actor, application)
+
+    return await file_answers(request, m, CreditApplicationIn, body, filed, show, file)
