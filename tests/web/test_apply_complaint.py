@@ -21,12 +21,12 @@ FORM = "/apply/complaint"
 def complaint(customer: str) -> dict[str, str]:
     return {
         "customer_name": customer,
-        "channel": "phone",
+        "channel": "visit",
         "category": "product_quality",
         "severity": "ordinary",
-        "description": "3 月 15 日提取的 0 号柴油有浑浊现象",
-        "customer_request": "退换该批次油品",
-        "contact": "李娜 13803710000",
+        "description": "4 月 2 日提取的 92 号汽油密度偏低",
+        "customer_request": "复检并说明原因",
+        "contact": "张伟 13903710000",
     }
 
 
