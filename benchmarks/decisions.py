@@ -369,7 +369,7 @@ class ProductSide:
 
     async def history_length(self, ref: Onboarding) -> tuple[int, float]:
         try:
-            from api.routes.onboarding import onboarding_workflow_id
+            from api.services.onboarding import onboarding_workflow_id
 
             workflow_id = onboarding_workflow_id(ref.credit_code)
         except ImportError:

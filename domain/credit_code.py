@@ -12,6 +12,11 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def normalised(code: str) -> str:
+    """A code as typed, as it is checked and stored: without surrounding spaces, in capitals."""
+    return code.strip().upper()
+
+
 def credit_code_problem(code: str) -> str | None:
     """Why `code` is not a valid credit code, or None when it is."""
     if len(code) != 18:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from domain.approvals import ChainSpec, Outcome
 from domain.china_time import ChinaTime
-from domain.credit_code import credit_code_problem
+from domain.credit_code import credit_code_problem, normalised
 from domain.documents import Document, RequiredDocuments
 from domain.examples import CUSTOMER_CARD, ONBOARDING_DOCUMENTS, examples
 from domain.roles import Role
@@ -118,7 +118,7 @@ class CustomerData(BaseModel):
     @field_validator("credit_code")
     @classmethod
     def _valid_credit_code(cls, value: str) -> str:
-        value = value.strip().upper()
+        value = normalised(value)
         problem = credit_code_problem(value)
         if problem:
             raise ValueError(f"unified social credit code {problem}")

@@ -393,6 +393,11 @@ STORED_IN: dict[str, Any] = {
     "BulkApproveForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "MarkReadForm.notification_id": c["notification_reads"].notification_id,
     "MarkReadForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # the applicant's case page (web/apply_cases.py): as WithdrawIn and UrgeIn
+    "WithdrawForm.reason": c["tasks"].comment,
+    "WithdrawForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "UrgeForm.comment": c["notifications"].body,
+    "UrgeForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

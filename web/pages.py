@@ -27,7 +27,7 @@ from api.services.sign_in import TooManyFailures, authenticate
 from api.services.task_case import customer_card, steps_ahead, steps_before
 from api.services.workbench import Row, Tab, page
 from api.visibility import Viewer, get_process, get_task
-from db.models import Task, User
+from db.models import Process, Task, User
 from domain.calendar import WorkingCalendar
 from web.forms import CsrfOnlyForm, DecisionForm, LocaleForm, SignInForm
 from web.i18n import Messages
@@ -148,6 +148,11 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
     """The case around a task: 404 (NotFound) unless api/visibility lets the viewer read it."""
     task = await get_task(session, viewer, task_id)
     process = await get_process(session, viewer, task.process_id)
+    return {"task": task, **await case_context(session, temporal, viewer, process)}
+
+
+async def case_context(session: AsyncSession, temporal: Client, viewer: Viewer, process: Process) -> dict[str, Any]:
+    """A case as its readers see it: its history, who holds it now and the steps ahead."""
     history = await best_history(session, handle_for(temporal, process), process.process_id)
     open_tasks = list(
         await session.scalars(
@@ -155,7 +160,6 @@ async def _task_context(session: AsyncSession, temporal: Client, viewer: Viewer,
         )
     )
     return {
-        "task": task,
         "process": process,
         "history": [entry for entry in history if entry.action != "task_opened"],
         "holders": holders_of(open_tasks),

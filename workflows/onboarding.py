@@ -164,6 +164,11 @@ class OnboardingWorkflow(SingleChainHost):
     def view(self) -> ProcessView:
         return self.chain_view(self.customer_id, round=self.approvals.round)
 
+    @workflow.query
+    def filed(self) -> OnboardingApplication:
+        """The application as filed or last resubmitted: the applicant's correction form starts from it."""
+        return self.application
+
     # --- helpers -------------------------------------------------------------------------------
 
     def _require_status(self, status: ProcessStatus) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -12,21 +11,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 
-from activities.calendar import load_calendar
 from api.audit import best_history
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
 from api.errors import Forbidden, Invalid, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import Offset
-from api.starts import start_process
+from api.services.complaint_filing import CUSTOMER_FACING, ComplaintIn, register_complaint
 from api.visibility import complaint_readable, require_open_step
 from api.visibility import get_complaint as readable_complaint
-from api.visibility import get_customer as readable_customer
 from db.models import Complaint, ComplaintStats
 from domain.china_time import ChinaTime, ChinaTimeDocument
 from domain.complaint_models import (
-    ComplaintInput,
     ComplaintView,
     ExtensionRequest,
     InvestigateRequest,
@@ -34,57 +30,21 @@ from domain.complaint_models import (
     ReplyRequest,
     VerdictRequest,
 )
-from domain.complaint_receipt import receipt_problem
-from domain.complaints import Category, Channel, ComplaintRecord, InvestigationReport, Remedy, ReplyMethod, Severity
-from domain.customer_gate import CustomerOperation, ensure_customer_may
+from domain.complaints import InvestigationReport, Remedy, ReplyMethod, Severity
 from domain.examples import examples
 from domain.history import HistoryEntry
 from domain.models import Actor
 from domain.roles import COMPLAINT_DESK, OVERSIGHT_ROLES, Role
-from domain.text import InCalendar, Int32, StoredText
+from domain.text import StoredText
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
-# Anyone who meets customers may register a complaint; nobody may conceal one (000 §16).
-CUSTOMER_FACING = (
-    Role.sales_clerk,
-    Role.marketing_reviewer,
-    Role.marketing_manager,
-    Role.depot_manager,
-    Role.station_manager,
-    Role.business_vp,
-    Role.general_manager,
-)
 Registrar = Depends(require_any_role(*CUSTOMER_FACING))
 StatsProducer = Annotated[Actor, Depends(require_any_role(Role.marketing_manager, Role.admin))]
 # The company-wide statistics (002 rule 2 §27) are for the complaint desk, the leaders above it and
 # oversight — not for every depot or station, which read their own complaints.
 StatsReader = Annotated[Actor, Depends(require_any_role(*COMPLAINT_DESK, Role.general_manager, *OVERSIGHT_ROLES))]
-
-
-class ComplaintIn(BaseModel):
-    model_config = examples(
-        {
-            "customer_name": "郑州华豫石化贸易有限公司",
-            "channel": "phone",
-            "category": "product_quality",
-            "severity": "ordinary",
-            "description": "3 月 15 日提取的 0 号柴油有浑浊现象",
-            "customer_request": "退换该批次油品",
-            "contact": "李娜 13803710000",
-        }
-    )
-
-    customer_id: Int32 | None = None
-    customer_name: StoredText | None = Field(default=None, min_length=1, max_length=200)
-    channel: Channel
-    category: Category
-    severity: Severity
-    description: StoredText = Field(min_length=1, max_length=5000)
-    customer_request: StoredText | None = Field(default=None, max_length=2000)
-    contact: StoredText | None = Field(default=None, max_length=200)
-    received_at: Annotated[datetime, InCalendar] | None = None  # the zone is checked with the backdating
 
 
 class ComplaintOut(BaseModel):
@@ -158,38 +118,7 @@ async def register(
 ) -> ComplaintView:
     """Register a complaint; its deadline follows the working-day calendar (000 §16). `received_at`
     may be backdated by at most `COMPLAINT_BACKDATE_WORKING_DAYS` working days, never in the future."""
-    now = datetime.now(UTC)
-    received = body.received_at or now
-    calendar = await load_calendar(session, settings.office_hours())
-    problem = receipt_problem(received, now, calendar, settings.complaint_backdate_working_days)
-    if problem:
-        raise Invalid(problem)
-    name = body.customer_name
-    if body.customer_id is not None:
-        customer = await readable_customer(session, actor, body.customer_id)  # 404 for a file not mine
-        ensure_customer_may(CustomerOperation.complain, customer)
-        name = customer.name
-    if not name:
-        raise Invalid("give customer_id or customer_name")
-    record = ComplaintRecord(
-        customer_id=body.customer_id,
-        customer_name=name,
-        channel=body.channel,
-        category=body.category,
-        severity=body.severity,
-        description=body.description,
-        customer_request=body.customer_request,
-        received_at=received,
-        contact=body.contact,
-    )
-    return await start_process(
-        temporal,
-        "Complaint",
-        ComplaintInput(record=record, registered_by=actor, unit=actor.unit),
-        workflow_id=f"complaint-{uuid.uuid4()}",
-        task_queue=request.app.state.task_queue,
-        result_type=ComplaintView,
-    )
+    return await register_complaint(session, temporal, settings, request.app.state.task_queue, actor, body)
 
 
 @router.get("", response_model=list[ComplaintOut])

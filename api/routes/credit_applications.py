@@ -11,10 +11,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.credit_policy import policy_in_force, policy_version
-from activities.process_store import unit_path
 from activities.rule_store import pinned_version
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
 from api.errors import Conflict, Forbidden, Invalid
@@ -22,83 +20,28 @@ from api.gateway import get_process, handle_for, send_update
 from api.idempotency import idempotent
 from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
-from api.starts import start_process
+from api.services.credit_filing import checked_form, file_credit_application
 from api.visibility import get_customer
-from db.models import CreditDecision, Customer, Process, User, UserRole
+from db.models import CreditDecision, Customer
 from domain.china_time import ChinaTime
-from domain.credit import CreditCustomer, credit_application_workflow_id
 from domain.credit_application import (
     APPLICATION_PROCESS,
     AnalysisRequest,
     CreditAnalysisIn,
-    CreditApplicationForm,
     CreditApplicationIn,
-    CreditApplicationInput,
     CreditResubmission,
     analysis_grade_problem,
-    credit_application_chain,
-    credit_paper_problems,
     grade_on_file,
     granting_ceiling,
 )
 from domain.customer_gate import CustomerOperation, ensure_customer_may
-from domain.models import Actor, ProcessStatus, ProcessView
+from domain.models import Actor, ProcessView
 from domain.roles import APPLICANT_ROLES, Role
 from domain.rule_change import RuleKind
-from domain.rulebook import enforces
 
 router = APIRouter(tags=["credit"])
 CHINA = ZoneInfo("Asia/Shanghai")
 Applicant = Depends(require_any_role(*APPLICANT_ROLES))
-
-# One open application per customer: the workflow id is fixed per customer, so Temporal itself refuses
-# a second start while one runs (or waits, returned, for its correction).
-OPEN = "open"
-
-
-@enforces("000-13-named-collector")
-async def _checked_form(
-    session: AsyncSession, actor: Actor, body: CreditApplicationIn, pinned: int | None = None
-) -> tuple[Customer, CreditApplicationForm]:
-    """The application as the rules of 000 §13 and the policy in force accept it (a resubmission:
-    the version its process pinned at the start, 新老划断); 422 with every problem."""
-    customer = await get_customer(session, actor, body.customer_id, loans=False)
-    ensure_customer_may(CustomerOperation.credit_application, customer)
-    if pinned is not None:
-        policy = await policy_version(session, pinned)
-    else:
-        policy = await policy_in_force(session, datetime.now(CHINA).date())
-    problems: list[str] = []
-    if body.term_days > policy.max_term_days:
-        problems.append(
-            f"term_days {body.term_days} exceeds the longest term of the credit policy: {policy.max_term_days} days"
-        )
-    collector = body.collector or actor.username
-    is_clerk = await session.scalar(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.username == collector, User.is_active, UserRole.role == Role.sales_clerk.value)
-    )
-    if is_clerk is None:
-        problems.append(f"collector {collector} is not an active sales clerk (000 §13 指定业务人员负责货款回收)")
-    problems += credit_paper_problems(body.organisation_nature, body.documents, datetime.now(CHINA).date())
-    if problems:
-        raise Invalid(problems)
-    grade = grade_on_file(customer.grade)
-    form = CreditApplicationForm(
-        customer_id=customer.id,
-        limit=body.limit,
-        term_days=body.term_days,
-        collateral=body.collateral,
-        reason=body.reason,
-        collector=collector,
-        grade=grade.value,
-        ceiling=policy.limit_by_grade[grade],
-        policy_version=policy.version,
-        organisation_nature=body.organisation_nature,
-        documents=body.documents,
-    )
-    return customer, form
 
 
 @router.post("/credit-applications", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
@@ -108,33 +51,7 @@ async def submit_credit_application(
 ) -> ProcessStateOut:
     """The sales desk applies for periodic settlement for a customer it may read (000 §13): marketing
     and finance review jointly, both leaders approve, the GM too above the grade's ceiling (001 §3)."""
-    customer, form = await _checked_form(session, actor, body)
-    running = await session.scalar(
-        select(Process.process_id).where(
-            Process.process_type == APPLICATION_PROCESS,
-            Process.customer_id == customer.id,
-            Process.status.in_([ProcessStatus.running.value, ProcessStatus.returned.value]),
-        )
-    )
-    if running is not None:
-        raise Conflict(f"customer {customer.id} already has a credit application open: {running}")
-    view = await start_process(
-        temporal,
-        "CreditApplication",
-        CreditApplicationInput(
-            customer=CreditCustomer(
-                customer_id=customer.id, credit_code=customer.credit_code, name=customer.name, unit=customer.unit_code
-            ),
-            form=form,
-            applicant=actor,
-            unit_path=await unit_path(session, customer.unit_code),
-            chain=credit_application_chain(form.limit, form.ceiling),
-        ),
-        workflow_id=credit_application_workflow_id(customer.credit_code, OPEN),
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-        already_running=f"customer {customer.id} already has a credit application open",
-    )
+    view = await file_credit_application(session, temporal, request.app.state.task_queue, actor, body)
     return ProcessStateOut.model_validate(view.model_dump())
 
 
@@ -156,7 +73,7 @@ async def resubmit_credit_application(
     if body.customer_id != process.customer_id:
         raise Invalid([f"the application is for customer {process.customer_id}; a resubmission cannot change it"])
     pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
-    _, form = await _checked_form(session, actor, body, pinned)
+    _, form = await checked_form(session, actor, body, pinned)
     view = await send_update(
         handle_for(temporal, process),
         "resubmit",

@@ -1,62 +1,20 @@
-"""P1 onboarding (000 §6): file an application, resubmit a returned one."""
+"""P1 onboarding (000 §6): file an application, resubmit a returned one (api/services/onboarding.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import select
 
-from activities.process_store import unit_path
-from activities.rule_store import documents_in_force, pinned_documents
 from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, require_any_role
-from api.errors import Conflict, Forbidden, Invalid
-from api.gateway import get_process, handle_for, send_update
 from api.idempotency import idempotent
 from api.schemas import ProcessStateOut
-from api.starts import start_process
-from db.models import Customer
-from domain.approvals import ONBOARDING_CHAIN
-from domain.china_time import china_day
-from domain.documents import RequiredDocuments, document_problems, pinned_list
-from domain.models import (
-    Actor,
-    OnboardingApplication,
-    OnboardingInput,
-    ProcessView,
-    ResubmitRequest,
-    onboarding_kind_problem,
-)
+from api.services import onboarding
+from domain.models import Actor, OnboardingApplication
 from domain.roles import APPLICANT_ROLES
-from domain.rulebook import enforces
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding"])
 Applicant = Depends(require_any_role(*APPLICANT_ROLES))
-
-
-def onboarding_workflow_id(credit_code: str) -> str:
-    """One workflow id per customer: Temporal itself refuses a second open onboarding (409)."""
-    return f"onboarding-{credit_code}"
-
-
-@enforces("000-6-documents")
-def _check_documents(application: OnboardingApplication, required: RequiredDocuments | None) -> None:
-    """The kind onboarding is for (000 §6 (一)) and the documents of the list `required` (000 §6
-    (三); None: the nine declared, for a process started before the list was versioned). Each
-    shortfall names the list's version, so the applicant knows which list refused them."""
-    kind_problem = onboarding_kind_problem(application.customer.kind)
-    problems = [kind_problem] if kind_problem else []
-    shortfalls = document_problems(
-        application.documents,
-        pinned_list(required),
-        china_day(datetime.now(UTC)),
-        delegate=application.customer.delegate is not None,
-    )
-    version = f" (onboarding_documents v{required.version})" if required is not None else ""
-    problems += [f"000 §6{version}: {problem}" for problem in shortfalls]
-    if problems:
-        raise Invalid(problems)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
@@ -71,26 +29,8 @@ async def submit_onboarding(
 ) -> ProcessStateOut:
     """A sales clerk files the customer's archive data and the documents of the list in force today
     (000 §6, §10); the process checks them against that version to its end (新老划断)."""
-    required = await documents_in_force(session, china_day(datetime.now(UTC)))
-    _check_documents(application, required)
-    code = application.customer.credit_code
-    if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
-        raise Conflict(f"a customer with credit code {code} already exists")
-    view = await start_process(
-        temporal,
-        "Onboarding",
-        OnboardingInput(
-            application=application,
-            applicant=actor,
-            unit_path=await unit_path(session, actor.unit),
-            chain=ONBOARDING_CHAIN.with_step_deadlines(settings.onboarding_step_working_days),
-            required=required,
-        ),
-        workflow_id=onboarding_workflow_id(code),
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-        already_running=f"customer {code} already has an onboarding process open",
-    )
+    task_queue = request.app.state.task_queue
+    view = await onboarding.file_onboarding(session, temporal, settings, task_queue, actor, application)
     return ProcessStateOut.model_validate(view.model_dump())
 
 
@@ -105,14 +45,5 @@ async def resubmit_onboarding(
 ) -> ProcessStateOut:
     """The applicant corrects a returned application against the list its process pinned at its
     start; the chain restarts at marketing review."""
-    process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
-        raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
-    _check_documents(application, await pinned_documents(session, process.process_id))
-    view = await send_update(
-        handle_for(temporal, process),
-        "resubmit",
-        ResubmitRequest(actor=actor, application=application, comment=comment),
-        result_type=ProcessView,
-    )
+    view = await onboarding.resubmit_onboarding(session, temporal, actor, process_id, application, comment)
     return ProcessStateOut.model_validate(view.model_dump())

@@ -18,12 +18,13 @@ from api.gateway import handle_for, send_update
 from api.params import Offset
 from api.routes.tasks import TaskActionOut
 from api.schemas import ProcessDetailOut, ProcessListOut, ProcessOut, ProcessStateOut, TaskOut
+from api.services.process_actions import urge_process, withdraw_process
 from api.services.processes import ProcessFilters, search_processes
 from api.visibility import CurrentViewer, get_process
 from db.models import Task
 from domain.examples import examples
 from domain.history import HistoryEntry
-from domain.models import ProcessStatus, ProcessView, UrgeRequest, WithdrawRequest
+from domain.models import ProcessStatus
 from domain.repair import RepairAction, RepairOutcome, RepairRequest
 from domain.roles import Role
 from domain.text import StoredText
@@ -100,13 +101,7 @@ async def withdraw(
     process_id: str, body: WithdrawIn, viewer: CurrentViewer, session: SessionDep, temporal: TemporalDep
 ) -> ProcessStateOut:
     """The applicant withdraws an open application; its open task is cancelled."""
-    process = await get_process(session, viewer, process_id)
-    view = await send_update(
-        handle_for(temporal, process),
-        "withdraw",
-        WithdrawRequest(actor=viewer.actor, reason=body.reason),
-        result_type=ProcessView,
-    )
+    view = await withdraw_process(session, temporal, viewer, process_id, body.reason)
     return ProcessStateOut(process_id=view.process_id, status=view.status, current_step=view.current_step)
 
 
@@ -121,14 +116,7 @@ async def urge(
 ) -> TaskActionOut:
     """催办: nudge the current holders (a notification, recorded in the history). The applicant or a
     supervisor; at most once per the chain's interval (409 inside it)."""
-    process = await get_process(session, viewer, process_id)
-    return await send_update(
-        handle_for(temporal, process),
-        "urge",
-        UrgeRequest(actor=viewer.actor, comment=body.comment),
-        update_id=f"urge:{process_id}:{viewer.username}:{idempotency_key or uuid.uuid4().hex}",
-        result_type=TaskActionOut,
-    )
+    return await urge_process(session, temporal, viewer, process_id, body.comment, idempotency_key, TaskActionOut)
 
 
 class RepairIn(BaseModel):

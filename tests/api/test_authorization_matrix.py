@@ -592,6 +592,18 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/notifications/bell"): Entry(WebPage(303)),
     ("POST", "/notifications/read"): Entry(WebPage(403)),
     ("GET", "/search"): Entry(WebPage(303)),
+    ("GET", "/apply/onboarding"): Entry(WebPage(303)),
+    ("POST", "/apply/onboarding"): Entry(WebPage(403)),
+    ("GET", "/apply/credit-code"): Entry(WebPage(303)),
+    ("GET", "/apply/onboarding/{process_id}/resubmit"): Entry(WebPage(303)),
+    ("POST", "/apply/onboarding/{process_id}/resubmit"): Entry(WebPage(403)),
+    ("GET", "/apply/cases/{process_id}"): Entry(WebPage(303)),
+    ("POST", "/apply/cases/{process_id}/withdraw"): Entry(WebPage(403)),
+    ("POST", "/apply/cases/{process_id}/urge"): Entry(WebPage(403)),
+    ("GET", "/apply/complaint"): Entry(WebPage(303)),
+    ("POST", "/apply/complaint"): Entry(WebPage(403)),
+    ("GET", "/apply/credit"): Entry(WebPage(303)),
+    ("POST", "/apply/credit"): Entry(WebPage(403)),
 }
 
 

@@ -1,0 +1,85 @@
+"""The credit application form (issue 23, "Applicants"; 000 §13, 001 §3): a sales clerk applies for
+periodic settlement for a customer, through the service POST /api/v1/credit-applications uses
+(api/services/credit_filing.py) — the same role, body (CreditApplicationIn) and checks of 000 §13
+and the credit policy in force; each refusal beside its field, nothing started."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep, TemporalDep
+from api.services.credit_filing import file_credit_application
+from domain.credit_application import CreditApplicationIn, CreditPaper, CreditPaperKind, OrganisationNature
+from domain.models import ProcessView
+from web.apply import applicant
+from web.apply_flow import Errors, answers, file_answers, page_of
+from web.apply_form import filled, max_lengths
+from web.render import messages_for
+from web.session import Csrf, WebViewer
+
+router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
+FIELDS = ("customer_id", "limit", "term_days", "collateral", "reason", "collector", "organisation_nature")
+BOUNDS = max_lengths(CreditApplicationIn, ("collateral", "reason", "collector"))
+# Each paper 000 §13 asks for, by its kind, with the inputs its row offers.
+PAPERS: dict[CreditPaperKind, tuple[str, ...]] = {
+    CreditPaperKind.registration: ("title", "number", "issued_on", "valid_until"),
+    CreditPaperKind.financial_statement: ("title", "period"),
+}
+PAPER_BOUNDS = max_lengths(CreditPaper, ("title", "number", "period"))
+
+
+def credit_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The API body the form describes and the paper kind of each of its `documents`; a paper row
+    left empty is a paper not filed (000 §13's check then names it)."""
+    body: dict[str, Any] = filled(form, FIELDS)
+    papers = []
+    for kind, inputs in PAPERS.items():
+        given = filled(form, [f"{kind.value}-{name}" for name in inputs])
+        row = {name.split("-", 1)[1]: value for name, value in given.items()}
+        if row:
+            papers.append({"kind": kind.value, **row})
+    body["documents"] = papers
+    return body, [paper["kind"] for paper in papers]
+
+
+_credit_page = page_of(
+    "apply_credit.html",
+    natures=list(OrganisationNature),
+    papers=PAPERS,
+    bounds=BOUNDS,
+    paper_bounds=PAPER_BOUNDS,
+)
+
+
+@router.get("/credit")
+async def credit_form(
+    request: Request,
+    viewer: WebViewer,
+    session: SessionDep,
+    customer: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # customers.id
+) -> Response:
+    await applicant(viewer.actor)
+    values = {"customer_id": str(customer)} if customer else None
+    return _credit_page(request, await messages_for(session, viewer.username), viewer, values=values)
+
+
+@router.post("/credit", dependencies=[Csrf])
+async def file_credit_page(request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep) -> Response:
+    """Filed as POST /api/v1/credit-applications files it; a refusal re-shows the form as typed."""
+    await applicant(viewer.actor)
+    m = await messages_for(session, viewer.username)
+    form = await answers(request)
+    body, filed = credit_body(form)
+    queue = request.app.state.task_queue
+
+    def show(status: int, errors: Errors) -> Response:
+        return _credit_page(request, m, viewer, status, form, errors)
+
+    async def file(application: CreditApplicationIn) -> ProcessView:
+        return await file_credit_application(session, temporal, queue, viewer.actor, application)
+
+    return await file_answers(request, m, CreditApplicationIn, body, filed, show, file)

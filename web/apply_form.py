@@ -1,0 +1,109 @@
+"""The onboarding form of web/apply.py as flat fields, to and from the API's own body
+(domain.models.OnboardingApplication): no rule here, only where each answer goes and where each
+refusal is shown. A document row is named by its type: `<type>-number`, `<type>-issuer`,
+`<type>-valid_until`, `<type>-stamped`, `<type>-original`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from domain.documents import Document, DocumentType
+from domain.models import CustomerData, OnboardingApplication
+
+# The card's fields the form asks for (000 §10); the API takes more, all optional.
+CUSTOMER_FIELDS = ("name", "credit_code", "kind", "address", "legal_representative", "phone", "postcode", "delegate")
+FORM_LEVEL = "form"  # a refusal that concerns no one field
+PAPER_FIELDS = ("title", "number", "issuer", "issued_on", "period", "valid_until")  # inputs of a document row
+FLAGS = {"stamped": "stamped_copy", "original": "original"}  # checkbox → Document field
+
+
+def max_lengths(model: type[BaseModel], names: Sequence[str]) -> dict[str, int | None]:
+    """The `maxlength` of each input: the bound the API body puts on its field (None: none by length)."""
+    bounds: dict[str, int | None] = {}
+    for name in names:
+        found = [meta.max_length for meta in model.model_fields[name].metadata if hasattr(meta, "max_length")]
+        bounds[name] = found[0] if found else None
+    return bounds
+
+
+CARD_BOUNDS = max_lengths(CustomerData, CUSTOMER_FIELDS)
+DOCUMENT_BOUNDS = max_lengths(Document, ("number", "issuer"))
+
+
+def filled(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """The answers given among `names`, without surrounding spaces (an empty answer is none)."""
+    return {name: value for name in names if (value := _filled(form, name)) is not None}
+
+
+def _filled(form: Mapping[str, Any], name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _document(form: Mapping[str, Any], doc_type: DocumentType) -> dict[str, Any]:
+    key = doc_type.value
+    return {
+        "type": key,
+        "number": _filled(form, f"{key}-number"),
+        "issuer": _filled(form, f"{key}-issuer"),
+        "valid_until": _filled(form, f"{key}-valid_until"),
+        **{field: form.get(f"{key}-{box}") == "on" for box, field in FLAGS.items()},
+    }
+
+
+Body = dict[str, Any]
+
+
+def application_body(form: Mapping[str, Any], rows: Sequence[DocumentType]) -> tuple[Body, list[DocumentType]]:
+    """The API body the form describes, and the document type of each of its `documents` in order.
+    A row without a number is a document not filed (the checklist then names it missing)."""
+    customer = filled(form, CUSTOMER_FIELDS)
+    filed = [doc_type for doc_type in rows if _filled(form, f"{doc_type.value}-number") is not None]
+    return {"customer": customer, "documents": [_document(form, t) for t in filed]}, filed
+
+
+def form_values(application: OnboardingApplication) -> dict[str, str]:
+    """The form's fields filled with an application as filed (`application_body` the other way)."""
+    card = application.customer.model_dump(mode="json")
+    values = {name: str(card[name]) for name in CUSTOMER_FIELDS if card.get(name) is not None}
+    for doc in application.documents:
+        key = doc.type.value
+        filled = {"number": doc.number, "issuer": doc.issuer, "valid_until": doc.valid_until}
+        values |= {f"{key}-{name}": str(value) for name, value in filled.items() if value is not None}
+        values |= {f"{key}-{name}": "on" for name in ("stamped", "original") if getattr(doc, FLAGS[name])}
+    return values
+
+
+def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
+    """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`."""
+    if len(loc) == 1 and isinstance(loc[0], str):  # a flat form's field (e.g. the complaint's)
+        return loc[0]
+    if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
+        return str(loc[1])
+    if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):
+        row = filed[loc[1]]
+        return f"{row}-{loc[2]}" if loc[2] in PAPER_FIELDS else row
+    return FORM_LEVEL
+
+
+def invalid_fields(error: ValidationError, filed: Sequence[str]) -> dict[str, list[str]]:
+    """Each refusal of the body's validation beside the field it concerns; `filed` names the row of
+    each of the body's `documents` in order."""
+    fields: dict[str, list[str]] = {}
+    for problem in error.errors():
+        fields.setdefault(_field_of(tuple(problem["loc"]), filed), []).append(problem["msg"])
+    return fields
+
+
+def refused_fields(problems: Sequence[str], rows: Sequence[DocumentType]) -> dict[str, list[str]]:
+    """The service's refusals (each names its article) beside the document row or field they name:
+    a document by its type as the domain writes it (`business_license (营业执照)`), the customer kind."""
+    fields: dict[str, list[str]] = {}
+    for problem in problems:
+        named = [t.value for t in rows if f"{t.value} (" in problem]
+        where = named[0] if named else "kind" if "customer kind" in problem else FORM_LEVEL
+        fields.setdefault(where, []).append(problem)
+    return fields
