@@ -389,7 +389,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "apply.case.urge_comment": ("催办说明（可选）", "Note to the holders (optional)"),
     "apply.case.withdraw": ("撤回申请", "Withdraw the application"),
     "apply.case.withdraw_reason": ("撤回原因", "Why it is withdrawn"),
-    "field.reason": ("撤回原因（最多 2000 字）", "the reason (at most 2000 characters)"),
     "nav.complaint": ("登记客户投诉", "Register a complaint"),
     "apply.complaint.title": ("登记客户投诉 (000 §16)", "Register a customer complaint (000 §16)"),
     "complaint.field.channel": ("投诉渠道", "Channel"),

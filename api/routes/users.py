@@ -31,23 +31,6 @@ router = APIRouter(prefix="/users", tags=["users"])
 Username = Annotated[str, Path(max_length=80, description="`me`, or (administrators) any username")]
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(
-        username=user.username,
-        full_name=user.full_name,
-        roles=[Role(r.role) for r in user.roles if r.role in Role.__members__],
-        unit=user.unit_code,
-    )
-
-
-async def find_actor(session: AsyncSession, username: str) -> Actor:
-    """An active user as an Actor (username, roles, unit); 422 for anyone else."""
-    user = await session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active:
-        raise Invalid(f"unknown or inactive user {username}")
-    return actor_of(user)
-
-
 class OutOfOfficeIn(BaseModel):
     model_config = examples(
         {

@@ -18,9 +18,9 @@ from temporalio.client import Client
 from activities.process_store import deputy_of
 from api.errors import AppError, Forbidden
 from api.gateway import send_update
-from api.routes.users import find_actor
 from api.schemas import ProcessStateOut
 from api.services.inbox import action_id, actionable, decision_request, decision_update_id, open_task, tasks_to_act_on
+from api.services.users import find_actor
 from api.visibility import Viewer
 from db.models import Task
 from domain.approvals import Outcome

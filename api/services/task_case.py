@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.credit_policy import credit_standing
 from activities.process_store import step_facts, unit_path
 from api.errors import AppError, NotFound
-from api.routes.users import find_actor
 from api.services.credit import today
+from api.services.users import find_actor
 from api.visibility import Viewer, get_customer
 from db.models import AuditRecord, Customer, Process
 from domain.approvals import CHAINS, StepSpec

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.routes.users import find_actor
 from api.services.task_case import customer_card
+from api.services.users import find_actor
 from api.visibility import viewer_for
 from db.models import CustomerDocument, Process
 from tests.activities.test_credit_store import make_credit_customer
