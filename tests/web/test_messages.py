@@ -6,6 +6,8 @@ from __future__ import annotations
 import string
 from datetime import UTC, datetime
 
+import pytest
+
 from web.i18n import MESSAGES, STEP_TITLES, TYPE_TITLES, Messages, bilingual
 
 
@@ -43,3 +45,14 @@ def test_the_words_of_a_page() -> None:
     assert zh.t("due.left", n=2) == "还剩 2 个工作日" and en.t("due.left", n=2) == "2 working days left"
     assert Messages.when(datetime(2026, 12, 7, 1, 30, tzinfo=UTC)) == "2026-12-07 09:30"  # China time
     assert Messages("fr").locale == "zh"
+
+
+def test_a_key_two_areas_both_define_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table is one module per area (web/messages/): a word written twice fails at import."""
+    import web.messages as messages
+    from web.messages import common
+
+    assert messages.table().items() <= MESSAGES.items()
+    monkeypatch.setattr(messages, "AREAS", (common, common))
+    with pytest.raises(messages.RepeatedKey, match="repeats"):
+        messages.table()
