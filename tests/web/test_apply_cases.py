@@ -64,7 +64,7 @@ async def test_urge_then_withdraw_and_the_refusals_change_nothing(api: Api, brow
     assert [a for a in await actions(api, process_id) if a == ("sales_clerk", "urged")] == [("sales_clerk", "urged")]
 
     no_reason = await browser.post(f"/apply/cases/{process_id}/withdraw", {"reason": ""})
-    assert no_reason.status_code == 422 and "撤回原因" in no_reason.text
+    assert no_reason.status_code == 422 and "理由" in no_reason.text
     reviewer = await signed_in(api, browsers, "marketing_reviewer")
     await reviewer.get(f"/apply/cases/{process_id}")
     not_theirs = await reviewer.post(f"/apply/cases/{process_id}/withdraw", {"reason": "不是我的申请"})
