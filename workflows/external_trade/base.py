@@ -9,7 +9,7 @@ sub-process of 000 §7: the partner review and inbox decisions (`partner.py`), t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from temporalio import workflow
@@ -17,7 +17,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain import errors
     from domain.approvals import ChainSpec
-    from domain.china_time import china_iso
+    from domain.china_time import china_day, china_iso
     from domain.models import Actor, ProcessStatus
     from domain.trade import outstanding_amount
     from domain.trade_models import (
@@ -44,7 +44,6 @@ WINNER_REVIEW_PATCH = "winner-partner-review"
 # Issue 20 item 13: every trade approval step has its declared working-day deadline (domain/trade.py),
 # reminder and escalation. A chain opened by a deal whose history predates it runs without, as it did.
 STEP_DEADLINES_PATCH = "trade-step-deadlines"
-CHINA_OFFSET = timedelta(hours=8)  # dates people write (meetings, signatures) are China dates; no DST
 ZERO = Decimal("0")
 
 
@@ -138,7 +137,11 @@ class DealBase(WorkDesk, ApprovalHost):
 
     @staticmethod
     def _china_today(now: datetime) -> date:
-        return (now + CHINA_OFFSET).date()
+        """The China day of that instant, whatever its offset: dates people write (meetings,
+        signatures) are China dates. A decision mirrored from a child arrives in China time (its
+        `at` is `ChinaTime`, serialized `+08:00` on the way), so adding eight hours to its wall
+        clock would date it a day ahead from 16:00 China on."""
+        return china_day(now)
 
     def _not_future(self, day: date, what: str) -> None:
         if day > self._china_today(workflow.now()):
