@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from temporalio.testing import WorkflowEnvironment
 
-from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served, sign_in
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -39,11 +39,7 @@ async def test_an_auditor_opens_the_approval_form_from_the_case_page(
                 page = await browser.new_page(viewport={"width": 1280, "height": 800})
                 asked: list[str] = []
                 page.on("request", lambda request: asked.append(request.url))
-                await page.goto(f"{origin}/login")
-                await page.get_by_label("用户名").fill("auditor")
-                await page.get_by_label("密码").fill("demo")
-                await page.get_by_role("button", name="登录").click()
-                await page.wait_for_url(f"{origin}/")
+                await sign_in(page, origin, "auditor")
 
                 await page.goto(f"{origin}/audit/processes/{process_id}")
                 link = page.locator("#approval-form-pdf")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served, sign_in
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -32,11 +32,7 @@ async def test_a_manager_sees_the_dashboard_drawn(
                 page = await browser.new_page(viewport={"width": 1280, "height": 800})
                 asked: list[str] = []
                 page.on("request", lambda request: asked.append(request.url))
-                await page.goto(f"{origin}/login")
-                await page.get_by_label("用户名").fill("marketing_manager")
-                await page.get_by_label("密码").fill("demo")
-                await page.get_by_role("button", name="登录").click()
-                await page.wait_for_url(f"{origin}/")
+                await sign_in(page, origin, "marketing_manager")
 
                 await page.locator("#nav-dashboard").click()
                 await page.wait_for_url(f"{origin}/dashboard")

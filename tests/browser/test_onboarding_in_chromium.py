@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.approvals import ONBOARDING_CHAIN
-from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served, sign_in
 from tests.support import application, random_credit_code
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
@@ -23,14 +23,7 @@ APPROVERS = [step.role.value for step in ONBOARDING_CHAIN.steps if step.role is 
 async def test_an_onboarding_filed_in_the_browser_is_approved_from_each_inbox(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
-    from playwright.async_api import Page, async_playwright
-
-    async def sign_in(page: Page, origin: str, username: str) -> None:
-        await page.goto(f"{origin}/login")
-        await page.get_by_label("用户名").fill(username)
-        await page.get_by_label("密码").fill("demo")
-        await page.get_by_role("button", name="登录").click()
-        await page.wait_for_url(f"{origin}/")
+    from playwright.async_api import async_playwright
 
     executable = chromium()
     code = random_credit_code()

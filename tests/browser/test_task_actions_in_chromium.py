@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.browser.test_workbench_in_chromium import CHROMIUM_ARGS, chromium, own_stack, served
+from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served, sign_in
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -33,11 +33,7 @@ async def test_claim_then_a_reject_without_reason_is_refused_beside_the_field_th
                 asked: list[str] = []
                 page.on("request", lambda request: asked.append(request.url))
 
-                await page.goto(f"{origin}/login")
-                await page.get_by_label("用户名").fill("marketing_reviewer")
-                await page.get_by_label("密码").fill("demo")
-                await page.get_by_role("button", name="登录").click()
-                await page.wait_for_url(f"{origin}/")
+                await sign_in(page, origin, "marketing_reviewer")
                 await page.locator("#nav-bell").wait_for()  # the bell, loaded by htmx under the CSP
                 await page.locator("a.open-task").first.click()
                 await page.wait_for_url(f"{origin}/tasks/**")

@@ -10,82 +10,14 @@ without it may say `SKIP_BROWSER_TESTS=1`."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
-from db.migrate import upgrade
-from db.session import make_engine, make_sessionmaker
-from scripts.seed_demo import seed
-from tests.support import Api, running_api
+from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
-        pytest.skip("no chromium and SKIP_BROWSER_TESTS=1")
-    pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (or SKIP_BROWSER_TESTS=1 for a local run)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """The app (its lifespan already entered by running_api) on a free localhost port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "uvicorn stopped before it served"
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
-
-
-@asynccontextmanager
-async def own_stack(temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str) -> AsyncIterator[Api]:
-    """A database of this test alone: its reviewer's inbox holds exactly what the test filed."""
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        sessions = make_sessionmaker(engine)
-        await seed(sessions)
-        async with running_api(temporal_env.client, sessions, task_queue, url) as api:
-            yield api
-    finally:
-        await engine.dispose()
 
 
 async def test_a_reviewer_approves_from_the_workbench(
