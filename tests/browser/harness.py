@@ -87,3 +87,19 @@ async def sign_in(page: Any, origin: str, username: str) -> None:
     await page.get_by_label("密码").fill("demo")
     await page.get_by_role("button", name="登录").click()
     await page.wait_for_url(f"{origin}/")
+
+
+@asynccontextmanager
+async def chromium_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    """A page of Debian's Chromium at 1280×800, and every URL it asks for (none may leave the app)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            asked: list[str] = []
+            page.on("request", lambda request: asked.append(request.url))
+            yield page, asked
+        finally:
+            await browser.close()

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from temporalio.testing import WorkflowEnvironment
 
-from tests.browser.harness import CHROMIUM_ARGS, chromium, own_stack, served, sign_in
+from tests.browser.harness import chromium_page, own_stack, served, sign_in
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -23,9 +23,6 @@ APPROVALS = (("marketing_reviewer", "资料齐全，同意"), ("finance_reviewer
 async def test_an_auditor_opens_the_approval_form_from_the_case_page(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
-    from playwright.async_api import async_playwright
-
-    executable = chromium()
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
         filed = await api.submit()
         assert filed.status_code == 201, filed.text
@@ -33,24 +30,17 @@ async def test_an_auditor_opens_the_approval_form_from_the_case_page(
         for user, opinion in APPROVALS:
             assert (await api.decide(user, process_id, "approve", opinion)).status_code == 200
 
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page(viewport={"width": 1280, "height": 800})
-                asked: list[str] = []
-                page.on("request", lambda request: asked.append(request.url))
-                await sign_in(page, origin, "auditor")
+        async with chromium_page() as (page, asked):
+            await sign_in(page, origin, "auditor")
 
-                await page.goto(f"{origin}/audit/processes/{process_id}")
-                link = page.locator("#approval-form-pdf")
-                assert (await link.inner_text()).strip() == "打印审批单 (PDF)"
-                href = await link.get_attribute("href")
-                assert href == f"/audit/processes/{process_id}/form.pdf"
-                form = await page.request.get(f"{origin}{href}")  # the browser's own session (cookie)
-                assert form.ok and form.headers["content-type"] == "application/pdf"
-                body = await form.body()
-            finally:
-                await browser.close()
+            await page.goto(f"{origin}/audit/processes/{process_id}")
+            link = page.locator("#approval-form-pdf")
+            assert (await link.inner_text()).strip() == "打印审批单 (PDF)"
+            href = await link.get_attribute("href")
+            assert href == f"/audit/processes/{process_id}/form.pdf"
+            form = await page.request.get(f"{origin}{href}")  # the browser's own session (cookie)
+            assert form.ok and form.headers["content-type"] == "application/pdf"
+            body = await form.body()
 
         reader = PdfReader(io.BytesIO(body))
         text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
