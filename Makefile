@@ -81,5 +81,15 @@ bench-ledger: install  # credit reads with 100,000 ledger entries, SQLite then P
 	$(PY) -m benchmarks.ledger --database sqlite $(ARGS)
 	$(PY) -m benchmarks.ledger --database postgresql $(ARGS)
 
+# The app database and Temporal's into .data/backups/<UTC stamp>/ with a manifest, safe while
+# `make run` runs; `make restore FROM=<that folder>` puts it back (stop the stack first; ARGS="--force"
+# replaces databases that hold data). docs/operations/backup-restore.md.
+.PHONY: backup restore
+backup: install
+	$(PY) -m scripts.backup $(ARGS)
+
+restore: install
+	$(PY) -m scripts.restore $(FROM) $(ARGS)
+
 clean:
 	rm -rf .data $(VENV)
