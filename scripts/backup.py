@@ -24,7 +24,7 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from scripts.backup_manifest import BackupFile, Manifest, describe, write_manifest
+from scripts.backup_manifest import BackupFile, Kind, Manifest, describe, write_manifest
 from scripts.backup_store import (
     app_writes_frozen,
     copy_sqlite,
@@ -93,10 +93,11 @@ def take_backup(args: argparse.Namespace) -> Path:
 
 
 def _fill(args: argparse.Namespace, folder: Path) -> Path:
-    app_kind = "sqlite" if sqlite_path(args.database_url) is not None else "postgresql"
+    app_kind: Kind = "sqlite" if sqlite_path(args.database_url) is not None else "postgresql"
     app_name = "app.db" if app_kind == "sqlite" else "app.dump"
     with app_writes_frozen(args.database_url, FREEZE_WAIT_SECONDS) as frozen:
         cut = datetime.now(UTC)
+        print(f"app database writes held from {cut:%H:%M:%S} UTC while Temporal is copied", flush=True)
         time.sleep(args.settle)  # workflow tasks whose writes just committed reach Temporal
         temporal_files = copy_temporal(args, folder)
         frozen.copy_to(folder / app_name)
