@@ -156,9 +156,9 @@ async def acts(api: Api, process_id: str) -> tuple[list[tuple[Any, ...]], list[t
 
 async def decided_steps(api: Api, process_id: str) -> list[str]:
     """The steps decided, once the app database and Temporal agree on every human act. An act whose
-    update Temporal had accepted but whose write the held app database had not taken is replayed by
-    the restored worker (its workflow task times out on the restored server and runs again; the
-    store is idempotent): the two may differ for that long, never for good."""
+    update Temporal had accepted but whose write the held app database had not taken is run again by
+    the restored worker (the restored server hands the unfinished workflow task or activity out again
+    after its timeout; the store is idempotent): the two may differ for that long, never for good."""
     for _ in range(REPLAY_WAIT_S * 4):
         recorded, in_temporal = await acts(api, process_id)
         if recorded == in_temporal:
