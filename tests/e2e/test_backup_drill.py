@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.migrate import upgrade
 from db.session import make_engine, make_sessionmaker
+from scripts.backup import parse as parse_backup
+from scripts.backup import take_backup
 from scripts.backup_manifest import read_manifest, sha256_of
 from scripts.backup_store import libpq_url, sqlite_path
-from scripts.restore import in_use
+from scripts.restore import in_use, restore
+from scripts.restore import parse as parse_restore
 from scripts.seed_demo import seed
 from scripts.temporal_dev import dev_server_command
 from settings import ROOT
@@ -97,6 +101,13 @@ def app_urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
         return f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'restored' / 'app.db'}"
     base = request.getfixturevalue("postgres_url")
     return _fresh_postgres_database(base), _fresh_postgres_database(base)
+
+
+async def migrated_and_seeded(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    await seed(make_sessionmaker(engine))
+    await engine.dispose()
 
 
 @asynccontextmanager
@@ -180,10 +191,7 @@ async def test_backup_mid_flight_then_restore_finishes_every_process(
     tmp_path: Path, app_urls: tuple[str, str], task_queue: str
 ) -> None:
     live_url, fresh_url = app_urls
-    upgrade(live_url)
-    engine = make_engine(live_url)
-    await seed(make_sessionmaker(engine))
-    await engine.dispose()
+    await migrated_and_seeded(live_url)
     temporal_db, backups = tmp_path / "temporal.db", tmp_path / "backups"
     now = datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")
 
@@ -273,3 +281,58 @@ async def test_backup_mid_flight_then_restore_finishes_every_process(
         recorded, in_temporal = await acts(api, complaint_id)
         assert recorded == in_temporal and [a for a, _, _ in recorded] == ["investigated", "replied"]
         assert (await api.get("/api/v1/audit/verify", "auditor")).json()["ok"] is True
+
+
+def writes_held(path: Path) -> bool:
+    conn = sqlite3.connect(path, timeout=0)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+async def test_a_decision_temporal_accepted_while_writes_were_held_is_written_once_after_restore(
+    tmp_path: Path, task_queue: str
+) -> None:
+    """The one way the two copies can differ: the cut held long enough (here a 12 s settle) for the
+    worker to report to Temporal that it accepted a decision whose write still waits on the held
+    app database. Temporal's copy has the decision, the app copy has not; the restored worker runs
+    the unfinished work again and the decision is written, once."""
+    live_url, fresh_url = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'restored' / 'app.db'}"
+    await migrated_and_seeded(live_url)
+    temporal_db, restored_db = tmp_path / "temporal.db", tmp_path / "restored" / "temporal.db"
+    async with stack(temporal_db, live_url, task_queue) as api:
+        process_id = await onboarding(api, 0)
+        await api.task_for("marketing_reviewer", process_id)  # its token and task, read before the cut
+        args = ["--into", str(tmp_path / "backups"), "--database-url", live_url, "--temporal-db", str(temporal_db)]
+        backup = asyncio.create_task(asyncio.to_thread(take_backup, parse_backup([*args, "--settle", "12"])))
+        for _ in range(200):  # the backup thread holds the writes within moments
+            if writes_held(tmp_path / "app.db"):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the backup never held the app database's writes")
+        decision = asyncio.create_task(api.decide("marketing_reviewer", process_id, "approve", "截点中"))
+        folder = await backup
+        assert (await decision).status_code == 200
+        workflow_id = (await api.get(f"/api/v1/processes/{process_id}", "auditor")).json()["workflow_id"]
+
+    restore(parse_restore([str(folder), "--database-url", fresh_url, "--temporal-db", str(restored_db)]))
+    with closing(sqlite3.connect(tmp_path / "restored" / "app.db")) as conn:
+        query = "SELECT count(*) FROM audit_records WHERE process_id = ? AND action = 'decision'"
+        assert conn.execute(query, (process_id,)).fetchone() == (0,)
+    async with stack(restored_db, fresh_url, task_queue) as api:
+        history = await api.app.state.temporal.get_workflow_handle(workflow_id).fetch_history()
+        accepted = [
+            e.workflow_execution_update_accepted_event_attributes.accepted_request.input
+            for e in history.events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
+        assert [u.name for u in accepted if "截点中".encode() in u.args.SerializeToString()] == ["decide"], accepted
+        assert await decided_steps(api, process_id) == ["marketing_review"]
+        await decide_rest(api, process_id, "恢复后")
+        assert await decided_steps(api, process_id) == [step for _, step in CHAIN]
