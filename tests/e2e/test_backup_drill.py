@@ -52,17 +52,13 @@ CHAIN = (
     ("business_vp", "vp_consent"),
     ("general_manager", "gm_approval"),
 )
-HOLDER = {step: user for user, step in CHAIN}
 REPLAY_WAIT_S = 60  # a workflow task's timeout (10 s) and a replay, with room on a busy machine
 HUMAN_ACTS = {"decision", "investigated", "replied"}
-REPORT = {
-    "cause": "调度失误",
-    "course": "车辆未按计划出发",
-    "responsible_person": "调度 王五",
-    "conclusion": "内部调度原因",
-    "countermeasure": "当日补送",
-    "prevention": "调度复核制度",
-}
+# The complaint's investigation report (002 §2.17: cause, course, who, conclusion, remedy, prevention).
+REPORT = dict(
+    cause="油罐车途中故障", course="备用车辆次日才到", responsible_person="车队 李四",
+    conclusion="车辆保养不到位", countermeasure="改派备用车送达", prevention="出车前检查制度",
+)  # fmt: skip
 REPLY = {"resolution": "已补送并致歉", "method": "phone", "reply": "电话回复客户"}
 
 
