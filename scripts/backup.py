@@ -66,6 +66,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.temporal_db is None and not args.temporal_database_url:
         args.temporal_db = settings.data_dir / "temporal.db"
+    if args.temporal_db is not None and not Path(args.temporal_db).is_file():
+        parser.error(f"no Temporal SQLite file at {args.temporal_db}: give --temporal-db, or --temporal-database-url")
     return args
 
 

@@ -7,6 +7,8 @@ app database of each kind. Processes stand at different steps — and one is bei
 fresh ones; a new dev server on the restored file, a worker and the API then show every audit
 chain intact, the app database and Temporal agreeing on every human act, the work after the
 backup gone from both, and every open process finishing with each earlier decision present once.
+A second drill forces the one case where the copies differ (Temporal accepted a decision whose
+write waited on the held app database) and shows the restored worker writing it, once.
 """
 
 from __future__ import annotations
