@@ -86,10 +86,10 @@ bench-ledger: install  # credit reads with 100,000 ledger entries, SQLite then P
 # replaces databases that hold data). docs/operations/backup-restore.md.
 .PHONY: backup restore
 backup: install
-	$(PY) -m scripts.backup $(ARGS)
+	$(DEMO_ENV) $(PY) -m scripts.backup $(ARGS)
 
 restore: install
-	$(PY) -m scripts.restore $(FROM) $(ARGS)
+	$(DEMO_ENV) $(PY) -m scripts.restore $(FROM) $(ARGS)
 
 clean:
 	rm -rf .data $(VENV)
