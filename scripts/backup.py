@@ -40,9 +40,12 @@ from settings import ROOT, get_settings
 FREEZE_WAIT_SECONDS = 30  # how long the backup waits for a write in progress before it gives up
 
 
+def migration_scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
+
+
 def code_schema_head() -> str:
-    head = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head()
-    return head or "base"
+    return migration_scripts().get_current_head() or "base"
 
 
 def app_version() -> str:

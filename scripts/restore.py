@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scripts.backup import code_schema_head
+from alembic.util import CommandError
+
+from scripts.backup import code_schema_head, migration_scripts
 from scripts.backup_manifest import BackupFile, Manifest, damaged_files, read_manifest
 from scripts.backup_store import pg_restore, postgres_in_use, redacted, restore_sqlite, sqlite_in_use, sqlite_path
 from settings import get_settings
@@ -55,6 +57,16 @@ def targets(manifest: Manifest, args: argparse.Namespace) -> list[tuple[BackupFi
     raise SystemExit(f"the backup holds Temporal as {kinds}: give --temporal-db or one --temporal-database-url each")
 
 
+def known_schema(revision: str | None) -> bool:
+    """A schema this code can run or migrate up from: one of its own revisions (or none at all)."""
+    if revision is None:
+        return True
+    try:
+        return migration_scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def in_use(url: str) -> bool:
     path = sqlite_path(url)
     return sqlite_in_use(path) if path is not None else postgres_in_use(url)
@@ -66,6 +78,11 @@ def restore(args: argparse.Namespace) -> Manifest:
     damaged = damaged_files(folder, manifest)
     if damaged:
         raise SystemExit(f"refused: {', '.join(damaged)} missing or not as the manifest says: the backup is damaged")
+    if not known_schema(manifest.app_schema):
+        raise SystemExit(
+            f"refused: the backup's app schema {manifest.app_schema} is unknown to this code (head"
+            f" {code_schema_head()}): restore it with the version that took it ({manifest.app_version})"
+        )
     placed = targets(manifest, args)
     busy = [redacted(url) for _, url in placed if in_use(url)]
     if busy and not args.force:
