@@ -1,0 +1,105 @@
+"""`GET /metrics` (issue 24 §3): HTTP figures by route template, the domain gauges read from the
+database, and who may scrape — through the real API, a real worker and Temporal, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support import Api, running_api
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SCRAPE_TOKEN = "scrape-token-0123456789abcdef"
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of an exposition: (name, labels) → value."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return found
+
+
+def value(text: str, name: str, **labels: str) -> float | None:
+    return samples(text).get((name, frozenset(labels.items())))
+
+
+async def scrape(api: Api) -> str:
+    response = await api.client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+async def test_requests_are_counted_by_route_template_and_status_never_by_raw_path(api: Api) -> None:
+    route = "/api/v1/tasks/{task_id}"
+    before = value(await scrape(api), "http_requests_total", method="GET", route=route, status="404") or 0
+    missing = "no-such-task-4242"
+    answer = await api.get(f"/api/v1/tasks/{missing}", "marketing_reviewer")
+    assert answer.status_code == 404
+    text = await scrape(api)
+    assert value(text, "http_requests_total", method="GET", route=route, status="404") == before + 1
+    assert (value(text, "http_request_duration_seconds_count", method="GET", route=route) or 0) >= 1
+    assert missing not in text  # an id never becomes a label
+    await api.client.get("/no/route/here-77")
+    assert "here-77" not in await scrape(api)
+    assert value(await scrape(api), "http_requests_total", method="GET", route="unmatched", status="404")
+
+
+async def test_a_request_id_comes_back_and_one_is_made_when_none_or_a_bad_one_is_sent(api: Api) -> None:
+    given = await api.client.get("/api/v1/health", headers={"X-Request-ID": "caller-42.a"})
+    assert given.headers["x-request-id"] == "caller-42.a"
+    made = await api.client.get("/api/v1/health")
+    assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"])
+    refused = await api.client.get("/api/v1/health", headers={"X-Request-ID": "x" * 65})
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
+
+
+async def test_open_work_per_step_and_the_audit_walk_are_read_from_the_database(api: Api) -> None:
+    step = {"process_type": "onboarding", "step": "marketing_review"}
+    before = value(await scrape(api), "approvals_open_tasks", **step) or 0
+    assert (await api.submit()).status_code == 201
+    text = await scrape(api)
+    assert value(text, "approvals_open_tasks", **step) == before + 1
+    assert value(text, "approvals_overdue_tasks", **step) is not None
+    walk = api.app.state.history_walk
+    walk.seconds = 0  # every scrape starts a walk (the default is one per METRICS_SLOW_SECONDS)
+    for _ in range(20):  # the submission's audit row is written by an activity, soon after the 201
+        await scrape(api)
+        await walk.wait()  # the scrape never waits for the walk: it runs in the background
+        text = await scrape(api)
+        if (value(text, "approvals_audit_chain_rows") or 0) >= 1:
+            break
+        await asyncio.sleep(0.2)
+    assert value(text, "approvals_audit_chain_ok") == 1
+    assert (value(text, "approvals_audit_chain_rows") or 0) >= 1
+    assert value(text, "approvals_escalations_fired_total") is not None
+
+
+async def test_only_the_configured_scraper_reads_metrics(
+    temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> None:
+    async with running_api(
+        temporal_env.client, sessions, task_queue, database_url, metrics_token=SCRAPE_TOKEN, metrics_networks=""
+    ) as api:
+        outside = api.from_address("10.9.8.7")
+        refused = await outside.get("/metrics")
+        assert refused.status_code == 403
+        assert "METRICS_TOKEN" in refused.json()["detail"]
+        wrong = await outside.get("/metrics", headers={"Authorization": "Bearer not-the-token-at-all"})
+        assert wrong.status_code == 403
+        user = await outside.get("/metrics", headers=await api.headers("admin"))  # a user's token is no scrape token
+        assert user.status_code == 403
+        allowed = await outside.get("/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
+        assert allowed.status_code == 200
+        assert "approvals_open_tasks" in allowed.text
+    async with running_api(temporal_env.client, sessions, task_queue, database_url) as api:
+        assert (await api.client.get("/metrics")).status_code == 200  # the default: this host's loopback
+        assert (await api.from_address("10.9.8.7").get("/metrics")).status_code == 403
