@@ -12,13 +12,15 @@ import re
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from pythonjsonlogger.json import JsonFormatter
-from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.opentelemetry import TracingInterceptor, TracingWorkflowInboundInterceptor
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import HandleUpdateInput, WorkflowInboundInterceptor, WorkflowInterceptorClassInput
 
 # What the request being served has told us so far (request id, actor, process id). One mutable
 # dict per request: a dependency that learns the actor writes into the dict the middleware made,
@@ -112,12 +114,62 @@ def instrument_app(app: Any, provider: TracerProvider | None) -> None:
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="/metrics")
 
 
+Carrier = dict[str, list[str] | str]  # a trace context as Temporal's headers carry it
+# The caller's trace of the update a workflow task is handling (each handler runs in its own task).
+_UPDATE_CARRIER: ContextVar[Carrier | None] = ContextVar("update_trace_carrier", default=None)
+
+
+class _UpdateInCallersTrace(TracingWorkflowInboundInterceptor):
+    """Temporal's interceptor puts an update's spans in the trace of the workflow's start, linked to the
+    caller. A decision is its own request, days after the start: here the update's handling, and the
+    activities started while it is in flight (the process's write, made by its main line once the
+    update has moved it; the latest update's when several are), continue the caller's trace, so one
+    trace shows request → update → activity. Spans only, never a command: replay is unchanged."""
+
+    def __init__(self, next: WorkflowInboundInterceptor) -> None:
+        super().__init__(next)
+        self._updates: list[Carrier] = []  # the callers' trace carriers of the updates in flight
+
+    async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+        header = input.headers.get(self.header_key)
+        carrier = self.payload_converter.from_payloads([header])[0] if header else None
+        if not carrier:
+            return await super().handle_update_handler(input)
+        token = _UPDATE_CARRIER.set(carrier)
+        self._updates.append(carrier)
+        try:
+            return await super().handle_update_handler(input)
+        finally:
+            self._updates.remove(carrier)
+            _UPDATE_CARRIER.reset(token)
+
+    def _load_workflow_context_carrier(self) -> Carrier | None:
+        return _UPDATE_CARRIER.get() or super()._load_workflow_context_carrier()
+
+    def _completed_span(self, span_name: str, **options: Any) -> None:
+        if not (self._updates and span_name.startswith("StartActivity:")):
+            return super()._completed_span(span_name, **options)
+        token = otel_context.attach(self.text_map_propagator.extract(self._updates[-1]))
+        try:
+            return super()._completed_span(span_name, **options)
+        finally:
+            otel_context.detach(token)
+
+
+class _Tracing(TracingInterceptor):
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[TracingWorkflowInboundInterceptor]:
+        super().workflow_interceptor_class(input)  # registers the span extern the workflow side calls
+        return _UpdateInCallersTrace
+
+
 def temporal_interceptors(provider: TracerProvider | None) -> list[Any]:
-    """The client's interceptors: with tracing on, Temporal's own carries the span context through the
-    update's headers into the workflow and on to its activities (the worker takes it from its client)."""
+    """The client's interceptors: with tracing on, the span context travels in the headers of starts,
+    updates and activities (the worker takes the interceptor from its client)."""
     if provider is None:
         return []
-    return [TracingInterceptor(provider.get_tracer("temporalio"))]
+    return [_Tracing(provider.get_tracer("temporalio"))]
 
 
 def worker_runtime(metrics_address: str | None) -> Runtime | None:
