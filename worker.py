@@ -95,6 +95,8 @@ async def main() -> None:
             await stop.wait()
     finally:
         await engine.dispose()
+        if tracing is not None:
+            tracing.shutdown()  # the last spans leave before the process does
 
 
 if __name__ == "__main__":

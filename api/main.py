@@ -45,6 +45,7 @@ def create_app(
     """Build the app; tests hand in a real Temporal client and sessionmaker of their own (and a
     tracer provider of their own: otherwise OTEL_EXPORTER_OTLP_ENDPOINT decides whether to trace)."""
     settings = settings or get_settings()
+    own_tracing = tracing is None
     tracing = tracing or tracer_provider("customer-approvals-api", settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager
@@ -67,6 +68,8 @@ def create_app(
         yield
         if engine is not None:
             await engine.dispose()
+        if tracing is not None and own_tracing:
+            tracing.shutdown()  # the last spans leave before the process does
 
     app = FastAPI(
         title="Customer management approvals",

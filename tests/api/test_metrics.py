@@ -4,13 +4,18 @@ database, and who may scrape — through the real API, a real worker and Tempora
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from settings import ROOT
 from tests.support import Api, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -103,3 +108,17 @@ async def test_only_the_configured_scraper_reads_metrics(
     async with running_api(temporal_env.client, sessions, task_queue, database_url) as api:
         assert (await api.client.get("/metrics")).status_code == 200  # the default: this host's loopback
         assert (await api.from_address("10.9.8.7").get("/metrics")).status_code == 403
+
+
+def test_several_api_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
+    """`uvicorn --workers N` (compose): with PROMETHEUS_MULTIPROC_DIR each process writes its counts
+    there, and whichever process answers the scrape reports the sum."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = "from api.observe import REQUESTS; REQUESTS.labels('GET', '/api/v1/health', '200').inc()"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, cwd=ROOT)
+    scrape = "import sys; from api.metrics import process_figures; sys.stdout.write(process_figures().decode())"
+    text = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert value(text, "http_requests_total", method="GET", route="/api/v1/health", status="200") == 2
