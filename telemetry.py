@@ -55,6 +55,7 @@ class ContextFilter(logging.Filter):
         temporal = getattr(record, "temporal_activity", None) or getattr(record, "temporal_workflow", None)
         if isinstance(temporal, dict) and "workflow_id" in temporal and not hasattr(record, "process_id"):
             record.process_id = temporal["workflow_id"]
+        record.__dict__.pop("color_message", None)  # uvicorn's terminal copy of the message
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
@@ -63,14 +64,15 @@ class ContextFilter(logging.Filter):
 
 
 def json_handler(stream: Any = None) -> logging.Handler:
-    """A stderr handler writing one JSON object a line: time, level, logger, message, pid and whatever
+    """A stderr handler writing one JSON object a line: time (UTC), level, logger, message, pid and whatever
     the context filter or the caller's `extra` added (request_id, actor, process_id, …)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{process}",
+            "{levelname}{name}{message}{process}",
             style="{",
-            rename_fields={"levelname": "level", "name": "logger", "process": "pid", "asctime": "time"},
+            timestamp="time",  # ISO 8601 in UTC
+            rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
         )
     )
     handler.addFilter(ContextFilter())
