@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from telemetry import worker_runtime
 from temporal_client import connect
+from tests.api.test_metrics import after_a_walk
 from tests.support import Api
 from worker import build_worker
 
@@ -86,11 +87,7 @@ async def test_every_panel_queries_metrics_the_api_and_the_worker_export(
 ) -> None:
     started = await api.submit()  # a decision, so its route's latency has been observed
     assert (await api.decide("marketing_reviewer", started.json()["process_id"], "approve")).status_code == 200
-    walk = api.app.state.history_walk
-    walk.seconds = 0
-    await api.client.get("/metrics")
-    await walk.wait()  # the audit walk's gauges appear once it has run
-    exported = sample_names((await api.client.get("/metrics")).text)
+    exported = sample_names(await after_a_walk(api))  # the audit walk's gauges appear once it has run
     exported |= sample_names(await worker_exposition(temporal_env, sessions, task_queue))
     missing = {panel["title"]: sorted(queried(panel) - exported) for panel in panels() if queried(panel) - exported}
     assert not missing, f"panels query metrics nobody exports: {missing}"

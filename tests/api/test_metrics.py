@@ -8,13 +8,21 @@ import os
 import re
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from api.metrics import DomainFigures, HistoryWalk
+from api.services.work_metrics import ESCALATION_KIND
+from db.migrate import upgrade
+from db.models import AuditHead, Notification
+from db.session import make_engine, make_sessionmaker
 from settings import ROOT
 from tests.support import Api, running_api
 
@@ -74,18 +82,58 @@ async def test_open_work_per_step_and_the_audit_walk_are_read_from_the_database(
     text = await scrape(api)
     assert value(text, "approvals_open_tasks", **step) == before + 1
     assert value(text, "approvals_overdue_tasks", **step) is not None
-    walk = api.app.state.history_walk
-    walk.seconds = 0  # every scrape starts a walk (the default is one per METRICS_SLOW_SECONDS)
     for _ in range(20):  # the submission's audit row is written by an activity, soon after the 201
-        await scrape(api)
-        await walk.wait()  # the scrape never waits for the walk: it runs in the background
-        text = await scrape(api)
+        text = await after_a_walk(api)
         if (value(text, "approvals_audit_chain_rows") or 0) >= 1:
             break
         await asyncio.sleep(0.2)
     assert value(text, "approvals_audit_chain_ok") == 1
     assert (value(text, "approvals_audit_chain_rows") or 0) >= 1
-    assert value(text, "approvals_escalations_fired_total") is not None
+    fired = value(text, "approvals_escalations_fired_total") or 0
+    async with api.app.state.sessions.begin() as session:  # the notice an escalation (督办) sends
+        session.add(escalation_notice())
+    assert (value(await after_a_walk(api), "approvals_escalations_fired_total") or 0) >= fired + 1
+
+
+async def after_a_walk(api: Api) -> str:
+    """A scrape after a walk that started now (a scrape starts one when the last is older than
+    METRICS_SLOW_SECONDS, and never waits for it)."""
+    walk: HistoryWalk = api.app.state.history_walk
+    await walk.wait()
+    walk.seconds = 0
+    await scrape(api)  # starts the walk
+    walk.seconds = 3600
+    await walk.wait()
+    return await scrape(api)
+
+
+def escalation_notice() -> Notification:
+    return Notification(
+        notification_id=f"metrics-test-{uuid.uuid4()}",
+        recipient_role="business_vp",
+        kind=ESCALATION_KIND,
+        subject="督办: step overdue",
+        created_at=datetime.now(UTC),
+    )
+
+
+async def test_a_broken_audit_chain_shows_as_zero(tmp_path: Path) -> None:
+    """A chain head whose rows are gone (api/audit.py: "row missing"), in a database of its own."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            session.add(AuditHead(process_id="metrics-broken", length=1, hash="0" * 64))
+        walk = HistoryWalk(make_sessionmaker(engine), seconds=300)
+        walk.refresh_if_due()
+        await walk.wait()
+        registry = CollectorRegistry()
+        registry.register(DomainFigures([], walk.last))
+        text = generate_latest(registry).decode()
+    finally:
+        await engine.dispose()
+    assert value(text, "approvals_audit_chain_ok") == 0
 
 
 async def test_only_the_configured_scraper_reads_metrics(
