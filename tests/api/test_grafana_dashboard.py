@@ -72,7 +72,7 @@ async def worker_exposition(
     raise AssertionError(f"the worker's endpoint never showed its task slots: {text[:500]}")
 
 
-def test_the_dashboard_and_its_provisioning_parse() -> None:
+async def test_the_dashboard_and_its_provisioning_parse() -> None:
     assert panels(), "no dashboard under deploy/grafana/dashboards"
     assert all(panel["targets"] and queried(panel) for panel in panels()), "a panel queries no metric"
     datasource = yaml.safe_load((DEPLOY / "grafana/provisioning/datasources/prometheus.yml").read_text())

@@ -70,7 +70,7 @@ async def test_log_lines_carry_request_id_and_actor_and_never_a_password_or_toke
     assert "actor" not in failed and len(failed["request_id"]) == 32
 
 
-def test_a_credential_written_into_a_message_is_cut_out(log_lines: io.StringIO) -> None:
+async def test_a_credential_written_into_a_message_is_cut_out(log_lines: io.StringIO) -> None:
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl"
     logging.getLogger("tests.leak").warning("calling with Authorization: Bearer %s and password=%s", jwt, SECRET)
     logging.getLogger("tests.leak").warning("form {'password': '%s'} token %s", SECRET, jwt)

@@ -158,15 +158,18 @@ async def test_only_the_configured_scraper_reads_metrics(
         assert (await api.from_address("10.9.8.7").get("/metrics")).status_code == 403
 
 
-def test_several_api_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
+async def test_several_api_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     """`uvicorn --workers N` (compose): with PROMETHEUS_MULTIPROC_DIR each process writes its counts
     there, and whichever process answers the scrape reports the sum."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    count = "from api.observe import REQUESTS; REQUESTS.labels('GET', '/api/v1/health', '200').inc()"
+
+    async def python(code: str) -> str:
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", code], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+        )
+        return done.stdout
+
     for _ in range(2):
-        subprocess.run([sys.executable, "-c", count], env=env, check=True, cwd=ROOT)
-    scrape = "import sys; from api.metrics import process_figures; sys.stdout.write(process_figures().decode())"
-    text = subprocess.run(
-        [sys.executable, "-c", scrape], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout
+        await python("from api.observe import REQUESTS; REQUESTS.labels('GET', '/api/v1/health', '200').inc()")
+    text = await python("from api.metrics import process_figures; print(process_figures().decode())")
     assert value(text, "http_requests_total", method="GET", route="/api/v1/health", status="200") == 2

@@ -53,7 +53,7 @@ async def test_a_decision_is_one_trace_from_the_request_through_the_update_to_th
     assert task["task_id"] not in " ".join(names)  # the route's template names the span, not the id
 
 
-def test_tracing_is_off_unless_an_otlp_endpoint_is_set() -> None:
+async def test_tracing_is_off_unless_an_otlp_endpoint_is_set() -> None:
     assert tracer_provider("customer-approvals-api", None) is None
     assert temporal_interceptors(None) == []
     provider = tracer_provider("customer-approvals-api", "http://127.0.0.1:4318")
