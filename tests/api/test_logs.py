@@ -1,6 +1,7 @@
 """Structured logs (issue 24 §3): one JSON object a line, with the request id (X-Request-ID in and out),
-the OS process id and the actor once known — and never a password or a token, through a user created
-with a password, a sign-in, a failed sign-in and a signed-in request on the real API."""
+the OS process id and the actor once known — and never a password, a token or a session cookie,
+through a user created with a password, sign-ins and failed sign-ins on the real API and on the web
+pages, and signed-in requests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from telemetry import json_handler, redact
 from tests.api.test_user_admin import USERS, login, new_user
 from tests.support import Api
+from tests.web.pages_support import Browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -58,8 +60,19 @@ async def test_log_lines_carry_request_id_and_actor_and_never_a_password_or_toke
     )
     assert me.status_code == 200 and me.headers["x-request-id"] == "trace-me-1"
 
+    browser = Browser(api)  # the web pages' sign-in form carries the password too
+    try:
+        await browser.get("/login")
+        assert (await browser.post("/login", {"username": body["username"], "password": WRONG})).status_code != 303
+        await browser.sign_in(body["username"], SECRET)
+        page = await browser.get("/", headers={"X-Request-ID": "page-me-1"})
+        assert page.status_code == 200
+        cookies = [cookie.value for cookie in browser.http.cookies.jar]
+    finally:
+        await browser.close()
+
     text = log_lines.getvalue()
-    for secret in (SECRET, WRONG, token, token.split(".")[2]):
+    for secret in (SECRET, WRONG, token, token.split(".")[2], *cookies):
         assert secret not in text
     lines = parsed(log_lines)
     [mine] = [line for line in lines if line.get("request_id") == "trace-me-1"]
@@ -68,6 +81,8 @@ async def test_log_lines_carry_request_id_and_actor_and_never_a_password_or_toke
     assert isinstance(mine["pid"], int) and mine["level"] == "INFO"
     [failed] = [line for line in lines if line.get("route") == "/api/v1/auth/token" and line.get("status") == 401]
     assert "actor" not in failed and len(failed["request_id"]) == 32
+    [page_line] = [line for line in lines if line.get("request_id") == "page-me-1"]
+    assert page_line["actor"] == body["username"] and page_line["route"] == "/"
 
 
 async def test_a_credential_written_into_a_message_is_cut_out(log_lines: io.StringIO) -> None:
