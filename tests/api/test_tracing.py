@@ -6,17 +6,22 @@ server, with the tracing the API and the worker install when OTEL_EXPORTER_OTLP_
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from telemetry import temporal_interceptors, tracer_provider
+from temporal_client import DATA_CONVERTER
 from tests.support import running_api
+from tests.workflows.test_saved_histories import SAVED
+from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -59,3 +64,22 @@ async def test_tracing_is_off_unless_an_otlp_endpoint_is_set() -> None:
     provider = tracer_provider("customer-approvals-api", "http://127.0.0.1:4318")
     assert provider is not None
     provider.shutdown()
+
+
+async def saved_histories() -> AsyncIterator[WorkflowHistory]:
+    for name, text in SAVED.items():
+        yield WorkflowHistory.from_json(name, text)
+
+
+async def test_saved_histories_replay_with_tracing_on() -> None:
+    """Tracing adds spans, never a command: every saved history replays under the worker's tracing
+    interceptors (and no span is made on replay)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = temporal_interceptors(provider)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=tracing)
+    replayed = await replayer.replay_workflows(saved_histories(), raise_on_replay_failure=False)
+    assert replayed.replay_failures == {}
+    assert len(SAVED) > 20
+    assert [span.name for span in exporter.get_finished_spans()] == []
