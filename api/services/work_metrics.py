@@ -1,8 +1,9 @@
 """The figures behind the domain gauges of `/metrics` (issue 24 §3), read from the projections.
 
-Open work is read on every scrape: one grouped pass over the open tasks that the inbox indexes
-already cover (`ix_tasks_inbox_assignee` leads with `status` and carries `process_type`, `step`
-and `overdue`), so 100,000 open tasks are an index-only scan on PostgreSQL. The escalations and the
+Open work is read on every scrape: one grouped pass over the open tasks, which the inbox indexes
+cover (`ix_tasks_inbox_assignee` leads with `status` and carries `process_type`, `step` and
+`overdue`). Measured on PostgreSQL 16 with 150,000 tasks of which 100,000 open: 65 ms (the planner
+scans the table when most rows are open; when closed tasks dominate it reads that index). The escalations and the
 audit-chain walk read the whole history: api/metrics.py refreshes them in the background, at most
 every `METRICS_SLOW_SECONDS`.
 """
