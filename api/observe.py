@@ -26,6 +26,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 # anything else (too long, spaces, control characters) is replaced by a fresh one.
 _CALLER_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
 UNMATCHED = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUESTS = Counter("http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -98,7 +99,8 @@ class ObservedRequests:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = perf_counter() - started
-            route, method = route_template(scope), scope["method"]
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in METHODS else "other"  # a client invents no series
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
             extra = {"method": method, "route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)}

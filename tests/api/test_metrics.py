@@ -64,6 +64,9 @@ async def test_requests_are_counted_by_route_template_and_status_never_by_raw_pa
     await api.client.get("/no/route/here-77")
     assert "here-77" not in await scrape(api)
     assert value(await scrape(api), "http_requests_total", method="GET", route="unmatched", status="404")
+    await api.client.request("BREW", "/no/route/here-78")  # any token is a method to HTTP/1.1
+    text = await scrape(api)
+    assert "BREW" not in text and value(text, "http_requests_total", method="other", route="unmatched", status="404")
 
 
 async def test_a_request_id_comes_back_and_one_is_made_when_none_or_a_bad_one_is_sent(api: Api) -> None:
