@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     def demo_mode(self) -> bool:
         return self.app_env == "demo"
 
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """Compose passes an unset variable as "" (`${METRICS_TOKEN:-}`): no token, not a short one."""
+        return value or None
+
     @field_validator("metrics_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:

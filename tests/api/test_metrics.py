@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,7 +24,7 @@ from api.services.work_metrics import ESCALATION_KIND
 from db.migrate import upgrade
 from db.models import AuditHead, Notification
 from db.session import make_engine, make_sessionmaker
-from settings import ROOT
+from settings import ROOT, Settings
 from tests.support import Api, running_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -176,3 +177,11 @@ async def test_several_api_processes_add_up_in_multiprocess_mode(tmp_path: Path)
         await python("from api.observe import REQUESTS; REQUESTS.labels('GET', '/api/v1/health', '200').inc()")
     text = await python("from api.metrics import process_figures; print(process_figures().decode())")
     assert value(text, "http_requests_total", method="GET", route="/api/v1/health", status="200") == 2
+
+
+async def test_an_empty_metrics_token_is_no_token_and_a_short_one_is_refused() -> None:
+    assert Settings(app_env="demo", metrics_token="").metrics_token is None  # compose's `${METRICS_TOKEN:-}`
+    with pytest.raises(ValidationError):
+        Settings(app_env="demo", metrics_token="short")
+    with pytest.raises(ValidationError):
+        Settings(app_env="demo", metrics_networks="10.0.0.0/8,not-a-network")
