@@ -18,6 +18,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from pythonjsonlogger.json import JsonFormatter
+from temporalio import activity
 from temporalio.contrib.opentelemetry import TracingInterceptor, TracingWorkflowInboundInterceptor
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import HandleUpdateInput, WorkflowInboundInterceptor, WorkflowInterceptorClassInput
@@ -52,9 +53,12 @@ class ContextFilter(logging.Filter):
         span = trace.get_current_span().get_span_context()
         if span.is_valid and not hasattr(record, "trace_id"):
             record.trace_id = format(span.trace_id, "032x")
-        temporal = getattr(record, "temporal_activity", None) or getattr(record, "temporal_workflow", None)
-        if isinstance(temporal, dict) and "workflow_id" in temporal and not hasattr(record, "process_id"):
-            record.process_id = temporal["workflow_id"]
+        if not hasattr(record, "process_id"):  # the process a worker's line is about: its workflow id
+            temporal = getattr(record, "temporal_activity", None) or getattr(record, "temporal_workflow", None)
+            if isinstance(temporal, dict) and "workflow_id" in temporal:
+                record.process_id = temporal["workflow_id"]
+            elif activity.in_activity() and activity.info().workflow_id:
+                record.process_id = activity.info().workflow_id
         record.__dict__.pop("color_message", None)  # uvicorn's terminal copy of the message
         message = record.getMessage()
         cleaned = redact(message)
