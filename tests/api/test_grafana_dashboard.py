@@ -1,6 +1,7 @@
-"""The Grafana dashboard provisioned from the repository (deploy/grafana/, issue 24 §3) shows only
-metrics that exist: its JSON parses, and every metric name a panel queries is one the real API's
-`/metrics` or a real worker's Temporal SDK endpoint (WORKER_METRICS_ADDRESS) exports."""
+"""The Grafana dashboard provisioned from the repository (deploy/grafana/, issue 24 §3) and the
+Prometheus alerts (deploy/prometheus/alerts.yml) watch only metrics that exist: the files parse, and
+every metric name a panel or an alert queries is one the real API's `/metrics` or a real worker's
+Temporal SDK endpoint (WORKER_METRICS_ADDRESS) exports."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def queried(panel: dict[str, Any]) -> set[str]:
     return {name for target in panel["targets"] for name in METRIC.findall(target["expr"])}
 
 
+def alerts() -> dict[str, set[str]]:
+    rules = yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text(encoding="utf-8"))
+    return {rule["alert"]: set(METRIC.findall(rule["expr"])) for group in rules["groups"] for rule in group["rules"]}
+
+
 def sample_names(exposition: str) -> set[str]:
     return {sample.name for family in text_string_to_metric_families(exposition) for sample in family.samples}
 
@@ -80,9 +86,11 @@ async def test_the_dashboard_and_its_provisioning_parse() -> None:
     assert {panel["datasource"]["uid"] for panel in panels()} <= uids
     scrape = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
     assert {job["job_name"] for job in scrape["scrape_configs"]} == {"api", "worker"}
+    assert scrape["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    assert alerts() and all(alerts().values()), "an alert queries no metric"
 
 
-async def test_every_panel_queries_metrics_the_api_and_the_worker_export(
+async def test_every_panel_and_alert_queries_metrics_the_api_and_the_worker_export(
     api: Api, temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], task_queue: str
 ) -> None:
     started = await api.submit()  # a decision, so its route's latency has been observed
@@ -91,3 +99,5 @@ async def test_every_panel_queries_metrics_the_api_and_the_worker_export(
     exported |= sample_names(await worker_exposition(temporal_env, sessions, task_queue))
     missing = {panel["title"]: sorted(queried(panel) - exported) for panel in panels() if queried(panel) - exported}
     assert not missing, f"panels query metrics nobody exports: {missing}"
+    unknown = {name: sorted(names - exported) for name, names in alerts().items() if names - exported}
+    assert not unknown, f"alerts query metrics nobody exports: {unknown}"
