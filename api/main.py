@@ -66,6 +66,7 @@ def create_app(
         app.state.task_queue = settings.task_queue
         gc.freeze()  # start-up objects live as long as the app: out of the collector's way under load
         yield
+        await app.state.history_walk.close()
         if engine is not None:
             await engine.dispose()
         if tracing is not None and own_tracing:

@@ -10,6 +10,7 @@ one answer (prometheus-client's multiprocess mode).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import ipaddress
 import logging
@@ -66,6 +67,13 @@ class HistoryWalk:
     async def wait(self) -> None:
         if self._task is not None:
             await self._task
+
+    async def close(self) -> None:
+        """At shutdown: a walk under way stops before the database it reads is closed."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     async def _walk(self) -> None:
         try:
