@@ -185,4 +185,3 @@ async def test_an_empty_metrics_token_is_no_token_and_a_short_one_is_refused() -
         Settings(app_env="demo", metrics_token="short")
     with pytest.raises(ValidationError):
         Settings(app_env="demo", metrics_networks="10.0.0.0/8,not-a-network")
-
