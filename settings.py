@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import OfficeHours
@@ -76,6 +77,13 @@ class Settings(BaseSettings):
     # The address people open the pages at: the approval form's QR code (web/approval_form.py) holds
     # the absolute address of the case page under it.
     web_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$", max_length=200)
+    # Observability (issue 24 §3, docs/operations/observability.md). Who may read the API's /metrics:
+    # a bearer of METRICS_TOKEN, or an address in METRICS_NETWORKS (comma-separated CIDRs).
+    metrics_token: str | None = Field(default=None, min_length=16)
+    metrics_networks: str = "127.0.0.1/32,::1/128"
+    metrics_slow_seconds: float = Field(default=300, ge=5)  # how often the audit walk behind the gauges reruns
+    worker_metrics_address: str | None = None  # host:port of the worker's Temporal SDK metrics; unset: none
+    otel_exporter_otlp_endpoint: str | None = None  # the OTLP/HTTP collector for traces; unset: no tracing
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -91,6 +99,22 @@ class Settings(BaseSettings):
     @property
     def demo_mode(self) -> bool:
         return self.app_env == "demo"
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """Compose passes an unset variable as "" (`${METRICS_TOKEN:-}`): no token, not a short one."""
+        return value or None
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        _networks(value)  # a ValueError names the bad one
+        return value
+
+    def metrics_scrapers(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The networks whose addresses may read /metrics without the token (empty: none)."""
+        return _networks(self.metrics_networks)
 
     @model_validator(mode="after")
     def _secure_cookies_outside_demo(self) -> Settings:
@@ -113,6 +137,10 @@ class Settings(BaseSettings):
                 "(e.g. `openssl rand -hex 32`)"
             )
         return self
+
+
+def _networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
 
 
 @lru_cache

@@ -62,11 +62,18 @@ async def main() -> None:
     from db.session import make_engine, make_sessionmaker
     from schedules import ensure_schedules
     from settings import get_settings
+    from telemetry import temporal_interceptors, tracer_provider, worker_runtime
     from temporal_client import connect
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    tracing = tracer_provider("customer-approvals-worker", settings.otel_exporter_otlp_endpoint)
+    client = await connect(  # tracing and the SDK's metrics endpoint, each when configured (telemetry.py)
+        settings.temporal_address,
+        settings.temporal_namespace,
+        interceptors=temporal_interceptors(tracing),
+        runtime=worker_runtime(settings.worker_metrics_address),
+    )
     await ensure_schedules(client, settings.task_queue)
     worker = build_worker(
         client,
@@ -88,8 +95,12 @@ async def main() -> None:
             await stop.wait()
     finally:
         await engine.dispose()
+        if tracing is not None:
+            tracing.shutdown()  # the last spans leave before the process does
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from telemetry import configure_logging
+
+    configure_logging()
     asyncio.run(main())

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.errors import Forbidden, Unauthorized
+from api.observe import note_actor
 from api.security import token_claims
 from db.models import User, UserRole
 from domain.models import Actor
@@ -151,6 +152,7 @@ async def get_current_actor(
         raise Unauthorized("unknown or inactive user")
     if not user.accepts(issued_at):
         raise Unauthorized("the password was reset since this token was issued: sign in again")
+    note_actor(username)  # the request's log lines name its user
     return user.actor
 
 

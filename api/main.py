@@ -8,17 +8,20 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api import docs_pages, errors
+from api import docs_pages, errors, metrics
 from api.deps import ActorCache
 from api.limits import RequestLimits
+from api.observe import ObservedRequests
 from api.routes import trade
 from api.security import PasswordWork
 from db.session import make_engine, make_sessionmaker
 from discovery import modules_of
 from settings import Settings, get_settings
+from telemetry import configure_logging, instrument_app, temporal_interceptors, tracer_provider
 from temporal_client import connect
 
 
@@ -37,9 +40,13 @@ def create_app(
     *,
     temporal: Client | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    tracing: TracerProvider | None = None,
 ) -> FastAPI:
-    """Build the app; tests hand in a real Temporal client and sessionmaker of their own."""
+    """Build the app; tests hand in a real Temporal client and sessionmaker of their own (and a
+    tracer provider of their own: otherwise OTEL_EXPORTER_OTLP_ENDPOINT decides whether to trace)."""
     settings = settings or get_settings()
+    own_tracing = tracing is None
+    tracing = tracing or tracer_provider("customer-approvals-api", settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,12 +59,18 @@ def create_app(
             app.state.sessions = make_sessionmaker(engine)
         else:
             app.state.sessions = sessions
-        app.state.temporal = temporal or await connect(settings.temporal_address, settings.temporal_namespace)
+        app.state.temporal = temporal or await connect(
+            settings.temporal_address, settings.temporal_namespace, interceptors=temporal_interceptors(tracing)
+        )
+        app.state.history_walk = metrics.HistoryWalk(app.state.sessions, settings.metrics_slow_seconds)
         app.state.task_queue = settings.task_queue
         gc.freeze()  # start-up objects live as long as the app: out of the collector's way under load
         yield
+        await app.state.history_walk.close()
         if engine is not None:
             await engine.dispose()
+        if tracing is not None and own_tracing:
+            tracing.shutdown()  # the last spans leave before the process does
 
     app = FastAPI(
         title="Customer management approvals",
@@ -73,10 +86,14 @@ def create_app(
     for module in route_modules():
         app.include_router(module.router, prefix="/api/v1", responses=errors.ERROR_RESPONSES)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    metrics.install(app)
+    instrument_app(app, tracing)
+    app.add_middleware(ObservedRequests)  # outermost: the request id, the count and the line of every answer
     from web import mount as mount_web  # issue 23: the web workbench at `/`, a layer above the API
 
     mount_web(app)
     return app
 
 
+configure_logging()
 app = create_app()  # `uvicorn api.main:app`

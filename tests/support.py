@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
@@ -149,7 +150,12 @@ class Api:
 
 @asynccontextmanager
 async def running_api(
-    client: Client, sessions: async_sessionmaker[AsyncSession], task_queue: str, database_url: str, **settings_: Any
+    client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    task_queue: str,
+    database_url: str,
+    tracing: TracerProvider | None = None,
+    **settings_: Any,
 ) -> AsyncIterator[Api]:
     """The app in demo mode; `settings_` overrides single settings for one test. Login rate limits
     are lifted: tests that log in wrongly on purpose (bad input, generated cases) share the demo
@@ -159,7 +165,7 @@ async def running_api(
     lifted = {"login_failures_per_username": 10_000, "login_failures_per_address": 10_000}
     base = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
     settings = Settings(**(base | settings_))
-    app = create_app(settings, temporal=client, sessions=sessions)
+    app = create_app(settings, temporal=client, sessions=sessions, tracing=tracing)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

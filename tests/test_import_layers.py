@@ -27,11 +27,13 @@ PACKAGES = frozenset({"domain", "db", "activities", "workflows", "api", "web", "
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "settings": frozenset({"domain"}),
     "temporal_client": frozenset(),
+    "telemetry": frozenset(),  # issue 24 §3: logs, traces, the worker's metrics; wiring like temporal_client
     "discovery": frozenset(),  # imports the package it is handed (worker, API), none by name
     "search_attributes": frozenset({"domain"}),
     "schedules": frozenset({"domain", "db", "activities", "settings", "temporal_client"}),
     "worker": frozenset(
         {"domain", "db", "activities", "workflows", "schedules", "settings", "temporal_client", "search_attributes"}
+        | {"telemetry"}
     ),
 }
 FIRST_PARTY = PACKAGES | MAY_IMPORT.keys()

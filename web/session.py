@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import ActorCache, SessionDep
+from api.observe import note_actor
 from api.visibility import Viewer, viewer_for
 from db.models import User, WebSession
 from settings import Settings
@@ -175,6 +176,7 @@ async def current_viewer(request: Request, session: SessionDep) -> Viewer:
     user = await cache.get(session, row.username)
     if user is None or not user.accepts(row.created_at):
         raise SignInNeeded()
+    note_actor(row.username)  # the request's log lines name its user
     return await viewer_for(session, user.actor)
 
 

@@ -227,6 +227,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/auth/token"): Entry(Public()),
     ("GET", f"{P}/auth/me"): Entry(Anyone()),
     ("GET", f"{P}/health"): Entry(Public()),
+    # Prometheus's (issue 24 §3): no user token; the test client's loopback is a scraper's address by default
+    # (METRICS_NETWORKS); tests/api/test_metrics.py refuses other addresses and wrong tokens.
+    ("GET", "/metrics"): Entry(Public()),
     # onboarding (000 §6): the sales clerk files; the applicant resubmits a returned application.
     ("POST", f"{P}/onboarding"): Entry(RolesOnly(frozenset({"sales_clerk"})), lambda r: application()),
     ("POST", f"{P}/onboarding/{{process_id}}/resubmit"): Entry(
