@@ -16,11 +16,13 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from domain.search import NO_CUSTOMER_DATA_PATCH
 from sealing import DEMO_KEY_ID, ENCODING, KEY_ID_FIELD
 from tests.api.test_onboarding import approve_all
-from tests.support import Api, application, random_credit_code
+from tests.support import HISTORIES, Api, application, random_credit_code, record_history
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+SEALED_HISTORY = "onboarding_sealed_approved"  # sealed with the demo key, no CustomerCreditCode (patched)
 
 CUSTOMER = {
     "name": "封存测试石化贸易有限公司",
@@ -92,6 +94,8 @@ async def test_a_history_read_straight_from_the_server_holds_no_customer_data_in
     assert sealable and all(p.metadata["encoding"] == ENCODING for p in sealable)
     assert {p.metadata[KEY_ID_FIELD].decode() for p in sealable} == {DEMO_KEY_ID}
 
+    record_history(SEALED_HISTORY, history)  # replayed by tests/workflows/test_saved_histories.py
+
     # The API opens what it fetched: the auditor still reads every decision.
     read = await api.get(f"/api/v1/processes/{process_id}/history", "auditor")
     assert read.status_code == 200, read.text
@@ -110,3 +114,17 @@ def payloads_of_events(events: list[HistoryEvent]) -> list[Payload]:
             continue
         found.extend(payloads_of(event))
     return [p for p in found if p not in search_attribute_payloads(events)]
+
+
+def test_a_sealed_history_is_among_the_saved_ones() -> None:
+    """The replay test then replays a sealed history (opened with the demo key) beside the older,
+    unsealed ones, and the run that no longer sets CustomerCreditCode beside the runs that did."""
+    history = WorkflowHistory.from_json(SEALED_HISTORY, (HISTORIES / f"{SEALED_HISTORY}.json").read_text())
+    sealed = payloads_of_events(list(history.events))
+    assert sealed and all(p.metadata["encoding"] == ENCODING for p in sealed)
+    patches = [
+        e.marker_recorded_event_attributes.details["patch-data"].SerializeToString()
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    assert any(NO_CUSTOMER_DATA_PATCH.encode() in patch for patch in patches)
