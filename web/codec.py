@@ -32,7 +32,9 @@ from sealing import UnknownKey
 from settings import Settings
 from web.session import SignInNeeded, current_viewer
 
-router = APIRouter(prefix="/codec", tags=["codec"])
+# Temporal's protocol, not the app's API: out of the OpenAPI schema like the pages (documented in
+# docs/operations/sealing.md).
+router = APIRouter(prefix="/codec", include_in_schema=False)
 
 MAX_PAYLOADS = 10_000  # a page of a long history; the body itself is bounded by MAX_BODY_BYTES
 Base64 = Annotated[str, Field(max_length=16 * 1024 * 1024, pattern=r"^[A-Za-z0-9+/=_-]*$")]
@@ -106,21 +108,20 @@ async def _answer(request: Request, session: SessionDep, allowed: frozenset[Role
     return JSONResponse({"payloads": answer.get("payloads", [])}, headers=_cors(request))
 
 
-BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": CodecBody.model_json_schema()}}}}
-
-
-@router.post("/decode", summary="Open sealed payloads (auditors, administrators)", openapi_extra=BODY)
+@router.post("/decode")
 async def decode(request: Request, session: SessionDep) -> Response:
+    """Open sealed payloads: auditors and administrators."""
     return await _answer(request, session, PAYLOAD_READERS, "decode")
 
 
-@router.post("/encode", summary="Seal payloads (administrators)", openapi_extra=BODY)
+@router.post("/encode")
 async def encode(request: Request, session: SessionDep) -> Response:
+    """Seal payloads: administrators."""
     return await _answer(request, session, PAYLOAD_SEALERS, "encode")
 
 
-@router.options("/decode", include_in_schema=False)
-@router.options("/encode", include_in_schema=False)
+@router.options("/decode")
+@router.options("/encode")
 async def preflight(request: Request) -> Response:
     """The browser's CORS preflight: the UI posts JSON with X-Namespace (and maybe Authorization)."""
     headers = _cors(request)
