@@ -4,17 +4,22 @@ Temporal UI's origin read its answers and no other origin."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import re
+from asyncio.subprocess import PIPE, STDOUT
 from typing import Any
 
 import pytest
 from google.protobuf.json_format import MessageToDict
 from temporalio.api.common.v1 import Payload, Payloads
 
+from scripts.temporal_dev import temporal_cli
 from sealing import DEMO_KEY_ID, ENCODING, KEY_ID_FIELD
 from temporal_client import DATA_CONVERTER
-from tests.support import Api
+from tests.browser.harness import served
+from tests.support import Api, application
 from tests.web.pages_support import Browser, signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -121,3 +126,36 @@ async def test_refusals_are_json_and_change_nothing(api: Api) -> None:
     body = MessageToDict(Payloads(payloads=[unknown]))
     refused = await api.client.post("/codec/decode", json=body, headers=headers)
     assert refused.status_code == 422 and "'retired'" in refused.json()["detail"]
+
+
+async def temporal_cli_show(
+    api: Api, codec: str, workflow_id: str, user: str, give_up_after: str = "60s"
+) -> tuple[int, str]:
+    """Temporal's own CLI (its codec client) showing a history through our codec server as `user`."""
+    token = (await api.headers(user))["Authorization"]
+    address = api.worker.client.service_client.config.target_host
+    command = [temporal_cli(), "workflow", "show", "-w", workflow_id, "--address", address, "-o", "json"]
+    command += ["--namespace", api.worker.client.namespace, "--codec-endpoint", codec, "--codec-auth", token]
+    command += ["--command-timeout", give_up_after]
+    shown = await asyncio.create_subprocess_exec(*command, stdout=PIPE, stderr=STDOUT)
+    out, _ = await shown.communicate()
+    return int(shown.returncode or 0), out.decode()
+
+
+def payload_texts(shown: str) -> str:
+    """Every payload's data in the CLI's JSON output (base64), decoded: what a reader sees in it."""
+    texts = [base64.b64decode(data).decode("utf-8", "replace") for data in re.findall(r'"data": "([^"]*)"', shown)]
+    return "\n".join(texts)
+
+
+async def test_the_temporal_cli_reads_a_sealed_history_through_the_codec_server_as_an_auditor(api: Api) -> None:
+    name = "命令行封存测试有限公司"
+    started = await api.submit(body=application(name=name))
+    assert started.status_code == 201, started.text
+    process_id = started.json()["process_id"]
+    workflow_id = (await api.get(f"/api/v1/processes/{process_id}", "auditor")).json()["workflow_id"]
+    async with served(api.app) as origin:
+        code, shown = await temporal_cli_show(api, f"{origin}/codec", workflow_id, "auditor")
+        assert code == 0 and name in payload_texts(shown), shown[-2000:]
+        code, refused = await temporal_cli_show(api, f"{origin}/codec", workflow_id, "sales_clerk", "5s")
+        assert code != 0 and name not in refused  # the CLI gives up on the 403: no history in clear
