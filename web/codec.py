@@ -57,7 +57,7 @@ def _cors(request: Request) -> dict[str, str]:
     origin = request.headers.get("Origin")
     settings: Settings = request.app.state.settings
     if origin is None or origin.rstrip("/") not in settings.codec_origins():
-        return {}
+        return {"Vary": "Origin"}
     return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
 
 
@@ -125,8 +125,8 @@ async def encode(request: Request, session: SessionDep) -> Response:
 async def preflight(request: Request) -> Response:
     """The browser's CORS preflight: the UI posts JSON with X-Namespace (and maybe Authorization)."""
     headers = _cors(request)
-    if not headers:
-        return Response(status_code=403)
+    if "Access-Control-Allow-Origin" not in headers:
+        return Response(status_code=403, headers=headers)
     headers |= {
         "Access-Control-Allow-Methods": "POST",
         "Access-Control-Allow-Headers": "Content-Type, X-Namespace, Authorization",
