@@ -7,7 +7,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import OfficeHours
@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     metrics_slow_seconds: float = Field(default=300, ge=5)  # how often the audit walk behind the gauges reruns
     worker_metrics_address: str | None = None  # host:port of the worker's Temporal SDK metrics; unset: none
     otel_exporter_otlp_endpoint: str | None = None  # the OTLP/HTTP collector for traces; unset: no tracing
+    # Issue 24 §1: the key ring that seals Temporal payloads (sealing.py), `id:base64key,...`, newest (the
+    # sealing key) first; unset, demo mode uses the demo key and any other mode refuses to start.
+    payload_keys: SecretStr | None = Field(default=None, max_length=4096)
+    # The Temporal UI's origins, allowed to call the codec server (/codec/decode) with the session cookie
+    # (web/codec.py); unset: the dev server's UI, http://127.0.0.1:<TEMPORAL_UI_PORT> and http://localhost:<port>.
+    temporal_ui_origins: str | None = Field(default=None, max_length=1000)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -92,6 +98,12 @@ class Settings(BaseSettings):
         if self.worker_max_cached_workflows is not None:
             return self.worker_max_cached_workflows
         return max(200, (self.worker_memory_mb - 130) * 1024 // 180)
+
+    def codec_origins(self) -> frozenset[str]:
+        """Who may call the codec server from a browser (CORS): the Temporal UI's origins."""
+        if self.temporal_ui_origins:
+            return frozenset(o.strip().rstrip("/") for o in self.temporal_ui_origins.split(",") if o.strip())
+        return frozenset(f"http://{host}:{self.temporal_ui_port}" for host in ("127.0.0.1", "localhost"))
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)

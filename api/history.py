@@ -28,6 +28,7 @@ from domain.history import (
     phrased,
 )
 from domain.trade_history import trade_activity_phrase
+from sealing import SealingCodec
 from temporal_client import DATA_CONVERTER
 
 READ_ONLY_UPDATES = frozenset({"current"})
@@ -35,9 +36,12 @@ LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 def _decode(payloads: Payloads) -> list[Any]:
+    """A fetched history's payloads as the server holds them: sealed ones opened first (sealing.py)."""
     if not payloads.payloads:
         return []
-    return list(DATA_CONVERTER.payload_converter.from_payloads(list(payloads.payloads)))
+    codec = DATA_CONVERTER.payload_codec
+    opened = codec.open(payloads.payloads) if isinstance(codec, SealingCodec) else list(payloads.payloads)
+    return list(DATA_CONVERTER.payload_converter.from_payloads(opened))
 
 
 def _at(event: HistoryEvent) -> datetime:

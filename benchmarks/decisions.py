@@ -2,6 +2,11 @@
 
     python -m benchmarks.decisions [--decisions 100] [--concurrency 20] [--open 1000 [10000 ...]]
                                    [--database sqlite|postgresql] [--cache N] [--workers N] [--quick]
+                                   [--codec on|off|both]
+
+`--codec both` (issue 24 §1) runs the whole benchmark twice in one invocation, payloads in clear
+(benchmarks/unsealed.py) then sealed (sealing.py, the product's way), and ends with the product's
+sequential decision and start latency, p50 / p95, of each and their ratio.
 
 One Temporal dev server (SQLite file, WAL) serves both sides:
 
@@ -50,6 +55,7 @@ import httpx
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -667,8 +673,15 @@ def worker_names(workers: int) -> list[str]:
 
 
 async def run(
-    decisions: int, concurrency: int, opens: list[int], database: str, cache: int | None, workers: int
-) -> None:
+    decisions: int,
+    concurrency: int,
+    opens: list[int],
+    database: str,
+    cache: int | None,
+    workers: int,
+    sealed: bool = True,
+) -> list[Figures]:
+    """One whole benchmark; the product's figures of both rounds. `sealed=False`: payloads in clear."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-decisions-"))
     db_url = app_database(database, workdir)
     upgrade(db_url)
@@ -680,11 +693,12 @@ async def run(
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         dev_server_extra_args=[*SQLITE_PRAGMAS, "--db-filename", str(workdir / "temporal.db")],
-        data_converter=DATA_CONVERTER,
+        data_converter=DATA_CONVERTER if sealed else pydantic_data_converter,
         search_attributes=ALL_KEYS,
         ui=False,
     )
     client = env.client
+    python = [sys.executable] if sealed else [sys.executable, "-m", "benchmarks.unsealed"]
     server_pid = dev_server_pid()
     address = client.service_client.config.target_host
     queue = f"bench-decisions-{uuid.uuid4().hex[:8]}"
@@ -703,9 +717,9 @@ async def run(
     api_log = workdir / "api.log"
     names = worker_names(workers)
     worker_logs = {name: workdir / f"{name.replace(' ', '-')}.log" for name in names}
-    worker_procs = {name: launch([sys.executable, "worker.py"], child_env, worker_logs[name]) for name in names}
+    worker_procs = {name: launch([*python, "worker.py"], child_env, worker_logs[name]) for name in names}
     api_proc = launch(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        [*python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
         + ["--log-level", "warning", "--no-access-log"],
         child_env,
         api_log,
@@ -718,6 +732,7 @@ async def run(
         f"{workers} product worker(s), workflow cache {worker_cache:,} each (raw: "
         f"{cache if cache is not None else 20_000:,}); "
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; psutil {'yes' if psutil else 'no (/proc)'}; "
+        f"payloads {'sealed' if sealed else 'in clear'}; "
         f"work dir {workdir}"
     )
     limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
@@ -819,6 +834,7 @@ async def run(
                 "this process (raw worker and its client). History: events from the first decision's workflow "
                 "task to the end, per decision. Raw RSS is this whole process (its growth is the comparison)."
             )
+            return figures["product"]
     finally:
         await http.aclose()
         for name, proc in worker_procs.items():
@@ -839,12 +855,36 @@ def main() -> None:
     parser.add_argument("--cache", type=int, default=None, help="max cached workflows (default: the worker's own)")
     parser.add_argument("--workers", type=int, default=1, help="product worker processes on the one task queue")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 8 decisions, 4 concurrent, 50 open")
+    parser.add_argument(
+        "--codec", choices=["on", "off", "both"], default="on", help="payloads sealed (the product), in clear, or both"
+    )
     args = parser.parse_args()
     if args.quick:
         args.decisions, args.concurrency, args.open = 8, 4, [50]
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    asyncio.run(run(args.decisions, args.concurrency, args.open, args.database, args.cache, args.workers))
+    modes = {"on": ["on"], "off": ["off"], "both": ["off", "on"]}[args.codec]
+    product: dict[str, list[Figures]] = {}
+    for mode in modes:
+        print(f"\n=== codec {mode} ===", flush=True)
+        product[mode] = asyncio.run(
+            run(args.decisions, args.concurrency, args.open, args.database, args.cache, args.workers, mode == "on")
+        )
+    if len(product) == 2:
+        codec_report(product["off"], product["on"])
+
+
+def codec_report(off: list[Figures], on: list[Figures]) -> None:
+    """The product's sequential latency in clear and sealed, both rounds pooled, and on / off."""
+    print("\ncodec off / on (product, sequential, both rounds):")
+    for name in ("decisions", "starts"):
+        clear = [s for f in off for s in getattr(f, name)]
+        sealed = [s for f in on for s in getattr(f, name)]
+        p50, p95 = (pct(clear, 0.5), pct(sealed, 0.5)), (pct(clear, 0.95), pct(sealed, 0.95))
+        print(
+            f"  {name:<9} p50 {1000 * p50[0]:.1f} / {1000 * p50[1]:.1f} ms ({p50[1] / p50[0]:.2f}x), "
+            f"p95 {1000 * p95[0]:.1f} / {1000 * p95[1]:.1f} ms ({p95[1] / p95[0]:.2f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -43,6 +43,12 @@ ROLE_TITLES: dict[Role, str] = {
 
 # Roles that may read every process and its history (003 §7: supervision reads everything).
 OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
+# Issue 24 §1: who the codec server (web/codec.py) opens sealed Temporal payloads for — those who
+# already read every process and its history in the app (003 §7), so the Temporal UI shows them
+# nothing they could not read here; and who may seal a payload for the UI or CLI to send into a
+# workflow — the administrator alone (an auditor reads, never acts).
+PAYLOAD_READERS = OVERSIGHT_ROLES
+PAYLOAD_SEALERS = frozenset({Role.admin})
 
 # Roles held per unit (000 §5 分级实施): a task for one of them, in a unit-scoped step, carries the
 # process's unit; head-office roles in the same step (finance in a joint review) are not scoped.

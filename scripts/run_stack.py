@@ -54,7 +54,8 @@ def main() -> None:
         db_file = settings.data_dir / "temporal.db"
         print(f"starting the Temporal dev server (SQLite file {db_file}) ...", flush=True)
         port, ui_port = settings.temporal_dev_port, settings.temporal_ui_port
-        children.append(subprocess.Popen(dev_server_command(db_file, port, ui_port)))
+        codec = f"http://127.0.0.1:{settings.api_port}/codec"  # docs/operations/sealing.md: the UI's codec server
+        children.append(subprocess.Popen(dev_server_command(db_file, port, ui_port, codec)))
         wait_for_port("127.0.0.1", port, 60)
         env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
     else:

@@ -28,9 +28,13 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def dev_server_command(db_file: Path | None, port: int = 7233, ui_port: int = 8233) -> list[str]:
+def dev_server_command(
+    db_file: Path | None, port: int = 7233, ui_port: int = 8233, codec_endpoint: str | None = None
+) -> list[str]:
     command = [temporal_cli(), "server", "start-dev", "--port", str(port), "--ui-port", str(ui_port)]
     command += ["--ip", "127.0.0.1", "--log-level", "warn", *SQLITE_PRAGMAS, *search_attribute_args()]
     if db_file is not None:
         command += ["--db-filename", str(db_file)]
+    if codec_endpoint is not None:  # the UI opens sealed payloads there (web/codec.py, issue 24 §1)
+        command += ["--ui-codec-endpoint", codec_endpoint]
     return command

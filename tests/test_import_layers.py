@@ -26,8 +26,9 @@ PACKAGES = frozenset({"domain", "db", "activities", "workflows", "api", "web", "
 # may import, by the same layering (a module named nowhere below fails the last test).
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "settings": frozenset({"domain"}),
-    "temporal_client": frozenset(),
     "telemetry": frozenset(),  # issue 24 §3: logs, traces, the worker's metrics; wiring like temporal_client
+    "temporal_client": frozenset({"sealing", "settings"}),
+    "sealing": frozenset(),  # the payload codec (issue 24 §1): cryptography and temporalio only
     "discovery": frozenset(),  # imports the package it is handed (worker, API), none by name
     "search_attributes": frozenset({"domain"}),
     "schedules": frozenset({"domain", "db", "activities", "settings", "temporal_client"}),

@@ -26,6 +26,7 @@ from web.apply_credit import router as apply_credit_router
 from web.approval_form import router as approval_form_router
 from web.audit import router as audit_router
 from web.bulk_approve import router as bulk_approve_router
+from web.codec import router as codec_router
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
 from web.notifications import router as notifications_router
@@ -96,6 +97,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_cases_router)
     app.include_router(apply_complaint_router)
     app.include_router(apply_credit_router)
+    app.include_router(codec_router)  # issue 24 §1: the Temporal UI's codec server
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -607,6 +607,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/complaint"): Entry(WebPage(403)),
     ("GET", "/apply/credit"): Entry(WebPage(303)),
     ("POST", "/apply/credit"): Entry(WebPage(403)),
+    # the codec server (issue 24 §1, web/codec.py): bearer token or session cookie; auditors and
+    # admins open sealed payloads, admins alone seal (tests/web/test_codec_server.py)
+    ("POST", "/codec/decode"): Entry(RolesOnly(OVERSIGHT), lambda r: {"payloads": []}),
+    ("POST", "/codec/encode"): Entry(RolesOnly(frozenset({"admin"})), lambda r: {"payloads": []}),
 }
 
 

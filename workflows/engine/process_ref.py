@@ -37,8 +37,8 @@ class ProcessRef:
             search.PROCESS_STATUS.value_set(status.value),
             search.CURRENT_STEP.value_set(current_step or ""),
         ]
-        if subject_key is not None:
-            attributes.append(search.CUSTOMER_CREDIT_CODE.value_set(subject_key))
+        if subject_key is not None and not workflow.patched(search.NO_CUSTOMER_DATA_PATCH):
+            attributes.append(search.CUSTOMER_CREDIT_CODE.value_set(subject_key))  # runs started before sealing
         workflow.upsert_search_attributes(attributes)
         return ProcessProjection(
             process_id=self.process_id,
