@@ -14,6 +14,7 @@ from domain.calendar import OfficeHours
 ROOT = Path(__file__).resolve().parent
 DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
 MIN_JWT_SECRET_BYTES = 32
+DEMO_ACTOR_SIGNING_KEY = "demo-actor-signing-key-change-me-0123456789"
 DEMO_PASSWORD = "demo"  # every demo user's (scripts/seed_demo.py); refused at login outside demo mode
 
 
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     # The address people open the pages at: the approval form's QR code (web/approval_form.py) holds
     # the absolute address of the case page under it.
     web_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$", max_length=200)
+    # Signs the actor of every update the API sends and verifies it in the worker (issue 24 §2):
+    # comma-separated, the first signs, every one verifies (rotation). See `actor_signing_keys`.
+    actor_signing_key: str | None = None
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -87,6 +91,22 @@ class Settings(BaseSettings):
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)
+
+    def actor_signing_keys(self) -> list[bytes]:
+        """The key ring of the actor signature (domain/actor_signature.py), newest first. Asked for
+        by the API and the worker when they start (not when settings are read, so a tool that never
+        reaches Temporal needs no key): outside demo mode it must be set, without the demo key,
+        each key at least 32 bytes like JWT_SECRET."""
+        ring = [key.strip() for key in (self.actor_signing_key or "").split(",") if key.strip()]
+        if self.demo_mode:
+            return [key.encode() for key in ring or [DEMO_ACTOR_SIGNING_KEY]]
+        if not ring or DEMO_ACTOR_SIGNING_KEY in ring:
+            raise ValueError(f"ACTOR_SIGNING_KEY must be set when APP_ENV is {self.app_env!r} (not 'demo')")
+        if any(len(key.encode()) < MIN_JWT_SECRET_BYTES for key in ring):
+            raise ValueError(
+                f"every ACTOR_SIGNING_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)"
+            )
+        return [key.encode() for key in ring]
 
     @property
     def demo_mode(self) -> bool:
