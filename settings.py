@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.service import TLSConfig
 
 from domain.calendar import OfficeHours
 
@@ -80,6 +81,12 @@ class Settings(BaseSettings):
     # Signs the actor of every update the API sends and verifies it in the worker (issue 24 §2):
     # comma-separated, the first signs, every one verifies (rotation). See `actor_signing_keys`.
     actor_signing_key: str | None = None
+    # Mutual TLS to Temporal (issue 24 §2, scripts/make_certs.py): the CA that signed the server's
+    # certificate, this program's client certificate and key, and the name to verify the server by.
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_server_name: str | None = Field(default=None, max_length=253)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -107,6 +114,20 @@ class Settings(BaseSettings):
                 f"every ACTOR_SIGNING_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)"
             )
         return [key.encode() for key in ring]
+
+    def temporal_tls(self) -> TLSConfig | None:
+        """How to reach Temporal over TLS, or None for plain gRPC (the dev server of `make run`).
+        A client certificate goes with its key; the CA alone is TLS without a client certificate."""
+        if not (self.temporal_tls_ca or self.temporal_tls_cert or self.temporal_tls_key):
+            return None
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together")
+        return TLSConfig(
+            server_root_ca_cert=self.temporal_tls_ca.read_bytes() if self.temporal_tls_ca else None,
+            client_cert=self.temporal_tls_cert.read_bytes() if self.temporal_tls_cert else None,
+            client_private_key=self.temporal_tls_key.read_bytes() if self.temporal_tls_key else None,
+            domain=self.temporal_tls_server_name,
+        )
 
     @property
     def demo_mode(self) -> bool:

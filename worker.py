@@ -71,7 +71,7 @@ async def main() -> None:
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(settings.temporal_address, settings.temporal_namespace, tls=settings.temporal_tls())
     await ensure_schedules(client, settings.task_queue)
     worker = build_worker(
         client,

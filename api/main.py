@@ -53,7 +53,9 @@ def create_app(
             app.state.sessions = make_sessionmaker(engine)
         else:
             app.state.sessions = sessions
-        client = temporal or await connect(settings.temporal_address, settings.temporal_namespace)
+        client = temporal or await connect(
+            settings.temporal_address, settings.temporal_namespace, tls=settings.temporal_tls()
+        )
         app.state.temporal = signing_client(client, settings.actor_signing_keys()[0])  # issue 24 §2
         app.state.task_queue = settings.task_queue
         gc.freeze()  # start-up objects live as long as the app: out of the collector's way under load

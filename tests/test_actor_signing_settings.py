@@ -3,6 +3,8 @@ for when the API or the worker starts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from api.main import create_app
@@ -11,7 +13,7 @@ from settings import DEMO_ACTOR_SIGNING_KEY, Settings
 STRONG, OLDER = "a" * 32, "b" * 40
 
 
-def production(**values: str) -> Settings:
+def production(**values: Any) -> Settings:
     return Settings(_env_file=None, app_env="production", jwt_secret="j" * 32, **values)  # type: ignore[call-arg]
 
 
