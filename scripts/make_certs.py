@@ -7,8 +7,9 @@ Makes, in `folder`:
   docs/operations/engine-security.md); `--new-ca` replaces it.
 - `server.pem` / `server.key`: Temporal's frontend, for the names `temporal` (the compose
   service), `localhost` and `127.0.0.1` (and any `--san`).
-- `worker.pem` / `api.pem` / `ui.pem` (with their `.key`): client certificates, one per program,
-  so one can be replaced without the others.
+- `worker.pem` / `api.pem` / `ui.pem` / `admin.pem` (with their `.key`): client certificates, one
+  per program (admin: the `temporal` CLI inside the server's container), so one can be replaced
+  without the others.
 
 Keys are ECDSA P-256 (fast handshakes, accepted by Temporal's Go TLS stack), written 0600.
 Leaf certificates last `--days` (825 by default, the longest browsers accept for a server).
@@ -29,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SERVER_NAMES = ("temporal", "localhost", "127.0.0.1")
-CLIENTS = ("worker", "api", "ui")
+CLIENTS = ("worker", "api", "ui", "admin")  # admin: the server's own CLI (auto-setup, health, attributes)
 CA_DAYS = 3650
 LEAF_DAYS = 825
 
@@ -97,13 +98,15 @@ def _alt_name(name: str) -> x509.GeneralName:
 
 
 def issue(ca: Issued, common_name: str, *, server_names: tuple[str, ...] = (), days: int = LEAF_DAYS) -> Issued:
-    """A leaf signed by `ca`: a server certificate for `server_names`, else a client certificate."""
+    """A leaf signed by `ca`: a server certificate for `server_names`, else a client certificate.
+    The server's is a client certificate too: Temporal's services call each other with it (internode)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    usage = ExtendedKeyUsageOID.SERVER_AUTH if server_names else ExtendedKeyUsageOID.CLIENT_AUTH
+    client = ExtendedKeyUsageOID.CLIENT_AUTH
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH, client] if server_names else [client]
     builder = (
         _builder(_name(common_name), ca.cert.subject, key.public_key(), days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
             critical=False,
