@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,12 +28,14 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 
 from api.actor_signing import signing_client
+from api.main import create_app
 from db.models import AuditRecord, Process
 from domain import errors
 from domain.actor_signature import HEADER, sign
 from domain.approvals import Outcome
 from domain.models import Actor, DecisionRequest
 from domain.roles import Role
+from settings import Settings
 from tests.support import TEST_ACTOR_SIGNING_KEY, Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -149,3 +152,25 @@ async def test_the_worker_accepts_an_update_signed_with_the_key_of_the_api(
     handle = client.get_workflow_handle(process.workflow_id, run_id=process.process_id)
     await handle.execute_update("decide", _decision(task))
     assert (await api.task_for("finance_reviewer", process.process_id))["step"] == "finance_recheck"
+
+
+async def test_an_api_signing_with_another_key_than_the_workers_answers_403_naming_the_rule(
+    api: Api, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> None:
+    """A misconfigured API (its ACTOR_SIGNING_KEY is not in the worker's ring) is refused like an
+    intruder, and says so in words: 403, the rule named, nothing decided."""
+    process, task = await _started(api, sessions)
+    other_key = Settings(app_env="demo", database_url=database_url, task_queue=task_queue, actor_signing_key="z" * 40)
+    app = create_app(other_key, temporal=api.worker.client, sessions=sessions)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
+        refused = await http.post(
+            f"/api/v1/tasks/{task['task_id']}/decision",
+            json={"outcome": "approve"},
+            headers=await api.headers("marketing_reviewer"),  # the same JWT secret: the same user
+        )
+    assert refused.status_code == 403, refused.text
+    assert "issue 24 §2" in refused.text
+    assert (await api.task_for("marketing_reviewer", process.process_id))["task_id"] == task["task_id"]
