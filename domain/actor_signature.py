@@ -33,6 +33,7 @@ from domain.models import Actor
 HEADER = "x-actor-signature"  # the Temporal header that carries it
 VERSION = "v1"
 LIFETIME = timedelta(minutes=5)
+SYSTEM = "system"  # the actor of what the system opens by itself (a round's processes)
 ARTICLE = "issue 24 §2"  # not a regulation's article: the engine's own rule, named in every refusal
 
 
@@ -42,6 +43,25 @@ def actor_of(args: Sequence[object]) -> Actor | None:
     first = args[0] if args else None
     actor = getattr(first, "actor", None)
     return actor if isinstance(actor, Actor) else None
+
+
+def starter_of(args: Sequence[object]) -> Actor | None:
+    """The person a start input names as who starts the process (its one `Actor` field: `applicant`,
+    `author`, `registered_by`, `requested_by`, `salesperson`), or None. Reading: the system actor
+    (`SYSTEM`, who opens the rounds' processes: domain/borrowing.py `ReviewInput`) is nobody to
+    impersonate — a start as `system` gets no more than an unsigned start had before — so it is not
+    checked; schedules start only rounds, whose inputs name nobody (tests/workflows/test_actor_signature.py)."""
+    first = args[0] if args else None
+    for name in getattr(type(first), "model_fields", {}):
+        value = getattr(first, name, None)
+        if isinstance(value, Actor):
+            return None if value.username == SYSTEM else value
+    return None
+
+
+def start_name(workflow_type: str) -> str:
+    """What a start's signature names in place of an update's name: the workflow type started."""
+    return f"start:{workflow_type}"
 
 
 def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int) -> bytes:

@@ -8,6 +8,7 @@ API then goes through.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,10 @@ from temporalio.client import (
     Client,
     Interceptor,
     OutboundInterceptor,
+    StartWorkflowInput,
     StartWorkflowUpdateInput,
+    WorkflowFailureError,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
 )
@@ -31,12 +35,12 @@ from api.actor_signing import signing_client
 from api.main import create_app
 from db.models import AuditRecord, Process
 from domain import errors
-from domain.actor_signature import HEADER, sign
+from domain.actor_signature import HEADER, sign, start_name
 from domain.approvals import Outcome
-from domain.models import Actor, DecisionRequest
+from domain.models import Actor, DecisionRequest, OnboardingApplication, OnboardingInput
 from domain.roles import Role
 from settings import Settings
-from tests.support import TEST_ACTOR_SIGNING_KEY, Api
+from tests.support import TEST_ACTOR_SIGNING_KEY, Api, application, random_credit_code
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -54,10 +58,16 @@ class _FixedSignature(Interceptor, OutboundInterceptor):
         OutboundInterceptor.__init__(self, next)
         return self
 
+    def _headers(self, headers: Mapping[str, Payload]) -> Mapping[str, Payload]:
+        return headers if self.token is None else {**headers, HEADER: Payload(data=self.token.encode())}
+
     async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
-        if self.token is not None:
-            input.headers = {**input.headers, HEADER: Payload(data=self.token.encode())}
+        input.headers = self._headers(input.headers)
         return await super().start_workflow_update(input)
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        input.headers = self._headers(input.headers)
+        return await super().start_workflow(input)
 
 
 def intruder(client: Client, token: str | None) -> Client:
@@ -174,3 +184,55 @@ async def test_an_api_signing_with_another_key_than_the_workers_answers_403_nami
     assert refused.status_code == 403, refused.text
     assert "issue 24 §2" in refused.text
     assert (await api.task_for("marketing_reviewer", process.process_id))["task_id"] == task["task_id"]
+
+
+CLERK = Actor(username="sales_clerk", roles=[Role.sales_clerk])
+
+
+def _onboarding_start() -> tuple[str, OnboardingInput]:
+    code = random_credit_code()
+    body = OnboardingApplication.model_validate(application(code))
+    return f"onboarding-{code}", OnboardingInput(application=body, applicant=CLERK)
+
+
+async def _processes_named(sessions: async_sessionmaker[AsyncSession], workflow_id: str) -> int:
+    async with sessions() as session:
+        count = await session.scalar(select(func.count()).where(Process.workflow_id == workflow_id))
+    return int(count or 0)
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "signed for another applicant", "expired"])
+async def test_a_start_naming_a_person_sent_straight_to_temporal_fails_before_anything_is_written(
+    api: Api, sessions: async_sessionmaker[AsyncSession], forgery: str
+) -> None:
+    workflow_id, start = _onboarding_start()
+    raw = api.worker.client
+    now, name = datetime.now(UTC), start_name("Onboarding")
+    token = {
+        "unsigned": None,
+        "signed for another applicant": sign(KEY, raw.namespace, workflow_id, name, REVIEWER, now),
+        "expired": sign(KEY, raw.namespace, workflow_id, name, CLERK, now - timedelta(minutes=6)),
+    }[forgery]
+    handle = await intruder(raw, token).start_workflow(
+        "Onboarding", start, id=workflow_id, task_queue=api.worker.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == errors.FORBIDDEN, cause
+    assert "issue 24 §2" in cause.message
+    assert await _processes_named(sessions, workflow_id) == 0  # no process row, no task, no audit line
+    history = await handle.fetch_history()
+    scheduled = [e for e in history.events if e.HasField("activity_task_scheduled_event_attributes")]
+    assert scheduled == [] and (await _audit_rows(sessions, handle.result_run_id or "")) == 0
+
+
+async def test_a_start_signed_with_the_apis_key_opens_the_process(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    workflow_id, start = _onboarding_start()
+    handle = await signing_client(api.worker.client, KEY).start_workflow(
+        "Onboarding", start, id=workflow_id, task_queue=api.worker.task_queue
+    )
+    await handle.execute_update("current")
+    assert await _processes_named(sessions, workflow_id) == 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import BaseModel
 
-from domain.actor_signature import LIFETIME, actor_of, refusal, sign
+from domain.actor_signature import LIFETIME, actor_of, refusal, sign, starter_of
+from domain.borrowing import ReviewInput
 from domain.models import Actor, DecisionRequest
 from domain.roles import Role
 
@@ -61,3 +63,13 @@ def test_the_actor_is_the_requests_actor() -> None:
     assert actor_of([request]) == GM
     assert actor_of([]) is None
     assert actor_of(["not a request"]) is None
+
+
+def test_a_start_is_signed_for_the_person_it_names_and_the_system_actor_is_nobody() -> None:
+    class Start(BaseModel):  # like every start input: one field names who starts it
+        subject: str
+        author: Actor
+
+    assert starter_of([Start(subject="s", author=GM)]) == GM
+    assert starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)]) is None
+    assert starter_of([]) is None and starter_of([object()]) is None

@@ -8,7 +8,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import _Definition
 
+from domain.actor_signature import starter_of
 from domain.models import Actor
+from schedules import product_schedules
 from temporal_client import DATA_CONVERTER
 from tests.support import TEST_ACTOR_SIGNING_KEY
 from tests.workflows.test_saved_histories import SAVED
@@ -44,6 +46,14 @@ WITH_UPDATES = [
     "complaint_escalated_three_levels",
     "trade_tender_child_reviewed_winner_awarded",
 ]
+
+
+def test_schedules_start_only_inputs_that_name_nobody() -> None:
+    """A schedule fires long after anyone could sign: what it starts must name no person, or the
+    worker would refuse it (starts are checked when they name one)."""
+    for schedule_id, schedule in product_schedules("tq").items():
+        action = schedule.action
+        assert starter_of(getattr(action, "args", ())) is None, schedule_id
 
 
 @pytest.mark.asyncio(loop_scope="session")
