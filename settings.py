@@ -9,12 +9,14 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from temporalio.service import TLSConfig
 
 from domain.calendar import OfficeHours
 
 ROOT = Path(__file__).resolve().parent
 DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
 MIN_JWT_SECRET_BYTES = 32
+DEMO_ACTOR_SIGNING_KEY = "demo-actor-signing-key-change-me-0123456789"
 DEMO_PASSWORD = "demo"  # every demo user's (scripts/seed_demo.py); refused at login outside demo mode
 
 
@@ -90,6 +92,15 @@ class Settings(BaseSettings):
     # The Temporal UI's origins, allowed to call the codec server (/codec/decode) with the session cookie
     # (web/codec.py); unset: the dev server's UI, http://127.0.0.1:<TEMPORAL_UI_PORT> and http://localhost:<port>.
     temporal_ui_origins: str | None = Field(default=None, max_length=1000)
+    # Signs the actor of every update the API sends and verifies it in the worker (issue 24 §2):
+    # comma-separated, the first signs, every one verifies (rotation). See `actor_signing_keys`.
+    actor_signing_key: str | None = None
+    # Mutual TLS to Temporal (issue 24 §2, scripts/make_certs.py): the CA that signed the server's
+    # certificate, this program's client certificate and key, and the name to verify the server by.
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_server_name: str | None = Field(default=None, max_length=253)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -107,6 +118,36 @@ class Settings(BaseSettings):
 
     def office_hours(self) -> OfficeHours:
         return OfficeHours(self.office_timezone, self.office_opens, self.office_closes)
+
+    def actor_signing_keys(self) -> list[bytes]:
+        """The key ring of the actor signature (domain/actor_signature.py), newest first. Asked for
+        by the API and the worker when they start (not when settings are read, so a tool that never
+        reaches Temporal needs no key): outside demo mode it must be set, without the demo key,
+        each key at least 32 bytes like JWT_SECRET."""
+        ring = [key.strip() for key in (self.actor_signing_key or "").split(",") if key.strip()]
+        if self.demo_mode:
+            return [key.encode() for key in ring or [DEMO_ACTOR_SIGNING_KEY]]
+        if not ring or DEMO_ACTOR_SIGNING_KEY in ring:
+            raise ValueError(f"ACTOR_SIGNING_KEY must be set when APP_ENV is {self.app_env!r} (not 'demo')")
+        if any(len(key.encode()) < MIN_JWT_SECRET_BYTES for key in ring):
+            raise ValueError(
+                f"every ACTOR_SIGNING_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)"
+            )
+        return [key.encode() for key in ring]
+
+    def temporal_tls(self) -> TLSConfig | None:
+        """How to reach Temporal over TLS, or None for plain gRPC (the dev server of `make run`).
+        A client certificate goes with its key; the CA alone is TLS without a client certificate."""
+        if not (self.temporal_tls_ca or self.temporal_tls_cert or self.temporal_tls_key):
+            return None
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together")
+        return TLSConfig(
+            server_root_ca_cert=self.temporal_tls_ca.read_bytes() if self.temporal_tls_ca else None,
+            client_cert=self.temporal_tls_cert.read_bytes() if self.temporal_tls_cert else None,
+            client_private_key=self.temporal_tls_key.read_bytes() if self.temporal_tls_key else None,
+            domain=self.temporal_tls_server_name,
+        )
 
     @property
     def demo_mode(self) -> bool:

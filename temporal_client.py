@@ -11,6 +11,7 @@ from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
 
 from sealing import KeyRing, SealingCodec, key_ring_for
 from settings import get_settings
@@ -43,9 +44,16 @@ async def connect(
     *,
     interceptors: Sequence[Interceptor] = (),
     runtime: Runtime | None = None,
+    tls: TLSConfig | None = None,
 ) -> Client:
-    """`interceptors` and `runtime`: tracing and the worker's metrics endpoint (telemetry.py), when on."""
+    """`interceptors` and `runtime`: tracing and the worker's metrics endpoint (telemetry.py), when on;
+    `tls`: mutual TLS with this program's certificate (`Settings.temporal_tls()`); None: plain gRPC."""
     settings_key_ring()  # outside demo mode without PAYLOAD_KEYS: refuse to start (sealing.key_ring_for)
     return await Client.connect(
-        address, namespace=namespace, data_converter=DATA_CONVERTER, interceptors=interceptors, runtime=runtime
+        address,
+        namespace=namespace,
+        data_converter=DATA_CONVERTER,
+        interceptors=interceptors,
+        runtime=runtime,
+        tls=tls or False,
     )

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +15,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
+from workflows.actor_check import ActorCheckInterceptor
 from workflows.audit import AuditInterceptor
 from workflows.registry import WORKFLOWS
 from workflows.repair import RepairInterceptor
@@ -44,14 +46,17 @@ def build_worker(
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
     max_cached_workflows: int = 2_500,
+    actor_keys: Sequence[bytes] = (),
 ) -> Worker:
-    """The real registration, shared by `python worker.py` and the tests."""
+    """The real registration, shared by `python worker.py` and the tests. With `actor_keys` (the
+    settings' ring) an update's actor must be signed by the API (workflows/actor_check.py)."""
+    checks = [ActorCheckInterceptor(actor_keys)] if actor_keys else []
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours),
-        interceptors=[AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
+        interceptors=[*checks, AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
         max_cached_workflows=max_cached_workflows,
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM
@@ -71,6 +76,7 @@ async def main() -> None:
     client = await connect(  # tracing and the SDK's metrics endpoint, each when configured (telemetry.py)
         settings.temporal_address,
         settings.temporal_namespace,
+        tls=settings.temporal_tls(),
         interceptors=temporal_interceptors(tracing),
         runtime=worker_runtime(settings.worker_metrics_address),
     )
@@ -82,6 +88,7 @@ async def main() -> None:
         webhook_url=settings.notify_webhook_url,
         office_hours=settings.office_hours(),
         max_cached_workflows=settings.workflow_cache_size(),
+        actor_keys=settings.actor_signing_keys(),
     )
     # Everything imported and built so far lives as long as the process: keep it out of the
     # collector's generations, so a full collection under load scans only what the work created.

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api import docs_pages, errors, metrics
+from api.actor_signing import signing_client
 from api.deps import ActorCache
 from api.limits import RequestLimits
 from api.observe import ObservedRequests
@@ -59,9 +60,13 @@ def create_app(
             app.state.sessions = make_sessionmaker(engine)
         else:
             app.state.sessions = sessions
-        app.state.temporal = temporal or await connect(
-            settings.temporal_address, settings.temporal_namespace, interceptors=temporal_interceptors(tracing)
+        client = temporal or await connect(
+            settings.temporal_address,
+            settings.temporal_namespace,
+            interceptors=temporal_interceptors(tracing),
+            tls=settings.temporal_tls(),
         )
+        app.state.temporal = signing_client(client, settings.actor_signing_keys()[0])  # issue 24 §2
         app.state.history_walk = metrics.HistoryWalk(app.state.sessions, settings.metrics_slow_seconds)
         app.state.task_queue = settings.task_queue
         gc.freeze()  # start-up objects live as long as the app: out of the collector's way under load

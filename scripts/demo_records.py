@@ -124,7 +124,7 @@ def submit_visit_plan(api: str, today: date) -> bool:
 async def open_meeting(temporal: str, settings: Settings) -> bool:
     """The quarter's big-customer meeting (000 §15), as its schedule opens it on the quarter's first
     day; one per quarter whatever runs it (False while this demo round is still running)."""
-    client = await connect(temporal, settings.temporal_namespace)
+    client = await connect(temporal, settings.temporal_namespace, tls=settings.temporal_tls())
     try:
         await client.start_workflow(
             "BigCustomerMeetingRound", MeetingRound(), id=MEETING_ROUND_ID, task_queue=settings.task_queue

@@ -36,7 +36,7 @@ async def _register_search_attributes(address: str, namespace: str) -> None:
     from search_attributes import ensure_search_attributes
     from temporal_client import connect
 
-    await ensure_search_attributes(await connect(address, namespace))
+    await ensure_search_attributes(await connect(address, namespace, tls=get_settings().temporal_tls()))
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +22,8 @@ from domain.credit_code import ALPHABET, make_credit_code
 from domain.documents import ONBOARDING_REQUIRED
 from settings import Settings
 from worker import build_worker
+
+TEST_ACTOR_SIGNING_KEY = "test-actor-signing-key-" + "k" * 32
 
 
 def random_credit_code() -> str:
@@ -64,16 +66,27 @@ class WorkerControl:
     """A real worker on its own task queue that a test can stop and start again."""
 
     def __init__(
-        self, client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession], *, cache: bool = True
+        self,
+        client: Client,
+        task_queue: str,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        cache: bool = True,
+        actor_keys: Sequence[bytes] = (),
     ) -> None:
         self.client, self.task_queue, self.sessions = client, task_queue, sessions
+        self.actor_keys = actor_keys  # the API's ring: its updates' actors must be signed (issue 24 §2)
         self.max_cached_workflows = 1000 if cache else 0  # 0: every task replays history from scratch
         self.worker: Worker | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.worker = build_worker(
-            self.client, self.task_queue, self.sessions, max_cached_workflows=self.max_cached_workflows
+            self.client,
+            self.task_queue,
+            self.sessions,
+            max_cached_workflows=self.max_cached_workflows,
+            actor_keys=self.actor_keys,
         )
         self._task = asyncio.create_task(self.worker.run())
 
@@ -160,11 +173,12 @@ async def running_api(
     """The app in demo mode; `settings_` overrides single settings for one test. Login rate limits
     are lifted: tests that log in wrongly on purpose (bad input, generated cases) share the demo
     users and the test client's address; tests/api/test_login_security.py runs the real limits."""
-    worker = WorkerControl(client, task_queue, sessions)
-    await worker.start()
     lifted = {"login_failures_per_username": 10_000, "login_failures_per_address": 10_000}
-    base = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
+    base: dict[str, Any] = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
+    base |= {"actor_signing_key": TEST_ACTOR_SIGNING_KEY}  # also what a test's production app signs with
     settings = Settings(**(base | settings_))
+    worker = WorkerControl(client, task_queue, sessions, actor_keys=settings.actor_signing_keys())
+    await worker.start()
     app = create_app(settings, temporal=client, sessions=sessions, tracing=tracing)
     try:
         async with app.router.lifespan_context(app):

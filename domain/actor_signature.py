@@ -1,0 +1,105 @@
+"""The actor of an update, signed by the API that authenticated it (issue 24 §2).
+
+Every update of a process carries the actor who acts (`request.actor`); the workflows check that
+actor's roles and unit against the step. Before this signature they trusted it as written, so any
+client that reached Temporal's port could decide as anybody. Now the API signs what it
+authenticated and the worker refuses an update whose actor is not signed (workflows/actor_check.py).
+
+The signature is HMAC-SHA256 (RFC 2104) over the namespace, the workflow id, the update's name,
+the actor's username, roles and unit, and an expiry: a captured signature is worth one kind of act
+on one process by one person for a few minutes. Readings chosen:
+- The run id is not signed: the API addresses a process by its run, but an update reaches only
+  the running run of a workflow id, and a signature for one run of an id must not be replayed on
+  a later run of the same id within minutes (a re-application), which the short expiry bounds.
+- The full name is not signed: it is a label, never a permission.
+- Clocks: the worker compares the expiry with its workflow clock (`workflow.now()`, the time of
+  the workflow task), so a few seconds of skew between the API's and the worker's hosts is
+  absorbed by the lifetime (`LIFETIME`).
+
+Pure: no clock of its own (the caller passes `now`), no I/O; used by the API's client interceptor
+(api/actor_signing.py) and the worker's (workflows/actor_check.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from domain.models import Actor
+
+HEADER = "x-actor-signature"  # the Temporal header that carries it
+VERSION = "v1"
+LIFETIME = timedelta(minutes=5)
+SYSTEM = "system"  # the actor of what the system opens by itself (a round's processes)
+ARTICLE = "issue 24 §2"  # not a regulation's article: the engine's own rule, named in every refusal
+
+
+def actor_of(args: Sequence[object]) -> Actor | None:
+    """The actor an update's request names (`request.actor`), or None for one that names nobody
+    (`current`, the read every process answers)."""
+    first = args[0] if args else None
+    actor = getattr(first, "actor", None)
+    return actor if isinstance(actor, Actor) else None
+
+
+def starter_of(args: Sequence[object]) -> Actor | None:
+    """The person a start input names as who starts the process (its one `Actor` field: `applicant`,
+    `author`, `registered_by`, `requested_by`, `salesperson`), or None. Reading: the system actor
+    (`SYSTEM`, who opens the rounds' processes: domain/borrowing.py `ReviewInput`) is nobody to
+    impersonate — a start as `system` gets no more than an unsigned start had before — so it is not
+    checked; schedules start only rounds, whose inputs name nobody (tests/workflows/test_actor_signature.py)."""
+    first = args[0] if args else None
+    for name in getattr(type(first), "model_fields", {}):
+        value = getattr(first, name, None)
+        if isinstance(value, Actor):
+            return None if value.username == SYSTEM else value
+    return None
+
+
+def start_name(workflow_type: str) -> str:
+    """What a start's signature names in place of an update's name: the workflow type started."""
+    return f"start:{workflow_type}"
+
+
+def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int) -> bytes:
+    fields = [VERSION, namespace, workflow_id, name, actor.username, sorted(actor.roles), actor.unit, expires]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _mac(key: bytes, message: bytes) -> str:
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def sign(key: bytes, namespace: str, workflow_id: str, name: str, actor: Actor, now: datetime) -> str:
+    """`v1.<expiry, unix seconds>.<hex HMAC>`: what the API puts in the `HEADER` of an update."""
+    expires = int((now + LIFETIME).timestamp())
+    return f"{VERSION}.{expires}.{_mac(key, _message(namespace, workflow_id, name, actor, expires))}"
+
+
+def refusal(
+    keys: Sequence[bytes],
+    signature: str | None,
+    namespace: str,
+    workflow_id: str,
+    name: str,
+    actor: Actor,
+    now: datetime,
+) -> str | None:
+    """Why the update is refused, or None when one of `keys` signed exactly this act and it has
+    not expired at `now`. Every key of the ring verifies (the newest signs), so a key is rotated
+    without refusing what was signed a moment before."""
+    if not signature:
+        return f"the actor of '{name}' is not signed by the API ({ARTICLE})"
+    version, _, rest = signature.partition(".")
+    expiry, _, mac = rest.partition(".")
+    if version != VERSION or not expiry.isdigit() or not mac:
+        return f"the actor signature of '{name}' is malformed ({ARTICLE})"
+    message = _message(namespace, workflow_id, name, actor, int(expiry))
+    if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
+        return f"the actor signature of '{name}' does not match {actor.username}'s act on this process ({ARTICLE})"
+    if int(expiry) < now.timestamp():
+        return f"the actor signature of '{name}' has expired ({ARTICLE})"
+    return None
