@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     # The address people open the pages at: the approval form's QR code (web/approval_form.py) holds
     # the absolute address of the case page under it.
     web_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$", max_length=200)
+    # Single sign-on by OpenID Connect (issue 24 §4a; docs/operations/single-sign-on.md): off while
+    # OIDC_ISSUER is unset. The redirect address defaults to WEB_BASE_URL + /login/oidc/callback.
+    oidc_issuer: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=300)
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=300)
+    # The ID-token claim whose value is the local username at a first sign-in (domain/sso.py).
+    oidc_username_claim: str = Field(default="preferred_username", max_length=80)
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
@@ -91,6 +99,20 @@ class Settings(BaseSettings):
     @property
     def demo_mode(self) -> bool:
         return self.app_env == "demo"
+
+    @property
+    def sso_enabled(self) -> bool:
+        return self.oidc_issuer is not None
+
+    def oidc_callback_url(self) -> str:
+        return self.oidc_redirect_url or f"{self.web_base_url.rstrip('/')}/login/oidc/callback"
+
+    @model_validator(mode="after")
+    def _sso_needs_a_client(self) -> Settings:
+        """An issuer without a client id would send people to a provider that cannot answer us."""
+        if self.oidc_issuer is not None and not self.oidc_client_id:
+            raise ValueError("OIDC_CLIENT_ID must be set when OIDC_ISSUER is")
+        return self
 
     @model_validator(mode="after")
     def _secure_cookies_outside_demo(self) -> Settings:

@@ -604,6 +604,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/complaint"): Entry(WebPage(403)),
     ("GET", "/apply/credit"): Entry(WebPage(303)),
     ("POST", "/apply/credit"): Entry(WebPage(403)),
+    # single sign-on (web/sso.py): open to anyone, like /login; 404 while OIDC_ISSUER is unset
+    ("GET", "/login/oidc"): Entry(Public()),
+    ("GET", "/login/oidc/callback"): Entry(Public()),
 }
 
 

@@ -1,0 +1,231 @@
+"""Single sign-on by OpenID Connect (issue 24 §4a) against a real provider (tests/web/sso_support.py):
+the full code flow over HTTP on both databases. A sign-in opens the local user the identity maps to,
+in their unit, with the same server-side session as a password sign-in; everything else is refused
+with a page that says why, and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import User, UserIdentity, WebSession
+from tests.support import Api, running_api
+from tests.web.sso_support import APP, authorize, browser, local_user, provider, provider_user, sso_settings
+
+UNKNOWN = "在本系统中没有对应的用户"
+CLOSED = "该用户已停用"
+FLOW = "本浏览器没有发起这次登录"
+PROVIDER = "身份提供方的应答未通过校验"
+TAKEN = "已绑定另一个统一身份账号"
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[str]:
+    with provider() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def other_issuer() -> Iterator[str]:
+    with provider() as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sso_api(
+    temporal_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    task_queue: str,
+    issuer: str,
+) -> AsyncIterator[Api]:
+    async with running_api(temporal_env.client, sessions, task_queue, database_url, **sso_settings(issuer)) as api:
+        yield api
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http(sso_api: Api) -> AsyncIterator[httpx.AsyncClient]:
+    async with browser(sso_api.app) as client:
+        yield client
+
+
+async def start(http: httpx.AsyncClient) -> str:
+    """The provider's authorization address the app sends this browser to."""
+    response = await http.get(f"{APP}/login/oidc", follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+def with_param(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query)) | changes
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def with_origin(url: str, origin: str) -> str:
+    parts, new = urlsplit(url), urlsplit(origin)
+    return urlunsplit(parts._replace(scheme=new.scheme, netloc=new.netloc))
+
+
+async def traces(sessions: async_sessionmaker[AsyncSession], username: str) -> tuple[int, int]:
+    """(identities linked, web sessions opened) of this user: what a sign-in writes."""
+    async with sessions() as session:
+        user_id = await session.scalar(select(User.id).where(User.username == username))
+        links = await session.scalar(select(func.count()).where(UserIdentity.user_id == user_id))
+        opened = await session.scalar(select(func.count()).where(WebSession.username == username))
+        return int(links or 0), int(opened or 0)
+
+
+async def test_sign_in_opens_the_local_user_in_their_unit(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await local_user(sessions, unit="DEPOT-KF")
+    await provider_user(issuer, "sub-ok-" + username, preferred_username=username)
+    login = await http.get(f"{APP}/login")
+    assert 'href="/login/oidc"' in login.text and "单点登录" in login.text
+
+    page = await authorize(http, await start(http), "sub-ok-" + username)
+
+    assert str(page.url) == f"{APP}/" and page.status_code == 200, page.text
+    assert f"单点 {username}" in page.text  # the workbench of the local user
+    async with sessions() as session:
+        link = await session.scalar(select(UserIdentity).where(UserIdentity.subject == "sub-ok-" + username))
+        user = await session.scalar(select(User).where(User.username == username))
+    assert link is not None and user is not None and link.issuer == issuer and link.user_id == user.id
+    assert user.unit_code == "DEPOT-KF" and [role.role for role in user.roles] == ["sales_clerk"]
+    assert await traces(sessions, username) == (1, 1)
+    assert "cw_oidc" not in http.cookies  # one use
+
+
+async def test_a_linked_identity_signs_in_again_and_no_one_else_takes_its_user(
+    sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await local_user(sessions)
+    await provider_user(issuer, "first-" + username, preferred_username=username)
+    await provider_user(issuer, "second-" + username, preferred_username=username)
+    async with browser(sso_api.app) as first:
+        assert (await authorize(first, await start(first), "first-" + username)).url == f"{APP}/"
+    async with browser(sso_api.app) as again:
+        assert (await authorize(again, await start(again), "first-" + username)).url == f"{APP}/"
+    async with browser(sso_api.app) as impostor:
+        refused = await authorize(impostor, await start(impostor), "second-" + username)
+    assert refused.status_code == 403 and TAKEN in refused.text
+    assert await traces(sessions, username) == (1, 2)
+
+
+async def test_an_unknown_identity_is_refused_and_nobody_is_created(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await provider_user(issuer, "stranger", preferred_username="nobody-here", name="陌生人")
+    async with sessions() as session:
+        users_before = await session.scalar(select(func.count()).select_from(User))
+
+    refused = await authorize(http, await start(http), "stranger")
+
+    assert refused.status_code == 403 and UNKNOWN in refused.text
+    assert str(refused.url).startswith(f"{APP}/login/oidc/callback")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == users_before
+        assert await session.scalar(select(UserIdentity).where(UserIdentity.subject == "stranger")) is None
+    assert (await http.get(f"{APP}/")).url == f"{APP}/login"  # not signed in
+
+
+async def test_a_deactivated_user_is_refused(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await local_user(sessions, active=False)
+    await provider_user(issuer, "gone-" + username, preferred_username=username)
+
+    refused = await authorize(http, await start(http), "gone-" + username)
+
+    assert refused.status_code == 403 and CLOSED in refused.text
+    assert await traces(sessions, username) == (0, 0)
+
+
+async def test_a_tampered_state_is_refused(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username = await local_user(sessions)
+    await provider_user(issuer, "state-" + username, preferred_username=username)
+    form = await http.get(await start(http))
+    answer = await http.post(str(form.url), data={"sub": "state-" + username}, follow_redirects=False)
+    callback = answer.headers["location"]
+    assert callback.startswith(f"{APP}/login/oidc/callback")
+
+    refused = await http.get(with_param(callback, state="forged-state"))
+
+    assert refused.status_code == 403 and FLOW in refused.text
+    assert await traces(sessions, username) == (0, 0)
+
+
+async def test_a_callback_in_a_browser_that_started_no_sign_in_is_refused(
+    sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The victim's browser is sent the attacker's callback (login CSRF): it has no flow cookie."""
+    username = await local_user(sessions)
+    await provider_user(issuer, "csrf-" + username, preferred_username=username)
+    async with browser(sso_api.app) as attacker, browser(sso_api.app) as victim:
+        form = await attacker.get(await start(attacker))
+        answer = await attacker.post(str(form.url), data={"sub": "csrf-" + username}, follow_redirects=False)
+        refused = await victim.get(answer.headers["location"])
+    assert refused.status_code == 403 and FLOW in refused.text
+    assert await traces(sessions, username) == (0, 0)
+
+
+async def test_a_tampered_nonce_is_refused(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The provider signs the nonce it was given into the ID token: another nonce than this sign-in's fails."""
+    username = await local_user(sessions)
+    await provider_user(issuer, "nonce-" + username, preferred_username=username)
+
+    refused = await authorize(http, with_param(await start(http), nonce="replayed-nonce"), "nonce-" + username)
+
+    assert refused.status_code == 403 and PROVIDER in refused.text
+    assert await traces(sessions, username) == (0, 0)
+
+
+async def test_an_answer_from_another_provider_is_refused(
+    http: httpx.AsyncClient, issuer: str, other_issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The same request sent to another issuer: its code is worth nothing at the configured provider."""
+    username = await local_user(sessions)
+    await provider_user(other_issuer, "other-" + username, preferred_username=username)
+
+    refused = await authorize(http, with_origin(await start(http), other_issuer), "other-" + username)
+
+    assert refused.status_code == 403 and PROVIDER in refused.text
+    assert await traces(sessions, username) == (0, 0)
+
+
+async def test_a_provider_whose_discovery_names_another_issuer_is_refused(
+    temporal_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    task_queue: str,
+    issuer: str,
+) -> None:
+    """Issuers compare exactly (OIDC Discovery §4.3): with a trailing slash OIDC_ISSUER names another issuer
+    than the one the provider's document says it is."""
+    elsewhere = issuer + "/"
+    async with (
+        running_api(temporal_env.client, sessions, task_queue, database_url, **sso_settings(elsewhere)) as api,
+        browser(api.app) as http,
+    ):
+        refused = await http.get(f"{APP}/login/oidc")
+    assert refused.status_code == 403 and PROVIDER in refused.text
+    assert "cw_oidc" not in http.cookies
+
+
+async def test_without_an_issuer_there_is_no_single_sign_on(api: Api) -> None:
+    login = await api.client.get("/login")
+    assert login.status_code == 200 and "/login/oidc" not in login.text
+    assert (await api.client.get("/login/oidc")).status_code == 404
+    assert (await api.client.get("/login/oidc/callback", params={"code": "x", "state": "y"})).status_code == 404
