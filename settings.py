@@ -6,7 +6,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import OfficeHours
@@ -106,6 +106,12 @@ class Settings(BaseSettings):
 
     def oidc_callback_url(self) -> str:
         return self.oidc_redirect_url or f"{self.web_base_url.rstrip('/')}/login/oidc/callback"
+
+    @field_validator("oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_redirect_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """docker-compose passes an unset variable as "" (`${OIDC_ISSUER:-}`): that is single sign-on off."""
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _sso_needs_a_client(self) -> Settings:
