@@ -58,3 +58,11 @@ async def user_for_identity(session: AsyncSession, settings: Settings, claims: M
         session.add(UserIdentity(issuer=issuer, subject=subject, user_id=user.id, linked_at=now, last_sign_in_at=now))
     await session.flush()
     return user
+
+
+async def identities_of(session: AsyncSession, user_id: int) -> list[UserIdentity]:
+    """The provider identities that open this user, oldest link first."""
+    found = await session.scalars(
+        select(UserIdentity).where(UserIdentity.user_id == user_id).order_by(UserIdentity.linked_at, UserIdentity.id)
+    )
+    return list(found)

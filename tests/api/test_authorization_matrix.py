@@ -563,6 +563,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/users/{{username}}/password"): Entry(
         RolesOnly(frozenset({"admin"})), lambda r: {"password": "x"}, {"username": "x"}
     ),
+    ("GET", f"{P}/users/{{username}}/identities"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
+    ("DELETE", f"{P}/users/{{username}}/identities"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
     # the managers' dashboard (issue 23): managers, leaders, auditors (domain/roles.py DASHBOARD_READERS)
     ("GET", f"{P}/dashboard"): Entry(RolesOnly(DASHBOARD)),
     # the web workbench (issue 23): cookie sessions, not bearer tokens

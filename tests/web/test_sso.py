@@ -229,3 +229,29 @@ async def test_without_an_issuer_there_is_no_single_sign_on(api: Api) -> None:
     assert login.status_code == 200 and "/login/oidc" not in login.text
     assert (await api.client.get("/login/oidc")).status_code == 404
     assert (await api.client.get("/login/oidc/callback", params={"code": "x", "state": "y"})).status_code == 404
+
+
+async def test_an_administrator_unlinks_an_identity_and_the_next_sign_in_links_again(
+    sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The provider gave a leaver's username to a newcomer: refused until an administrator unlinks the old identity."""
+    username = await local_user(sessions)
+    await provider_user(issuer, "leaver-" + username, preferred_username=username)
+    await provider_user(issuer, "newcomer-" + username, preferred_username=username)
+    async with browser(sso_api.app) as leaver:
+        assert (await authorize(leaver, await start(leaver), "leaver-" + username)).url == f"{APP}/"
+    listed = await sso_api.get(f"/api/v1/users/{username}/identities", "admin")
+    assert listed.status_code == 200 and [row["subject"] for row in listed.json()] == ["leaver-" + username]
+
+    unlinked = await sso_api.client.delete(
+        f"/api/v1/users/{username}/identities", headers=await sso_api.headers("admin")
+    )
+
+    assert unlinked.status_code == 200 and unlinked.json()[0]["issuer"] == issuer
+    audit = await sso_api.get("/api/v1/users/audit", "admin", params={"target": username})
+    assert [(row["action"], row["actor"]) for row in audit.json()] == [("unlink_identities", "admin")]
+    assert audit.json()[0]["before"]["identities"][0]["subject"] == "leaver-" + username
+    async with browser(sso_api.app) as newcomer:
+        assert (await authorize(newcomer, await start(newcomer), "newcomer-" + username)).url == f"{APP}/"
+    listed = await sso_api.get(f"/api/v1/users/{username}/identities", "admin")
+    assert [row["subject"] for row in listed.json()] == ["newcomer-" + username]
