@@ -115,9 +115,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _sso_needs_a_client(self) -> Settings:
-        """An issuer without a client id would send people to a provider that cannot answer us."""
-        if self.oidc_issuer is not None and not self.oidc_client_id:
-            raise ValueError("OIDC_CLIENT_ID must be set when OIDC_ISSUER is")
+        """An issuer without a client would send people to a provider that cannot answer us. This server
+        keeps a secret, so it is a confidential client (OAuth 2.0 Security BCP): PKCE on top, not instead."""
+        if self.oidc_issuer is not None and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
         return self
 
     @model_validator(mode="after")

@@ -124,25 +124,20 @@ def _check_response(settings: Settings, flow: FlowSecrets, params: Mapping[str, 
 
 
 async def _exchange(settings: Settings, endpoint: str, code: str, flow: FlowSecrets) -> dict[str, Any]:
-    """The token response for this code (RFC 6749 §4.1.3, with the PKCE verifier of RFC 7636 §4.5); a
-    confidential client authenticates with HTTP Basic, a public one sends its id alone."""
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": settings.oidc_callback_url(),
-        "code_verifier": flow.verifier,
-        "client_id": str(settings.oidc_client_id),
-    }
-    secret = settings.oidc_client_secret
-    auth = httpx.BasicAuth(str(settings.oidc_client_id), secret) if secret else None
+    """The token response for this code (RFC 6749 §4.1.3, with the PKCE verifier of RFC 7636 §4.5), the
+    client authenticated with HTTP Basic (`client_secret_basic`, the default every provider supports)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": settings.oidc_callback_url()}
+    form["code_verifier"] = flow.verifier
+    auth = httpx.BasicAuth(str(settings.oidc_client_id), str(settings.oidc_client_secret))
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT, auth=auth) as http:
             response = await http.post(endpoint, data=form, headers={"Accept": "application/json"})
     except httpx.HTTPError as failed:
         raise ProviderUnreachable(f"token endpoint: {type(failed).__name__}") from failed
-    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
     if response.status_code != 200 or not isinstance(body, dict):
-        raise SsoRefused(Refusal.PROVIDER, f"token endpoint answered {response.status_code} {body.get('error', '')}")
+        error = body.get("error", "") if isinstance(body, dict) else ""
+        raise SsoRefused(Refusal.PROVIDER, f"token endpoint answered {response.status_code} {error}")
     return body
 
 

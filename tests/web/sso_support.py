@@ -30,17 +30,18 @@ def provider() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-def sso_settings(issuer: str) -> dict[str, str]:
+def sso_settings(issuer: str, origin: str = APP) -> dict[str, str]:
     return {
         "oidc_issuer": issuer,
         "oidc_client_id": CLIENT_ID,
         "oidc_client_secret": CLIENT_SECRET,
-        "web_base_url": APP,
+        "web_base_url": origin,
     }
 
 
-def browser(app: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(mounts={APP: httpx.ASGITransport(app=app)}, follow_redirects=True, timeout=30)  # type: ignore[arg-type]
+def browser(app: object, origin: str = APP) -> httpx.AsyncClient:
+    """The app answers at `origin` (over ASGI), every other address over the network."""
+    return httpx.AsyncClient(mounts={origin: httpx.ASGITransport(app=app)}, follow_redirects=True, timeout=30)  # type: ignore[arg-type]
 
 
 async def provider_user(issuer: str, subject: str, **claims: object) -> None:

@@ -56,9 +56,9 @@ async def http(sso_api: Api) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def start(http: httpx.AsyncClient) -> str:
+async def start(http: httpx.AsyncClient, origin: str = APP) -> str:
     """The provider's authorization address the app sends this browser to."""
-    response = await http.get(f"{APP}/login/oidc", follow_redirects=False)
+    response = await http.get(f"{origin}/login/oidc", follow_redirects=False)
     assert response.status_code == 303, response.text
     return response.headers["location"]
 
@@ -255,3 +255,26 @@ async def test_an_administrator_unlinks_an_identity_and_the_next_sign_in_links_a
         assert (await authorize(newcomer, await start(newcomer), "newcomer-" + username)).url == f"{APP}/"
     listed = await sso_api.get(f"/api/v1/users/{username}/identities", "admin")
     assert [row["subject"] for row in listed.json()] == ["newcomer-" + username]
+
+
+async def test_behind_https_the_sign_in_uses_secure_host_cookies(
+    temporal_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    task_queue: str,
+    issuer: str,
+) -> None:
+    """Secure `__Host-` cookies as outside demo mode: the flow's too, and it is still sent back to the callback."""
+    origin = "https://approvals.test"
+    username = await local_user(sessions)
+    await provider_user(issuer, "public-" + username, preferred_username=username)
+    settings = sso_settings(issuer, origin) | {"web_cookie_secure": True}
+    async with (
+        running_api(temporal_env.client, sessions, task_queue, database_url, **settings) as api,
+        browser(api.app, origin) as http,
+    ):
+        authorization_url = await start(http, origin)
+        assert "__Host-cw_oidc" in http.cookies and "code_challenge_method=S256" in authorization_url
+        page = await authorize(http, authorization_url, "public-" + username)
+        assert str(page.url) == f"{origin}/" and f"单点 {username}" in page.text
+        assert "__Host-cw_session" in http.cookies and "__Host-cw_oidc" not in http.cookies
