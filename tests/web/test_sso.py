@@ -5,7 +5,9 @@ with a page that says why, and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -38,15 +40,24 @@ def other_issuer() -> Iterator[str]:
         yield running
 
 
+AppWith = Callable[..., AbstractAsyncContextManager[Api]]
+
+
+@pytest.fixture
+def app_with(
+    temporal_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], database_url: str, task_queue: str
+) -> AppWith:
+    """The app on this test's database and task queue, with these settings."""
+
+    def running(**settings: Any) -> AbstractAsyncContextManager[Api]:
+        return running_api(temporal_env.client, sessions, task_queue, database_url, **settings)
+
+    return running
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def sso_api(
-    temporal_env: WorkflowEnvironment,
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    task_queue: str,
-    issuer: str,
-) -> AsyncIterator[Api]:
-    async with running_api(temporal_env.client, sessions, task_queue, database_url, **sso_settings(issuer)) as api:
+async def sso_api(app_with: AppWith, issuer: str) -> AsyncIterator[Api]:
+    async with app_with(**sso_settings(issuer)) as api:
         yield api
 
 
@@ -83,6 +94,38 @@ async def traces(sessions: async_sessionmaker[AsyncSession], username: str) -> t
         return int(links or 0), int(opened or 0)
 
 
+async def person(
+    sessions: async_sessionmaker[AsyncSession], issuer: str, tag: str, active: bool = True
+) -> tuple[str, str]:
+    """A local user and the provider identity whose username claim names them: (username, subject)."""
+    username = await local_user(sessions, active=active)
+    await provider_user(issuer, f"{tag}-{username}", preferred_username=username)
+    return username, f"{tag}-{username}"
+
+
+async def callback_of(http: httpx.AsyncClient, authorization_url: str, subject: str) -> str:
+    """The callback address the provider sends the browser to, not followed."""
+    form = await http.get(authorization_url)
+    answer = await http.post(str(form.url), data={"sub": subject}, follow_redirects=False)
+    callback = answer.headers["location"]
+    assert callback.startswith(f"{APP}/login/oidc/callback"), callback
+    return callback
+
+
+async def sign_in_anew(api: Api, subject: str) -> httpx.Response:
+    """`subject` signs in from a browser of their own; the page they land on."""
+    async with browser(api.app) as http:
+        return await authorize(http, await start(http), subject)
+
+
+async def assert_refused(
+    response: httpx.Response, words: str, sessions: async_sessionmaker[AsyncSession], username: str
+) -> None:
+    """The sign-in page says why, and the refusal linked nobody and opened no session."""
+    assert response.status_code == 403 and words in response.text, response.text
+    assert await traces(sessions, username) == (0, 0)
+
+
 async def test_sign_in_opens_the_local_user_in_their_unit(
     http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -102,22 +145,6 @@ async def test_sign_in_opens_the_local_user_in_their_unit(
     assert user.unit_code == "DEPOT-KF" and [role.role for role in user.roles] == ["sales_clerk"]
     assert await traces(sessions, username) == (1, 1)
     assert "cw_oidc" not in http.cookies  # one use
-
-
-async def test_a_linked_identity_signs_in_again_and_no_one_else_takes_its_user(
-    sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    username = await local_user(sessions)
-    await provider_user(issuer, "first-" + username, preferred_username=username)
-    await provider_user(issuer, "second-" + username, preferred_username=username)
-    async with browser(sso_api.app) as first:
-        assert (await authorize(first, await start(first), "first-" + username)).url == f"{APP}/"
-    async with browser(sso_api.app) as again:
-        assert (await authorize(again, await start(again), "first-" + username)).url == f"{APP}/"
-    async with browser(sso_api.app) as impostor:
-        refused = await authorize(impostor, await start(impostor), "second-" + username)
-    assert refused.status_code == 403 and TAKEN in refused.text
-    assert await traces(sessions, username) == (1, 2)
 
 
 async def test_an_unknown_identity_is_refused_and_nobody_is_created(
@@ -140,83 +167,62 @@ async def test_an_unknown_identity_is_refused_and_nobody_is_created(
 async def test_a_deactivated_user_is_refused(
     http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    username = await local_user(sessions, active=False)
-    await provider_user(issuer, "gone-" + username, preferred_username=username)
+    username, subject = await person(sessions, issuer, "gone", active=False)
 
-    refused = await authorize(http, await start(http), "gone-" + username)
+    refused = await authorize(http, await start(http), subject)
 
-    assert refused.status_code == 403 and CLOSED in refused.text
-    assert await traces(sessions, username) == (0, 0)
+    await assert_refused(refused, CLOSED, sessions, username)
 
 
 async def test_a_tampered_state_is_refused(
     http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    username = await local_user(sessions)
-    await provider_user(issuer, "state-" + username, preferred_username=username)
-    form = await http.get(await start(http))
-    answer = await http.post(str(form.url), data={"sub": "state-" + username}, follow_redirects=False)
-    callback = answer.headers["location"]
-    assert callback.startswith(f"{APP}/login/oidc/callback")
+    username, subject = await person(sessions, issuer, "state")
+    callback = await callback_of(http, await start(http), subject)
 
     refused = await http.get(with_param(callback, state="forged-state"))
 
-    assert refused.status_code == 403 and FLOW in refused.text
-    assert await traces(sessions, username) == (0, 0)
+    await assert_refused(refused, FLOW, sessions, username)
 
 
 async def test_a_callback_in_a_browser_that_started_no_sign_in_is_refused(
     sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """The victim's browser is sent the attacker's callback (login CSRF): it has no flow cookie."""
-    username = await local_user(sessions)
-    await provider_user(issuer, "csrf-" + username, preferred_username=username)
+    username, subject = await person(sessions, issuer, "csrf")
     async with browser(sso_api.app) as attacker, browser(sso_api.app) as victim:
-        form = await attacker.get(await start(attacker))
-        answer = await attacker.post(str(form.url), data={"sub": "csrf-" + username}, follow_redirects=False)
-        refused = await victim.get(answer.headers["location"])
-    assert refused.status_code == 403 and FLOW in refused.text
-    assert await traces(sessions, username) == (0, 0)
+        refused = await victim.get(await callback_of(attacker, await start(attacker), subject))
+    await assert_refused(refused, FLOW, sessions, username)
 
 
 async def test_a_tampered_nonce_is_refused(
     http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """The provider signs the nonce it was given into the ID token: another nonce than this sign-in's fails."""
-    username = await local_user(sessions)
-    await provider_user(issuer, "nonce-" + username, preferred_username=username)
+    username, subject = await person(sessions, issuer, "nonce")
 
-    refused = await authorize(http, with_param(await start(http), nonce="replayed-nonce"), "nonce-" + username)
+    refused = await authorize(http, with_param(await start(http), nonce="replayed-nonce"), subject)
 
-    assert refused.status_code == 403 and PROVIDER in refused.text
-    assert await traces(sessions, username) == (0, 0)
+    await assert_refused(refused, PROVIDER, sessions, username)
 
 
 async def test_an_answer_from_another_provider_is_refused(
     http: httpx.AsyncClient, issuer: str, other_issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """The same request sent to another issuer: its code is worth nothing at the configured provider."""
-    username = await local_user(sessions)
-    await provider_user(other_issuer, "other-" + username, preferred_username=username)
+    username, subject = await person(sessions, other_issuer, "other")
 
-    refused = await authorize(http, with_origin(await start(http), other_issuer), "other-" + username)
+    refused = await authorize(http, with_origin(await start(http), other_issuer), subject)
 
-    assert refused.status_code == 403 and PROVIDER in refused.text
-    assert await traces(sessions, username) == (0, 0)
+    await assert_refused(refused, PROVIDER, sessions, username)
 
 
-async def test_a_provider_whose_discovery_names_another_issuer_is_refused(
-    temporal_env: WorkflowEnvironment,
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    task_queue: str,
-    issuer: str,
-) -> None:
+async def test_a_provider_whose_discovery_names_another_issuer_is_refused(app_with: AppWith, issuer: str) -> None:
     """Issuers compare exactly (OIDC Discovery §4.3): with a trailing slash OIDC_ISSUER names another issuer
     than the one the provider's document says it is."""
     elsewhere = issuer + "/"
     async with (
-        running_api(temporal_env.client, sessions, task_queue, database_url, **sso_settings(elsewhere)) as api,
+        app_with(**sso_settings(elsewhere)) as api,
         browser(api.app) as http,
     ):
         refused = await http.get(f"{APP}/login/oidc")
@@ -231,17 +237,20 @@ async def test_without_an_issuer_there_is_no_single_sign_on(api: Api) -> None:
     assert (await api.client.get("/login/oidc/callback", params={"code": "x", "state": "y"})).status_code == 404
 
 
-async def test_an_administrator_unlinks_an_identity_and_the_next_sign_in_links_again(
+async def test_a_linked_identity_keeps_its_user_until_an_administrator_unlinks_it(
     sso_api: Api, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """The provider gave a leaver's username to a newcomer: refused until an administrator unlinks the old identity."""
-    username = await local_user(sessions)
-    await provider_user(issuer, "leaver-" + username, preferred_username=username)
+    """The linked subject signs in again; the provider gave the leaver's username to a newcomer, who is
+    refused until an administrator unlinks the old identity — then the next sign-in links the newcomer."""
+    username, leaver = await person(sessions, issuer, "leaver")
     await provider_user(issuer, "newcomer-" + username, preferred_username=username)
-    async with browser(sso_api.app) as leaver:
-        assert (await authorize(leaver, await start(leaver), "leaver-" + username)).url == f"{APP}/"
+    assert (await sign_in_anew(sso_api, leaver)).url == f"{APP}/"
+    assert (await sign_in_anew(sso_api, leaver)).url == f"{APP}/"
+    refused = await sign_in_anew(sso_api, "newcomer-" + username)
+    assert refused.status_code == 403 and TAKEN in refused.text
+    assert await traces(sessions, username) == (1, 2)
     listed = await sso_api.get(f"/api/v1/users/{username}/identities", "admin")
-    assert listed.status_code == 200 and [row["subject"] for row in listed.json()] == ["leaver-" + username]
+    assert listed.status_code == 200 and [row["subject"] for row in listed.json()] == [leaver]
 
     unlinked = await sso_api.client.delete(
         f"/api/v1/users/{username}/identities", headers=await sso_api.headers("admin")
@@ -250,31 +259,25 @@ async def test_an_administrator_unlinks_an_identity_and_the_next_sign_in_links_a
     assert unlinked.status_code == 200 and unlinked.json()[0]["issuer"] == issuer
     audit = await sso_api.get("/api/v1/users/audit", "admin", params={"target": username})
     assert [(row["action"], row["actor"]) for row in audit.json()] == [("unlink_identities", "admin")]
-    assert audit.json()[0]["before"]["identities"][0]["subject"] == "leaver-" + username
-    async with browser(sso_api.app) as newcomer:
-        assert (await authorize(newcomer, await start(newcomer), "newcomer-" + username)).url == f"{APP}/"
+    assert audit.json()[0]["before"]["identities"][0]["subject"] == leaver
+    assert (await sign_in_anew(sso_api, "newcomer-" + username)).url == f"{APP}/"
     listed = await sso_api.get(f"/api/v1/users/{username}/identities", "admin")
     assert [row["subject"] for row in listed.json()] == ["newcomer-" + username]
 
 
 async def test_behind_https_the_sign_in_uses_secure_host_cookies(
-    temporal_env: WorkflowEnvironment,
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    task_queue: str,
-    issuer: str,
+    app_with: AppWith, issuer: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """Secure `__Host-` cookies as outside demo mode: the flow's too, and it is still sent back to the callback."""
     origin = "https://approvals.test"
-    username = await local_user(sessions)
-    await provider_user(issuer, "public-" + username, preferred_username=username)
+    username, subject = await person(sessions, issuer, "https")
     settings = sso_settings(issuer, origin) | {"web_cookie_secure": True}
     async with (
-        running_api(temporal_env.client, sessions, task_queue, database_url, **settings) as api,
+        app_with(**settings) as api,
         browser(api.app, origin) as http,
     ):
         authorization_url = await start(http, origin)
         assert "__Host-cw_oidc" in http.cookies and "code_challenge_method=S256" in authorization_url
-        page = await authorize(http, authorization_url, "public-" + username)
+        page = await authorize(http, authorization_url, subject)
         assert str(page.url) == f"{origin}/" and f"单点 {username}" in page.text
         assert "__Host-cw_session" in http.cookies and "__Host-cw_oidc" not in http.cookies
