@@ -9,8 +9,9 @@ state, the nonce and the PKCE verifier are derived with a key of this server. So
 browser that did not start the sign-in, or with another state, opens nothing; a code stolen on the
 way is worthless without the verifier; an ID token replayed from another sign-in fails the nonce.
 
-The discovery document and the keys are read at each sign-in: sign-ins are rare, and a provider's
-rotated keys are then never missed."""
+The discovery document is kept for a few minutes (so `/login/oidc`, open to anyone, does not turn
+each request into one to the provider); the keys are read at each code exchange, so a provider's
+rotated keys are never missed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,8 @@ from settings import Settings
 SCOPE = "openid profile email"
 TIMEOUT = httpx.Timeout(10)
 LEEWAY_SECONDS = 60  # clocks of the provider and this server may differ this much
+DISCOVERY_SECONDS = 300  # how long a discovery document is kept
+_discovered: dict[str, tuple[float, dict[str, Any]]] = {}  # issuer -> (read at, document)
 
 
 class SsoRefused(Exception):
@@ -87,9 +91,13 @@ async def _get_json(url: str) -> dict[str, Any]:
 async def discover(settings: Settings) -> dict[str, Any]:
     """The provider's metadata; refused unless it names exactly the configured issuer (OIDC Discovery §4.3)."""
     issuer = settings.oidc_issuer or ""
+    kept = _discovered.get(issuer)
+    if kept is not None and time.monotonic() - kept[0] < DISCOVERY_SECONDS:
+        return kept[1]
     metadata = await _get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     if metadata.get("issuer") != issuer:
         raise SsoRefused(Refusal.PROVIDER, f"discovery document names issuer {metadata.get('issuer')!r}")
+    _discovered[issuer] = (time.monotonic(), metadata)
     return metadata
 
 

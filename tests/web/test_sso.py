@@ -133,6 +133,7 @@ async def test_sign_in_opens_the_local_user_in_their_unit(
     await provider_user(issuer, "sub-ok-" + username, preferred_username=username)
     login = await http.get(f"{APP}/login")
     assert 'href="/login/oidc"' in login.text and "单点登录" in login.text
+    assert "Single sign-on" in (await http.get(f"{APP}/login", params={"lang": "en"})).text
 
     page = await authorize(http, await start(http), "sub-ok-" + username)
 
