@@ -24,7 +24,7 @@ from tests.web.sso_support import APP, authorize, browser, local_user, provider,
 UNKNOWN = "在本系统中没有对应的用户"
 CLOSED = "该用户已停用"
 FLOW = "本浏览器没有发起这次登录"
-PROVIDER = "身份提供方的应答未通过校验"
+PROVIDER = "身份提供方未予登录，或其应答未通过校验"
 TAKEN = "已绑定另一个统一身份账号"
 
 
@@ -205,6 +205,20 @@ async def test_a_tampered_nonce_is_refused(
     refused = await authorize(http, with_param(await start(http), nonce="replayed-nonce"), subject)
 
     await assert_refused(refused, PROVIDER, sessions, username)
+
+
+async def test_a_sign_in_the_person_declined_at_the_provider_opens_nothing(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    username, subject = await person(sessions, issuer, "deny")
+    form = await http.get(await start(http))
+
+    declined = await http.post(str(form.url), data={"sub": subject, "action": "deny"})
+
+    assert "error=access_denied" in str(declined.url)
+    # This provider's error answer carries no `state` (RFC 6749 §4.1.2.1 wants it back), so the state
+    # check, which comes first, refuses it; with the state the words would be PROVIDER's.
+    await assert_refused(declined, FLOW, sessions, username)
 
 
 async def test_an_answer_from_another_provider_is_refused(

@@ -9,8 +9,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Single sign-on not completed: this browser did not start it, or it expired. Click “Single sign-on” again.",
     ),
     "sso.refused.provider": (
-        "单点登录被拒绝：身份提供方的应答未通过校验。",
-        "Single sign-on refused: the identity provider's answer failed verification.",
+        "单点登录未成功：身份提供方未予登录，或其应答未通过校验。",
+        "Single sign-on failed: the identity provider declined, or its answer failed verification.",
     ),
     "sso.refused.unknown": (
         "单点登录被拒绝：您的统一身份账号在本系统中没有对应的用户。请联系系统管理员为您开通账号。",
