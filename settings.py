@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = None
     temporal_tls_server_name: str | None = Field(default=None, max_length=253)
 
+    # Single sign-on by OpenID Connect (issue 24 §4a; docs/operations/single-sign-on.md): off while
+    # OIDC_ISSUER is unset. The redirect address defaults to WEB_BASE_URL + /login/oidc/callback.
+    oidc_issuer: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=300)
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=300)
+    # The ID-token claim whose value is the local username at a first sign-in (domain/sso.py).
+    oidc_username_claim: str = Field(default="preferred_username", max_length=80)
+
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
         (measured ~160 KB of RSS per cached onboarding once 10,000 had passed through the cache;
@@ -168,6 +177,27 @@ class Settings(BaseSettings):
     def metrics_scrapers(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         """The networks whose addresses may read /metrics without the token (empty: none)."""
         return _networks(self.metrics_networks)
+
+    @property
+    def sso_enabled(self) -> bool:
+        return self.oidc_issuer is not None
+
+    def oidc_callback_url(self) -> str:
+        return self.oidc_redirect_url or f"{self.web_base_url.rstrip('/')}/login/oidc/callback"
+
+    @field_validator("oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_redirect_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """docker-compose passes an unset variable as "" (`${OIDC_ISSUER:-}`): that is single sign-on off."""
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _sso_needs_a_client(self) -> Settings:
+        """An issuer without a client would send people to a provider that cannot answer us. This server
+        keeps a secret, so it is a confidential client (OAuth 2.0 Security BCP): PKCE on top, not instead."""
+        if self.oidc_issuer is not None and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+        return self
 
     @model_validator(mode="after")
     def _secure_cookies_outside_demo(self) -> Settings:

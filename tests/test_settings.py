@@ -78,3 +78,22 @@ def test_web_cookies_are_secure_outside_demo_mode_unless_said_otherwise(monkeypa
     assert plain.web_cookie_secure is False
     monkeypatch.setenv("WEB_COOKIE_SECURE", "true")
     assert Settings(_env_file=None, app_env="demo").web_cookie_secure is True  # type: ignore[call-arg]
+
+
+def test_single_sign_on_is_off_unless_an_issuer_and_a_client_are_set() -> None:
+    """Issue 24 §4a: docker-compose passes unset variables as "", which means off, not an invalid issuer."""
+    off = Settings(_env_file=None, app_env="demo", oidc_issuer="", oidc_client_id="")  # type: ignore[call-arg]
+    assert not off.sso_enabled and off.oidc_issuer is None
+    issuer = "https://sso.example.com/realms/cw"
+    for client in ({}, {"oidc_client_id": "approvals"}, {"oidc_client_secret": "s"}):
+        with pytest.raises(ValidationError, match="OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set"):
+            Settings(_env_file=None, app_env="demo", oidc_issuer=issuer, **client)  # type: ignore[call-arg]
+    on = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        app_env="demo",
+        oidc_issuer="https://sso.example.com/realms/cw",
+        oidc_client_id="approvals",
+        oidc_client_secret="s",
+        web_base_url="https://approvals.example.com/",
+    )
+    assert on.sso_enabled and on.oidc_callback_url() == "https://approvals.example.com/login/oidc/callback"

@@ -34,6 +34,7 @@ from web.pages import router
 from web.render import HERE, error_page, is_htmx, render
 from web.search import router as search_router
 from web.session import CsrfRefused, SignInNeeded, language_of
+from web.sso import router as sso_router
 from web.task_actions import router as task_actions_router
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -98,6 +99,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_complaint_router)
     app.include_router(apply_credit_router)
     app.include_router(codec_router)  # issue 24 §1: the Temporal UI's codec server
+    app.include_router(sso_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

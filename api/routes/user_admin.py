@@ -1,7 +1,8 @@
 """User and role administration (issue 10 §4): administrators create users, disable and enable
 them, set their roles and unit and reset their passwords; every change is written to `admin_audit`
 (who, when, what, the user before and after) in the same transaction as the change itself, and
-administrators and auditors read that log (003 §7: supervision reads everything).
+administrators and auditors read that log (003 §7: supervision reads everything). Administrators
+also see and unlink the single sign-on identities that open a user (issue 24 §4a).
 
 A disabled user's token stops working within `ACTOR_CACHE_SECONDS` (at once on this API process).
 An administrator cannot disable themself or drop their own admin role: someone must stay able to
@@ -22,8 +23,9 @@ from api.deps import ActorCache, SessionDep, SettingsDep, require_any_role
 from api.errors import Conflict, Invalid, NotFound
 from api.idempotency import idempotent
 from api.security import PasswordWork
+from api.services.sso_identities import identities_of
 from api.visibility import looked_after_by
-from db.models import AdminAudit, Customer, OrgUnit, User, UserRole
+from db.models import AdminAudit, Customer, OrgUnit, User, UserIdentity, UserRole
 from domain.china_time import ChinaTime
 from domain.customer_record import leaver_problem
 from domain.examples import examples
@@ -278,3 +280,39 @@ async def reset_password(
     user.password_hash = await passwords.hash(body.password)
     user.tokens_valid_from = datetime.now(UTC)
     return await _finish(session, request, actor, "reset_password", user, before)
+
+
+# --- single sign-on identities (issue 24 §4a, docs/operations/single-sign-on.md) --------------------
+
+
+class IdentityOut(BaseModel):
+    issuer: str
+    subject: str
+    linked_at: ChinaTime
+    last_sign_in_at: ChinaTime
+
+
+def _identities_out(rows: list[UserIdentity]) -> list[IdentityOut]:
+    return [IdentityOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/{username}/identities", response_model=list[IdentityOut], summary="A user's single sign-on identities")
+async def list_identities(username: Target, session: SessionDep, actor: Admin) -> list[IdentityOut]:
+    return _identities_out(await identities_of(session, (await _user(session, username)).id))
+
+
+@router.delete("/{username}/identities", response_model=list[IdentityOut], summary="Unlink them")
+async def unlink_identities(username: Target, session: SessionDep, actor: Admin) -> list[IdentityOut]:
+    """The provider identities linked to the user are unlinked (and answered); the next single sign-on
+    links again by the username claim — e.g. once the provider gave a leaver's name to a newcomer.
+    Sessions already open stay open: disable the user to end them."""
+    user = await _user(session, username)
+    rows = await identities_of(session, user.id)
+    unlinked = _identities_out(rows)
+    for row in rows:
+        await session.delete(row)
+    if rows:
+        before = {"identities": [identity.model_dump(mode="json") for identity in unlinked]}
+        _audit(session, actor, "unlink_identities", user.username, before, {"identities": []})
+    await session.flush()
+    return unlinked

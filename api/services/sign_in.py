@@ -13,6 +13,7 @@ from api.errors import Unauthorized
 from api.login_guard import ADDRESS_MAX, USERNAME_MAX, clear_failures, record_failure, seconds_blocked, storable
 from api.security import PasswordWork
 from db.models import User
+from domain.sso import account_open
 from settings import DEMO_PASSWORD, Settings
 
 WRONG_PASSWORD = "wrong username or password"
@@ -20,7 +21,8 @@ WRONG_PASSWORD = "wrong username or password"
 
 def may_log_in_here(user: User, password: str, settings: Settings) -> bool:
     """Demo accounts and the well-known demo password work in demo mode only."""
-    return user.is_active and (settings.demo_mode or (not user.is_demo and password != DEMO_PASSWORD))
+    open_ = account_open(user.is_active, user.is_demo, settings.demo_mode)
+    return open_ and (settings.demo_mode or password != DEMO_PASSWORD)
 
 
 class TooManyFailures(HTTPException):

@@ -20,6 +20,7 @@ from db.models.processes import Notification, Process, ProcessWatcher, Task
 from db.models.rules import CreditPolicy, GradingConfig, OnboardingDocumentList, StepDeadlineVersion
 from db.models.trade import TradeDeal, TradeHandler, TradeTender
 from db.models.unit_customers import CustomerBalance, CustomerLedgerEntry, InvoiceRegisterEntry
+from db.models.user_identities import UserIdentity
 from db.models.users import AdminAudit, IdempotencyKey, LoginAttempt, OrgUnit, OutOfOffice, User, UserRole
 from db.models.visits import Visit, VisitPlan
 from db.models.web_sessions import WebSession
@@ -75,6 +76,7 @@ __all__ = [
     "TradeTender",
     "UTCDateTime",
     "User",
+    "UserIdentity",
     "UserRole",
     "Visit",
     "VisitPlan",

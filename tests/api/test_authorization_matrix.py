@@ -566,6 +566,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", f"{P}/users/{{username}}/password"): Entry(
         RolesOnly(frozenset({"admin"})), lambda r: {"password": "x"}, {"username": "x"}
     ),
+    ("GET", f"{P}/users/{{username}}/identities"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
+    ("DELETE", f"{P}/users/{{username}}/identities"): Entry(RolesOnly(frozenset({"admin"})), params={"username": "x"}),
     # the managers' dashboard (issue 23): managers, leaders, auditors (domain/roles.py DASHBOARD_READERS)
     ("GET", f"{P}/dashboard"): Entry(RolesOnly(DASHBOARD)),
     # the web workbench (issue 23): cookie sessions, not bearer tokens
@@ -611,6 +613,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # admins open sealed payloads, admins alone seal (tests/web/test_codec_server.py)
     ("POST", "/codec/decode"): Entry(RolesOnly(OVERSIGHT), lambda r: {"payloads": []}),
     ("POST", "/codec/encode"): Entry(RolesOnly(frozenset({"admin"})), lambda r: {"payloads": []}),
+    # single sign-on (web/sso.py): open to anyone, like /login; 404 while OIDC_ISSUER is unset
+    ("GET", "/login/oidc"): Entry(Public()),
+    ("GET", "/login/oidc/callback"): Entry(Public()),
 }
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from temporalio.api.common.v1 import Payloads
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -42,7 +43,7 @@ from scripts.restore import parse as parse_restore
 from scripts.seed_demo import seed
 from scripts.temporal_dev import dev_server_command
 from settings import ROOT
-from temporal_client import connect
+from temporal_client import DATA_CONVERTER, connect
 from tests.conftest import _fresh_postgres_database
 from tests.support import Api, running_api
 
@@ -293,6 +294,12 @@ def writes_held(path: Path) -> bool:
         conn.close()
 
 
+async def opened(args: Payloads) -> bytes:
+    """An update's arguments as the worker reads them: histories are sealed (issue 24 §1)."""
+    assert DATA_CONVERTER.payload_codec is not None
+    return b"".join(p.data for p in await DATA_CONVERTER.payload_codec.decode(list(args.payloads)))
+
+
 async def test_a_decision_temporal_accepted_while_writes_were_held_is_written_once_after_restore(
     tmp_path: Path, task_queue: str
 ) -> None:
@@ -330,7 +337,7 @@ async def test_a_decision_temporal_accepted_while_writes_were_held_is_written_on
             for e in history.events
             if e.HasField("workflow_execution_update_accepted_event_attributes")
         ]
-        assert [u.name for u in accepted if "截点中".encode() in u.args.SerializeToString()] == ["decide"], accepted
+        assert [u.name for u in accepted if "截点中".encode() in await opened(u.args)] == ["decide"], accepted
         assert await decided_steps(api, process_id) == ["marketing_review"]
         await decide_rest(api, process_id, "恢复后")
         assert await decided_steps(api, process_id) == [step for _, step in CHAIN]
