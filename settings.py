@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # The address people open the pages at: the approval form's QR code (web/approval_form.py) holds
     # the absolute address of the case page under it.
     web_base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s]+$", max_length=200)
+    # E-mail notifications (activities/mail.py): off while SMTP_HOST is unset. STARTTLS is required
+    # unless switched off; SMTP_CA_FILE trusts a company CA besides the system's.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = Field(default="approvals@localhost", max_length=254)
+    smtp_ca_file: Path | None = None
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each

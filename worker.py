@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.mail import MailServer
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
 from workflows.audit import AuditInterceptor
@@ -44,13 +45,14 @@ def build_worker(
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
     max_cached_workflows: int = 2_500,
+    mail: MailServer | None = None,
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(sessions, webhook_url, office_hours),
+        activities=build_activities(sessions, webhook_url, office_hours, mail),
         interceptors=[AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
         max_cached_workflows=max_cached_workflows,
         workflow_runner=workflow_runner(),
@@ -75,6 +77,7 @@ async def main() -> None:
         webhook_url=settings.notify_webhook_url,
         office_hours=settings.office_hours(),
         max_cached_workflows=settings.workflow_cache_size(),
+        mail=MailServer.from_settings(settings),
     )
     # Everything imported and built so far lives as long as the process: keep it out of the
     # collector's generations, so a full collection under load scans only what the work created.

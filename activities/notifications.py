@@ -14,6 +14,7 @@ from temporalio import activity
 
 from db.models import Notification
 from db.session import write_transaction
+from domain.mail import MOMENT_KINDS
 from domain.text import Fitted
 
 
@@ -58,9 +59,15 @@ async def record_notification(session: AsyncSession, spec: NotificationSpec, cha
     return True
 
 
+def takes_moments(channels: list[Channel]) -> bool:
+    """Some channel wants the mail-only notices of a moment (domain/mail.py MOMENT_KINDS)."""
+    return any(getattr(channel, "takes_moments", False) for channel in channels)
+
+
 async def deliver(spec: NotificationSpec, channels: list[Channel]) -> None:
     for channel in channels:
-        await channel.send(spec)
+        if spec.kind not in MOMENT_KINDS or getattr(channel, "takes_moments", False):
+            await channel.send(spec)
 
 
 class Notifier:
