@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
+from activities.mail import MailServer
 from api.main import create_app
 from domain.credit_code import ALPHABET, make_credit_code
 from domain.documents import ONBOARDING_REQUIRED
@@ -63,16 +64,23 @@ class WorkerControl:
     """A real worker on its own task queue that a test can stop and start again."""
 
     def __init__(
-        self, client: Client, task_queue: str, sessions: async_sessionmaker[AsyncSession], *, cache: bool = True
+        self,
+        client: Client,
+        task_queue: str,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        cache: bool = True,
+        mail: MailServer | None = None,
     ) -> None:
         self.client, self.task_queue, self.sessions = client, task_queue, sessions
+        self.mail = mail  # e-mail notifications on (tests/mail_support.py), off by default
         self.max_cached_workflows = 1000 if cache else 0  # 0: every task replays history from scratch
         self.worker: Worker | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.worker = build_worker(
-            self.client, self.task_queue, self.sessions, max_cached_workflows=self.max_cached_workflows
+            self.client, self.task_queue, self.sessions, max_cached_workflows=self.max_cached_workflows, mail=self.mail
         )
         self._task = asyncio.create_task(self.worker.run())
 
@@ -154,11 +162,11 @@ async def running_api(
     """The app in demo mode; `settings_` overrides single settings for one test. Login rate limits
     are lifted: tests that log in wrongly on purpose (bad input, generated cases) share the demo
     users and the test client's address; tests/api/test_login_security.py runs the real limits."""
-    worker = WorkerControl(client, task_queue, sessions)
-    await worker.start()
     lifted = {"login_failures_per_username": 10_000, "login_failures_per_address": 10_000}
     base = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
     settings = Settings(**(base | settings_))
+    worker = WorkerControl(client, task_queue, sessions, mail=MailServer.from_settings(settings))
+    await worker.start()
     app = create_app(settings, temporal=client, sessions=sessions)
     try:
         async with app.router.lifespan_context(app):
