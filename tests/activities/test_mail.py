@@ -48,9 +48,9 @@ async def test_a_task_mails_its_holder_in_their_language_with_the_link(
         task_id="p1:step",
         subject="客户准入 浙江某石化有限公司",
     )
-    async with mail_preferences(sessions, {"finance_reviewer": ALL_KINDS}, {"finance_reviewer": "en"}):
-        async with sessions() as session:
-            [letter] = await letters_for(session, order, BASE_URL)
+    english = {"finance_reviewer": "en"}
+    async with mail_preferences(sessions, {"finance_reviewer": ALL_KINDS}, english), sessions() as session:
+        [letter] = await letters_for(session, order, BASE_URL)
     assert letter.to == address_of("finance_reviewer")
     assert letter.subject == "[To do] 客户准入 浙江某石化有限公司"
     assert f"Open: {BASE_URL}/tasks/p1%3Astep" in letter.body

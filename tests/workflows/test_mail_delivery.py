@@ -47,11 +47,13 @@ async def mail_worker(
 async def test_an_escalation_mails_the_holders_of_the_role(
     time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], smtp: RunningSmtp
 ) -> None:
-    async with mail_preferences(sessions, {"marketing_manager": ALL_KINDS}, {"marketing_manager": "en"}):
-        async with mail_worker(time_env, sessions, smtp.server) as queue:
-            sent = await time_env.client.execute_workflow(
-                MailDelivery.run, ESCALATION, id=f"mail:{uuid.uuid4()}", task_queue=queue
-            )
+    async with (
+        mail_preferences(sessions, {"marketing_manager": ALL_KINDS}, {"marketing_manager": "en"}),
+        mail_worker(time_env, sessions, smtp.server) as queue,
+    ):
+        sent = await time_env.client.execute_workflow(
+            MailDelivery.run, ESCALATION, id=f"mail:{uuid.uuid4()}", task_queue=queue
+        )
     assert sent == 1
     [message] = smtp.inbox.to(address_of("marketing_manager"))
     assert message["Subject"].startswith("[Escalation] 客户准入")
@@ -62,14 +64,16 @@ async def test_the_server_down_is_tried_a_bounded_number_of_times_then_fails_vis
     time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], smtp: RunningSmtp
 ) -> None:
     nowhere = smtp.server.model_copy(update={"port": free_port()})  # nothing listens there
-    async with mail_preferences(sessions, {"marketing_manager": ALL_KINDS}):
-        async with mail_worker(time_env, sessions, nowhere) as queue:
-            handle = await time_env.client.start_workflow(
-                MailDelivery.run, ESCALATION, id=f"mail:{uuid.uuid4()}", task_queue=queue
-            )
-            with pytest.raises(WorkflowFailureError) as failed:
-                await handle.result()
-            history = await handle.fetch_history()
+    async with (
+        mail_preferences(sessions, {"marketing_manager": ALL_KINDS}),
+        mail_worker(time_env, sessions, nowhere) as queue,
+    ):
+        handle = await time_env.client.start_workflow(
+            MailDelivery.run, ESCALATION, id=f"mail:{uuid.uuid4()}", task_queue=queue
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+        history = await handle.fetch_history()
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == MAIL_UNDELIVERED
     attempts = [
