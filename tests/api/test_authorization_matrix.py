@@ -543,6 +543,15 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("DELETE", f"{P}/users/{{username}}/out-of-office/{{entry_id}}"): Entry(
         RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer", "entry_id": 1}
     ),
+    # e-mail notification settings (issue 24 §4): my own for everyone, another user's for administrators.
+    ("GET", f"{P}/users/{{username}}/mail"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer"}
+    ),
+    ("PUT", f"{P}/users/{{username}}/mail"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})),
+        lambda r: {"email": None},
+        {"username": "marketing_reviewer"},
+    ),
     # the audit record (issue 10 §5): oversight only.
     ("GET", f"{P}/audit/verify"): Entry(RolesOnly(OVERSIGHT)),
     ("GET", f"{P}/audit/processes/{{process_id}}"): Entry(Reads("onboarding")),
