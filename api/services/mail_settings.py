@@ -4,8 +4,9 @@ the address and the kinds of mail they take (domain/mail.py MailKind). One servi
 
 Reading chosen for who may: a user reads and sets their own; an administrator anyone's (as the
 out-of-office entries). Anyone else is refused (403) before the user is looked up, so a username
-cannot be probed; an administrator naming an unknown user gets 404. Every change is a line of the user administration log (`admin_audit`, action `set_mail`):
-who changed whose settings, before and after.
+cannot be probed; an administrator naming an unknown user gets 404. Every change is a line of the
+user administration log (`admin_audit`, action `set_mail`): who changed whose settings, before and
+after.
 """
 
 from __future__ import annotations
@@ -95,3 +96,13 @@ async def set_mail_settings(session: AsyncSession, actor: Actor, user: User, bod
     session.add(entry)
     await session.flush()
     return after
+
+
+async def mail_settings_of_everyone(session: AsyncSession, actor: Actor, limit: int = 500) -> list[MailSettingsOut]:
+    """Administrators: every user who has mail settings, by username (the settings page's list)."""
+    if not actor.has(Role.admin):
+        raise Forbidden("only administrators read other users' mail settings")
+    rows = await session.execute(
+        select(User, MailPreference).join(MailPreference, MailPreference.user_id == User.id).order_by(User.username)
+    )
+    return [_out(user, row) for user, row in rows.tuples().all()[:limit]]
