@@ -105,7 +105,8 @@ async def save_settings(
     try:
         wanted = form.settings()
     except ValidationError:
-        unsaved = MailSettingsOut(username=subject.username, email=form.email[:EMAIL_MAX], **form.kinds())
+        # shown back as typed (not validated: it is what was refused), so it can be corrected
+        unsaved = MailSettingsOut.model_construct(username=subject.username, email=form.email, **form.kinds())
         return await _page(request, session, viewer, m, unsaved, 422, error=m.t("mail.invalid_email"))
     await set_mail_settings(session, viewer.actor, subject, wanted)
     query = "" if subject.username == viewer.username else f"user={subject.username}&"

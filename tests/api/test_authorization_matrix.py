@@ -613,6 +613,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/complaint"): Entry(WebPage(403)),
     ("GET", "/apply/credit"): Entry(WebPage(303)),
     ("POST", "/apply/credit"): Entry(WebPage(403)),
+    # notification settings (issue 23, issue 24 §4): one's own, administrators anyone's (tests/web)
+    ("GET", "/settings/notifications"): Entry(WebPage(303)),
+    ("POST", "/settings/notifications"): Entry(WebPage(403)),
 }
 
 
