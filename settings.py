@@ -6,7 +6,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import OfficeHours
@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = Field(default="approvals@localhost", max_length=254)
     smtp_ca_file: Path | None = None
+
+    @field_validator("smtp_host", "smtp_username", "smtp_password", "smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """Compose passes an unset variable as empty (`${SMTP_HOST:-}`): that means unset."""
+        return None if value == "" else value
 
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each

@@ -7,7 +7,7 @@ gets the 403 page, before the user is looked up."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -106,7 +106,8 @@ async def save_settings(
         wanted = form.settings()
     except ValidationError:
         # shown back as typed (not validated: it is what was refused), so it can be corrected
-        unsaved = MailSettingsOut.model_construct(username=subject.username, email=form.email, **form.kinds())
+        typed: dict[str, Any] = {"username": subject.username, "email": form.email, **form.kinds()}
+        unsaved = MailSettingsOut.model_construct(**typed)
         return await _page(request, session, viewer, m, unsaved, 422, error=m.t("mail.invalid_email"))
     await set_mail_settings(session, viewer.actor, subject, wanted)
     query = "" if subject.username == viewer.username else f"user={subject.username}&"
