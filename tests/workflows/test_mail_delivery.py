@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import MailKind, MailOrder, MailServer
 from tests.mail_support import RunningSmtp, address_of, free_port, mail_preferences, smtp
-from tests.support import WorkerControl
+from tests.support import WorkerControl, record_history
 from workflows.mail_delivery import MAIL_UNDELIVERED, SEND_RETRY, MailDelivery
 
 __all__ = ["smtp"]  # the fixture
@@ -51,9 +51,11 @@ async def test_an_escalation_mails_the_holders_of_the_role(
         mail_preferences(sessions, {"marketing_manager": ALL_KINDS}, {"marketing_manager": "en"}),
         mail_worker(time_env, sessions, smtp.server) as queue,
     ):
-        sent = await time_env.client.execute_workflow(
+        handle = await time_env.client.start_workflow(
             MailDelivery.run, ESCALATION, id=f"mail:{uuid.uuid4()}", task_queue=queue
         )
+        sent = await handle.result()
+        record_history("mail_delivery_escalation_sent", await handle.fetch_history())
     assert sent == 1
     [message] = smtp.inbox.to(address_of("marketing_manager"))
     assert message["Subject"].startswith("[Escalation] 客户准入")
