@@ -5,8 +5,8 @@ to channels that take them (activities/mail.py MailChannel).
 
 A task is mailed when its row is new, or when it is handed to another named person (delegated,
 transferred, a deputy): a re-planned deadline or an escalation level does not mail its holder again
-(the escalation notice does, to the supervisors). A decision is mailed to the applicant once, when
-the process first becomes approved or rejected.
+(the escalation notice does, to the supervisors, and stands for their supervision task). A decision
+is mailed to the applicant once, when the process first becomes approved or rejected.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ def task_notices(session: Session, tasks: list[TaskSpec]) -> list[MomentNotice]:
         for spec in tasks
         if spec.task_id not in known or (spec.assignee is not None and known[spec.task_id] != spec.assignee)
     ]
+    # A new task at an escalation level is a supervision task (督办, workflows/clock.py): the
+    # escalation notice written with it mails its holders once, with the link to it.
+    handed = [spec for spec in handed if not (spec.task_id not in known and spec.escalation_level > 0)]
     return [_task_notice(spec) for spec in handed]
 
 

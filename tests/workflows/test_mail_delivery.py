@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import MailKind, MailOrder, MailServer
 from tests.mail_support import RunningSmtp, address_of, free_port, mail_preferences, smtp
-from tests.support import WorkerControl, record_history
+from tests.support import WorkerControl, record_history, running_api
 from workflows.mail_delivery import MAIL_UNDELIVERED, SEND_RETRY, MailDelivery
 
 __all__ = ["smtp"]  # the fixture
@@ -85,3 +86,30 @@ async def test_the_server_down_is_tried_a_bounded_number_of_times_then_fails_vis
     ]
     assert attempts == [1, SEND_RETRY.maximum_attempts]  # addressing once, the letter's last attempt
     assert smtp.inbox.messages == []
+
+
+async def test_an_overdue_step_mails_its_holder_a_reminder_and_the_supervisor_the_escalation(
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    task_queue: str,
+    smtp: RunningSmtp,
+) -> None:
+    """The real step clock through the real API: the reminder before the deadline to the task's
+    holders, the escalation after it to the first level of the onboarding ladder (marketing_manager)."""
+    people = {"marketing_reviewer": ALL_KINDS, "marketing_manager": ALL_KINDS}
+    async with (
+        mail_preferences(sessions, people, {"marketing_manager": "en"}),
+        running_api(time_env.client, sessions, task_queue, database_url, **smtp.settings) as api,
+    ):
+        started = await api.submit()
+        assert started.status_code == 201, started.text
+        due = datetime.fromisoformat(started.json()["due_at"])
+        await time_env.sleep(due - await time_env.get_current_time() + timedelta(minutes=1))
+        [escalation] = await smtp.inbox.wait_for(address_of("marketing_manager"))
+        reminders = await smtp.inbox.wait_for(address_of("marketing_reviewer"), count=2)
+    assert (
+        escalation["Subject"].startswith("[Escalation] ") and "escalated to marketing_manager" in escalation["Subject"]
+    )
+    subjects = sorted(mail["Subject"][:4] for mail in reminders)
+    assert subjects == ["【催办】", "【待办】"]  # the task when it opened, the reminder before its deadline
