@@ -110,7 +110,9 @@ def words(key: str, locale: str | None, **values: object) -> str:
 def compose(
     kind: MailKind, locale: str | None, name: str, subject: str, link: str, outcome: str | None = None
 ) -> tuple[str, str]:
-    """The subject line and plain-text body of one mail, in the recipient's language."""
+    """The subject line and plain-text body of one mail, in the recipient's language. The subject is
+    one line whatever the process subject holds (a line break would end the header)."""
+    subject = " ".join(subject.split())
     lines = [words("greeting", locale, name=name), words(f"lead.{kind.value}", locale), subject]
     if outcome in DECISION_STATUSES:
         lines.append(words(f"outcome.{outcome}", locale))
