@@ -208,7 +208,8 @@ def message_of(letter: Letter, sender: str) -> EmailMessage:
 
 async def send_letter(server: MailServer, letter: Letter) -> None:
     """One message over SMTP; STARTTLS (certificate verified) unless switched off, AUTH when a
-    username is set. A refusal of the sender or the address is final; anything else may pass later."""
+    username is set. A refusal of the sender, the address or (5xx) the message is final; anything
+    else (the server unreachable, a 4xx, a failed login an operator can fix) may pass later."""
     try:
         await aiosmtplib.send(
             message_of(letter, server.sender),
@@ -220,7 +221,9 @@ async def send_letter(server: MailServer, letter: Letter) -> None:
             tls_context=server.tls_context() if server.starttls else None,
             timeout=30,
         )
-    except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPSenderRefused) as refused:
+    except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError) as refused:
+        if isinstance(refused, aiosmtplib.SMTPDataError) and refused.code < 500:
+            raise  # 4xx: the server is busy or short of space, a later attempt may pass
         raise ApplicationError(f"mail refused: {refused}", type=MAIL_REFUSED, non_retryable=True) from refused
 
 
