@@ -1,5 +1,6 @@
 """Notifications through pluggable channels: the database always (readable through the API),
-a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured."""
+a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured, e-mail when
+`SMTP_HOST` is (activities/mail.py)."""
 
 from __future__ import annotations
 
@@ -59,14 +60,19 @@ async def record_notification(session: AsyncSession, spec: NotificationSpec, cha
     return True
 
 
+def _takes_moments(channel: Channel) -> bool:
+    """The channel wants the notices of a moment that are not notification rows (domain/mail.py
+    MOMENT_KINDS: a task opened, a decision): the mail channel does, the robot webhook does not."""
+    return bool(getattr(channel, "takes_moments", False))
+
+
 def takes_moments(channels: list[Channel]) -> bool:
-    """Some channel wants the mail-only notices of a moment (domain/mail.py MOMENT_KINDS)."""
-    return any(getattr(channel, "takes_moments", False) for channel in channels)
+    return any(_takes_moments(channel) for channel in channels)
 
 
 async def deliver(spec: NotificationSpec, channels: list[Channel]) -> None:
     for channel in channels:
-        if spec.kind not in MOMENT_KINDS or getattr(channel, "takes_moments", False):
+        if spec.kind not in MOMENT_KINDS or _takes_moments(channel):
             await channel.send(spec)
 
 

@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.exceptions import ApplicationError
 
-from activities.mail import MAIL_REFUSED, Letter, MailKind, MailOrder, letters_for, send_letter
+from activities.mail import MAIL_REFUSED, Letter, MailKind, MailOrder, MomentNotice, letters_for, send_letter
+from activities.notifications import NotificationSpec, deliver
+from domain.mail import TASK_OPENED
 from tests.mail_support import BASE_URL, RunningSmtp, address_of, mail_preferences, smtp
 
 __all__ = ["smtp"]  # the fixture
@@ -93,3 +95,23 @@ async def test_a_head_office_role_mails_every_holder_who_gave_an_address(
     async with mail_preferences(sessions, {"marketing_manager": ALL_KINDS}), sessions() as session:
         letters = await letters_for(session, order, BASE_URL)
     assert [letter.to for letter in letters] == [address_of("marketing_manager")]
+
+
+class Recording:
+    """A channel that keeps what it was given (the robot webhook's shape, or the mail channel's)."""
+
+    def __init__(self, takes_moments: bool) -> None:
+        self.name, self.takes_moments = "recording", takes_moments
+        self.sent: list[str] = []
+
+    async def send(self, spec: NotificationSpec) -> None:
+        self.sent.append(spec.kind)
+
+
+async def test_a_moments_notice_reaches_the_mail_channel_only() -> None:
+    webhook, mail = Recording(takes_moments=False), Recording(takes_moments=True)
+    opened = MomentNotice(notification_id="x", kind=TASK_OPENED, recipient="u", subject="s", task_id="t")
+    urged = NotificationSpec(notification_id="y", kind="urge", recipient="u", subject="s")
+    for note in (opened, urged):
+        await deliver(note, [webhook, mail])
+    assert (webhook.sent, mail.sent) == (["urge"], [TASK_OPENED, "urge"])
