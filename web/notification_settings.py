@@ -26,7 +26,7 @@ from api.services.mail_settings import (
 from api.visibility import Viewer
 from domain.mail import EMAIL_MAX
 from domain.roles import Role
-from domain.text import Username
+from domain.text import StoredText, Username
 from web.forms import CsrfField
 from web.i18n import Messages
 from web.pages import go
@@ -41,7 +41,7 @@ class MailSettingsForm(BaseModel):
     """As PUT /api/v1/users/{username}/mail: an unticked box is not sent, so it reads as false."""
 
     username: Username
-    email: str = Field(default="", max_length=EMAIL_MAX)  # mail_preferences.email; empty: no mail
+    email: StoredText = Field(default="", max_length=EMAIL_MAX)  # mail_preferences.email; empty: no mail
     task: bool = False
     reminder: bool = False
     escalation: bool = False
