@@ -21,6 +21,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Notification
+from tests.inbox_support import add_user
 from tests.mail_support import BASE_URL, RunningSmtp, address_of, free_port, mail_preferences, smtp
 from tests.support import Api, running_api
 from workflows.mail_delivery import SEND_RETRY
@@ -127,3 +128,19 @@ async def test_the_mail_server_down_loses_no_notification_and_holds_no_process(
         assert decided.status_code == 200, decided.text  # the process goes on meanwhile
         await delivery.terminate("test over")
     assert smtp.inbox.messages == []
+
+
+async def test_a_task_handed_to_someone_else_mails_them(
+    mail_api: Api, smtp: RunningSmtp, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    colleague = await add_user(sessions, "marketing_reviewer", unit="MKT")
+    async with mail_preferences(sessions, {colleague: ALL_KINDS}):
+        process_id = (await mail_api.submit()).json()["process_id"]
+        task = await open_task(mail_api, "marketing_reviewer", process_id)
+        handed = await mail_api.post(
+            f"/api/v1/tasks/{task['task_id']}/delegate", "marketing_reviewer", json={"to": colleague}
+        )
+        assert handed.status_code == 200, handed.text
+        [mail] = await smtp.inbox.wait_for(address_of(colleague))
+    assert mail["Subject"].startswith("【待办】")  # the delegate, in their language (Chinese: none chosen)
+    assert f"打开：{BASE_URL}/tasks/{task['task_id']}" in mail.get_content()
