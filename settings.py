@@ -111,6 +111,22 @@ class Settings(BaseSettings):
     # The ID-token claim whose value is the local username at a first sign-in (domain/sso.py).
     oidc_username_claim: str = Field(default="preferred_username", max_length=80)
 
+    # E-mail notifications (activities/mail.py): off while SMTP_HOST is unset. STARTTLS is required
+    # unless switched off; SMTP_CA_FILE trusts a company CA besides the system's.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = Field(default="approvals@localhost", max_length=254)
+    smtp_ca_file: Path | None = None
+
+    @field_validator("smtp_host", "smtp_username", "smtp_password", "smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_smtp_is_unset(cls, value: object) -> object:
+        """Compose passes an unset variable as empty (`${SMTP_HOST:-}`): that means unset."""
+        return None if value == "" else value
+
     def workflow_cache_size(self) -> int:
         """How many workflows fit in the worker's memory ceiling: base ~130 MB, ~180 KB each
         (measured ~160 KB of RSS per cached onboarding once 10,000 had passed through the cache;

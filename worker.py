@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.mail import MailServer
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
 from workflows.actor_check import ActorCheckInterceptor
@@ -47,6 +48,7 @@ def build_worker(
     office_hours: OfficeHours | None = None,
     max_cached_workflows: int = 2_500,
     actor_keys: Sequence[bytes] = (),
+    mail: MailServer | None = None,
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests. With `actor_keys` (the
     settings' ring) an update's actor must be signed by the API (workflows/actor_check.py)."""
@@ -55,7 +57,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(sessions, webhook_url, office_hours),
+        activities=build_activities(sessions, webhook_url, office_hours, mail),
         interceptors=[*checks, AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
         max_cached_workflows=max_cached_workflows,
         workflow_runner=workflow_runner(),
@@ -89,6 +91,7 @@ async def main() -> None:
         office_hours=settings.office_hours(),
         max_cached_workflows=settings.workflow_cache_size(),
         actor_keys=settings.actor_signing_keys(),
+        mail=MailServer.from_settings(settings),
     )
     # Everything imported and built so far lives as long as the process: keep it out of the
     # collector's generations, so a full collection under load scans only what the work created.

@@ -1,5 +1,6 @@
 """Notifications through pluggable channels: the database always (readable through the API),
-a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured."""
+a DingTalk/Feishu-style robot webhook when `NOTIFY_WEBHOOK_URL` is configured, e-mail when
+`SMTP_HOST` is (activities/mail.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from temporalio import activity
 
 from db.models import Notification
 from db.session import write_transaction
+from domain.mail import MOMENT_KINDS
 from domain.text import Fitted
 
 
@@ -58,9 +60,20 @@ async def record_notification(session: AsyncSession, spec: NotificationSpec, cha
     return True
 
 
+def _takes_moments(channel: Channel) -> bool:
+    """The channel wants the notices of a moment that are not notification rows (domain/mail.py
+    MOMENT_KINDS: a task opened, a decision): the mail channel does, the robot webhook does not."""
+    return bool(getattr(channel, "takes_moments", False))
+
+
+def takes_moments(channels: list[Channel]) -> bool:
+    return any(_takes_moments(channel) for channel in channels)
+
+
 async def deliver(spec: NotificationSpec, channels: list[Channel]) -> None:
     for channel in channels:
-        await channel.send(spec)
+        if spec.kind not in MOMENT_KINDS or _takes_moments(channel):
+            await channel.send(spec)
 
 
 class Notifier:

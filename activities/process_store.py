@@ -19,7 +19,8 @@ from temporalio import activity
 from activities.audit_store import record_moment
 from activities.calendar import CalendarActivities
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver
+from activities.mail_notices import moment_notices
+from activities.notifications import Channel, NotificationSpec, deliver, takes_moments
 from activities.process_sync import ProcessSync
 from db.models import (
     Notification,
@@ -179,6 +180,7 @@ def write_sync(
     read the tasks as they were."""
     if sync.deadlines:
         calendar.date_tasks(session, sync.deadlines, sync.tasks)
+    mailed = moment_notices(session, sync) if takes_moments(channels) else []  # before the rows change
     record_moment(session, sync, sync.projected_process())
     put_tasks(session, sync.tasks)
     apply_closures(session, sync.closed)
@@ -186,7 +188,7 @@ def write_sync(
     new = add_notifications(session, sync.notifications, channels)
     if sync.process is not None:
         write_process(session, sync.process)
-    return new
+    return new + mailed
 
 
 async def unit_path(session: AsyncSession, unit: str | None) -> list[str]:

@@ -2,7 +2,7 @@
 
 An activity is an `@activity.defn` method of a class in a module of `activities/` (or a plain
 `@activity.defn` function there): discovery.py finds it, and the class is built once with the
-dependencies its constructor names (`sessions`, `channels`, `calendar`, `hours`), so a new process's
+dependencies its constructor names (`sessions`, `channels`, `calendar`, `hours`, `mail`), so a new process's
 store registers itself. A constructor asking for anything else fails the worker's start, naming it.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.calendar import CalendarActivities
+from activities.mail import MailChannel, MailServer
 from activities.notifications import Channel, WebhookChannel
 from discovery import defined_in, modules_of
 from domain.calendar import OfficeHours
@@ -61,14 +62,18 @@ def build_activities(
     sessions: async_sessionmaker[AsyncSession],
     webhook_url: str | None = None,
     office_hours: OfficeHours | None = None,
+    mail: MailServer | None = None,
 ) -> list[Callable[..., Any]]:
     channels: list[Channel] = [WebhookChannel(webhook_url)] if webhook_url else []
+    if mail is not None:
+        channels.append(MailChannel())
     calendar = CalendarActivities(sessions, office_hours)  # also dates the steps each write opens
     dependencies: dict[str, object] = {
         "sessions": sessions,
         "channels": channels,
         "calendar": calendar,
         "hours": office_hours,
+        "mail": mail,
     }
     found: list[Callable[..., Any]] = []
     for cls in activity_classes():

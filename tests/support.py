@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
+from activities.mail import MailServer
 from api.main import create_app
 from domain.credit_code import ALPHABET, make_credit_code
 from domain.documents import ONBOARDING_REQUIRED
@@ -73,9 +74,11 @@ class WorkerControl:
         *,
         cache: bool = True,
         actor_keys: Sequence[bytes] = (),
+        mail: MailServer | None = None,
     ) -> None:
         self.client, self.task_queue, self.sessions = client, task_queue, sessions
         self.actor_keys = actor_keys  # the API's ring: its updates' actors must be signed (issue 24 §2)
+        self.mail = mail  # e-mail notifications on (tests/mail_support.py), off by default
         self.max_cached_workflows = 1000 if cache else 0  # 0: every task replays history from scratch
         self.worker: Worker | None = None
         self._task: asyncio.Task[None] | None = None
@@ -87,6 +90,7 @@ class WorkerControl:
             self.sessions,
             max_cached_workflows=self.max_cached_workflows,
             actor_keys=self.actor_keys,
+            mail=self.mail,
         )
         self._task = asyncio.create_task(self.worker.run())
 
@@ -177,7 +181,9 @@ async def running_api(
     base: dict[str, Any] = {"app_env": "demo", "database_url": database_url, "task_queue": task_queue, **lifted}
     base |= {"actor_signing_key": TEST_ACTOR_SIGNING_KEY}  # also what a test's production app signs with
     settings = Settings(**(base | settings_))
-    worker = WorkerControl(client, task_queue, sessions, actor_keys=settings.actor_signing_keys())
+    worker = WorkerControl(
+        client, task_queue, sessions, actor_keys=settings.actor_signing_keys(), mail=MailServer.from_settings(settings)
+    )
     await worker.start()
     app = create_app(settings, temporal=client, sessions=sessions, tracing=tracing)
     try:

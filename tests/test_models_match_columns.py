@@ -398,6 +398,16 @@ STORED_IN: dict[str, Any] = {
     "WithdrawForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
     "UrgeForm.comment": c["notifications"].body,
     "UrgeForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # e-mail notification settings (api/services/mail_settings.py, web/notification_settings.py)
+    **{
+        f"{body}.{kind}": c["mail_preferences"][kind]
+        for body in ("MailSettingsIn", "MailSettingsForm")
+        for kind in ("task", "reminder", "escalation", "decision")
+    },
+    "MailSettingsIn.email": c["mail_preferences"].email,
+    "MailSettingsForm.email": c["mail_preferences"].email,
+    "MailSettingsForm.username": c["users"].username,
+    "MailSettingsForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

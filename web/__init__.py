@@ -29,6 +29,7 @@ from web.bulk_approve import router as bulk_approve_router
 from web.codec import router as codec_router
 from web.dashboard import router as dashboard_router
 from web.i18n import Messages
+from web.notification_settings import router as notification_settings_router
 from web.notifications import router as notifications_router
 from web.pages import router
 from web.render import HERE, error_page, is_htmx, render
@@ -93,6 +94,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(task_actions_router)
     app.include_router(bulk_approve_router)
     app.include_router(notifications_router)
+    app.include_router(notification_settings_router)
     app.include_router(search_router)
     app.include_router(apply_router)
     app.include_router(apply_cases_router)

@@ -15,6 +15,7 @@ from db.models.credit import CreditAccount, CreditCollectionDue, CreditDecision,
 from db.models.customers import Customer, CustomerChange, CustomerDocument, CustomerLink, CustomerSurvey
 from db.models.development import BigCustomerMeeting, DevelopmentPlan, DevelopmentTarget, MeetingAttendee, ResearchNote
 from db.models.grading import CustomerGrading, GradingClock
+from db.models.mail import MailPreference
 from db.models.notification_reads import NotificationRead
 from db.models.processes import Notification, Process, ProcessWatcher, Task
 from db.models.rules import CreditPolicy, GradingConfig, OnboardingDocumentList, StepDeadlineVersion
@@ -58,6 +59,7 @@ __all__ = [
     "InvoiceRegisterEntry",
     "LedgerImport",
     "LoginAttempt",
+    "MailPreference",
     "MeetingAttendee",
     "Notification",
     "NotificationRead",

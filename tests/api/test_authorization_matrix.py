@@ -546,6 +546,15 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("DELETE", f"{P}/users/{{username}}/out-of-office/{{entry_id}}"): Entry(
         RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer", "entry_id": 1}
     ),
+    # e-mail notification settings (issue 24 §4): my own for everyone, another user's for administrators.
+    ("GET", f"{P}/users/{{username}}/mail"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})), params={"username": "marketing_reviewer"}
+    ),
+    ("PUT", f"{P}/users/{{username}}/mail"): Entry(
+        RolesOnly(frozenset({"admin", "marketing_reviewer"})),
+        lambda r: {"email": None},
+        {"username": "marketing_reviewer"},
+    ),
     # the audit record (issue 10 §5): oversight only.
     ("GET", f"{P}/audit/verify"): Entry(RolesOnly(OVERSIGHT)),
     ("GET", f"{P}/audit/processes/{{process_id}}"): Entry(Reads("onboarding")),
@@ -616,6 +625,9 @@ TABLE: dict[tuple[str, str], Entry] = {
     # single sign-on (web/sso.py): open to anyone, like /login; 404 while OIDC_ISSUER is unset
     ("GET", "/login/oidc"): Entry(Public()),
     ("GET", "/login/oidc/callback"): Entry(Public()),
+    # notification settings (issue 23, issue 24 §4): one's own, administrators anyone's (tests/web)
+    ("GET", "/settings/notifications"): Entry(WebPage(303)),
+    ("POST", "/settings/notifications"): Entry(WebPage(403)),
 }
 
 

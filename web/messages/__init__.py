@@ -3,7 +3,17 @@ them and refuses a key two areas both define, so no word is written twice."""
 
 from __future__ import annotations
 
-from web.messages import admin_calendar, apply, approval_form, audit, common, dashboard, sso, task_actions
+from web.messages import (
+    admin_calendar,
+    apply,
+    approval_form,
+    audit,
+    common,
+    dashboard,
+    notification_settings,
+    sso,
+    task_actions,
+)
 
 AREAS = (
     common,
@@ -14,6 +24,7 @@ AREAS = (
     task_actions,
     apply,
     sso,
+    notification_settings,
 )
 
 
