@@ -75,13 +75,15 @@ async def test_the_dashboard_reads_covering_indexes(engine: AsyncEngine) -> None
         assert any("COVERING INDEX ix_tasks_decided_at" in step for step in decided), decided
         if viewer is AUDITOR:  # the whole company: no case is read for its unit
             assert not [step for step in decided if "processes" in step], decided
-    unit_cases = plan_of(await plans_of(engine, lambda session: dashboard(session, DEPOT_MANAGER)), "GROUP BY processes")
+    unit_planned = await plans_of(engine, lambda session: dashboard(session, DEPOT_MANAGER))
+    unit_cases = plan_of(unit_planned, "GROUP BY processes")
     assert any("ix_processes_unit_status" in step for step in unit_cases), unit_cases
 
 
 async def test_the_search_reads_its_order_from_the_index(engine: AsyncEngine) -> None:
     for viewer in (AUDITOR, DEPOT_MANAGER):
-        planned = await plans_of(engine, lambda session, v=viewer: search_processes(session, v, ProcessFilters(limit=51)))
+        first_page = ProcessFilters(limit=51)
+        planned = await plans_of(engine, lambda session, v=viewer: search_processes(session, v, first_page))
         search = plan_of(planned, "ORDER BY processes.started_at DESC, processes.process_id DESC")
         assert any("ix_processes_started_at" in step for step in search), search
         assert not [step for step in search if "TEMP B-TREE" in step and "ORDER BY" in step], search
