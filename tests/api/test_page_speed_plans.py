@@ -81,8 +81,8 @@ async def test_the_dashboard_reads_covering_indexes(engine: AsyncEngine) -> None
 
 
 async def test_the_search_reads_its_order_from_the_index(engine: AsyncEngine) -> None:
+    first_page = ProcessFilters(limit=51)
     for viewer in (AUDITOR, DEPOT_MANAGER):
-        first_page = ProcessFilters(limit=51)
         planned = await plans_of(engine, lambda session, v=viewer: search_processes(session, v, first_page))
         search = plan_of(planned, "ORDER BY processes.started_at DESC, processes.process_id DESC")
         assert any("ix_processes_started_at" in step for step in search), search
