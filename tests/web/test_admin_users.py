@@ -102,6 +102,8 @@ async def test_an_administrator_creates_and_changes_a_user_through_the_forms(
 
     reset = await admin.post(f"/admin/users/{username}/password", {"password": "another long password"})
     assert reset.status_code == 303
+    signed_out = await newcomer.get("/")  # signed in with the old password: out, as the API's tokens
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/login"
     await open_browser(api, browsers).sign_in(username, "another long password")
     assert await audit_actions(sessions, username) == [
         ("admin", "create"),
