@@ -1,7 +1,8 @@
 """The administrators' pages for users, roles and units (issue 23, administrators): `/admin/users`
 lists users a page at a time (filtered by unit, role and state) with a form to create one;
 `/admin/users/{username}` changes one user's roles and unit, deactivates or reactivates them and resets
-their password; `/admin/units` lists the units.
+their password, above the latest lines of the administration log about them; `/admin/units` lists
+the units.
 
 Every change is the API's own (api/services/user_admin.py, which /api/v1/users calls): the same
 password rule, the same refusals, the same line in the administration log. A refusal that concerns
@@ -11,6 +12,7 @@ Only administrators reach these pages (everyone else: a 403 page), as only they 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
@@ -25,6 +27,7 @@ from api.services.user_admin import (
     PASSWORD_MAX,
     UNIT_MAX,
     USERNAME_PATTERN,
+    AdminAuditOut,
     FieldRefusal,
     UserFilter,
     UserIn,
@@ -35,7 +38,7 @@ from api.visibility import Viewer
 from domain.roles import Role
 from domain.text import StoredText
 from web.forms import CsrfField
-from web.i18n import Messages
+from web.i18n import MESSAGES, Messages
 from web.pages import refusal_words
 from web.render import messages_for, render, templates
 from web.session import Csrf, WebViewer
@@ -43,6 +46,7 @@ from web.session import Csrf, WebViewer
 router = APIRouter(prefix="/admin", include_in_schema=False, default_response_class=HTMLResponse)
 
 PAGE_SIZE = 50
+LOG_LINES = 20  # the latest changes of a user shown on their page (all: GET /api/v1/users/audit)
 Username = Annotated[str, Path(pattern=USERNAME_PATTERN)]
 
 
@@ -138,6 +142,20 @@ async def _list_page(
     )
 
 
+@dataclass(frozen=True)
+class LogLine:
+    at: str
+    actor: str
+    action: str
+    words: str
+
+
+def _logged(m: Messages, line: AdminAuditOut) -> LogLine:
+    """One line of the administration log in the reader's words (an action of no entry by its key)."""
+    key = f"users.action.{line.action}"
+    return LogLine(m.when(line.at), line.actor, line.action, m.t(key) if key in MESSAGES else line.action)
+
+
 async def _user_page(
     request: Request, session: SessionDep, viewer: Viewer, user: UserOut, status: int = 200, **shown: Any
 ) -> Response:
@@ -149,6 +167,7 @@ async def _user_page(
         status,
         viewer=viewer,
         user=user,
+        log=[_logged(m, line) for line in await user_admin.admin_log(session, user.username, LOG_LINES)],
         units=await user_admin.list_units(session),
         roles=list(Role),
         password_min=request.app.state.settings.password_min_length,

@@ -11,18 +11,24 @@ undo a mistake.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.deps import SessionDep, require_any_role
 from api.idempotency import idempotent
 from api.services import user_admin
-from api.services.user_admin import PASSWORD_MAX, UNIT_MAX, USERNAME_PATTERN, UserFilter, UserIn, UserOut, admin_desk
-from db.models import AdminAudit
-from domain.china_time import ChinaTime
+from api.services.user_admin import (
+    PASSWORD_MAX,
+    UNIT_MAX,
+    USERNAME_PATTERN,
+    AdminAuditOut,
+    UserFilter,
+    UserIn,
+    UserOut,
+    admin_desk,
+)
 from domain.examples import examples
 from domain.models import Actor
 from domain.roles import Role
@@ -52,16 +58,6 @@ class PasswordIn(BaseModel):
     password: str = Field(max_length=PASSWORD_MAX, description="at least PASSWORD_MIN_LENGTH characters")
 
 
-class AdminAuditOut(BaseModel):
-    id: int
-    actor: str
-    at: ChinaTime
-    action: str
-    target: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
 @router.get("", response_model=list[UserOut], summary="List users")
 async def list_users(
     session: SessionDep,
@@ -88,11 +84,7 @@ async def admin_audit(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[AdminAuditOut]:
     """Newest first: every user and role change, with the user before and after."""
-    query = select(AdminAudit).order_by(AdminAudit.id.desc()).limit(limit).offset(offset)
-    if target is not None:
-        query = query.where(AdminAudit.target == target)
-    rows = await session.scalars(query)
-    return [AdminAuditOut.model_validate(row, from_attributes=True) for row in rows]
+    return await user_admin.admin_log(session, target, limit, offset)
 
 
 @router.post("/{username}/disable", response_model=UserOut, summary="Disable a user (their token stops working)")

@@ -65,6 +65,16 @@ class UserIn(BaseModel):
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
 
 
+class AdminAuditOut(BaseModel):
+    id: int
+    actor: str
+    at: ChinaTime
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 @dataclass(frozen=True)
 class UserFilter:
     """Which users a list shows (every one by default), a page of them in username order."""
@@ -180,6 +190,15 @@ async def list_users(session: AsyncSession, which: UserFilter) -> list[UserOut]:
     if which.role is not None:
         query = query.where(User.roles.any(UserRole.role == which.role.value))
     return [user_out(user) for user in await session.scalars(query)]
+
+
+async def admin_log(session: AsyncSession, target: str | None, limit: int, offset: int = 0) -> list[AdminAuditOut]:
+    """Newest first: every user and role change (of `target`, or of everyone), before and after."""
+    query = select(AdminAudit).order_by(AdminAudit.id.desc()).limit(limit).offset(offset)
+    if target is not None:
+        query = query.where(AdminAudit.target == target)
+    rows = await session.scalars(query)
+    return [AdminAuditOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 async def get_user(session: AsyncSession, username: str) -> UserOut:

@@ -105,6 +105,8 @@ async def test_an_administrator_creates_and_changes_a_user_through_the_forms(
     signed_out = await newcomer.get("/")  # signed in with the old password: out, as the API's tokens
     assert signed_out.status_code == 303 and signed_out.headers["location"] == "/login"
     await open_browser(api, browsers).sign_in(username, "another long password")
+    logged = re.findall(r'class="log-row" data-action="(\w+)"', (await admin.get(f"/admin/users/{username}")).text)
+    assert logged == ["reset_password", "enable", "disable", "set_unit", "set_roles", "create"]  # newest first
     assert await audit_actions(sessions, username) == [
         ("admin", "create"),
         ("admin", "set_roles"),
