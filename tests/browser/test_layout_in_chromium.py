@@ -1,6 +1,7 @@
 """Pages at a desk and on a phone, and by keyboard alone (issue 23 "Acceptance": 1280×800 and a phone
 width, labels on every input, keyboard navigation), in Debian's Chromium: the workbench, a task page,
-the onboarding form, the dashboard and the administrators' user list never scroll sideways at
+the onboarding form, the dashboard, the auditors' search and case, and the administrators' users,
+units and calendar never scroll sideways at
 1280×800 or at 390×844 nor squeeze the header's links into a column, every visible input, select and
 textarea has an accessible name, and an approver approves a task with Tab, Space and Enter only, the
 focused control visibly outlined."""
@@ -79,7 +80,8 @@ async def test_pages_fit_a_desk_and_a_phone_with_every_input_labelled(
                 ("marketing_reviewer", ("/", f"/tasks/{task['task_id']}")),
                 ("sales_clerk", ("/apply/onboarding",)),
                 ("marketing_manager", ("/dashboard",)),
-                ("admin", ("/admin/users",)),
+                ("auditor", ("/audit", f"/audit/processes/{filed.json()['process_id']}")),
+                ("admin", ("/admin/users", "/admin/units", "/admin/calendar")),
             ):
                 await page.set_viewport_size(SIZES[0])
                 await page.context.clear_cookies()
