@@ -1,10 +1,9 @@
 """Pages at a desk and on a phone, and by keyboard alone (issue 23 "Acceptance": 1280×800 and a phone
 width, labels on every input, keyboard navigation), in Debian's Chromium: the workbench, a task page,
 the onboarding form, the dashboard, the auditors' search and case, and the administrators' users,
-units and calendar never scroll sideways at
-1280×800 or at 390×844 nor squeeze the header's links into a column, every visible input, select and
-textarea has an accessible name, and an approver approves a task with Tab, Space and Enter only, the
-focused control visibly outlined."""
+units and calendar never scroll sideways at 1280×800 or at 390×844 nor squeeze the header's links
+into a column, every visible input, select and textarea has an accessible name, and an approver
+approves a task with Tab, Space and Enter only, the focused control visibly outlined."""
 
 from __future__ import annotations
 
