@@ -408,6 +408,21 @@ STORED_IN: dict[str, Any] = {
     "MailSettingsForm.email": c["mail_preferences"].email,
     "MailSettingsForm.username": c["users"].username,
     "MailSettingsForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    # the administrators' user pages (web/admin_users.py): as UserIn, RolesIn, UnitIn and PasswordIn
+    "NewUserForm.username": c["users"].username,
+    "NewUserForm.full_name": c["users"].full_name,
+    "NewUserForm.password": NotStored("only its Argon2 hash is stored"),
+    "NewUserForm.unit": c["users"].unit_code,
+    "NewUserForm.roles": c["user_roles"].role,
+    "NewUserForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "RolesForm.roles": c["user_roles"].role,
+    "RolesForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "UnitForm.unit": c["users"].unit_code,
+    "UnitForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "ActiveForm.active": c["users"].is_active,
+    "ActiveForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
+    "PasswordForm.password": NotStored("only its Argon2 hash is stored"),
+    "PasswordForm.csrf_token": NotStored("compared with the browser's CSRF nonce"),
 }
 
 

@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 
 from api.errors import AppError
 from web.admin_calendar import router as admin_calendar_router
+from web.admin_users import router as admin_users_router
 from web.apply import router as apply_router
 from web.apply_cases import router as apply_cases_router
 from web.apply_complaint import router as apply_complaint_router
@@ -91,6 +92,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(audit_router)
     app.include_router(approval_form_router)
     app.include_router(admin_calendar_router)
+    app.include_router(admin_users_router)
     app.include_router(task_actions_router)
     app.include_router(bulk_approve_router)
     app.include_router(notifications_router)

@@ -94,7 +94,12 @@ def _task_unit() -> Any:
     return func.coalesce(Task.unit_code, Process.unit_code)
 
 
-def _tasks_in_scope(viewer: Viewer, *columns: Any) -> Any:
+def _tasks_in_scope(viewer: Viewer, *columns: Any, case_unit: bool = False) -> Any:
+    """Tasks the viewer's figures count. A task's case is joined only where its unit is read (the
+    scope of a unit manager, or `case_unit` for a column): a whole-company reader's month of
+    decisions is read from the tasks' index alone (migration 0031), not once more per case."""
+    if sees_whole_company(viewer) and not case_unit:
+        return select(*columns).select_from(Task)
     unit = _task_unit()
     query = select(*columns).select_from(Task).join(Process, Process.process_id == Task.process_id, isouter=True)
     return query.where(dashboard_scope(viewer, unit))
@@ -113,7 +118,7 @@ async def open_cases(session: AsyncSession, viewer: Viewer) -> list[TypeCount]:
 async def overdue_tasks(session: AsyncSession, viewer: Viewer, now: datetime) -> list[OverdueCount]:
     unit = _task_unit()
     query = (
-        _tasks_in_scope(viewer, unit, Task.process_type, Task.step, func.count())
+        _tasks_in_scope(viewer, unit, Task.process_type, Task.step, func.count(), case_unit=True)
         .where(Task.status == "open", overdue_task(Task, now))
         .group_by(unit, Task.process_type, Task.step)
     )

@@ -35,7 +35,9 @@ class Process(Base):
         Index("ix_processes_type_status", "process_type", "status"),
         Index("ix_processes_applicant", "applicant", "started_at"),
         Index("ix_processes_subject_key", "subject_key"),
-        Index("ix_processes_started_at", "started_at"),
+        Index("ix_processes_started_at", "started_at", "process_id"),  # the search's order (migration 0031)
+        Index("ix_processes_unit_status", "unit_code", "status", "process_type"),  # a unit's open cases (0031)
+        Index("ix_processes_id_unit", "process_id", "unit_code"),  # a task's case's unit, the dashboard (0031)
     )
 
 
@@ -83,6 +85,9 @@ class Task(Base):
         Index("ix_tasks_inbox_assignee_age", "status", "assignee", "created_at", "task_id"),
         Index("ix_tasks_provisional", "status", "due_provisional"),
         Index("ix_tasks_decided_by", "decided_by", "decided_at", "task_id"),  # 已办: the workbench (migration 0028)
+        # The dashboard (migration 0031): a month's decisions and the late open tasks, each covered.
+        Index("ix_tasks_decided_at", "decided_at", "process_type", "step", "created_at", "unit_code", "process_id"),
+        Index("ix_tasks_open_due", "status", "process_id", "due_at", "overdue", "unit_code", "process_type", "step"),
     )
 
 

@@ -4,6 +4,7 @@ them and refuses a key two areas both define, so no word is written twice."""
 from __future__ import annotations
 
 from web.messages import (
+    admin,
     admin_calendar,
     apply,
     approval_form,
@@ -25,6 +26,7 @@ AREAS = (
     apply,
     sso,
     notification_settings,
+    admin,
 )
 
 
