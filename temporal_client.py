@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from temporalio.client import Client, Interceptor
+from temporalio.common import HeaderCodecBehavior
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import Runtime
@@ -36,6 +37,18 @@ def sealed_converter(codec: SealingCodec) -> DataConverter:
 
 # The ring is read when the first payload is sealed or opened (importing this module reads no settings).
 DATA_CONVERTER = sealed_converter(SealingCodec(settings_key_ring))
+# Headers are payloads too (the actor's signature, a trace's context): sealed like the rest.
+HEADERS = HeaderCodecBehavior.CODEC
+
+
+def with_sealed_headers(client: Client) -> Client:
+    """The same connection, its headers sealed and opened by the codec: the worker and the API's
+    signing client use it whatever client they were handed (a test environment's, say)."""
+    config = client.config()
+    if config["header_codec_behavior"] == HEADERS:
+        return client
+    config["header_codec_behavior"] = HEADERS
+    return Client(**config)
 
 
 async def connect(
@@ -56,4 +69,5 @@ async def connect(
         interceptors=interceptors,
         runtime=runtime,
         tls=tls or False,
+        header_codec_behavior=HEADERS,
     )

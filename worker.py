@@ -16,6 +16,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.mail import MailServer
 from activities.registry import build_activities
 from domain.calendar import OfficeHours
+from temporal_client import with_sealed_headers
 from workflows.actor_check import ActorCheckInterceptor
 from workflows.audit import AuditInterceptor
 from workflows.registry import WORKFLOWS
@@ -54,7 +55,7 @@ def build_worker(
     settings' ring) an update's actor must be signed by the API (workflows/actor_check.py)."""
     checks = [ActorCheckInterceptor(actor_keys)] if actor_keys else []
     return Worker(
-        client,
+        with_sealed_headers(client),  # the actor's signature arrives sealed (issue 24 §1, §2)
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours, mail),

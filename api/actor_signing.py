@@ -27,6 +27,7 @@ from temporalio.client import (
 
 from domain.actor_signature import HEADER, actor_of, sign, start_name, starter_of
 from domain.models import Actor
+from temporal_client import with_sealed_headers
 
 
 class ActorSigner(Interceptor):
@@ -42,7 +43,7 @@ class ActorSigner(Interceptor):
 
 def signing_client(client: Client, key: bytes) -> Client:
     """The same connection, namespace and data converter, with every update's actor signed."""
-    config = client.config()
+    config = with_sealed_headers(client).config()
     config["interceptors"] = [*config["interceptors"], ActorSigner(key, client.namespace)]
     return Client(**config)
 
