@@ -83,6 +83,10 @@ def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
         return loc[0]
     if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
         return str(loc[1])
+    if len(loc) >= 3 and loc[0] == "customer" and isinstance(loc[1], str):  # a part of the card (taxpayer_check)
+        return f"{loc[1]}-{loc[2]}"
+    if len(loc) >= 2 and loc[0] != "documents" and isinstance(loc[0], str) and isinstance(loc[1], str):
+        return f"{loc[0]}-{loc[1]}"  # a part of the body (vat_invoice, outsider)
     if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):
         row = filed[loc[1]]
         return f"{row}-{loc[2]}" if loc[2] in PAPER_FIELDS else row

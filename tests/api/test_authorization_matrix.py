@@ -604,6 +604,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/complaint"): Entry(WebPage(403)),
     ("GET", "/apply/credit"): Entry(WebPage(303)),
     ("POST", "/apply/credit"): Entry(WebPage(403)),
+    ("GET", "/apply/unit-customer"): Entry(WebPage(303)),
+    ("POST", "/apply/unit-customer"): Entry(WebPage(403)),
 }
 
 

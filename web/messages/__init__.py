@@ -3,7 +3,7 @@ them and refuses a key two areas both define, so no word is written twice."""
 
 from __future__ import annotations
 
-from web.messages import admin_calendar, apply, approval_form, audit, common, dashboard, task_actions
+from web.messages import admin_calendar, apply, apply_more, approval_form, audit, common, dashboard, task_actions
 
 AREAS = (
     common,
@@ -13,6 +13,7 @@ AREAS = (
     admin_calendar,
     task_actions,
     apply,
+    apply_more,
 )
 
 

@@ -1,0 +1,40 @@
+"""The words of the applicant's further forms (web/apply_unit_customer.py, apply_borrowing.py,
+apply_visits.py): key -> (中文, English)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # depot and station customers (000 §8, §9)
+    "nav.unit_customer": ("油库/加油站客户申请", "Depot or station customer"),
+    "apply.unit_customer.title": ("油库、加油站客户资信申请 (000 §8, §9)", "Depot or station customer (000 §8, §9)"),
+    "apply.unit_customer.intro": (
+        "油库营业室申报社会客户及在本库提油的加油站 (000 §8)，加油站申报预付款客户 (000 §9)；只能为本单位申报。",
+        "A depot office files social customers and stations buying from it (000 §8); a gas station files "
+        "prepaid customers (000 §9); a unit files for itself only.",
+    ),
+    "apply.kind.depot_social": ("油库社会客户", "Depot social customer"),
+    "apply.kind.depot_station": ("在油库提油的加油站", "Gas station buying at the depot"),
+    "apply.kind.station_prepaid": ("加油站预付款客户", "Station prepaid customer"),
+    "unit_customer.field.unit": ("申报单位（油库或加油站代码）", "Filing unit (depot or station code)"),
+    "unit_customer.field.prepaid": ("先款后货（预付款客户）", "Payment before goods (prepaid customer)"),
+    "unit_customer.taxpayer": ("国税局一般纳税人资格查询 (000 §8 (一))", "Tax-bureau taxpayer check (000 §8 (一))"),
+    "unit_customer.taxpayer.checked_by": ("查询人", "Checked by"),
+    "unit_customer.taxpayer.checked_at": ("查询时间（北京时间）", "Checked at (China time)"),
+    "unit_customer.taxpayer.source": ("查询渠道", "Source queried"),
+    "unit_customer.taxpayer.reference": ("查询回执或网址", "Reply, reference or address"),
+    "unit_customer.taxpayer.general_taxpayer": ("查询结果", "Result"),
+    "unit_customer.answer.none": ("（未查询）", "(not checked)"),
+    "unit_customer.answer.true": ("是一般纳税人", "A general taxpayer"),
+    "unit_customer.answer.false": ("不是一般纳税人", "Not a general taxpayer"),
+    "unit_customer.vat": (
+        "增值税专用发票证明单（需开专用发票时填写, 000 §9 (二)）",
+        "VAT special-invoice certificate (when the customer wants them, 000 §9 (二))",
+    ),
+    "unit_customer.vat.invoice_title": ("开票名称", "Invoice title"),
+    "unit_customer.vat.taxpayer_id": ("纳税人识别号", "Taxpayer number"),
+    "unit_customer.vat.address_phone": ("地址、电话", "Address and phone"),
+    "unit_customer.vat.bank_account": ("开户行及账号", "Bank and account"),
+    "unit_customer.list.depot_social": ("社会客户", "social customer"),
+    "unit_customer.list.depot_station": ("在库提油加油站", "station at the depot"),
+    "unit_customer.list.station_vat": ("需开专用发票", "VAT invoices"),
+}
