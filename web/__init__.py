@@ -20,6 +20,7 @@ from temporalio.service import RPCError
 from api.errors import AppError
 from web.admin_calendar import router as admin_calendar_router
 from web.apply import router as apply_router
+from web.apply_borrowing import router as apply_borrowing_router
 from web.apply_cases import router as apply_cases_router
 from web.apply_complaint import router as apply_complaint_router
 from web.apply_credit import router as apply_credit_router
@@ -98,6 +99,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_complaint_router)
     app.include_router(apply_credit_router)
     app.include_router(apply_unit_customer_router)
+    app.include_router(apply_borrowing_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

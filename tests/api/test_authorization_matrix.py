@@ -606,6 +606,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/credit"): Entry(WebPage(403)),
     ("GET", "/apply/unit-customer"): Entry(WebPage(303)),
     ("POST", "/apply/unit-customer"): Entry(WebPage(403)),
+    ("GET", "/apply/borrowing"): Entry(WebPage(303)),
+    ("POST", "/apply/borrowing"): Entry(WebPage(403)),
 }
 
 

@@ -37,4 +37,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit_customer.list.depot_social": ("社会客户", "social customer"),
     "unit_customer.list.depot_station": ("在库提油加油站", "station at the depot"),
     "unit_customer.list.station_vat": ("需开专用发票", "VAT invoices"),
+    # file borrowing (002 rule 1, 004 §3)
+    "nav.borrowing": ("借阅客户档案", "Borrow a customer file"),
+    "apply.borrowing.title": ("客户档案借阅申请 (002 第一条)", "Borrow a customer file (002 rule 1)"),
+    "apply.borrowing.intro": (
+        "借阅须经本部门领导批准，外单位人员还须经理批准并持单位介绍信；查阅他单位档案须财务部门同意 (004 §3)。",
+        "Your department leader approves; an outsider's reading also the manager, with their unit's "
+        "introduction letter; reading another unit's file needs finance's consent (004 §3).",
+    ),
+    "borrowing.field.purpose": ("借阅用途", "Purpose"),
+    "borrowing.field.return_by": ("归还日期", "Returned by"),
+    "borrowing.outsider": ("外单位查阅人（代外单位人员申请时填写）", "Outsider reading it (when you file for one)"),
+    "borrowing.outsider.name": ("查阅人", "Reader"),
+    "borrowing.outsider.organisation": ("工作单位", "Organisation"),
+    "borrowing.outsider.introduction_letter": ("单位介绍信编号及日期", "Introduction letter (number and date)"),
 }
