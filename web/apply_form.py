@@ -87,15 +87,15 @@ def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
         return f"{loc[1]}-{loc[2]}"
     if len(loc) >= 2 and loc[0] != "documents" and isinstance(loc[0], str) and isinstance(loc[1], str):
         return f"{loc[0]}-{loc[1]}"  # a part of the body (vat_invoice, outsider)
-    if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):
+    if len(loc) >= 3 and isinstance(loc[1], int) and loc[1] < len(filed):  # a row of the body's list
         row = filed[loc[1]]
-        return f"{row}-{loc[2]}" if loc[2] in PAPER_FIELDS else row
+        return f"{row}-{loc[2]}" if loc[0] != "documents" or loc[2] in PAPER_FIELDS else row
     return FORM_LEVEL
 
 
 def invalid_fields(error: ValidationError, filed: Sequence[str]) -> dict[str, list[str]]:
     """Each refusal of the body's validation beside the field it concerns; `filed` names the row of
-    each of the body's `documents` in order."""
+    each item of the body's list (`documents`, a plan's `visits`) in order."""
     fields: dict[str, list[str]] = {}
     for problem in error.errors():
         fields.setdefault(_field_of(tuple(problem["loc"]), filed), []).append(problem["msg"])

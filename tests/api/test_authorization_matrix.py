@@ -608,6 +608,10 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/unit-customer"): Entry(WebPage(403)),
     ("GET", "/apply/borrowing"): Entry(WebPage(303)),
     ("POST", "/apply/borrowing"): Entry(WebPage(403)),
+    ("GET", "/apply/visit-plan"): Entry(WebPage(303)),
+    ("POST", "/apply/visit-plan"): Entry(WebPage(403)),
+    ("GET", "/apply/visits/{visit_id}/report"): Entry(WebPage(303)),
+    ("POST", "/apply/visits/{visit_id}/report"): Entry(WebPage(403)),
 }
 
 

@@ -51,4 +51,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "borrowing.outsider.name": ("查阅人", "Reader"),
     "borrowing.outsider.organisation": ("工作单位", "Organisation"),
     "borrowing.outsider.introduction_letter": ("单位介绍信编号及日期", "Introduction letter (number and date)"),
+    # visit plans and reports (000 §12, 002 rule 7)
+    "nav.visit_plan": ("拜访计划", "Visit plan"),
+    "apply.visit_plan.title": ("下月客户拜访计划 (000 §12)", "Next month's visit plan (000 §12)"),
+    "apply.visit_plan.intro": (
+        "月底前报下月拜访计划，经营销部经理批准；拜访后两个工作日内填写拜访报告 (002 第七条)。",
+        "Plan next month's visits before the month ends, for the marketing manager's approval; report each "
+        "visit within two working days (002 rule 7).",
+    ),
+    "visit.field.month": ("计划月份", "Month"),
+    "visit.row": ("拜访 {n}", "Visit {n}"),
+    "visit.field.planned_on": ("计划日期", "Planned on"),
+    "visit.field.purpose": ("拜访目的", "Purpose"),
+    "visit.more_rows": ("增加拜访行", "More rows"),
+    "visit.to_report": ("待填写的拜访报告", "Visits to report"),
+    "visit.none_to_report": ("暂无待填写的拜访报告", "No visit awaits its report"),
+    "apply.visit_report.title": ("客户拜访报告 (002 第七条)", "Visit report (002 rule 7)"),
+    "visit.field.visited_on": ("拜访日期", "Visited on"),
+    "visit.field.summary": ("拜访情况", "What was discussed"),
+    "visit.field.findings": ("发现的问题、需求及竞争信息", "Problems, needs, competitor news"),
 }
