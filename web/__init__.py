@@ -24,6 +24,7 @@ from web.apply_borrowing import router as apply_borrowing_router
 from web.apply_cases import router as apply_cases_router
 from web.apply_complaint import router as apply_complaint_router
 from web.apply_credit import router as apply_credit_router
+from web.apply_trade import router as apply_trade_router
 from web.apply_unit_customer import router as apply_unit_customer_router
 from web.apply_visits import router as apply_visits_router
 from web.approval_form import router as approval_form_router
@@ -102,6 +103,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_unit_customer_router)
     app.include_router(apply_borrowing_router)
     app.include_router(apply_visits_router)
+    app.include_router(apply_trade_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

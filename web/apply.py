@@ -27,6 +27,7 @@ from domain.roles import APPLICANT_ROLES, Role
 from web.apply_flow import Errors, answers, file_answers, form_page
 from web.apply_form import (
     CARD_BOUNDS,
+    CARD_INPUTS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
@@ -82,6 +83,7 @@ def _form_page(
         version=required.version if required is not None else None,
         rows=checklist_rows(required),
         kinds=sorted(kind.value for kind in ONBOARDING_KINDS),
+        card=CARD_INPUTS,
         card_bounds=CARD_BOUNDS,
         document_bounds=DOCUMENT_BOUNDS,
         action=action,

@@ -15,6 +15,7 @@ from domain.models import CustomerData, OnboardingApplication
 
 # The card's fields the form asks for (000 §10); the API takes more, all optional.
 CUSTOMER_FIELDS = ("name", "credit_code", "kind", "address", "legal_representative", "phone", "postcode", "delegate")
+CARD_INPUTS = tuple(name for name in CUSTOMER_FIELDS if name != "kind")  # the card's text inputs
 FORM_LEVEL = "form"  # a refusal that concerns no one field
 PAPER_FIELDS = ("title", "number", "issuer", "issued_on", "period", "valid_until")  # inputs of a document row
 FLAGS = {"stamped": "stamped_copy", "original": "original"}  # checkbox → Document field
@@ -77,19 +78,27 @@ def form_values(application: OnboardingApplication) -> dict[str, str]:
     return values
 
 
+CARDS = ("customer", "partner")  # where a body holds the customer card (onboarding, unit customers; trade)
+
+
 def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
-    """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`."""
+    """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`;
+    `('customer', 'taxpayer_check', 'source')` → `taxpayer_check-source`; `('vat_invoice', 'title')`
+    → `vat_invoice-title`; `('visits', 1, 'purpose')` → `<row>-purpose`; `('co_handlers', 0)` →
+    `co_handlers`."""
     if len(loc) == 1 and isinstance(loc[0], str):  # a flat form's field (e.g. the complaint's)
         return loc[0]
-    if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
-        return str(loc[1])
-    if len(loc) >= 3 and loc[0] == "customer" and isinstance(loc[1], str):  # a part of the card (taxpayer_check)
+    if len(loc) == 2 and loc[0] in CARDS and isinstance(loc[1], str):
+        return loc[1]
+    if len(loc) >= 3 and loc[0] in CARDS and isinstance(loc[1], str):  # a part of the card (taxpayer_check)
         return f"{loc[1]}-{loc[2]}"
-    if len(loc) >= 2 and loc[0] != "documents" and isinstance(loc[0], str) and isinstance(loc[1], str):
+    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], str):
         return f"{loc[0]}-{loc[1]}"  # a part of the body (vat_invoice, outsider)
     if len(loc) >= 3 and isinstance(loc[1], int) and loc[1] < len(filed):  # a row of the body's list
         row = filed[loc[1]]
         return f"{row}-{loc[2]}" if loc[0] != "documents" or loc[2] in PAPER_FIELDS else row
+    if len(loc) == 2 and isinstance(loc[0], str) and loc[0] != "documents":  # an item of a list of values
+        return loc[0]
     return FORM_LEVEL
 
 

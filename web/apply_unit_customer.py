@@ -28,6 +28,7 @@ from web.apply import holds_any
 from web.apply_flow import Answers, Errors, answers, file_answers, form_page
 from web.apply_form import (
     CARD_BOUNDS,
+    CARD_INPUTS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
@@ -46,7 +47,6 @@ filer = require_any_role(*FILERS)
 files_at_depot, files_at_station = holds_any(DEPOT_FILERS), holds_any(STATION_FILERS)
 templates.env.globals["files_unit_customers"] = holds_any(FILERS)
 
-CARD = ("name", "credit_code", "address", "legal_representative", "phone", "postcode", "delegate")
 UNIT_BOUND = max_lengths(UnitCustomerApplication, ("unit",))["unit"]
 TAXPAYER = tuple(TaxpayerCheck.model_fields)  # checked_by, checked_at, source, reference, general_taxpayer
 TAXPAYER_BOUNDS = max_lengths(TaxpayerCheck, ("checked_by", "source", "reference"))
@@ -59,7 +59,7 @@ LISTS: dict[str, tuple[DocumentType, ...]] = {
     "station_vat": STATION_VAT_REQUIRED,
 }
 ROWS = list(dict.fromkeys(doc for docs in LISTS.values() for doc in docs))
-NEEDED_BY = {row: [name for name, docs in LISTS.items() if row in docs] for row in ROWS}
+NEEDED_BY = {row: [f"unit_customer.list.{name}" for name, docs in LISTS.items() if row in docs] for row in ROWS}
 CHINA_OFFSET = "+08:00"
 
 
@@ -111,7 +111,7 @@ def _page(
         values,
         errors or {},
         kinds=kinds_for(viewer),
-        card=CARD,
+        card=CARD_INPUTS,
         card_bounds=CARD_BOUNDS,
         unit_bound=UNIT_BOUND,
         taxpayer_bounds=TAXPAYER_BOUNDS,

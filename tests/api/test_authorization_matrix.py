@@ -612,6 +612,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/visit-plan"): Entry(WebPage(403)),
     ("GET", "/apply/visits/{visit_id}/report"): Entry(WebPage(303)),
     ("POST", "/apply/visits/{visit_id}/report"): Entry(WebPage(403)),
+    ("GET", "/apply/trade"): Entry(WebPage(303)),
+    ("POST", "/apply/trade"): Entry(WebPage(403)),
 }
 
 

@@ -70,4 +70,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "visit.field.visited_on": ("拜访日期", "Visited on"),
     "visit.field.summary": ("拜访情况", "What was discussed"),
     "visit.field.findings": ("发现的问题、需求及竞争信息", "Problems, needs, competitor news"),
+    # external trade: the partner's credit application (000 §7 (四))
+    "nav.trade": ("外采外销客户申请", "External-trade partner"),
+    "apply.trade.title": ("外采外销客户资信申请 (000 §7 (四))", "External-trade partner application (000 §7 (四))"),
+    "apply.trade.intro": (
+        "营销部门报送合作单位资信资料，经营销审查、主管副总审核及公司领导班子集体决策后招标 (000 §7)。",
+        "Marketing files the partner's credit file; after marketing's review, the business VP's and the "
+        "leadership meeting's collective decision, the tender opens (000 §7).",
+    ),
+    "trade.partner": ("合作单位档案", "Partner card"),
+    "trade.field.business_scope": (
+        "经营范围（经营石脑油须明确列明）",
+        "Business scope (must name naphtha for naphtha)",
+    ),
+    "trade.field.ownership": ("企业性质", "Ownership"),
+    "trade.ownership.state_owned": ("国有企业", "State-owned"),
+    "trade.ownership.state_controlled": ("国有控股企业", "State-controlled"),
+    "trade.ownership.private": ("其他企业", "Other"),
+    "trade.field.direction": ("业务方向", "Direction"),
+    "trade.direction.purchase": ("外采", "Purchase"),
+    "trade.direction.sale": ("外销", "Sale"),
+    "trade.field.products": ("经营品种", "Products"),
+    "trade.product.refined_oil": ("成品油", "Refined oil"),
+    "trade.product.fuel_oil": ("燃料油", "Fuel oil"),
+    "trade.product.naphtha": ("石脑油", "Naphtha"),
+    "trade.field.purpose": ("拟开展业务（品种、数量、期限）", "Intended business (goods, volume, period)"),
+    "trade.field.co_handlers": (
+        "协办人（营销部门同事用户名，逗号分隔）",
+        "Co-handlers (marketing usernames, comma-separated)",
+    ),
+    "trade.fuel_oil_only": ("仅燃料油", "fuel oil only"),
 }
