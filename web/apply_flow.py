@@ -33,6 +33,15 @@ async def answers(request: Request) -> Answers:
     return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
 
 
+def correction_note(m: Messages, form: Answers, bound: int) -> tuple[str | None, Errors]:
+    """A resubmission's note on what was corrected (`comment`, optional) and its refusal beside it
+    when longer than the resubmission's body takes."""
+    note = form.get("comment", "").strip() or None
+    if note is not None and len(note) > bound:
+        return note, {"comment": [m.t("apply.comment.too_long", n=bound)]}
+    return note, {}
+
+
 def form_page(
     request: Request,
     template: str,

@@ -614,6 +614,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/visits/{visit_id}/report"): Entry(WebPage(403)),
     ("GET", "/apply/trade"): Entry(WebPage(303)),
     ("POST", "/apply/trade"): Entry(WebPage(403)),
+    ("GET", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(303)),
+    ("POST", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(403)),
 }
 
 

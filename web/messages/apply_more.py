@@ -100,4 +100,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Co-handlers (marketing usernames, comma-separated)",
     ),
     "trade.fuel_oil_only": ("仅燃料油", "fuel oil only"),
+    # the correction of a returned credit application (000 §13)
+    "apply.credit.correction_title": (
+        "修改并重新提交信用额度申请 (000 §13)",
+        "Correct and resubmit the credit application (000 §13)",
+    ),
 }
