@@ -17,19 +17,21 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, TemporalDep, require_any_role
 from api.errors import AppError, Invalid
-from api.services.trade import file_application
+from api.services.trade import file_application, file_payment, readable_deal
+from db.models import Process
 from domain.documents import DocumentType
 from domain.models import CustomerData, CustomerKind
-from domain.trade import MARKETING_ROLES, Ownership, Product, TradeDirection, required_documents
-from domain.trade_models import TradeApplication, TradeView
-from web.apply import holds_any
-from web.apply_flow import Errors, answers, file_answers, page_of
+from domain.trade import MARKETING_ROLES, PROCESS_TYPE, Ownership, Product, TradeDirection, required_documents
+from domain.trade_models import PaymentFormIn, TradeApplication, TradeView
+from web.apply import CaseId, holds_any
+from web.apply_flow import Errors, FormPage, answers, file_answers, page_of
 from web.apply_form import (
     CARD_BOUNDS,
     CARD_INPUTS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
+    filled,
     max_lengths,
     refused_fields,
 )
@@ -120,3 +122,56 @@ async def file_trade_page(request: Request, viewer: WebViewer, session: SessionD
 
     rows = [t.value for t in filed]
     return await file_answers(request, m, TradeApplication, body, rows, show, file, lambda r: beside(m, r))
+
+
+# --- a payment approval form on a deal (000 §7 (八)) ------------------------------------------------
+
+PAYMENT_FIELDS = tuple(PaymentFormIn.model_fields)  # amount, due_date, bank_name, bank_account, instalment_note
+PAYMENT_BOUNDS = max_lengths(PaymentFormIn, ("bank_name", "bank_account", "instalment_note"))
+# Where the service's refusal of a payment form stands, by what it names (else above the form).
+PAYMENT_NAMED = (("outstanding", "amount"), ("account on record", "bank_account"))
+
+
+def payment_form_of(process: Process) -> str | None:
+    """The payment form's address on a deal's case page (web/apply_cases.py), none for another case."""
+    return f"/apply/trade/{process.process_id}/payment" if process.process_type == PROCESS_TYPE else None
+
+
+templates.env.globals["trade_payment_form"] = payment_form_of
+
+
+def _payment_page(process: Process) -> FormPage:
+    return page_of("apply_trade_payment.html", process=process, fields=PAYMENT_FIELDS, bounds=PAYMENT_BOUNDS)
+
+
+@router.get("/trade/{process_id}/payment")
+async def payment_form(process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep) -> Response:
+    """The payment form of a deal the viewer may read (404 otherwise, the API's own lookup)."""
+    await marketing(viewer.actor)
+    process = await readable_deal(session, viewer.actor, process_id)
+    return _payment_page(process)(request, await messages_for(session, viewer.username), viewer)
+
+
+@router.post("/trade/{process_id}/payment", dependencies=[Csrf])
+async def file_payment_page(
+    process_id: CaseId, request: Request, viewer: WebViewer, session: SessionDep, temporal: TemporalDep
+) -> Response:
+    """Filed as POST /api/v1/trade/{id}/payments files it: the deal's handlers only, never above the
+    outstanding amount, to the account on record; a refusal re-shows the form as typed."""
+    await marketing(viewer.actor)
+    process = await readable_deal(session, viewer.actor, process_id)
+    m = await messages_for(session, viewer.username)
+    form = await answers(request)
+    page = _payment_page(process)
+
+    def show(status: int, errors: Errors) -> Response:
+        return page(request, m, viewer, status, form, errors)
+
+    def beside(refused: AppError) -> Errors:
+        words = refusal_words(m, refused)
+        return {next((field for word, field in PAYMENT_NAMED if word in words), FORM_LEVEL): [words]}
+
+    async def file(payment: PaymentFormIn) -> TradeView:
+        return await file_payment(session, temporal, viewer.actor, process_id, payment)
+
+    return await file_answers(request, m, PaymentFormIn, filled(form, PAYMENT_FIELDS), [], show, file, beside)

@@ -616,6 +616,8 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("POST", "/apply/trade"): Entry(WebPage(403)),
     ("GET", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(303)),
     ("POST", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(403)),
+    ("GET", "/apply/trade/{process_id}/payment"): Entry(WebPage(303)),
+    ("POST", "/apply/trade/{process_id}/payment"): Entry(WebPage(403)),
 }
 
 

@@ -105,4 +105,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "修改并重新提交信用额度申请 (000 §13)",
         "Correct and resubmit the credit application (000 §13)",
     ),
+    # a payment approval form on a deal (000 §7 (八))
+    "apply.trade_payment.title": ("填写付款审批单 (000 §7 (八))", "File a payment approval form (000 §7 (八))"),
+    "trade_payment.field.amount": ("付款金额（元）", "Amount (yuan)"),
+    "trade_payment.field.due_date": ("付款日期", "Due on"),
+    "trade_payment.field.bank_name": ("收款开户行", "Payee's bank"),
+    "trade_payment.field.bank_account": ("收款账号（须与客户档案一致）", "Payee's account (as on the customer's file)"),
+    "trade_payment.field.instalment_note": ("分期说明", "Instalment note"),
 }
