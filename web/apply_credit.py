@@ -22,7 +22,7 @@ from domain.credit_application import (
 )
 from domain.models import ProcessView
 from web.apply import CaseId, applicant
-from web.apply_flow import Errors, FormPage, answers, correction_note, file_answers, page_of
+from web.apply_flow import Errors, answers, correction_note, file_answers, page_of
 from web.apply_form import filled, max_lengths
 from web.render import messages_for
 from web.session import Csrf, WebViewer
@@ -104,9 +104,7 @@ async def file_credit_page(request: Request, viewer: WebViewer, session: Session
 COMMENT_BOUND = max_lengths(CreditResubmission, ("comment",))["comment"] or 0
 
 
-def _correction_page(process_id: str) -> FormPage:
-    action = f"/apply/credit/{process_id}/resubmit"
-    return page_of("apply_credit.html", action=action, correcting=True, comment_bound=COMMENT_BOUND, **_PAGE)
+_correction_page = page_of("apply_credit.html", correcting=True, comment_bound=COMMENT_BOUND, **_PAGE)
 
 
 @router.get("/credit/{process_id}/resubmit")
@@ -117,7 +115,8 @@ async def credit_correction_form(
     403 unless they filed it (the API's resubmission rule)."""
     m = await messages_for(session, viewer.username)
     filed = await credit_correction_of(session, temporal, viewer.actor, process_id)
-    return _correction_page(process_id)(request, m, viewer, values=credit_values(filed))
+    action = f"/apply/credit/{process_id}/resubmit"
+    return _correction_page(request, m, viewer, values=credit_values(filed), action=action)
 
 
 @router.post("/credit/{process_id}/resubmit", dependencies=[Csrf])
@@ -128,14 +127,14 @@ async def resubmit_credit_page(
     m = await messages_for(session, viewer.username)
     await credit_correction_of(session, temporal, viewer.actor, process_id)  # 404 / 403 as the form's page
     form = await answers(request)
-    page = _correction_page(process_id)
+    action = f"/apply/credit/{process_id}/resubmit"
     note, errors = correction_note(m, form, COMMENT_BOUND)
     if errors:
-        return page(request, m, viewer, 422, form, errors)
+        return _correction_page(request, m, viewer, 422, form, errors, action=action)
     body, filed = credit_body(form)
 
     def show(status: int, errors: Errors) -> Response:
-        return page(request, m, viewer, status, form, errors)
+        return _correction_page(request, m, viewer, status, form, errors, action=action)
 
     async def file(application: CreditApplicationIn) -> ProcessView:
         return await resubmit_filed_application(session, temporal, viewer.actor, process_id, application, note)

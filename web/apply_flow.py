@@ -66,11 +66,13 @@ class FormPage(Protocol):
         status: int = 200,
         values: Answers | None = None,
         errors: Errors | None = None,
+        **more: Any,
     ) -> Response: ...
 
 
 def page_of(template: str, **context: Any) -> FormPage:
-    """A form's page: `template` with `context`, the answers so far and the refusals beside them."""
+    """A form's page: `template` with `context` (and what a request adds, `more`), the answers so far
+    and the refusals beside them."""
 
     def page(
         request: Request,
@@ -79,8 +81,9 @@ def page_of(template: str, **context: Any) -> FormPage:
         status: int = 200,
         values: Answers | None = None,
         errors: Errors | None = None,
+        **more: Any,
     ) -> Response:
-        return form_page(request, template, m, viewer, status, values or {}, errors or {}, **context)
+        return form_page(request, template, m, viewer, status, values or {}, errors or {}, **context, **more)
 
     return page
 

@@ -24,7 +24,7 @@ from domain.models import CustomerData, CustomerKind
 from domain.trade import MARKETING_ROLES, PROCESS_TYPE, Ownership, Product, TradeDirection, required_documents
 from domain.trade_models import PaymentFormIn, TradeApplication, TradeView
 from web.apply import CaseId, holds_any
-from web.apply_flow import Errors, FormPage, answers, file_answers, page_of
+from web.apply_flow import Errors, answers, file_answers, page_of
 from web.apply_form import (
     CARD_BOUNDS,
     CARD_INPUTS,
@@ -140,8 +140,7 @@ def payment_form_of(process: Process) -> str | None:
 templates.env.globals["trade_payment_form"] = payment_form_of
 
 
-def _payment_page(process: Process) -> FormPage:
-    return page_of("apply_trade_payment.html", process=process, fields=PAYMENT_FIELDS, bounds=PAYMENT_BOUNDS)
+_payment_page = page_of("apply_trade_payment.html", fields=PAYMENT_FIELDS, bounds=PAYMENT_BOUNDS)
 
 
 @router.get("/trade/{process_id}/payment")
@@ -149,7 +148,7 @@ async def payment_form(process_id: CaseId, request: Request, viewer: WebViewer, 
     """The payment form of a deal the viewer may read (404 otherwise, the API's own lookup)."""
     await marketing(viewer.actor)
     process = await readable_deal(session, viewer.actor, process_id)
-    return _payment_page(process)(request, await messages_for(session, viewer.username), viewer)
+    return _payment_page(request, await messages_for(session, viewer.username), viewer, process=process)
 
 
 @router.post("/trade/{process_id}/payment", dependencies=[Csrf])
@@ -162,10 +161,9 @@ async def file_payment_page(
     process = await readable_deal(session, viewer.actor, process_id)
     m = await messages_for(session, viewer.username)
     form = await answers(request)
-    page = _payment_page(process)
 
     def show(status: int, errors: Errors) -> Response:
-        return page(request, m, viewer, status, form, errors)
+        return _payment_page(request, m, viewer, status, form, errors, process=process)
 
     def beside(refused: AppError) -> Errors:
         words = refusal_words(m, refused)

@@ -25,7 +25,7 @@ from domain.models import CustomerKind
 from domain.taxpayer import TaxpayerCheck
 from domain.unit_customers import DEPOT_KINDS, STATION_KINDS, UnitCustomerApplication, VatInvoiceInfo
 from web.apply import holds_any
-from web.apply_flow import Answers, Errors, answers, file_answers, form_page
+from web.apply_flow import Errors, answers, file_answers, page_of
 from web.apply_form import (
     CARD_BOUNDS,
     CARD_INPUTS,
@@ -92,35 +92,18 @@ def kinds_for(viewer: Viewer) -> list[CustomerKind]:
     return [*(DEPOT_KINDS if files_at_depot(viewer) else ()), *(STATION_KINDS if files_at_station(viewer) else ())]
 
 
-def _page(
-    request: Request,
-    m: Messages,
-    viewer: Viewer,
-    status: int = 200,
-    values: Answers | None = None,
-    errors: Errors | None = None,
-) -> Response:
-    """The form, as typed so far (at first: the viewer's own unit, a prepaid customer)."""
-    values = values or {"unit": viewer.actor.unit or "", "prepaid": "on"}
-    return form_page(
-        request,
-        "apply_unit_customer.html",
-        m,
-        viewer,
-        status,
-        values,
-        errors or {},
-        kinds=kinds_for(viewer),
-        card=CARD_INPUTS,
-        card_bounds=CARD_BOUNDS,
-        unit_bound=UNIT_BOUND,
-        taxpayer_bounds=TAXPAYER_BOUNDS,
-        vat=VAT,
-        vat_bounds=VAT_BOUNDS,
-        rows=ROWS,
-        needed_by=NEEDED_BY,
-        document_bounds=DOCUMENT_BOUNDS,
-    )
+_page = page_of(
+    "apply_unit_customer.html",
+    card=CARD_INPUTS,
+    card_bounds=CARD_BOUNDS,
+    unit_bound=UNIT_BOUND,
+    taxpayer_bounds=TAXPAYER_BOUNDS,
+    vat=VAT,
+    vat_bounds=VAT_BOUNDS,
+    rows=ROWS,
+    needed_by=NEEDED_BY,
+    document_bounds=DOCUMENT_BOUNDS,
+)
 
 
 # Where a service's refusal of the whole application stands, by what it names (else above the form).
@@ -145,7 +128,9 @@ def beside(m: Messages, refused: AppError) -> Errors:
 @router.get("/unit-customer")
 async def unit_customer_form(request: Request, viewer: WebViewer, session: SessionDep) -> Response:
     await filer(viewer.actor)
-    return _page(request, await messages_for(session, viewer.username), viewer)
+    first = {"unit": viewer.actor.unit or "", "prepaid": "on"}  # the viewer's own unit, a prepaid customer
+    m = await messages_for(session, viewer.username)
+    return _page(request, m, viewer, values=first, kinds=kinds_for(viewer))
 
 
 @router.post("/unit-customer", dependencies=[Csrf])
@@ -161,7 +146,7 @@ async def file_unit_customer_page(
     queue = request.app.state.task_queue
 
     def show(status: int, errors: Errors) -> Response:
-        return _page(request, m, viewer, status, form, errors)
+        return _page(request, m, viewer, status, form, errors, kinds=kinds_for(viewer))
 
     async def file(application: UnitCustomerApplication) -> ProcessStateOut:
         if application.customer.kind in DEPOT_KINDS:

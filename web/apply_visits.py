@@ -32,7 +32,7 @@ from api.visibility import Viewer
 from db.models import Visit
 from domain.visits import VisitIn, VisitPlanIn, VisitReportIn
 from web.apply import applicant
-from web.apply_flow import Answers, Errors, answers, file_answers, form_page
+from web.apply_flow import Errors, answers, file_answers, page_of
 from web.apply_form import FORM_LEVEL, filled, max_lengths
 from web.i18n import Messages
 from web.pages import refusal_words
@@ -80,29 +80,8 @@ async def _to_report(viewer: Viewer, session: SessionDep) -> list[VisitOut]:
     return [v for plan in plans if plan.status == "approved" for v in plan.visits if v.reported_at is None]
 
 
-def _plan_page(
-    request: Request,
-    m: Messages,
-    viewer: Viewer,
-    rows: int,
-    to_report: list[VisitOut],
-    status: int = 200,
-    values: Answers | None = None,
-    errors: Errors | None = None,
-) -> Response:
-    values = values or {"month": next_month(datetime.now(CHINA).date())}
-    return form_page(
-        request,
-        "apply_visit_plan.html",
-        m,
-        viewer,
-        status,
-        values,
-        errors or {},
-        rows=range(rows),
-        purpose_bound=PURPOSE_BOUND,
-        to_report=to_report,
-    )
+_plan_page = page_of("apply_visit_plan.html", purpose_bound=PURPOSE_BOUND)
+_report_page = page_of("apply_visit_report.html", bounds=REPORT_BOUNDS)
 
 
 @router.get("/visit-plan")
@@ -110,7 +89,8 @@ async def visit_plan_form(request: Request, viewer: WebViewer, session: SessionD
     """The plan's form, and below it the viewer's approved visits still to report."""
     await applicant(viewer.actor)
     m = await messages_for(session, viewer.username)
-    return _plan_page(request, m, viewer, rows, await _to_report(viewer, session))
+    first = {"month": next_month(datetime.now(CHINA).date())}
+    return _plan_page(request, m, viewer, values=first, rows=range(rows), to_report=await _to_report(viewer, session))
 
 
 @router.post("/visit-plan", dependencies=[Csrf])
@@ -128,7 +108,7 @@ async def file_visit_plan_page(
     queue = request.app.state.task_queue
 
     def show(status: int, errors: Errors) -> Response:
-        return _plan_page(request, m, viewer, shown, to_report, status, form, errors)
+        return _plan_page(request, m, viewer, status, form, errors, rows=range(shown), to_report=to_report)
 
     async def file(plan: VisitPlanIn) -> VisitPlanStarted:
         try:
@@ -140,28 +120,6 @@ async def file_visit_plan_page(
     return await file_answers(request, m, VisitPlanIn, body, rows, show, file, lambda r: plan_beside(m, r, body, rows))
 
 
-def _report_page(
-    request: Request,
-    m: Messages,
-    viewer: Viewer,
-    visit: Visit,
-    status: int = 200,
-    values: Answers | None = None,
-    errors: Errors | None = None,
-) -> Response:
-    return form_page(
-        request,
-        "apply_visit_report.html",
-        m,
-        viewer,
-        status,
-        values or {},
-        errors or {},
-        visit=visit,
-        bounds=REPORT_BOUNDS,
-    )
-
-
 async def _visit(session: SessionDep, viewer: Viewer, visit_id: int) -> Visit:
     """The visit, 404 unless the viewer may read its plan (the API's own lookup)."""
     visit, _, _ = await visit_to_report(session, viewer.actor, visit_id)
@@ -171,7 +129,7 @@ async def _visit(session: SessionDep, viewer: Viewer, visit_id: int) -> Visit:
 @router.get("/visits/{visit_id}/report")
 async def visit_report_form(visit_id: RowId, request: Request, viewer: WebViewer, session: SessionDep) -> Response:
     m = await messages_for(session, viewer.username)
-    return _report_page(request, m, viewer, await _visit(session, viewer, visit_id))
+    return _report_page(request, m, viewer, visit=await _visit(session, viewer, visit_id))
 
 
 @router.post("/visits/{visit_id}/report", dependencies=[Csrf])
@@ -184,7 +142,7 @@ async def report_visit_page(
     form = await answers(request)
 
     def show(status: int, errors: Errors) -> Response:
-        return _report_page(request, m, viewer, visit, status, form, errors)
+        return _report_page(request, m, viewer, status, form, errors, visit=visit)
 
     def beside(refused: AppError) -> Errors:
         return {"visited_on" if isinstance(refused, Invalid) else FORM_LEVEL: [refusal_words(m, refused)]}
