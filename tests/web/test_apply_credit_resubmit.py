@@ -23,26 +23,31 @@ async def state(api: Api, process_id: str) -> dict[str, Any]:
     return dict((await api.get(f"{P}/{process_id}", "auditor")).json())
 
 
+async def filed_and_returned(api: Api, clerk: Browser, customer_id: int, reason: str) -> str:
+    """A credit application filed from the web, returned to its applicant by finance at the joint review."""
+    await clerk.get("/apply/credit")
+    filed = await clerk.post("/apply/credit", credit(customer_id))
+    assert filed.status_code == 303, filed.text
+    process_id = filed.headers["location"].rsplit("=", 1)[1]
+    returned = await api.decide("finance_reviewer", process_id, "return", reason)
+    assert returned.status_code == 200 and returned.json()["status"] == "returned", returned.text
+    return process_id
+
+
 async def test_a_returned_credit_application_is_corrected_from_what_was_filed(
     api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     customer = await new_customer(sessions)
     clerk = await signed_in(api, browsers, "sales_clerk")
-    await clerk.get("/apply/credit")
-    filed = await clerk.post("/apply/credit", credit(customer.customer_id))
-    assert filed.status_code == 303, filed.text
-    process_id = filed.headers["location"].rsplit("=", 1)[1]
-    returned = await api.decide("finance_reviewer", process_id, "return", "请补充担保材料")
-    assert returned.status_code == 200 and returned.json()["status"] == "returned", returned.text
+    process_id = await filed_and_returned(api, clerk, customer.customer_id, "请补充担保材料")
 
     case = await clerk.get(f"/apply/cases/{process_id}")
     form_url = f"/apply/credit/{process_id}/resubmit"
     assert f'href="{form_url}"' in case.text and "请补充担保材料" in case.text
     form = await clerk.get(form_url)
     assert form.status_code == 200 and f'action="{form_url}"' in form.text
-    assert (
-        'value="房产抵押"' in form.text and 'value="300000.00"' in form.text and 'value="年度资产负债表"' in form.text
-    )
+    for as_filed in ("房产抵押", "300000.00", "年度资产负债表"):
+        assert f'value="{as_filed}"' in form.text
 
     corrected = credit(customer.customer_id) | {"collateral": "房产抵押及法人担保", "comment": "已补充担保"}
     too_long = await clerk.post(form_url, corrected | {"comment": "补" * 2001})
@@ -68,11 +73,7 @@ async def test_only_the_applicant_corrects_it_and_nothing_changes(
 ) -> None:
     customer = await new_customer(sessions)
     clerk = await signed_in(api, browsers, "sales_clerk")
-    await clerk.get("/apply/credit")
-    filed = await clerk.post("/apply/credit", credit(customer.customer_id))
-    assert filed.status_code == 303, filed.text
-    process_id = filed.headers["location"].rsplit("=", 1)[1]
-    assert (await api.decide("finance_reviewer", process_id, "return", "请补充")).status_code == 200
+    process_id = await filed_and_returned(api, clerk, customer.customer_id, "请补充")
     form_url = f"/apply/credit/{process_id}/resubmit"
     reviewer = await signed_in(api, browsers, "finance_reviewer")  # returned it and reads it; did not file it
     assert (await reviewer.get(form_url)).status_code == 403
