@@ -19,7 +19,7 @@ from api.services.borrowing import BorrowingIn, borrow_file
 from domain.borrowing import OutsiderReader
 from domain.text import INT32_MAX
 from web.apply_flow import Errors, answers, file_answers, page_of
-from web.apply_form import FORM_LEVEL, filled, max_lengths
+from web.apply_form import FORM_LEVEL, filled, filled_part, max_lengths
 from web.i18n import Messages
 from web.pages import refusal_words
 from web.render import messages_for
@@ -39,8 +39,7 @@ class BorrowingForm(BorrowingIn):
 def borrowing_body(form: Mapping[str, str]) -> dict[str, Any]:
     """The body the form describes; the outsider's part only when one of its inputs is filled."""
     body: dict[str, Any] = filled(form, ("customer_id", "purpose", "return_by"))
-    outsider = {key.split("-", 1)[1]: value for key, value in filled(form, [f"outsider-{n}" for n in OUTSIDER]).items()}
-    return body | {"outsider": outsider or None}
+    return body | {"outsider": filled_part(form, "outsider", OUTSIDER) or None}
 
 
 def beside(m: Messages, refused: AppError) -> Errors:

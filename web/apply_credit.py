@@ -23,7 +23,7 @@ from domain.credit_application import (
 from domain.models import ProcessView
 from web.apply import CaseId, applicant
 from web.apply_flow import Errors, answers, correction_note, file_answers, page_of
-from web.apply_form import filled, max_lengths
+from web.apply_form import filled, filled_part, max_lengths
 from web.render import messages_for
 from web.session import Csrf, WebViewer
 
@@ -44,8 +44,7 @@ def credit_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     body: dict[str, Any] = filled(form, FIELDS)
     papers = []
     for kind, inputs in PAPERS.items():
-        given = filled(form, [f"{kind.value}-{name}" for name in inputs])
-        row = {name.split("-", 1)[1]: value for name, value in given.items()}
+        row = filled_part(form, kind.value, inputs)
         if row:
             papers.append({"kind": kind.value, **row})
     body["documents"] = papers

@@ -39,6 +39,12 @@ def filled(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
     return {name: value for name in names if (value := _filled(form, name)) is not None}
 
 
+def filled_part(form: Mapping[str, Any], prefix: str, names: Iterable[str]) -> dict[str, str]:
+    """The answers given among the inputs `<prefix>-<name>` of one part of a form (a row, a
+    sub-form), by name; empty when none was given."""
+    return {name: value for name in names if (value := _filled(form, f"{prefix}-{name}")) is not None}
+
+
 def _filled(form: Mapping[str, Any], name: str) -> str | None:
     value = form.get(name)
     return value.strip() or None if isinstance(value, str) else None

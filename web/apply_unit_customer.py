@@ -32,7 +32,7 @@ from web.apply_form import (
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
-    filled,
+    filled_part,
     max_lengths,
     refused_fields,
 )
@@ -63,12 +63,6 @@ NEEDED_BY = {row: [f"unit_customer.list.{name}" for name, docs in LISTS.items() 
 CHINA_OFFSET = "+08:00"
 
 
-def _part(form: Mapping[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:
-    """The inputs `<prefix>-<name>` that were filled, by name (none filled: the part is not given)."""
-    given = filled(form, [f"{prefix}-{name}" for name in names])
-    return {key.split("-", 1)[1]: value for key, value in given.items()}
-
-
 def _in_china_time(moment: str) -> str:
     """A `datetime-local` answer carries no zone: it is China time (a typed zone is kept)."""
     return moment if moment.endswith("Z") or "+" in moment[10:] or "-" in moment[10:] else moment + CHINA_OFFSET
@@ -77,12 +71,12 @@ def _in_china_time(moment: str) -> str:
 def unit_customer_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[DocumentType]]:
     """The API body the form describes and the type of each of its `documents`."""
     body, filed = application_body(form, ROWS)
-    check = _part(form, "taxpayer_check", TAXPAYER)
+    check = filled_part(form, "taxpayer_check", TAXPAYER)
     if check:
         if "checked_at" in check:
             check["checked_at"] = _in_china_time(check["checked_at"])
         body["customer"]["taxpayer_check"] = check
-    vat = _part(form, "vat_invoice", VAT)
+    vat = filled_part(form, "vat_invoice", VAT)
     prepaid = form.get("prepaid") == "on"
     return body | {"unit": form.get("unit", "").strip(), "prepaid": prepaid, "vat_invoice": vat or None}, filed
 

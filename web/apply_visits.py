@@ -33,7 +33,7 @@ from db.models import Visit
 from domain.visits import VisitIn, VisitPlanIn, VisitReportIn
 from web.apply import applicant
 from web.apply_flow import Errors, answers, file_answers, page_of
-from web.apply_form import FORM_LEVEL, filled, max_lengths
+from web.apply_form import FORM_LEVEL, filled, filled_part, max_lengths
 from web.i18n import Messages
 from web.pages import refusal_words
 from web.render import messages_for
@@ -56,10 +56,10 @@ def plan_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     rows, visits = [], []
     for n in range(MOST_ROWS):
         row = f"visit-{n}"
-        given = filled(form, [f"{row}-{name}" for name in ROW_FIELDS])
-        if given:
+        visit = filled_part(form, row, ROW_FIELDS)
+        if visit:
             rows.append(row)
-            visits.append({key.rsplit("-", 1)[1]: value for key, value in given.items()})
+            visits.append(visit)
     return {"month": form.get("month", "").strip(), "visits": visits}, rows
 
 
