@@ -45,7 +45,7 @@ marketing = require_any_role(*MARKETING_ROLES)
 templates.env.globals["files_trade"] = holds_any(MARKETING_ROLES)
 
 ROWS: list[DocumentType] = list(required_documents(list(Product)))  # items 1-6, item 7 for fuel oil
-MOST_CO_HANDLERS = TradeApplication.model_fields["co_handlers"].metadata[-1].max_length
+MOST_CO_HANDLERS = max_lengths(TradeApplication, ("co_handlers",))["co_handlers"] or 0
 USERNAME_BOUND = 80  # users.username, as domain.text.Username bounds each co-handler
 BOUNDS = max_lengths(TradeApplication, ("purpose",)) | max_lengths(CustomerData, ("business_scope",))
 CHOICES = {"ownership": list(Ownership), "direction": list(TradeDirection)}

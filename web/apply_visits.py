@@ -40,7 +40,7 @@ from web.render import messages_for
 from web.session import Csrf, WebViewer
 
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
-MOST_ROWS = VisitPlanIn.model_fields["visits"].metadata[-1].max_length  # the API's bound on a plan
+MOST_ROWS = max_lengths(VisitPlanIn, ("visits",))["visits"] or 1  # the API's bound on a plan (100)
 ROW_FIELDS = tuple(VisitIn.model_fields)  # customer_id, planned_on, purpose
 Rows = Annotated[int, Query(ge=1, le=MOST_ROWS)]
 PURPOSE_BOUND = max_lengths(VisitIn, ("purpose",))["purpose"]
