@@ -21,9 +21,13 @@ from api.errors import AppError
 from web.admin_calendar import router as admin_calendar_router
 from web.admin_users import router as admin_users_router
 from web.apply import router as apply_router
+from web.apply_borrowing import router as apply_borrowing_router
 from web.apply_cases import router as apply_cases_router
 from web.apply_complaint import router as apply_complaint_router
 from web.apply_credit import router as apply_credit_router
+from web.apply_trade import router as apply_trade_router
+from web.apply_unit_customer import router as apply_unit_customer_router
+from web.apply_visits import router as apply_visits_router
 from web.approval_form import router as approval_form_router
 from web.audit import router as audit_router
 from web.bulk_approve import router as bulk_approve_router
@@ -104,6 +108,10 @@ def mount(app: FastAPI) -> None:
     app.include_router(apply_credit_router)
     app.include_router(codec_router)  # issue 24 §1: the Temporal UI's codec server
     app.include_router(sso_router)
+    app.include_router(apply_unit_customer_router)
+    app.include_router(apply_borrowing_router)
+    app.include_router(apply_visits_router)
+    app.include_router(apply_trade_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInNeeded, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _csrf_refused)

@@ -24,9 +24,10 @@ from domain.credit_code import credit_code_problem, normalised
 from domain.documents import DocumentType, RequiredDocuments, pinned_list
 from domain.models import ONBOARDING_KINDS, OnboardingApplication, ProcessView, ResubmitRequest
 from domain.roles import APPLICANT_ROLES, Role
-from web.apply_flow import Errors, answers, file_answers, form_page
+from web.apply_flow import Errors, answers, correction_note, file_answers, form_page
 from web.apply_form import (
     CARD_BOUNDS,
+    CARD_INPUTS,
     DOCUMENT_BOUNDS,
     FORM_LEVEL,
     application_body,
@@ -82,6 +83,7 @@ def _form_page(
         version=required.version if required is not None else None,
         rows=checklist_rows(required),
         kinds=sorted(kind.value for kind in ONBOARDING_KINDS),
+        card=CARD_INPUTS,
         card_bounds=CARD_BOUNDS,
         document_bounds=DOCUMENT_BOUNDS,
         action=action,
@@ -166,9 +168,8 @@ async def resubmit_page(
     m = await messages_for(session, viewer.username)
     _, required = await correction_of(session, temporal, viewer.actor, process_id)
     form = await answers(request)
-    note = form.get("comment", "").strip() or None
-    if note is not None and len(note) > COMMENT_BOUND:
-        errors = {"comment": [m.t("apply.comment.too_long", n=COMMENT_BOUND)]}
+    note, errors = correction_note(m, form, COMMENT_BOUND)
+    if errors:
         return _form_page(request, m, viewer, required, request.url.path, 422, form, errors)
 
     async def file(application: OnboardingApplication) -> ProcessView:

@@ -1,5 +1,6 @@
 """An applicant's case (issue 23, "Applicants"): where it stands and who holds it, its history,
-and what the applicant does to it — withdraw, urge, correct and resubmit a returned onboarding.
+and what the applicant does to it — withdraw, urge, correct and resubmit a returned onboarding or
+credit application.
 
 Read through api/visibility (a case the viewer may not read is the 404 page), acted on through the
 services the API's routes call (api/services/process_actions.py); who may withdraw or urge is the
@@ -23,6 +24,7 @@ from api.schemas import ProcessStateOut
 from api.services.process_actions import urge_process, withdraw_process
 from api.visibility import Viewer, get_process
 from domain.approvals import ONBOARDING_CHAIN
+from domain.credit_application import APPLICATION_PROCESS
 from domain.models import ProcessStatus
 from domain.text import StoredText
 from web.apply import CaseId
@@ -32,6 +34,11 @@ from web.pages import case_context, go, refusal_words
 from web.render import messages_for, render
 from web.session import Csrf, WebViewer
 
+# The page that corrects a returned case, by its process type (web/apply.py, web/apply_credit.py).
+CORRECTION_FORMS = {
+    ONBOARDING_CHAIN.process_type: "/apply/onboarding/{}/resubmit",
+    APPLICATION_PROCESS: "/apply/credit/{}/resubmit",
+}
 router = APIRouter(prefix="/apply/cases", include_in_schema=False, default_response_class=HTMLResponse)
 
 
@@ -63,8 +70,8 @@ async def _case_page(
     process = await get_process(session, viewer, process_id)
     context = await case_context(session, temporal, viewer, process)
     own = process.applicant == viewer.username and ProcessStatus(process.status).is_open
-    onboarding = process.process_type == ONBOARDING_CHAIN.process_type
-    correctable = own and onboarding and process.status == ProcessStatus.returned
+    form = CORRECTION_FORMS.get(process.process_type)
+    correctable = form.format(process.process_id) if own and form and process.status == ProcessStatus.returned else None
     return render(
         request, "apply_case.html", m, status, own=own, correctable=correctable, errors=errors or {}, **context
     )

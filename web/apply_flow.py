@@ -33,6 +33,15 @@ async def answers(request: Request) -> Answers:
     return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
 
 
+def correction_note(m: Messages, form: Answers, bound: int) -> tuple[str | None, Errors]:
+    """A resubmission's note on what was corrected (`comment`, optional) and its refusal beside it
+    when longer than the resubmission's body takes."""
+    note = form.get("comment", "").strip() or None
+    if note is not None and len(note) > bound:
+        return note, {"comment": [m.t("apply.comment.too_long", n=bound)]}
+    return note, {}
+
+
 def form_page(
     request: Request,
     template: str,
@@ -57,11 +66,13 @@ class FormPage(Protocol):
         status: int = 200,
         values: Answers | None = None,
         errors: Errors | None = None,
+        **more: Any,
     ) -> Response: ...
 
 
 def page_of(template: str, **context: Any) -> FormPage:
-    """A form's page: `template` with `context`, the answers so far and the refusals beside them."""
+    """A form's page: `template` with `context` (and what a request adds, `more`), the answers so far
+    and the refusals beside them."""
 
     def page(
         request: Request,
@@ -70,8 +81,9 @@ def page_of(template: str, **context: Any) -> FormPage:
         status: int = 200,
         values: Answers | None = None,
         errors: Errors | None = None,
+        **more: Any,
     ) -> Response:
-        return form_page(request, template, m, viewer, status, values or {}, errors or {}, **context)
+        return form_page(request, template, m, viewer, status, values or {}, errors or {}, **context, **more)
 
     return page
 

@@ -15,6 +15,7 @@ from domain.models import CustomerData, OnboardingApplication
 
 # The card's fields the form asks for (000 §10); the API takes more, all optional.
 CUSTOMER_FIELDS = ("name", "credit_code", "kind", "address", "legal_representative", "phone", "postcode", "delegate")
+CARD_INPUTS = tuple(name for name in CUSTOMER_FIELDS if name != "kind")  # the card's text inputs
 FORM_LEVEL = "form"  # a refusal that concerns no one field
 PAPER_FIELDS = ("title", "number", "issuer", "issued_on", "period", "valid_until")  # inputs of a document row
 FLAGS = {"stamped": "stamped_copy", "original": "original"}  # checkbox → Document field
@@ -36,6 +37,12 @@ DOCUMENT_BOUNDS = max_lengths(Document, ("number", "issuer"))
 def filled(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
     """The answers given among `names`, without surrounding spaces (an empty answer is none)."""
     return {name: value for name in names if (value := _filled(form, name)) is not None}
+
+
+def filled_part(form: Mapping[str, Any], prefix: str, names: Iterable[str]) -> dict[str, str]:
+    """The answers given among the inputs `<prefix>-<name>` of one part of a form (a row, a
+    sub-form), by name; empty when none was given."""
+    return {name: value for name in names if (value := _filled(form, f"{prefix}-{name}")) is not None}
 
 
 def _filled(form: Mapping[str, Any], name: str) -> str | None:
@@ -77,21 +84,33 @@ def form_values(application: OnboardingApplication) -> dict[str, str]:
     return values
 
 
+CARDS = ("customer", "partner")  # where a body holds the customer card (onboarding, unit customers; trade)
+
+
 def _field_of(loc: tuple[int | str, ...], filed: Sequence[str]) -> str:
-    """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`."""
+    """`('customer', 'phone')` → `phone`; `('documents', 2, 'valid_until')` → `<type>-valid_until`;
+    `('customer', 'taxpayer_check', 'source')` → `taxpayer_check-source`; `('vat_invoice', 'title')`
+    → `vat_invoice-title`; `('visits', 1, 'purpose')` → `<row>-purpose`; `('co_handlers', 0)` →
+    `co_handlers`."""
     if len(loc) == 1 and isinstance(loc[0], str):  # a flat form's field (e.g. the complaint's)
         return loc[0]
-    if len(loc) >= 2 and loc[0] == "customer" and loc[1] in CUSTOMER_FIELDS:
-        return str(loc[1])
-    if len(loc) >= 3 and loc[0] == "documents" and isinstance(loc[1], int) and loc[1] < len(filed):
+    if len(loc) == 2 and loc[0] in CARDS and isinstance(loc[1], str):
+        return loc[1]
+    if len(loc) >= 3 and loc[0] in CARDS and isinstance(loc[1], str):  # a part of the card (taxpayer_check)
+        return f"{loc[1]}-{loc[2]}"
+    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], str):
+        return f"{loc[0]}-{loc[1]}"  # a part of the body (vat_invoice, outsider)
+    if len(loc) >= 3 and isinstance(loc[1], int) and loc[1] < len(filed):  # a row of the body's list
         row = filed[loc[1]]
-        return f"{row}-{loc[2]}" if loc[2] in PAPER_FIELDS else row
+        return f"{row}-{loc[2]}" if loc[0] != "documents" or loc[2] in PAPER_FIELDS else row
+    if len(loc) == 2 and isinstance(loc[0], str) and loc[0] != "documents":  # an item of a list of values
+        return loc[0]
     return FORM_LEVEL
 
 
 def invalid_fields(error: ValidationError, filed: Sequence[str]) -> dict[str, list[str]]:
     """Each refusal of the body's validation beside the field it concerns; `filed` names the row of
-    each of the body's `documents` in order."""
+    each item of the body's list (`documents`, a plan's `visits`) in order."""
     fields: dict[str, list[str]] = {}
     for problem in error.errors():
         fields.setdefault(_field_of(tuple(problem["loc"]), filed), []).append(problem["msg"])

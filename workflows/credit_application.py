@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         JOINT_REVIEW,
         AnalysisRequest,
         CreditAnalysis,
+        CreditApplicationForm,
         CreditApplicationInput,
         CreditGrant,
         CreditResubmission,
@@ -215,6 +216,12 @@ class CreditApplicationWorkflow(SingleChainHost):
     @workflow.query
     def view(self) -> ProcessView:
         return self.chain_view(self.start.customer.customer_id, round=self.approvals.round)
+
+    @workflow.query
+    def filed(self) -> CreditApplicationForm:
+        """The application as filed or last resubmitted: the applicant's correction form starts from it
+        (a query: nothing in the history changes)."""
+        return self.form
 
     async def _write(self, outbox: Outbox) -> None:
         projection = self.chain_projection(

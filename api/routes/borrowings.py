@@ -10,63 +10,28 @@ needs no loan for themself (409); they may still file an outsider's reading of i
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 
 from api.deps import CurrentActor, SessionDep, TemporalDep
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.gateway import send_update
 from api.idempotency import idempotent
-from api.leaders import reporting_line
 from api.params import RowId
 from api.schemas import ProcessStateOut
-from api.starts import start_process
+from api.services.borrowing import BorrowingIn, borrow_file
 from api.visibility import customer_readable, get_customer
 from db.models import Borrowing, Customer, OrgUnit
-from domain.approvals import borrowing_chain
-from domain.borrowing import (
-    CHINA,
-    LOAN_MAX_DAYS,
-    BorrowingInput,
-    OutsiderReader,
-    ReturnRequest,
-    keeper_role,
-    loan_due,
-    may_record_return,
-    outsider_problem,
-)
+from domain.borrowing import ReturnRequest, keeper_role, may_record_return
 from domain.china_time import ChinaTime
-from domain.customer_gate import CustomerOperation, ensure_customer_may
-from domain.examples import FUTURE_DAY, examples
+from domain.examples import examples
 from domain.models import ProcessView
 from domain.text import StoredText
 
 router = APIRouter(tags=["borrowings"])
-
-
-class BorrowingIn(BaseModel):
-    model_config = examples(
-        {
-            "purpose": "审计组核查 2024 年度客户准入资料",
-            "return_by": FUTURE_DAY,
-            "outsider": {
-                "name": "周敏",
-                "organisation": "河南中审会计师事务所",
-                "introduction_letter": "中审函〔2025〕31号",
-            },
-        }
-    )
-
-    purpose: StoredText = Field(min_length=1, max_length=500, description="借阅用途 (002 rule 1)")
-    return_by: date = Field(description="归还时间: the day the file comes back (002 rule 1)")
-    outsider: OutsiderReader | None = Field(
-        default=None,
-        description="外单位人员: an outsider's reading, filed by the colleague receiving them (002 rule 1)",
-    )
 
 
 class ReturnIn(BaseModel):
@@ -100,21 +65,6 @@ class BorrowingOut(BaseModel):
     introduction_letter: str | None = None
 
 
-def borrowing_workflow_id(customer_id: int, username: str, outsider: OutsiderReader | None = None) -> str:
-    """One open loan per file and borrower: Temporal refuses a second (409). Each outsider's reading
-    is a loan of its own."""
-    own = f"borrowing-{customer_id}-{username}"
-    return own if outsider is None else f"{own}-outsider-{uuid.uuid4()}"
-
-
-def _check_return_by(return_by: date) -> None:
-    today = datetime.now(CHINA).date()
-    if return_by < today:
-        raise Invalid([f"return_by {return_by.isoformat()} is in the past"])
-    if return_by > today + timedelta(days=LOAN_MAX_DAYS):
-        raise Invalid([f"return_by may be at most {LOAN_MAX_DAYS} days ahead (assumption, see domain/borrowing.py)"])
-
-
 @router.post("/customers/{customer_id}/borrowings", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
 @idempotent
 async def borrow(
@@ -129,42 +79,7 @@ async def borrow(
     department leader approves, the manager too for an outsider (with their introduction letter,
     else 422), and finance consents to the file being read (004 §3). 409 for a file the user keeps
     already, unless it is an outsider's reading."""
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"customer {customer_id} not found")
-    if body.outsider is not None and (problem := outsider_problem(body.outsider)) is not None:
-        raise Invalid([problem])
-    ensure_customer_may(CustomerOperation.borrow_file, customer)
-    kept = await session.scalar(
-        select(Customer.id).where(Customer.id == customer_id, customer_readable(actor, loans=False))
-    )
-    if kept is not None and body.outsider is None:
-        raise Conflict(f"{actor.username} reads customer {customer_id}'s file already: no loan is needed (004 §3)")
-    _check_return_by(body.return_by)
-    kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == customer.unit_code))
-    path, leader_level = await reporting_line(session, actor)
-    view = await start_process(
-        temporal,
-        "Borrowing",
-        BorrowingInput(
-            chain=borrowing_chain(leader_level, outsider=body.outsider is not None),
-            customer_id=customer.id,
-            customer_name=customer.name,
-            owner_unit=customer.unit_code,
-            keeper=keeper_role(kind),
-            purpose=body.purpose,
-            return_by=body.return_by,
-            due_at=loan_due(body.return_by),
-            applicant=actor,
-            unit_path=path,
-            outsider=body.outsider,
-        ),
-        workflow_id=borrowing_workflow_id(customer.id, actor.username, body.outsider),
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-        already_running=f"{actor.username} already has a loan of customer {customer_id}'s file open",
-    )
-    return ProcessStateOut.model_validate(view.model_dump())
+    return await borrow_file(session, temporal, request.app.state.task_queue, actor, customer_id, body)
 
 
 @router.get("/customers/{customer_id}/borrowings", response_model=list[BorrowingOut])

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from activities.credit_policy import policy_in_force, policy_version
 from activities.rule_store import pinned_version
 from api.deps import CurrentActor, SessionDep, TemporalDep, require_any_role
-from api.errors import Conflict, Forbidden, Invalid
+from api.errors import Conflict, Invalid
 from api.gateway import get_process, handle_for, send_update
 from api.idempotency import idempotent
 from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
-from api.services.credit_filing import checked_form, file_credit_application
+from api.services.credit_filing import file_credit_application, resubmit_filed_application
 from api.visibility import get_customer
 from db.models import CreditDecision, Customer
 from domain.china_time import ChinaTime
@@ -29,7 +29,6 @@ from domain.credit_application import (
     AnalysisRequest,
     CreditAnalysisIn,
     CreditApplicationIn,
-    CreditResubmission,
     analysis_grade_problem,
     grade_on_file,
     granting_ceiling,
@@ -65,21 +64,7 @@ async def resubmit_credit_application(
     comment: Annotated[str | None, Query(max_length=2000, description="what was corrected")] = None,
 ) -> ProcessStateOut:
     """The applicant corrects a returned application; the chain starts again at the joint review."""
-    process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
-        raise Forbidden(f"only the applicant {process.applicant} resubmits this application")
-    if process.process_type != APPLICATION_PROCESS:
-        raise Conflict(f"process {process_id} is not a credit application")
-    if body.customer_id != process.customer_id:
-        raise Invalid([f"the application is for customer {process.customer_id}; a resubmission cannot change it"])
-    pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
-    _, form = await checked_form(session, actor, body, pinned)
-    view = await send_update(
-        handle_for(temporal, process),
-        "resubmit",
-        CreditResubmission(actor=actor, form=form, comment=comment),
-        result_type=ProcessView,
-    )
+    view = await resubmit_filed_application(session, temporal, actor, process_id, body, comment)
     return ProcessStateOut.model_validate(view.model_dump())
 
 

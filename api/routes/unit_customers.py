@@ -22,43 +22,27 @@ from sqlalchemy import select
 from activities.ledger_store import book_draw, confirmed_balance
 from activities.process_store import unit_path
 from api.deps import CurrentActor, SessionDep, TemporalDep, release_session, require_any_role
-from api.errors import Conflict, Invalid
+from api.errors import Conflict
 from api.idempotency import answer_in, idempotent
 from api.params import Offset, RowId
 from api.schemas import ProcessStateOut
+from api.services.unit_customers import DEPOT_FILERS, STATION_FILERS, start_depot_customer, start_station_customer
 from api.starts import start_process
-from api.visibility import get_customer, require_acts_for_unit
-from db.models import Customer, CustomerLedgerEntry, OrgUnit
+from api.visibility import get_customer
+from db.models import CustomerLedgerEntry
 from db.session import write_transaction
-from domain.approvals import (
-    DEPOT_CUSTOMER_CHAIN,
-    STATION_PREPAID_CHAIN,
-    STATION_VAT_CHAIN,
-    TOP_UP_CHAIN,
-    ChainSpec,
-)
-from domain.china_time import ChinaTime, china_day
+from domain.approvals import TOP_UP_CHAIN
+from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
-from domain.documents import document_problems
 from domain.ledger import LedgerEntry, LedgerKind
 from domain.models import Actor, ProcessView
 from domain.roles import Role
 from domain.rulebook import enforces
-from domain.unit_customers import (
-    DEPOT_KINDS,
-    STATION_KINDS,
-    LedgerMoveIn,
-    TopUpInput,
-    UnitCustomerApplication,
-    UnitCustomerInput,
-    required_documents,
-    taxpayer_check_problems,
-    with_checked_taxpayer,
-)
+from domain.unit_customers import LedgerMoveIn, TopUpInput, UnitCustomerApplication
 
 router = APIRouter(tags=["depot and station customers"])
-DepotFiler = Depends(require_any_role(Role.sales_clerk, Role.depot_manager))
-StationFiler = Depends(require_any_role(Role.sales_clerk, Role.station_manager))
+DepotFiler = Depends(require_any_role(*DEPOT_FILERS))
+StationFiler = Depends(require_any_role(*STATION_FILERS))
 # Who books money for a customer: the unit that serves it (its manager) and head-office clerks.
 LedgerClerk = Depends(require_any_role(Role.sales_clerk, Role.station_manager, Role.depot_manager))
 
@@ -87,51 +71,6 @@ class LedgerOut(BaseModel):
     entries: list[LedgerEntryOut]
 
 
-async def _acting_unit(session: SessionDep, actor: Actor, unit: str, kind: str) -> list[str]:
-    """The unit's path, once `actor` may file for it: a unit of `kind` (422), and the actor is its
-    own staff or head office — a depot or station acts only for itself (000 §5; 403)."""
-    row = await session.get(OrgUnit, unit)
-    if row is None or row.kind != kind:
-        raise Invalid([f"unit {unit} is not a {kind} (000 §8, §9: depot offices and stations file here)"])
-    await require_acts_for_unit(session, actor, unit)
-    return await unit_path(session, unit)
-
-
-def _checked_taxpayer(application: UnitCustomerApplication) -> UnitCustomerApplication:
-    """The tax-bureau check judged at the door (000 §8 (一), 422); the card then says what the bureau said."""
-    problems = taxpayer_check_problems(application, datetime.now(UTC))
-    if problems:
-        raise Invalid(problems)
-    return with_checked_taxpayer(application)
-
-
-async def _start(
-    application: UnitCustomerApplication,
-    chain: ChainSpec,
-    path: list[str],
-    actor: Actor,
-    request: Request,
-    session: SessionDep,
-    temporal: TemporalDep,
-) -> ProcessStateOut:
-    problems = document_problems(application.documents, required_documents(application), china_day(datetime.now(UTC)))
-    if problems:
-        raise Invalid(problems)
-    code = application.customer.credit_code
-    if await session.scalar(select(Customer.id).where(Customer.credit_code == code)) is not None:
-        raise Conflict(f"a customer with credit code {code} already exists")
-    view = await start_process(
-        temporal,
-        "UnitCustomer",
-        UnitCustomerInput(application=application, applicant=actor, unit_path=path, chain=chain),
-        workflow_id=f"unit-customer-{code}",
-        task_queue=request.app.state.task_queue,
-        result_type=ProcessView,
-        already_running=f"customer {code} already has an application open",
-    )
-    return ProcessStateOut.model_validate(view.model_dump())
-
-
 @router.post("/depot-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
 @idempotent
 @enforces("000-8-depot-office-reviews")
@@ -144,19 +83,7 @@ async def file_depot_customer(
 ) -> ProcessStateOut:
     """A depot office files a social customer (000 §8 (一)) or a station buying from it (§8 (二));
     the manager of that depot reviews it."""
-    path = await _acting_unit(session, actor, application.unit, "depot")
-    if application.customer.kind not in DEPOT_KINDS:
-        raise Invalid([f"a depot customer is one of {', '.join(k.value for k in DEPOT_KINDS)} (000 §8)"])
-    application = _checked_taxpayer(application)
-    customer = application.customer
-    if customer.general_taxpayer is not True:
-        raise Invalid(
-            [
-                f"{customer.name} is not a VAT general taxpayer per the tax bureau: the depot does no business "
-                "with it (000 §8 (一) 如果没有纳税资格则不予开展业务)"
-            ]
-        )
-    return await _start(application, DEPOT_CUSTOMER_CHAIN, path, actor, request, session, temporal)
+    return await start_depot_customer(session, temporal, request.app.state.task_queue, actor, application)
 
 
 @router.post("/station-customers", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)
@@ -171,15 +98,7 @@ async def file_station_customer(
 ) -> ProcessStateOut:
     """A gas station files a prepaid customer (000 §9 (一)); one wanting VAT special invoices is
     reviewed jointly by the station and finance (§9 (二)-(三))."""
-    path = await _acting_unit(session, actor, application.unit, "station")
-    application = _checked_taxpayer(application)
-    customer = application.customer
-    if customer.kind not in STATION_KINDS or application.prepaid is False:
-        raise Invalid(["a station customer is a prepaid customer: payment before goods (000 §9 先款后货)"])
-    if application.vat_invoice is not None and customer.general_taxpayer is not True:
-        raise Invalid([f"{customer.name}: VAT special invoices need a general taxpayer (000 §9 (二) 一般纳税人证明)"])
-    chain = STATION_VAT_CHAIN if application.vat_invoice is not None else STATION_PREPAID_CHAIN
-    return await _start(application, chain, path, actor, request, session, temporal)
+    return await start_station_customer(session, temporal, request.app.state.task_queue, actor, application)
 
 
 @router.post("/customers/{customer_id}/top-ups", status_code=status.HTTP_201_CREATED, response_model=ProcessStateOut)

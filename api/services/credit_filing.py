@@ -13,7 +13,10 @@ from temporalio.client import Client
 
 from activities.credit_policy import policy_in_force, policy_version
 from activities.process_store import unit_path
+from activities.rule_store import pinned_version
 from api.errors import Conflict, Invalid
+from api.gateway import handle_for, send_update
+from api.services.processes import applicants_process
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import Customer, Process, User, UserRole
@@ -23,6 +26,7 @@ from domain.credit_application import (
     CreditApplicationForm,
     CreditApplicationIn,
     CreditApplicationInput,
+    CreditResubmission,
     credit_application_chain,
     credit_paper_problems,
     grade_on_file,
@@ -30,6 +34,7 @@ from domain.credit_application import (
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import Role
+from domain.rule_change import RuleKind
 from domain.rulebook import enforces
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -117,3 +122,45 @@ async def file_credit_application(
         already_running=f"customer {customer.id} already has a credit application open",
     )
     return view
+
+
+async def _returnable(session: AsyncSession, actor: Actor, process_id: str) -> Process:
+    """The credit application `actor` filed: 404 unless they may read it, 403 unless theirs, 409 for
+    another kind of process."""
+    process = await applicants_process(session, actor, process_id, "000 §13")
+    if process.process_type != APPLICATION_PROCESS:
+        raise Conflict(f"process {process_id} is not a credit application")
+    return process
+
+
+async def credit_correction_of(
+    session: AsyncSession, temporal: Client, actor: Actor, process_id: str
+) -> CreditApplicationIn:
+    """What the applicant filed last (the workflow's `filed` query), as the body that files it: the
+    correction form of a returned application starts from it."""
+    process = await _returnable(session, actor, process_id)
+    filed = await handle_for(temporal, process).query("filed", result_type=CreditApplicationForm)
+    return CreditApplicationIn.model_validate(filed.model_dump(include=set(CreditApplicationIn.model_fields)))
+
+
+async def resubmit_filed_application(
+    session: AsyncSession,
+    temporal: Client,
+    actor: Actor,
+    process_id: str,
+    body: CreditApplicationIn,
+    comment: str | None,
+) -> ProcessView:
+    """The applicant corrects a returned application, checked as a new one is against the policy
+    its process pinned (新老划断); the chain starts again at the joint review."""
+    process = await _returnable(session, actor, process_id)
+    if body.customer_id != process.customer_id:
+        raise Invalid([f"the application is for customer {process.customer_id}; a resubmission cannot change it"])
+    pinned = await pinned_version(session, process.process_id, RuleKind.credit_policy)
+    _, form = await checked_form(session, actor, body, pinned)
+    return await send_update(
+        handle_for(temporal, process),
+        "resubmit",
+        CreditResubmission(actor=actor, form=form, comment=comment),
+        result_type=ProcessView,
+    )

@@ -12,8 +12,9 @@ from temporalio.client import Client
 
 from activities.process_store import unit_path
 from activities.rule_store import documents_in_force, pinned_documents
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.gateway import get_process, handle_for, send_update
+from api.errors import Conflict, Invalid, NotFound
+from api.gateway import handle_for, send_update
+from api.services.processes import applicants_process
 from api.starts import start_process
 from db.models import Customer, Process
 from domain.approvals import ONBOARDING_CHAIN
@@ -114,10 +115,7 @@ async def resubmit_onboarding(
 
 async def _applicants_process(session: AsyncSession, actor: Actor, process_id: str) -> Process:
     """The onboarding `actor` filed: 404 unless they may read it (api/visibility), 403 unless theirs."""
-    process = await get_process(session, actor, process_id)
-    if process.applicant != actor.username:  # a reader who is not the applicant: 403 (api/visibility/)
-        raise Forbidden(f"only the applicant {process.applicant} resubmits this application (000 §6)")
-    return process
+    return await applicants_process(session, actor, process_id, "000 §6")
 
 
 async def correction_of(

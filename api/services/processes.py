@@ -12,11 +12,13 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.errors import Forbidden
+from api.gateway import get_process
 from api.schemas import ProcessListOut, ProcessOut
 from api.services.inbox import holders_of, overdue_task
 from api.visibility import Viewer, visible_processes
 from db.models import Process, Task
-from domain.models import ProcessStatus
+from domain.models import Actor, ProcessStatus
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,12 @@ async def search_processes(session: AsyncSession, viewer: Viewer, filters: Proce
         query = query.where(_overdue(datetime.now(UTC)))
     query = query.order_by(Process.started_at.desc(), Process.process_id.desc())
     return await _waiting(session, list(await session.scalars(query.limit(filters.limit).offset(filters.offset))))
+
+
+async def applicants_process(session: AsyncSession, actor: Actor, process_id: str, article: str) -> Process:
+    """The process `actor` filed, to correct and resubmit: 404 unless they may read it
+    (api/visibility), 403 for a reader who is not its applicant (`article` names the rule)."""
+    process = await get_process(session, actor, process_id)
+    if process.applicant != actor.username:
+        raise Forbidden(f"only the applicant {process.applicant} resubmits this application ({article})")
+    return process

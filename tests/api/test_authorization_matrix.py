@@ -636,6 +636,20 @@ TABLE: dict[tuple[str, str], Entry] = {
     # notification settings (issue 23, issue 24 §4): one's own, administrators anyone's (tests/web)
     ("GET", "/settings/notifications"): Entry(WebPage(303)),
     ("POST", "/settings/notifications"): Entry(WebPage(403)),
+    ("GET", "/apply/unit-customer"): Entry(WebPage(303)),
+    ("POST", "/apply/unit-customer"): Entry(WebPage(403)),
+    ("GET", "/apply/borrowing"): Entry(WebPage(303)),
+    ("POST", "/apply/borrowing"): Entry(WebPage(403)),
+    ("GET", "/apply/visit-plan"): Entry(WebPage(303)),
+    ("POST", "/apply/visit-plan"): Entry(WebPage(403)),
+    ("GET", "/apply/visits/{visit_id}/report"): Entry(WebPage(303)),
+    ("POST", "/apply/visits/{visit_id}/report"): Entry(WebPage(403)),
+    ("GET", "/apply/trade"): Entry(WebPage(303)),
+    ("POST", "/apply/trade"): Entry(WebPage(403)),
+    ("GET", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(303)),
+    ("POST", "/apply/credit/{process_id}/resubmit"): Entry(WebPage(403)),
+    ("GET", "/apply/trade/{process_id}/payment"): Entry(WebPage(303)),
+    ("POST", "/apply/trade/{process_id}/payment"): Entry(WebPage(403)),
 }
 
 

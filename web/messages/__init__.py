@@ -7,6 +7,7 @@ from web.messages import (
     admin,
     admin_calendar,
     apply,
+    apply_more,
     approval_form,
     audit,
     common,
@@ -27,6 +28,7 @@ AREAS = (
     sso,
     notification_settings,
     admin,
+    apply_more,
 )
 
 
