@@ -40,16 +40,13 @@ async def plans_for(sessions: async_sessionmaker[AsyncSession], customer_id: int
         return int(await session.scalar(query) or 0)
 
 
-async def test_a_plan_is_filed_approved_and_its_visit_reported_from_the_web(
-    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    customer = await new_customer(sessions, datetime.now(UTC))
+async def approved_visit(api: Api, clerk: Browser, sessions: async_sessionmaker[AsyncSession], customer_id: int) -> int:
+    """This month's plan of the signed-in sales clerk, filed from the web (a visit to the customer today
+    and one on the month's last day) and approved by the marketing manager: the id of its first
+    visit, now to be reported (002 rule 7)."""
     month, today, last = this_month()
-    clerk = await signed_in(api, browsers, "sales_clerk")
-    assert 'id="nav-visit-plan"' in (await clerk.get("/")).text
-    page = await clerk.get(FORM, params={"rows": 7})
-    assert page.status_code == 200 and 'for="visit-6-purpose"' in page.text and 'for="visit-7-purpose"' not in page.text
-    filed = await clerk.post(FORM, plan(month, (customer.id, today), (customer.id, last)))
+    await clerk.get(FORM)
+    filed = await clerk.post(FORM, plan(month, (customer_id, today), (customer_id, last)))
     assert filed.status_code == 303, filed.text
     process_id = filed.headers["location"].rsplit("=", 1)[1]
     async with sessions() as session:
@@ -59,6 +56,19 @@ async def test_a_plan_is_filed_approved_and_its_visit_reported_from_the_web(
         assert row is not None and row.month == month and len(row.visits) == 2
         first = min(v.id for v in row.visits)
     assert (await api.decide("marketing_manager", process_id, "approve")).status_code == 200
+    return first
+
+
+async def test_a_plan_is_filed_approved_and_its_visit_reported_from_the_web(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await new_customer(sessions, datetime.now(UTC))
+    _, today, _ = this_month()
+    clerk = await signed_in(api, browsers, "sales_clerk")
+    assert 'id="nav-visit-plan"' in (await clerk.get("/")).text
+    page = await clerk.get(FORM, params={"rows": 7})
+    assert page.status_code == 200 and 'for="visit-6-purpose"' in page.text and 'for="visit-7-purpose"' not in page.text
+    first = await approved_visit(api, clerk, sessions, customer.id)
 
     listed = await clerk.get(FORM)
     assert f'href="/apply/visits/{first}/report"' in listed.text

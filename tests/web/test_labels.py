@@ -10,13 +10,21 @@ The pages come from the app's routes: a new page without an entry in PAGES fails
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api.test_authorization_matrix import TABLE, WebPage
 from tests.support import Api, random_credit_code
 from tests.web.pages_support import Browser, signed_in
+from tests.web.test_apply_credit_resubmit import filed_and_returned
+from tests.web.test_apply_trade_payment import deal_at_payment
+from tests.web.test_apply_visits import approved_visit
+from tests.workflows.test_borrowing import a_customer
+from tests.workflows.test_credit_application import new_customer as credit_customer
+from tests.workflows.test_grading import new_customer as visited_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -27,7 +35,9 @@ FILES = {
     "/audit/processes/{process_id}/form.pdf",
 }
 
-# path -> (the user who opens it, the address with its records: {task}, {process}, {returned}, {code})
+# path -> (the user who opens it, the address with its records: {task}, {process}, {returned}, {code},
+# {credit} a returned credit application, {deal} a trade deal at its payment stage, {visit} an approved
+# visit to report, {customer} a depot's customer file)
 PAGES: dict[str, tuple[str | None, str]] = {
     "/login": (None, "/login"),
     "/": ("marketing_reviewer", "/"),
@@ -48,6 +58,14 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "/apply/cases/{process_id}": ("sales_clerk", "/apply/cases/{process}"),
     "/apply/complaint": ("sales_clerk", "/apply/complaint"),
     "/apply/credit": ("sales_clerk", "/apply/credit"),
+    "/apply/credit/{process_id}/resubmit": ("sales_clerk", "/apply/credit/{credit}/resubmit"),
+    "/apply/borrowing": ("depot_manager_b", "/apply/borrowing?customer={customer}"),
+    "/apply/unit-customer": ("depot_manager", "/apply/unit-customer"),
+    "/apply/visit-plan": ("sales_clerk", "/apply/visit-plan"),  # the approved visit listed to report
+    "/apply/visits/{visit_id}/report": ("sales_clerk", "/apply/visits/{visit}/report"),
+    "/apply/trade": ("sales_clerk", "/apply/trade"),
+    "/apply/trade/{process_id}/payment": ("sales_clerk", "/apply/trade/{deal}/payment"),
+    "/settings/notifications": ("admin", "/settings/notifications"),  # with the list of the others' settings
 }
 
 CONTROLS = {"input", "select", "textarea"}
@@ -117,15 +135,31 @@ async def test_every_get_page_has_an_entry() -> None:
     assert missing == [], f"pages without an entry in PAGES (who opens them, at which address): {missing}"
 
 
-async def test_every_input_of_every_page_has_a_label(api: Api, browsers: list[Browser]) -> None:
+async def test_every_input_of_every_page_has_a_label(
+    api: Api, browsers: list[Browser], sessions: async_sessionmaker[AsyncSession]
+) -> None:
     filed, returned = await api.submit(), await api.submit()
     assert filed.status_code == 201 and returned.status_code == 201, (filed.text, returned.text)
     process, back = filed.json()["process_id"], returned.json()["process_id"]
     assert (await api.decide("marketing_reviewer", back, "return", "补充开票信息")).status_code == 200
     task = (await api.task_for("marketing_reviewer", process))["task_id"]
-    records = {"task": task, "process": process, "returned": back, "code": random_credit_code()}
+    # The applicants' forms that need a record: made as their own tests make them (tests/web/test_apply_*).
+    clerk = await signed_in(api, browsers, "sales_clerk")
+    credit = await filed_and_returned(api, clerk, (await credit_customer(sessions)).customer_id, "请补充担保材料")
+    visit = await approved_visit(api, clerk, sessions, (await visited_customer(sessions, datetime.now(UTC))).id)
+    deal = await deal_at_payment(api)  # the longest: a tender's bidding time and the deal's steps (about 10 s)
+    records = {
+        "task": task,
+        "process": process,
+        "returned": back,
+        "code": random_credit_code(),
+        "credit": credit,
+        "deal": deal,
+        "visit": visit,
+        "customer": (await a_customer(sessions, "DEPOT-ZZ")).id,
+    }
 
-    signed: dict[str | None, Browser] = {}
+    signed: dict[str | None, Browser] = {"sales_clerk": clerk}
     for path, (username, address) in PAGES.items():
         if username not in signed:
             signed[username] = await signed_in(api, browsers, username) if username else Browser(api)
