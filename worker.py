@@ -7,7 +7,7 @@ import gc
 import logging
 import signal
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -40,6 +40,11 @@ def workflow_runner() -> UnsandboxedWorkflowRunner:
     return UnsandboxedWorkflowRunner()
 
 
+def wall_clock() -> datetime:
+    """What an update's signature expiry is compared with (workflows/actor_check.py: validators only)."""
+    return datetime.now(UTC)
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -53,7 +58,7 @@ def build_worker(
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests. With `actor_keys` (the
     settings' ring) an update's actor must be signed by the API (workflows/actor_check.py)."""
-    checks = [ActorCheckInterceptor(actor_keys)] if actor_keys else []
+    checks = [ActorCheckInterceptor(actor_keys, clock=wall_clock)] if actor_keys else []
     return Worker(
         with_sealed_headers(client),  # the actor's signature arrives sealed (issue 24 §1, §2)
         task_queue=task_queue,

@@ -11,6 +11,7 @@ type checker (under `TYPE_CHECKING`), one inside a function, one inside a workfl
 from __future__ import annotations
 
 import ast
+import logging
 import tomllib
 from pathlib import Path
 
@@ -52,7 +53,15 @@ def first_party_imports(source: str) -> set[str]:
 
 
 def test_the_layer_and_loop_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    # import-linter's CLI configures logging with dictConfig, which disables every logger that exists:
+    # the process's other tests (the worker's log lines, tests/workflows/test_worker_log_lines.py) keep theirs.
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    enabled = [logger for logger in loggers if not logger.disabled]
+    try:
+        code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    finally:
+        for logger in enabled:
+            logger.disabled = False
     report = capsys.readouterr().out
     assert code == 0, report
     assert "0 broken" in report

@@ -12,7 +12,9 @@ command changes (the saved histories, which carry no signatures, replay unchange
 key never makes an old history fail, and a refusal is an ordinary rejected update — never a failed
 workflow task. Every update that names an actor has a validator
 (tests/workflows/test_actor_signature.py checks the registry), so none slips past unchecked.
-The expiry is compared with `workflow.now()`, the workflow task's time, not a clock.
+The expiry is compared with the wall clock the worker hands in (`clock`): a validator runs when the
+update arrives and never on replay, so the real time is safe there — and it is the time the API
+signed by. `workflow.now()` is not: a time-skipping test server moves it days ahead of the clock.
 
 A start that names a person as its applicant (`starter_of`) and comes from a client — not from a
 parent workflow, not a continued run — is checked before the workflow's first line: refused, the
@@ -24,7 +26,7 @@ past its first task passed it, and a key retired since must not fail its replay.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,15 +51,15 @@ class ActorCheckInterceptor(Interceptor):
     """Registered first with the worker (`worker.build_worker`), so a refused update reaches no
     other interceptor: the audit record never sees it."""
 
-    def __init__(self, keys: Sequence[bytes]) -> None:
+    def __init__(self, keys: Sequence[bytes], clock: Callable[[], datetime]) -> None:
         if not keys:
             raise ValueError("the actor check needs at least one key")
-        self.keys = tuple(keys)
+        self.keys, self.clock = tuple(keys), clock
 
     def workflow_interceptor_class(
         self, input: WorkflowInterceptorClassInput
     ) -> type[WorkflowInboundInterceptor] | None:
-        keys = self.keys
+        keys, clock = self.keys, self.clock
 
         def check(headers: Mapping[str, Payload], name: str, actor: Actor, now: datetime) -> None:
             header = headers.get(HEADER)
@@ -79,7 +81,7 @@ class ActorCheckInterceptor(Interceptor):
             def handle_update_validator(self, input: HandleUpdateInput) -> None:
                 actor = actor_of(input.args)
                 if actor is not None:
-                    check(input.headers, input.update, actor, workflow.now())
+                    check(input.headers, input.update, actor, clock())
                 super().handle_update_validator(input)
 
         return _ActorCheckInbound

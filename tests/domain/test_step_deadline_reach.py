@@ -73,6 +73,13 @@ def called(node: ast.Call) -> str:
     return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
 
 
+def passed_along(node: ast.Call) -> bool:
+    """`super().start_workflow(input)`: a client interceptor (api/actor_signing.py) passing on a start
+    made elsewhere, not a start of its own."""
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return isinstance(receiver, ast.Call) and getattr(receiver.func, "id", "") == "super"
+
+
 def workflow_named(arg: ast.expr) -> str | None:
     """The workflow a start names: "Name", or `SomeWorkflow.run`."""
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -86,6 +93,8 @@ def starts() -> Iterator[tuple[str, str | None]]:
     """Every start in the code: how (`start_process` or another way) and the workflow it names."""
     for node in calls():
         how = called(node)
+        if passed_along(node):
+            continue
         if how in OTHER_STARTS or how == "start_process":
             position = 1 if how == "start_process" else 0
             yield how, workflow_named(node.args[position]) if len(node.args) > position else None

@@ -14,6 +14,7 @@ from schedules import product_schedules
 from temporal_client import DATA_CONVERTER
 from tests.support import TEST_ACTOR_SIGNING_KEY
 from tests.workflows.test_saved_histories import SAVED
+from worker import wall_clock
 from workflows.actor_check import ActorCheckInterceptor
 from workflows.audit import AuditInterceptor
 from workflows.registry import WORKFLOWS
@@ -61,7 +62,11 @@ def test_schedules_start_only_inputs_that_name_nobody() -> None:
 async def test_saved_histories_without_signatures_replay_with_the_check_registered(name: str) -> None:
     """The saved histories were recorded before any signature: the production worker's interceptors
     (the check first) replay them unchanged."""
-    interceptors = [ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()]), AuditInterceptor(), RepairInterceptor()]
+    interceptors = [
+        ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()], clock=wall_clock),
+        AuditInterceptor(),
+        RepairInterceptor(),
+    ]
     replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=interceptors)
     result = await replayer.replay_workflow(WorkflowHistory.from_json(name, SAVED[name]), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
