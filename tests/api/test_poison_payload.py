@@ -50,7 +50,11 @@ async def test_a_raw_poison_signal_is_dropped_and_the_process_takes_the_next_dec
     assert decided.json()["current_step"] == "finance_recheck"
     history = await api.get(f"/api/v1/processes/{process_id}/history", "auditor")
     assert history.status_code == 200, history.text
-    assert [e["action"] for e in history.json()].count("calendar_changed") == 0  # dropped, not an entry
+    audit = await api.get(f"/api/v1/audit/processes/{process_id}", "auditor")  # Temporal's events, read
+    assert audit.status_code == 200, audit.text
+    assert audit.json()["temporal_history_available"] is True
+    actions = [e["action"] for e in audit.json()["temporal_events"]]
+    assert "calendar_changed" not in actions and actions.count("decision") == 1  # dropped, not an entry
 
     plain = Client(**(client.config() | {"data_converter": pydantic_data_converter}))
     events = (await plain.get_workflow_handle(workflow_id, run_id=process_id).fetch_history()).events
