@@ -141,7 +141,7 @@ class SealingCodec(PayloadCodec):
             try:
                 decoded.extend(self.open([payload]))
             except UnknownKey as exc:
-                logger.error("a sealed payload was refused, not opened (forged, or a key missing from the ring): %s", exc)
+                logger.error("sealed payload refused, not opened (forged, or its key missing from the ring): %s", exc)
                 key_id = payload.metadata.get(KEY_ID_FIELD, b"")[:64]
                 decoded.append(Payload(metadata={"encoding": REFUSED_ENCODING, KEY_ID_FIELD: key_id}))
         return decoded

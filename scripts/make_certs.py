@@ -195,9 +195,7 @@ def main(argv: list[str] | None = None) -> None:
         new_ca=args.new_ca,
         ca_key=args.ca_key,
     )
-    print(
-        f"certificates written to {args.folder} (keep ca.key offline; it signs the next ones: --ca-key PATH)"
-    )
+    print(f"certificates written to {args.folder} (keep ca.key offline; it signs the next ones: --ca-key PATH)")
 
 
 if __name__ == "__main__":

@@ -87,7 +87,8 @@ async def test_a_payload_that_does_not_open_is_refused_data_never_a_raise_from_d
         Payload(metadata={"encoding": ENCODING, KEY_ID_FIELD: b"\xff\xfe"}, data=sealed.data),
         Payload(metadata={"encoding": ENCODING}, data=b""),
     ]
-    for bad, why in zip(poison, ("not in the ring", "does not open", "too short", "not text", "too short")):
+    reasons = ("not in the ring", "does not open", "too short", "not text", "too short")
+    for bad, why in zip(poison, reasons, strict=True):
         with pytest.raises(UnknownKey, match=why):
             codec.open([bad])
     with caplog.at_level(logging.ERROR, logger="sealing"):
