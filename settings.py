@@ -23,7 +23,9 @@ DEMO_PASSWORD = "demo"  # every demo user's (scripts/seed_demo.py); refused at l
 class Settings(BaseSettings):
     """Every knob the API, the worker and the scripts share."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refusal to start names the setting and the rule, never what was given
+    # (the input holds JWT_SECRET, PAYLOAD_KEYS, SMTP_PASSWORD, ...).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     # Demo mode (the demo JWT secret, demo users with password `demo`) is opted into explicitly:
     # `make run`, the tests and the benchmarks set APP_ENV=demo; a bare `uvicorn api.main:app` does not.
@@ -94,7 +96,7 @@ class Settings(BaseSettings):
     temporal_ui_origins: str | None = Field(default=None, max_length=1000)
     # Signs the actor of every update the API sends and verifies it in the worker (issue 24 §2):
     # comma-separated, the first signs, every one verifies (rotation). See `actor_signing_keys`.
-    actor_signing_key: str | None = None
+    actor_signing_key: SecretStr | None = None
     # Mutual TLS to Temporal (issue 24 §2, scripts/make_certs.py): the CA that signed the server's
     # certificate, this program's client certificate and key, and the name to verify the server by.
     temporal_tls_ca: Path | None = None
@@ -116,7 +118,7 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     smtp_from: str = Field(default="approvals@localhost", max_length=254)
     smtp_ca_file: Path | None = None
@@ -149,7 +151,8 @@ class Settings(BaseSettings):
         by the API and the worker when they start (not when settings are read, so a tool that never
         reaches Temporal needs no key): outside demo mode it must be set, without the demo key,
         each key at least 32 bytes like JWT_SECRET."""
-        ring = [key.strip() for key in (self.actor_signing_key or "").split(",") if key.strip()]
+        given = self.actor_signing_key.get_secret_value() if self.actor_signing_key else ""
+        ring = [key.strip() for key in given.split(",") if key.strip()]
         if self.demo_mode:
             return [key.encode() for key in ring or [DEMO_ACTOR_SIGNING_KEY]]
         if not ring or DEMO_ACTOR_SIGNING_KEY in ring:

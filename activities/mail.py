@@ -59,7 +59,7 @@ class MailServer(BaseModel):
             host=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,
-            password=settings.smtp_password,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
             sender=settings.smtp_from,
             ca_file=settings.smtp_ca_file,

@@ -92,7 +92,10 @@ def build_history(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             signal = event.workflow_execution_signaled_event_attributes
             if signal.signal_name == "calendar_changed":
-                change = _decode(signal.input)
+                try:
+                    change = _decode(signal.input)
+                except (ValueError, KeyError):  # did not open or convert: the worker dropped it (sealing.py)
+                    continue
                 detail = change[0] if change and isinstance(change[0], dict) else {}
                 years = ", ".join(str(y) for y in detail.get("years", []))
                 entries.append(

@@ -4,7 +4,9 @@ Makes, in `folder`:
 - `ca.pem` / `ca.key`: the install's own certificate authority (10 years). Temporal trusts client
   certificates it signed and the clients trust the server certificate it signed. Kept when it
   exists, so running the script again renews the other certificates under the same CA (rotation,
-  docs/operations/engine-security.md); `--new-ca` replaces it.
+  docs/operations/engine-security.md); `--new-ca` replaces it. With `ca.key` kept offline as
+  advised, `--ca-key PATH` signs with it; `ca.pem` without its key and without `--ca-key` is
+  refused (it used to make a new CA silently, shutting every program out).
 - `server.pem` / `server.key`: Temporal's frontend, for the names `temporal` (the compose
   service), `localhost` and `127.0.0.1` (and any `--san`).
 - `worker.pem` / `api.pem` / `ui.pem` / `admin.pem` (with their `.key`): client certificates, one
@@ -131,14 +133,27 @@ def _write(folder: Path, stem: str, issued: Issued) -> None:
     )
 
 
-def _existing_ca(folder: Path) -> Issued | None:
-    cert_file, key_file = folder / "ca.pem", folder / "ca.key"
-    if not (cert_file.exists() and key_file.exists()):
+def _existing_ca(folder: Path, ca_key: Path | None = None) -> Issued | None:
+    """The folder's CA, its key from `ca_key` (kept offline) or else `ca.key` beside it; None when
+    the folder has no CA yet. A CA certificate without its key is refused, never replaced."""
+    cert_file, key_file = folder / "ca.pem", ca_key or folder / "ca.key"
+    if not cert_file.exists():
+        if ca_key is not None:
+            raise SystemExit(f"--ca-key given but {cert_file} does not exist: put the CA's certificate there")
         return None
+    if not key_file.exists():
+        raise SystemExit(
+            f"{cert_file} exists but its key {key_file} does not: give the CA's key kept offline with "
+            "--ca-key PATH, or replace the CA with --new-ca (every program then needs the new ca.pem)"
+        )
     key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise SystemExit(f"{key_file} is not an EC key made by this script")
-    return Issued(key, x509.load_pem_x509_certificate(cert_file.read_bytes()))
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if cert.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
+        raise SystemExit(f"{key_file} is not the key of {cert_file}")
+    return Issued(key, cert)
 
 
 def make_certs(
@@ -148,10 +163,14 @@ def make_certs(
     clients: tuple[str, ...] = CLIENTS,
     days: int = LEAF_DAYS,
     new_ca: bool = False,
+    ca_key: Path | None = None,
 ) -> Issued:
-    """Write the CA (kept if present, unless `new_ca`), the server's and the clients' certificates."""
+    """Write the CA (kept if present, unless `new_ca`), the server's and the clients' certificates;
+    `ca_key`: the kept CA's key, wherever it is kept (not copied into `folder`)."""
+    if new_ca and ca_key is not None:
+        raise SystemExit("--new-ca makes a new CA key: --ca-key is for keeping the CA")
     folder.mkdir(parents=True, exist_ok=True)
-    ca = None if new_ca else _existing_ca(folder)
+    ca = None if new_ca else _existing_ca(folder, ca_key)
     if ca is None:
         ca = make_ca()
         _write(folder, "ca", ca)
@@ -167,9 +186,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--san", action="append", default=[], help="another name of the Temporal server")
     parser.add_argument("--days", type=int, default=LEAF_DAYS, help="how long the server and client certificates last")
     parser.add_argument("--new-ca", action="store_true", help="replace the CA (every program needs the new ca.pem)")
+    parser.add_argument("--ca-key", type=Path, help="the CA's key where it is kept offline (ca.pem stays in folder)")
     args = parser.parse_args(argv)
-    make_certs(args.folder, server_names=(*SERVER_NAMES, *args.san), days=args.days, new_ca=args.new_ca)
-    print(f"certificates written to {args.folder} (keep ca.key offline; it signs the next ones)")
+    make_certs(
+        args.folder,
+        server_names=(*SERVER_NAMES, *args.san),
+        days=args.days,
+        new_ca=args.new_ca,
+        ca_key=args.ca_key,
+    )
+    print(f"certificates written to {args.folder} (keep ca.key offline; it signs the next ones: --ca-key PATH)")
 
 
 if __name__ == "__main__":

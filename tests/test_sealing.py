@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import subprocess
 import sys
@@ -10,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import DefaultPayloadConverter
 
 from sealing import (
     DEMO_KEY,
     DEMO_RING,
     ENCODING,
     KEY_ID_FIELD,
+    REFUSED_ENCODING,
     KeyRing,
     KeyRingError,
     SealingCodec,
@@ -50,7 +53,7 @@ async def test_the_first_key_seals_and_every_key_opens() -> None:
     assert under_b.metadata[KEY_ID_FIELD] == b"b"
     assert await rotated.decode([under_a, under_b]) == [PLAIN, PLAIN]
     with pytest.raises(UnknownKey, match="'b'"):
-        await SealingCodec(KeyRing([A])).decode([under_b])
+        SealingCodec(KeyRing([A])).open([under_b])
 
 
 async def test_a_payload_written_before_sealing_passes_through() -> None:
@@ -64,7 +67,39 @@ async def test_a_tampered_payload_or_a_swapped_key_id_does_not_open() -> None:
     swapped = Payload(metadata={**sealed.metadata, KEY_ID_FIELD: b"b"}, data=sealed.data)
     for bad in (tampered, swapped):
         with pytest.raises(UnknownKey):
-            await codec.decode([bad])
+            codec.open([bad])
+
+
+async def test_a_payload_that_does_not_open_is_refused_data_never_a_raise_from_decode(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The SDK decodes a workflow activation through `decode`: one exception there fails every
+    workflow task of the process for ever. Any sealed payload that does not open (an unknown or
+    forged key id, a failed tag, too short, a key id that is not text) comes out as a payload the
+    data converter refuses (the SDK then drops that signal, rejects that update), logged as an error;
+    `open` (the history readers, the codec server) still raises, saying why."""
+    codec = SealingCodec(KeyRing([A]))
+    [sealed] = await codec.encode([PLAIN])
+    poison = [
+        Payload(metadata={"encoding": ENCODING, KEY_ID_FIELD: b"nope"}, data=sealed.data),
+        Payload(metadata=dict(sealed.metadata), data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1])),
+        Payload(metadata=dict(sealed.metadata), data=b"short"),
+        Payload(metadata={"encoding": ENCODING, KEY_ID_FIELD: b"\xff\xfe"}, data=sealed.data),
+        Payload(metadata={"encoding": ENCODING}, data=b""),
+    ]
+    reasons = ("not in the ring", "does not open", "too short", "not text", "too short")
+    for bad, why in zip(poison, reasons, strict=True):
+        with pytest.raises(UnknownKey, match=why):
+            codec.open([bad])
+    with caplog.at_level(logging.ERROR, logger="sealing"):
+        decoded = await codec.decode([sealed, *poison, PLAIN])
+    assert decoded[0] == PLAIN and decoded[-1] == PLAIN
+    refused = decoded[1:-1]
+    assert [p.metadata["encoding"] for p in refused] == [REFUSED_ENCODING] * len(poison)
+    assert refused[0].metadata[KEY_ID_FIELD] == b"nope" and not any(p.data for p in refused)
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == len(poison)
+    with pytest.raises(KeyError, match="Unknown payload encoding"):
+        DefaultPayloadConverter().from_payloads(refused[:1])
 
 
 def test_the_ring_is_read_from_its_setting() -> None:
@@ -80,6 +115,27 @@ def test_the_ring_is_read_from_its_setting() -> None:
             parse_key_ring(malformed)
     with pytest.raises(KeyRingError):
         parse_key_ring(f"bad id:{base64.b64encode(os.urandom(32)).decode()}")
+
+
+def test_a_malformed_ring_is_reported_by_position_never_by_its_text() -> None:
+    """PAYLOAD_KEYS holds the keys themselves: an entry without `id:`, a bad id or a short key is
+    named by its position in the ring, so the refusal to start never prints a key."""
+    key = base64.b64encode(os.urandom(32)).decode()
+    short = base64.b64encode(os.urandom(16)).decode()
+    for malformed, position in (
+        (f"{ring_text(A)},{key}", "#2"),  # `id:` forgotten: the whole entry is the key
+        (f"{ring_text(A)},k2:{short}", "#2"),
+        (f"{ring_text(A)},k2:{key}!", "#2"),  # not base64
+        (f"bad id:{key}", "#1"),
+        (f"{ring_text(A)},{ring_text(B)},{ring_text(A)}", "#1 and #3"),
+    ):
+        with pytest.raises(KeyRingError) as refused:
+            parse_key_ring(malformed)
+        message = str(refused.value)
+        assert position in message, message
+        for secret in (key, short, ring_text(A).partition(":")[2], key[:8], short[:8]):
+            assert secret not in message, message
+        assert refused.value.__cause__ is None  # nor a chained base64 error quoting the entry
 
 
 def test_demo_mode_seals_with_the_demo_key_and_no_other_mode_does() -> None:

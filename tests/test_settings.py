@@ -97,3 +97,28 @@ def test_single_sign_on_is_off_unless_an_issuer_and_a_client_are_set() -> None:
         web_base_url="https://approvals.example.com/",
     )
     assert on.sso_enabled and on.oidc_callback_url() == "https://approvals.example.com/login/oidc/callback"
+
+
+def test_a_refusal_to_start_never_prints_the_secrets_it_was_given() -> None:
+    """A failing validator used to print the whole input (`input_value={...}`): every secret of the
+    environment in the log of a refused start. The errors name the rule only, and the signing key
+    and the mail password stay hidden in the settings' repr too."""
+    secrets = {
+        "jwt_secret": "too-short-jwt-secret-7f3a",
+        "actor_signing_key": "actor-signing-key-c0ffee-" + "q" * 32,
+        "smtp_password": "smtp-password-9b1e",
+        "oidc_client_secret": "oidc-secret-4d2c",
+    }
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, app_env="production", **secrets)  # type: ignore[arg-type]
+    assert "JWT_SECRET must be at least" in str(refused.value)
+    for secret in secrets.values():
+        assert secret not in str(refused.value)
+    with pytest.raises(ValidationError) as bad_port:
+        Settings(_env_file=None, app_env="demo", smtp_port="not-a-port", **secrets)  # type: ignore[arg-type]
+    for secret in secrets.values():
+        assert secret not in str(bad_port.value)
+    settings = Settings(_env_file=None, app_env="demo", **(secrets | {"jwt_secret": STRONG}))  # type: ignore[arg-type]
+    for secret in ("actor_signing_key", "smtp_password"):
+        assert secrets[secret] not in repr(settings) and secrets[secret] not in str(settings.model_dump())
+    assert settings.actor_signing_keys() == [secrets["actor_signing_key"].encode()]

@@ -28,7 +28,7 @@ from api.deps import SessionDep, get_current_actor
 from api.errors import Unauthorized
 from domain.models import Actor
 from domain.roles import PAYLOAD_READERS, PAYLOAD_SEALERS, Role
-from sealing import UnknownKey
+from sealing import SealingCodec, UnknownKey
 from settings import Settings
 from web.session import SignInNeeded, current_viewer
 
@@ -100,7 +100,9 @@ async def _answer(request: Request, session: SessionDep, allowed: frozenset[Role
     codec = request.app.state.temporal.data_converter.payload_codec
     try:
         done: Sequence[Payload] = payloads
-        if codec is not None:
+        if isinstance(codec, SealingCodec) and action == "decode":
+            done = codec.open(payloads)  # strict: a payload that does not open is 422, naming why
+        elif codec is not None:
             done = await (codec.decode(payloads) if action == "decode" else codec.encode(payloads))
     except UnknownKey as exc:
         return _refusal(request, 422, "invalid", str(exc))

@@ -128,6 +128,19 @@ async def test_refusals_are_json_and_change_nothing(api: Api) -> None:
     assert refused.status_code == 422 and "'retired'" in refused.json()["detail"]
 
 
+async def test_a_malformed_sealed_payload_is_a_json_422_not_a_500(api: Api) -> None:
+    """Too short for a nonce and a tag (AES-GCM's ValueError) or a key id that is not UTF-8
+    (UnicodeDecodeError) were 500s: they are the documented 422, naming what is wrong."""
+    headers = await api.headers("auditor")
+    short = Payload(metadata={"encoding": ENCODING, KEY_ID_FIELD: DEMO_KEY_ID.encode()}, data=b"\0" * 5)
+    not_text = Payload(metadata={"encoding": ENCODING, KEY_ID_FIELD: b"\xff\xfe"}, data=b"\0" * 40)
+    for bad, why in ((short, "too short"), (not_text, "not text")):
+        body = MessageToDict(Payloads(payloads=[bad]))
+        response = await api.client.post("/codec/decode", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "invalid" and why in response.json()["detail"]
+
+
 async def temporal_cli_show(
     api: Api, codec: str, workflow_id: str, user: str, give_up_after: str = "60s"
 ) -> tuple[int, str]:
