@@ -102,6 +102,11 @@ def test_the_compose_backup_dumps_the_three_databases_for_scripts_restore(postgr
     ]
     assert manifest.app_schema == rows(backup.app, "SELECT version_num FROM alembic_version")[0][0]
     assert damaged_files(backup.folder, manifest) == []
+    # customer data in clear: readable by the backup's user only (umask 077)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (backup.folder.parent, backup.folder)] == [0o700] * 2
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in backup.folder.iterdir()}
+    names = ["app.dump", "temporal-1.dump", "temporal-2.dump", "manifest.json", "SHA256SUMS"]
+    assert modes == dict.fromkeys(names, 0o600)
 
     app, temporal = backup.fresh()
     args = [str(backup.folder), "--database-url", app]
