@@ -17,6 +17,7 @@ APP_DATABASE="${APP_DATABASE:-approvals}"
 TEMPORAL_DATABASES="${TEMPORAL_DATABASES:-temporal temporal_visibility}"
 SETTLE_SECONDS="${SETTLE_SECONDS:-2}"
 
+umask 077  # customer data in clear: the folders and dumps are readable by this user only
 DIR="$BACKUP_DIR/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$DIR"
 trap 'test -f "$DIR/manifest.json" || rm -rf "$DIR"' EXIT  # no half backup that looks like one

@@ -7,10 +7,15 @@
 #
 # Checks the files against SHA256SUMS first; refuses a database that holds tables unless FORCE=1
 # (then pg_restore --clean replaces what it holds); nothing is written when a check fails.
+# The app database is restored as its owner APP_ROLE (pg_restore --role), so its tables belong to
+# the app's login (deploy/postgres-init.sql), not to the superuser this runs as; it goes first, so a
+# failed app restore leaves every database as it was. Each database is one transaction: a failure
+# after the first says which databases were replaced and stops (run it again with FORCE=1).
 set -eu
 
 FOLDER="${1:?usage: restore.sh <backup folder>}"
 APP_DATABASE="${APP_DATABASE:-approvals}"
+APP_ROLE="${APP_ROLE:-app}"
 TEMPORAL_DATABASES="${TEMPORAL_DATABASES:-temporal temporal_visibility}"
 FORCE="${FORCE:-0}"
 
@@ -28,14 +33,24 @@ done
 
 clean=""
 [ "$FORCE" = "1" ] && clean="--clean --if-exists"
-restore_one() {  # archive, database
+done_dbs=""
+restore_one() {  # archive, database, pg_restore options
     # shellcheck disable=SC2086
-    pg_restore --no-owner --no-privileges --exit-on-error --single-transaction $clean -d "$2" "$FOLDER/$1"
+    if ! pg_restore --no-owner --no-privileges --exit-on-error --single-transaction $clean $3 -d "$2" "$FOLDER/$1"; then
+        if [ -z "$done_dbs" ]; then
+            echo "restore: failed on $2; nothing was replaced: every database is as it was" >&2
+        else
+            echo "restore: failed on $2 after replacing$done_dbs: the databases are now MIXED (backup and" \
+                "old state); do not start the stack: fix the cause above and run the restore again with FORCE=1" >&2
+        fi
+        exit 1
+    fi
+    done_dbs="$done_dbs $2"
 }
+restore_one app.dump "$APP_DATABASE" "--role=$APP_ROLE"
 n=0
 for db in $TEMPORAL_DATABASES; do
     n=$((n + 1))
-    restore_one "temporal-$n.dump" "$db"
+    restore_one "temporal-$n.dump" "$db" ""
 done
-restore_one app.dump "$APP_DATABASE"
 echo "restored $FOLDER; work done after it was taken is not in it"

@@ -89,9 +89,14 @@ def copy_temporal(args: argparse.Namespace, folder: Path) -> list[BackupFile]:
 def take_backup(args: argparse.Namespace) -> Path:
     stamp = datetime.now(UTC)
     folder = Path(args.into) / stamp.strftime("%Y%m%dT%H%M%S%fZ")
-    folder.mkdir(parents=True)
+    # customer data in clear: readable by this user only (docs/operations/backup-restore.md)
+    Path(args.into).mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700)
     try:
-        return _fill(args, folder)
+        _fill(args, folder)
+        for path in folder.iterdir():
+            path.chmod(0o600)
+        return folder
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # no half backup that looks like one
         raise

@@ -11,6 +11,7 @@ runs the write again and the stores are idempotent (`event_key`, ON CONFLICT). R
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -40,6 +42,31 @@ def libpq_url(url: str) -> str:
     """The URL as pg_dump, pg_restore and psycopg read it (no SQLAlchemy driver suffix)."""
     scheme, rest = url.split("://", 1)
     return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """The libpq URL without its password (in the user part or `?password=`), and the password:
+    a child's command line is visible to every local user (`ps`), its environment is not."""
+    parts = urlsplit(libpq_url(url))
+    password = unquote(parts.password) if parts.password is not None else None
+    netloc = parts.netloc
+    if password is not None:
+        userinfo, hostport = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{hostport}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    password = next((value for key, value in query if key == "password"), password)
+    kept = urlencode([(key, value) for key, value in query if key != "password"], safe="/")
+    return urlunsplit(parts._replace(netloc=netloc, query=kept)), password
+
+
+def libpq_target(url: str) -> tuple[str, dict[str, str]]:
+    """The URL for a pg_dump / pg_restore command line and the environment that carries its
+    password (PGPASSWORD): `(url, env)` for `subprocess.run(..., env=env)`."""
+    bare, password = without_password(url)
+    env = dict(os.environ)
+    if password:
+        env["PGPASSWORD"] = password
+    return bare, env
 
 
 def redacted(url: str) -> str:
@@ -71,8 +98,8 @@ def tool_version(command: list[str]) -> str | None:
     return answer.stdout.strip().splitlines()[0] if answer.stdout.strip() else None
 
 
-def run_tool(command: list[str]) -> None:
-    answer = subprocess.run(command, capture_output=True, text=True)
+def run_tool(command: list[str], env: dict[str, str] | None = None) -> None:
+    answer = subprocess.run(command, capture_output=True, text=True, env=env)
     if answer.returncode != 0:
         raise SystemExit(f"{Path(command[0]).name} failed ({answer.returncode}): {answer.stderr.strip()[:2000]}")
 
@@ -106,11 +133,17 @@ def restore_sqlite(copy: Path, target: Path) -> None:
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def pg_dump(url: str, archive: Path, snapshot: str | None = None) -> None:
+def pg_dump_command(url: str, archive: Path, snapshot: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The pg_dump command line (no password in it) and its environment (PGPASSWORD)."""
+    target, env = libpq_target(url)
     command = [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={archive}"]
     if snapshot is not None:
         command.append(f"--snapshot={snapshot}")
-    run_tool([*command, libpq_url(url)])
+    return [*command, target], env
+
+
+def pg_dump(url: str, archive: Path, snapshot: str | None = None) -> None:
+    run_tool(*pg_dump_command(url, archive, snapshot))
 
 
 def postgres_in_use(url: str) -> bool:
@@ -121,11 +154,17 @@ def postgres_in_use(url: str) -> bool:
     return bool(row and row[0])
 
 
-def pg_restore(archive: Path, url: str, *, replace: bool) -> None:
+def pg_restore_command(archive: Path, url: str, *, replace: bool) -> tuple[list[str], dict[str, str]]:
+    """The pg_restore command line (no password in it) and its environment (PGPASSWORD)."""
+    target, env = libpq_target(url)
     command = [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
     if replace:
         command += ["--clean", "--if-exists"]
-    run_tool([*command, f"--dbname={libpq_url(url)}", str(archive)])
+    return [*command, f"--dbname={target}", str(archive)], env
+
+
+def pg_restore(archive: Path, url: str, *, replace: bool) -> None:
+    run_tool(*pg_restore_command(archive, url, replace=replace))
 
 
 # --- the cut: the app database's writes held still ------------------------------------------------

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -35,6 +37,12 @@ def rows(url: str, query: str) -> list[tuple[object, ...]]:
         return conn.execute(query).fetchall()
 
 
+def as_role(url: str, role: str) -> str:
+    """The same database, logged in as `role` (pgserver trusts local logins)."""
+    parsed = urlparse(url)
+    return parsed._replace(netloc=f"{role}@{parsed.hostname or ''}").geturl()
+
+
 class ComposeBackup:
     """The three databases of a compose stack on one server, and what deploy/backup.sh made of them."""
 
@@ -45,6 +53,10 @@ class ComposeBackup:
         self.temporal = [_fresh_postgres_database(postgres_url) for _ in range(2)]
         for number, url in enumerate(self.temporal):
             one_row_table(url, f"wf-{number}")
+        # the app's own login, as deploy/postgres-init.sql makes it: no superuser, owns the app database
+        self.app_role = f"app_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as conn:
+            conn.execute(f'CREATE ROLE "{self.app_role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
         parsed = urlparse(postgres_url)
         self.env = {
             **os.environ,
@@ -53,6 +65,7 @@ class ComposeBackup:
             "PGUSER": parsed.username or "postgres",
             "BACKUP_DIR": str(tmp_path / "backups"),
             "SETTLE_SECONDS": "0",
+            "APP_ROLE": self.app_role,
         }
         done = self.run("backup.sh", self.app, self.temporal)
         assert done.returncode == 0, done.stderr
@@ -66,9 +79,11 @@ class ComposeBackup:
         return subprocess.run(command, env=self.env | databases | env, capture_output=True, text=True)
 
     def fresh(self) -> tuple[str, list[str]]:
-        return _fresh_postgres_database(self.postgres_url), [
-            _fresh_postgres_database(self.postgres_url) for _ in range(2)
-        ]
+        """Empty databases as the compose stack has them: the app's owned by its own login."""
+        app = _fresh_postgres_database(self.postgres_url)
+        with psycopg.connect(libpq_url(self.postgres_url), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{database_name(app)}" OWNER TO "{self.app_role}"')
+        return app, [_fresh_postgres_database(self.postgres_url) for _ in range(2)]
 
 
 def restored_as_backed_up(app: str, temporal: list[str], schema: str | None) -> bool:
@@ -87,6 +102,11 @@ def test_the_compose_backup_dumps_the_three_databases_for_scripts_restore(postgr
     ]
     assert manifest.app_schema == rows(backup.app, "SELECT version_num FROM alembic_version")[0][0]
     assert damaged_files(backup.folder, manifest) == []
+    # customer data in clear: readable by the backup's user only (umask 077)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (backup.folder.parent, backup.folder)] == [0o700] * 2
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in backup.folder.iterdir()}
+    names = ["app.dump", "temporal-1.dump", "temporal-2.dump", "manifest.json", "SHA256SUMS"]
+    assert modes == dict.fromkeys(names, 0o600)
 
     app, temporal = backup.fresh()
     args = [str(backup.folder), "--database-url", app]
@@ -115,5 +135,52 @@ def test_the_compose_restore_refuses_live_or_damaged_and_restores_into_fresh(pos
     assert done.returncode == 0, done.stderr
     assert restored_as_backed_up(app, temporal, schema)
     again = backup.run("restore.sh", app, temporal, str(backup.folder), FORCE="1")  # replaces what it holds
+    assert again.returncode == 0, again.stderr
+    assert restored_as_backed_up(app, temporal, schema)
+
+
+def test_the_compose_restore_leaves_the_app_tables_to_the_apps_own_login(postgres_url: str, tmp_path: Path) -> None:
+    """`migrate` runs as the app's login, not the superuser the restore runs as: the restored tables
+    must be that login's (pg_restore --role=APP_ROLE), or it is refused on alembic_version."""
+    backup = ComposeBackup(postgres_url, tmp_path)
+    app, temporal = backup.fresh()
+    done = backup.run("restore.sh", app, temporal, str(backup.folder))
+    assert done.returncode == 0, done.stderr
+    owners = rows(app, "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+    assert owners == [(backup.app_role,)]
+    with psycopg.connect(libpq_url(as_role(app, backup.app_role))) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (backup.app_role,)
+        schema = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        conn.execute("UPDATE alembic_version SET version_num = version_num")  # what migrate writes
+    assert schema == [(read_manifest(backup.folder).app_schema,)]
+
+
+def test_a_failed_compose_restore_replaces_nothing_or_says_the_databases_are_mixed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    backup = ComposeBackup(postgres_url, tmp_path)
+    schema = read_manifest(backup.folder).app_schema
+    app, temporal = backup.fresh()
+
+    def tables(url: str) -> list[tuple[object, ...]]:
+        return rows(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+
+    # the app database goes first: when it fails, Temporal's are untouched
+    failed = backup.run("restore.sh", app, temporal, str(backup.folder), APP_ROLE="no_such_role")
+    assert failed.returncode != 0 and "nothing was replaced" in failed.stderr
+    assert [tables(url) for url in [app, *temporal]] == [[(0,)]] * 3
+
+    # a Temporal database fails after the app's was replaced: the restore stops and says so
+    with psycopg.connect(libpq_url(temporal[0]), autocommit=True) as conn:
+        conn.execute("CREATE VIEW executions AS SELECT 'x' AS workflow_id")  # not a table: passes the check
+    mixed = backup.run("restore.sh", app, temporal, str(backup.folder))
+    assert mixed.returncode != 0
+    assert f"after replacing {database_name(app)}" in mixed.stderr and "MIXED" in mixed.stderr
+    assert "FORCE=1" in mixed.stderr
+    assert tables(temporal[1]) == [(0,)]  # stopped there
+
+    with psycopg.connect(libpq_url(temporal[0]), autocommit=True) as conn:
+        conn.execute("DROP VIEW executions")
+    again = backup.run("restore.sh", app, temporal, str(backup.folder), FORCE="1")
     assert again.returncode == 0, again.stderr
     assert restored_as_backed_up(app, temporal, schema)

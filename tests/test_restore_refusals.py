@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,15 @@ def test_a_backup_restores_into_fresh_files(backup: Path, tmp_path: Path) -> Non
     restore_into(backup, tmp_path / "fresh")
     with sqlite3.connect(tmp_path / "fresh" / "t.db") as conn:
         assert conn.execute("SELECT workflow_id FROM executions").fetchall() == [("onboarding-1",)]
+
+
+def test_a_backup_is_readable_by_its_owner_only(backup: Path) -> None:
+    """It holds customer data in clear: folders 0700, files 0600, whatever the umask."""
+    assert stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    files = sorted(path.name for path in backup.iterdir())
+    assert files == ["app.db", MANIFEST, "temporal.db"]
+    assert {name: stat.S_IMODE((backup / name).stat().st_mode) for name in files} == dict.fromkeys(files, 0o600)
 
 
 def test_a_schema_newer_than_the_code_is_refused_and_nothing_is_written(backup: Path, tmp_path: Path) -> None:
