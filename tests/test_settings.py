@@ -97,3 +97,22 @@ def test_single_sign_on_is_off_unless_an_issuer_and_a_client_are_set() -> None:
         web_base_url="https://approvals.example.com/",
     )
     assert on.sso_enabled and on.oidc_callback_url() == "https://approvals.example.com/login/oidc/callback"
+
+
+CLIENT = {"oidc_client_id": "approvals", "oidc_client_secret": "s"}
+
+
+@pytest.mark.parametrize("issuer", ["http://sso.example.com/realms/cw", "http://10.0.0.5:8080/realms/cw"])
+def test_a_plain_http_issuer_is_refused_outside_demo_mode(issuer: str) -> None:
+    """Issue 24 review: over http a network attacker reads the client secret and serves their own keys."""
+    with pytest.raises(ValidationError, match="OIDC_ISSUER must be an https address outside demo mode"):
+        Settings(_env_file=None, app_env="production", jwt_secret=STRONG, oidc_issuer=issuer, **CLIENT)  # type: ignore[call-arg]
+    assert Settings(_env_file=None, app_env="demo", oidc_issuer=issuer, **CLIENT).sso_enabled  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "issuer", ["https://sso.example.com/realms/cw", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:9"]
+)
+def test_an_https_or_loopback_issuer_is_accepted_outside_demo_mode(issuer: str) -> None:
+    settings = Settings(_env_file=None, app_env="production", jwt_secret=STRONG, oidc_issuer=issuer, **CLIENT)  # type: ignore[call-arg]
+    assert settings.sso_enabled

@@ -34,7 +34,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from domain.sso import Refusal
+from domain.sso import Refusal, provider_address_safe
 from settings import Settings
 
 SCOPE = "openid profile email"
@@ -97,6 +97,10 @@ async def discover(settings: Settings) -> dict[str, Any]:
     metadata = await _get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     if metadata.get("issuer") != issuer:
         raise SsoRefused(Refusal.PROVIDER, f"discovery document names issuer {metadata.get('issuer')!r}")
+    for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        address = metadata.get(endpoint)
+        if not isinstance(address, str) or not (settings.demo_mode or provider_address_safe(address)):
+            raise SsoRefused(Refusal.PROVIDER, f"discovery document names {endpoint} {address!r}: not https")
     _discovered[issuer] = (time.monotonic(), metadata)
     return metadata
 
