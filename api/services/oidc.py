@@ -9,6 +9,10 @@ state, the nonce and the PKCE verifier are derived with a key of this server. So
 browser that did not start the sign-in, or with another state, opens nothing; a code stolen on the
 way is worthless without the verifier; an ID token replayed from another sign-in fails the nonce.
 
+Outside demo mode the provider is reached over https only (the issuer, settings.py; the authorization,
+token and JWKS endpoints its discovery document names, here), plain http only on this host: over http a
+network attacker would read the client secret and serve keys of their own.
+
 The discovery document is kept for a few minutes (so `/login/oidc`, open to anyone, does not turn
 each request into one to the provider); the keys are read at each code exchange, so a provider's
 rotated keys are never missed."""
