@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.service import TLSConfig
 
 from domain.calendar import OfficeHours
+from domain.sso import provider_address_safe
 
 ROOT = Path(__file__).resolve().parent
 DEMO_JWT_SECRET = "demo-secret-change-me-in-production-0123456789"
@@ -216,6 +217,11 @@ class Settings(BaseSettings):
         keeps a secret, so it is a confidential client (OAuth 2.0 Security BCP): PKCE on top, not instead."""
         if self.oidc_issuer is not None and not (self.oidc_client_id and self.oidc_client_secret):
             raise ValueError("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+        if self.oidc_issuer is not None and not self.demo_mode and not provider_address_safe(self.oidc_issuer):
+            # Over plain http the keys, the tokens and the client secret could be read or replaced on the way.
+            raise ValueError(
+                "OIDC_ISSUER must be an https address outside demo mode (plain http only on 127.0.0.1, ::1, localhost)"
+            )
         return self
 
     @model_validator(mode="after")

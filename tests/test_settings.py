@@ -116,9 +116,25 @@ def test_a_refusal_to_start_never_prints_the_secrets_it_was_given() -> None:
         assert secret not in str(refused.value)
     with pytest.raises(ValidationError) as bad_port:
         Settings(_env_file=None, app_env="demo", smtp_port="not-a-port", **secrets)  # type: ignore[arg-type]
-    for secret in secrets.values():
         assert secret not in str(bad_port.value)
     settings = Settings(_env_file=None, app_env="demo", **(secrets | {"jwt_secret": STRONG}))  # type: ignore[arg-type]
     for secret in ("actor_signing_key", "smtp_password"):
         assert secrets[secret] not in repr(settings) and secrets[secret] not in str(settings.model_dump())
     assert settings.actor_signing_keys() == [secrets["actor_signing_key"].encode()]
+CLIENT = {"oidc_client_id": "approvals", "oidc_client_secret": "s"}
+
+
+@pytest.mark.parametrize("issuer", ["http://sso.example.com/realms/cw", "http://10.0.0.5:8080/realms/cw"])
+def test_a_plain_http_issuer_is_refused_outside_demo_mode(issuer: str) -> None:
+    """Issue 24 review: over http a network attacker reads the client secret and serves their own keys."""
+    with pytest.raises(ValidationError, match="OIDC_ISSUER must be an https address outside demo mode"):
+        Settings(_env_file=None, app_env="production", jwt_secret=STRONG, oidc_issuer=issuer, **CLIENT)  # type: ignore[call-arg]
+    assert Settings(_env_file=None, app_env="demo", oidc_issuer=issuer, **CLIENT).sso_enabled  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "issuer", ["https://sso.example.com/realms/cw", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:9"]
+)
+def test_an_https_or_loopback_issuer_is_accepted_outside_demo_mode(issuer: str) -> None:
+    settings = Settings(_env_file=None, app_env="production", jwt_secret=STRONG, oidc_issuer=issuer, **CLIENT)  # type: ignore[call-arg]
+    assert settings.sso_enabled

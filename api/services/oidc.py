@@ -9,6 +9,10 @@ state, the nonce and the PKCE verifier are derived with a key of this server. So
 browser that did not start the sign-in, or with another state, opens nothing; a code stolen on the
 way is worthless without the verifier; an ID token replayed from another sign-in fails the nonce.
 
+Outside demo mode the provider is reached over https only (the issuer, settings.py; the authorization,
+token and JWKS endpoints its discovery document names, here), plain http only on this host: over http a
+network attacker would read the client secret and serve keys of their own.
+
 The discovery document is kept for a few minutes (so `/login/oidc`, open to anyone, does not turn
 each request into one to the provider); the keys are read at each code exchange, so a provider's
 rotated keys are never missed."""
@@ -34,7 +38,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from domain.sso import Refusal
+from domain.sso import Refusal, provider_address_safe
 from settings import Settings
 
 SCOPE = "openid profile email"
@@ -97,6 +101,10 @@ async def discover(settings: Settings) -> dict[str, Any]:
     metadata = await _get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     if metadata.get("issuer") != issuer:
         raise SsoRefused(Refusal.PROVIDER, f"discovery document names issuer {metadata.get('issuer')!r}")
+    for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        address = metadata.get(endpoint)
+        if not isinstance(address, str) or not (settings.demo_mode or provider_address_safe(address)):
+            raise SsoRefused(Refusal.PROVIDER, f"discovery document names {endpoint} {address!r}: not https")
     _discovered[issuer] = (time.monotonic(), metadata)
     return metadata
 

@@ -1,5 +1,6 @@
 """The local user a verified single sign-on opens (issue 24 §4a), by the rule of domain/sso.py:
-a linked (issuer, subject) opens its user; a first sign-in links the user its username claim names."""
+a linked (issuer, subject) opens its user; a first sign-in links the user its username claim names,
+unless that user holds a privileged role."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.services.oidc import SsoRefused
 from db.models import User, UserIdentity
-from domain.sso import Refusal, account_open, first_sign_in_username
+from domain.sso import Refusal, account_open, first_sign_in_username, may_link_at_first_sign_in
 from settings import Settings
 
 SUBJECT_MAX = 255  # user_identities.subject (OIDC Core §2)
@@ -38,12 +40,16 @@ async def _claimed_user(session: AsyncSession, settings: Settings, claims: Mappi
     )
     if other is not None:
         raise SsoRefused(Refusal.TAKEN, f"{user.username} is linked to another subject of this provider")
+    if not may_link_at_first_sign_in(role.role for role in user.roles):
+        raise SsoRefused(Refusal.PRIVILEGED, f"{user.username} holds a privileged role: not linked by a claim")
     return user
 
 
 async def user_for_identity(session: AsyncSession, settings: Settings, claims: Mapping[str, object]) -> User:
     """The local user these verified claims open, the link made or its sign-in time updated (flushed, not
-    committed); `SsoRefused` — and nothing written — for an unknown identity or a closed account."""
+    committed); `SsoRefused` — and nothing written — for an unknown identity, a privileged user's first
+    sign-in or a closed account. Call it first in a transaction: a first link that loses a race to the
+    same identity's other sign-in rolls the session back (and opens the user that sign-in linked)."""
     issuer, subject = str(settings.oidc_issuer), str(claims["sub"])
     if len(subject) > SUBJECT_MAX:
         raise SsoRefused(Refusal.PROVIDER, "subject longer than OIDC Core §2 allows")
@@ -54,9 +60,21 @@ async def user_for_identity(session: AsyncSession, settings: Settings, claims: M
         raise SsoRefused(Refusal.CLOSED, f"{user.username} may not sign in")
     if linked:
         linked[0].last_sign_in_at = now
-    else:
-        session.add(UserIdentity(issuer=issuer, subject=subject, user_id=user.id, linked_at=now, last_sign_in_at=now))
-    await session.flush()
+        await session.flush()
+        return user
+    user_id, username = user.id, user.username  # the rollback below expires `user`
+    session.add(UserIdentity(issuer=issuer, subject=subject, user_id=user_id, linked_at=now, last_sign_in_at=now))
+    try:
+        await session.flush()
+    except IntegrityError:
+        # The same identity's other first sign-in (another tab, a double click) linked it a moment ago.
+        # Nothing but this link was written in the transaction (the callback starts with it), so it is
+        # rolled back whole; the link the other made opens its user, any other conflict is refused.
+        await session.rollback()
+        made = await _linked(session, issuer, subject)
+        if made is None or made[1].id != user_id:
+            raise SsoRefused(Refusal.TAKEN, f"{username} was linked by a concurrent sign-in") from None
+        return made[1]
     return user
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.sso import account_open, first_sign_in_username
+from domain.sso import account_open, first_sign_in_username, may_link_at_first_sign_in, provider_address_safe
 
 
 def test_the_configured_claim_names_the_local_user() -> None:
@@ -32,3 +32,29 @@ def test_a_deactivated_or_demo_account_stays_closed() -> None:
     assert not account_open(is_active=False, is_demo=False, demo_mode=True)
     assert not account_open(is_active=True, is_demo=True, demo_mode=False)
     assert account_open(is_active=True, is_demo=True, demo_mode=True)
+
+
+def test_administrators_and_auditors_are_not_linked_by_a_claim() -> None:
+    """Issue 24 review: a provider that lets people register or rename themselves must not hand out `admin`."""
+    assert not may_link_at_first_sign_in(["admin"])
+    assert not may_link_at_first_sign_in(["sales_clerk", "auditor"])
+    assert may_link_at_first_sign_in(["sales_clerk", "depot_manager"])
+    assert may_link_at_first_sign_in([])
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://sso.example.com/realms/cw", True),
+        ("http://sso.example.com/realms/cw", False),
+        ("http://127.0.0.1:8080/jwks", True),
+        ("http://[::1]:8080/jwks", True),
+        ("http://localhost/jwks", True),
+        ("http://localhost.example.com/jwks", False),
+        ("http://127.0.0.2/jwks", False),
+        ("ftp://sso.example.com/", False),
+        ("", False),
+    ],
+)
+def test_the_provider_is_reached_over_https_or_on_this_host(url: str, safe: bool) -> None:
+    assert provider_address_safe(url) is safe

@@ -51,8 +51,10 @@ async def provider_user(issuer: str, subject: str, **claims: object) -> None:
         assert response.status_code == 204, response.text
 
 
-async def local_user(sessions: async_sessionmaker[AsyncSession], unit: str = "DEPOT-ZZ", active: bool = True) -> str:
-    """A user an administrator created (a sales clerk of `unit`); returns the username."""
+async def local_user(
+    sessions: async_sessionmaker[AsyncSession], unit: str = "DEPOT-ZZ", active: bool = True, role: str = "sales_clerk"
+) -> str:
+    """A user an administrator created (a sales clerk of `unit` unless `role` says otherwise); returns the username."""
     username = f"sso-{uuid4().hex[:10]}"
     async with sessions.begin() as session:
         session.add(
@@ -63,7 +65,7 @@ async def local_user(sessions: async_sessionmaker[AsyncSession], unit: str = "DE
                 unit_code=unit,
                 is_active=active,
                 created_at=datetime.now(UTC),
-                roles=[UserRole(role="sales_clerk")],
+                roles=[UserRole(role=role)],
             )
         )
     return username

@@ -5,19 +5,27 @@ with a page that says why, and writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from api.services.oidc import SsoRefused, discover
+from api.services.sso_identities import user_for_identity
 from db.models import User, UserIdentity, WebSession
+from domain.sso import Refusal
+from settings import Settings
 from tests.support import Api, running_api
 from tests.web.sso_support import APP, authorize, browser, local_user, provider, provider_user, sso_settings
 
@@ -26,6 +34,7 @@ CLOSED = "该用户已停用"
 FLOW = "本浏览器没有发起这次登录"
 PROVIDER = "身份提供方未予登录，或其应答未通过校验"
 TAKEN = "已绑定另一个统一身份账号"
+PRIVILEGED = "管理员和审计用户不能通过单点登录首次绑定"
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +305,101 @@ async def test_behind_https_the_sign_in_uses_secure_host_cookies(
         page = await authorize(http, authorization_url, subject)
         assert str(page.url) == f"{origin}/" and f"单点 {username}" in page.text
         assert "__Host-cw_session" in http.cookies and "__Host-cw_oidc" not in http.cookies
+
+
+@contextmanager
+def discovery_document(**endpoints: str) -> Iterator[str]:
+    """A provider on 127.0.0.1 that serves only its discovery document, with these endpoints; yields its issuer."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = json.dumps({"issuer": issuer} | endpoints).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+HTTPS_ENDPOINTS = {
+    "authorization_endpoint": "https://sso.example.com/auth",
+    "token_endpoint": "https://sso.example.com/token",
+    "jwks_uri": "https://sso.example.com/jwks",
+}
+
+
+def production(issuer: str) -> Settings:
+    return Settings(_env_file=None, app_env="production", jwt_secret="x" * 32, **sso_settings(issuer))  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("endpoint", ["jwks_uri", "token_endpoint", "authorization_endpoint"])
+async def test_a_discovery_document_naming_a_plain_http_endpoint_elsewhere_is_refused(endpoint: str) -> None:
+    """Issue 24 review: keys read, or the client secret sent, over http could be replaced or read on the
+    way — outside demo mode every endpoint is https, or on this host (the issuer itself here: loopback)."""
+    plain = HTTPS_ENDPOINTS | {endpoint: "http://sso.example.com/" + endpoint}
+    with discovery_document(**plain) as issuer, pytest.raises(SsoRefused) as refused:
+        await discover(production(issuer))
+    assert refused.value.reason is Refusal.PROVIDER and endpoint in refused.value.detail
+    loopback = HTTPS_ENDPOINTS | {endpoint: "http://localhost:8080/" + endpoint}
+    with discovery_document(**loopback) as issuer:
+        assert (await discover(production(issuer)))[endpoint] == loopback[endpoint]
+
+
+async def test_a_first_sign_in_never_links_an_administrator_or_an_auditor(
+    http: httpx.AsyncClient, issuer: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 24 review: whoever the provider lets call themselves `admin` must not become the administrator;
+    administrators and auditors keep the password sign-in."""
+    async with sessions() as session:
+        admin_sessions = await session.scalar(select(func.count()).where(WebSession.username == "admin"))
+    await provider_user(issuer, "self-registered-admin", preferred_username="admin")
+
+    refused = await authorize(http, await start(http), "self-registered-admin")
+
+    assert refused.status_code == 403 and PRIVILEGED in refused.text, refused.text
+    assert await traces(sessions, "admin") == (0, admin_sessions or 0)
+    auditor = await local_user(sessions, role="auditor")
+    await provider_user(issuer, "would-be-" + auditor, preferred_username=auditor)
+    await assert_refused(await authorize(http, await start(http), "would-be-" + auditor), PRIVILEGED, sessions, auditor)
+    assert (await http.get(f"{APP}/")).url == f"{APP}/login"  # not signed in
+
+
+@pytest.mark.parametrize("same_identity", [True, False])
+async def test_two_first_sign_ins_at_once_link_once(
+    sessions: async_sessionmaker[AsyncSession], same_identity: bool
+) -> None:
+    """Issue 24 review: two first sign-ins racing to link (a double click, two tabs) hit the unique
+    constraints. Made deterministic: the second has read "not linked" before the first commits its link.
+    The same identity's second sign-in opens the user the first linked; another subject is refused."""
+    settings = Settings(_env_file=None, app_env="demo", **sso_settings("https://sso.example.com"))  # type: ignore[call-arg]
+    username = await local_user(sessions)
+    first_claims = {"sub": "race-" + username, "preferred_username": username}
+    second_claims = first_claims if same_identity else first_claims | {"sub": "race-other-" + username}
+    async with sessions() as first, sessions() as second:
+        linked = await user_for_identity(first, settings, first_claims)  # flushed, not committed
+        read = asyncio.Event()
+        event.listen(second.sync_session, "before_flush", lambda *_: read.set(), once=True)
+        racing = asyncio.create_task(user_for_identity(second, settings, second_claims))
+        await read.wait()  # the second found no link and is about to write its own
+        await first.commit()
+        if same_identity:
+            assert (await racing).id == linked.id
+        else:
+            with pytest.raises(SsoRefused) as refused:
+                await racing
+            assert refused.value.reason is Refusal.TAKEN
+        await second.commit()
+    assert await traces(sessions, username) == (1, 0)

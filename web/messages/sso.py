@@ -20,6 +20,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "单点登录被拒绝：该本地用户已绑定另一个统一身份账号。请联系系统管理员。",
         "Single sign-on refused: this local user is linked to another identity. Ask an administrator.",
     ),
+    "sso.refused.privileged": (
+        "单点登录被拒绝：管理员和审计用户不能通过单点登录首次绑定，请使用密码登录。",
+        "Single sign-on refused: administrators and auditors are not linked by single sign-on; "
+        "sign in with your password.",
+    ),
     "sso.refused.closed": (
         "单点登录被拒绝：该用户已停用。",
         "Single sign-on refused: this user is deactivated.",
