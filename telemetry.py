@@ -74,11 +74,15 @@ class _RedactingJsonFormatter(JsonFormatter):
     """Tracebacks are redacted too: an exception's text (an HTTP error names the URL it posted to) is
     written with the line, outside the message the context filter cleans."""
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
-        return redact(super().formatException(ei))
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]  # noqa: N802
+        return _redacted(super().formatException(ei))
 
-    def formatStack(self, stack_info: str) -> str:  # noqa: N802 - logging's name
-        return redact(super().formatStack(stack_info))
+    def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]  # noqa: N802
+        return _redacted(super().formatStack(stack_info))
+
+
+def _redacted(text: str | list[str]) -> str | list[str]:  # a list when the formatter writes arrays
+    return redact(text) if isinstance(text, str) else [redact(line) for line in text]
 
 
 def json_handler(stream: Any = None) -> logging.Handler:
