@@ -28,12 +28,15 @@ from temporalio.worker import HandleUpdateInput, WorkflowInboundInterceptor, Wor
 # whatever context copy it runs in.
 REQUEST_FACTS: ContextVar[dict[str, str] | None] = ContextVar("request_facts", default=None)
 
-# A credential that slipped into a message is cut out before the line is written: bearer tokens,
-# JWTs (three base64url parts) and `password=`/`"password": "..."` pairs.
+# A credential that slipped into a message (or an exception's traceback) is cut out before the line is
+# written: bearer tokens, JWTs (three base64url parts), `password=`/`"password": "..."` pairs, and the
+# robot webhooks' keys: DingTalk's `access_token=` query, Feishu's `/bot/v2/hook/<token>` path.
 _SECRETS = (
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
     (re.compile(r"(?i)(password[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"), r"\1[redacted]"),
+    (re.compile(r"(?i)\b(access_token|token|secret|sign)=[^&\s\"'#]+"), r"\1=[redacted]"),
+    (re.compile(r"(?i)(/hook/)[^/?#\s\"']+"), r"\1[redacted]"),
 )
 
 
@@ -67,12 +70,27 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class _RedactingJsonFormatter(JsonFormatter):
+    """Tracebacks are redacted too: an exception's text (an HTTP error names the URL it posted to) is
+    written with the line, outside the message the context filter cleans."""
+
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]  # noqa: N802
+        return _redacted(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]  # noqa: N802
+        return _redacted(super().formatStack(stack_info))
+
+
+def _redacted(text: str | list[str]) -> str | list[str]:  # a list when the formatter writes arrays
+    return redact(text) if isinstance(text, str) else [redact(line) for line in text]
+
+
 def json_handler(stream: Any = None) -> logging.Handler:
     """A stderr handler writing one JSON object a line: time (UTC), level, logger, message, pid and whatever
     the context filter or the caller's `extra` added (request_id, actor, process_id, …)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
-        JsonFormatter(
+        _RedactingJsonFormatter(
             "{levelname}{name}{message}{process}",
             style="{",
             timestamp="time",  # ISO 8601 in UTC
@@ -85,7 +103,9 @@ def json_handler(stream: Any = None) -> logging.Handler:
 
 def configure_logging(level: int = logging.INFO) -> None:
     """The root logger and uvicorn's write JSON lines (uvicorn's access log is replaced by the
-    API's own request line, which names the route template instead of the raw path)."""
+    API's own request line, which names the route template instead of the raw path). httpx and
+    httpcore only warn: at INFO httpx logs every request's full URL, and a robot webhook's URL is its
+    credential (DingTalk's access_token query, Feishu's hook path)."""
     root = logging.getLogger()
     root.handlers[:] = [json_handler()]
     root.setLevel(level)
@@ -93,6 +113,8 @@ def configure_logging(level: int = logging.INFO) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider | None:

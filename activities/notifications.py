@@ -35,6 +35,18 @@ class Channel(Protocol):
     async def send(self, spec: NotificationSpec) -> None: ...
 
 
+class WebhookError(Exception):
+    """A robot webhook post failed. The text names the host only: the URL's path and query hold the
+    robot's key (DingTalk's `access_token=`, Feishu's `/hook/<token>`), and this text goes to the
+    worker's log lines and the activity's failure in the Temporal history."""
+
+
+def _masked(url: str) -> str:
+    """The webhook's address without its credential: scheme and host, the rest masked."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}/***"
+
+
 class WebhookChannel:
     """Posts a text message in the robot format DingTalk and Feishu both accept."""
 
@@ -46,8 +58,14 @@ class WebhookChannel:
 
     async def send(self, spec: NotificationSpec) -> None:
         text = f"[{spec.kind}] {spec.subject}\n{spec.body}".strip()
-        response = await self.client.post(self.url, json={"msgtype": "text", "text": {"content": text}})
-        response.raise_for_status()
+        try:
+            response = await self.client.post(self.url, json={"msgtype": "text", "text": {"content": text}})
+        except httpx.HTTPError as error:  # its text and its request carry the URL: not chained
+            raise WebhookError(
+                f"the robot webhook {_masked(self.url)} was not reached ({type(error).__name__})"
+            ) from None
+        if response.is_error:
+            raise WebhookError(f"the robot webhook {_masked(self.url)} answered {response.status_code}")
 
 
 async def record_notification(session: AsyncSession, spec: NotificationSpec, channels: list[Channel]) -> bool:

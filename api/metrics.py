@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from time import monotonic
 
 from fastapi import FastAPI, Request
@@ -26,7 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.services.work_metrics import HistoryFacts, StepWork, history_facts, open_work
+from api.services.work_metrics import HistoryFacts, StepWork, escalations_fired, history_facts, open_work
 from settings import Settings
 
 METRICS_PATH = "/metrics"
@@ -50,7 +51,8 @@ def may_scrape(request: Request, settings: Settings) -> bool:
 
 class HistoryWalk:
     """The slow figures, walked in the background at most every `seconds`: a scrape never waits for
-    the walk (it reads the last result; before the first walk ends the gauges are absent)."""
+    the walk (it reads the last result; before the first walk ends the gauges are absent). A walk
+    that fails reports the chains not verified (approvals_audit_chain_ok 0), not the last verdict."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], seconds: float) -> None:
         self.sessions, self.seconds = sessions, seconds
@@ -79,15 +81,17 @@ class HistoryWalk:
         try:
             async with self.sessions() as session:
                 self.last = await history_facts(session)
-        except Exception:  # noqa: BLE001 - the gauges keep their last value; the next scrape tries again
-            log.exception("the audit and escalation figures could not be read")
+        except Exception:  # noqa: BLE001 - the next scrape tries again
+            log.exception("the audit-chain walk failed: approvals_audit_chain_ok is 0 until a walk succeeds")
+            failed = HistoryFacts(audit_ok=False, audit_rows=0, audit_processes=0, checked_at=0.0, walk_seconds=0.0)
+            self.last = replace(self.last, audit_ok=False) if self.last is not None else failed
 
 
 class DomainFigures(Collector):
     """The gauges of one scrape, from figures read just before."""
 
-    def __init__(self, work: list[StepWork], history: HistoryFacts | None) -> None:
-        self.work, self.history = work, history
+    def __init__(self, work: list[StepWork], history: HistoryFacts | None, escalations: int | None = None) -> None:
+        self.work, self.history, self.escalations = work, history, escalations
 
     def collect(self) -> Iterator[Metric]:
         labels = ["process_type", "step"]
@@ -97,10 +101,13 @@ class DomainFigures(Collector):
             open_tasks.add_metric([line.process_type, line.step], line.open)
             overdue.add_metric([line.process_type, line.step], line.overdue)
         yield from (open_tasks, overdue)
+        if self.escalations is not None:
+            yield CounterMetricFamily(
+                "approvals_escalations_fired", "Escalations (督办) fired so far", self.escalations
+            )
         if self.history is None:
             return
         facts = self.history
-        yield CounterMetricFamily("approvals_escalations_fired", "Escalations (督办) fired so far", facts.escalations)
         for name, about, figure in (
             ("approvals_audit_chain_ok", "1 when every audit chain verified", int(facts.audit_ok)),
             ("approvals_audit_chain_rows", "Audit rows verified by the last walk", facts.audit_rows),
@@ -130,8 +137,9 @@ def install(app: FastAPI) -> None:
         walk.refresh_if_due()
         async with request.app.state.sessions() as session:
             work = await open_work(session)
+            escalations = await escalations_fired(session)
         domain = CollectorRegistry()
-        domain.register(DomainFigures(work, walk.last))
+        domain.register(DomainFigures(work, walk.last, escalations))
         return Response(process_figures() + generate_latest(domain), media_type=CONTENT_TYPE)
 
     app.add_api_route(METRICS_PATH, metrics, methods=["GET"], include_in_schema=False)

@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from api.observe import full_templates
 from telemetry import worker_runtime
 from temporal_client import connect
 from tests.api.test_metrics import after_a_walk
@@ -101,3 +102,28 @@ async def test_every_panel_and_alert_queries_metrics_the_api_and_the_worker_expo
     assert not missing, f"panels query metrics nobody exports: {missing}"
     unknown = {name: sorted(names - exported) for name, names in alerts().items() if names - exported}
     assert not unknown, f"alerts query metrics nobody exports: {unknown}"
+
+
+ROUTE_MATCHER = re.compile(r'\broute(=~?)"([^"]*)"')
+
+
+def decision_latency_queries() -> list[str]:
+    rules = yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text(encoding="utf-8"))
+    exprs = [target["expr"] for panel in panels() for target in panel["targets"]]
+    exprs += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    return [expr for expr in exprs if "http_request_duration_seconds" in expr and "decision" in expr]
+
+
+async def test_decision_latency_counts_the_api_s_and_the_web_workbench_s_decisions(api: Api) -> None:
+    """The panel and the DecisionsSlow alert select the decision routes by template: both the API's
+    and the web form's (web/pages.py), as /metrics labels them (api/observe.py)."""
+    templates = set(full_templates(api.app.routes).values())
+    decisions = {"/api/v1/tasks/{task_id}/decision", "/tasks/{task_id}/decision"}
+    assert decisions <= templates, sorted(t for t in templates if t.endswith("/decision"))
+    queries = decision_latency_queries()
+    assert len(queries) >= 3, queries  # the panel's p50 and p95, the alert
+    for expr in queries:
+        [(operator, value)] = ROUTE_MATCHER.findall(expr)
+        # PromQL's =~ is anchored at both ends, like fullmatch; = is the exact template
+        selected = {t for t in templates if (re.fullmatch(value, t) if operator == "=~" else t == value)}
+        assert selected == decisions, (expr, sorted(selected))

@@ -16,6 +16,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -138,6 +139,58 @@ async def test_a_broken_audit_chain_shows_as_zero(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert value(text, "approvals_audit_chain_ok") == 0
+
+
+async def test_a_failed_audit_walk_shows_as_zero_not_as_the_last_verdict(tmp_path: Path) -> None:
+    """A walk that raises (here its table is gone) must not leave the previous walk's 1 in place."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+
+    async def walked(walk: HistoryWalk) -> str:
+        walk.refresh_if_due()
+        await walk.wait()
+        registry = CollectorRegistry()
+        registry.register(DomainFigures([], walk.last))
+        return generate_latest(registry).decode()
+
+    try:
+        walk = HistoryWalk(make_sessionmaker(engine), seconds=0)
+        assert value(await walked(walk), "approvals_audit_chain_ok") == 1
+        async with make_sessionmaker(engine).begin() as session:
+            await session.execute(text("ALTER TABLE audit_heads RENAME TO audit_heads_gone"))
+        assert value(await walked(walk), "approvals_audit_chain_ok") == 0
+        assert value(await walked(HistoryWalk(make_sessionmaker(engine), seconds=0)), "approvals_audit_chain_ok") == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_every_api_process_reports_the_same_escalations_at_once(
+    api: Api,
+    temporal_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    task_queue: str,
+) -> None:
+    """Compose runs several API processes, and any one answers a scrape: the escalations counter is
+    read from the database at each scrape, so it never goes down between two scrapes answered by
+    different processes (Prometheus would read a reset), and a new escalation shows at once."""
+    walk: HistoryWalk = api.app.state.history_walk
+    await walk.wait()
+    walk.seconds = 3600  # no audit walk is due: the count must not depend on one
+    # a second API process on the same database (its own worker's queue: one worker per queue and client)
+    async with running_api(temporal_env.client, sessions, f"{task_queue}-second", database_url) as other:
+        other.app.state.history_walk.seconds = 3600
+        before = value(await scrape(api), "approvals_escalations_fired_total")
+        assert before is not None
+        async with api.app.state.sessions.begin() as session:
+            session.add(escalation_notice())
+        for _ in range(3):  # another test's process may escalate between the two scrapes
+            here = value(await scrape(api), "approvals_escalations_fired_total")
+            there = value(await scrape(other), "approvals_escalations_fired_total")
+            if here == there:
+                break
+        assert here == there and here is not None and here >= before + 1
 
 
 async def test_only_the_configured_scraper_reads_metrics(
