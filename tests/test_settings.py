@@ -121,6 +121,8 @@ def test_a_refusal_to_start_never_prints_the_secrets_it_was_given() -> None:
     for secret in ("actor_signing_key", "smtp_password"):
         assert secrets[secret] not in repr(settings) and secrets[secret] not in str(settings.model_dump())
     assert settings.actor_signing_keys() == [secrets["actor_signing_key"].encode()]
+
+
 CLIENT = {"oidc_client_id": "approvals", "oidc_client_secret": "s"}
 
 
