@@ -1,7 +1,8 @@
 """The mail-only notices a process's moment gives (issue 24 §4): a task waiting for someone and a
 decision on an application. They are not notification rows (the bell shows the inbox and the case
 instead); they are derived while the moment is written, before its rows change, and delivered only
-to channels that take them (activities/mail.py MailChannel).
+to channels that take them (activities/mail.py MailChannel). A retried write works them out from
+what the moment writes as well (`written_notices`): its first attempt may have committed the rows.
 
 A task is mailed when its row is new, or when it is handed to another named person (delegated,
 transferred, a deputy): a re-planned deadline or an escalation level does not mail its holder again
