@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import deliver
+from activities.notifications import deliver_all
 from activities.process_store import ProjectionStore, _insert
 from activities.process_sync import ProcessSync
 from db.models import Borrowing, Customer, CustomerChange, OrgUnit, RegisterReview
@@ -64,8 +64,7 @@ class BorrowingStore(ProjectionStore):
     @fails_visibly_on_bad_data
     async def sync_borrowing(self, sync: BorrowingSync) -> BorrowingSync:
         new = await run_write(self.sessions, partial(self.write_borrowing, sync=sync))
-        for note in new:
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)
         return sync.echo()
 
     @activity.defn

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import NotificationSpec, deliver
+from activities.notifications import NotificationSpec, deliver_all
 from activities.process_store import ProjectionStore
 from activities.process_sync import ProcessSync
 from db.models import Complaint, ComplaintStats
@@ -96,8 +96,7 @@ class ComplaintStore(ProjectionStore):
             return new
 
         new = await run_write(self.sessions, write)
-        for note in new:  # outside the transaction: a slow webhook never holds the database
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)  # outside the transaction: a slow webhook never holds the database
         return sync.echo()  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn

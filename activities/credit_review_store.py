@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities.customer_gate import customer_applying
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import Channel, NotificationSpec, deliver, record_notification
+from activities.notifications import Channel, NotificationSpec, deliver_all, record_notification
 from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, Process, User
 from db.session import write_transaction
 from domain.credit import CreditCustomer, CreditHold, ReviewOccasion, RiskLevel, Settlement, credit_review_workflow_id
@@ -192,8 +192,7 @@ class CreditReviewStore:
                 )
                 notes += [self._note(applied, account, recipient=name) for name in people]
             new = [n for n in notes if await record_notification(session, n, self.channels)]
-        for note in new:
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)
 
     def _result_notes(self, applied: ReviewApplied, account: CreditAccount | None) -> list[NotificationSpec]:
         return [self._note(applied, account, role=FINANCE_RECIPIENT.value)]

@@ -1,7 +1,8 @@
 """The mail-only notices a process's moment gives (issue 24 §4): a task waiting for someone and a
 decision on an application. They are not notification rows (the bell shows the inbox and the case
 instead); they are derived while the moment is written, before its rows change, and delivered only
-to channels that take them (activities/mail.py MailChannel).
+to channels that take them (activities/mail.py MailChannel). A retried write works them out from
+what the moment writes as well (`written_notices`): its first attempt may have committed the rows.
 
 A task is mailed when its row is new, or when it is handed to another named person (delegated,
 transferred, a deputy): a re-planned deadline or an escalation level does not mail its holder again
@@ -18,7 +19,7 @@ from activities.mail import MomentNotice
 from activities.process_sync import ProcessSync
 from db.models import Process, Task
 from domain.mail import DECIDED, DECISION_STATUSES, TASK_OPENED
-from domain.models import TaskSpec
+from domain.models import ProcessProjection, TaskSpec
 
 SUBJECT_MAX = 300  # notifications.subject
 
@@ -62,18 +63,37 @@ def decision_notice(session: Session, sync: ProcessSync) -> list[MomentNotice]:
     before = session.scalar(select(Process.status).where(Process.process_id == process.process_id))
     if before == process.status.value:
         return []
-    return [
-        MomentNotice(
-            notification_id=f"{DECIDED}:{process.process_id}:{process.status.value}",
-            process_id=process.process_id,
-            recipient=process.applicant,
-            kind=DECIDED,
-            subject=process.subject[:SUBJECT_MAX],
-            body=process.status.value,
-        )
-    ]
+    return [_decision(process)]
 
 
-def moment_notices(session: Session, sync: ProcessSync) -> list[MomentNotice]:
-    """What the moment tells people by mail; read before the moment's rows are written."""
-    return task_notices(session, sync.tasks) + decision_notice(session, sync)
+def _decision(process: ProcessProjection) -> MomentNotice:
+    return MomentNotice(
+        notification_id=f"{DECIDED}:{process.process_id}:{process.status.value}",
+        process_id=process.process_id,
+        recipient=process.applicant,
+        kind=DECIDED,
+        subject=process.subject[:SUBJECT_MAX],
+        body=process.status.value,
+    )
+
+
+def written_notices(sync: ProcessSync) -> list[MomentNotice]:
+    """A retry's notices, derived from what the moment writes: the first attempt may have committed
+    the rows (so they no longer tell what changed) and then failed to mail. Every task of the moment
+    but a supervision task, and its decision: each MailDelivery has its id (`mail:<notice id>`, a
+    duplicate start refused), so what the first attempt started, or an earlier moment did for the
+    same holder, is not mailed again."""
+    tasks = [_task_notice(spec) for spec in sync.tasks if spec.escalation_level == 0]
+    process = sync.process
+    if process is None or process.status.value not in DECISION_STATUSES:
+        return tasks
+    return [*tasks, _decision(process)]
+
+
+def moment_notices(session: Session, sync: ProcessSync, retry: bool = False) -> list[MomentNotice]:
+    """What the moment tells people by mail; read before the moment's rows are written (on an
+    activity's retry also what the moment writes, `written_notices`)."""
+    notices = task_notices(session, sync.tasks) + decision_notice(session, sync)
+    if not retry:
+        return notices
+    return list({n.notification_id: n for n in [*notices, *written_notices(sync)]}.values())

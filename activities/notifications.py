@@ -88,10 +88,41 @@ def takes_moments(channels: list[Channel]) -> bool:
     return any(_takes_moments(channel) for channel in channels)
 
 
+class DeliveryFailed(Exception):
+    """Some channels failed a notice; every other channel was still tried (the activity's retry
+    delivers again: see `retried`)."""
+
+
+def retried() -> bool:
+    """Inside an activity's second or later attempt: an earlier attempt may have written the rows
+    and then failed to deliver, so this one delivers what it wrote again (docs/operations/mail.md)."""
+    return activity.in_activity() and activity.info().attempt > 1
+
+
 async def deliver(spec: NotificationSpec, channels: list[Channel]) -> None:
+    """Each channel on its own: one failing (a robot answering 503) never keeps the notice from the
+    others; the failures are raised together after all were tried."""
+    failures: list[str] = []
     for channel in channels:
         if spec.kind not in MOMENT_KINDS or _takes_moments(channel):
-            await channel.send(spec)
+            try:
+                await channel.send(spec)
+            except Exception as error:  # every channel is tried; raised below
+                failures.append(f"{channel.name}: {error!r}")
+    if failures:
+        raise DeliveryFailed(f"notification {spec.notification_id} not delivered by " + "; ".join(failures))
+
+
+async def deliver_all(notes: list[NotificationSpec], channels: list[Channel]) -> None:
+    """Every notice, even when one failed; the failures are raised together after all were tried."""
+    failures: list[str] = []
+    for note in notes:
+        try:
+            await deliver(note, channels)
+        except DeliveryFailed as failed:
+            failures.append(str(failed))
+    if failures:
+        raise DeliveryFailed("\n".join(failures))
 
 
 class Notifier:
@@ -105,5 +136,5 @@ class Notifier:
     async def notify(self, spec: NotificationSpec) -> None:
         async with write_transaction(self.sessions) as session:
             new = await record_notification(session, spec, self.channels)
-        if new:
+        if new or retried():  # a retry: the first attempt wrote the row, maybe delivered nothing
             await deliver(spec, self.channels)

@@ -19,7 +19,7 @@ from temporalio import activity
 
 from activities.audit_store import append, as_facts
 from activities.data_errors import storable
-from activities.notifications import Channel, NotificationSpec, deliver
+from activities.notifications import Channel, NotificationSpec, deliver_all
 from activities.process_store import _insert, add_notifications, apply_closures, put_tasks
 from db.models import Process, Task
 from db.session import run_write
@@ -165,8 +165,7 @@ class FailureStore:
             put_tasks(session, [task])
             return add_notifications(session, [note], self.channels)
 
-        for new in await run_write(self.sessions, write):
-            await deliver(new, self.channels)
+        await deliver_all(await run_write(self.sessions, write), self.channels)
         return failure
 
     @activity.defn

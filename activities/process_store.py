@@ -20,7 +20,7 @@ from activities.audit_store import record_moment
 from activities.calendar import CalendarActivities
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.mail_notices import moment_notices
-from activities.notifications import Channel, NotificationSpec, deliver, takes_moments
+from activities.notifications import Channel, NotificationSpec, deliver_all, retried, takes_moments
 from activities.process_sync import ProcessSync
 from db.models import (
     Notification,
@@ -157,7 +157,9 @@ def add_watchers(session: Session, watchers: list[WatcherSpec]) -> None:
 def add_notifications(
     session: Session, notes: list[NotificationSpec], channels: list[Channel]
 ) -> list[NotificationSpec]:
-    """Record notifications once (a retried activity finds them); returns the new ones, to deliver."""
+    """Record notifications once (a retried activity finds them); returns the ones to deliver: the
+    new ones, or on a retry all of them (the first attempt may have written them and then failed to
+    deliver: the robot webhook may get one twice, mail goes once, docs/operations/mail.md)."""
     if not notes:
         return []
     names = ",".join(["database", *(c.name for c in channels)])
@@ -165,9 +167,9 @@ def add_notifications(
     rows = [{**note.model_dump(), "channels": names, "created_at": now} for note in notes]
     insert = _insert(session, Notification.__table__)
     statement = insert.values(rows).on_conflict_do_nothing(index_elements=["notification_id"])
-    if not channels:  # nothing to deliver beyond the database: no need to know which were new
+    if not channels or retried():  # nothing to deliver beyond the database, or deliver them all again
         session.execute(statement)
-        return []
+        return list(notes) if channels else []
     added = set(session.scalars(statement.returning(Notification.__table__.c.notification_id)))
     return [note for note in notes if note.notification_id in added]
 
@@ -180,7 +182,7 @@ def write_sync(
     read the tasks as they were."""
     if sync.deadlines:
         calendar.date_tasks(session, sync.deadlines, sync.tasks)
-    mailed = moment_notices(session, sync) if takes_moments(channels) else []  # before the rows change
+    mailed = moment_notices(session, sync, retried()) if takes_moments(channels) else []  # before the rows change
     record_moment(session, sync, sync.projected_process())
     put_tasks(session, sync.tasks)
     apply_closures(session, sync.closed)
@@ -347,8 +349,7 @@ class ProjectionStore:
                 session.execute(statement)
             return new
 
-        for note in await run_write(self.sessions, write):  # outside the transaction
-            await deliver(note, self.channels)
+        await deliver_all(await run_write(self.sessions, write), self.channels)  # outside the transaction
 
 
 class ProcessStore(ProjectionStore):
@@ -360,8 +361,7 @@ class ProcessStore(ProjectionStore):
         """One moment of a process; the answer echoes it, so the local activity's marker shows
         auditors what the moment wrote (a marker keeps the result, not the input)."""
         new = await run_write(self.sessions, partial(self.write_moment, sync=sync))
-        for note in new:  # outside the transaction: a slow webhook never holds the database
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)  # outside the transaction: a slow webhook never holds the database
         return sync.echo()
 
     @activity.defn

@@ -17,7 +17,7 @@ from activities import audit_store
 from activities.customer_gate import ensure_credit_code_applying
 from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import NotificationSpec, deliver
+from activities.notifications import NotificationSpec, deliver_all
 from activities.process_store import ProjectionStore, write_process
 from activities.process_sync import ProcessSync
 from db.models import TradeDeal, TradeHandler, TradeTender
@@ -149,8 +149,7 @@ class TradeStore(ProjectionStore):
             return new
 
         new = await run_write(self.sessions, write)
-        for note in new:
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)
         return sync.echo()  # echoed for the history: a local activity's marker keeps the result only
 
     @activity.defn

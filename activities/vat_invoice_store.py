@@ -13,7 +13,7 @@ from temporalio import activity
 
 from activities.customer_gate import customer_applying_in
 from activities.data_errors import fails_visibly_on_bad_data
-from activities.notifications import deliver
+from activities.notifications import deliver_all
 from activities.process_store import ProjectionStore, _insert
 from activities.process_sync import ProcessSync
 from db.models import InvoiceRegisterEntry
@@ -76,6 +76,5 @@ class VatInvoiceStore(ProjectionStore):
     @fails_visibly_on_bad_data
     async def sync_vat_invoice(self, sync: VatInvoiceSync) -> VatInvoiceSync:
         new = await run_write(self.sessions, partial(self.write_invoice_moment, sync=sync))
-        for note in new:  # outside the transaction
-            await deliver(note, self.channels)
+        await deliver_all(new, self.channels)  # outside the transaction
         return sync.echo()
