@@ -110,32 +110,31 @@ def refusal(
 # has no validator: before this seal, anyone who reached Temporal's port could signal `act` to
 # `<deal>/tender` with a bid of their own. The worker's outbound interceptor seals every signal a
 # workflow sends with the newest key of the actor ring; the receiving workflow drops an internal
-# signal whose seal does not match (workflows/actor_check.py). The seal names the namespace, the
-# target workflow id, the signal and a digest of its arguments; it has no expiry, since it is checked
-# again on every replay (so a key is retired only after every run that may replay with it has closed).
+# signal whose seal does not match (workflows/actor_check.py). The seal names the target workflow id,
+# the signal and a digest of its arguments; it has no expiry and no namespace, since it is checked
+# again on every replay, and a replay may run under another namespace (a `Replayer`'s own); so a key
+# is retired only after every run that may replay with it has closed.
 SIGNAL_HEADER = "x-signal-seal"
 
 
-def _signal_message(namespace: str, workflow_id: str, signal: str, digest: str) -> bytes:
-    fields = [VERSION, "signal", namespace, workflow_id, signal, digest]
+def _signal_message(workflow_id: str, signal: str, digest: str) -> bytes:
+    fields = [VERSION, "signal", workflow_id, signal, digest]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def seal_signal(key: bytes, namespace: str, workflow_id: str, signal: str, digest: str) -> str:
+def seal_signal(key: bytes, workflow_id: str, signal: str, digest: str) -> str:
     """`v1.<hex HMAC>`: what a workflow puts in the `SIGNAL_HEADER` of a signal it sends."""
-    return f"{VERSION}.{_mac(key, _signal_message(namespace, workflow_id, signal, digest))}"
+    return f"{VERSION}.{_mac(key, _signal_message(workflow_id, signal, digest))}"
 
 
-def signal_refusal(
-    keys: Sequence[bytes], seal: str | None, namespace: str, workflow_id: str, signal: str, digest: str
-) -> str | None:
+def signal_refusal(keys: Sequence[bytes], seal: str | None, workflow_id: str, signal: str, digest: str) -> str | None:
     """Why the signal is dropped, or None when one of `keys` sealed exactly this signal to this workflow."""
     if not seal:
         return f"the signal '{signal}' is not sealed by a workflow of this engine ({ARTICLE})"
     version, _, mac = seal.partition(".")
     if version != VERSION or not mac:
         return f"the seal of the signal '{signal}' is malformed ({ARTICLE})"
-    message = _signal_message(namespace, workflow_id, signal, digest)
+    message = _signal_message(workflow_id, signal, digest)
     if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
         return f"the seal of the signal '{signal}' does not match it ({ARTICLE})"
     return None

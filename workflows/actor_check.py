@@ -26,7 +26,7 @@ child, the writes a child hands the deal; workflows/external_trade/child_message
 signal a workflow sends leaves sealed with the newest key (`_SealingOutbound`), and a deal or a
 child drops — and logs — an internal signal whose seal does not match (`INTERNAL_SIGNALS`): a
 client that signals `act` to `<deal>/tender` with a bid of its own records nothing. The seal is an
-HMAC over the namespace, the target workflow id, the signal and its arguments as the payload
+HMAC over the target workflow id, the signal and its arguments as the payload
 converter encodes them (domain/actor_signature.py): pure, so the drop replays as it happened. A run
 that started before the seal (`SEALED_SIGNALS_PATCH` is false at its start) took unsealed signals
 and is not checked, so its history replays; a sealed signal is checked again on replay, so a key is
@@ -132,22 +132,17 @@ class ActorCheckInterceptor(Interceptor):
 
         class _SealingOutbound(WorkflowOutboundInterceptor):
             def _sealed(
-                self, headers: Mapping[str, Payload], namespace: str, target: str, signal: str, args: Any
+                self, headers: Mapping[str, Payload], target: str, signal: str, args: Any
             ) -> Mapping[str, Payload]:
-                seal = seal_signal(keys[0], namespace, target, signal, signal_digest(args))
+                seal = seal_signal(keys[0], target, signal, signal_digest(args))
                 return {**headers, SIGNAL_HEADER: Payload(metadata={"encoding": b"binary/plain"}, data=seal.encode())}
 
             async def signal_child_workflow(self, input: SignalChildWorkflowInput) -> None:
-                namespace = workflow.info().namespace
-                input.headers = self._sealed(
-                    input.headers, namespace, input.child_workflow_id, input.signal, input.args
-                )
+                input.headers = self._sealed(input.headers, input.child_workflow_id, input.signal, input.args)
                 await super().signal_child_workflow(input)
 
             async def signal_external_workflow(self, input: SignalExternalWorkflowInput) -> None:
-                input.headers = self._sealed(
-                    input.headers, input.namespace, input.workflow_id, input.signal, input.args
-                )
+                input.headers = self._sealed(input.headers, input.workflow_id, input.signal, input.args)
                 await super().signal_external_workflow(input)
 
         class _ActorCheckInbound(WorkflowInboundInterceptor):
@@ -162,7 +157,7 @@ class ActorCheckInterceptor(Interceptor):
                     header = input.headers.get(SIGNAL_HEADER)
                     seal = header.data.decode(errors="replace") if header is not None else None
                     digest = signal_digest(input.args)
-                    why = signal_refusal(keys, seal, info.namespace, info.workflow_id, input.signal, digest)
+                    why = signal_refusal(keys, seal, info.workflow_id, input.signal, digest)
                     if why is not None:  # dropped: no handler runs, nothing changes
                         workflow.logger.warning("signal %s dropped: %s", input.signal, why)
                         return

@@ -15,15 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, Interceptor, OutboundInterceptor, SignalWorkflowInput
+from temporalio.worker import Replayer
 
 from db.models import Process
 from domain.actor_signature import SIGNAL_HEADER, seal_signal
 from domain.trade_models import BidIn, BidRevision
+from temporal_client import DATA_CONVERTER, HEADERS
 from tests import trade_support as data
 from tests.api.test_trade_api import _BIDS, BIDDING_SECONDS, deal_state, ok, today, wait_for_stage
-from tests.support import Api
+from tests.support import TEST_ACTOR_SIGNING_KEY, Api
+from workflows.actor_check import ActorCheckInterceptor
+from workflows.audit import AuditInterceptor
 from workflows.external_trade.child_messages import child_id
 from workflows.external_trade.tender_child import TENDER, TenderAct
+from workflows.registry import WORKFLOWS
+from workflows.repair import RepairInterceptor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -79,7 +85,6 @@ async def test_a_forged_act_signalled_to_the_tender_child_is_dropped(
         process = await session.get(Process, pid)
     assert process is not None
     tender_id = child_id(process.workflow_id, TENDER)
-    namespace = api.worker.client.namespace
 
     # ... and the reviewer's attack: the same bid as an `act` signal straight to the tender's child.
     def forged(request_id: str) -> TenderAct:
@@ -87,7 +92,7 @@ async def test_a_forged_act_signalled_to_the_tender_child_is_dropped(
         revision = BidRevision(revision=1, amount=bid.amount, terms=bid.terms, by="sales_clerk", at=datetime.now(UTC))
         return TenderAct(request_id=request_id, bid=bid, revision=revision)
 
-    wrong_key = seal_signal(b"not-the-worker-key", namespace, tender_id, "act", "0" * 64)
+    wrong_key = seal_signal(b"not-the-worker-key", tender_id, "act", "0" * 64)
     for n, seal in enumerate((None, wrong_key, "v1.")):
         handle = intruder(api.worker.client, seal).get_workflow_handle(tender_id)
         await handle.signal("act", forged(f"forged-{n}"))
@@ -105,3 +110,14 @@ async def test_a_forged_act_signalled_to_the_tender_child_is_dropped(
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
     ]
     assert signalled.count("act") >= 4  # the three forgeries reached the child (and were dropped), then the API's
+
+    # The seals are checked again on replay: the child's history (forgeries dropped, the deal's acts
+    # taken) and the deal's replay as they ran, with the production worker's interceptors.
+    interceptors = [ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()]), AuditInterceptor(), RepairInterceptor()]
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=interceptors, header_codec_behavior=HEADERS
+    )
+    deal_history = await api.worker.client.get_workflow_handle(process.workflow_id).fetch_history()
+    for each in (history, deal_history):
+        result = await replayer.replay_workflow(each, raise_on_replay_failure=False)
+        assert result.replay_failure is None, str(result.replay_failure)[:3000]
