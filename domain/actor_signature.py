@@ -5,9 +5,11 @@ actor's roles and unit against the step. Before this signature they trusted it a
 client that reached Temporal's port could decide as anybody. Now the API signs what it
 authenticated and the worker refuses an update whose actor is not signed (workflows/actor_check.py).
 
-The signature is HMAC-SHA256 (RFC 2104) over the namespace, the workflow id, the update's name,
-the actor's username, roles and unit, and an expiry: a captured signature is worth one kind of act
-on one process by one person for a few minutes. Readings chosen:
+The signature is HMAC-SHA256 (RFC 2104) over the namespace, the workflow id, the update's name and
+id, the actor's username, roles and unit, and an expiry: a captured signature is worth one update
+(its id: the same act sent again is the same update, which Temporal runs once) on one process by
+one person for a few minutes — not another `decide` by that person on that process. A start has no
+update id (its "update" is `start:<type>`, once per workflow id). Readings chosen:
 - The run id is not signed: the API addresses a process by its run, but an update reaches only
   the running run of a workflow id, and a signature for one run of an id must not be replayed on
   a later run of the same id within minutes (a re-application), which the short expiry bounds.
@@ -64,8 +66,18 @@ def start_name(workflow_type: str) -> str:
     return f"start:{workflow_type}"
 
 
-def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int) -> bytes:
-    fields = [VERSION, namespace, workflow_id, name, actor.username, sorted(actor.roles), actor.unit, expires]
+def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int, update_id: str) -> bytes:
+    fields = [
+        VERSION,
+        namespace,
+        workflow_id,
+        name,
+        update_id,
+        actor.username,
+        sorted(actor.roles),
+        actor.unit,
+        expires,
+    ]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -73,10 +85,13 @@ def _mac(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def sign(key: bytes, namespace: str, workflow_id: str, name: str, actor: Actor, now: datetime) -> str:
-    """`v1.<expiry, unix seconds>.<hex HMAC>`: what the API puts in the `HEADER` of an update."""
+def sign(
+    key: bytes, namespace: str, workflow_id: str, name: str, actor: Actor, now: datetime, *, update_id: str = ""
+) -> str:
+    """`v1.<expiry, unix seconds>.<hex HMAC>`: what the API puts in the `HEADER` of an update (with
+    its `update_id`) or of a start (none)."""
     expires = int((now + LIFETIME).timestamp())
-    return f"{VERSION}.{expires}.{_mac(key, _message(namespace, workflow_id, name, actor, expires))}"
+    return f"{VERSION}.{expires}.{_mac(key, _message(namespace, workflow_id, name, actor, expires, update_id))}"
 
 
 def refusal(
@@ -87,6 +102,8 @@ def refusal(
     name: str,
     actor: Actor,
     now: datetime,
+    *,
+    update_id: str = "",
 ) -> str | None:
     """Why the update is refused, or None when one of `keys` signed exactly this act and it has
     not expired at `now`. Every key of the ring verifies (the newest signs), so a key is rotated
@@ -97,7 +114,7 @@ def refusal(
     expiry, _, mac = rest.partition(".")
     if version != VERSION or not expiry.isdigit() or not mac:
         return f"the actor signature of '{name}' is malformed ({ARTICLE})"
-    message = _message(namespace, workflow_id, name, actor, int(expiry))
+    message = _message(namespace, workflow_id, name, actor, int(expiry), update_id)
     if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
         return f"the actor signature of '{name}' does not match {actor.username}'s act on this process ({ARTICLE})"
     if int(expiry) < now.timestamp():

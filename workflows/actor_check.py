@@ -4,7 +4,7 @@ A workflow checks the acting user's roles and unit, but the user is whatever the
 says: before this check, anyone who reached Temporal's port could decide as the general manager.
 The API signs the actor it authenticated (api/actor_signing.py); here every update that names an
 actor (`request.actor`) is refused before its validator runs unless the signature matches this
-namespace, workflow, update and actor and has not expired (domain/actor_signature.py).
+namespace, workflow, update (its name and id) and actor and has not expired (domain/actor_signature.py).
 
 Updates are checked in their validator only, and that is the whole design: a validator runs when
 the update arrives and never on replay, and a refused update leaves no event in the history. So no
@@ -121,11 +121,11 @@ class ActorCheckInterceptor(Interceptor):
     ) -> type[WorkflowInboundInterceptor] | None:
         keys = self.keys
 
-        def check(headers: Mapping[str, Payload], name: str, actor: Actor, now: datetime) -> None:
+        def check(headers: Mapping[str, Payload], name: str, actor: Actor, now: datetime, update_id: str = "") -> None:
             header = headers.get(HEADER)
             signature = header.data.decode(errors="replace") if header is not None else None
             info = workflow.info()
-            why = refusal(keys, signature, info.namespace, info.workflow_id, name, actor, now)
+            why = refusal(keys, signature, info.namespace, info.workflow_id, name, actor, now, update_id=update_id)
             if why is not None:
                 workflow.logger.warning("%s refused: %s", name, why)
                 raise ApplicationError(why, type=errors.FORBIDDEN, non_retryable=True)
@@ -175,7 +175,7 @@ class ActorCheckInterceptor(Interceptor):
             def handle_update_validator(self, input: HandleUpdateInput) -> None:
                 actor = actor_of(input.args)
                 if actor is not None:
-                    check(input.headers, input.update, actor, workflow.now())
+                    check(input.headers, input.update, actor, workflow.now(), input.id)
                 super().handle_update_validator(input)
 
         return _ActorCheckInbound

@@ -110,6 +110,10 @@ def _forgeries(namespace: str, workflow_id: str) -> dict[str, str | None]:
         "signed for another actor": sign(KEY, namespace, workflow_id, "decide", clerk, now),
         "signed for another process": sign(KEY, namespace, "onboarding-other", "decide", REVIEWER, now),
         "signed for another update": sign(KEY, namespace, workflow_id, "withdraw", REVIEWER, now),
+        # A signature the API made for another `decide` by the same user here (captured): its update id.
+        "signed for another update id": sign(
+            KEY, namespace, workflow_id, "decide", REVIEWER, now, update_id="an-earlier-decide"
+        ),
         "expired": sign(KEY, namespace, workflow_id, "decide", REVIEWER, now - timedelta(minutes=6)),
         "malformed": "v1.not-a-number.00",
     }
@@ -122,6 +126,7 @@ def _forgeries(namespace: str, workflow_id: str) -> dict[str, str | None]:
         "signed for another actor",
         "signed for another process",
         "signed for another update",
+        "signed for another update id",
         "expired",
         "malformed",
         "another key",

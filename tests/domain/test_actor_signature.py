@@ -34,6 +34,16 @@ def test_a_signature_opens_exactly_the_act_it_was_made_for() -> None:
         assert why is not None and "does not match" in why and "issue 24 §2" in why
 
 
+def test_a_captured_signature_does_not_open_another_update_of_the_same_act() -> None:
+    """The reviewer's replay: a signature made for one `decide` reused on another `decide` by the same
+    user on the same process, within its lifetime."""
+    token = sign(NEW, "default", "w", "decide", GM, NOW, update_id="update-1")
+    assert refusal([NEW], token, "default", "w", "decide", GM, NOW, update_id="update-1") is None
+    for other in ("update-2", ""):
+        why = refusal([NEW], token, "default", "w", "decide", GM, NOW, update_id=other)
+        assert why is not None and "does not match" in why
+
+
 def test_the_full_name_is_a_label_not_a_permission() -> None:
     token = sign(NEW, "default", "w", "decide", GM, NOW)
     renamed = GM.model_copy(update={"full_name": "张总"})
