@@ -49,15 +49,16 @@ def actor_of(args: Sequence[object]) -> Actor | None:
 
 def starter_of(args: Sequence[object]) -> Actor | None:
     """The person a start input names as who starts the process (its one `Actor` field: `applicant`,
-    `author`, `registered_by`, `requested_by`, `salesperson`), or None. Reading: the system actor
-    (`SYSTEM`, who opens the rounds' processes: domain/borrowing.py `ReviewInput`) is nobody to
-    impersonate — a start as `system` gets no more than an unsigned start had before — so it is not
-    checked; schedules start only rounds, whose inputs name nobody (tests/workflows/test_actor_signature.py)."""
+    `author`, `registered_by`, `requested_by`, `salesperson`), or None. The system actor (`SYSTEM`)
+    is signed too: a process "filed by the system" (the API's prepaid-overdrawn approval,
+    api/over_limit.py) must not be opened by a client without the key. The rounds open theirs as
+    children (not checked), and schedules start only rounds, whose inputs name nobody
+    (tests/workflows/test_actor_signature.py)."""
     first = args[0] if args else None
     for name in getattr(type(first), "model_fields", {}):
         value = getattr(first, name, None)
         if isinstance(value, Actor):
-            return None if value.username == SYSTEM else value
+            return value
     return None
 
 

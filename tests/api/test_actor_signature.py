@@ -8,6 +8,7 @@ API then goes through.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from db.models import AuditRecord, Process
 from domain import errors
 from domain.actor_signature import HEADER, sign, start_name
 from domain.approvals import Outcome
+from domain.borrowing import ReviewInput
 from domain.models import Actor, DecisionRequest, OnboardingApplication, OnboardingInput
 from domain.roles import Role
 from settings import Settings
@@ -241,3 +243,26 @@ async def test_a_start_signed_with_the_apis_key_opens_the_process(
     )
     await handle.execute_update("current")
     assert await _processes_named(sessions, workflow_id) == 1
+
+
+async def test_a_start_as_the_system_sent_straight_to_temporal_fails_and_the_signed_one_runs(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A process "filed by the system" (what the API opens itself: a prepaid account overdrawn,
+    api/over_limit.py) is no longer opened by any client: the start as `system` is signed too."""
+    raw = api.worker.client
+    start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
+    assert start.applicant.username == "system"
+    forged = await intruder(raw, None).start_workflow(
+        "RegisterReview", start, id=f"review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await forged.result()
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == errors.FORBIDDEN, cause
+    assert await _processes_named(sessions, forged.id) == 0
+    signed = await signing_client(raw, KEY).start_workflow(
+        "RegisterReview", start, id=f"review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    await signed.execute_update("current")
+    assert await _processes_named(sessions, signed.id) == 1

@@ -75,11 +75,12 @@ def test_the_actor_is_the_requests_actor() -> None:
     assert actor_of(["not a request"]) is None
 
 
-def test_a_start_is_signed_for_the_person_it_names_and_the_system_actor_is_nobody() -> None:
+def test_a_start_is_signed_for_the_person_it_names_the_system_actor_too() -> None:
     class Start(BaseModel):  # like every start input: one field names who starts it
         subject: str
         author: Actor
 
     assert starter_of([Start(subject="s", author=GM)]) == GM
-    assert starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)]) is None
+    system = starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)])
+    assert system is not None and system.username == "system"  # a client's start as `system` is signed too
     assert starter_of([]) is None and starter_of([object()]) is None
