@@ -71,13 +71,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import Actor
 
 SEALED_SIGNALS_PATCH = "sealed-internal-signals"  # a run started since checks its internal signals' seals
-_CHILD_SIGNALS = frozenset({"act", "written", "calendar_changed", "tender_closed"})
+_CHILD_SIGNALS = frozenset({"act", "written", "calendar_changed"})
 # By workflow type, the signals only another workflow of the engine sends (a deal and its children).
 INTERNAL_SIGNALS: Mapping[str, frozenset[str]] = {
     "ExternalTrade": frozenset(
         {"child_replied", "tender_synced", "contract_synced", "payment_form_synced", "tender_closing"}
     ),
-    "ExternalTradeTender": _CHILD_SIGNALS,
+    "ExternalTradeTender": _CHILD_SIGNALS | {"tender_closed"},
     "ExternalTradeContract": _CHILD_SIGNALS,
     "ExternalTradePaymentForm": _CHILD_SIGNALS,
 }
