@@ -49,7 +49,8 @@ def actor_of(args: Sequence[object]) -> Actor | None:
 
 def starter_of(args: Sequence[object]) -> Actor | None:
     """The person a start input names as who starts the process (its one `Actor` field: `applicant`,
-    `author`, `registered_by`, `requested_by`, `salesperson`), or None. The system actor (`SYSTEM`)
+    `author`, `registered_by`, `requested_by`, `salesperson`; or a credit review's `requested_by`
+    username), or None. The system actor (`SYSTEM`)
     is signed too: a process "filed by the system" (the API's prepaid-overdrawn approval,
     api/over_limit.py) must not be opened by a client without the key. The rounds open theirs as
     children (not checked), and schedules start only rounds, whose inputs name nobody
@@ -59,6 +60,9 @@ def starter_of(args: Sequence[object]) -> Actor | None:
         value = getattr(first, name, None)
         if isinstance(value, Actor):
             return value
+    requested_by = getattr(first, "requested_by", None)  # a credit review opened by hand names its requester
+    if isinstance(requested_by, str):  # by username only (domain/credit.py `CreditReviewInput`): signed as such
+        return Actor(username=requested_by)
     return None
 
 

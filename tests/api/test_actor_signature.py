@@ -8,6 +8,7 @@ API then goes through.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ from domain import errors
 from domain.actor_signature import HEADER, sign, start_name
 from domain.approvals import Outcome
 from domain.borrowing import ReviewInput
+from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, credit_review_workflow_id
 from domain.models import Actor, DecisionRequest, OnboardingApplication, OnboardingInput
 from domain.roles import Role
 from settings import Settings
@@ -266,3 +268,29 @@ async def test_a_start_as_the_system_sent_straight_to_temporal_fails_and_the_sig
     )
     await signed.execute_update("current")
     assert await _processes_named(sessions, signed.id) == 1
+
+
+async def test_a_credit_review_opened_by_hand_sent_straight_to_temporal_fails(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A credit review opened by hand names its requester by username only (`requested_by`): that
+    username is signed too, so a client without the key cannot open one as the general manager."""
+    raw = api.worker.client
+    key = uuid.uuid4().hex[:8]
+    review = CreditReviewInput(
+        customer=CreditCustomer(customer_id=1, credit_code=random_credit_code(), name="某客户", unit="DEPOT-ZZ"),
+        occasion=ReviewOccasion.manual,
+        key=key,
+        requested_by="general_manager",
+        reason="forged",
+    )
+    workflow_id = credit_review_workflow_id(review.customer.credit_code, review.occasion, key)
+    forged = await intruder(raw, None).start_workflow(
+        "CreditReview", review, id=workflow_id, task_queue=api.worker.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await asyncio.wait_for(forged.result(), 60)  # unchecked, the review would wait for its reviewers
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == errors.FORBIDDEN, cause
+    assert "start:CreditReview" in cause.message
+    assert await _processes_named(sessions, workflow_id) == 0

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from domain.actor_signature import LIFETIME, actor_of, refusal, sign, starter_of
 from domain.borrowing import ReviewInput
+from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion
 from domain.models import Actor, DecisionRequest
 from domain.roles import Role
 
@@ -84,3 +85,11 @@ def test_a_start_is_signed_for_the_person_it_names_the_system_actor_too() -> Non
     system = starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)])
     assert system is not None and system.username == "system"  # a client's start as `system` is signed too
     assert starter_of([]) is None and starter_of([object()]) is None
+    by_hand = CreditReviewInput(
+        customer=CreditCustomer(customer_id=1, credit_code="c", name="n", unit="DEPOT-ZZ"),
+        occasion=ReviewOccasion.manual,
+        key="k",
+        requested_by="marketing_manager",
+    )
+    assert starter_of([by_hand]) == Actor(username="marketing_manager")  # a plain username: signed too
+    assert starter_of([by_hand.model_copy(update={"requested_by": None})]) is None  # the sweep's: nobody
