@@ -2,8 +2,8 @@
 
 A Temporal client interceptor: whatever route sends an update (api/gateway.py, api/starts.py,
 the services), the request's actor — the user the API authenticated — leaves with a short-lived
-HMAC of who acts, on which process, by which update (domain/actor_signature.py); a start, the
-person it names as its applicant. A route cannot forget it, and a client without the key cannot
+HMAC of who acts, on which process, by which update (its name and id: domain/actor_signature.py);
+a start, the person it names as its applicant. A route cannot forget it, and a client without the key cannot
 make one.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 from temporalio.api.common.v1 import Payload
 from temporalio.client import (
@@ -57,15 +58,16 @@ class _SigningOutbound(OutboundInterceptor):
         self.key, self.namespace = key, namespace
 
     def _signed(
-        self, headers: Mapping[str, Payload], workflow_id: str, name: str, actor: Actor | None
+        self, headers: Mapping[str, Payload], workflow_id: str, name: str, actor: Actor | None, update_id: str = ""
     ) -> Mapping[str, Payload]:
         if actor is None:
             return headers
-        token = sign(self.key, self.namespace, workflow_id, name, actor, datetime.now(UTC))
+        token = sign(self.key, self.namespace, workflow_id, name, actor, datetime.now(UTC), update_id=update_id)
         return {**headers, HEADER: Payload(metadata={"encoding": b"binary/plain"}, data=token.encode())}
 
     async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
-        input.headers = self._signed(input.headers, input.id, input.update, actor_of(input.args))
+        input.update_id = input.update_id or str(uuid4())  # signed: the signature opens this update only
+        input.headers = self._signed(input.headers, input.id, input.update, actor_of(input.args), input.update_id)
         return await super().start_workflow_update(input)
 
     async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
@@ -78,5 +80,6 @@ class _SigningOutbound(OutboundInterceptor):
     ) -> WorkflowUpdateHandle[Any]:
         start, update = input.start_workflow_input, input.update_workflow_input
         start.headers = self._signed(start.headers, start.id, start_name(start.workflow), starter_of(start.args))
-        update.headers = self._signed(update.headers, start.id, update.update, actor_of(update.args))
+        update.update_id = update.update_id or str(uuid4())
+        update.headers = self._signed(update.headers, start.id, update.update, actor_of(update.args), update.update_id)
         return await super().start_update_with_start_workflow(input)

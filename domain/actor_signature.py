@@ -5,9 +5,11 @@ actor's roles and unit against the step. Before this signature they trusted it a
 client that reached Temporal's port could decide as anybody. Now the API signs what it
 authenticated and the worker refuses an update whose actor is not signed (workflows/actor_check.py).
 
-The signature is HMAC-SHA256 (RFC 2104) over the namespace, the workflow id, the update's name,
-the actor's username, roles and unit, and an expiry: a captured signature is worth one kind of act
-on one process by one person for a few minutes. Readings chosen:
+The signature is HMAC-SHA256 (RFC 2104) over the namespace, the workflow id, the update's name and
+id, the actor's username, roles and unit, and an expiry: a captured signature is worth one update
+(its id: the same act sent again is the same update, which Temporal runs once) on one process by
+one person for a few minutes — not another `decide` by that person on that process. A start has no
+update id (its "update" is `start:<type>`, once per workflow id). Readings chosen:
 - The run id is not signed: the API addresses a process by its run, but an update reaches only
   the running run of a workflow id, and a signature for one run of an id must not be replayed on
   a later run of the same id within minutes (a re-application), which the short expiry bounds.
@@ -47,15 +49,20 @@ def actor_of(args: Sequence[object]) -> Actor | None:
 
 def starter_of(args: Sequence[object]) -> Actor | None:
     """The person a start input names as who starts the process (its one `Actor` field: `applicant`,
-    `author`, `registered_by`, `requested_by`, `salesperson`), or None. Reading: the system actor
-    (`SYSTEM`, who opens the rounds' processes: domain/borrowing.py `ReviewInput`) is nobody to
-    impersonate — a start as `system` gets no more than an unsigned start had before — so it is not
-    checked; schedules start only rounds, whose inputs name nobody (tests/workflows/test_actor_signature.py)."""
+    `author`, `registered_by`, `requested_by`, `salesperson`; or a credit review's `requested_by`
+    username), or None. The system actor (`SYSTEM`)
+    is signed too: a process "filed by the system" (the API's prepaid-overdrawn approval,
+    api/over_limit.py) must not be opened by a client without the key. The rounds open theirs as
+    children (not checked), and schedules start only rounds, whose inputs name nobody
+    (tests/workflows/test_actor_signature.py)."""
     first = args[0] if args else None
     for name in getattr(type(first), "model_fields", {}):
         value = getattr(first, name, None)
         if isinstance(value, Actor):
-            return None if value.username == SYSTEM else value
+            return value
+    requested_by = getattr(first, "requested_by", None)  # a credit review opened by hand names its requester
+    if isinstance(requested_by, str):  # by username only (domain/credit.py `CreditReviewInput`): signed as such
+        return Actor(username=requested_by)
     return None
 
 
@@ -64,8 +71,18 @@ def start_name(workflow_type: str) -> str:
     return f"start:{workflow_type}"
 
 
-def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int) -> bytes:
-    fields = [VERSION, namespace, workflow_id, name, actor.username, sorted(actor.roles), actor.unit, expires]
+def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int, update_id: str) -> bytes:
+    fields = [
+        VERSION,
+        namespace,
+        workflow_id,
+        name,
+        update_id,
+        actor.username,
+        sorted(actor.roles),
+        actor.unit,
+        expires,
+    ]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -73,10 +90,13 @@ def _mac(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def sign(key: bytes, namespace: str, workflow_id: str, name: str, actor: Actor, now: datetime) -> str:
-    """`v1.<expiry, unix seconds>.<hex HMAC>`: what the API puts in the `HEADER` of an update."""
+def sign(
+    key: bytes, namespace: str, workflow_id: str, name: str, actor: Actor, now: datetime, *, update_id: str = ""
+) -> str:
+    """`v1.<expiry, unix seconds>.<hex HMAC>`: what the API puts in the `HEADER` of an update (with
+    its `update_id`) or of a start (none)."""
     expires = int((now + LIFETIME).timestamp())
-    return f"{VERSION}.{expires}.{_mac(key, _message(namespace, workflow_id, name, actor, expires))}"
+    return f"{VERSION}.{expires}.{_mac(key, _message(namespace, workflow_id, name, actor, expires, update_id))}"
 
 
 def refusal(
@@ -87,6 +107,8 @@ def refusal(
     name: str,
     actor: Actor,
     now: datetime,
+    *,
+    update_id: str = "",
 ) -> str | None:
     """Why the update is refused, or None when one of `keys` signed exactly this act and it has
     not expired at `now`. Every key of the ring verifies (the newest signs), so a key is rotated
@@ -97,9 +119,44 @@ def refusal(
     expiry, _, mac = rest.partition(".")
     if version != VERSION or not expiry.isdigit() or not mac:
         return f"the actor signature of '{name}' is malformed ({ARTICLE})"
-    message = _message(namespace, workflow_id, name, actor, int(expiry))
+    message = _message(namespace, workflow_id, name, actor, int(expiry), update_id)
     if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
         return f"the actor signature of '{name}' does not match {actor.username}'s act on this process ({ARTICLE})"
     if int(expiry) < now.timestamp():
         return f"the actor signature of '{name}' has expired ({ARTICLE})"
+    return None
+
+
+# --- a deal's and its children's signals (issue 24 §2) -------------------------------------------
+# A deal hands each act to its child (and a child its writes to the deal) by a signal, and a signal
+# has no validator: before this seal, anyone who reached Temporal's port could signal `act` to
+# `<deal>/tender` with a bid of their own. The worker's outbound interceptor seals every signal a
+# workflow sends with the newest key of the actor ring; the receiving workflow drops an internal
+# signal whose seal does not match (workflows/actor_check.py). The seal names the target workflow id,
+# the signal and a digest of its arguments; it has no expiry and no namespace, since it is checked
+# again on every replay, and a replay may run under another namespace (a `Replayer`'s own); so a key
+# is retired only after every run that may replay with it has closed.
+SIGNAL_HEADER = "x-signal-seal"
+
+
+def _signal_message(workflow_id: str, signal: str, digest: str) -> bytes:
+    fields = [VERSION, "signal", workflow_id, signal, digest]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def seal_signal(key: bytes, workflow_id: str, signal: str, digest: str) -> str:
+    """`v1.<hex HMAC>`: what a workflow puts in the `SIGNAL_HEADER` of a signal it sends."""
+    return f"{VERSION}.{_mac(key, _signal_message(workflow_id, signal, digest))}"
+
+
+def signal_refusal(keys: Sequence[bytes], seal: str | None, workflow_id: str, signal: str, digest: str) -> str | None:
+    """Why the signal is dropped, or None when one of `keys` sealed exactly this signal to this workflow."""
+    if not seal:
+        return f"the signal '{signal}' is not sealed by a workflow of this engine ({ARTICLE})"
+    version, _, mac = seal.partition(".")
+    if version != VERSION or not mac:
+        return f"the seal of the signal '{signal}' is malformed ({ARTICLE})"
+    message = _signal_message(workflow_id, signal, digest)
+    if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
+        return f"the seal of the signal '{signal}' does not match it ({ARTICLE})"
     return None

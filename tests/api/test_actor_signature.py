@@ -8,6 +8,8 @@ API then goes through.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +39,8 @@ from db.models import AuditRecord, Process
 from domain import errors
 from domain.actor_signature import HEADER, sign, start_name
 from domain.approvals import Outcome
+from domain.borrowing import ReviewInput
+from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, credit_review_workflow_id
 from domain.models import Actor, DecisionRequest, OnboardingApplication, OnboardingInput
 from domain.roles import Role
 from settings import Settings
@@ -110,6 +114,10 @@ def _forgeries(namespace: str, workflow_id: str) -> dict[str, str | None]:
         "signed for another actor": sign(KEY, namespace, workflow_id, "decide", clerk, now),
         "signed for another process": sign(KEY, namespace, "onboarding-other", "decide", REVIEWER, now),
         "signed for another update": sign(KEY, namespace, workflow_id, "withdraw", REVIEWER, now),
+        # A signature the API made for another `decide` by the same user here (captured): its update id.
+        "signed for another update id": sign(
+            KEY, namespace, workflow_id, "decide", REVIEWER, now, update_id="an-earlier-decide"
+        ),
         "expired": sign(KEY, namespace, workflow_id, "decide", REVIEWER, now - timedelta(minutes=6)),
         "malformed": "v1.not-a-number.00",
     }
@@ -122,6 +130,7 @@ def _forgeries(namespace: str, workflow_id: str) -> dict[str, str | None]:
         "signed for another actor",
         "signed for another process",
         "signed for another update",
+        "signed for another update id",
         "expired",
         "malformed",
         "another key",
@@ -236,3 +245,52 @@ async def test_a_start_signed_with_the_apis_key_opens_the_process(
     )
     await handle.execute_update("current")
     assert await _processes_named(sessions, workflow_id) == 1
+
+
+async def test_a_start_as_the_system_sent_straight_to_temporal_fails_and_the_signed_one_runs(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A process "filed by the system" (what the API opens itself: a prepaid account overdrawn,
+    api/over_limit.py) is no longer opened by any client: the start as `system` is signed too."""
+    raw = api.worker.client
+    start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
+    assert start.applicant.username == "system"
+    forged = await intruder(raw, None).start_workflow(
+        "RegisterReview", start, id=f"review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await forged.result()
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == errors.FORBIDDEN, cause
+    assert await _processes_named(sessions, forged.id) == 0
+    signed = await signing_client(raw, KEY).start_workflow(
+        "RegisterReview", start, id=f"review-{uuid.uuid4()}", task_queue=api.worker.task_queue
+    )
+    await signed.execute_update("current")
+    assert await _processes_named(sessions, signed.id) == 1
+
+
+async def test_a_credit_review_opened_by_hand_sent_straight_to_temporal_fails(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A credit review opened by hand names its requester by username only (`requested_by`): that
+    username is signed too, so a client without the key cannot open one as the general manager."""
+    raw = api.worker.client
+    key = uuid.uuid4().hex[:8]
+    review = CreditReviewInput(
+        customer=CreditCustomer(customer_id=1, credit_code=random_credit_code(), name="某客户", unit="DEPOT-ZZ"),
+        occasion=ReviewOccasion.manual,
+        key=key,
+        requested_by="general_manager",
+        reason="forged",
+    )
+    workflow_id = credit_review_workflow_id(review.customer.credit_code, review.occasion, key)
+    forged = await intruder(raw, None).start_workflow(
+        "CreditReview", review, id=workflow_id, task_queue=api.worker.task_queue
+    )
+    with pytest.raises(WorkflowFailureError) as failed:
+        await asyncio.wait_for(forged.result(), 60)  # unchecked, the review would wait for its reviewers
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == errors.FORBIDDEN, cause
+    assert "start:CreditReview" in cause.message
+    assert await _processes_named(sessions, workflow_id) == 0

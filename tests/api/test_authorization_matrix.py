@@ -22,6 +22,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.actor_signing import signing_client
 from api.main import create_app
 from db.models import Customer, Notification
 from domain.borrowing import ReviewInput
@@ -33,7 +34,7 @@ from settings import Settings
 from tests import trade_support as trade
 from tests.api.test_development_api import months_ahead
 from tests.inbox_support import add_user
-from tests.support import Api, application, credit_papers, random_credit_code
+from tests.support import TEST_ACTOR_SIGNING_KEY, Api, application, credit_papers, random_credit_code
 from tests.workflows.test_credit_review import credit_customer
 from tests.workflows.test_grading import new_customer
 
@@ -739,7 +740,8 @@ async def archive_records(api: Api, sessions: async_sessionmaker[AsyncSession]) 
         loan = await ok(await api.decide(loan["holders"][0], pid, "approve", "matrix"))
     [line] = await ok(await api.get(f"{P}/customers/{lent.id}/borrowings", "depot_manager"))
     start = ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)
-    review = await api.worker.client.start_workflow(
+    signed = signing_client(api.worker.client, TEST_ACTOR_SIGNING_KEY.encode())  # a start as `system` is signed
+    review = await signed.start_workflow(
         "RegisterReview", start, id=f"matrix-register-review-{uuid.uuid4()}", task_queue=api.worker.task_queue
     )
     await review.execute_update("current")

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from domain.actor_signature import LIFETIME, actor_of, refusal, sign, starter_of
 from domain.borrowing import ReviewInput
+from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion
 from domain.models import Actor, DecisionRequest
 from domain.roles import Role
 
@@ -32,6 +33,16 @@ def test_a_signature_opens_exactly_the_act_it_was_made_for() -> None:
     for namespace, workflow_id, name, actor in others:
         why = refusal([NEW], token, namespace, workflow_id, name, actor, NOW)
         assert why is not None and "does not match" in why and "issue 24 §2" in why
+
+
+def test_a_captured_signature_does_not_open_another_update_of_the_same_act() -> None:
+    """The reviewer's replay: a signature made for one `decide` reused on another `decide` by the same
+    user on the same process, within its lifetime."""
+    token = sign(NEW, "default", "w", "decide", GM, NOW, update_id="update-1")
+    assert refusal([NEW], token, "default", "w", "decide", GM, NOW, update_id="update-1") is None
+    for other in ("update-2", ""):
+        why = refusal([NEW], token, "default", "w", "decide", GM, NOW, update_id=other)
+        assert why is not None and "does not match" in why
 
 
 def test_the_full_name_is_a_label_not_a_permission() -> None:
@@ -65,11 +76,20 @@ def test_the_actor_is_the_requests_actor() -> None:
     assert actor_of(["not a request"]) is None
 
 
-def test_a_start_is_signed_for_the_person_it_names_and_the_system_actor_is_nobody() -> None:
+def test_a_start_is_signed_for_the_person_it_names_the_system_actor_too() -> None:
     class Start(BaseModel):  # like every start input: one field names who starts it
         subject: str
         author: Actor
 
     assert starter_of([Start(subject="s", author=GM)]) == GM
-    assert starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)]) is None
+    system = starter_of([ReviewInput(period="2031-02", unit="DEPOT-ZZ", keeper=Role.depot_manager)])
+    assert system is not None and system.username == "system"  # a client's start as `system` is signed too
     assert starter_of([]) is None and starter_of([object()]) is None
+    by_hand = CreditReviewInput(
+        customer=CreditCustomer(customer_id=1, credit_code="c", name="n", unit="DEPOT-ZZ"),
+        occasion=ReviewOccasion.manual,
+        key="k",
+        requested_by="marketing_manager",
+    )
+    assert starter_of([by_hand]) == Actor(username="marketing_manager")  # a plain username: signed too
+    assert starter_of([by_hand.model_copy(update={"requested_by": None})]) is None  # the sweep's: nobody
