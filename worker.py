@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Interceptor, UnsandboxedWorkflowRunner, Worker
 
 from activities.mail import MailServer
 from activities.registry import build_activities
@@ -45,6 +45,13 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def worker_interceptors(actor_keys: Sequence[bytes] = ()) -> list[Interceptor]:
+    """In order: the signed-actor check (with a key ring), the audit record, and a failed process
+    taking no act. The worker registers them; a replay of its histories needs the same."""
+    checks = [ActorCheckInterceptor(actor_keys, clock=wall_clock)] if actor_keys else []
+    return [*checks, AuditInterceptor(), RepairInterceptor()]
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -58,13 +65,12 @@ def build_worker(
 ) -> Worker:
     """The real registration, shared by `python worker.py` and the tests. With `actor_keys` (the
     settings' ring) an update's actor must be signed by the API (workflows/actor_check.py)."""
-    checks = [ActorCheckInterceptor(actor_keys, clock=wall_clock)] if actor_keys else []
     return Worker(
         with_sealed_headers(client),  # the actor's signature arrives sealed (issue 24 §1, §2)
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(sessions, webhook_url, office_hours, mail),
-        interceptors=[*checks, AuditInterceptor(), RepairInterceptor()],  # audit record; a failed process takes no act
+        interceptors=worker_interceptors(actor_keys),
         max_cached_workflows=max_cached_workflows,
         workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=50),  # in-flight activities finish on SIGTERM

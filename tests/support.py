@@ -15,16 +15,29 @@ import httpx
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.mail import MailServer
 from api.main import create_app
 from domain.credit_code import ALPHABET, make_credit_code
 from domain.documents import ONBOARDING_REQUIRED
 from settings import Settings
-from worker import build_worker
+from temporal_client import DATA_CONVERTER, HEADERS
+from worker import build_worker, worker_interceptors
+from workflows.registry import WORKFLOWS
 
 TEST_ACTOR_SIGNING_KEY = "test-actor-signing-key-" + "k" * 32
+
+
+def production_replayer() -> Replayer:
+    """Histories replayed as the production worker runs them: its interceptors (the actor check with
+    the tests' key first) and sealed headers."""
+    return Replayer(
+        workflows=WORKFLOWS,
+        data_converter=DATA_CONVERTER,
+        interceptors=worker_interceptors([TEST_ACTOR_SIGNING_KEY.encode()]),
+        header_codec_behavior=HEADERS,
+    )
 
 
 def random_credit_code() -> str:

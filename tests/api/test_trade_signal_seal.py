@@ -15,22 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, Interceptor, OutboundInterceptor, SignalWorkflowInput
-from temporalio.worker import Replayer
 
 from db.models import Process
 from domain.actor_signature import SIGNAL_HEADER, seal_signal
 from domain.trade_models import BidIn, BidRevision
-from temporal_client import DATA_CONVERTER, HEADERS
 from tests import trade_support as data
 from tests.api.test_trade_api import _BIDS, BIDDING_SECONDS, deal_state, ok, today, wait_for_stage
-from tests.support import TEST_ACTOR_SIGNING_KEY, Api
-from worker import wall_clock
-from workflows.actor_check import ActorCheckInterceptor
-from workflows.audit import AuditInterceptor
+from tests.support import Api, production_replayer
 from workflows.external_trade.child_messages import child_id
 from workflows.external_trade.tender_child import TENDER, TenderAct
-from workflows.registry import WORKFLOWS
-from workflows.repair import RepairInterceptor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -114,14 +107,7 @@ async def test_a_forged_act_signalled_to_the_tender_child_is_dropped(
 
     # The seals are checked again on replay: the child's history (forgeries dropped, the deal's acts
     # taken) and the deal's replay as they ran, with the production worker's interceptors.
-    interceptors = [
-        ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()], clock=wall_clock),
-        AuditInterceptor(),
-        RepairInterceptor(),
-    ]
-    replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=interceptors, header_codec_behavior=HEADERS
-    )
+    replayer = production_replayer()
     deal_history = await api.worker.client.get_workflow_handle(process.workflow_id).fetch_history()
     for each in (history, deal_history):
         result = await replayer.replay_workflow(each, raise_on_replay_failure=False)

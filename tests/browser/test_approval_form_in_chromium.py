@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.harness import chromium_page, own_stack, served, sign_in
+from tests.web.approver_support import filed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -24,9 +25,7 @@ async def test_an_auditor_opens_the_approval_form_from_the_case_page(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
-        filed = await api.submit()
-        assert filed.status_code == 201, filed.text
-        process_id = filed.json()["process_id"]
+        process_id = await filed(api)
         for user, opinion in APPROVALS:
             assert (await api.decide(user, process_id, "approve", opinion)).status_code == 200
 

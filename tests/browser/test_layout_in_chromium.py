@@ -14,6 +14,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.harness import chromium_page, own_stack, served, sign_in
+from tests.web.approver_support import filed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -70,16 +71,15 @@ async def test_pages_fit_a_desk_and_a_phone_with_every_input_labelled(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
-        filed = await api.submit()
-        assert filed.status_code == 201, filed.text
-        task = await api.task_for("marketing_reviewer", filed.json()["process_id"])
+        process_id = await filed(api)
+        task = await api.task_for("marketing_reviewer", process_id)
 
         async with chromium_page() as (page, asked):
             for username, paths in (
                 ("marketing_reviewer", ("/", f"/tasks/{task['task_id']}")),
                 ("sales_clerk", ("/apply/onboarding",)),
                 ("marketing_manager", ("/dashboard",)),
-                ("auditor", ("/audit", f"/audit/processes/{filed.json()['process_id']}")),
+                ("auditor", ("/audit", f"/audit/processes/{process_id}")),
                 ("admin", ("/admin/users", "/admin/units", "/admin/calendar")),
             ):
                 await page.set_viewport_size(SIZES[0])
@@ -95,9 +95,7 @@ async def test_an_approver_approves_by_keyboard_alone_on_a_phone(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
-        filed = await api.submit()
-        assert filed.status_code == 201, filed.text
-        process_id = filed.json()["process_id"]
+        process_id = await filed(api)
         task = await api.task_for("marketing_reviewer", process_id)
 
         async with chromium_page() as (page, asked):

@@ -11,6 +11,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.harness import chromium_page, own_stack, served, sign_in
+from tests.web.approver_support import filed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -19,9 +20,7 @@ async def test_claim_then_a_reject_without_reason_is_refused_beside_the_field_th
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
-        filed = await api.submit()
-        assert filed.status_code == 201, filed.text
-        process_id = filed.json()["process_id"]
+        process_id = await filed(api)
 
         async with chromium_page() as (page, asked):
             await sign_in(page, origin, "marketing_reviewer")

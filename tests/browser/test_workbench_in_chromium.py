@@ -16,6 +16,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.browser.harness import chromium_page, own_stack, served
+from tests.web.approver_support import filed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 
@@ -24,9 +25,7 @@ async def test_a_reviewer_approves_from_the_workbench(
     temporal_env: WorkflowEnvironment, tmp_path: Path, task_queue: str
 ) -> None:
     async with own_stack(temporal_env, tmp_path, task_queue) as api, served(api.app) as origin:
-        filed = await api.submit()
-        assert filed.status_code == 201, filed.text
-        process_id = filed.json()["process_id"]
+        process_id = await filed(api)
 
         async with chromium_page() as (page, asked):
             # htmx must work under the pages' Content-Security-Policy (script-src 'self'): its

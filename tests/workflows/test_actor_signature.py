@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
 from temporalio.workflow import _Definition
 
 from domain.actor_signature import starter_of
 from domain.models import Actor
 from schedules import product_schedules
-from temporal_client import DATA_CONVERTER, HEADERS
-from tests.support import TEST_ACTOR_SIGNING_KEY
+from tests.support import production_replayer
 from tests.workflows.test_saved_histories import SAVED
-from worker import wall_clock
-from workflows.actor_check import INTERNAL_SIGNALS, ActorCheckInterceptor
-from workflows.audit import AuditInterceptor
+from workflows.actor_check import INTERNAL_SIGNALS
 from workflows.registry import WORKFLOWS
-from workflows.repair import RepairInterceptor
 
 
 def _names_an_actor(arg_type: object) -> bool:
@@ -62,12 +57,7 @@ def test_schedules_start_only_inputs_that_name_nobody() -> None:
 async def test_saved_histories_without_signatures_replay_with_the_check_registered(name: str) -> None:
     """The saved histories were recorded before any signature: the production worker's interceptors
     (the check first) replay them unchanged."""
-    interceptors = [
-        ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()], clock=wall_clock),
-        AuditInterceptor(),
-        RepairInterceptor(),
-    ]
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=interceptors)
+    replayer = production_replayer()
     result = await replayer.replay_workflow(WorkflowHistory.from_json(name, SAVED[name]), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 
@@ -88,13 +78,6 @@ TRADE = [name for name in SAVED if name.startswith("trade_")]
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("name", TRADE)
 async def test_saved_trade_histories_with_unsealed_signals_replay_with_the_check_registered(name: str) -> None:
-    interceptors = [
-        ActorCheckInterceptor([TEST_ACTOR_SIGNING_KEY.encode()], clock=wall_clock),
-        AuditInterceptor(),
-        RepairInterceptor(),
-    ]
-    replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=DATA_CONVERTER, interceptors=interceptors, header_codec_behavior=HEADERS
-    )
+    replayer = production_replayer()
     result = await replayer.replay_workflow(WorkflowHistory.from_json(name, SAVED[name]), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
