@@ -120,12 +120,23 @@ def write_process(session: Session, projection: ProcessProjection) -> None:
     session.connection().execute(_process_upsert(session.get_bind().dialect.name, tuple(values)), values)
 
 
+def case_units(task_ids: list[str] | None = None) -> Any:
+    """Copy each task's case unit (`tasks.case_unit`, migration 0034) from its process row where it
+    has none yet: the tasks `task_ids`, or all of them. A task of a process with no row (yet) keeps
+    none, as a join would have found none."""
+    case = select(Process.unit_code).where(Process.process_id == TASKS.c.process_id).scalar_subquery()
+    statement = update(TASKS).where(TASKS.c.case_unit.is_(None)).values(case_unit=case)
+    return statement if task_ids is None else statement.where(TASKS.c.task_id.in_(task_ids))
+
+
 def put_tasks(session: Session, specs: list[TaskSpec]) -> None:
-    """Open tasks, or move open ones; a closed task keeps its closure (a retry, a race)."""
+    """Open tasks, or move open ones; a closed task keeps its closure (a retry, a race). Each new
+    task gets its case's unit (`case_units`): write the process row first."""
     if not specs:
         return
     statement = _task_upsert(session.get_bind().dialect.name)
     session.connection().execute(statement, [task_values(spec) for spec in specs])
+    session.connection().execute(case_units([spec.task_id for spec in specs]))
 
 
 def apply_closures(session: Session, closures: list[TaskClosure]) -> None:
@@ -184,13 +195,12 @@ def write_sync(
         calendar.date_tasks(session, sync.deadlines, sync.tasks)
     mailed = moment_notices(session, sync, retried()) if takes_moments(channels) else []  # before the rows change
     record_moment(session, sync, sync.projected_process())
+    if sync.process is not None:  # before the tasks: a new task copies its case's unit
+        write_process(session, sync.process)
     put_tasks(session, sync.tasks)
     apply_closures(session, sync.closed)
     add_watchers(session, sync.watchers)
-    new = add_notifications(session, sync.notifications, channels)
-    if sync.process is not None:
-        write_process(session, sync.process)
-    return new + mailed
+    return add_notifications(session, sync.notifications, channels) + mailed
 
 
 async def unit_path(session: AsyncSession, unit: str | None) -> list[str]:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 os.environ.setdefault("APP_ENV", "demo")
 
+from activities.process_store import case_units
 from api.main import create_app
 from api.services.dashboard import dashboard
 from api.visibility import viewer_for
@@ -158,6 +159,8 @@ async def seeded(args: argparse.Namespace, prefix: str) -> tuple[str, AsyncEngin
     began = time.perf_counter()
     await seed_tasks(sessions, args.tasks, args.closed, units, users)
     await seed_processes(sessions, (args.tasks + args.closed) // 3 + 1, units)
+    async with sessions.begin() as session:
+        await session.execute(case_units())  # each task's case's unit, as the store writes it
     await seed_customers(sessions, args.customers, units)
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")

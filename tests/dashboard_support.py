@@ -90,20 +90,28 @@ async def _processes(rows: Rows, world: World) -> dict[str, str]:
 
 
 async def _tasks(rows: Rows, world: World, made: dict[str, str]) -> None:
-    """Overdue now: two in A at step `review` (one flagged by the clock, one past due whose seat is
-    head office: it counts under its case's unit), one in B; not overdue: one due tomorrow, one late
-    but decided. Decided this month in A at `review`: 10 h and 20 h; one decided last month."""
+    """Overdue now: two in A at step `review` (one flagged by the clock and past due too: counted
+    once; one past due, not flagged yet, whose seat is head office: it counts under its case's unit),
+    one in B (flagged, no deadline: a 督办 task); not overdue: one due tomorrow, one late but decided.
+    Decided this month in A at `review`: 10 h, 20 h and (a head-office seat) 30 h; one last month."""
     now = datetime.now(UTC)
     _, start, _ = month_window(now)
     common: dict[str, Any] = {"process_type": world.kind, "step": "review", "role": "depot_manager"}
-    await rows.task(process_id=made["a1"], unit_code=world.unit_a, overdue=True, **common)
+    await rows.task(
+        process_id=made["a1"], unit_code=world.unit_a, overdue=True, due_at=now - timedelta(days=1), **common
+    )
     await rows.task(process_id=made["a2"], unit_code=None, due_at=now - timedelta(hours=2), **common)
     await rows.task(process_id=made["b1"], unit_code=world.unit_b, overdue=True, **common)
     await rows.task(process_id=made["a1"], unit_code=world.unit_a, due_at=now + timedelta(days=1), **common)
-    for created, decided in [(1, 11), (1, 21), (-5, -1)]:
+    for created, decided, case, seat in [
+        (1, 11, "a1", world.unit_a),
+        (1, 21, "a1", world.unit_a),
+        (1, 31, "a2", None),  # a head-office seat's decision on A's case: A's
+        (-5, -1, "a1", world.unit_a),
+    ]:
         await rows.task(
-            process_id=made["a1"],
-            unit_code=world.unit_a,
+            process_id=made[case],
+            unit_code=seat,
             status="done",
             overdue=True,
             created_at=start + timedelta(hours=created),

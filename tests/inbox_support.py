@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.main import create_app
@@ -100,6 +100,9 @@ class Rows:
         }
         task = Task(**values)
         async with self.sessions.begin() as session:
+            if "case_unit" not in fields:  # its case's unit, as the store writes it (process_store.put_tasks)
+                case = select(Process.unit_code).where(Process.process_id == task.process_id)
+                task.case_unit = await session.scalar(case)
             session.add(task)
         self.task_ids.append(task.task_id)
         return task

@@ -30,7 +30,7 @@ from db.models import Process
 from domain.china_time import CHINA
 from domain.models import ProcessStatus
 from web.audit_rows import TimelineRow, listed, rules_applied, search_table, timeline, timeline_table
-from web.exports import FORMATS, Format, Table
+from web.exports import Format, download
 from web.i18n import MESSAGES, TYPE_TITLES, Messages
 from web.render import messages_for, render
 from web.session import WebViewer
@@ -134,12 +134,6 @@ async def search_page(request: Request, viewer: WebViewer, session: SessionDep, 
     )
 
 
-def _file(table: Table, fmt: Format, name: str) -> Response:
-    write, media_type = FORMATS[fmt]
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
-    return Response(write(table), media_type=media_type, headers=headers)
-
-
 @router.get("/export.{fmt}", response_class=Response)
 async def search_export(fmt: Format, viewer: WebViewer, session: SessionDep, search: Search) -> Response:
     """The filtered list from its first row, up to EXPORT_ROWS (the page number is not a filter)."""
@@ -148,7 +142,7 @@ async def search_export(fmt: Format, viewer: WebViewer, session: SessionDep, sea
         return Response("; ".join(m.t(message) for message in search.errors.values()), status_code=422)
     filters = replace(search.filters, limit=EXPORT_ROWS, offset=0)
     found = await search_processes(session, viewer, filters)
-    return _file(search_table(m, listed(found, datetime.now(UTC))), fmt, "processes")
+    return download(search_table(m, listed(found, datetime.now(UTC))), fmt, "processes")
 
 
 def _temporal_ui(request: Request, workflow_id: str, run_id: str) -> str:
@@ -210,4 +204,4 @@ async def case_export(
     case = await _open_case(request, session, temporal, viewer, process_id)
     if isinstance(case, Response):
         return case
-    return _file(timeline_table(case.m, case.rows), fmt, process_id)
+    return download(timeline_table(case.m, case.rows), fmt, process_id)

@@ -1,25 +1,35 @@
 """The managers' dashboard page (issue 23 "Managers"): the figures of api/services/dashboard.py — the
 same the API answers at `GET /api/v1/dashboard` — as tables (readable without script, and by a
 screen reader) and as charts drawn by the vendored Chart.js (web/static/vendor/chartjs/SOURCE).
-Who may open it is `api.visibility.reads_dashboard`, the API's own rule."""
+Who may open it is `api.visibility.reads_dashboard`, the API's own rule.
+
+The late tasks come in one group per unit, process type and step: a company of 120 units has
+thousands. The page lists the OVERDUE_SHOWN groups with the most (a table nobody reads to the end,
+and its chart of bars, cost more than every query of the page); the rest is named by count, and all
+of them are one click away as CSV or Excel (`/dashboard/overdue.{csv,xlsx}`, the same service)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
-from api.services.dashboard import Dashboard, KeyCount, dashboard
+from api.services.dashboard import Dashboard, KeyCount, OverdueCount, dashboard, overdue_tasks
 from api.visibility import Viewer, reads_dashboard
+from web.exports import Format, download
+from web.exports import Table as FileTable
 from web.i18n import Messages
 from web.render import messages_for, render, templates
 from web.session import WebViewer
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+OVERDUE_SHOWN = 25  # the late-task groups the page lists, most late first; every group in the files
 
 # The page header links here only for those who may open it (base.html).
 templates.env.globals["reads_dashboard"] = reads_dashboard
@@ -36,6 +46,8 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    more: str | None = None  # rows left off the page, in words; the files hold them (`downloads`)
+    downloads: dict[str, str] = field(default_factory=dict)  # format -> address
 
     def add(self, cells: list[Any], label: str, value: float) -> None:
         """A row of the table, and its bar or slice in the chart."""
@@ -61,12 +73,26 @@ def _open_cases(m: Messages, figures: Dashboard) -> Table:
     return table
 
 
+def _overdue_headings(m: Messages) -> list[str]:
+    return [m.t("dashboard.unit"), m.t("col.type"), m.t("col.step"), m.t("dashboard.count")]
+
+
+def _overdue_cells(m: Messages, row: OverdueCount) -> list[Any]:
+    unit = row.unit_code or m.t("dashboard.no_unit")
+    return [unit, m.process_type(row.process_type), m.step(row.process_type, row.step), row.count]
+
+
 def _overdue(m: Messages, figures: Dashboard) -> Table:
-    headings = [m.t("dashboard.unit"), m.t("col.type"), m.t("col.step"), m.t("dashboard.count")]
-    table = Table("overdue", m.t("dashboard.overdue"), headings)
-    for row in figures.overdue_tasks:
-        unit, step = row.unit_code or m.t("dashboard.no_unit"), m.step(row.process_type, row.step)
-        table.add([unit, m.process_type(row.process_type), step, row.count], f"{unit} · {step}", row.count)
+    """The OVERDUE_SHOWN groups with the most late tasks (the service's order); how many more."""
+    table = Table("overdue", m.t("dashboard.overdue"), _overdue_headings(m))
+    groups = figures.overdue_tasks
+    for row in groups[:OVERDUE_SHOWN]:
+        unit, _kind, step, count = cells = _overdue_cells(m, row)
+        table.add(cells, f"{unit} · {step}", count)
+    if len(groups) > OVERDUE_SHOWN:
+        tasks = f"{sum(row.count for row in groups):,}"
+        table.more = m.t("dashboard.overdue_more", shown=OVERDUE_SHOWN, groups=f"{len(groups):,}", tasks=tasks)
+        table.downloads = {"CSV": "/dashboard/overdue.csv", "Excel": "/dashboard/overdue.xlsx"}
     return table
 
 
@@ -133,3 +159,14 @@ async def dashboard_page(request: Request, viewer: WebViewer, session: SessionDe
         tables=shown,
         charts=[table.chart_data() for table in shown],
     )
+
+
+@router.get("/dashboard/overdue.{fmt}", response_class=Response)
+async def overdue_export(fmt: Format, request: Request, viewer: WebViewer, session: SessionDep) -> Response:
+    """Every late-task group of the reader's scope, the page's rows and those it leaves off."""
+    m = await messages_for(session, viewer.username)
+    if not reads_dashboard(viewer):
+        return render(request, "error.html", m, 403, viewer=viewer, message=m.t("dashboard.forbidden"))
+    groups = await overdue_tasks(session, viewer, datetime.now(UTC))
+    table = FileTable(_overdue_headings(m), [_overdue_cells(m, row) for row in groups])
+    return download(table, fmt, "overdue")

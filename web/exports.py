@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from fastapi import Response
 from openpyxl import Workbook
 
 BOM = "\ufeff"
@@ -65,3 +66,10 @@ FORMATS: dict[Format, tuple[Callable[[Table], bytes], str]] = {
     "csv": (csv_bytes, "text/csv; charset=utf-8"),
     "xlsx": (xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
+
+
+def download(table: Table, fmt: Format, name: str) -> Response:
+    """The table as an attachment `name.fmt` (the browser saves it, never shows it)."""
+    write, media_type = FORMATS[fmt]
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    return Response(write(table), media_type=media_type, headers=headers)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, Null
@@ -189,6 +189,13 @@ def overdue_task(task: Any, now: datetime) -> ColumnElement[bool]:
     """A late task: flagged by the clock, or past due and the clock not yet there (`task`: `Task` or
     an alias of it)."""
     return or_(task.overdue.is_(True), task.due_at < now)
+
+
+def overdue_branches(task: Any, now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """`overdue_task` as two disjoint conditions (the flag is never NULL), each one range of the
+    index ix_tasks_late (status, overdue, due_at, ...): flagged by the clock; or not flagged and past
+    due. A count over both, UNION ALL, reads the late tasks alone, not every open task."""
+    return task.overdue == true(), and_(task.overdue == false(), task.due_at < now)
 
 
 def inbox_filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:

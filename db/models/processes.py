@@ -37,7 +37,6 @@ class Process(Base):
         Index("ix_processes_subject_key", "subject_key"),
         Index("ix_processes_started_at", "started_at", "process_id"),  # the search's order (migration 0031)
         Index("ix_processes_unit_status", "unit_code", "status", "process_type"),  # a unit's open cases (0031)
-        Index("ix_processes_id_unit", "process_id", "unit_code"),  # a task's case's unit, the dashboard (0031)
     )
 
 
@@ -57,6 +56,9 @@ class Task(Base):
     step_title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
     unit_code: Mapped[str | None] = mapped_column(String(40))
+    # The unit of the case it serves (processes.unit_code, fixed at the start), copied when the task
+    # is written: a head-office seat's task counts under it on the dashboard, with no join (0034).
+    case_unit: Mapped[str | None] = mapped_column(String(40))
     unit_parents: Mapped[bool] = mapped_column(Boolean, default=False)  # holders in the units above may act too
     assignee: Mapped[str | None] = mapped_column(String(80))
     on_behalf_of: Mapped[str | None] = mapped_column(String(80))  # the absent user a deputy stands in for
@@ -85,9 +87,9 @@ class Task(Base):
         Index("ix_tasks_inbox_assignee_age", "status", "assignee", "created_at", "task_id"),
         Index("ix_tasks_provisional", "status", "due_provisional"),
         Index("ix_tasks_decided_by", "decided_by", "decided_at", "task_id"),  # 已办: the workbench (migration 0028)
-        # The dashboard (migration 0031): a month's decisions and the late open tasks, each covered.
-        Index("ix_tasks_decided_at", "decided_at", "process_type", "step", "created_at", "unit_code", "process_id"),
-        Index("ix_tasks_open_due", "status", "process_id", "due_at", "overdue", "unit_code", "process_type", "step"),
+        # The dashboard: a month's decisions (migration 0031) and the late open tasks (0034), each covered.
+        Index("ix_tasks_decided_at", "decided_at", "process_type", "step", "created_at", "unit_code", "case_unit"),
+        Index("ix_tasks_late", "status", "overdue", "due_at", "unit_code", "case_unit", "process_type", "step"),
     )
 
 

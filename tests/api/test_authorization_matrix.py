@@ -589,6 +589,7 @@ TABLE: dict[tuple[str, str], Entry] = {
     ("GET", "/tasks/{task_id}"): Entry(WebPage(303)),
     ("POST", "/tasks/{task_id}/decision"): Entry(WebPage(403)),
     ("GET", "/dashboard"): Entry(WebPage(303)),
+    ("GET", "/dashboard/overdue.{fmt}"): Entry(WebPage(303), params={"fmt": "csv"}),
     ("GET", "/audit"): Entry(WebPage(303)),
     ("GET", "/audit/export.{fmt}"): Entry(WebPage(303), params={"fmt": "csv"}),
     ("GET", "/audit/processes/{process_id}"): Entry(WebPage(303)),

@@ -67,7 +67,7 @@ async def test_a_depot_manager_counts_their_depot_and_the_station_below_it(web: 
     ours = mine(figures, world)
     assert ours["open"] == {world.kind: 3}  # two running in A, one returned in A1; the approved one is closed
     assert ours["overdue"] == {(world.unit_a, "review"): 2}  # B's is not theirs
-    assert ours["times"] == [("review", 2, 15.0)]  # 10 h and 20 h this month; last month's left out
+    assert ours["times"] == [("review", 3, 20.0)]  # 10 h, 20 h, 30 h this month; last month's left out
     # Only their own units' rows exist for them: nothing of B, nothing of other tests' units.
     assert {row["unit_code"] for row in figures["overdue_tasks"]} == {world.unit_a}
     assert figures["complaints"] == {
@@ -102,6 +102,7 @@ async def test_the_auditor_counts_every_unit(web: Api, world: World) -> None:
     ours = mine(figures, world)
     assert ours["open"] == {world.kind: 4}
     assert ours["overdue"] == {(world.unit_a, "review"): 2, (world.unit_b, "review"): 1}
+    assert ours["times"] == [("review", 3, 20.0)]
     assert figures["complaints"]["received"] >= 4 and figures["complaints"]["closed_on_time"] >= 2
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.worker import Replayer
 
-from db.models import Customer, InvoiceRegisterEntry
+from db.models import Customer, InvoiceRegisterEntry, Task
 from domain.documents import DEPOT_SOCIAL_REQUIRED, STATION_VAT_REQUIRED, DocumentType
 from temporal_client import DATA_CONVERTER
 from tests.support import Api, random_credit_code, record_history
@@ -164,6 +164,14 @@ async def test_station_vat_customer_needs_station_and_finance(api: Api, sessions
     assert answer["current_step"] == "joint_review"
     assert sorted(answer["holders"]) == ["finance_reviewer", "station_manager@STATION-ZZ01"]
     assert len(answer["open_task_ids"]) == 2
+    async with sessions() as session:  # each task carries its case's unit: finance's counts under the station's
+        seats = await session.execute(
+            select(Task.role, Task.unit_code, Task.case_unit).where(Task.process_id == process_id)
+        )
+        assert sorted(seats.tuples()) == [
+            ("finance_reviewer", None, "STATION-ZZ01"),
+            ("station_manager", "STATION-ZZ01", "STATION-ZZ01"),
+        ]
     # STATION-KF01's manager has no task of STATION-ZZ01 and may not read it (000 §5).
     assert (await api.get(f"{P}/processes/{process_id}", "station_manager_b")).status_code == 404
 

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 # Not pages a person reads: files downloaded (the exports, the printable form).
 FILES = {
     "/audit/export.{fmt}",
+    "/dashboard/overdue.{fmt}",
     "/audit/processes/{process_id}/timeline.{fmt}",
     "/audit/processes/{process_id}/form.pdf",
 }

@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.complaints": ("投诉按时办结率 ({month} 受理)", "Complaints closed on time (received {month})"),
     "dashboard.grades": ("客户分级 (在交易客户)", "Active customers by grade"),
     "dashboard.risks": ("客户信用风险 (在交易客户)", "Active customers by credit risk"),
+    "dashboard.overdue_more": (
+        "列出超期最多的 {shown} 组, 共 {groups} 组 {tasks} 项; 全部下载:",
+        "The {shown} groups with the most shown, of {groups} ({tasks} tasks); all of them:",
+    ),
     "dashboard.count": ("数量", "Count"),
     "dashboard.unit": ("单位", "Unit"),
     "dashboard.no_unit": ("总部岗位", "Head-office seat"),
