@@ -122,10 +122,11 @@ def write_process(session: Session, projection: ProcessProjection) -> None:
 
 def case_units(task_ids: list[str] | None = None) -> Any:
     """Copy each task's case unit (`tasks.case_unit`, migration 0034) from its process row where it
-    has none yet: the tasks `task_ids`, or all of them. A task of a process with no row (yet) keeps
-    none, as a join would have found none."""
-    case = select(Process.unit_code).where(Process.process_id == TASKS.c.process_id).scalar_subquery()
-    statement = update(TASKS).where(TASKS.c.case_unit.is_(None)).values(case_unit=case)
+    has none yet: the tasks `task_ids`, or all of them. A task of a process with no row (yet), or of
+    a head-office case (no unit), keeps none, as a join would have found none; its row is not
+    rewritten each time it moves."""
+    case = select(Process.unit_code).where(Process.process_id == TASKS.c.process_id, Process.unit_code.is_not(None))
+    statement = update(TASKS).where(TASKS.c.case_unit.is_(None), case.exists()).values(case_unit=case.scalar_subquery())
     return statement if task_ids is None else statement.where(TASKS.c.task_id.in_(task_ids))
 
 

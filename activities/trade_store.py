@@ -18,7 +18,7 @@ from activities.customer_gate import ensure_credit_code_applying
 from activities.customer_registry import create_customer
 from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import NotificationSpec, deliver_all
-from activities.process_store import ProjectionStore, write_process
+from activities.process_store import ProjectionStore, case_units, write_process
 from activities.process_sync import ProcessSync
 from db.models import TradeDeal, TradeHandler, TradeTender
 from db.session import run_write, write_transaction
@@ -140,6 +140,8 @@ class TradeStore(ProjectionStore):
         def write(session: Session) -> list[NotificationSpec]:
             new = self.write_moment(session, sync)
             write_process(session, projection.process)
+            # the moment's tasks were written before the deal's process row: their case's unit now
+            session.connection().execute(case_units([task.task_id for task in sync.tasks]))
             _upsert(session, TradeDeal, projection.process.process_id, _deal_values(projection))
             _name_handlers(session, projection)
             for tender in projection.state.tenders:

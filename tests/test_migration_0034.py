@@ -81,5 +81,22 @@ def test_0034_copies_each_case_unit_onto_its_tasks_and_goes_back(
     command.downgrade(config, BEFORE)
     with engine.connect() as connection:
         assert "case_unit" not in {column["name"] for column in sa.inspect(connection).get_columns("tasks")}
+        assert indexes(connection) == {
+            "ix_tasks_open_due": ["status", "process_id", "due_at", "overdue", "unit_code", "process_type", "step"],
+            "ix_tasks_decided_at": ["decided_at", "process_type", "step", "created_at", "unit_code", "process_id"],
+            "ix_processes_id_unit": ["process_id", "unit_code"],
+        }
     upgrade(url, AFTER)
+    with engine.connect() as connection:
+        assert indexes(connection) == {
+            "ix_tasks_late": ["status", "overdue", "due_at", "unit_code", "case_unit", "process_type", "step"],
+            "ix_tasks_decided_at": ["decided_at", "process_type", "step", "created_at", "unit_code", "case_unit"],
+        }
     engine.dispose()
+
+
+def indexes(connection: sa.Connection) -> dict[str, list[str | None]]:
+    """The indexes 0034 touches that the database has, with their columns."""
+    touched = {"ix_tasks_open_due", "ix_tasks_late", "ix_tasks_decided_at", "ix_processes_id_unit"}
+    found = [*sa.inspect(connection).get_indexes("tasks"), *sa.inspect(connection).get_indexes("processes")]
+    return {index["name"]: index["column_names"] for index in found if index["name"] in touched}

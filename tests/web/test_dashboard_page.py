@@ -39,7 +39,7 @@ async def browser(sessions: async_sessionmaker[AsyncSession], database_url: str)
 
 def table(page: str, key: str) -> list[list[str]]:
     """The body rows of one figure's table, as the cells' text."""
-    found = re.search(rf'<table id="table-{key}">.*?<tbody>(.*?)</tbody>', page, re.S)
+    found = re.search(rf'<table id="table-{key}"[^>]*>.*?<tbody>(.*?)</tbody>', page, re.S)
     assert found, f"no table {key}"
     return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", found[1], re.S)]
 
@@ -124,6 +124,7 @@ async def test_the_page_lists_the_most_late_groups_and_the_files_hold_every_one(
         assert len(listed) == OVERDUE_SHOWN and listed[0] == [unit, world.kind, "step-00", "3"]
         more = re.search(r'<p class="more" id="more-overdue">(.*?)</p>', page, re.S)
         assert more and "共 30 组 32 项" in more[1], page
+        assert '<table id="table-overdue" aria-describedby="more-overdue">' in page  # read with the table
         assert 'href="/dashboard/overdue.csv"' in more[1] and 'href="/dashboard/overdue.xlsx"' in more[1]
         csv = await browser.get("/dashboard/overdue.csv")
         assert csv.status_code == 200 and csv.headers["content-disposition"] == 'attachment; filename="overdue.csv"'

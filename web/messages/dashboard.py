@@ -22,8 +22,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.grades": ("客户分级 (在交易客户)", "Active customers by grade"),
     "dashboard.risks": ("客户信用风险 (在交易客户)", "Active customers by credit risk"),
     "dashboard.overdue_more": (
-        "列出超期最多的 {shown} 组, 共 {groups} 组 {tasks} 项; 全部下载:",
-        "The {shown} groups with the most shown, of {groups} ({tasks} tasks); all of them:",
+        "列出超期最多的 {shown} 组, 共 {groups} 组 {tasks} 项超期待办; 全部下载:",
+        "Showing the {shown} groups with the most late tasks, of {groups} ({tasks} late tasks). Download all:",
     ),
     "dashboard.count": ("数量", "Count"),
     "dashboard.unit": ("单位", "Unit"),
