@@ -109,12 +109,7 @@ def beside(m: Messages, refused: AppError) -> Errors:
     prepaid box's beside theirs; a unit the filer may not act for beside the unit; a credit code on
     file already beside the credit code."""
     if isinstance(refused, Invalid):
-        problems = refused.detail if isinstance(refused.detail, list) else [str(refused.detail)]
-        placed = refused_fields([str(p) for p in problems], ROWS)
-        for problem in placed.pop(FORM_LEVEL, []):
-            where = next((field for word, field in NAMED if word in problem), FORM_LEVEL)
-            placed.setdefault(where, []).append(problem)
-        return placed
+        return refused_fields(refused.detail, ROWS, NAMED)
     where = {Forbidden: "unit", Conflict: "credit_code"}.get(type(refused), FORM_LEVEL)
     return {where: [refusal_words(m, refused)]}
 
