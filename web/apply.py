@@ -107,7 +107,7 @@ async def _filed_from_form(
     def beside(refused: AppError) -> Errors:
         """000 §6's shortfalls beside their documents; a second onboarding beside the credit code."""
         if isinstance(refused, Invalid):
-            return refused_fields(refused.detail if isinstance(refused.detail, list) else [str(refused.detail)], rows)
+            return refused_fields(refused.detail, rows)
         return {"credit_code" if isinstance(refused, Conflict) else FORM_LEVEL: [refusal_words(m, refused)]}
 
     return await file_answers(request, m, OnboardingApplication, body, [t.value for t in filed], show, file, beside)

@@ -117,12 +117,22 @@ def invalid_fields(error: ValidationError, filed: Sequence[str]) -> dict[str, li
     return fields
 
 
-def refused_fields(problems: Sequence[str], rows: Sequence[DocumentType]) -> dict[str, list[str]]:
-    """The service's refusals (each names its article) beside the document row or field they name:
-    a document by its type as the domain writes it (`business_license (营业执照)`), the customer kind."""
+# A word a service's refusal may say, and the field the refusal then stands beside (a form's own).
+Named = Sequence[tuple[str, str]]
+
+
+def named_field(problem: str, named: Named) -> str:
+    """The field of the first of `named`'s words that `problem` says; else above the form."""
+    return next((field for word, field in named if word in problem), FORM_LEVEL)
+
+
+def refused_fields(detail: Any, rows: Sequence[DocumentType], named: Named = ()) -> dict[str, list[str]]:
+    """The service's refusals (an `Invalid`'s detail: its problems, or one; each names its article)
+    beside the document row or field they name: a document by its type as the domain writes it
+    (`business_license (营业执照)`), the customer kind, else the first of the form's `named` words."""
     fields: dict[str, list[str]] = {}
-    for problem in problems:
-        named = [t.value for t in rows if f"{t.value} (" in problem]
-        where = named[0] if named else "kind" if "customer kind" in problem else FORM_LEVEL
+    for problem in map(str, detail if isinstance(detail, list) else [detail]):
+        documents = [t.value for t in rows if f"{t.value} (" in problem]
+        where = documents[0] if documents else "kind" if "customer kind" in problem else named_field(problem, named)
         fields.setdefault(where, []).append(problem)
     return fields

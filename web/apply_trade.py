@@ -29,10 +29,10 @@ from web.apply_form import (
     CARD_BOUNDS,
     CARD_INPUTS,
     DOCUMENT_BOUNDS,
-    FORM_LEVEL,
     application_body,
     filled,
     max_lengths,
+    named_field,
     refused_fields,
 )
 from web.i18n import Messages
@@ -55,9 +55,7 @@ def trade_body(form: Mapping[str, str]) -> tuple[dict[str, Any], list[DocumentTy
     """The API body the form describes (co-handlers typed one per line or comma-separated) and the
     type of each of its `documents`."""
     body, filed = application_body(form, ROWS)
-    partner = body.pop("customer") | {"kind": CustomerKind.external_trade.value}
-    if scope := form.get("business_scope", "").strip():
-        partner["business_scope"] = scope
+    partner = body.pop("customer") | {"kind": CustomerKind.external_trade.value} | filled(form, ("business_scope",))
     names = form.get("co_handlers", "").replace(",", "\n").replace("，", "\n").split()
     return body | {
         "partner": partner,
@@ -77,12 +75,7 @@ def beside(m: Messages, refused: AppError) -> Errors:
     """000 §7 (四)'s shortfalls beside their documents, the naphtha scope beside the scope, a
     co-handler beside the co-handlers; a partner whose status may not trade beside the credit code."""
     if isinstance(refused, Invalid):
-        problems = [str(p) for p in refused.detail] if isinstance(refused.detail, list) else [str(refused.detail)]
-        placed = refused_fields(problems, ROWS)
-        for problem in placed.pop(FORM_LEVEL, []):
-            where = next((field for word, field in NAMED if word in problem), FORM_LEVEL)
-            placed.setdefault(where, []).append(problem)
-        return placed
+        return refused_fields(refused.detail, ROWS, NAMED)
     return {"credit_code": [refusal_words(m, refused)]}
 
 
@@ -167,7 +160,7 @@ async def file_payment_page(
 
     def beside(refused: AppError) -> Errors:
         words = refusal_words(m, refused)
-        return {next((field for word, field in PAYMENT_NAMED if word in words), FORM_LEVEL): [words]}
+        return {named_field(words, PAYMENT_NAMED): [words]}
 
     async def file(payment: PaymentFormIn) -> TradeView:
         return await file_payment(session, temporal, viewer.actor, process_id, payment)

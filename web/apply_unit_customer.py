@@ -44,6 +44,7 @@ from web.session import Csrf, WebViewer
 router = APIRouter(prefix="/apply", include_in_schema=False, default_response_class=HTMLResponse)
 FILERS = (*DEPOT_FILERS, *STATION_FILERS)
 filer = require_any_role(*FILERS)
+depot_filer, station_filer = require_any_role(*DEPOT_FILERS), require_any_role(*STATION_FILERS)
 files_at_depot, files_at_station = holds_any(DEPOT_FILERS), holds_any(STATION_FILERS)
 templates.env.globals["files_unit_customers"] = holds_any(FILERS)
 
@@ -109,12 +110,7 @@ def beside(m: Messages, refused: AppError) -> Errors:
     prepaid box's beside theirs; a unit the filer may not act for beside the unit; a credit code on
     file already beside the credit code."""
     if isinstance(refused, Invalid):
-        problems = refused.detail if isinstance(refused.detail, list) else [str(refused.detail)]
-        placed = refused_fields([str(p) for p in problems], ROWS)
-        for problem in placed.pop(FORM_LEVEL, []):
-            where = next((field for word, field in NAMED if word in problem), FORM_LEVEL)
-            placed.setdefault(where, []).append(problem)
-        return placed
+        return refused_fields(refused.detail, ROWS, NAMED)
     where = {Forbidden: "unit", Conflict: "credit_code"}.get(type(refused), FORM_LEVEL)
     return {where: [refusal_words(m, refused)]}
 
@@ -144,9 +140,9 @@ async def file_unit_customer_page(
 
     async def file(application: UnitCustomerApplication) -> ProcessStateOut:
         if application.customer.kind in DEPOT_KINDS:
-            await require_any_role(*DEPOT_FILERS)(viewer.actor)
+            await depot_filer(viewer.actor)
             return await start_depot_customer(session, temporal, queue, viewer.actor, application)
-        await require_any_role(*STATION_FILERS)(viewer.actor)
+        await station_filer(viewer.actor)
         return await start_station_customer(session, temporal, queue, viewer.actor, application)
 
     return await file_answers(

@@ -43,6 +43,7 @@ router = APIRouter(prefix="/apply", include_in_schema=False, default_response_cl
 MOST_ROWS = max_lengths(VisitPlanIn, ("visits",))["visits"] or 1  # the API's bound on a plan (100)
 ROW_FIELDS = tuple(VisitIn.model_fields)  # customer_id, planned_on, purpose
 Rows = Annotated[int, Query(ge=1, le=MOST_ROWS)]
+FIRST_ROWS = 5  # the visit rows a plan's form offers unless asked for more
 PURPOSE_BOUND = max_lengths(VisitIn, ("purpose",))["purpose"]
 REPORT_BOUNDS = max_lengths(VisitReportIn, ("summary", "findings"))
 
@@ -85,7 +86,9 @@ _report_page = page_of("apply_visit_report.html", bounds=REPORT_BOUNDS)
 
 
 @router.get("/visit-plan")
-async def visit_plan_form(request: Request, viewer: WebViewer, session: SessionDep, rows: Rows = 5) -> Response:
+async def visit_plan_form(
+    request: Request, viewer: WebViewer, session: SessionDep, rows: Rows = FIRST_ROWS
+) -> Response:
     """The plan's form, and below it the viewer's approved visits still to report."""
     await applicant(viewer.actor)
     m = await messages_for(session, viewer.username)
@@ -103,7 +106,7 @@ async def file_visit_plan_page(
     m = await messages_for(session, viewer.username)
     form = await answers(request)
     body, rows = plan_body(form)
-    shown = max([5, *(int(row.rsplit("-", 1)[1]) + 1 for row in rows)])
+    shown = max([FIRST_ROWS, *(int(row.rsplit("-", 1)[1]) + 1 for row in rows)])
     to_report = await _to_report(viewer, session)
     queue = request.app.state.task_queue
 
