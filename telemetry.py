@@ -60,8 +60,8 @@ class ContextFilter(logging.Filter):
             temporal = getattr(record, "temporal_activity", None) or getattr(record, "temporal_workflow", None)
             if isinstance(temporal, dict) and "workflow_id" in temporal:
                 record.process_id = temporal["workflow_id"]
-            elif activity.in_activity() and activity.info().workflow_id:
-                record.process_id = activity.info().workflow_id
+            elif activity.in_activity() and (workflow_id := activity.info().workflow_id):
+                record.process_id = workflow_id
         record.__dict__.pop("color_message", None)  # uvicorn's terminal copy of the message
         message = record.getMessage()
         cleaned = redact(message)

@@ -26,7 +26,7 @@ from temporalio.client import (
     WorkflowUpdateHandle,
 )
 
-from domain.actor_signature import HEADER, actor_of, sign, start_name, starter_of
+from domain.actor_signature import HEADER, actor_of, sign, start_name, starter_of, with_header
 from domain.models import Actor
 from temporal_client import with_sealed_headers
 
@@ -63,7 +63,7 @@ class _SigningOutbound(OutboundInterceptor):
         if actor is None:
             return headers
         token = sign(self.key, self.namespace, workflow_id, name, actor, datetime.now(UTC), update_id=update_id)
-        return {**headers, HEADER: Payload(metadata={"encoding": b"binary/plain"}, data=token.encode())}
+        return with_header(headers, HEADER, token)
 
     async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
         input.update_id = input.update_id or str(uuid4())  # signed: the signature opens this update only

@@ -27,8 +27,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+
+from temporalio.api.common.v1 import Payload
 
 from domain.models import Actor
 
@@ -71,23 +73,35 @@ def start_name(workflow_type: str) -> str:
     return f"start:{workflow_type}"
 
 
-def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int, update_id: str) -> bytes:
-    fields = [
-        VERSION,
-        namespace,
-        workflow_id,
-        name,
-        update_id,
-        actor.username,
-        sorted(actor.roles),
-        actor.unit,
-        expires,
-    ]
+def with_header(headers: Mapping[str, Payload], name: str, text: str) -> Mapping[str, Payload]:
+    """`headers` with a signature (`HEADER`) or a seal (`SIGNAL_HEADER`) added, as `header_text` reads it."""
+    return {**headers, name: Payload(metadata={"encoding": b"binary/plain"}, data=text.encode())}
+
+
+def header_text(headers: Mapping[str, Payload], name: str) -> str | None:
+    """The signature or seal a message carries in its header `name`, or None when it carries none."""
+    header = headers.get(name)
+    return header.data.decode(errors="replace") if header is not None else None
+
+
+def _canonical(fields: list[object]) -> bytes:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _message(namespace: str, workflow_id: str, name: str, actor: Actor, expires: int, update_id: str) -> bytes:
+    return _canonical(
+        [VERSION, namespace, workflow_id, name, update_id, actor.username, sorted(actor.roles), actor.unit, expires]
+    )
 
 
 def _mac(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _signed_by_one_of(keys: Sequence[bytes], mac: str, message: bytes) -> bool:
+    """Every key of the ring verifies (the newest signs), so a key is rotated without refusing what
+    was signed a moment before."""
+    return any(hmac.compare_digest(mac, _mac(key, message)) for key in keys)
 
 
 def sign(
@@ -111,16 +125,14 @@ def refusal(
     update_id: str = "",
 ) -> str | None:
     """Why the update is refused, or None when one of `keys` signed exactly this act and it has
-    not expired at `now`. Every key of the ring verifies (the newest signs), so a key is rotated
-    without refusing what was signed a moment before."""
+    not expired at `now`."""
     if not signature:
         return f"the actor of '{name}' is not signed by the API ({ARTICLE})"
     version, _, rest = signature.partition(".")
     expiry, _, mac = rest.partition(".")
     if version != VERSION or not expiry.isdigit() or not mac:
         return f"the actor signature of '{name}' is malformed ({ARTICLE})"
-    message = _message(namespace, workflow_id, name, actor, int(expiry), update_id)
-    if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
+    if not _signed_by_one_of(keys, mac, _message(namespace, workflow_id, name, actor, int(expiry), update_id)):
         return f"the actor signature of '{name}' does not match {actor.username}'s act on this process ({ARTICLE})"
     if int(expiry) < now.timestamp():
         return f"the actor signature of '{name}' has expired ({ARTICLE})"
@@ -140,8 +152,7 @@ SIGNAL_HEADER = "x-signal-seal"
 
 
 def _signal_message(workflow_id: str, signal: str, digest: str) -> bytes:
-    fields = [VERSION, "signal", workflow_id, signal, digest]
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+    return _canonical([VERSION, "signal", workflow_id, signal, digest])
 
 
 def seal_signal(key: bytes, workflow_id: str, signal: str, digest: str) -> str:
@@ -156,7 +167,6 @@ def signal_refusal(keys: Sequence[bytes], seal: str | None, workflow_id: str, si
     version, _, mac = seal.partition(".")
     if version != VERSION or not mac:
         return f"the seal of the signal '{signal}' is malformed ({ARTICLE})"
-    message = _signal_message(workflow_id, signal, digest)
-    if not any(hmac.compare_digest(mac, _mac(key, message)) for key in keys):
+    if not _signed_by_one_of(keys, mac, _signal_message(workflow_id, signal, digest)):
         return f"the seal of the signal '{signal}' does not match it ({ARTICLE})"
     return None

@@ -26,6 +26,8 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 SCHEMA_QUERY = "SELECT version_num FROM alembic_version"
+# A database's own tables (not the catalog's): what a restore refuses to overwrite, what the cut locks.
+USER_TABLES = "pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -148,9 +150,8 @@ def pg_dump(url: str, archive: Path, snapshot: str | None = None) -> None:
 
 def postgres_in_use(url: str) -> bool:
     """A restore target with any table of its own is a database someone uses."""
-    query = "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
     with psycopg.connect(libpq_url(url)) as conn:
-        row = conn.execute(query).fetchone()
+        row = conn.execute(f"SELECT count(*) FROM {USER_TABLES}").fetchone()
     return bool(row and row[0])
 
 
@@ -205,9 +206,7 @@ def app_writes_frozen(url: str, wait_seconds: float) -> Iterator[FrozenApp]:
         return
     with psycopg.connect(libpq_url(url)) as pg:
         pg.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(wait_seconds * 1000)}ms")))
-        tables = pg.execute(
-            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-        ).fetchall()
+        tables = pg.execute(f"SELECT schemaname, tablename FROM {USER_TABLES}").fetchall()
         if not tables:
             raise SystemExit(f"{redacted(url)} holds no table: nothing to back up (was it migrated?)")
         names = sql.SQL(", ").join(sql.Identifier(schema, table) for schema, table in tables)

@@ -99,8 +99,9 @@ def restore(args: argparse.Namespace) -> Manifest:
 def main(argv: list[str] | None = None) -> None:
     manifest = restore(parse(argv))
     print(f"restored the backup of {manifest.created_at.isoformat()} (app schema {manifest.app_schema})")
-    if manifest.app_schema != code_schema_head():
-        print(f"this code's schema head is {code_schema_head()}: run `make migrate` before starting the stack")
+    head = code_schema_head()  # read once: every call parses the migration scripts
+    if manifest.app_schema != head:
+        print(f"this code's schema head is {head}: run `make migrate` before starting the stack")
 
 
 if __name__ == "__main__":

@@ -64,11 +64,13 @@ with workflow.unsafe.imports_passed_through():
         HEADER,
         SIGNAL_HEADER,
         actor_of,
+        header_text,
         refusal,
         seal_signal,
         signal_refusal,
         start_name,
         starter_of,
+        with_header,
     )
     from domain.models import Actor
 
@@ -124,9 +126,7 @@ class ActorCheckInterceptor(Interceptor):
         keys, clock = self.keys, self.clock
 
         def check(headers: Mapping[str, Payload], name: str, actor: Actor, now: datetime, update_id: str = "") -> None:
-            header = headers.get(HEADER)
-            signature = header.data.decode(errors="replace") if header is not None else None
-            info = workflow.info()
+            signature, info = header_text(headers, HEADER), workflow.info()
             why = refusal(keys, signature, info.namespace, info.workflow_id, name, actor, now, update_id=update_id)
             if why is not None:
                 workflow.logger.warning("%s refused: %s", name, why)
@@ -136,8 +136,7 @@ class ActorCheckInterceptor(Interceptor):
             def _sealed(
                 self, headers: Mapping[str, Payload], target: str, signal: str, args: Any
             ) -> Mapping[str, Payload]:
-                seal = seal_signal(keys[0], target, signal, signal_digest(args))
-                return {**headers, SIGNAL_HEADER: Payload(metadata={"encoding": b"binary/plain"}, data=seal.encode())}
+                return with_header(headers, SIGNAL_HEADER, seal_signal(keys[0], target, signal, signal_digest(args)))
 
             async def signal_child_workflow(self, input: SignalChildWorkflowInput) -> None:
                 input.headers = self._sealed(input.headers, input.child_workflow_id, input.signal, input.args)
@@ -156,9 +155,7 @@ class ActorCheckInterceptor(Interceptor):
             async def handle_signal(self, input: HandleSignalInput) -> None:
                 info = workflow.info()
                 if input.signal in INTERNAL_SIGNALS.get(info.workflow_type, ()) and self.sealed is not False:
-                    header = input.headers.get(SIGNAL_HEADER)
-                    seal = header.data.decode(errors="replace") if header is not None else None
-                    digest = signal_digest(input.args)
+                    seal, digest = header_text(input.headers, SIGNAL_HEADER), signal_digest(input.args)
                     why = signal_refusal(keys, seal, info.workflow_id, input.signal, digest)
                     if why is not None:  # dropped: no handler runs, nothing changes
                         workflow.logger.warning("signal %s dropped: %s", input.signal, why)
@@ -166,11 +163,12 @@ class ActorCheckInterceptor(Interceptor):
                 await super().handle_signal(input)
 
             async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
-                if workflow.info().workflow_type in INTERNAL_SIGNALS:  # its first command: deterministic
+                info = workflow.info()
+                if info.workflow_type in INTERNAL_SIGNALS:  # its first command: deterministic
                     self.sealed = workflow.patched(SEALED_SIGNALS_PATCH)
-                starter, info = starter_of(input.args), workflow.info()
                 by_a_client = info.parent is None and info.continued_run_id is None
-                if starter is not None and by_a_client and not workflow.unsafe.is_replaying():
+                starter = starter_of(input.args) if by_a_client and not workflow.unsafe.is_replaying() else None
+                if starter is not None:
                     check(input.headers, start_name(info.workflow_type), starter, info.workflow_start_time)
                 return await super().execute_workflow(input)
 
