@@ -116,9 +116,15 @@ async def _forbidden(request: Request, session: SessionDep, viewer: Viewer) -> R
 
 
 async def _list_page(
-    request: Request, session: SessionDep, viewer: Viewer, which: UserQuery, status: int = 200, **shown: Any
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    m: Messages,
+    which: UserQuery,
+    status: int = 200,
+    **shown: Any,
 ) -> Response:
-    m = await messages_for(session, viewer.username)
+    """The list page in the words `m` the caller read once for its request."""
     offset = (which.page - 1) * PAGE_SIZE
     found = await user_admin.list_users(
         session, UserFilter(which.active, which.unit, which.role, limit=PAGE_SIZE + 1, offset=offset)
@@ -157,9 +163,9 @@ def _logged(m: Messages, line: AdminAuditOut) -> LogLine:
 
 
 async def _user_page(
-    request: Request, session: SessionDep, viewer: Viewer, user: UserOut, status: int = 200, **shown: Any
+    request: Request, session: SessionDep, viewer: Viewer, m: Messages, user: UserOut, status: int = 200, **shown: Any
 ) -> Response:
-    m = await messages_for(session, viewer.username)
+    """A user's page in the words `m` the caller read once for its request."""
     return render(
         request,
         "admin_user.html",
@@ -179,7 +185,9 @@ async def _user_page(
 async def users_page(
     request: Request, viewer: WebViewer, session: SessionDep, which: Annotated[UserQuery, Query()]
 ) -> Response:
-    return await _forbidden(request, session, viewer) or await _list_page(request, session, viewer, which)
+    if refused := await _forbidden(request, session, viewer):
+        return refused
+    return await _list_page(request, session, viewer, await messages_for(session, viewer.username), which)
 
 
 @router.post("/users", dependencies=[Csrf])
@@ -195,7 +203,7 @@ async def create_user(
         m = await messages_for(session, viewer.username)
         typed = form.model_dump(exclude={"password", "csrf_token"})
         shown = {"typed": typed, **_refusal(m, refusal)}
-        return await _list_page(request, session, viewer, UserQuery(), refusal.status_code, **shown)
+        return await _list_page(request, session, viewer, m, UserQuery(), refusal.status_code, **shown)
     return RedirectResponse(f"/admin/users/{body.username}?done=create", status_code=303)
 
 
@@ -212,11 +220,8 @@ async def user_page(
     user = await user_admin.get_user(session, username)
     m = await messages_for(session, viewer.username)
     notice_key = f"users.done.{done}"
-    notice = m.t(notice_key) if done and notice_key in _DONE else None
-    return await _user_page(request, session, viewer, user, notice=notice)
-
-
-_DONE = {f"users.done.{done}" for done in ("create", "set_roles", "set_unit", "disable", "enable", "reset_password")}
+    notice = m.t(notice_key) if done and notice_key in MESSAGES else None
+    return await _user_page(request, session, viewer, m, user, notice=notice)
 
 
 async def _change(
@@ -230,7 +235,7 @@ async def _change(
     except AppError as refusal:
         user = await user_admin.get_user(session, username)  # an unknown user: the 404 page
         m = await messages_for(session, viewer.username)
-        return await _user_page(request, session, viewer, user, refusal.status_code, **_refusal(m, refusal))
+        return await _user_page(request, session, viewer, m, user, refusal.status_code, **_refusal(m, refusal))
     return RedirectResponse(f"/admin/users/{username}?done={action}", status_code=303)
 
 

@@ -22,10 +22,10 @@ from api.gateway import send_update
 from api.idempotency import idempotent
 from api.params import RowId
 from api.schemas import ProcessStateOut
-from api.services.borrowing import BorrowingIn, borrow_file
+from api.services.borrowing import BorrowingIn, borrow_file, file_keeper
 from api.visibility import customer_readable, get_customer
-from db.models import Borrowing, Customer, OrgUnit
-from domain.borrowing import ReturnRequest, keeper_role, may_record_return
+from db.models import Borrowing, Customer
+from domain.borrowing import ReturnRequest, may_record_return
 from domain.china_time import ChinaTime
 from domain.examples import examples
 from domain.models import ProcessView
@@ -107,8 +107,7 @@ async def record_return(
     if row is None:
         raise NotFound(f"borrowing {borrowing_id} not found")
     loan: Borrowing = row[0]
-    kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == loan.owner_unit))
-    if not may_record_return(actor, loan.owner_unit, keeper_role(kind)):
+    if not may_record_return(actor, loan.owner_unit, await file_keeper(session, loan.owner_unit)):
         raise Forbidden(f"only the keeper of {loan.owner_unit}'s files, or finance, records a return (002 rule 1)")
     if loan.status != "lent":
         raise Conflict(f"borrowing {borrowing_id} is {loan.status}, not lent")

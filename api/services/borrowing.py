@@ -31,6 +31,7 @@ from domain.borrowing import (
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.examples import FUTURE_DAY, examples
 from domain.models import Actor, ProcessView
+from domain.roles import Role
 from domain.text import StoredText
 
 
@@ -62,6 +63,12 @@ def borrowing_workflow_id(customer_id: int, username: str, outsider: OutsiderRea
     return own if outsider is None else f"{own}-outsider-{uuid.uuid4()}"
 
 
+async def file_keeper(session: AsyncSession, unit: str) -> Role:
+    """Who keeps `unit`'s customer files (002 rule 1): the keeper of its kind of unit — one lookup for
+    the loan's start and the recording of its return."""
+    return keeper_role(await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == unit)))
+
+
 def _check_return_by(return_by: date) -> None:
     today = datetime.now(CHINA).date()
     if return_by < today:
@@ -89,7 +96,7 @@ async def borrow_file(
     if kept is not None and body.outsider is None:
         raise Conflict(f"{actor.username} reads customer {customer_id}'s file already: no loan is needed (004 §3)")
     _check_return_by(body.return_by)
-    kind = await session.scalar(select(OrgUnit.kind).where(OrgUnit.code == customer.unit_code))
+    keeper = await file_keeper(session, customer.unit_code)
     path, leader_level = await reporting_line(session, actor)
     view = await start_process(
         temporal,
@@ -99,7 +106,7 @@ async def borrow_file(
             customer_id=customer.id,
             customer_name=customer.name,
             owner_unit=customer.unit_code,
-            keeper=keeper_role(kind),
+            keeper=keeper,
             purpose=body.purpose,
             return_by=body.return_by,
             due_at=loan_due(body.return_by),

@@ -170,13 +170,18 @@ def _unique(roles: list[Role]) -> list[Role]:
     return sorted(set(roles))
 
 
+def _audit(desk: AdminDesk, action: str, target: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    """One line of `admin_audit`, in the change's own transaction: who, when, what, before and after."""
+    entry = AdminAudit(actor=desk.actor.username, at=datetime.now(UTC), action=action, target=target)
+    entry.before, entry.after = before, after
+    desk.session.add(entry)
+
+
 async def _finish(desk: AdminDesk, action: str, user: User, before: dict[str, Any] | None) -> UserOut:
     """The audit line, then this process stops trusting what it cached of the user at once (others
     within the cache's seconds)."""
     await desk.session.flush()
-    entry = AdminAudit(actor=desk.actor.username, at=datetime.now(UTC), action=action, target=user.username)
-    entry.before, entry.after = before, _snapshot(user)
-    desk.session.add(entry)
+    _audit(desk, action, user.username, before, _snapshot(user))
     await desk.session.flush()
     desk.actors.forget(user.username)
     return user_out(user)
@@ -319,8 +324,6 @@ async def unlink_identities(desk: AdminDesk, username: str) -> list[IdentityOut]
         await desk.session.delete(row)
     if rows:
         before = {"identities": [identity.model_dump(mode="json") for identity in unlinked]}
-        entry = AdminAudit(actor=desk.actor.username, at=datetime.now(UTC), action="unlink_identities")
-        entry.target, entry.before, entry.after = user.username, before, {"identities": []}
-        desk.session.add(entry)
+        _audit(desk, "unlink_identities", user.username, before, {"identities": []})
     await desk.session.flush()
     return unlinked

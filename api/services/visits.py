@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,12 +18,14 @@ from api.customer_gate import ensure_customers_may
 from api.errors import Conflict, Invalid, NotFound
 from api.gateway import send_update
 from api.schemas import ProcessStateOut
+from api.services.development import readable_customers, this_month
 from api.starts import start_process
-from api.visibility import customer_readable, visit_plan_readable
-from db.models import Customer, Visit, VisitPlan
+from api.visibility import visit_plan_readable
+from db.models import Visit, VisitPlan
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessView
+from domain.visits import CHINA as CHINA  # re-exported: web/apply_visits.py reads the clock here
 from domain.visits import (
     PlannedVisit,
     ReportRequest,
@@ -34,8 +35,6 @@ from domain.visits import (
     visit_plan_workflow_id,
     visit_workflow_id,
 )
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class VisitPlanStarted(ProcessStateOut):
@@ -72,16 +71,10 @@ async def start_visit_plan(
     session: AsyncSession, temporal: Client, task_queue: str, actor: Actor, body: VisitPlanIn
 ) -> VisitPlanStarted:
     """Next month's visit plan (000 §12), for the marketing manager's approval before the month."""
-    if body.month < datetime.now(CHINA).strftime("%Y-%m"):
+    if body.month < this_month():
         raise Invalid([f"month {body.month} has ended: a plan is for the coming month (000 §12)"])
     ids = list(dict.fromkeys(v.customer_id for v in body.visits))
-    rows = await session.execute(
-        select(Customer.id, Customer.name).where(Customer.id.in_(ids), customer_readable(actor))
-    )
-    names = dict(rows.tuples().all())
-    unknown = [i for i in ids if i not in names]
-    if unknown:
-        raise Invalid([f"customer {i} not found" for i in unknown])
+    names = await readable_customers(session, actor, ids)
     await ensure_customers_may(session, CustomerOperation.visit_plan, ids)
     plan = VisitPlan(
         month=body.month,
