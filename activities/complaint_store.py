@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -17,11 +16,10 @@ from activities.process_store import ProjectionStore
 from activities.process_sync import ProcessSync
 from db.models import Complaint, ComplaintStats
 from db.session import run_write, write_transaction
+from domain.china_time import CHINA
 from domain.complaint_models import ComplaintProjection
 from domain.complaints import closed_in_time, on_time_rate
 from domain.rulebook import enforces
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def month_of(moment: datetime) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +17,7 @@ from activities.data_errors import fails_visibly_on_bad_data
 from activities.notifications import Channel, NotificationSpec, deliver_all, record_notification
 from db.models import CreditAccount, CreditDecision, Customer, CustomerBalance, CustomerLedgerEntry, Process, User
 from db.session import write_transaction
+from domain.china_time import CHINA
 from domain.credit import CreditCustomer, CreditHold, ReviewOccasion, RiskLevel, Settlement, credit_review_workflow_id
 from domain.credit_review import (
     FORM_MONTHS,
@@ -35,7 +35,6 @@ from domain.models import ProcessStatus
 from domain.roles import Role
 from domain.rulebook import enforces
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # 评审成果要及时通报办事处、财务部 (001 信用审核): finance by role, the customer's unit by its people.
 FINANCE_RECIPIENT = Role.finance_reviewer
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import and_, exists, func, select
@@ -15,12 +14,12 @@ from sqlalchemy.orm import aliased
 from activities.credit_policy import policy_in_force
 from activities.notifications import NotificationSpec, record_notification
 from db.models import CreditAccount, Customer, CustomerLedgerEntry
+from domain.china_time import CHINA
 from domain.credit import CreditPolicyView, Overdue, RiskLevel, overdue, risk_level
 from domain.ledger import LedgerKind
 from domain.roles import Role
 from domain.rulebook import enforces
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # 003 §6: a customer turning high risk is told to finance and to the marketing manager.
 RISK_RECIPIENTS = (Role.finance_reviewer, Role.marketing_manager)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +14,7 @@ from activities.customer_gate import customer_applying, refuse_visibly
 from activities.data_errors import fails_visibly_on_bad_data
 from db.models import Customer, CustomerGrading, GradingClock, GradingConfig
 from db.session import write_transaction
+from domain.china_time import CHINA
 from domain.customer_gate import CustomerOperation, customer_problem
 from domain.grading import (
     GradingApplied,
@@ -28,7 +28,6 @@ from domain.grading import (
     grading_clock_id,
 )
 
-CHINA = ZoneInfo("Asia/Shanghai")
 SWEEP_BATCH = 500
 
 

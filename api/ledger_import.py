@@ -20,20 +20,19 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, CustomerLedgerEntry
+from domain.china_time import CHINA
 from domain.credit import CreditStanding
 from domain.customer_gate import CustomerOperation, customer_problem
 from domain.import_credit import Beyond, FollowUp, beyond_available, follow_up
 from domain.ledger import ZERO, LedgerEntry, LedgerKind
 from domain.text import FIRST_YEAR, LAST_YEAR, text_problem
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # ASSUMPTION (no figure in the seeds): bounds of one import file; the request body itself is also bounded by
 # MAX_BODY_BYTES (settings.py, 1 MB by default: some 15,000 CSV rows). A larger ERP export is split.
 MAX_BYTES = 10 * 1024 * 1024

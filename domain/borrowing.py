@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from domain.approvals import ChainSpec
+from domain.china_time import CHINA
 from domain.models import Actor
 from domain.roles import UNIT_SCOPED_ROLES, Role
 from domain.rulebook import enforces
 from domain.text import StoredText
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # Assumption (002 rule 1 asks for a return date and for overdue loans to be pursued, but names no
 # hour or notice): a loan is due at the close of business on its return date, and the borrower is

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.approvals import ChainSpec, StepSpec
 from domain.calendar import WorkingCalendar
+from domain.china_time import CHINA
 from domain.examples import FUTURE_DAY, FUTURE_MONTH, PAST_DAY, examples
 from domain.models import Actor
 from domain.roles import Role
@@ -26,7 +26,6 @@ from domain.text import Fitted, Int32, StoredText
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 REPORT_WORKING_DAYS = 2  # 002 rule 7: the visit report within 2 days of the visit
 VISIT_DAY_STARTS = time(9, 0)  # the report clock counts from the visit day's opening hour
-CHINA = ZoneInfo("Asia/Shanghai")
 # Who reads every plan and visit: the supervisor who approves plans (000 §12) and the leaders above.
 VISIT_SUPERVISORS = frozenset({Role.marketing_manager, Role.business_vp, Role.general_manager})
 

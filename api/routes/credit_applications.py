@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +22,7 @@ from api.schemas import ProcessStateOut
 from api.services.credit_filing import file_credit_application, resubmit_filed_application
 from api.visibility import get_customer
 from db.models import CreditDecision, Customer
-from domain.china_time import ChinaTime
+from domain.china_time import CHINA, ChinaTime
 from domain.credit_application import (
     APPLICATION_PROCESS,
     AnalysisRequest,
@@ -39,7 +38,6 @@ from domain.roles import APPLICANT_ROLES, Role
 from domain.rule_change import RuleKind
 
 router = APIRouter(tags=["credit"])
-CHINA = ZoneInfo("Asia/Shanghai")
 Applicant = Depends(require_any_role(*APPLICANT_ROLES))
 
 

@@ -5,7 +5,6 @@ assessment, and a review opened by hand. Semiannual rounds and risk reviews open
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, status
 from temporalio.service import RPCError
@@ -20,6 +19,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import CreditAccount, Customer, Process
+from domain.china_time import CHINA
 from domain.credit import CreditCustomer, CreditReviewInput, ReviewOccasion, Settlement, credit_review_workflow_id
 from domain.credit_review import (
     CREDIT_REVIEW_CHAIN,
@@ -35,7 +35,6 @@ from domain.models import Actor, ProcessView
 from domain.roles import Role
 
 router = APIRouter(tags=["credit"])
-CHINA = ZoneInfo("Asia/Shanghai")
 # 001 信用审核: 业务部 reviews; its manager may open a review outside the semiannual rounds.
 Opener = Depends(require_any_role(Role.marketing_manager))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
@@ -25,7 +24,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import Customer, CustomerGrading
-from domain.china_time import ChinaTime
+from domain.china_time import CHINA, ChinaTime
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.grading import (
     GradingClockInput,
@@ -42,7 +41,6 @@ from domain.models import Actor, ProcessView
 from domain.roles import Role
 
 router = APIRouter(tags=["grading"])
-CHINA = ZoneInfo("Asia/Shanghai")
 # 001 §1: the marketing manager or above judges the grade; the VP approves it.
 Grader = Depends(require_any_role(Role.marketing_manager, Role.business_vp, Role.general_manager))
 Scorer = Depends(require_any_role(Role.marketing_manager))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, Field
@@ -23,7 +22,7 @@ from api.params import Offset
 from api.schemas import ProcessStateOut
 from api.starts import start_process
 from db.models import Process
-from domain.china_time import ChinaTime
+from domain.china_time import CHINA, ChinaTime
 from domain.models import Actor
 from domain.rule_change import (
     DRAFTERS,
@@ -42,7 +41,6 @@ from domain.rule_change import (
 from domain.step_deadlines import StepTiming, undeclared
 
 router = APIRouter(tags=["rules"])
-CHINA = ZoneInfo("Asia/Shanghai")
 Drafter = Depends(require_any_role(*DRAFTERS))
 
 

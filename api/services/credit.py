@@ -12,7 +12,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -29,7 +28,7 @@ from api.services.credit_effects import open_collections, review_if_high, start_
 from api.visibility import get_customer
 from db.models import CreditAccount, CreditPolicy, Customer, CustomerBalance
 from db.session import write_transaction
-from domain.china_time import ChinaTime
+from domain.china_time import CHINA, ChinaTime
 from domain.credit import CreditPolicyView, CreditStanding, DrawRefusal, RiskLevel, Settlement
 from domain.customer_gate import CustomerOperation, ensure_customer_may
 from domain.examples import PAST_MOMENT, examples
@@ -39,7 +38,6 @@ from domain.roles import Role
 from domain.text import Moment, StoredText
 
 log = logging.getLogger(__name__)
-CHINA = ZoneInfo("Asia/Shanghai")
 FUTURE_SLACK = timedelta(minutes=5)  # an ERP fact may be dated in the past, never tomorrow
 # 004 §4-§6: goods go only to a trading customer; money owed is received whatever the status.
 LEDGER_OPERATION = {LedgerKind.delivery: CustomerOperation.deliver, LedgerKind.receipt: CustomerOperation.collect}

@@ -5,7 +5,6 @@ resubmission) and the applicant's credit form (web/apply_credit.py) call these, 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,7 @@ from api.services.processes import applicants_process
 from api.starts import start_process
 from api.visibility import get_customer
 from db.models import Customer, Process, User, UserRole
+from domain.china_time import CHINA
 from domain.credit import CreditCustomer, credit_application_workflow_id
 from domain.credit_application import (
     APPLICATION_PROCESS,
@@ -36,8 +36,6 @@ from domain.models import Actor, ProcessStatus, ProcessView
 from domain.roles import Role
 from domain.rule_change import RuleKind
 from domain.rulebook import enforces
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # One open application per customer: the workflow id is fixed per customer, so Temporal itself refuses
 # a second start while one runs (or waits, returned, for its correction).

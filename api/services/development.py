@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from api.schemas import ProcessStateOut
 from api.starts import start_process
 from api.visibility import customer_readable, development_readable
 from db.models import Customer, DevelopmentPlan, DevelopmentTarget, ResearchNote, User
-from domain.china_time import ChinaTime
+from domain.china_time import CHINA, ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.development import (
     DEVELOPMENT_DESK,
@@ -37,8 +36,6 @@ from domain.development import (
 )
 from domain.models import Actor, ProcessView
 from domain.rulebook import enforces
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def this_month() -> str:
