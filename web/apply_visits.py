@@ -20,7 +20,6 @@ from api.errors import AppError, Invalid
 from api.params import RowId
 from api.schemas import ProcessStateOut
 from api.services.visits import (
-    CHINA,
     VisitOut,
     VisitPlanStarted,
     file_visit_report,
@@ -30,6 +29,7 @@ from api.services.visits import (
 )
 from api.visibility import Viewer
 from db.models import Visit
+from domain.china_time import CHINA
 from domain.visits import VisitIn, VisitPlanIn, VisitReportIn
 from web.apply import applicant
 from web.apply_flow import Errors, answers, file_answers, page_of

@@ -25,7 +25,6 @@ from db.models import Visit, VisitPlan
 from domain.china_time import ChinaTime
 from domain.customer_gate import CustomerOperation
 from domain.models import Actor, ProcessView
-from domain.visits import CHINA as CHINA  # re-exported: web/apply_visits.py reads the clock here
 from domain.visits import (
     PlannedVisit,
     ReportRequest,
