@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import aiosmtplib
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MAIL_REFUSED = "MailRefused"  # the server refused the sender or the address: a retry cannot help
 MAIL_OFF = "MailOff"
+OpenTask = tuple[str, str | None, str | None, str]  # task_id, assignee, claimed_by, role
 
 
 class MailServer(BaseModel):
@@ -157,27 +158,29 @@ def recipients_query(order: MailOrder, unit: str | None) -> Select[User, str | N
     return query.where(User.unit_code == scope) if scope else query
 
 
-async def link_for(session: AsyncSession, order: MailOrder, user: User, base_url: str) -> str:
-    """The task the mail is about; else the recipient's open task on the process, the applicant's
-    case page for a decision, or the workbench."""
+async def open_tasks(session: AsyncSession, order: MailOrder) -> list[OpenTask]:
+    """The process's open tasks, newest first, when the links are chosen among them: read once per
+    notice, not once per recipient (a role's holders are many)."""
+    if order.task_id or not order.process_id or order.own_case:
+        return []
+    rows = await session.execute(
+        select(Task.task_id, Task.assignee, Task.claimed_by, Task.role)
+        .where(Task.process_id == order.process_id, Task.status == "open")
+        .order_by(Task.created_at.desc())
+    )
+    return list(rows.tuples().all())
+
+
+def link_for(order: MailOrder, user: User, tasks: list[OpenTask], base_url: str) -> str:
+    """The task the mail is about; else the recipient's newest open task on the process (`tasks`,
+    `open_tasks`), the applicant's case page for a decision, or the workbench."""
     if order.task_id:
         return task_link(base_url, order.task_id)
     if order.process_id and order.own_case:
         return case_link(base_url, order.process_id)
-    if order.process_id:
-        roles = [held.role for held in user.roles]
-        mine = or_(
-            Task.assignee == user.username,
-            Task.claimed_by == user.username,
-            and_(Task.assignee.is_(None), Task.claimed_by.is_(None), Task.role.in_(roles)),
-        )
-        task_id = await session.scalar(
-            select(Task.task_id)
-            .where(Task.process_id == order.process_id, Task.status == "open", mine)
-            .order_by(Task.created_at.desc())
-            .limit(1)
-        )
-        if task_id:
+    roles = {held.role for held in user.roles}
+    for task_id, assignee, claimed_by, role in tasks:
+        if user.username in (assignee, claimed_by) or (assignee is None and claimed_by is None and role in roles):
             return task_link(base_url, task_id)
     return workbench_link(base_url)
 
@@ -186,9 +189,11 @@ async def letters_for(session: AsyncSession, order: MailOrder, base_url: str) ->
     unit = order.unit
     if unit is None and order.recipient_role and order.process_id:
         unit = await session.scalar(select(Process.unit_code).where(Process.process_id == order.process_id))
+    recipients = (await session.execute(recipients_query(order, unit))).tuples().all()
+    tasks = await open_tasks(session, order) if recipients else []
     letters = []
-    for user, email in (await session.execute(recipients_query(order, unit))).tuples().all():
-        link = await link_for(session, order, user, base_url)
+    for user, email in recipients:
+        link = link_for(order, user, tasks, base_url)
         subject, body = compose(
             order.kind, user.locale, user.full_name or user.username, order.subject, link, order.outcome
         )

@@ -40,25 +40,31 @@ def _task_notice(spec: TaskSpec) -> MomentNotice:
     )
 
 
+def _mailed(spec: TaskSpec, known: dict[str, str | None]) -> bool:
+    """A new task, but not a supervision task (督办, workflows/clock.py: the escalation notice written
+    with it mails its holders once, with the link to it); or one handed to another named person."""
+    if spec.task_id not in known:
+        return spec.escalation_level == 0
+    return spec.assignee is not None and known[spec.task_id] != spec.assignee
+
+
 def task_notices(session: Session, tasks: list[TaskSpec]) -> list[MomentNotice]:
     if not tasks:
         return []
     rows = session.execute(select(Task.task_id, Task.assignee).where(Task.task_id.in_([t.task_id for t in tasks])))
     known: dict[str, str | None] = dict(rows.tuples().all())
-    handed = [
-        spec
-        for spec in tasks
-        if spec.task_id not in known or (spec.assignee is not None and known[spec.task_id] != spec.assignee)
-    ]
-    # A new task at an escalation level is a supervision task (督办, workflows/clock.py): the
-    # escalation notice written with it mails its holders once, with the link to it.
-    handed = [spec for spec in handed if not (spec.task_id not in known and spec.escalation_level > 0)]
-    return [_task_notice(spec) for spec in handed]
+    return [_task_notice(spec) for spec in tasks if _mailed(spec, known)]
+
+
+def _decided(sync: ProcessSync) -> ProcessProjection | None:
+    """The moment's process when it is approved or rejected (a decision the applicant is mailed)."""
+    process = sync.process
+    return process if process is not None and process.status.value in DECISION_STATUSES else None
 
 
 def decision_notice(session: Session, sync: ProcessSync) -> list[MomentNotice]:
-    process = sync.process
-    if process is None or process.status.value not in DECISION_STATUSES:
+    process = _decided(sync)
+    if process is None:
         return []
     before = session.scalar(select(Process.status).where(Process.process_id == process.process_id))
     if before == process.status.value:
@@ -84,10 +90,8 @@ def written_notices(sync: ProcessSync) -> list[MomentNotice]:
     duplicate start refused), so what the first attempt started, or an earlier moment did for the
     same holder, is not mailed again."""
     tasks = [_task_notice(spec) for spec in sync.tasks if spec.escalation_level == 0]
-    process = sync.process
-    if process is None or process.status.value not in DECISION_STATUSES:
-        return tasks
-    return [*tasks, _decision(process)]
+    process = _decided(sync)
+    return tasks if process is None else [*tasks, _decision(process)]
 
 
 def moment_notices(session: Session, sync: ProcessSync, retry: bool = False) -> list[MomentNotice]:

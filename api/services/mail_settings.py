@@ -103,6 +103,9 @@ async def mail_settings_of_everyone(session: AsyncSession, actor: Actor, limit: 
     if not actor.has(Role.admin):
         raise Forbidden("only administrators read other users' mail settings")
     rows = await session.execute(
-        select(User, MailPreference).join(MailPreference, MailPreference.user_id == User.id).order_by(User.username)
+        select(User, MailPreference)
+        .join(MailPreference, MailPreference.user_id == User.id)
+        .order_by(User.username)
+        .limit(limit)
     )
-    return [_out(user, row) for user, row in rows.tuples().all()[:limit]]
+    return [_out(user, row) for user, row in rows.tuples().all()]

@@ -3,6 +3,8 @@ letters a notice becomes — whom they reach, in whose language, with which link
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.exceptions import ApplicationError
@@ -10,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.mail import MAIL_REFUSED, Letter, MailKind, MailOrder, MomentNotice, letters_for, send_letter
 from activities.notifications import NotificationSpec, deliver
 from domain.mail import TASK_OPENED
+from tests.inbox_support import Rows, uid
 from tests.mail_support import BASE_URL, RunningSmtp, address_of, mail_preferences, smtp
 
 __all__ = ["smtp"]  # the fixture
@@ -95,6 +98,38 @@ async def test_a_head_office_role_mails_every_holder_who_gave_an_address(
     async with mail_preferences(sessions, {"marketing_manager": ALL_KINDS}), sessions() as session:
         letters = await letters_for(session, order, BASE_URL)
     assert [letter.to for letter in letters] == [address_of("marketing_manager")]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_reminder_on_a_process_links_each_recipients_newest_open_task(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    rows, process_id, now = Rows(sessions), uid("proc-"), datetime.now(UTC)
+    ago = [now - timedelta(minutes=minutes) for minutes in range(5)]
+    managers = await rows.task(process_id=process_id, role="marketing_manager", created_at=ago[2])
+    await rows.task(process_id=process_id, role="marketing_manager", assignee="marketing_reviewer", created_at=ago[1])
+    await rows.task(process_id=process_id, role="marketing_manager", status="done", created_at=ago[0])
+    await rows.task(process_id=process_id, role="finance_reviewer", created_at=ago[4])
+    claimed = await rows.task(
+        process_id=process_id, role="finance_reviewer", claimed_by="finance_reviewer", created_at=ago[3]
+    )
+    to_role = MailOrder(
+        notification_id="r1",
+        kind=MailKind.reminder,
+        process_id=process_id,
+        recipient_role="marketing_manager",
+        subject="s",
+    )
+    to_person = to_role.model_copy(update={"recipient_role": None, "recipient": "finance_reviewer"})
+    people = {"marketing_manager": ALL_KINDS, "finance_reviewer": ALL_KINDS}
+    try:
+        async with mail_preferences(sessions, people), sessions() as session:
+            [manager] = await letters_for(session, to_role, BASE_URL)
+            [reviewer] = await letters_for(session, to_person, BASE_URL)
+    finally:
+        await rows.close_all()
+    assert f"{BASE_URL}/tasks/{managers.task_id}" in manager.body
+    assert f"{BASE_URL}/tasks/{claimed.task_id}" in reviewer.body
 
 
 class Recording:
