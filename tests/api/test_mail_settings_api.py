@@ -3,13 +3,30 @@ opt-outs, an administrator anyone's; the address is bounded and validated; every
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import AsyncIterator
 
+import pytest
+import pytest_asyncio
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import MailPreference, User
 from tests.support import Api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 URL = "/api/v1/users/{}/mail"
+TOUCHED = ("business_vp", "legal_reviewer", "auditor")  # the demo users whose settings these tests write
+
+
+@pytest_asyncio.fixture(loop_scope="session", autouse=True)
+async def settings_removed_after(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    """The settings these tests save are removed after each: the database lives for the whole run, and
+    other tests give these users settings of their own (tests/mail_support.mail_preferences)."""
+    yield
+    async with sessions.begin() as session:
+        users = select(User.id).where(User.username.in_(TOUCHED))
+        await session.execute(delete(MailPreference).where(MailPreference.user_id.in_(users)))
 
 
 async def test_a_user_sets_their_own_address_and_opt_outs(api: Api) -> None:
