@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from api.deps import SessionDep, TemporalDep
@@ -11,7 +14,20 @@ from api.deps import SessionDep, TemporalDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    """Each dependency's answer, `ok` or `error: <kind>`; `status` is `ok` only when all are."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(examples=[{"api": "ok", "database": "ok", "temporal": "ok"}])
+
+
+UNHEALTHY = {
+    "model": HealthOut,
+    "description": "the database or Temporal did not answer: `checks` says which (not the error body of other routes)",
+}
+
+
+@router.get("/health", response_model=HealthOut, responses={503: UNHEALTHY})
 async def health(session: SessionDep, temporal: TemporalDep) -> JSONResponse:
     checks: dict[str, str] = {"api": "ok"}
     try:

@@ -43,7 +43,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 EXAMPLES_PER_OPERATION = 10  # per generation mode: valid requests, and requests that break the schema
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 ROLES = ("sales_clerk", "marketing_manager", "finance_reviewer", "station_manager", "auditor", "admin", None)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, *CONFORMANCE]
+# A health check answers 503 whenever Temporal or the database does not answer at that moment (a busy dev
+# server under the whole suite did, once): its own documented answer (tests/api/test_health.py), not a fault.
+HEALTH = "GET /api/v1/health"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -93,8 +97,9 @@ async def test_generated_requests_get_documented_answers(own_api: Api) -> None:
         future = asyncio.run_coroutine_threadsafe(own_api.client.request(**_request(case, tokens[role])), loop)
         response: httpx.Response = future.result(timeout=120)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        unhealthy = case.operation.label == HEALTH and response.status_code == 503
         try:
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=CONFORMANCE if unhealthy else CHECKS)
         except (Exception, FailureGroup) as failure:  # every distinct failure is reported, none stops the run
             key = f"{case.operation.label} → {response.status_code}"
             failures.setdefault(key, f"{failure}\n{response.text[:500]}")
